@@ -1,0 +1,28 @@
+namespace Dom.Articles;
+
+/// <summary>An article, keyed by its SKU: master data and the availability index, which lists the locations that
+/// stock the article with their last published available quantity. The index only chooses candidates; the slot
+/// grains are the authority.</summary>
+[Alias("dom.articles.article")]
+public interface IArticleGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or replaces the master data.</summary>
+    [Alias("put")]
+    Task<ArticleInfo> PutAsync(ArticleInfo info);
+
+    /// <summary>The master data, or null when the article does not exist.</summary>
+    [Alias("get"), ReadOnly]
+    Task<ArticleInfo?> GetAsync();
+
+    /// <summary>Adds a location to the index (durably) and records its quantity. Called when a slot is stocked.</summary>
+    [Alias("index-location")]
+    Task IndexLocationAsync(AvailabilityUpdate update);
+
+    /// <summary>Records a slot's new available quantity. Fire and forget: the index is eventually consistent.</summary>
+    [Alias("publish"), OneWay]
+    Task PublishAsync(AvailabilityUpdate update);
+
+    /// <summary>The index: every location that stocks the article, with its last published quantity.</summary>
+    [Alias("get-index"), ReadOnly]
+    Task<IReadOnlyList<IndexedAvailability>> GetIndexAsync();
+}

@@ -1,0 +1,101 @@
+namespace Dom.Reservations;
+
+/// <summary>Where the goods go: decides which locations are nearest.</summary>
+/// <param name="Country">ISO 3166-1 alpha-2, upper case.</param>
+/// <param name="Latitude">WGS 84 degrees.</param>
+/// <param name="Longitude">WGS 84 degrees.</param>
+[GenerateSerializer, Immutable, Alias("dom.reservations.ship-to")]
+public sealed record ShipTo(
+    [property: Id(0)] string Country,
+    [property: Id(1)] double Latitude,
+    [property: Id(2)] double Longitude);
+
+/// <summary>One requested line: an article and how many.</summary>
+[GenerateSerializer, Immutable, Alias("dom.reservations.line-request")]
+public sealed record LineRequest(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int Quantity);
+
+/// <summary>A checkout hold across lines, all or nothing.</summary>
+/// <param name="ReservationId">The idempotency key.</param>
+/// <param name="Channel">The sales channel (from the caller's key, not the body).</param>
+/// <param name="TtlSeconds">How long the hold lives unless converted or released.</param>
+/// <param name="ShipTo">Delivery address.</param>
+/// <param name="Lines">Distinct SKUs with positive quantities.</param>
+[GenerateSerializer, Immutable, Alias("dom.reservations.create-request")]
+public sealed record CreateReservationRequest(
+    [property: Id(0)] string ReservationId,
+    [property: Id(1)] string Channel,
+    [property: Id(2)] int TtlSeconds,
+    [property: Id(3)] ShipTo ShipTo,
+    [property: Id(4)] IReadOnlyList<LineRequest> Lines);
+
+/// <summary>Units of a line taken from one location.</summary>
+[GenerateSerializer, Immutable, Alias("dom.reservations.allocation")]
+public sealed record Allocation(
+    [property: Id(0)] string LocationId,
+    [property: Id(1)] int Quantity);
+
+/// <summary>A line with where its units are held.</summary>
+[GenerateSerializer, Immutable, Alias("dom.reservations.line")]
+public sealed record ReservationLine(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] IReadOnlyList<Allocation> Allocations);
+
+/// <summary>A line that could not be held in full.</summary>
+/// <param name="Sku">The article.</param>
+/// <param name="Requested">Units asked for.</param>
+/// <param name="Available">Units that were available to this channel across all locations.</param>
+[GenerateSerializer, Immutable, Alias("dom.reservations.shortage")]
+public sealed record Shortage(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int Requested,
+    [property: Id(2)] int Available);
+
+/// <summary>Where a reservation is in its life.</summary>
+public enum ReservationStatus
+{
+    /// <summary>Every line is held until <see cref="ReservationView.ExpiresAt"/>.</summary>
+    Held,
+
+    /// <summary>Released early by the channel.</summary>
+    Released,
+
+    /// <summary>Lapsed at its expiry time; its units returned.</summary>
+    Expired,
+
+    /// <summary>Refused for shortages; nothing was held.</summary>
+    Refused,
+}
+
+/// <summary>A reservation as a client sees it.</summary>
+[GenerateSerializer, Immutable, Alias("dom.reservations.view")]
+public sealed record ReservationView(
+    [property: Id(0)] string ReservationId,
+    [property: Id(1)] ReservationStatus Status,
+    [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] IReadOnlyList<ReservationLine> Lines,
+    [property: Id(4)] IReadOnlyList<Shortage> Shortages);
+
+/// <summary>How a create request ended.</summary>
+public enum ReservationOutcome
+{
+    /// <summary>Held now.</summary>
+    Created,
+
+    /// <summary>The same request was answered before; this is that first answer.</summary>
+    Replayed,
+
+    /// <summary>Refused for shortages; nothing is held.</summary>
+    Refused,
+
+    /// <summary>The id was used before with another body; nothing changed.</summary>
+    IdempotencyConflict,
+}
+
+/// <summary>The answer to a <see cref="CreateReservationRequest"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dom.reservations.create-result")]
+public sealed record CreateReservationResult(
+    [property: Id(0)] ReservationOutcome Outcome,
+    [property: Id(1)] ReservationView Reservation);

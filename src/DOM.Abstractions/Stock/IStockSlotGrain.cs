@@ -1,0 +1,30 @@
+namespace Dom.Stock;
+
+/// <summary>
+/// One article at one location, keyed by <see cref="StockSlotKey"/>: the only writer of that slot's numbers.
+/// Invariant: held + allocated ≤ onHand − safetyStock for everything this grain promises.
+/// </summary>
+[Alias("dom.stock.slot")]
+public interface IStockSlotGrain : IGrainWithStringKey
+{
+    /// <summary>Sets on-hand and safety stock (a count from the location). Lowering it below what is promised is
+    /// accepted, since it is a physical fact, and reported as <see cref="SlotSnapshot.Overcommitted"/>.</summary>
+    [Alias("set-stock")]
+    Task<SlotSnapshot> SetStockAsync(SetStockRequest request);
+
+    /// <summary>Holds units for a reservation, all or nothing.</summary>
+    [Alias("hold")]
+    Task<HoldResult> HoldAsync(HoldRequest request);
+
+    /// <summary>Releases a hold; idempotent.</summary>
+    [Alias("release")]
+    Task<ReleaseResult> ReleaseAsync(ReleaseRequest request);
+
+    /// <summary>Publishes the slot's available quantity to the article's index again (after the index restarted).</summary>
+    [Alias("republish"), OneWay]
+    Task RepublishAsync();
+
+    /// <summary>The slot's numbers now, or null when the slot was never stocked.</summary>
+    [Alias("get"), ReadOnly]
+    Task<SlotSnapshot?> GetAsync();
+}

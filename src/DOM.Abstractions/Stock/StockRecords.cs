@@ -1,0 +1,87 @@
+namespace Dom.Stock;
+
+/// <summary>Sets a slot's physical numbers, as counted by the location.</summary>
+/// <param name="OnHand">Units physically at the location.</param>
+/// <param name="SafetyStock">Units never promised to anyone.</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.set-stock-request")]
+public sealed record SetStockRequest(
+    [property: Id(0)] int OnHand,
+    [property: Id(1)] int SafetyStock);
+
+/// <summary>A slot's numbers at one moment.</summary>
+/// <param name="Sku">The article.</param>
+/// <param name="LocationId">The location.</param>
+/// <param name="OnHand">Units physically at the location.</param>
+/// <param name="SafetyStock">Units never promised.</param>
+/// <param name="Held">Units held by live (unexpired) reservations.</param>
+/// <param name="Allocated">Units allocated to orders.</param>
+/// <param name="Available">What can still be promised: onHand − safetyStock − held − allocated, never below zero.</param>
+/// <param name="Overcommitted">Units promised beyond what is on hand after a stock count lowered it; 0 normally.</param>
+/// <param name="Version">Increases with every change of the slot.</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.slot-snapshot")]
+public sealed record SlotSnapshot(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] int OnHand,
+    [property: Id(3)] int SafetyStock,
+    [property: Id(4)] int Held,
+    [property: Id(5)] int Allocated,
+    [property: Id(6)] int Available,
+    [property: Id(7)] int Overcommitted,
+    [property: Id(8)] long Version);
+
+/// <summary>Asks a slot to hold units for a reservation until <paramref name="ExpiresAt"/>.</summary>
+/// <param name="HoldId">The idempotency key: a reservation id. Holding again with the same id and quantity is a no-op.</param>
+/// <param name="Quantity">Units to hold, positive.</param>
+/// <param name="Channel">The sales channel asking.</param>
+/// <param name="ExpiresAt">When the hold lapses by itself and its units return.</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.hold-request")]
+public sealed record HoldRequest(
+    [property: Id(0)] string HoldId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] string Channel,
+    [property: Id(3)] DateTimeOffset ExpiresAt);
+
+/// <summary>How a hold request ended.</summary>
+public enum HoldStatus
+{
+    /// <summary>The units are held now.</summary>
+    Held,
+
+    /// <summary>The same hold already existed; nothing changed.</summary>
+    AlreadyHeld,
+
+    /// <summary>Not enough available; nothing changed.</summary>
+    Refused,
+
+    /// <summary>The hold id is in use with another quantity; nothing changed.</summary>
+    Conflict,
+
+    /// <summary>The slot has never been stocked; nothing changed.</summary>
+    UnknownSlot,
+}
+
+/// <summary>The answer to a <see cref="HoldRequest"/>.</summary>
+/// <param name="Status">What happened.</param>
+/// <param name="Available">The slot's available units after the request.</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.hold-result")]
+public sealed record HoldResult(
+    [property: Id(0)] HoldStatus Status,
+    [property: Id(1)] int Available)
+{
+    /// <summary>True when the units are held (now or before).</summary>
+    public bool Succeeded => Status is HoldStatus.Held or HoldStatus.AlreadyHeld;
+}
+
+/// <summary>Releases a hold early. Releasing an unknown or lapsed hold is a no-op.</summary>
+/// <param name="HoldId">The hold's id.</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.release-request")]
+public sealed record ReleaseRequest([property: Id(0)] string HoldId);
+
+/// <summary>The answer to a <see cref="ReleaseRequest"/>.</summary>
+/// <param name="Released">True when a live hold was released by this call.</param>
+/// <param name="Available">The slot's available units after the request.</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.release-result")]
+public sealed record ReleaseResult(
+    [property: Id(0)] bool Released,
+    [property: Id(1)] int Available);

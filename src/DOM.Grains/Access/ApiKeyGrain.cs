@@ -1,0 +1,29 @@
+using Dom.Access;
+using Dom.Grains.Hosting;
+
+namespace Dom.Grains.Access;
+
+[GenerateSerializer, Alias("dom.access.api-key-state")]
+public sealed record ApiKeyState
+{
+    [Id(0)] public ApiKeyGrant? Grant { get; init; }
+}
+
+/// <summary>An issued API key's grant, keyed by the key's SHA-256.</summary>
+internal sealed class ApiKeyGrain(
+    [PersistentState(DomStorage.ApiKeyState, DomStorage.Name)] IPersistentState<ApiKeyState> state,
+    ILogger<ApiKeyGrain> logger) : Grain, IApiKeyGrain
+{
+    public async Task<bool> IssueAsync(ApiKeyGrant grant)
+    {
+        if (state.State.Grant is { } existing)
+        {
+            return existing == grant;
+        }
+
+        await state.WriteAsync(new ApiKeyState { Grant = grant }, GrainContext, logger);
+        return true;
+    }
+
+    public Task<ApiKeyGrant?> GetAsync() => Task.FromResult(state.State.Grant);
+}

@@ -1,0 +1,20 @@
+using System.Collections.Immutable;
+using Dom.Articles;
+
+namespace Dom.Grains.Articles;
+
+/// <summary>What an article stores. Index quantities are stored only when a location joins the index; later
+/// publications stay in memory, since the slots are the authority and republish on demand.</summary>
+[GenerateSerializer, Alias("dom.articles.article-state")]
+public sealed record ArticleState
+{
+    [Id(0)] public ArticleInfo? Info { get; init; }
+
+    [Id(1)] public ImmutableDictionary<string, IndexEntry> Index { get; init; } = ImmutableDictionary<string, IndexEntry>.Empty;
+}
+
+/// <summary>A location's last published availability.</summary>
+[GenerateSerializer, Immutable, Alias("dom.articles.index-entry")]
+public sealed record IndexEntry(
+    [property: Id(0)] int Available,
+    [property: Id(1)] long Version);
