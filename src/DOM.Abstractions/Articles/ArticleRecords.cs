@@ -45,3 +45,13 @@ public sealed record AvailabilityUpdate(
 public sealed record IndexedAvailability(
     [property: Id(0)] string LocationId,
     [property: Id(1)] int Available);
+
+/// <summary>An article's availability now, read from its slots (not the index).</summary>
+/// <param name="Sku">The article.</param>
+/// <param name="Total">Available units across all locations.</param>
+/// <param name="Locations">Every location that stocks the article, with its available units.</param>
+[GenerateSerializer, Immutable, Alias("dom.articles.availability")]
+public sealed record ArticleAvailability(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int Total,
+    [property: Id(2)] IReadOnlyList<IndexedAvailability> Locations);

@@ -1,3 +1,4 @@
+using Dom.Articles;
 using Dom.Reservations;
 
 namespace Dom.Sourcing;
@@ -34,6 +35,10 @@ public interface ISourcingGrain : IGrainWithIntegerKey
     /// <summary>Plans and holds every line, or holds nothing and reports the shortages.</summary>
     [Alias("reserve")]
     Task<SourcingResult> ReserveAsync(SourcingRequest request);
+
+    /// <summary>The article's availability per location, read from the slots; null when the article does not exist.</summary>
+    [Alias("get-availability")]
+    Task<ArticleAvailability?> GetAvailabilityAsync(string sku);
 
     /// <summary>Releases every hold and capacity booking a reservation took; idempotent.</summary>
     [Alias("release")]

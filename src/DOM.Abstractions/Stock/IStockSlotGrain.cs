@@ -8,9 +8,10 @@ namespace Dom.Stock;
 public interface IStockSlotGrain : IGrainWithStringKey
 {
     /// <summary>Sets on-hand and safety stock (a count from the location). Lowering it below what is promised is
-    /// accepted, since it is a physical fact, and reported as <see cref="SlotSnapshot.Overcommitted"/>.</summary>
+    /// accepted, since it is a physical fact, and reported as <see cref="SlotSnapshot.Overcommitted"/>. The first count
+    /// of a slot checks that its article and location exist and adds the location to the article's index.</summary>
     [Alias("set-stock")]
-    Task<SlotSnapshot> SetStockAsync(SetStockRequest request);
+    Task<SetStockResult> SetStockAsync(SetStockRequest request);
 
     /// <summary>Holds units for a reservation, all or nothing.</summary>
     [Alias("hold")]

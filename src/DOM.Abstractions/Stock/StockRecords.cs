@@ -8,6 +8,25 @@ public sealed record SetStockRequest(
     [property: Id(0)] int OnHand,
     [property: Id(1)] int SafetyStock);
 
+/// <summary>How a stock count ended.</summary>
+public enum SetStockStatus
+{
+    /// <summary>The numbers are stored.</summary>
+    Set,
+
+    /// <summary>The article does not exist; nothing changed.</summary>
+    UnknownArticle,
+
+    /// <summary>The location does not exist; nothing changed.</summary>
+    UnknownLocation,
+}
+
+/// <summary>The answer to a <see cref="SetStockRequest"/>: the slot's numbers when <see cref="Status"/> is Set.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.set-stock-result")]
+public sealed record SetStockResult(
+    [property: Id(0)] SetStockStatus Status,
+    [property: Id(1)] SlotSnapshot? Slot);
+
 /// <summary>A slot's numbers at one moment.</summary>
 /// <param name="Sku">The article.</param>
 /// <param name="LocationId">The location.</param>

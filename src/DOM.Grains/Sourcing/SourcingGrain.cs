@@ -62,6 +62,20 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
             .ToList());
     }
 
+    public async Task<ArticleAvailability?> GetAvailabilityAsync(string sku)
+    {
+        var article = GrainFactory.GetGrain<IArticleGrain>(sku);
+        var (info, index) = (await article.GetAsync(), await article.GetIndexAsync());
+        if (info is null)
+        {
+            return null;
+        }
+
+        var live = await ReadSlotsAsync(index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
+        var locations = live.Select(slot => new IndexedAvailability(slot.Key.LocationId, slot.Value)).ToList();
+        return new ArticleAvailability(sku, locations.Sum(l => l.Available), locations);
+    }
+
     public Task ReleaseAsync(string holdId, IReadOnlyList<ReservationLine> lines) =>
         ReleaseAsync(
             holdId,

@@ -1,5 +1,6 @@
 using Dom.Articles;
 using Dom.Grains.Hosting;
+using Dom.Locations;
 using Dom.Stock;
 
 namespace Dom.Grains.Stock;
@@ -41,10 +42,26 @@ internal sealed class StockSlotGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<SlotSnapshot> SetStockAsync(SetStockRequest request)
+    public async Task<SetStockResult> SetStockAsync(SetStockRequest request)
     {
         DropExpiredHolds();
         var isNew = !State.Exists;
+        if (isNew)
+        {
+            var article = GrainFactory.GetGrain<IArticleGrain>(_key.Sku).GetAsync();
+            var location = GrainFactory.GetGrain<ILocationGrain>(_key.LocationId).GetAsync();
+            var (articleInfo, locationInfo) = (await article, await location);
+            if (articleInfo is null)
+            {
+                return new SetStockResult(SetStockStatus.UnknownArticle, null);
+            }
+
+            if (locationInfo is null)
+            {
+                return new SetStockResult(SetStockStatus.UnknownLocation, null);
+            }
+        }
+
         await state.WriteAsync(
             State with { Exists = true, OnHand = request.OnHand, SafetyStock = request.SafetyStock, Version = State.Version + 1 },
             GrainContext,
@@ -67,7 +84,7 @@ internal sealed class StockSlotGrain(
             Publish();
         }
 
-        return snapshot;
+        return new SetStockResult(SetStockStatus.Set, snapshot);
     }
 
     public async Task<HoldResult> HoldAsync(HoldRequest request)

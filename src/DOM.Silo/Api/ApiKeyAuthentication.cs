@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Dom.Access;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Dom.Silo.Api;
+
+/// <summary>Keys configured for the deployment: the operator key, and optionally fixed keys for other roles.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>The operator's key (<c>Auth__OperatorKey</c> in the environment).</summary>
+    public string OperatorKey { get; set; } = "";
+
+    /// <summary>Fixed keys for channels, stores and partners, beside those issued through the API.</summary>
+    public List<ConfiguredKey> Keys { get; set; } = [];
+
+    public sealed class ConfiguredKey
+    {
+        public string Key { get; set; } = "";
+
+        public ApiRole Role { get; set; }
+
+        public string Scope { get; set; } = "";
+    }
+}
+
+/// <summary>The authorization policies; a handler then checks the scope against the resource (a store's own location).</summary>
+public static class Policies
+{
+    public const string Operator = "operator";
+    public const string Channel = "channel";
+    public const string ChannelOrOperator = "channel-or-operator";
+    public const string OperatorOrStore = "operator-or-store";
+
+    public const string ScopeClaim = "dom:scope";
+}
+
+/// <summary>What the caller's key allows.</summary>
+public static class CallerExtensions
+{
+    public static string Scope(this ClaimsPrincipal user) => user.FindFirstValue(Policies.ScopeClaim) ?? "";
+
+    public static bool IsOperator(this ClaimsPrincipal user) => user.IsInRole(nameof(ApiRole.Operator));
+
+    /// <summary>Operators manage every location; a store only its own.</summary>
+    public static bool MayManageLocation(this ClaimsPrincipal user, string locationId) =>
+        user.IsOperator() || (user.IsInRole(nameof(ApiRole.Store)) && user.Scope() == locationId);
+}
+
+/// <summary>Finds the grant behind a key: the configured ones first, then the issued ones (stored as SHA-256).</summary>
+internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory grains)
+{
+    private readonly ConcurrentDictionary<string, ApiKeyGrant> _issued = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ApiKeyGrant> _configured = Configured(options.Value);
+
+    public static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    public static string NewKey() => "dom_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public async Task<ApiKeyGrant?> FindAsync(string key)
+    {
+        var hash = Hash(key);
+        if (_configured.TryGetValue(hash, out var grant) || _issued.TryGetValue(hash, out grant))
+        {
+            return grant;
+        }
+
+        // Issued keys never change, so a found grant can be cached for good.
+        grant = await grains.GetGrain<IApiKeyGrain>(hash).GetAsync();
+        if (grant is not null)
+        {
+            _issued[hash] = grant;
+        }
+
+        return grant;
+    }
+
+    private static Dictionary<string, ApiKeyGrant> Configured(AuthOptions options)
+    {
+        var keys = options.Keys.ToDictionary(k => Hash(k.Key), k => new ApiKeyGrant(k.Role, k.Scope), StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(options.OperatorKey))
+        {
+            keys[Hash(options.OperatorKey)] = new ApiKeyGrant(ApiRole.Operator, "");
+        }
+
+        return keys;
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>Authenticates <c>X-Api-Key</c>; answers 401 and 403 as ProblemDetails.</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyStore keys,
+    IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string Header = "X-Api-Key";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var key = Request.Headers[Header].ToString();
+        if (string.IsNullOrEmpty(key))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (key.Length > 256 || await keys.FindAsync(key) is not { } grant)
+        {
+            return AuthenticateResult.Fail("Unknown API key.");
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Role, grant.Role.ToString()), new Claim(Policies.ScopeClaim, grant.Scope)],
+            SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        WriteAsync(StatusCodes.Status401Unauthorized, "Authentication required.", $"Send a valid API key in the {Header} header.");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteAsync(StatusCodes.Status403Forbidden, "Forbidden.", "This API key's role or scope does not allow this request.");
+
+    private async Task WriteAsync(int status, string title, string detail)
+    {
+        Response.StatusCode = status;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
+
+internal static class ApiKeyAuthenticationSetup
+{
+    public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.Section)
+            .Validate(o => o.OperatorKey.Length >= 16, "Auth:OperatorKey must be set to at least 16 characters.")
+            .Validate(o => o.Keys.All(k => k.Key.Length >= 16 && k.Role != ApiRole.Operator && Dom.Ids.IsValid(k.Scope)), "Every Auth:Keys entry needs a key of 16+ characters, a non-operator role and a valid scope.")
+            .ValidateOnStart();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Operator, p => p.RequireRole(nameof(ApiRole.Operator)))
+            .AddPolicy(Policies.Channel, p => p.RequireRole(nameof(ApiRole.Channel)))
+            .AddPolicy(Policies.ChannelOrOperator, p => p.RequireRole(nameof(ApiRole.Channel), nameof(ApiRole.Operator)))
+            .AddPolicy(Policies.OperatorOrStore, p => p.RequireRole(nameof(ApiRole.Operator), nameof(ApiRole.Store)));
+        return services;
+    }
+}

@@ -1,0 +1,27 @@
+using Dom.Articles;
+using Dom.Sourcing;
+
+namespace Dom.Silo.Api;
+
+public static class AvailabilityApi
+{
+    public static RouteGroupBuilder MapAvailabilityApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/availability").WithTags("Availability").RequireAuthorization(Policies.ChannelOrOperator);
+        api.MapGet("/{sku}", GetAsync);
+        return api;
+    }
+
+    private static async Task<Results<Ok<ArticleAvailability>, ValidationProblem, ProblemHttpResult>> GetAsync(string sku, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("sku", sku);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return await grains.GetGrain<ISourcingGrain>(0).GetAvailabilityAsync(sku) is { } availability
+            ? TypedResults.Ok(availability)
+            : Answers.NotFound($"Article {sku}");
+    }
+}

@@ -1,0 +1,118 @@
+using System.Security.Claims;
+using Dom.Reservations;
+
+namespace Dom.Silo.Api;
+
+public sealed record ShipToBody(string? Country, double? Latitude, double? Longitude);
+
+public sealed record LineBody(string? Sku, int? Quantity);
+
+/// <summary>A checkout hold as sent by a channel. The channel comes from the caller's key.</summary>
+public sealed record ReservationBody(string? ReservationId, int? TtlSeconds, ShipToBody? ShipTo, List<LineBody?>? Lines);
+
+public static class ReservationsApi
+{
+    public static RouteGroupBuilder MapReservationsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/reservations").WithTags("Reservations").RequireAuthorization(Policies.Channel);
+        api.MapPost("/", CreateAsync);
+        api.MapGet("/{reservationId}", GetAsync);
+        api.MapDelete("/{reservationId}", ReleaseAsync);
+        return api;
+    }
+
+    private static async Task<Results<Created<ReservationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        ReservationBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = Validate(body);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var request = new CreateReservationRequest(
+            body.ReservationId!,
+            user.Scope(),
+            body.TtlSeconds ?? Validation.DefaultTtlSeconds,
+            new ShipTo(body.ShipTo!.Country!, body.ShipTo.Latitude!.Value, body.ShipTo.Longitude!.Value),
+            body.Lines!.Select(line => new LineRequest(line!.Sku!, line.Quantity!.Value)).ToList());
+        var result = await grains.GetGrain<IReservationGrain>(request.ReservationId).CreateAsync(request);
+        return result.Outcome switch
+        {
+            ReservationOutcome.Created or ReservationOutcome.Replayed when result.Reservation.Status != ReservationStatus.Refused =>
+                TypedResults.Created($"/api/v1/reservations/{request.ReservationId}", result.Reservation),
+            ReservationOutcome.IdempotencyConflict => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Reservation id already used.",
+                detail: $"Reservation {request.ReservationId} was created with another body; use a new id for a new reservation."),
+            _ => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Insufficient stock.",
+                detail: "Not every line can be held; nothing was held.",
+                extensions: new Dictionary<string, object?> { ["shortages"] = result.Reservation.Shortages }),
+        };
+    }
+
+    private static async Task<Results<Ok<ReservationView>, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string reservationId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("reservationId", reservationId);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return await grains.GetGrain<IReservationGrain>(reservationId).GetAsync(user.Scope()) is { } view
+            ? TypedResults.Ok(view)
+            : Answers.NotFound($"Reservation {reservationId}");
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ReleaseAsync(
+        string reservationId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("reservationId", reservationId);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return await grains.GetGrain<IReservationGrain>(reservationId).ReleaseAsync(user.Scope()) is not null
+            ? TypedResults.NoContent()
+            : Answers.NotFound($"Reservation {reservationId}");
+    }
+
+    private static Validation Validate(ReservationBody body)
+    {
+        var validation = new Validation()
+            .Id("reservationId", body.ReservationId)
+            .Int("ttlSeconds", body.TtlSeconds, 1, Validation.MaxTtlSeconds, required: false)
+            .Required("shipTo", body.ShipTo);
+        if (body.ShipTo is { } shipTo)
+        {
+            validation.Country("shipTo.country", shipTo.Country).Position("shipTo.", shipTo.Latitude, shipTo.Longitude);
+        }
+
+        if (body.Lines is not { Count: > 0 and <= Validation.MaxLines } lines)
+        {
+            return validation.Add("lines", $"From 1 to {Validation.MaxLines} lines are required.");
+        }
+
+        var skus = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i] is not { } line)
+            {
+                validation.Add($"lines[{i}]", "Required.");
+                continue;
+            }
+
+            validation.Id($"lines[{i}].sku", line.Sku).Int($"lines[{i}].quantity", line.Quantity, 1, Validation.MaxQuantity);
+            if (line.Sku is not null && !skus.Add(line.Sku))
+            {
+                validation.Add($"lines[{i}].sku", "Each SKU may appear in one line only.");
+            }
+        }
+
+        return validation;
+    }
+}

@@ -1,0 +1,114 @@
+using Dom.Domain.Geo;
+
+namespace Dom.Silo.Api;
+
+/// <summary>Collects field errors at the edge; a request with any error changes nothing and gets a 400 listing them.</summary>
+internal sealed class Validation
+{
+    public const int MaxQuantity = 10_000;
+    public const int MaxStock = 10_000_000;
+    public const int MaxCapacity = 100_000;
+    public const int MaxLines = 100;
+    public const int MaxTtlSeconds = 86_400;
+    public const int DefaultTtlSeconds = 900;
+
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsValid => _errors.Count == 0;
+
+    public Validation Id(string field, string? value, bool required = true)
+    {
+        if (value is null)
+        {
+            return required ? Add(field, "Required.") : this;
+        }
+
+        return Ids.IsValid(value) ? this : Add(field, $"Must be 1–{Ids.MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
+    }
+
+    /// <summary>An optional body copy of a route id must match the route.</summary>
+    public Validation SameAsRoute(string field, string? value, string route) =>
+        value is null || value == route ? this : Add(field, "Must match the id in the path when given.");
+
+    public Validation Int(string field, int? value, int min, int max, bool required = true)
+    {
+        if (value is null)
+        {
+            return required ? Add(field, "Required.") : this;
+        }
+
+        return value >= min && value <= max ? this : Add(field, $"Must be a whole number from {min} to {max}.");
+    }
+
+    public Validation Text(string field, string? value, int maxLength, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return required || value is { Length: > 0 } ? Add(field, "Required, and not blank.") : this;
+        }
+
+        return value.Length <= maxLength && !value.Any(char.IsControl) ? this : Add(field, $"At most {maxLength} characters, none of them control characters.");
+    }
+
+    public Validation Required<T>(string field, T? value)
+        where T : struct => value.HasValue ? this : Add(field, "Required.");
+
+    public Validation Required(string field, object? value) => value is not null ? this : Add(field, "Required.");
+
+    public Validation Position(string prefix, double? latitude, double? longitude)
+    {
+        if (latitude is null)
+        {
+            Add($"{prefix}latitude", "Required.");
+        }
+        else if (!GeoPoint.IsValid(latitude.Value, 0))
+        {
+            Add($"{prefix}latitude", "Must be from -90 to 90.");
+        }
+
+        if (longitude is null)
+        {
+            Add($"{prefix}longitude", "Required.");
+        }
+        else if (!GeoPoint.IsValid(0, longitude.Value))
+        {
+            Add($"{prefix}longitude", "Must be from -180 to 180.");
+        }
+
+        return this;
+    }
+
+    public Validation Country(string field, string? value, bool required = true)
+    {
+        if (value is null)
+        {
+            return required ? Add(field, "Required.") : this;
+        }
+
+        return value.Length == 2 && value.All(char.IsAsciiLetterUpper) ? this : Add(field, "Must be an ISO 3166-1 alpha-2 code in upper case, such as DE.");
+    }
+
+    public Validation Add(string field, string error)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+
+        list.Add(error);
+        return this;
+    }
+
+    public ValidationProblem Problem() =>
+        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: "The request is not valid.");
+}
+
+/// <summary>Answers shared by every resource.</summary>
+internal static class Answers
+{
+    public static ProblemHttpResult Forbidden() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: "This API key may not change this location.");
+
+    public static ProblemHttpResult NotFound(string what) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: $"{what} does not exist.");
+}

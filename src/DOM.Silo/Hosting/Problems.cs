@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Orleans.Runtime;
+
+namespace Dom.Silo.Hosting;
+
+/// <summary>RFC 7807 everywhere: every error is a ProblemDetails with a trace id, and nothing internal (stack
+/// traces, SQL, silo addresses, type names) ever reaches a client.</summary>
+internal static class Problems
+{
+    public static IServiceCollection AddProblems(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        return services;
+    }
+}
+
+/// <summary>Maps the exceptions that can reach the edge to ProblemDetails.</summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException bad => BadRequest(bad),
+            StorageUnavailableException => Unavailable("Storage is unavailable; nothing was changed. Retry with the same idempotency key."),
+            TimeoutException or OrleansException or SiloUnavailableException => Unavailable("The engine did not answer in time; nothing is acknowledged. Retry with the same idempotency key."),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                return true;
+            }
+
+            logger.LogError(exception, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "An unexpected error occurred.",
+                Detail = "The error was logged with the trace id below.",
+            };
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning(exception, "Unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails BadRequest(BadHttpRequestException exception)
+    {
+        var status = exception.StatusCode;
+        if (status == StatusCodes.Status413PayloadTooLarge)
+        {
+            return new ProblemDetails { Status = status, Title = "The request body is too large.", Detail = $"At most {DomHost.MaxRequestBodyBytes} bytes are accepted." };
+        }
+
+        if (status == StatusCodes.Status415UnsupportedMediaType)
+        {
+            return new ProblemDetails { Status = status, Title = "The request body must be JSON.", Detail = "Send Content-Type: application/json." };
+        }
+
+        if (exception.InnerException is JsonException json)
+        {
+            var field = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [JsonProblem(json)] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request body is not valid.",
+            };
+        }
+
+        return new ProblemDetails
+        {
+            Status = status is >= 400 and < 500 ? status : StatusCodes.Status400BadRequest,
+            Title = "The request is not valid.",
+            Detail = exception.Message.Contains("body", StringComparison.OrdinalIgnoreCase)
+                ? "The request body is missing or not valid JSON."
+                : "A route or query value is not valid.",
+        };
+    }
+
+    /// <summary>A client-safe description: System.Text.Json's own messages name .NET types.</summary>
+    private static string JsonProblem(JsonException exception) =>
+        exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown member."
+        : exception.Message.Contains("invalid JSON", StringComparison.OrdinalIgnoreCase) || exception.Message.Contains("is an invalid", StringComparison.Ordinal) ? "Malformed JSON."
+        : "The value has the wrong type or is out of range.";
+
+    private static ProblemDetails Unavailable(string detail) => new()
+    {
+        Status = StatusCodes.Status503ServiceUnavailable,
+        Title = "Temporarily unavailable.",
+        Detail = detail,
+    };
+}
