@@ -1,0 +1,79 @@
+using Dom.Articles;
+using Dom.Grains.Hosting;
+using Dom.Locations;
+using Dom.Stock;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>One in-process test cluster for the project, with memory storage and a fake business clock.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    /// <summary>Business time. Shared by the whole (serial) collection; tests only move it forward.</summary>
+    public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddMemoryGrainStorage(DomStorage.Name);
+            silo.Services.AddSingleton(new DomClock(Time));
+            silo.Services.AddDomGrains();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>Builds fresh master data for one test, so tests never share keys.</summary>
+public sealed class World(IGrainFactory grains)
+{
+    private readonly string _prefix = Guid.NewGuid().ToString("N")[..10];
+
+    public string Id(string name) => $"{name}-{_prefix}";
+
+    public async Task<string> LocationAsync(string name, double latitude, double longitude, int capacityPerDay = 1_000)
+    {
+        var id = Id(name);
+        await grains.GetGrain<ILocationGrain>(id).PutAsync(new LocationInfo(id, name, LocationType.Warehouse, latitude, longitude, capacityPerDay, "DE"));
+        return id;
+    }
+
+    public async Task<string> ArticleAsync(string name)
+    {
+        var sku = Id(name);
+        await grains.GetGrain<IArticleGrain>(sku).PutAsync(new ArticleInfo(sku, name, ArticleKind.Physical, null));
+        return sku;
+    }
+
+    public IStockSlotGrain Slot(string sku, string locationId) => grains.GetGrain<IStockSlotGrain>(new StockSlotKey(sku, locationId).ToString());
+
+    public async Task<SlotSnapshot> StockAsync(string sku, string locationId, int onHand, int safetyStock = 0)
+    {
+        var result = await Slot(sku, locationId).SetStockAsync(new SetStockRequest(onHand, safetyStock));
+        Assert.Equal(SetStockStatus.Set, result.Status);
+        return result.Slot!;
+    }
+
+    public async Task<int> AvailableAsync(string sku, string locationId) => (await Slot(sku, locationId).GetAsync())!.Available;
+}

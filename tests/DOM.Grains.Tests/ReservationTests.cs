@@ -1,0 +1,209 @@
+using Dom.Locations;
+using Dom.Reservations;
+
+namespace Dom.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public class ReservationTests(ClusterFixture fixture)
+{
+    private static readonly ShipTo Berlin = new("DE", 52.52, 13.405);
+    private readonly World _world = new(fixture.Grains);
+
+    private IReservationGrain Reservation(string id) => fixture.Grains.GetGrain<IReservationGrain>(id);
+
+    private CreateReservationRequest Request(string id, params LineRequest[] lines) => new(id, "web", 600, Berlin, lines);
+
+    [Fact]
+    public async Task Every_line_is_held_at_the_nearest_location_that_has_it()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (potsdam, munich) = (await _world.LocationAsync("potsdam", 52.39, 13.06), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(a, potsdam, 5);
+        await _world.StockAsync(a, munich, 5);
+        await _world.StockAsync(b, munich, 5);
+
+        var result = await Reservation(_world.Id("r")).CreateAsync(Request(_world.Id("r"), new(a, 2), new(b, 1)));
+
+        Assert.Equal(ReservationOutcome.Created, result.Outcome);
+        Assert.Equal(ReservationStatus.Held, result.Reservation.Status);
+        Assert.Equal([new Allocation(munich, 2)], result.Reservation.Lines[0].Allocations);
+        Assert.Equal(3, await _world.AvailableAsync(a, munich));
+        Assert.Equal(5, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task A_line_is_split_across_locations_when_none_has_enough()
+    {
+        var a = await _world.ArticleAsync("a");
+        var (potsdam, munich) = (await _world.LocationAsync("potsdam", 52.39, 13.06), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(a, potsdam, 3);
+        await _world.StockAsync(a, munich, 3);
+
+        var result = await Reservation(_world.Id("r")).CreateAsync(Request(_world.Id("r"), new LineRequest(a, 5)));
+
+        Assert.Equal([new Allocation(potsdam, 3), new Allocation(munich, 2)], result.Reservation.Lines.Single().Allocations);
+    }
+
+    [Fact]
+    public async Task A_reservation_holds_every_line_or_nothing()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 5);
+        await _world.StockAsync(b, potsdam, 1);
+
+        var result = await Reservation(_world.Id("r")).CreateAsync(Request(_world.Id("r"), new(a, 2), new(b, 2)));
+
+        Assert.Equal(ReservationOutcome.Refused, result.Outcome);
+        Assert.Equal([new Shortage(b, 2, 1)], result.Reservation.Shortages);
+        Assert.Equal(5, await _world.AvailableAsync(a, potsdam));
+        Assert.Equal(1, await _world.AvailableAsync(b, potsdam));
+    }
+
+    [Fact]
+    public async Task A_retry_returns_the_first_answer_and_another_body_with_the_same_id_conflicts()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 5);
+        var id = _world.Id("r");
+
+        var first = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 2)));
+        var retry = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 2)));
+        var other = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 3)));
+
+        Assert.Equal(ReservationOutcome.Replayed, retry.Outcome);
+        Assert.Equal(first.Reservation.ExpiresAt, retry.Reservation.ExpiresAt);
+        Assert.Equal(first.Reservation.Lines[0].Allocations, retry.Reservation.Lines[0].Allocations);
+        Assert.Equal(ReservationOutcome.IdempotencyConflict, other.Outcome);
+        Assert.Equal(3, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task Releasing_returns_the_stock_once_and_is_idempotent()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 5);
+        var id = _world.Id("r");
+        await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 4)));
+
+        var released = await Reservation(id).ReleaseAsync("web");
+        var again = await Reservation(id).ReleaseAsync("web");
+
+        Assert.Equal(ReservationStatus.Released, released!.Status);
+        Assert.Equal(ReservationStatus.Released, again!.Status);
+        Assert.Equal(5, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task Another_channel_cannot_see_or_release_a_reservation()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 5);
+        var id = _world.Id("r");
+        await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 1)));
+
+        Assert.Null(await Reservation(id).GetAsync("marketplace"));
+        Assert.Null(await Reservation(id).ReleaseAsync("marketplace"));
+        Assert.Equal(4, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task A_reservation_expires_at_its_expiry_and_its_stock_and_capacity_return_once()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06, capacityPerDay: 1);
+        await _world.StockAsync(a, potsdam, 5);
+        var id = _world.Id("r");
+        var created = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 5)) with { TtlSeconds = 60 });
+        var location = fixture.Grains.GetGrain<ILocationGrain>(potsdam);
+        var day = DateOnly.FromDateTime(created.Reservation.ExpiresAt.UtcDateTime);
+        Assert.Equal(1, (await location.GetCapacityAsync(day))!.Booked);
+
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ReservationStatus.Expired, (await Reservation(id).GetAsync("web"))!.Status);
+        Assert.Equal(5, await _world.AvailableAsync(a, potsdam));
+        Assert.Equal(0, (await location.GetCapacityAsync(day))!.Booked);
+        Assert.Equal(ReservationStatus.Expired, (await Reservation(id).ReleaseAsync("web"))!.Status);
+        Assert.Equal(5, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task A_full_location_is_skipped_and_the_next_nearest_is_used()
+    {
+        var a = await _world.ArticleAsync("a");
+        var (potsdam, munich) = (await _world.LocationAsync("potsdam", 52.39, 13.06, capacityPerDay: 1), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(a, potsdam, 10);
+        await _world.StockAsync(a, munich, 10);
+
+        var first = await Reservation(_world.Id("r1")).CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)));
+        var second = await Reservation(_world.Id("r2")).CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
+
+        Assert.Equal(potsdam, first.Reservation.Lines[0].Allocations.Single().LocationId);
+        Assert.Equal(munich, second.Reservation.Lines[0].Allocations.Single().LocationId);
+        Assert.Equal(9, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task Lowering_capacity_below_what_is_booked_is_reported_and_books_nothing_new()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06, capacityPerDay: 5);
+        await _world.StockAsync(a, potsdam, 10);
+        await Reservation(_world.Id("r1")).CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)));
+        await Reservation(_world.Id("r2")).CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
+        var today = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime);
+
+        var lowered = await fixture.Grains.GetGrain<ILocationGrain>(potsdam).SetCapacityAsync(new SetCapacityRequest(today, 1));
+        var refused = await Reservation(_world.Id("r3")).CreateAsync(Request(_world.Id("r3"), new LineRequest(a, 1)));
+
+        Assert.Equal(new CapacitySnapshot(today, 1, 2, Overbooked: true), lowered);
+        Assert.Equal(ReservationOutcome.Refused, refused.Outcome);
+        Assert.Equal(8, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task A_stale_availability_index_costs_a_retry_never_a_false_shortage()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 1);
+        var held = await Reservation(_world.Id("r1")).CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)) with { TtlSeconds = 5 });
+        Assert.Equal(ReservationOutcome.Created, held.Outcome);
+
+        // The hold lapses by the clock alone: nothing tells the index, which still says 0 available.
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(5));
+        var next = await Reservation(_world.Id("r2")).CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
+
+        Assert.Equal(ReservationOutcome.Created, next.Outcome);
+    }
+
+    [Fact]
+    public async Task Oversell_storm_across_locations_holds_exactly_the_units_on_hand()
+    {
+        var a = await _world.ArticleAsync("a");
+        var locations = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var location = await _world.LocationAsync($"l{i}", 48 + i, 8 + i);
+            await _world.StockAsync(a, location, 40);
+            locations.Add(location);
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
+            Reservation(_world.Id($"r{i}")).CreateAsync(Request(_world.Id($"r{i}"), new LineRequest(a, 1)))));
+
+        var held = results.Where(r => r.Outcome == ReservationOutcome.Created).ToList();
+        Assert.Equal(200, held.Count);
+        Assert.All(results.Where(r => r.Outcome != ReservationOutcome.Created), r => Assert.Equal(ReservationOutcome.Refused, r.Outcome));
+        foreach (var location in locations)
+        {
+            var slot = await _world.Slot(a, location).GetAsync();
+            Assert.Equal((40, 0), (slot!.Held, slot.Available));
+            Assert.Equal(40, held.Count(r => r.Reservation.Lines[0].Allocations.Single().LocationId == location));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using Dom.Stock;
+
+namespace Dom.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public class StockSlotTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    private static DateTimeOffset InAnHour => ClusterFixture.Time.GetUtcNow().AddHours(1);
+
+    [Fact]
+    public async Task Hold_is_refused_when_it_would_exceed_available_stock()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 5, safetyStock: 1);
+        var slot = _world.Slot(sku, location);
+
+        var refused = await slot.HoldAsync(new HoldRequest("h1", 5, "web", InAnHour));
+        var held = await slot.HoldAsync(new HoldRequest("h2", 4, "web", InAnHour));
+
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 4), refused);
+        Assert.Equal(new HoldResult(HoldStatus.Held, 0), held);
+        Assert.Equal(HoldStatus.Refused, (await slot.HoldAsync(new HoldRequest("h3", 1, "web", InAnHour))).Status);
+    }
+
+    [Fact]
+    public async Task Holding_again_with_the_same_id_changes_nothing_and_another_quantity_conflicts()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+
+        await slot.HoldAsync(new HoldRequest("h", 3, "web", InAnHour));
+        var again = await slot.HoldAsync(new HoldRequest("h", 3, "web", InAnHour));
+        var other = await slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour));
+
+        Assert.Equal(new HoldResult(HoldStatus.AlreadyHeld, 7), again);
+        Assert.Equal(new HoldResult(HoldStatus.Conflict, 7), other);
+        Assert.Equal(3, (await slot.GetAsync())!.Held);
+    }
+
+    [Fact]
+    public async Task Release_returns_the_units_once()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour));
+
+        var first = await slot.ReleaseAsync(new ReleaseRequest("h"));
+        var second = await slot.ReleaseAsync(new ReleaseRequest("h"));
+
+        Assert.Equal(new ReleaseResult(true, 10), first);
+        Assert.Equal(new ReleaseResult(false, 10), second);
+    }
+
+    [Fact]
+    public async Task A_hold_lapses_exactly_at_its_expiry_and_returns_its_units_once()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        var expiresAt = ClusterFixture.Time.GetUtcNow().AddSeconds(30);
+        await slot.HoldAsync(new HoldRequest("h", 6, "web", expiresAt));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromMilliseconds(1));
+        var justBefore = await slot.GetAsync();
+        ClusterFixture.Time.Advance(TimeSpan.FromMilliseconds(1));
+        var atExpiry = await slot.GetAsync();
+        var lateRelease = await slot.ReleaseAsync(new ReleaseRequest("h"));
+
+        Assert.Equal((6, 4), (justBefore!.Held, justBefore.Available));
+        Assert.Equal((0, 10), (atExpiry!.Held, atExpiry.Available));
+        Assert.Equal(new ReleaseResult(false, 10), lateRelease);
+    }
+
+    [Fact]
+    public async Task Safety_stock_is_never_promised()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        var snapshot = await _world.StockAsync(sku, location, onHand: 3, safetyStock: 3);
+
+        Assert.Equal(0, snapshot.Available);
+        Assert.Equal(HoldStatus.Refused, (await _world.Slot(sku, location).HoldAsync(new HoldRequest("h", 1, "web", InAnHour))).Status);
+    }
+
+    [Fact]
+    public async Task A_count_below_what_is_held_is_accepted_and_reported_as_overcommitted()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        await _world.Slot(sku, location).HoldAsync(new HoldRequest("h", 8, "web", InAnHour));
+
+        var recount = await _world.StockAsync(sku, location, onHand: 5);
+
+        Assert.Equal((5, 8, 0, 3), (recount.OnHand, recount.Held, recount.Available, recount.Overcommitted));
+    }
+
+    [Fact]
+    public async Task Stock_for_an_unknown_article_or_location_is_refused_and_creates_nothing()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+
+        var unknownArticle = await _world.Slot(_world.Id("nope"), location).SetStockAsync(new SetStockRequest(5, 0));
+        var unknownLocation = await _world.Slot(sku, _world.Id("nowhere")).SetStockAsync(new SetStockRequest(5, 0));
+
+        Assert.Equal(SetStockStatus.UnknownArticle, unknownArticle.Status);
+        Assert.Equal(SetStockStatus.UnknownLocation, unknownLocation.Status);
+        Assert.Null(await _world.Slot(sku, _world.Id("nowhere")).GetAsync());
+    }
+
+    [Fact]
+    public async Task Oversell_storm_on_one_slot_grants_exactly_what_is_on_hand()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 200);
+        var slot = _world.Slot(sku, location);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => slot.HoldAsync(new HoldRequest($"h{i}", 1, "web", InAnHour))));
+
+        var snapshot = await slot.GetAsync();
+        Assert.Equal(200, results.Count(r => r.Status == HoldStatus.Held));
+        Assert.Equal(400, results.Count(r => r.Status == HoldStatus.Refused));
+        Assert.Equal((200, 0, 0), (snapshot!.Held, snapshot.Available, snapshot.Overcommitted));
+    }
+
+    [Fact]
+    public async Task Oversell_storm_with_mixed_quantities_never_holds_more_than_available()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 150, safetyStock: 7);
+        var slot = _world.Slot(sku, location);
+        var random = new Random(42);
+        var quantities = Enumerable.Range(0, 300).Select(_ => random.Next(1, 6)).ToArray();
+
+        var results = await Task.WhenAll(quantities.Select((q, i) => slot.HoldAsync(new HoldRequest($"h{i}", q, "web", InAnHour))));
+
+        var granted = quantities.Where((_, i) => results[i].Status == HoldStatus.Held).Sum();
+        var snapshot = await slot.GetAsync();
+        Assert.InRange(granted, 143 - 4, 143);
+        Assert.Equal(granted, snapshot!.Held);
+        Assert.Equal(143 - granted, snapshot.Available);
+    }
+}
