@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dom.Articles;
+using Dom.Locations;
+using Dom.Reservations;
+using Dom.Silo.Tests.Hosting;
+using Dom.Stock;
+
+namespace Dom.Silo.Tests.Api;
+
+[Collection(ApiCollection.Name)]
+public class CoreApiTests(ApiFixture fixture)
+{
+    private readonly Catalog _catalog = new(fixture.Host);
+
+    private SiloHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Health_OpenApi_and_the_demo_data_are_served()
+    {
+        var client = Host.Client();
+        var channel = Host.Client("dev-channel-webshop-key");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        var openApi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/v1/reservations", out _));
+        var demo = await channel.GetFromJsonAsync<ArticleAvailability>("/api/v1/availability/tshirt-basic-m", SiloHost.Json);
+        Assert.True(demo!.Total > 0);
+    }
+
+    [Fact]
+    public async Task Master_data_stock_and_availability_round_trip()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var (near, far) = (await _catalog.LocationAsync("near", 52.4, 13.1), await _catalog.LocationAsync("far", 48.1, 11.6));
+        var op = Host.Operator();
+
+        using var stock = await op.PutAsJsonAsync($"/api/v1/stock/{near}/{sku}", new { onHand = 12, safetyStock = 2 }, SiloHost.Json);
+        await _catalog.StockAsync(sku, far, 5);
+
+        var slot = await stock.Content.ReadFromJsonAsync<SlotSnapshot>(SiloHost.Json);
+        Assert.Equal((12, 2, 0, 10), (slot!.OnHand, slot.SafetyStock, slot.Held, slot.Available));
+        var article = await op.GetFromJsonAsync<ArticleInfo>($"/api/v1/articles/{sku}", SiloHost.Json);
+        Assert.Equal(("shirt", ArticleKind.Physical), (article!.Name, article.Kind));
+        var location = await op.GetFromJsonAsync<LocationInfo>($"/api/v1/locations/{near}", SiloHost.Json);
+        Assert.Equal((LocationType.Warehouse, 52.4, 100), (location!.Type, location.Latitude, location.CapacityPerDay));
+        var availability = await Host.Client("dev-channel-webshop-key").GetFromJsonAsync<JsonElement>($"/api/v1/availability/{sku}");
+        Assert.Equal(15, availability.GetProperty("total").GetInt32());
+        Assert.Equal(
+            [(far, 5), (near, 10)],
+            availability.GetProperty("locations").EnumerateArray().Select(l => (l.GetProperty("locationId").GetString()!, l.GetProperty("available").GetInt32())).OrderBy(l => l.Item1 == near));
+    }
+
+    [Fact]
+    public async Task A_reservation_is_created_read_and_released_over_http()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var near = await _catalog.LocationAsync("near", 52.4, 13.1);
+        await _catalog.StockAsync(sku, near, 10);
+        var channel = Host.Client("dev-channel-webshop-key");
+        var id = _catalog.Id("r");
+
+        using var created = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 4)), SiloHost.Json);
+        var json = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var read = await channel.GetFromJsonAsync<ReservationView>($"/api/v1/reservations/{id}", SiloHost.Json);
+        var released = await channel.DeleteAsync($"/api/v1/reservations/{id}");
+        var releasedAgain = await channel.DeleteAsync($"/api/v1/reservations/{id}");
+        var after = await channel.GetFromJsonAsync<ReservationView>($"/api/v1/reservations/{id}", SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/api/v1/reservations/{id}", created.Headers.Location!.OriginalString);
+        Assert.Equal("held", json.GetProperty("status").GetString());
+        Assert.Equal(id, json.GetProperty("reservationId").GetString());
+        Assert.True(json.TryGetProperty("expiresAt", out _));
+        var allocation = json.GetProperty("lines")[0].GetProperty("allocations")[0];
+        Assert.Equal((near, 4), (allocation.GetProperty("locationId").GetString(), allocation.GetProperty("quantity").GetInt32()));
+        Assert.Equal(ReservationStatus.Held, read!.Status);
+        Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, releasedAgain.StatusCode);
+        Assert.Equal(ReservationStatus.Released, after!.Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await channel.GetAsync($"/api/v1/reservations/{_catalog.Id("unknown")}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Shortages_are_a_409_problem_listing_each_short_line_and_nothing_is_held()
+    {
+        var (a, b) = (await _catalog.ArticleAsync("a"), await _catalog.ArticleAsync("b"));
+        var near = await _catalog.LocationAsync("near", 52.4, 13.1);
+        await _catalog.StockAsync(a, near, 10);
+        await _catalog.StockAsync(b, near, 2);
+        var channel = Host.Client("dev-channel-webshop-key");
+
+        using var response = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(_catalog.Id("r"), (a, 3), (b, 5)), SiloHost.Json);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var shortage = problem.GetProperty("shortages").EnumerateArray().Single();
+        Assert.Equal((b, 5, 2), (shortage.GetProperty("sku").GetString(), shortage.GetProperty("requested").GetInt32(), shortage.GetProperty("available").GetInt32()));
+        Assert.Equal(10, await AvailableAsync(a, near));
+    }
+
+    [Fact]
+    public async Task The_reservation_id_is_the_idempotency_key()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var near = await _catalog.LocationAsync("near", 52.4, 13.1);
+        await _catalog.StockAsync(sku, near, 10);
+        var channel = Host.Client("dev-channel-webshop-key");
+        var id = _catalog.Id("r");
+
+        using var first = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 3)), SiloHost.Json);
+        using var retry = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 3)), SiloHost.Json);
+        using var other = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 4)), SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal(7, await AvailableAsync(sku, near));
+    }
+
+    [Fact]
+    public async Task A_store_closing_its_capacity_moves_the_next_reservation_elsewhere_at_once()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var (store, far) = (await _catalog.LocationAsync("store", 52.4, 13.1, type: "store"), await _catalog.LocationAsync("far", 48.1, 11.6));
+        await _catalog.StockAsync(sku, store, 10);
+        await _catalog.StockAsync(sku, far, 10);
+        var storeClient = await Host.ClientForAsync("store", store);
+        var channel = Host.Client("dev-channel-webshop-key");
+
+        using var before = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(_catalog.Id("r1"), (sku, 1)), SiloHost.Json);
+        using var closing = await storeClient.PutAsJsonAsync($"/api/v1/locations/{store}/capacity", new { limit = 0 }, SiloHost.Json);
+        using var after = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(_catalog.Id("r2"), (sku, 1)), SiloHost.Json);
+
+        Assert.Equal(store, (await before.Content.ReadFromJsonAsync<ReservationView>(SiloHost.Json))!.Lines[0].Allocations[0].LocationId);
+        var capacity = await closing.Content.ReadFromJsonAsync<CapacitySnapshot>(SiloHost.Json);
+        Assert.Equal((0, 1, true), (capacity!.Limit, capacity.Booked, capacity.Overbooked));
+        Assert.Equal(far, (await after.Content.ReadFromJsonAsync<ReservationView>(SiloHost.Json))!.Lines[0].Allocations[0].LocationId);
+    }
+
+    [Fact]
+    public async Task Capacity_for_a_given_day_is_set_and_read()
+    {
+        var location = await _catalog.LocationAsync("l", 52.4, 13.1, capacityPerDay: 40);
+        var op = Host.Operator();
+        var tomorrow = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1);
+
+        using var set = await op.PutAsJsonAsync($"/api/v1/locations/{location}/capacity", new { date = tomorrow, limit = 12 }, SiloHost.Json);
+        var read = await op.GetFromJsonAsync<CapacitySnapshot>($"/api/v1/locations/{location}/capacity?date={tomorrow:yyyy-MM-dd}", SiloHost.Json);
+        var today = await op.GetFromJsonAsync<CapacitySnapshot>($"/api/v1/locations/{location}/capacity", SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal(new CapacitySnapshot(tomorrow, 12, 0, false), read);
+        Assert.Equal(40, today!.Limit);
+    }
+
+    [Fact]
+    public async Task Unknown_articles_and_locations_are_404_problems()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var op = Host.Operator();
+
+        using var stock = await op.PutAsJsonAsync($"/api/v1/stock/{_catalog.Id("nowhere")}/{sku}", new { onHand = 1 }, SiloHost.Json);
+        using var availability = await op.GetAsync($"/api/v1/availability/{_catalog.Id("nothing")}");
+        using var capacity = await op.PutAsJsonAsync($"/api/v1/locations/{_catalog.Id("nowhere")}/capacity", new { limit = 1 }, SiloHost.Json);
+
+        Assert.All([stock, availability, capacity], r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+        Assert.Equal("application/problem+json", stock.Content.Headers.ContentType!.MediaType);
+    }
+
+    private async Task<int> AvailableAsync(string sku, string locationId) =>
+        (await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{locationId}/{sku}", SiloHost.Json))!.Available;
+}
