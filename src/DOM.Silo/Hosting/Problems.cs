@@ -97,8 +97,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     /// <summary>A client-safe description: System.Text.Json's own messages name .NET types.</summary>
     private static string JsonProblem(JsonException exception) =>
         exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown member."
-        : exception.Message.Contains("invalid JSON", StringComparison.OrdinalIgnoreCase) || exception.Message.Contains("is an invalid", StringComparison.Ordinal) ? "Malformed JSON."
-        : "The value has the wrong type or is out of range.";
+        : exception.Message.Contains("could not be converted", StringComparison.Ordinal) ? "The value has the wrong type or is out of range."
+        : "Malformed JSON.";
 
     private static ProblemDetails Unavailable(string detail) => new()
     {

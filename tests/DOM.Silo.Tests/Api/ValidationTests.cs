@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dom.Silo.Tests.Hosting;
+using Dom.Stock;
+
+namespace Dom.Silo.Tests.Api;
+
+/// <summary>Bad input is a 400 ProblemDetails naming the field, changes nothing, and never becomes a 5xx.</summary>
+[Collection(ApiCollection.Name)]
+public class ValidationTests(ApiFixture fixture)
+{
+    private const string ShipTo = """ "shipTo": { "country": "DE", "latitude": 52.5, "longitude": 13.4 } """;
+    private readonly Catalog _catalog = new(fixture.Host);
+
+    private SiloHost Host => fixture.Host;
+
+    public static TheoryData<string, string, string> BadReservations => new()
+    {
+        // body ({sku} is a stocked article), the field the error must name
+        { "missing id", $$"""{ {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "reservationId" },
+        { "id with a slash", $$"""{ "reservationId": "a/b", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "reservationId" },
+        { "id too long", $$"""{ "reservationId": "{{new string('x', 65)}}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "reservationId" },
+        { "zero quantity", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 0 }] }""", "lines[0].quantity" },
+        { "negative quantity", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": -3 }] }""", "lines[0].quantity" },
+        { "huge quantity", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 10001 }] }""", "lines[0].quantity" },
+        { "fractional quantity", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1.5 }] }""", "$.lines[0].quantity" },
+        { "quantity beyond int", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 99999999999 }] }""", "$.lines[0].quantity" },
+        { "quantity as string", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": "2" }] }""", "$.lines[0].quantity" },
+        { "no lines", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [] }""", "lines" },
+        { "null line", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [null] }""", "lines[0]" },
+        { "duplicate sku", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1 }, { "sku": "{sku}", "quantity": 1 }] }""", "lines[1].sku" },
+        { "unknown member", $$"""{ "reservationId": "{id}", "coupon": "X", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "$.coupon" },
+        { "unknown nested member", $$"""{ "reservationId": "{id}", {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1, "price": 3 }] }""", "$.lines[0].price" },
+        { "no ship-to", $$"""{ "reservationId": "{id}", "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "shipTo" },
+        { "latitude out of range", $$"""{ "reservationId": "{id}", "shipTo": { "country": "DE", "latitude": 91, "longitude": 13 }, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "shipTo.latitude" },
+        { "lower-case country", $$"""{ "reservationId": "{id}", "shipTo": { "country": "de", "latitude": 52, "longitude": 13 }, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "shipTo.country" },
+        { "ttl too long", $$"""{ "reservationId": "{id}", "ttlSeconds": 86401, {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "ttlSeconds" },
+        { "ttl zero", $$"""{ "reservationId": "{id}", "ttlSeconds": 0, {{ShipTo}}, "lines": [{ "sku": "{sku}", "quantity": 1 }] }""", "ttlSeconds" },
+        { "malformed json", """{ "reservationId": """, "$.reservationId" },
+        { "json array", """[1, 2]""", "$" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadReservations))]
+    public async Task A_bad_reservation_is_a_400_naming_the_field_and_holds_nothing(string because, string template, string field)
+    {
+        var (sku, location) = await StockedAsync();
+        var body = template.Replace("{sku}", sku).Replace("{id}", _catalog.Id("r"));
+
+        using var response = await Host.Client("dev-channel-webshop-key").PostAsync("/api/v1/reservations", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, because);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{because}: {problem}");
+        Assert.Equal(10, await AvailableAsync(sku, location));
+    }
+
+    public static TheoryData<string, string, string, string> BadOperatorCalls => new()
+    {
+        { "negative on hand", "PUT", "/api/v1/stock/{location}/{sku}", """{ "onHand": -1 }""" },
+        { "on hand missing", "PUT", "/api/v1/stock/{location}/{sku}", """{ "safetyStock": 1 }""" },
+        { "on hand too large", "PUT", "/api/v1/stock/{location}/{sku}", """{ "onHand": 10000001 }""" },
+        { "unknown stock member", "PUT", "/api/v1/stock/{location}/{sku}", """{ "onHand": 3, "reserved": 1 }""" },
+        { "bad sku in path", "PUT", "/api/v1/stock/{location}/bad%20sku", """{ "onHand": 3 }""" },
+        { "negative capacity", "PUT", "/api/v1/locations/{location}/capacity", """{ "limit": -1 }""" },
+        { "capacity date far ahead", "PUT", "/api/v1/locations/{location}/capacity", """{ "date": "2099-01-01", "limit": 3 }""" },
+        { "capacity date not a date", "PUT", "/api/v1/locations/{location}/capacity", """{ "date": "tomorrow", "limit": 3 }""" },
+        { "location without type", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
+        { "location with unknown type", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "castle", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
+        { "location longitude out of range", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "store", "latitude": 1, "longitude": 181, "capacityPerDay": 1 }""" },
+        { "location id differs from path", "PUT", "/api/v1/locations/{location}", """{ "locationId": "other", "name": "x", "type": "store", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
+        { "article without name", "PUT", "/api/v1/articles/{sku}", """{ "kind": "physical" }""" },
+        { "article with blank name", "PUT", "/api/v1/articles/{sku}", """{ "name": "  " }""" },
+        { "key for operator role", "POST", "/api/v1/api-keys", """{ "role": "operator", "scope": "x" }""" },
+        { "key without scope", "POST", "/api/v1/api-keys", """{ "role": "store" }""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOperatorCalls))]
+    public async Task A_bad_operator_call_is_a_400_and_changes_nothing(string because, string method, string template, string body)
+    {
+        var (sku, location) = await StockedAsync();
+        var path = template.Replace("{sku}", sku).Replace("{location}", location);
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var response = await Host.Operator().SendAsync(request);
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{because}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{location}/{sku}", SiloHost.Json);
+        Assert.Equal((10, 0), (slot!.OnHand, slot.SafetyStock));
+        var capacity = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/locations/{location}/capacity");
+        Assert.Equal(100, capacity.GetProperty("limit").GetInt32());
+        var article = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/articles/{sku}");
+        Assert.Equal("a", article.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_a_413_problem_and_a_non_json_body_a_415()
+    {
+        var (sku, location) = await StockedAsync();
+        var channel = Host.Client("dev-channel-webshop-key");
+        var huge = $$"""{ "reservationId": "{{_catalog.Id("r")}}", {{ShipTo}}, "lines": [], "padding": "{{new string('x', 70_000)}}" }""";
+
+        using var tooLarge = await channel.PostAsync("/api/v1/reservations", new StringContent(huge, Encoding.UTF8, "application/json"));
+        using var notJson = await channel.PostAsync("/api/v1/reservations", new StringContent("reservationId=1", Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, notJson.StatusCode);
+        Assert.Equal(10, await AvailableAsync(sku, location));
+    }
+
+    [Fact]
+    public async Task No_generated_reservation_body_gets_a_5xx_or_leaks_internals()
+    {
+        var (sku, _) = await StockedAsync();
+        var channel = Host.Client("dev-channel-webshop-key");
+        var random = new Random(20261126);
+        object?[] texts = [sku, "", "a/b", "ünï", " ", new string('z', 70), null, 7, true];
+        object?[] numbers = [0, -1, 1, 3, int.MaxValue, long.MaxValue, 1.5, -0.0, 1e300, "2", null, false];
+        T Any<T>(T[] values) => values[random.Next(values.Length)];
+
+        for (var i = 0; i < 300; i++)
+        {
+            var lines = Enumerable.Range(0, random.Next(0, 4))
+                .Select(_ => new Dictionary<string, object?> { ["sku"] = Any(texts), ["quantity"] = Any(numbers) })
+                .ToList();
+            var body = new Dictionary<string, object?>
+            {
+                ["reservationId"] = Any(texts),
+                ["ttlSeconds"] = Any(numbers),
+                ["shipTo"] = random.Next(5) == 0 ? null : new Dictionary<string, object?> { ["country"] = Any(texts), ["latitude"] = Any(numbers), ["longitude"] = Any(numbers) },
+                ["lines"] = random.Next(8) == 0 ? Any(texts) : lines,
+            };
+            var json = JsonSerializer.Serialize(body);
+
+            using var response = await channel.PostAsync("/api/v1/reservations", new StringContent(json, Encoding.UTF8, "application/json"));
+
+            var answer = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode} for {json}: {answer}");
+            Assert.DoesNotContain("   at ", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("System.", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("Dom.", answer, StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<(string Sku, string Location)> StockedAsync()
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var location = await _catalog.LocationAsync("l", 52.4, 13.1);
+        await _catalog.StockAsync(sku, location, 10);
+        return (sku, location);
+    }
+
+    private async Task<int> AvailableAsync(string sku, string locationId) =>
+        (await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{locationId}/{sku}", SiloHost.Json))!.Available;
+}
