@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dom.Reservations;
+using Dom.Silo.Hosting;
+using Dom.Silo.Tests.Hosting;
+using Dom.Stock;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dom.Silo.Tests.Postgres;
+
+/// <summary>The silo on the Orleans ADO.NET providers against a real PostgreSQL, with the project's own schema.</summary>
+[Collection(PostgresCollection.Name)]
+public class PostgresSiloTests(PostgresFixture database)
+{
+    private static readonly string[] QueryKeys =
+    [
+        "CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey", "ClearStorageKey", "DeleteMembershipTableEntriesKey",
+        "DeleteReminderRowKey", "DeleteReminderRowsKey", "DeleteStorageKey", "GatewaysQueryKey", "InsertMembershipKey",
+        "InsertMembershipVersionKey", "MembershipReadAllKey", "MembershipReadRowKey", "ReadFromStorageKey",
+        "ReadRangeRows1Key", "ReadRangeRows2Key", "ReadReminderRowKey", "ReadReminderRowsKey", "UpdateIAmAlivetimeKey",
+        "UpdateMembershipKey", "UpsertReminderRowKey", "WriteToStorageKey",
+    ];
+
+    [Fact]
+    public async Task The_schema_registers_every_provider_query_and_applying_it_again_changes_nothing()
+    {
+        var keys = await database.ScalarAsync<string[]>("SELECT array_agg(querykey ORDER BY querykey) FROM orleansquery");
+        var versions = await database.ScalarAsync<long>("SELECT count(*) FROM dom_schema_version");
+
+        var again = await DatabaseSchema.ApplyAsync(database.ConnectionString);
+
+        Assert.Equal(QueryKeys.Order(StringComparer.Ordinal), keys);
+        Assert.Equal(DatabaseSchema.Scripts.Count, versions);
+        Assert.Empty(again);
+    }
+
+    [Fact]
+    public async Task A_silo_joins_the_cluster_through_the_membership_table()
+    {
+        var clusterId = $"pg-{Guid.NewGuid():N}";
+        await using var silo = await database.StartSiloAsync(clusterId: clusterId);
+
+        var active = await database.ScalarAsync<long>("SELECT count(*) FROM orleans_membership WHERE deployment_id = @cluster AND status = 3", ("cluster", clusterId));
+        using var ready = await silo.Client().GetAsync("/health/ready");
+
+        Assert.Equal(1, active);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_reminder_fires_and_is_removed()
+    {
+        await using var silo = await database.StartSiloAsync();
+        var key = Guid.NewGuid().ToString("N");
+        var fired = ReminderProbeGrain.Fired.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        await silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IReminderProbeGrain>(key).ArmAsync();
+        var stored = await database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminders WHERE grain_id LIKE @key", ("key", $"%{key}%"));
+        await fired.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, stored);
+        Assert.Equal(0, await database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminders WHERE grain_id LIKE @key", ("key", $"%{key}%")));
+    }
+
+    [Fact]
+    public async Task Acknowledged_stock_and_holds_survive_a_silo_restart()
+    {
+        string sku, location, id;
+        await using (var first = await database.StartSiloAsync())
+        {
+            var catalog = new Catalog(first);
+            (sku, location, id) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1), catalog.Id("r"));
+            await catalog.StockAsync(sku, location, 10, safetyStock: 1);
+            using var created = await (await first.ClientForAsync("channel", "web")).PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 4)), SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await using var second = await database.StartSiloAsync();
+        var slot = await second.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{location}/{sku}", SiloHost.Json);
+        var reservation = await (await second.ClientForAsync("channel", "other")).GetAsync($"/api/v1/reservations/{id}");
+        var channel = await second.ClientForAsync("channel", "web");
+        var view = await channel.GetFromJsonAsync<ReservationView>($"/api/v1/reservations/{id}", SiloHost.Json);
+        using var tooMuch = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(Guid.NewGuid().ToString("N"), (sku, 6)), SiloHost.Json);
+
+        Assert.Equal((10, 1, 4, 5), (slot!.OnHand, slot.SafetyStock, slot.Held, slot.Available));
+        Assert.Equal(HttpStatusCode.NotFound, reservation.StatusCode);
+        Assert.Equal(ReservationStatus.Held, view!.Status);
+        Assert.Equal([new Allocation(location, 4)], view.Lines.Single().Allocations);
+        Assert.Equal(HttpStatusCode.Conflict, tooMuch.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_hold_that_expires_while_the_silo_is_down_is_released_after_the_restart_exactly_once()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        string sku, location, id;
+        await using (var first = await database.StartSiloAsync(time))
+        {
+            var catalog = new Catalog(first);
+            (sku, location, id) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1), catalog.Id("r"));
+            await catalog.StockAsync(sku, location, 10);
+            using var created = await (await first.ClientForAsync("channel", "web")).PostAsJsonAsync(
+                "/api/v1/reservations",
+                new { reservationId = id, ttlSeconds = 60, shipTo = new { country = "DE", latitude = 52.5, longitude = 13.4 }, lines = new[] { new { sku, quantity = 4 } } },
+                SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(61));
+        await using var second = await database.StartSiloAsync(time);
+        var channel = await second.ClientForAsync("channel", "web");
+        var slot = await second.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{location}/{sku}", SiloHost.Json);
+        var view = await channel.GetFromJsonAsync<ReservationView>($"/api/v1/reservations/{id}", SiloHost.Json);
+        using var release = await channel.DeleteAsync($"/api/v1/reservations/{id}");
+        using var eleven = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(Guid.NewGuid().ToString("N"), (sku, 11)), SiloHost.Json);
+        using var ten = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(Guid.NewGuid().ToString("N"), (sku, 10)), SiloHost.Json);
+
+        Assert.Equal((0, 10), (slot!.Held, slot.Available));
+        Assert.Equal(ReservationStatus.Expired, view!.Status);
+        Assert.Equal(HttpStatusCode.NoContent, release.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, eleven.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, ten.StatusCode);
+    }
+}
