@@ -31,7 +31,7 @@ public sealed record ArticleInfo(
 /// <summary>A slot's last published available quantity, for the article's availability index.</summary>
 /// <param name="LocationId">The slot's location.</param>
 /// <param name="Available">Its available units.</param>
-/// <param name="Version">The slot's version: older publications are ignored.</param>
+/// <param name="Version">The publication's stamp: a publication older than the one the index has is ignored.</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.availability-update")]
 public sealed record AvailabilityUpdate(
     [property: Id(0)] string LocationId,

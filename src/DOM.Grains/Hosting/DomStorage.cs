@@ -1,19 +1,20 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Dom.Grains.Journal;
 using Dom.Grains.Locations;
 
 namespace Dom.Grains.Hosting;
 
-/// <summary>The grain storage the engine writes to, and the state names: one per grain type, because the ADO.NET
-/// storage keys rows by state name and grain key only.</summary>
+/// <summary>
+/// Where grains keep state. The hot grains (stock slots, locations, reservations) are journaled through the silo's
+/// <see cref="IGrainJournal"/>; rarely written ones (articles, API keys) use Orleans grain storage under this name,
+/// with one state name per grain type, because the ADO.NET storage keys rows by state name and grain key only.
+/// </summary>
 public static class DomStorage
 {
     public const string Name = "dom";
 
-    public const string SlotState = "slot";
-    public const string LocationState = "location";
     public const string ArticleState = "article";
-    public const string ReservationState = "reservation";
     public const string ApiKeyState = "apikey";
 
     /// <summary>Registers what the grains need besides Orleans itself.</summary>
@@ -21,6 +22,7 @@ public static class DomStorage
     {
         services.TryAddSingleton(new DomClock(TimeProvider.System));
         services.TryAddSingleton<LocationDirectory>();
+        services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         return services;
     }
 }

@@ -1,52 +1,68 @@
 using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
 using Dom.Locations;
+using Orleans.Serialization;
 
 namespace Dom.Grains.Locations;
 
 /// <summary>
-/// A location's master data and its capacity per day. Bookings lapse at their expiry exactly like stock holds:
-/// every call first drops what has expired by the business clock.
+/// A location's master data and its capacity per day, journaled and reentrant like the stock slot (decide and raise
+/// in the synchronous part of a call; concurrent bookings share one flush). Bookings lapse at their expiry exactly
+/// like holds: every call first drops what has expired by the business clock.
 /// </summary>
-internal sealed class LocationGrain(
-    [PersistentState(DomStorage.LocationState, DomStorage.Name)] IPersistentState<LocationState> state,
-    DomClock clock,
-    ILogger<LocationGrain> logger) : Grain, ILocationGrain
+[Reentrant]
+internal sealed class LocationGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<LocationGrain> logger)
+    : JournaledGrain<LocationState, LocationEvent>(journal, serializer, logger), ILocationGrain
 {
     private readonly ExpiryQueue _expiries = new();
-    private readonly Dictionary<DateOnly, int> _booked = [];
 
-    private LocationState State => state.State;
+    protected override string Stream => $"location/{this.GetPrimaryKeyString()}";
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    protected override LocationState Initial => new();
+
+    protected override void OnLoaded()
     {
         foreach (var (id, booking) in State.Bookings)
         {
-            Count(booking.Date, +1);
             _expiries.Add(id, booking.ExpiresAt);
         }
 
         DropExpiredBookings();
-        return Task.CompletedTask;
     }
+
+    protected override LocationState Apply(LocationState state, LocationEvent @event) => @event switch
+    {
+        LocationDefined defined => state with { Info = defined.Info },
+        CapacityLimitSet set => state with { Limits = state.Limits.SetItem(set.Date, set.Limit) },
+        CapacityBooked booked => state.WithBooking(booked.BookingId, new CapacityBooking(booked.Date, booked.ExpiresAt)),
+        CapacityBookingReleased released => state.WithoutBookings([released.BookingId]),
+        _ => throw new InvalidOperationException($"Unknown location event {@event.GetType().Name}."),
+    };
 
     public async Task<LocationInfo> PutAsync(LocationInfo info)
     {
-        await state.WriteAsync(State with { Info = info }, GrainContext, logger);
+        await Raise(new LocationDefined(info));
         return info;
     }
 
-    public Task<LocationInfo?> GetAsync() => Task.FromResult(State.Info);
+    public Task<LocationInfo?> GetAsync()
+    {
+        EnsureUsable();
+        return Task.FromResult(State.Info);
+    }
 
     public async Task<CapacitySnapshot?> SetCapacityAsync(SetCapacityRequest request)
     {
+        EnsureUsable();
         if (State.Info is null)
         {
             return null;
         }
 
         DropExpiredBookings();
-        await state.WriteAsync(State with { Limits = State.Limits.SetItem(request.Date, request.Limit) }, GrainContext, logger);
-        var capacity = Capacity(request.Date);
+        var written = Raise(new CapacityLimitSet(request.Date, request.Limit));
+        var capacity = State.Capacity(request.Date);
+        await written;
         if (capacity.Overbooked)
         {
             logger.LogWarning("{LocationId} lowered {Date} to {Limit} below {Booked} booked", State.Info.LocationId, request.Date, request.Limit, capacity.Booked);
@@ -57,12 +73,14 @@ internal sealed class LocationGrain(
 
     public Task<CapacitySnapshot?> GetCapacityAsync(DateOnly date)
     {
+        EnsureUsable();
         DropExpiredBookings();
-        return Task.FromResult(State.Info is null ? null : Capacity(date));
+        return Task.FromResult(State.Info is null ? null : State.Capacity(date));
     }
 
     public async Task<BookingResult> BookAsync(BookingRequest request)
     {
+        EnsureUsable();
         DropExpiredBookings();
         if (State.Info is null)
         {
@@ -71,65 +89,39 @@ internal sealed class LocationGrain(
 
         if (State.Bookings.ContainsKey(request.BookingId))
         {
-            return new BookingResult(BookingStatus.AlreadyBooked, Capacity(request.Date));
+            return new BookingResult(BookingStatus.AlreadyBooked, State.Capacity(request.Date));
         }
 
-        var capacity = Capacity(request.Date);
+        var capacity = State.Capacity(request.Date);
         if (capacity.Booked >= capacity.Limit || request.ExpiresAt <= clock.UtcNow)
         {
             return new BookingResult(BookingStatus.Full, capacity);
         }
 
-        var booking = new CapacityBooking(request.Date, request.ExpiresAt);
-        await state.WriteAsync(State with { Bookings = State.Bookings.SetItem(request.BookingId, booking) }, GrainContext, logger);
-        Count(booking.Date, +1);
-        _expiries.Add(request.BookingId, booking.ExpiresAt);
-        return new BookingResult(BookingStatus.Booked, Capacity(request.Date));
+        var written = Raise(new CapacityBooked(request.BookingId, request.Date, request.ExpiresAt));
+        _expiries.Add(request.BookingId, request.ExpiresAt);
+        capacity = State.Capacity(request.Date);
+        await written;
+        return new BookingResult(BookingStatus.Booked, capacity);
     }
 
     public async Task ReleaseBookingAsync(string bookingId)
     {
+        EnsureUsable();
         DropExpiredBookings();
-        if (State.Bookings.TryGetValue(bookingId, out var booking))
+        if (State.Bookings.ContainsKey(bookingId))
         {
-            await state.WriteAsync(State with { Bookings = State.Bookings.Remove(bookingId) }, GrainContext, logger);
-            Count(booking.Date, -1);
+            await Raise(new CapacityBookingReleased(bookingId));
         }
     }
 
-    private CapacitySnapshot Capacity(DateOnly date)
-    {
-        var limit = State.Limits.TryGetValue(date, out var dayLimit) ? dayLimit : State.Info?.CapacityPerDay ?? 0;
-        var booked = _booked.GetValueOrDefault(date);
-        return new CapacitySnapshot(date, limit, booked, booked > limit);
-    }
-
+    /// <summary>Forgets lapsed bookings. No event: the clock is the event, and a reload drops them again.</summary>
     private void DropExpiredBookings()
     {
         var due = _expiries.PopDue(clock.UtcNow, (id, at) => State.Bookings.TryGetValue(id, out var booking) && booking.ExpiresAt == at);
-        if (due.Count == 0)
+        if (due.Count > 0)
         {
-            return;
-        }
-
-        foreach (var id in due)
-        {
-            Count(State.Bookings[id].Date, -1);
-        }
-
-        state.State = State with { Bookings = State.Bookings.RemoveRange(due) };
-    }
-
-    private void Count(DateOnly date, int delta)
-    {
-        var booked = _booked.GetValueOrDefault(date) + delta;
-        if (booked == 0)
-        {
-            _booked.Remove(date);
-        }
-        else
-        {
-            _booked[date] = booked;
+            State = State.WithoutBookings(due);
         }
     }
 }

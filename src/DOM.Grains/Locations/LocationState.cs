@@ -9,8 +9,8 @@ public sealed record CapacityBooking(
     [property: Id(0)] DateOnly Date,
     [property: Id(1)] DateTimeOffset ExpiresAt);
 
-/// <summary>What a location stores.</summary>
-[GenerateSerializer, Alias("dom.locations.location-state")]
+/// <summary>A location's state: the fold of its events (and the clock, which drops lapsed bookings).</summary>
+[GenerateSerializer, Immutable, Alias("dom.locations.location-state")]
 public sealed record LocationState
 {
     [Id(0)] public LocationInfo? Info { get; init; }
@@ -19,4 +19,55 @@ public sealed record LocationState
     [Id(1)] public ImmutableDictionary<DateOnly, int> Limits { get; init; } = ImmutableDictionary<DateOnly, int>.Empty;
 
     [Id(2)] public ImmutableDictionary<string, CapacityBooking> Bookings { get; init; } = ImmutableDictionary<string, CapacityBooking>.Empty;
+
+    /// <summary>Bookings per day, kept so a capacity check is O(1).</summary>
+    [Id(3)] public ImmutableDictionary<DateOnly, int> Booked { get; init; } = ImmutableDictionary<DateOnly, int>.Empty;
+
+    public CapacitySnapshot Capacity(DateOnly date)
+    {
+        var limit = Limits.TryGetValue(date, out var dayLimit) ? dayLimit : Info?.CapacityPerDay ?? 0;
+        var booked = Booked.GetValueOrDefault(date);
+        return new CapacitySnapshot(date, limit, booked, booked > limit);
+    }
+
+    public LocationState WithBooking(string id, CapacityBooking booking) => this with
+    {
+        Bookings = Bookings.SetItem(id, booking),
+        Booked = Booked.SetItem(booking.Date, Booked.GetValueOrDefault(booking.Date) + 1),
+    };
+
+    public LocationState WithoutBookings(IEnumerable<string> ids)
+    {
+        var state = this;
+        foreach (var id in ids)
+        {
+            if (state.Bookings.TryGetValue(id, out var booking))
+            {
+                var left = state.Booked[booking.Date] - 1;
+                state = state with
+                {
+                    Bookings = state.Bookings.Remove(id),
+                    Booked = left == 0 ? state.Booked.Remove(booking.Date) : state.Booked.SetItem(booking.Date, left),
+                };
+            }
+        }
+
+        return state;
+    }
 }
+
+/// <summary>What happens to a location. Stored in the journal: never reorder or renumber members.</summary>
+[GenerateSerializer, Alias("dom.locations.location-event")]
+public abstract record LocationEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.locations.defined")]
+public sealed record LocationDefined([property: Id(0)] LocationInfo Info) : LocationEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.locations.limit-set")]
+public sealed record CapacityLimitSet([property: Id(0)] DateOnly Date, [property: Id(1)] int Limit) : LocationEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.locations.booked")]
+public sealed record CapacityBooked([property: Id(0)] string BookingId, [property: Id(1)] DateOnly Date, [property: Id(2)] DateTimeOffset ExpiresAt) : LocationEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.locations.booking-released")]
+public sealed record CapacityBookingReleased([property: Id(0)] string BookingId) : LocationEvent;

@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
 using Dom.Reservations;
 using Dom.Sourcing;
+using Orleans.Serialization;
 
 namespace Dom.Grains.Reservations;
 
-[GenerateSerializer, Alias("dom.reservations.reservation-state")]
+[GenerateSerializer, Immutable, Alias("dom.reservations.reservation-state")]
 public sealed record ReservationState
 {
     /// <summary>The hash of the first request: the same id with another body is a conflict.</summary>
@@ -18,32 +20,51 @@ public sealed record ReservationState
     [Id(2)] public ReservationView? View { get; init; }
 }
 
+/// <summary>What happens to a reservation. Stored in the journal: never reorder or renumber members.</summary>
+[GenerateSerializer, Alias("dom.reservations.reservation-event")]
+public abstract record ReservationEvent;
+
+/// <summary>The first answer, recorded before it is given.</summary>
+[GenerateSerializer, Immutable, Alias("dom.reservations.recorded")]
+public sealed record ReservationRecorded([property: Id(0)] string Fingerprint, [property: Id(1)] string Channel, [property: Id(2)] ReservationView View) : ReservationEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.reservations.status-changed")]
+public sealed record ReservationStatusChanged([property: Id(0)] ReservationStatus Status) : ReservationEvent;
+
 /// <summary>
 /// A checkout hold across lines. Sourcing takes the holds (each carrying this reservation's id and expiry); this
-/// grain records the answer durably before it is given, and answers retries with it. The holds lapse by themselves
-/// at the expiry time, so a crash between holding and recording leaks nothing for longer than the TTL.
+/// grain records the answer in the journal before it is given, and answers retries with it. The holds lapse by
+/// themselves at the expiry time, so a crash between holding and recording leaks nothing for longer than the TTL.
 /// </summary>
-internal sealed class ReservationGrain(
-    [PersistentState(DomStorage.ReservationState, DomStorage.Name)] IPersistentState<ReservationState> state,
-    DomClock clock,
-    ILogger<ReservationGrain> logger) : Grain, IReservationGrain
+internal sealed class ReservationGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<ReservationGrain> logger)
+    : JournaledGrain<ReservationState, ReservationEvent>(journal, serializer, logger), IReservationGrain
 {
     private IGrainTimer? _expiryTimer;
 
     private ISourcingGrain Sourcing => GrainFactory.GetGrain<ISourcingGrain>(0);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    protected override string Stream => $"reservation/{this.GetPrimaryKeyString()}";
+
+    protected override ReservationState Initial => new();
+
+    protected override int SnapshotEvery => int.MaxValue;
+
+    protected override ReservationState Apply(ReservationState state, ReservationEvent @event) => @event switch
     {
-        ArmExpiryTimer();
-        return Task.CompletedTask;
-    }
+        ReservationRecorded recorded => new ReservationState { Fingerprint = recorded.Fingerprint, Channel = recorded.Channel, View = recorded.View },
+        ReservationStatusChanged changed => state with { View = state.View! with { Status = changed.Status } },
+        _ => throw new InvalidOperationException($"Unknown reservation event {@event.GetType().Name}."),
+    };
+
+    protected override void OnLoaded() => ArmExpiryTimer();
 
     public async Task<CreateReservationResult> CreateAsync(CreateReservationRequest request)
     {
+        EnsureUsable();
         var fingerprint = Fingerprint(request);
-        if (state.State.View is { } existing)
+        if (State.View is { } existing)
         {
-            var outcome = fingerprint == state.State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
+            var outcome = fingerprint == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
             return new CreateReservationResult(outcome, Current(existing));
         }
 
@@ -58,23 +79,20 @@ internal sealed class ReservationGrain(
                 request.Lines.Select(line => new ReservationLine(line.Sku, line.Quantity, [])).ToList(),
                 result.Shortages);
 
-        try
-        {
-            await state.WriteAsync(new ReservationState { Fingerprint = fingerprint, Channel = request.Channel, View = view }, GrainContext, logger);
-        }
-        catch (StorageUnavailableException) when (result.Succeeded)
-        {
-            await ReleaseQuietlyAsync(result.Lines);
-            throw;
-        }
+        // If this write fails, the holds stay and lapse at their expiry: the write may have landed after all, and then
+        // the recorded answer must stay true. A retry with the same id finds the record, or re-holds idempotently.
+        await Raise(new ReservationRecorded(fingerprint, request.Channel, view));
 
         ArmExpiryTimer();
         logger.LogDebug("{ReservationId} {Status} until {ExpiresAt}", request.ReservationId, view.Status, expiresAt);
         return new CreateReservationResult(result.Succeeded ? ReservationOutcome.Created : ReservationOutcome.Refused, view);
     }
 
-    public Task<ReservationView?> GetAsync(string channel) =>
-        Task.FromResult(IsVisibleTo(channel) ? Current(state.State.View!) : null);
+    public Task<ReservationView?> GetAsync(string channel)
+    {
+        EnsureUsable();
+        return Task.FromResult(IsVisibleTo(channel) ? Current(State.View!) : null);
+    }
 
     public async Task<ReservationView?> ReleaseAsync(string channel)
     {
@@ -83,22 +101,22 @@ internal sealed class ReservationGrain(
             return null;
         }
 
-        var view = Current(state.State.View!);
+        var view = Current(State.View!);
         if (view.Status == ReservationStatus.Held)
         {
             await Sourcing.ReleaseAsync(view.ReservationId, view.Lines);
             view = view with { Status = ReservationStatus.Released };
         }
 
-        if (view.Status != state.State.View!.Status)
+        if (view.Status != State.View!.Status)
         {
-            await state.WriteAsync(state.State with { View = view }, GrainContext, logger);
+            await Raise(new ReservationStatusChanged(view.Status));
         }
 
         return view;
     }
 
-    private bool IsVisibleTo(string channel) => state.State.View is not null && state.State.Channel == channel;
+    private bool IsVisibleTo(string channel) => State.View is not null && State.Channel == channel;
 
     /// <summary>The view as of now: a held reservation past its expiry has expired, whether or not the timer ran.</summary>
     private ReservationView Current(ReservationView view) =>
@@ -108,7 +126,7 @@ internal sealed class ReservationGrain(
     /// instant, so nothing needs releasing here, and a lost timer loses nothing (the view is computed on read).</summary>
     private void ArmExpiryTimer()
     {
-        if (state.State.View is not { Status: ReservationStatus.Held } view)
+        if (State.View is not { Status: ReservationStatus.Held } view)
         {
             return;
         }
@@ -120,7 +138,7 @@ internal sealed class ReservationGrain(
 
     private async Task OnExpiryAsync(CancellationToken cancellationToken)
     {
-        if (state.State.View is not { } stored)
+        if (State.View is not { } stored)
         {
             return;
         }
@@ -128,23 +146,11 @@ internal sealed class ReservationGrain(
         var view = Current(stored);
         if (view.Status != stored.Status)
         {
-            await state.WriteAsync(state.State with { View = view }, GrainContext, logger);
+            await Raise(new ReservationStatusChanged(view.Status));
         }
         else
         {
             ArmExpiryTimer();
-        }
-    }
-
-    private async Task ReleaseQuietlyAsync(IReadOnlyList<ReservationLine> lines)
-    {
-        try
-        {
-            await Sourcing.ReleaseAsync(this.GetPrimaryKeyString(), lines);
-        }
-        catch (Exception exception)
-        {
-            logger.LogWarning(exception, "{ReservationId} was not recorded and its holds could not be released now; they lapse at expiry", this.GetPrimaryKeyString());
         }
     }
 

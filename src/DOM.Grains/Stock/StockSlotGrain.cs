@@ -1,52 +1,69 @@
 using Dom.Articles;
 using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
 using Dom.Locations;
 using Dom.Stock;
+using Orleans.Serialization;
 
 namespace Dom.Grains.Stock;
 
 /// <summary>
-/// The authority for one article at one location. Holds lapse exactly at their expiry: every call first drops what
-/// has expired by the business clock, so stock returns at <c>expiresAt</c> whether or not a timer ran, and exactly
-/// once, because returning stock is removing the hold, never adding units. A timer republishes the availability
-/// when holds lapse so the article's index catches up.
+/// The authority for one article at one location. Every decision and its event happen in the synchronous part of a
+/// call; the grain is reentrant so that while one event is being written the next call is already decided, and
+/// concurrent holds share one journal flush (group commit). Each caller is answered after its own event is durable.
+/// <para>Holds lapse exactly at their expiry: every call first drops what has expired by the business clock, so
+/// stock returns at <c>expiresAt</c> whether or not a timer ran (and after a restart), and exactly once, because
+/// returning stock is dropping the hold, never adding units. A timer republishes the availability when holds lapse so
+/// the article's index catches up.</para>
 /// </summary>
-internal sealed class StockSlotGrain(
-    [PersistentState(DomStorage.SlotState, DomStorage.Name)] IPersistentState<StockSlotState> state,
-    DomClock clock,
-    ILogger<StockSlotGrain> logger) : Grain, IStockSlotGrain
+[Reentrant]
+internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<StockSlotGrain> logger)
+    : JournaledGrain<StockSlotState, SlotEvent>(journal, serializer, logger), IStockSlotGrain
 {
     private readonly ExpiryQueue _expiries = new();
     private StockSlotKey _key;
-    private int _held;
     private IGrainTimer? _expiryTimer;
     private DateTimeOffset? _timerArmedFor;
+    private long _lastStamp;
 
-    private StockSlotState State => state.State;
+    protected override string Stream => $"slot/{this.GetPrimaryKeyString()}";
 
-    private int Available => Math.Max(0, State.OnHand - State.SafetyStock - _held - State.Allocated);
+    protected override StockSlotState Initial => new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = StockSlotKey.Parse(this.GetPrimaryKeyString());
-        _held = 0;
-        _expiries.Clear();
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    protected override void OnLoaded()
+    {
         foreach (var (id, hold) in State.Holds)
         {
-            _held += hold.Quantity;
             _expiries.Add(id, hold.ExpiresAt);
         }
 
         DropExpiredHolds();
         ArmExpiryTimer();
-        return Task.CompletedTask;
     }
+
+    protected override StockSlotState Apply(StockSlotState state, SlotEvent @event) => @event switch
+    {
+        StockCounted counted => state with { Exists = true, OnHand = counted.OnHand, SafetyStock = counted.SafetyStock },
+        HoldPlaced placed => state with
+        {
+            Holds = state.Holds.SetItem(placed.HoldId, new SlotHold(placed.Quantity, placed.Channel, placed.ExpiresAt)),
+            Held = state.Held + placed.Quantity,
+        },
+        HoldReleased released when state.Holds.ContainsKey(released.HoldId) => state.WithoutHolds([released.HoldId]),
+        HoldReleased => state,
+        _ => throw new InvalidOperationException($"Unknown slot event {@event.GetType().Name}."),
+    };
 
     public async Task<SetStockResult> SetStockAsync(SetStockRequest request)
     {
-        DropExpiredHolds();
-        var isNew = !State.Exists;
-        if (isNew)
+        EnsureUsable();
+        if (!State.Exists)
         {
             var article = GrainFactory.GetGrain<IArticleGrain>(_key.Sku).GetAsync();
             var location = GrainFactory.GetGrain<ILocationGrain>(_key.LocationId).GetAsync();
@@ -62,22 +79,21 @@ internal sealed class StockSlotGrain(
             }
         }
 
-        await state.WriteAsync(
-            State with { Exists = true, OnHand = request.OnHand, SafetyStock = request.SafetyStock, Version = State.Version + 1 },
-            GrainContext,
-            logger);
-
+        DropExpiredHolds();
+        var isNew = !State.Exists;
+        var written = Raise(new StockCounted(request.OnHand, request.SafetyStock));
         var snapshot = Snapshot();
+        await written;
+
         if (snapshot.Overcommitted > 0)
         {
             logger.LogWarning("{Slot} counted {OnHand} on hand, {Overcommitted} below what is promised", _key, request.OnHand, snapshot.Overcommitted);
         }
 
-        var update = new AvailabilityUpdate(_key.LocationId, snapshot.Available, snapshot.Version);
         if (isNew)
         {
-            // The index must list a new slot before the stock count is acknowledged, or sourcing could miss it.
-            await GrainFactory.GetGrain<IArticleGrain>(_key.Sku).IndexLocationAsync(update);
+            // The index must list a new slot before the count is acknowledged, or sourcing could miss it.
+            await GrainFactory.GetGrain<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
         }
         else
         {
@@ -89,6 +105,7 @@ internal sealed class StockSlotGrain(
 
     public async Task<HoldResult> HoldAsync(HoldRequest request)
     {
+        EnsureUsable();
         DropExpiredHolds();
         if (!State.Exists)
         {
@@ -97,41 +114,37 @@ internal sealed class StockSlotGrain(
 
         if (State.Holds.TryGetValue(request.HoldId, out var existing))
         {
-            return new HoldResult(existing.Quantity == request.Quantity ? HoldStatus.AlreadyHeld : HoldStatus.Conflict, Available);
+            return new HoldResult(existing.Quantity == request.Quantity ? HoldStatus.AlreadyHeld : HoldStatus.Conflict, State.Available);
         }
 
-        if (request.Quantity <= 0 || request.Quantity > Available || request.ExpiresAt <= clock.UtcNow)
+        if (request.Quantity <= 0 || request.Quantity > State.Available || request.ExpiresAt <= clock.UtcNow)
         {
-            return new HoldResult(HoldStatus.Refused, Available);
+            return new HoldResult(HoldStatus.Refused, State.Available);
         }
 
-        var hold = new SlotHold(request.Quantity, request.Channel, request.ExpiresAt);
-        await state.WriteAsync(
-            State with { Holds = State.Holds.SetItem(request.HoldId, hold), Version = State.Version + 1 },
-            GrainContext,
-            logger);
-        _held += hold.Quantity;
-        _expiries.Add(request.HoldId, hold.ExpiresAt);
+        var written = Raise(new HoldPlaced(request.HoldId, request.Quantity, request.Channel, request.ExpiresAt));
+        var available = State.Available;
+        _expiries.Add(request.HoldId, request.ExpiresAt);
         ArmExpiryTimer();
+        await written;
         Publish();
-        return new HoldResult(HoldStatus.Held, Available);
+        return new HoldResult(HoldStatus.Held, available);
     }
 
     public async Task<ReleaseResult> ReleaseAsync(ReleaseRequest request)
     {
+        EnsureUsable();
         DropExpiredHolds();
-        if (!State.Holds.TryGetValue(request.HoldId, out var hold))
+        if (!State.Holds.ContainsKey(request.HoldId))
         {
-            return new ReleaseResult(false, Available);
+            return new ReleaseResult(false, State.Available);
         }
 
-        await state.WriteAsync(
-            State with { Holds = State.Holds.Remove(request.HoldId), Version = State.Version + 1 },
-            GrainContext,
-            logger);
-        _held -= hold.Quantity;
+        var written = Raise(new HoldReleased(request.HoldId));
+        var available = State.Available;
+        await written;
         Publish();
-        return new ReleaseResult(true, Available);
+        return new ReleaseResult(true, available);
     }
 
     public Task RepublishAsync()
@@ -147,14 +160,12 @@ internal sealed class StockSlotGrain(
 
     public Task<SlotSnapshot?> GetAsync()
     {
+        EnsureUsable();
         DropExpiredHolds();
         return Task.FromResult(State.Exists ? Snapshot() : null);
     }
 
-    /// <summary>
-    /// Forgets lapsed holds in memory. Storage keeps them until the next write, which is harmless: a lapsed hold is
-    /// dropped again on load. The version moves so the index takes the new number.
-    /// </summary>
+    /// <summary>Forgets lapsed holds. No event: the clock is the event, and a reload drops them again.</summary>
     private bool DropExpiredHolds()
     {
         var due = _expiries.PopDue(clock.UtcNow, (id, at) => State.Holds.TryGetValue(id, out var hold) && hold.ExpiresAt == at);
@@ -163,12 +174,7 @@ internal sealed class StockSlotGrain(
             return false;
         }
 
-        foreach (var id in due)
-        {
-            _held -= State.Holds[id].Quantity;
-        }
-
-        state.State = State with { Holds = State.Holds.RemoveRange(due), Version = State.Version + 1 };
+        State = State.WithoutHolds(due);
         logger.LogDebug("{Slot} released {Count} lapsed holds", _key, due.Count);
         return true;
     }
@@ -204,17 +210,24 @@ internal sealed class StockSlotGrain(
         return Task.CompletedTask;
     }
 
-    private void Publish() =>
-        GrainFactory.GetGrain<IArticleGrain>(_key.Sku).PublishAsync(new AvailabilityUpdate(_key.LocationId, Available, State.Version)).Ignore();
+    private void Publish() => GrainFactory.GetGrain<IArticleGrain>(_key.Sku).PublishAsync(Publication()).Ignore();
+
+    /// <summary>Publications may arrive out of order; the stamp lets the index keep the newest. Wall-clock based so it
+    /// keeps rising when the grain moves to another activation.</summary>
+    private AvailabilityUpdate Publication()
+    {
+        _lastStamp = Math.Max(_lastStamp + 1, DateTime.UtcNow.Ticks);
+        return new AvailabilityUpdate(_key.LocationId, State.Available, _lastStamp);
+    }
 
     private SlotSnapshot Snapshot() => new(
         _key.Sku,
         _key.LocationId,
         State.OnHand,
         State.SafetyStock,
-        _held,
+        State.Held,
         State.Allocated,
-        Available,
-        Math.Max(0, _held + State.Allocated - (State.OnHand - State.SafetyStock)),
-        State.Version);
+        State.Available,
+        State.Overcommitted,
+        Version);
 }

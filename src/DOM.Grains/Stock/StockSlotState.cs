@@ -9,8 +9,8 @@ public sealed record SlotHold(
     [property: Id(1)] string Channel,
     [property: Id(2)] DateTimeOffset ExpiresAt);
 
-/// <summary>What a stock slot stores.</summary>
-[GenerateSerializer, Alias("dom.stock.slot-state")]
+/// <summary>A stock slot's state: the fold of its events (and the clock, which drops lapsed holds).</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.slot-state")]
 public sealed record StockSlotState
 {
     [Id(0)] public bool Exists { get; init; }
@@ -23,5 +23,33 @@ public sealed record StockSlotState
 
     [Id(4)] public int Allocated { get; init; }
 
-    [Id(5)] public long Version { get; init; }
+    /// <summary>The sum of <see cref="Holds"/>' quantities, kept so availability is O(1).</summary>
+    [Id(5)] public int Held { get; init; }
+
+    public int Available => Math.Max(0, OnHand - SafetyStock - Held - Allocated);
+
+    public int Overcommitted => Math.Max(0, Held + Allocated - (OnHand - SafetyStock));
+
+    public StockSlotState WithoutHolds(IReadOnlyCollection<string> ids) =>
+        this with { Holds = Holds.RemoveRange(ids), Held = Held - ids.Sum(id => Holds[id].Quantity) };
 }
+
+/// <summary>What happens to a slot. Stored in the journal: never reorder or renumber members.</summary>
+[GenerateSerializer, Alias("dom.stock.slot-event")]
+public abstract record SlotEvent;
+
+/// <summary>A stock count.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.stock-counted")]
+public sealed record StockCounted([property: Id(0)] int OnHand, [property: Id(1)] int SafetyStock) : SlotEvent;
+
+/// <summary>Units held for a reservation until a time.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.hold-placed")]
+public sealed record HoldPlaced(
+    [property: Id(0)] string HoldId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] string Channel,
+    [property: Id(3)] DateTimeOffset ExpiresAt) : SlotEvent;
+
+/// <summary>A hold released before its expiry.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.hold-released")]
+public sealed record HoldReleased([property: Id(0)] string HoldId) : SlotEvent;

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Npgsql;
 using Orleans.Serialization;
@@ -90,6 +92,7 @@ internal static class OrleansSetup
                     silo.AddMemoryGrainStorage(PubSubStore);
                     break;
                 case "AdoNet":
+                    silo.Services.Replace(ServiceDescriptor.Singleton<IGrainJournal, PostgresJournal>());
                     foreach (var name in new[] { DomStorage.Name, PubSubStore })
                     {
                         silo.AddAdoNetGrainStorage(name, o => o.Invariant = Invariant);

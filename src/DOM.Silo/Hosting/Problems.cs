@@ -31,6 +31,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         {
             BadHttpRequestException bad => BadRequest(bad),
             StorageUnavailableException => Unavailable("Storage is unavailable; nothing was changed. Retry with the same idempotency key."),
+            Dom.Grains.Journal.JournalConflictException => Unavailable("The engine is moving this item between silos; nothing was changed. Retry with the same idempotency key."),
             TimeoutException or OrleansException or SiloUnavailableException => Unavailable("The engine did not answer in time; nothing is acknowledged. Retry with the same idempotency key."),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
             _ => null,

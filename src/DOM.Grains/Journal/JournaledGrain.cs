@@ -1,0 +1,125 @@
+using Orleans.Serialization;
+
+namespace Dom.Grains.Journal;
+
+/// <summary>
+/// A grain whose state is a fold of its events, stored in the silo's shared <see cref="IGrainJournal"/>: O(1) bytes
+/// per change, batched with every other grain's changes, and a snapshot now and then so reloads stay short.
+/// <para>Group commit: <see cref="Raise"/> applies an event to memory at once and returns the task of its durable
+/// write, so a reentrant grain takes the next call while the write is in flight and many callers share one flush.
+/// Callers are answered only after their own event is durable. Memory may run ahead of storage only until a write
+/// fails; then the grain refuses everything and deactivates, and the next activation reloads what is durable.</para>
+/// </summary>
+internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Serializer serializer, ILogger logger) : Grain
+    where TState : class
+{
+    private long _snapshotVersion;
+    private bool _broken;
+
+    /// <summary>The state after every event applied so far (durable or in flight).</summary>
+    protected TState State { get; set; } = null!;
+
+    /// <summary>The sequence number of the last event applied.</summary>
+    protected long Version { get; private set; }
+
+    /// <summary>How many events between snapshots.</summary>
+    protected virtual int SnapshotEvery => 1_000;
+
+    protected abstract string Stream { get; }
+
+    protected abstract TState Initial { get; }
+
+    /// <summary>Pure: the state after one event.</summary>
+    protected abstract TState Apply(TState state, TEvent @event);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var load = await journal.LoadAsync(Stream, cancellationToken);
+        State = load.Snapshot is null ? Initial : serializer.Deserialize<TState>(load.Snapshot)!;
+        Version = _snapshotVersion = load.SnapshotSequence;
+        foreach (var entry in load.Events)
+        {
+            State = Apply(State, serializer.Deserialize<TEvent>(entry.Payload)!);
+            Version = entry.Sequence;
+        }
+
+        OnLoaded();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Every write has completed by now (deactivation waits for running calls), so the snapshot covers durable events only.
+        if (!_broken && Version > _snapshotVersion)
+        {
+            await SaveSnapshotAsync(Version, serializer.SerializeToArray(State), cancellationToken);
+        }
+    }
+
+    /// <summary>Called after the state was loaded; rebuild in-memory indexes here.</summary>
+    protected virtual void OnLoaded()
+    {
+    }
+
+    /// <summary>Throws when an earlier write failed and this activation must not answer from memory any more.</summary>
+    protected void EnsureUsable()
+    {
+        if (_broken)
+        {
+            throw new StorageUnavailableException();
+        }
+    }
+
+    /// <summary>Applies <paramref name="event"/> now and returns its durable write. Call only in the synchronous part
+    /// of a call (before any await), after every check, so the decision and its event cannot interleave.</summary>
+    protected Task Raise(TEvent @event)
+    {
+        EnsureUsable();
+        State = Apply(State, @event);
+        Version++;
+        var append = journal.AppendAsync(new JournalEntry(Stream, Version, serializer.SerializeToArray(@event)));
+        var snapshot = Version - _snapshotVersion >= SnapshotEvery ? serializer.SerializeToArray(State) : null;
+        if (snapshot is not null)
+        {
+            _snapshotVersion = Version;
+        }
+
+        return CommitAsync(append, Version, snapshot);
+    }
+
+    private async Task CommitAsync(Task append, long version, byte[]? snapshot)
+    {
+        try
+        {
+            await append;
+        }
+        catch (Exception exception)
+        {
+            if (!_broken)
+            {
+                _broken = true;
+                logger.LogError(exception, "{Stream} could not store event {Version}; deactivating to reload what is durable", Stream, version);
+                DeactivateOnIdle();
+            }
+
+            throw exception is JournalConflictException or StorageUnavailableException ? exception : new StorageUnavailableException();
+        }
+
+        if (snapshot is not null)
+        {
+            // Off the caller's path: a lost snapshot only means a longer replay.
+            SaveSnapshotAsync(version, snapshot, CancellationToken.None).Ignore();
+        }
+    }
+
+    private async Task SaveSnapshotAsync(long version, byte[] snapshot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await journal.SaveSnapshotAsync(Stream, version, snapshot, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "{Stream} snapshot at {Version} not stored; the journal still has every event", Stream, version);
+        }
+    }
+}
