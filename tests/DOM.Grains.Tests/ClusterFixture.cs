@@ -1,5 +1,6 @@
 using Dom.Articles;
 using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
 using Dom.Locations;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     /// <summary>Business time. Shared by the whole (serial) collection; tests only move it forward.</summary>
     public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+
+    /// <summary>The journal every journaled grain of the cluster writes to.</summary>
+    public static TestJournal Journal { get; } = new();
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -34,6 +38,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(DomStorage.Name);
             silo.Services.AddSingleton(new DomClock(Time));
+            silo.Services.AddSingleton<IGrainJournal>(Journal);
             silo.Services.AddDomGrains();
         }
     }

@@ -1,0 +1,95 @@
+using Dom.Reservations;
+using Dom.Stock;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>What a failed write leaves behind: nothing acknowledged, memory not ahead of storage, retries idempotent.</summary>
+[Collection(ClusterCollection.Name)]
+public class DurabilityTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    private static DateTimeOffset InAnHour => ClusterFixture.Time.GetUtcNow().AddHours(1);
+
+    [Fact]
+    public async Task A_hold_whose_write_fails_is_not_acknowledged_and_is_not_held_afterwards()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, location)}");
+
+        var loads = ClusterFixture.Journal.Loads($"slot/{new StockSlotKey(sku, location)}");
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour)));
+        var afterwards = await slot.GetAsync();
+        var retry = await slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour));
+
+        Assert.Equal((0, 10), (afterwards!.Held, afterwards.Available));
+        Assert.Equal(loads + 1, ClusterFixture.Journal.Loads($"slot/{new StockSlotKey(sku, location)}"));
+        Assert.Equal(new HoldResult(HoldStatus.Held, 6), retry);
+    }
+
+    [Fact]
+    public async Task Holds_decided_on_top_of_a_failed_write_fail_with_it()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, location)}");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(async i =>
+        {
+            try
+            {
+                return (await slot.HoldAsync(new HoldRequest($"h{i}", 1, "web", InAnHour))).Status;
+            }
+            catch (StorageUnavailableException)
+            {
+                return (HoldStatus?)null;
+            }
+        }));
+
+        var snapshot = await slot.GetAsync();
+        Assert.Contains(null, results);
+        Assert.Equal(results.Count(r => r == HoldStatus.Held), snapshot!.Held);
+        Assert.Equal(10 - snapshot.Held, snapshot.Available);
+    }
+
+    [Fact]
+    public async Task A_reservation_whose_record_fails_is_retried_with_the_same_id_without_holding_twice()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var location = await _world.LocationAsync("l", 52, 13);
+        await _world.StockAsync(sku, location, onHand: 10);
+        var id = _world.Id("r");
+        var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
+        ClusterFixture.Journal.FailNext($"reservation/{id}");
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request));
+        var retry = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request);
+
+        Assert.Equal(ReservationOutcome.Created, retry.Outcome);
+        Assert.Equal(7, await _world.AvailableAsync(sku, location));
+    }
+
+    [Fact]
+    public async Task A_reactivated_slot_rebuilds_exactly_what_was_acknowledged()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 50, safetyStock: 5);
+        var slot = _world.Slot(sku, location);
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(i => slot.HoldAsync(new HoldRequest($"h{i}", 1, "web", InAnHour))));
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => slot.ReleaseAsync(new ReleaseRequest($"h{i}"))));
+        var before = await slot.GetAsync();
+        var stream = $"slot/{new StockSlotKey(sku, location)}";
+        var loads = ClusterFixture.Journal.Loads(stream);
+
+        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var after = await slot.GetAsync();
+
+        Assert.Equal(loads + 1, ClusterFixture.Journal.Loads(stream));
+        Assert.Equal((20, 25), (before!.Held, before.Available));
+        Assert.Equal(before with { Version = after!.Version }, after);
+        Assert.Equal(before.Version, after.Version);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Dom.Grains.Journal;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>
+/// The journal of the test cluster: the memory journal behind a queue that acknowledges appends in batches from a
+/// background loop, as the PostgreSQL journal does, so reentrant grains really interleave calls while their writes are
+/// in flight. Streams can be told to fail, to test what a failed write leaves behind.
+/// </summary>
+public sealed class TestJournal : IGrainJournal
+{
+    private readonly MemoryJournal _inner = new();
+    private readonly Channel<(JournalEntry Entry, TaskCompletionSource Done)> _queue = Channel.CreateUnbounded<(JournalEntry, TaskCompletionSource)>();
+    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _failedStreams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _loads = new(StringComparer.Ordinal);
+
+    public TestJournal() => _ = Task.Run(AcknowledgeAsync);
+
+    /// <summary>The next <paramref name="count"/> appends to <paramref name="stream"/> fail as a storage outage would.</summary>
+    public void FailNext(string stream, int count = 1) => _failures[stream] = count;
+
+    public Task AppendAsync(JournalEntry entry)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Writer.TryWrite((entry, done));
+        return done.Task;
+    }
+
+    /// <summary>How often a stream was loaded, i.e. how often its grain was activated.</summary>
+    public int Loads(string stream) => _loads.GetValueOrDefault(stream);
+
+    public Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        _loads.AddOrUpdate(stream, 1, (_, n) => n + 1);
+        _failedStreams.TryRemove(stream, out _);
+        return _inner.LoadAsync(stream, cancellationToken);
+    }
+
+    public Task SaveSnapshotAsync(string stream, long sequence, byte[] snapshot, CancellationToken cancellationToken = default) =>
+        _inner.SaveSnapshotAsync(stream, sequence, snapshot, cancellationToken);
+
+    private async Task AcknowledgeAsync()
+    {
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            // Like a real batch: everything queued since the last one is acknowledged together.
+            var batch = new List<(JournalEntry Entry, TaskCompletionSource Done)>();
+            while (_queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            foreach (var (entry, done) in batch)
+            {
+                // As in the real journal: after a failure the stream refuses everything until it is reloaded.
+                if (_failedStreams.ContainsKey(entry.Stream) || TryConsumeFailure(entry.Stream))
+                {
+                    _failedStreams.TryAdd(entry.Stream, 0);
+                    done.TrySetException(new StorageUnavailableException());
+                }
+                else
+                {
+                    await _inner.AppendAsync(entry);
+                    done.TrySetResult();
+                }
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    private bool TryConsumeFailure(string stream)
+    {
+        while (_failures.TryGetValue(stream, out var left) && left > 0)
+        {
+            if (_failures.TryUpdate(stream, left - 1, left))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
