@@ -15,7 +15,7 @@ namespace Dom.Grains.Sourcing;
 /// in parallel; on any refusal, release what was taken, learn from the refusal and re-plan (bounded). The index may
 /// be stale: a plan that looks impossible is checked against the slots themselves before a shortage is reported.
 /// </summary>
-[StatelessWorker]
+[StatelessWorker, Reentrant]
 internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock, ILogger<SourcingGrain> logger) : Grain, ISourcingGrain
 {
     private const int MaxAttempts = 4;

@@ -16,18 +16,23 @@ namespace Dom.Silo.Hosting;
 internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 {
     private const int MaxBatch = 4_096;
+    private const int MaxConcurrentLoads = 4;
 
     private readonly NpgsqlDataSource _data;
     private readonly ILogger<PostgresJournal> _logger;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, byte> _failedStreams = new(StringComparer.Ordinal);
+    private readonly Channel<PendingLoad> _loads = Channel.CreateUnbounded<PendingLoad>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _loaders = new(MaxConcurrentLoads);
     private readonly Task _writer;
+    private readonly Task _loader;
 
     public PostgresJournal(NpgsqlDataSource data, ILogger<PostgresJournal> logger)
     {
         _data = data;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
+        _loader = Task.Run(LoadLoopAsync);
     }
 
     public Task AppendAsync(JournalEntry entry)
@@ -41,36 +46,10 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         return _queue.Writer.TryWrite(pending) ? pending.Done.Task : Task.FromException(new StorageUnavailableException("The silo is shutting down."));
     }
 
-    public async Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
+    public Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            await using var batch = _data.CreateBatch();
-            batch.BatchCommands.Add(Command("SELECT seq, payload FROM dom_snapshot WHERE stream = $1", stream));
-            batch.BatchCommands.Add(Command("SELECT seq, payload FROM dom_journal WHERE stream = $1 AND seq > coalesce((SELECT seq FROM dom_snapshot WHERE stream = $1), 0) ORDER BY seq", stream));
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            long snapshotSequence = 0;
-            byte[]? snapshot = null;
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                (snapshotSequence, snapshot) = (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
-            }
-
-            await reader.NextResultAsync(cancellationToken);
-            var events = new List<JournalEntry>();
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                events.Add(new JournalEntry(stream, reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
-            }
-
-            _failedStreams.TryRemove(stream, out _);
-            return new JournalLoad(snapshotSequence, snapshot, events);
-        }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            _logger.LogWarning(exception, "Loading {Stream} failed", stream);
-            throw new StorageUnavailableException();
-        }
+        var load = new PendingLoad(stream);
+        return _loads.Writer.TryWrite(load) ? load.Done.Task.WaitAsync(cancellationToken) : Task.FromException<JournalLoad>(new StorageUnavailableException("The silo is shutting down."));
     }
 
     public async Task SaveSnapshotAsync(string stream, long sequence, byte[] snapshot, CancellationToken cancellationToken = default)
@@ -102,7 +81,74 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer;
+        _loads.Writer.TryComplete();
+        await Task.WhenAll(_writer, _loader);
+    }
+
+    /// <summary>Activations come in bursts (every reservation is a new grain): their loads are batched into one
+    /// query per batch, a few batches at a time.</summary>
+    private async Task LoadLoopAsync()
+    {
+        while (await _loads.Reader.WaitToReadAsync())
+        {
+            var batch = new List<PendingLoad>();
+            while (batch.Count < MaxBatch && _loads.Reader.TryRead(out var load))
+            {
+                batch.Add(load);
+            }
+
+            await _loaders.WaitAsync();
+            _ = LoadBatchAsync(batch).ContinueWith(_ => _loaders.Release(), TaskScheduler.Default);
+        }
+    }
+
+    private async Task LoadBatchAsync(List<PendingLoad> batch)
+    {
+        var streams = batch.Select(l => l.Stream).Distinct(StringComparer.Ordinal).ToArray();
+        try
+        {
+            var snapshots = new Dictionary<string, (long Sequence, byte[] Payload)>(StringComparer.Ordinal);
+            var events = streams.ToDictionary(s => s, _ => new List<JournalEntry>(), StringComparer.Ordinal);
+            await using (var query = _data.CreateBatch())
+            {
+                query.BatchCommands.Add(Command("SELECT stream, seq, payload FROM dom_snapshot WHERE stream = ANY($1)", streams));
+                query.BatchCommands.Add(Command(
+                    """
+                    SELECT j.stream, j.seq, j.payload
+                    FROM dom_journal j LEFT JOIN dom_snapshot s ON s.stream = j.stream
+                    WHERE j.stream = ANY($1) AND j.seq > coalesce(s.seq, 0)
+                    ORDER BY j.stream, j.seq
+                    """,
+                    streams));
+                await using var reader = await query.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    snapshots[reader.GetString(0)] = (reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+                }
+
+                await reader.NextResultAsync();
+                while (await reader.ReadAsync())
+                {
+                    var stream = reader.GetString(0);
+                    events[stream].Add(new JournalEntry(stream, reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
+                }
+            }
+
+            foreach (var load in batch)
+            {
+                _failedStreams.TryRemove(load.Stream, out _);
+                var (sequence, snapshot) = snapshots.TryGetValue(load.Stream, out var found) ? found : (0, null);
+                load.Done.TrySetResult(new JournalLoad(sequence, snapshot, events[load.Stream]));
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Loading {Count} streams failed", streams.Length);
+            foreach (var load in batch)
+            {
+                load.Done.TrySetException(new StorageUnavailableException());
+            }
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -221,6 +267,20 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
         return command;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, string[] streams)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return command;
+    }
+
+    private sealed class PendingLoad(string stream)
+    {
+        public string Stream { get; } = stream;
+
+        public TaskCompletionSource<JournalLoad> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class Pending(JournalEntry entry)
