@@ -25,6 +25,11 @@ public interface ILocationGrain : IGrainWithStringKey
     [Alias("book")]
     Task<BookingResult> BookAsync(BookingRequest request);
 
+    /// <summary>Turns a booking (a reservation's, lapsing) into an order's permanent booking; books anew when the
+    /// first one lapsed and the day still has room. Idempotent.</summary>
+    [Alias("confirm-booking")]
+    Task<BookingResult> ConfirmBookingAsync(string bookingId, string orderId, DateOnly date);
+
     /// <summary>Releases a booking; idempotent.</summary>
     [Alias("release-booking")]
     Task ReleaseBookingAsync(string bookingId);

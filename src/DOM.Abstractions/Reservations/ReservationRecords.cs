@@ -67,6 +67,9 @@ public enum ReservationStatus
 
     /// <summary>Refused for shortages; nothing was held.</summary>
     Refused,
+
+    /// <summary>Converted into an order: its holds became the order's allocations.</summary>
+    Converted,
 }
 
 /// <summary>A reservation as a client sees it.</summary>

@@ -9,13 +9,15 @@ namespace Dom.Sourcing;
 /// <param name="ShipTo">Delivery address.</param>
 /// <param name="Lines">The lines.</param>
 /// <param name="ExpiresAt">When the holds lapse.</param>
+/// <param name="ExcludedLocations">Locations not to use (e.g. one that just rejected the line).</param>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.request")]
 public sealed record SourcingRequest(
     [property: Id(0)] string HoldId,
     [property: Id(1)] string Channel,
     [property: Id(2)] ShipTo ShipTo,
     [property: Id(3)] IReadOnlyList<LineRequest> Lines,
-    [property: Id(4)] DateTimeOffset ExpiresAt);
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    [property: Id(5)] IReadOnlyList<string>? ExcludedLocations = null);
 
 /// <summary>What sourcing did: every line held (<see cref="Shortages"/> empty) or nothing held.</summary>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.result")]

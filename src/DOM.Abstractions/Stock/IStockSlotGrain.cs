@@ -21,6 +21,14 @@ public interface IStockSlotGrain : IGrainWithStringKey
     [Alias("release")]
     Task<ReleaseResult> ReleaseAsync(ReleaseRequest request);
 
+    /// <summary>Allocates units to an order line (converting a hold when named); idempotent by allocation id.</summary>
+    [Alias("allocate")]
+    Task<AllocateResult> AllocateAsync(AllocateRequest request);
+
+    /// <summary>Releases, writes off or ships an allocation's open units; returns the units it ended (0 when none were open).</summary>
+    [Alias("end-allocation")]
+    Task<int> EndAllocationAsync(EndAllocationRequest request);
+
     /// <summary>Publishes the slot's available quantity to the article's index again (after the index restarted).</summary>
     [Alias("republish"), OneWay]
     Task RepublishAsync();

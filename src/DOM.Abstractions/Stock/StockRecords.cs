@@ -104,3 +104,63 @@ public sealed record ReleaseRequest([property: Id(0)] string HoldId);
 public sealed record ReleaseResult(
     [property: Id(0)] bool Released,
     [property: Id(1)] int Available);
+
+/// <summary>Allocates units of a slot to an order line, converting the order's or reservation's hold when named.</summary>
+/// <param name="AllocationId">The idempotency key: <c>{orderId}/{lineId}</c>.</param>
+/// <param name="Quantity">Units, positive.</param>
+/// <param name="FromHoldId">A hold on this slot whose units become the allocation (not counted twice).</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.allocate-request")]
+public sealed record AllocateRequest(
+    [property: Id(0)] string AllocationId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] string? FromHoldId);
+
+/// <summary>How an allocation request ended.</summary>
+public enum AllocateStatus
+{
+    /// <summary>Allocated now.</summary>
+    Allocated,
+
+    /// <summary>The same allocation existed already; nothing changed.</summary>
+    AlreadyAllocated,
+
+    /// <summary>Not enough available (or the id is in use with another quantity); nothing changed.</summary>
+    Refused,
+
+    /// <summary>The slot was never stocked; nothing changed.</summary>
+    UnknownSlot,
+}
+
+/// <summary>The answer to an <see cref="AllocateRequest"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.allocate-result")]
+public sealed record AllocateResult(
+    [property: Id(0)] AllocateStatus Status,
+    [property: Id(1)] int Available)
+{
+    /// <summary>True when the units are allocated (now or before).</summary>
+    public bool Succeeded => Status is AllocateStatus.Allocated or AllocateStatus.AlreadyAllocated;
+}
+
+/// <summary>What becomes of an allocation's open units.</summary>
+public enum AllocationEnd
+{
+    /// <summary>Cancelled: the units return to the slot's available stock.</summary>
+    Released,
+
+    /// <summary>The location did not find them: they are written off the slot's on-hand stock.</summary>
+    WrittenOff,
+
+    /// <summary>Shipped or handed over: they leave on-hand stock.</summary>
+    Shipped,
+}
+
+/// <summary>Ends an allocation's open units down to <paramref name="LeaveOpen"/>. Stated as what remains rather than
+/// as a delta, so a retried request ends nothing twice.</summary>
+/// <param name="AllocationId">The allocation.</param>
+/// <param name="LeaveOpen">Units that stay allocated afterwards; 0 ends them all.</param>
+/// <param name="End">What becomes of the ended units.</param>
+[GenerateSerializer, Immutable, Alias("dom.stock.end-allocation")]
+public sealed record EndAllocationRequest(
+    [property: Id(0)] string AllocationId,
+    [property: Id(1)] int LeaveOpen,
+    [property: Id(2)] AllocationEnd End);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Dom.Domain.Risk;
 using Dom.Grains.Journal;
+using Dom.Grains.Orders;
 using Dom.Grains.Locations;
 
 namespace Dom.Grains.Hosting;
@@ -23,6 +25,8 @@ public static class DomStorage
         services.TryAddSingleton(new DomClock(TimeProvider.System));
         services.TryAddSingleton<LocationDirectory>();
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
+        services.AddOptions<OrderOptions>();
+        services.AddOptions<RiskPolicy>();
         return services;
     }
 }

@@ -36,6 +36,7 @@ internal sealed class LocationGrain(IGrainJournal journal, Serializer serializer
         CapacityLimitSet set => state with { Limits = state.Limits.SetItem(set.Date, set.Limit) },
         CapacityBooked booked => state.WithBooking(booked.BookingId, new CapacityBooking(booked.Date, booked.ExpiresAt)),
         CapacityBookingReleased released => state.WithoutBookings([released.BookingId]),
+        CapacityBookingConfirmed confirmed => state.WithoutBookings([confirmed.FromBookingId]).WithBooking(confirmed.OrderId, new CapacityBooking(confirmed.Date, DateTimeOffset.MaxValue)),
         _ => throw new InvalidOperationException($"Unknown location event {@event.GetType().Name}."),
     };
 
@@ -101,6 +102,33 @@ internal sealed class LocationGrain(IGrainJournal journal, Serializer serializer
         var written = Raise(new CapacityBooked(request.BookingId, request.Date, request.ExpiresAt));
         _expiries.Add(request.BookingId, request.ExpiresAt);
         capacity = State.Capacity(request.Date);
+        await written;
+        return new BookingResult(BookingStatus.Booked, capacity);
+    }
+
+    public async Task<BookingResult> ConfirmBookingAsync(string bookingId, string orderId, DateOnly date)
+    {
+        EnsureUsable();
+        DropExpiredBookings();
+        if (State.Info is null)
+        {
+            return new BookingResult(BookingStatus.UnknownLocation, null);
+        }
+
+        if (State.Bookings.TryGetValue(orderId, out var existing) && existing.ExpiresAt == DateTimeOffset.MaxValue)
+        {
+            return new BookingResult(BookingStatus.AlreadyBooked, State.Capacity(existing.Date));
+        }
+
+        var day = State.Bookings.TryGetValue(bookingId, out var held) ? held.Date : date;
+        var capacity = State.Capacity(day);
+        if (held is null && !State.Bookings.ContainsKey(orderId) && capacity.Booked >= capacity.Limit)
+        {
+            return new BookingResult(BookingStatus.Full, capacity);
+        }
+
+        var written = Raise(new CapacityBookingConfirmed(bookingId, orderId, day));
+        capacity = State.Capacity(day);
         await written;
         return new BookingResult(BookingStatus.Booked, capacity);
     }

@@ -71,3 +71,7 @@ public sealed record CapacityBooked([property: Id(0)] string BookingId, [propert
 
 [GenerateSerializer, Immutable, Alias("dom.locations.booking-released")]
 public sealed record CapacityBookingReleased([property: Id(0)] string BookingId) : LocationEvent;
+
+/// <summary>A booking made permanent for an order (replacing the reservation's booking, if it was still there).</summary>
+[GenerateSerializer, Immutable, Alias("dom.locations.booking-confirmed")]
+public sealed record CapacityBookingConfirmed([property: Id(0)] string FromBookingId, [property: Id(1)] string OrderId, [property: Id(2)] DateOnly Date) : LocationEvent;

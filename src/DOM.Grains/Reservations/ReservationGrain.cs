@@ -18,6 +18,9 @@ public sealed record ReservationState
     [Id(1)] public string Channel { get; init; } = "";
 
     [Id(2)] public ReservationView? View { get; init; }
+
+    /// <summary>The order the reservation was converted into.</summary>
+    [Id(3)] public string? OrderId { get; init; }
 }
 
 /// <summary>What happens to a reservation. Stored in the journal: never reorder or renumber members.</summary>
@@ -30,6 +33,9 @@ public sealed record ReservationRecorded([property: Id(0)] string Fingerprint, [
 
 [GenerateSerializer, Immutable, Alias("dom.reservations.status-changed")]
 public sealed record ReservationStatusChanged([property: Id(0)] ReservationStatus Status) : ReservationEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.reservations.converted")]
+public sealed record ReservationConverted([property: Id(0)] string OrderId) : ReservationEvent;
 
 /// <summary>
 /// A checkout hold across lines. Sourcing takes the holds (each carrying this reservation's id and expiry); this
@@ -56,6 +62,7 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
     {
         ReservationRecorded recorded => new ReservationState { Fingerprint = recorded.Fingerprint, Channel = recorded.Channel, View = recorded.View },
         ReservationStatusChanged changed => state with { View = state.View! with { Status = changed.Status } },
+        ReservationConverted converted => state with { View = state.View! with { Status = ReservationStatus.Converted }, OrderId = converted.OrderId },
         _ => throw new InvalidOperationException($"Unknown reservation event {@event.GetType().Name}."),
     };
 
@@ -95,6 +102,29 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
     {
         EnsureUsable();
         return Task.FromResult(IsVisibleTo(channel) ? Current(State.View!) : null);
+    }
+
+    public async Task<ReservationView?> ConvertAsync(string channel, string orderId)
+    {
+        EnsureUsable();
+        if (!IsVisibleTo(channel))
+        {
+            return null;
+        }
+
+        if (State.View!.Status == ReservationStatus.Converted)
+        {
+            return State.OrderId == orderId ? State.View with { Status = ReservationStatus.Held } : null;
+        }
+
+        var view = Current(State.View);
+        if (view.Status != ReservationStatus.Held)
+        {
+            return null;
+        }
+
+        await Raise(new ReservationConverted(orderId));
+        return view;
     }
 
     public async Task<ReservationView?> ReleaseAsync(string channel)

@@ -111,7 +111,7 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
             new GeoPoint(request.ShipTo.Latitude, request.ShipTo.Longitude),
             request.Lines.Select(line => new PlanLine(line.Sku, line.Quantity)).ToList(),
             locations.Values
-                .Where(location => !full.Contains(location.LocationId))
+                .Where(location => !full.Contains(location.LocationId) && request.ExcludedLocations?.Contains(location.LocationId) != true)
                 .Select(location => new PlanLocation(location.LocationId, new GeoPoint(location.Latitude, location.Longitude)))
                 .ToList(),
             stock.Select(s => new PlanStock(s.Key.Sku, s.Key.LocationId, s.Value)).ToList()));

@@ -57,8 +57,59 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         },
         HoldReleased released when state.Holds.ContainsKey(released.HoldId) => state.WithoutHolds([released.HoldId]),
         HoldReleased => state,
+        UnitsAllocated allocated => Allocate(allocated.FromHoldId is { } hold && state.Holds.ContainsKey(hold) ? state.WithoutHolds([hold]) : state, allocated),
+        AllocationEnded ended => End(state, ended),
         _ => throw new InvalidOperationException($"Unknown slot event {@event.GetType().Name}."),
     };
+
+    public async Task<AllocateResult> AllocateAsync(AllocateRequest request)
+    {
+        EnsureUsable();
+        DropExpiredHolds();
+        if (!State.Exists)
+        {
+            return new AllocateResult(AllocateStatus.UnknownSlot, 0);
+        }
+
+        if (State.Allocations.TryGetValue(request.AllocationId, out var existing))
+        {
+            return new AllocateResult(existing == request.Quantity ? AllocateStatus.AlreadyAllocated : AllocateStatus.Refused, State.Available);
+        }
+
+        // Units of the converted hold are already set aside; only what goes beyond it must be available.
+        var converted = request.FromHoldId is { } holdId && State.Holds.TryGetValue(holdId, out var hold) ? hold.Quantity : 0;
+        if (request.Quantity <= 0 || request.Quantity - converted > State.Available)
+        {
+            return new AllocateResult(AllocateStatus.Refused, State.Available);
+        }
+
+        var written = Raise(new UnitsAllocated(request.AllocationId, request.Quantity, converted > 0 ? request.FromHoldId : null));
+        var available = State.Available;
+        await written;
+        Publish();
+        return new AllocateResult(AllocateStatus.Allocated, available);
+    }
+
+    public async Task<int> EndAllocationAsync(EndAllocationRequest request)
+    {
+        EnsureUsable();
+        DropExpiredHolds();
+        if (!State.Allocations.TryGetValue(request.AllocationId, out var open) || open == 0)
+        {
+            return 0;
+        }
+
+        var units = open - Math.Max(0, request.LeaveOpen);
+        if (units <= 0)
+        {
+            return 0;
+        }
+
+        var written = Raise(new AllocationEnded(request.AllocationId, units, request.End));
+        await written;
+        Publish();
+        return units;
+    }
 
     public async Task<SetStockResult> SetStockAsync(SetStockRequest request)
     {
@@ -163,6 +214,23 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         EnsureUsable();
         DropExpiredHolds();
         return Task.FromResult(State.Exists ? Snapshot() : null);
+    }
+
+    private static StockSlotState Allocate(StockSlotState state, UnitsAllocated allocated) => state with
+    {
+        Allocations = state.Allocations.SetItem(allocated.AllocationId, allocated.Quantity),
+        Allocated = state.Allocated + allocated.Quantity,
+    };
+
+    private static StockSlotState End(StockSlotState state, AllocationEnded ended)
+    {
+        var left = state.Allocations.GetValueOrDefault(ended.AllocationId) - ended.Quantity;
+        return state with
+        {
+            Allocations = left > 0 ? state.Allocations.SetItem(ended.AllocationId, left) : state.Allocations.Remove(ended.AllocationId),
+            Allocated = state.Allocated - ended.Quantity,
+            OnHand = ended.End == AllocationEnd.Released ? state.OnHand : Math.Max(0, state.OnHand - ended.Quantity),
+        };
     }
 
     /// <summary>Forgets lapsed holds. No event: the clock is the event, and a reload drops them again.</summary>

@@ -26,6 +26,9 @@ public sealed record StockSlotState
     /// <summary>The sum of <see cref="Holds"/>' quantities, kept so availability is O(1).</summary>
     [Id(5)] public int Held { get; init; }
 
+    /// <summary>Open allocation units by allocation id (<c>{orderId}/{lineId}</c>); their sum is <see cref="Allocated"/>.</summary>
+    [Id(6)] public ImmutableDictionary<string, int> Allocations { get; init; } = ImmutableDictionary<string, int>.Empty;
+
     public int Available => Math.Max(0, OnHand - SafetyStock - Held - Allocated);
 
     public int Overcommitted => Math.Max(0, Held + Allocated - (OnHand - SafetyStock));
@@ -53,3 +56,11 @@ public sealed record HoldPlaced(
 /// <summary>A hold released before its expiry.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.hold-released")]
 public sealed record HoldReleased([property: Id(0)] string HoldId) : SlotEvent;
+
+/// <summary>Units allocated to an order line, converting a hold if one is named.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.allocated")]
+public sealed record UnitsAllocated([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] string? FromHoldId) : SlotEvent;
+
+/// <summary>Open units of an allocation ended: released back, written off, or shipped.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.allocation-ended")]
+public sealed record AllocationEnded([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] Dom.Stock.AllocationEnd End) : SlotEvent;

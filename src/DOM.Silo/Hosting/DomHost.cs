@@ -30,6 +30,8 @@ public static class DomHost
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
         builder.Services.AddDomGrains();
+        builder.Services.AddOptions<Dom.Grains.Orders.OrderOptions>().BindConfiguration(Dom.Grains.Orders.OrderOptions.Section);
+        builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk");
         builder.AddDomOrleans();
         builder.Services.AddDemoData();
         return builder;

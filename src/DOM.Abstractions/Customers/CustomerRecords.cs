@@ -1,0 +1,55 @@
+namespace Dom.Customers;
+
+/// <summary>A customer's tier; VIP raises routing priority.</summary>
+public enum CustomerTier
+{
+    /// <summary>The default.</summary>
+    Standard,
+
+    /// <summary>Routed with priority: may take the last units and the last capacity.</summary>
+    Vip,
+}
+
+/// <summary>A customer as kept by the engine.</summary>
+[GenerateSerializer, Immutable, Alias("dom.customers.view")]
+public sealed record CustomerView(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] string? Email,
+    [property: Id(2)] string? Name,
+    [property: Id(3)] CustomerTier Tier,
+    [property: Id(4)] IReadOnlyList<string> Orders);
+
+/// <summary>An order the customer placed, as the risk check needs it.</summary>
+[GenerateSerializer, Immutable, Alias("dom.customers.order-placed")]
+public sealed record CustomerOrderPlaced(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string? Email,
+    [property: Id(3)] string? Name);
+
+/// <summary>What the risk check and routing learn from the customer when an order is placed.</summary>
+/// <param name="Tier">The customer's tier.</param>
+/// <param name="PreviousOrders">Orders placed before this one.</param>
+/// <param name="OrdersInWindow">Orders in the velocity window, this one included.</param>
+[GenerateSerializer, Immutable, Alias("dom.customers.order-facts")]
+public sealed record CustomerOrderFacts(
+    [property: Id(0)] CustomerTier Tier,
+    [property: Id(1)] int PreviousOrders,
+    [property: Id(2)] int OrdersInWindow);
+
+/// <summary>A customer, keyed by the channel's customer id: profile, tier, order history and velocity.</summary>
+[Alias("dom.customers.customer")]
+public interface ICustomerGrain : IGrainWithStringKey
+{
+    /// <summary>Records an order (idempotent by order id) and returns the facts for its risk check.</summary>
+    [Alias("record-order")]
+    Task<CustomerOrderFacts> RecordOrderAsync(CustomerOrderPlaced order, TimeSpan velocityWindow);
+
+    /// <summary>Sets the tier (operators).</summary>
+    [Alias("set-tier")]
+    Task<CustomerView> SetTierAsync(CustomerTier tier);
+
+    /// <summary>The customer, or null when unknown.</summary>
+    [Alias("get")]
+    Task<CustomerView?> GetAsync();
+}

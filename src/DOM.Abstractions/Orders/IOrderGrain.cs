@@ -1,0 +1,47 @@
+namespace Dom.Orders;
+
+/// <summary>An order, keyed by its id: lines, allocations, risk outcome, state machine, history and outbox.</summary>
+[Alias("dom.orders.order")]
+public interface IOrderGrain : IGrainWithStringKey
+{
+    /// <summary>Takes the order in: risk check, then routing (converting the reservation when one is named).</summary>
+    [Alias("create")]
+    Task<CreateOrderResult> CreateAsync(CreateOrderRequest request);
+
+    /// <summary>The order, or null when it does not exist.</summary>
+    [Alias("get")]
+    Task<OrderView?> GetAsync();
+
+    /// <summary>Records a location's or partner's event for a line; idempotent by event id.</summary>
+    [Alias("report")]
+    Task<OrderCommandResult> ReportAsync(FulfilmentEvent fulfilment);
+
+    /// <summary>Cancels the whole order (null) or one line, for whatever is not shipped yet.</summary>
+    [Alias("cancel")]
+    Task<OrderCommandResult> CancelAsync(string? lineId);
+
+    /// <summary>Releases or rejects an order held for review.</summary>
+    [Alias("review")]
+    Task<OrderCommandResult> ReviewAsync(ReviewDecision decision);
+
+    /// <summary>The customer got the wrong item for a line: creates a replacement order at no charge, linked to this one.</summary>
+    [Alias("wrong-item")]
+    Task<OrderCommandResult> ReportWrongItemAsync(string lineId);
+
+    /// <summary>Tries again to source backordered lines (called when supply may have arrived).</summary>
+    [Alias("retry-backorders")]
+    Task<OrderCommandResult> RetryBackordersAsync();
+}
+
+/// <summary>One bucket of the order list (a read model, eventually consistent with the orders).</summary>
+[Alias("dom.orders.index")]
+public interface IOrderIndexGrain : IGrainWithIntegerKey
+{
+    /// <summary>Records an order's latest summary.</summary>
+    [Alias("upsert"), OneWay]
+    Task UpsertAsync(OrderSummary summary);
+
+    /// <summary>The summaries matching the query, newest first.</summary>
+    [Alias("query"), ReadOnly]
+    Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query);
+}

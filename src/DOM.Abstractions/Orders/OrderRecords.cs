@@ -1,0 +1,349 @@
+using Dom.Reservations;
+
+namespace Dom.Orders;
+
+/// <summary>How the goods reach the customer.</summary>
+public enum DeliveryMethod
+{
+    /// <summary>Shipped to the address.</summary>
+    Ship,
+
+    /// <summary>Picked up at a store (click &amp; collect).</summary>
+    Pickup,
+}
+
+/// <summary>A postal address with its position (used for routing).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.address")]
+public sealed record Address(
+    [property: Id(0)] string Country,
+    [property: Id(1)] double Latitude,
+    [property: Id(2)] double Longitude,
+    [property: Id(3)] string? Street,
+    [property: Id(4)] string? PostalCode,
+    [property: Id(5)] string? City);
+
+/// <summary>Delivery of an order: shipping to an address or pickup at a store.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.delivery")]
+public sealed record Delivery(
+    [property: Id(0)] DeliveryMethod Method,
+    [property: Id(1)] Address Address,
+    [property: Id(2)] string? PickupLocationId);
+
+/// <summary>Customer data a channel transfers with an order; creates or updates the customer.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.customer-data")]
+public sealed record CustomerData(
+    [property: Id(0)] string? Email,
+    [property: Id(1)] string? Name);
+
+/// <summary>A payment tender as the channel reports it (captured later, per shipment).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.payment")]
+public sealed record Payment(
+    [property: Id(0)] string Method,
+    [property: Id(1)] string? Instrument,
+    [property: Id(2)] decimal Amount);
+
+/// <summary>An ordered line; <paramref name="LineId"/> is unique within the order.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.line-request")]
+public sealed record OrderLineRequest(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] decimal UnitPrice);
+
+/// <summary>An order from any channel. <paramref name="OrderId"/> is the idempotency key.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.create-request")]
+public sealed record CreateOrderRequest(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string Channel,
+    [property: Id(2)] string CustomerId,
+    [property: Id(3)] string? ReservationId,
+    [property: Id(4)] IReadOnlyList<OrderLineRequest> Lines,
+    [property: Id(5)] Delivery Delivery,
+    [property: Id(6)] CustomerData? Customer,
+    [property: Id(7)] Address? BillingAddress,
+    [property: Id(8)] IReadOnlyList<Payment> Payments,
+    [property: Id(9)] string Currency,
+    [property: Id(10)] bool Priority,
+    [property: Id(11)] DateTimeOffset? PromisedBy,
+    [property: Id(12)] string? ReplacementFor);
+
+/// <summary>Where an order is in its life. Follows its lines.</summary>
+public enum OrderStatus
+{
+    /// <summary>Held by the risk check until an operator releases or rejects it.</summary>
+    HeldForReview,
+
+    /// <summary>Rejected by the risk check or an operator.</summary>
+    Rejected,
+
+    /// <summary>Lines are allocated and released to their locations.</summary>
+    Released,
+
+    /// <summary>Some units are shipped or handed over, not all.</summary>
+    PartiallyShipped,
+
+    /// <summary>Every open unit is shipped.</summary>
+    Shipped,
+
+    /// <summary>Every open unit is delivered or picked up.</summary>
+    Delivered,
+
+    /// <summary>Every line is cancelled.</summary>
+    Cancelled,
+
+    /// <summary>Waiting for supply for at least one line, nothing else in progress.</summary>
+    Backordered,
+}
+
+/// <summary>The state of one allocation (units of a line at one location).</summary>
+public enum AllocationStatus
+{
+    /// <summary>Units set aside at the location.</summary>
+    Allocated,
+
+    /// <summary>The location confirmed it will fulfil them.</summary>
+    Accepted,
+    /// <summary>Picked from the shelf.</summary>
+    Picked,
+
+    /// <summary>Packed for shipping.</summary>
+    Packed,
+
+    /// <summary>Waiting at the store for the customer.</summary>
+    ReadyForPickup,
+
+    /// <summary>Handed to the carrier (see the shipped quantity).</summary>
+    Shipped,
+
+    /// <summary>Collected by the customer.</summary>
+    PickedUp,
+
+    /// <summary>Delivered to the customer.</summary>
+    Delivered,
+
+    /// <summary>The location could not fulfil them (item not there); the line was re-routed.</summary>
+    Rejected,
+
+    /// <summary>Cancelled before shipping; the stock was released.</summary>
+    Cancelled,
+}
+
+/// <summary>The state of a line.</summary>
+public enum LineStatus
+{
+    /// <summary>Allocated and in fulfilment.</summary>
+    Open,
+
+    /// <summary>Waiting for supply.</summary>
+    Backordered,
+
+    /// <summary>Cancelled; its stock was released.</summary>
+    Cancelled,
+
+    /// <summary>Every unit shipped (or ready for pickup).</summary>
+    Shipped,
+
+    /// <summary>Every unit delivered or picked up.</summary>
+    Delivered,
+}
+
+/// <summary>Units of a line at one location, and how far they are.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.allocation")]
+public sealed record OrderAllocation(
+    [property: Id(0)] string LocationId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] AllocationStatus Status,
+    [property: Id(3)] int Shipped,
+    [property: Id(4)] string? Carrier,
+    [property: Id(5)] string? TrackingNumber);
+
+/// <summary>A line of an order with its allocations; <paramref name="CancelledQuantity"/> units were cancelled.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.line")]
+public sealed record OrderLine(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] decimal UnitPrice,
+    [property: Id(4)] LineStatus Status,
+    [property: Id(5)] IReadOnlyList<OrderAllocation> Allocations,
+    [property: Id(6)] int CancelledQuantity = 0)
+{
+    /// <summary>Units allocated at a location and not rejected or cancelled.</summary>
+    public int AllocatedQuantity => Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled)).Sum(a => a.Quantity);
+
+    /// <summary>Units neither allocated nor cancelled: waiting for supply.</summary>
+    public int OpenQuantity => Quantity - CancelledQuantity - AllocatedQuantity;
+}
+
+/// <summary>The risk check's decision.</summary>
+public enum RiskDecision
+{
+    /// <summary>Routed at once.</summary>
+    Accept,
+
+    /// <summary>Held (with its stock claimed) until an operator releases or rejects it.</summary>
+    Review,
+
+    /// <summary>Refused; nothing is claimed.</summary>
+    Reject,
+}
+
+/// <summary>The risk check's outcome with its reasons.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.risk-outcome")]
+public sealed record RiskOutcome(
+    [property: Id(0)] RiskDecision Decision,
+    [property: Id(1)] IReadOnlyList<string> Reasons);
+
+/// <summary>One entry of an order's history.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.history-entry")]
+public sealed record OrderHistoryEntry(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Event,
+    [property: Id(2)] string? LineId,
+    [property: Id(3)] string? Detail);
+
+/// <summary>A message to the customer, recorded in the order's durable outbox before it is sent.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.notification")]
+public sealed record Notification(
+    [property: Id(0)] string NotificationId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string? LineId);
+
+/// <summary>An order as clients see it.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.view")]
+public sealed record OrderView(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string Channel,
+    [property: Id(2)] string CustomerId,
+    [property: Id(3)] OrderStatus Status,
+    [property: Id(4)] bool Late,
+    [property: Id(5)] bool Priority,
+    [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] DateTimeOffset PromisedBy,
+    [property: Id(8)] RiskOutcome Risk,
+    [property: Id(9)] IReadOnlyList<OrderLine> Lines,
+    [property: Id(10)] Delivery Delivery,
+    [property: Id(11)] string Currency,
+    [property: Id(12)] decimal Total,
+    [property: Id(13)] string? ReservationId,
+    [property: Id(14)] string? ReplacementFor,
+    [property: Id(15)] IReadOnlyList<string> Replacements,
+    [property: Id(16)] IReadOnlyList<OrderHistoryEntry> History,
+    [property: Id(17)] IReadOnlyList<Notification> Outbox);
+
+/// <summary>How a create request ended.</summary>
+public enum OrderOutcome
+{
+    /// <summary>Taken in now.</summary>
+    Created,
+
+    /// <summary>The same request was taken in before; this is that order.</summary>
+    Replayed,
+
+    /// <summary>The order id was used before with another body; nothing changed.</summary>
+    IdempotencyConflict,
+
+    /// <summary>The reservation named does not fit the order (another channel, other lines, no longer held).</summary>
+    ReservationMismatch,
+}
+
+/// <summary>The answer to a <see cref="CreateOrderRequest"/>; <paramref name="Problem"/> explains a refusal.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.create-result")]
+public sealed record CreateOrderResult(
+    [property: Id(0)] OrderOutcome Outcome,
+    [property: Id(1)] OrderView? Order,
+    [property: Id(2)] string? Problem);
+
+/// <summary>What a location or partner reports about a line.</summary>
+public enum FulfilmentEventType
+{
+    /// <summary>The location will fulfil the units.</summary>
+    Accepted,
+
+    /// <summary>The item is not there: the units are written off at that location and the line is re-routed.</summary>
+    Rejected,
+
+    /// <summary>Picked.</summary>
+    Picked,
+
+    /// <summary>Packed.</summary>
+    Packed,
+
+    /// <summary>Handed to the carrier, possibly a part of the units (quantity, carrier, tracking number).</summary>
+    Shipped,
+
+    /// <summary>Waiting at the store for the customer.</summary>
+    ReadyForPickup,
+
+    /// <summary>Collected by the customer.</summary>
+    PickedUp,
+
+    /// <summary>Delivered to the customer.</summary>
+    Delivered,
+}
+
+/// <summary>A fulfilment event for the units of a line at one location. <paramref name="EventId"/> is the idempotency key.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.fulfilment-event")]
+public sealed record FulfilmentEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string LineId,
+    [property: Id(2)] string LocationId,
+    [property: Id(3)] FulfilmentEventType Type,
+    [property: Id(4)] int? Quantity,
+    [property: Id(5)] string? Carrier,
+    [property: Id(6)] string? TrackingNumber);
+
+/// <summary>How a command on an existing order ended.</summary>
+public enum OrderCommandStatus
+{
+    /// <summary>Done now.</summary>
+    Done,
+
+    /// <summary>Done before (same idempotency key); nothing changed.</summary>
+    AlreadyDone,
+
+    /// <summary>The order or line does not exist.</summary>
+    NotFound,
+
+    /// <summary>Not allowed in the order's or line's current state; nothing changed.</summary>
+    NotAllowed,
+
+    /// <summary>The event id was used before with another body; nothing changed.</summary>
+    IdempotencyConflict,
+}
+
+/// <summary>The answer to a command on an order; <paramref name="Problem"/> explains a refusal.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.command-result")]
+public sealed record OrderCommandResult(
+    [property: Id(0)] OrderCommandStatus Status,
+    [property: Id(1)] OrderView? Order,
+    [property: Id(2)] string? Problem);
+
+/// <summary>An operator's decision on an order held for review.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.review")]
+public sealed record ReviewDecision([property: Id(0)] bool Release, [property: Id(1)] string? Note);
+
+/// <summary>A row of the order list.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.summary")]
+public sealed record OrderSummary(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string Channel,
+    [property: Id(2)] string CustomerId,
+    [property: Id(3)] OrderStatus Status,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] bool Late,
+    [property: Id(6)] IReadOnlyList<string> Locations,
+    [property: Id(7)] decimal Total,
+    [property: Id(8)] DateTimeOffset PromisedBy);
+
+/// <summary>A filter over the order list; null members do not filter.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.query")]
+public sealed record OrderQuery(
+    [property: Id(0)] OrderStatus? Status,
+    [property: Id(1)] string? Channel,
+    [property: Id(2)] string? CustomerId,
+    [property: Id(3)] string? LocationId,
+    [property: Id(4)] bool? Late,
+    [property: Id(5)] DateTimeOffset? CreatedBefore,
+    [property: Id(6)] int Limit);

@@ -1,0 +1,94 @@
+namespace Dom.Domain.Risk;
+
+/// <summary>The thresholds of the risk rules (configuration: <c>Risk</c> section).</summary>
+public sealed record RiskPolicy
+{
+    /// <summary>Orders worth more than this are held for review.</summary>
+    public decimal ReviewOrderValue { get; init; } = 2_000m;
+
+    /// <summary>A customer's first order worth more than this is held for review.</summary>
+    public decimal FirstOrderReviewValue { get; init; } = 500m;
+
+    /// <summary>A line with more units than this is held for review.</summary>
+    public int MaxLineQuantity { get; init; } = 50;
+
+    /// <summary>More orders than this in <see cref="VelocityWindow"/> from one customer are held for review.</summary>
+    public int VelocityOrders { get; init; } = 5;
+
+    public TimeSpan VelocityWindow { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>Hold orders whose billing country differs from the shipping country.</summary>
+    public bool ReviewCountryMismatch { get; init; } = true;
+}
+
+/// <summary>What the rules look at for one order.</summary>
+/// <param name="OrderValue">The order's value after promotions.</param>
+/// <param name="LargestLineQuantity">The most units on one line.</param>
+/// <param name="OrdersInWindow">The customer's orders within the velocity window, this one included.</param>
+/// <param name="FirstOrder">True when the customer never ordered before.</param>
+/// <param name="BillingCountry">The billing address's country, when given.</param>
+/// <param name="ShippingCountry">The delivery country.</param>
+/// <param name="BlackListed">The list entries (customer, e-mail, address, payment) the order matches on the black list.</param>
+/// <param name="WhiteListed">True when the customer matches the white list.</param>
+public sealed record RiskFacts(
+    decimal OrderValue,
+    int LargestLineQuantity,
+    int OrdersInWindow,
+    bool FirstOrder,
+    string? BillingCountry,
+    string ShippingCountry,
+    IReadOnlyList<string> BlackListed,
+    bool WhiteListed);
+
+public enum RiskVerdict
+{
+    Accept,
+    Review,
+    Reject,
+}
+
+/// <summary>The risk check at intake: black list rejects, white list skips the rules, any rule that fires holds the
+/// order for review. Every reason is reported.</summary>
+public static class RiskRules
+{
+    public static (RiskVerdict Verdict, IReadOnlyList<string> Reasons) Evaluate(RiskFacts facts, RiskPolicy policy)
+    {
+        if (facts.BlackListed.Count > 0)
+        {
+            return (RiskVerdict.Reject, facts.BlackListed.Select(hit => $"black list: {hit}").ToList());
+        }
+
+        if (facts.WhiteListed)
+        {
+            return (RiskVerdict.Accept, ["white list: rules skipped"]);
+        }
+
+        var reasons = new List<string>();
+        if (facts.OrderValue > policy.ReviewOrderValue)
+        {
+            reasons.Add($"order value {facts.OrderValue} over {policy.ReviewOrderValue}");
+        }
+
+        if (facts.FirstOrder && facts.OrderValue > policy.FirstOrderReviewValue)
+        {
+            reasons.Add($"first order with value {facts.OrderValue} over {policy.FirstOrderReviewValue}");
+        }
+
+        if (facts.LargestLineQuantity > policy.MaxLineQuantity)
+        {
+            reasons.Add($"line quantity {facts.LargestLineQuantity} over {policy.MaxLineQuantity}");
+        }
+
+        if (facts.OrdersInWindow > policy.VelocityOrders)
+        {
+            reasons.Add($"{facts.OrdersInWindow} orders within {policy.VelocityWindow.TotalMinutes:0} minutes, over {policy.VelocityOrders}");
+        }
+
+        if (policy.ReviewCountryMismatch && facts.BillingCountry is { } billing && billing != facts.ShippingCountry)
+        {
+            reasons.Add($"billing country {billing} differs from shipping country {facts.ShippingCountry}");
+        }
+
+        return reasons.Count == 0 ? (RiskVerdict.Accept, []) : (RiskVerdict.Review, reasons);
+    }
+}

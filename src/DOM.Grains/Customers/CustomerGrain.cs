@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using Dom.Customers;
+using Dom.Grains.Journal;
+using Orleans.Serialization;
+
+namespace Dom.Grains.Customers;
+
+[GenerateSerializer, Immutable, Alias("dom.customers.order-ref")]
+public sealed record CustomerOrderRef([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset At);
+
+[GenerateSerializer, Immutable, Alias("dom.customers.state")]
+public sealed record CustomerState
+{
+    [Id(0)] public bool Exists { get; init; }
+
+    [Id(1)] public string? Email { get; init; }
+
+    [Id(2)] public string? Name { get; init; }
+
+    [Id(3)] public CustomerTier Tier { get; init; }
+
+    [Id(4)] public ImmutableList<CustomerOrderRef> Orders { get; init; } = [];
+}
+
+[GenerateSerializer, Alias("dom.customers.event")]
+public abstract record CustomerEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.customers.ordered")]
+public sealed record CustomerOrdered([property: Id(0)] CustomerOrderPlaced Order) : CustomerEvent;
+
+[GenerateSerializer, Immutable, Alias("dom.customers.tier-set")]
+public sealed record CustomerTierSet([property: Id(0)] CustomerTier Tier) : CustomerEvent;
+
+/// <summary>A customer: profile (kept up to date from the channels' order data), tier, order history, velocity.</summary>
+internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer, ILogger<CustomerGrain> logger)
+    : JournaledGrain<CustomerState, CustomerEvent>(journal, serializer, logger), ICustomerGrain
+{
+    protected override string Stream => $"customer/{this.GetPrimaryKeyString()}";
+
+    protected override CustomerState Initial => new();
+
+    protected override int SnapshotEvery => 100;
+
+    protected override CustomerState Apply(CustomerState state, CustomerEvent @event) => @event switch
+    {
+        CustomerOrdered ordered => state with
+        {
+            Exists = true,
+            Email = ordered.Order.Email ?? state.Email,
+            Name = ordered.Order.Name ?? state.Name,
+            Orders = state.Orders.Add(new CustomerOrderRef(ordered.Order.OrderId, ordered.Order.At)),
+        },
+        CustomerTierSet set => state with { Exists = true, Tier = set.Tier },
+        _ => throw new InvalidOperationException($"Unknown customer event {@event.GetType().Name}."),
+    };
+
+    public async Task<CustomerOrderFacts> RecordOrderAsync(CustomerOrderPlaced order, TimeSpan velocityWindow)
+    {
+        EnsureUsable();
+        var placed = State.Orders.Find(o => o.OrderId == order.OrderId);
+        if (placed is null)
+        {
+            await Raise(new CustomerOrdered(order));
+            placed = new CustomerOrderRef(order.OrderId, order.At);
+        }
+
+        var before = State.Orders.Count(o => o.OrderId != order.OrderId && o.At <= placed.At);
+        var inWindow = State.Orders.Count(o => o.At > placed.At - velocityWindow && o.At <= placed.At);
+        return new CustomerOrderFacts(State.Tier, before, inWindow);
+    }
+
+    public async Task<CustomerView> SetTierAsync(CustomerTier tier)
+    {
+        await Raise(new CustomerTierSet(tier));
+        return View();
+    }
+
+    public Task<CustomerView?> GetAsync()
+    {
+        EnsureUsable();
+        return Task.FromResult(State.Exists ? View() : null);
+    }
+
+    private CustomerView View() =>
+        new(this.GetPrimaryKeyString(), State.Email, State.Name, State.Tier, State.Orders.Select(o => o.OrderId).ToList());
+}

@@ -1,0 +1,646 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Dom.Customers;
+using Dom.Domain.Risk;
+using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
+using Dom.Grains.Risk;
+using Dom.Locations;
+using Dom.Orders;
+using Dom.Reservations;
+using Dom.Risk;
+using Dom.Sourcing;
+using Dom.Stock;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+
+namespace Dom.Grains.Orders;
+
+/// <summary>
+/// An order through its life: intake (risk check, then routing: the named reservation's holds become allocations, or
+/// sourcing holds and allocates afresh), fulfilment events from locations and partners, cancellation, review, and the
+/// service processes (re-routing a rejected line, backorders, late delivery, replacements). Every change is journaled
+/// before it is acknowledged; stock and capacity effects are idempotent by allocation and booking ids, so an
+/// interrupted intake or a retried event never claims stock twice.
+/// </summary>
+internal sealed class OrderGrain(
+    IGrainJournal journal,
+    Serializer serializer,
+    DomClock clock,
+    IOptions<OrderOptions> options,
+    IOptions<RiskPolicy> riskPolicy,
+    ILogger<OrderGrain> logger)
+    : JournaledGrain<OrderState, OrderChanged>(journal, serializer, logger), IOrderGrain, IRemindable
+{
+    private const string IntakeReminder = "intake";
+    private const string PromiseReminder = "promised";
+    private const string BackorderReminder = "backorders";
+    private static readonly TimeSpan RoutingHoldTtl = TimeSpan.FromMinutes(10);
+
+    protected override string Stream => $"order/{this.GetPrimaryKeyString()}";
+
+    protected override OrderState Initial => new();
+
+    protected override int SnapshotEvery => 50;
+
+    private string OrderId => this.GetPrimaryKeyString();
+
+    private OrderView View => State.View!;
+
+    private CreateOrderRequest Request => State.Request!;
+
+    protected override OrderState Apply(OrderState state, OrderChanged @event) => @event.State;
+
+    public async Task<CreateOrderResult> CreateAsync(CreateOrderRequest request)
+    {
+        EnsureUsable();
+        var fingerprint = Fingerprint(request);
+        if (State.View is { } existing)
+        {
+            return fingerprint == State.Fingerprint
+                ? new CreateOrderResult(OrderOutcome.Replayed, Current(existing), null)
+                : new CreateOrderResult(OrderOutcome.IdempotencyConflict, null, $"Order {OrderId} exists with another body.");
+        }
+
+        ReservationView? reservation = null;
+        if (request.ReservationId is { } reservationId)
+        {
+            reservation = await GrainFactory.GetGrain<IReservationGrain>(reservationId).GetAsync(request.Channel);
+            if (reservation is not { Status: ReservationStatus.Held } || !Matches(reservation, request.Lines))
+            {
+                return new CreateOrderResult(OrderOutcome.ReservationMismatch, null,
+                    $"Reservation {reservationId} is not held for channel {request.Channel} with exactly these SKUs and quantities.");
+            }
+        }
+
+        var now = clock.UtcNow;
+        var customer = await GrainFactory.GetGrain<ICustomerGrain>(request.CustomerId)
+            .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name), riskPolicy.Value.VelocityWindow);
+        var risk = request.ReplacementFor is { } original
+            ? new RiskOutcome(RiskDecision.Accept, [$"replacement for order {original}"])
+            : await CheckRiskAsync(request, customer);
+
+        var lines = request.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, LineStatus.Backordered, [])).ToList();
+        var view = new OrderView(
+            OrderId, request.Channel, request.CustomerId, OrderStatus.Released, false,
+            request.Priority || customer.Tier == CustomerTier.Vip, now, request.PromisedBy ?? now.AddDays(options.Value.DefaultPromiseDays), risk, lines,
+            request.Delivery, request.Currency, request.Lines.Sum(l => l.UnitPrice * l.Quantity), request.ReservationId, request.ReplacementFor, [], [], []);
+        view = Note(view, "received", null, $"channel {request.Channel}");
+        view = Note(view, $"risk {risk.Decision.ToString().ToLowerInvariant()}", null, string.Join("; ", risk.Reasons));
+
+        if (risk.Decision == RiskDecision.Reject)
+        {
+            if (reservation is not null)
+            {
+                await GrainFactory.GetGrain<IReservationGrain>(reservation.ReservationId).ReleaseAsync(request.Channel);
+            }
+
+            await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = Notify(view, "orderRejected", null), Routed = true, Rejected = true });
+            return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
+        }
+
+        // Record the intake before touching stock: if the silo dies while routing, the reminder resumes it.
+        await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = view, ReviewPending = risk.Decision == RiskDecision.Review });
+        await this.RegisterOrUpdateReminder(IntakeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await CompleteIntakeAsync();
+        return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
+    }
+
+    public Task<OrderView?> GetAsync()
+    {
+        EnsureUsable();
+        return Task.FromResult(State.View is { } view ? Current(view) : null);
+    }
+
+    public async Task<OrderCommandResult> ReportAsync(FulfilmentEvent fulfilment)
+    {
+        EnsureUsable();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order not found.");
+        }
+
+        var fingerprint = $"{fulfilment.LineId}|{fulfilment.LocationId}|{fulfilment.Type}|{fulfilment.Quantity}|{fulfilment.Carrier}|{fulfilment.TrackingNumber}";
+        if (State.Events.TryGetValue(fulfilment.EventId, out var seen))
+        {
+            return seen == fingerprint ? Result(OrderCommandStatus.AlreadyDone) : Result(OrderCommandStatus.IdempotencyConflict, $"Event {fulfilment.EventId} was reported with another body.");
+        }
+
+        if (View.Status is OrderStatus.HeldForReview or OrderStatus.Rejected or OrderStatus.Cancelled)
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"The order is {View.Status}.");
+        }
+
+        var line = View.Lines.FirstOrDefault(l => l.LineId == fulfilment.LineId);
+        var index = line?.Allocations.ToList().FindIndex(a => a.LocationId == fulfilment.LocationId && OrderRules.IsActive(a)) ?? -1;
+        if (line is null || index < 0)
+        {
+            return Result(OrderCommandStatus.NotFound, $"Line {fulfilment.LineId} has no open allocation at {fulfilment.LocationId}.");
+        }
+
+        var allocation = line.Allocations[index];
+        if (!OrderRules.Allows(fulfilment.Type, allocation, View.Delivery.Method))
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"{fulfilment.Type} does not follow {allocation.Status} for a {View.Delivery.Method} order.");
+        }
+
+        var slot = Slot(line.Sku, allocation.LocationId);
+        var allocationId = AllocationId(line.LineId);
+        var view = View;
+        switch (fulfilment.Type)
+        {
+            case FulfilmentEventType.Shipped:
+                var quantity = fulfilment.Quantity ?? allocation.Quantity - allocation.Shipped;
+                if (quantity <= 0 || allocation.Shipped + quantity > allocation.Quantity)
+                {
+                    return Result(OrderCommandStatus.NotAllowed, $"Only {allocation.Quantity - allocation.Shipped} units are left to ship there.");
+                }
+
+                await slot.EndAllocationAsync(new EndAllocationRequest(allocationId, allocation.Quantity - allocation.Shipped - quantity, AllocationEnd.Shipped));
+                allocation = allocation with
+                {
+                    Status = AllocationStatus.Shipped,
+                    Shipped = allocation.Shipped + quantity,
+                    Carrier = fulfilment.Carrier ?? allocation.Carrier,
+                    TrackingNumber = fulfilment.TrackingNumber ?? allocation.TrackingNumber,
+                };
+                view = Notify(view, "shipped", line.LineId);
+                break;
+            case FulfilmentEventType.PickedUp:
+                await slot.EndAllocationAsync(new EndAllocationRequest(allocationId, 0, AllocationEnd.Shipped));
+                allocation = allocation with { Status = AllocationStatus.PickedUp, Shipped = allocation.Quantity };
+                break;
+            case FulfilmentEventType.Rejected:
+                await slot.EndAllocationAsync(new EndAllocationRequest(allocationId, 0, AllocationEnd.WrittenOff));
+                allocation = allocation with { Status = AllocationStatus.Rejected };
+                break;
+            default:
+                allocation = allocation with { Status = fulfilment.Type switch
+                {
+                    FulfilmentEventType.Accepted => AllocationStatus.Accepted,
+                    FulfilmentEventType.Picked => AllocationStatus.Picked,
+                    FulfilmentEventType.Packed => AllocationStatus.Packed,
+                    FulfilmentEventType.ReadyForPickup => AllocationStatus.ReadyForPickup,
+                    _ => AllocationStatus.Delivered,
+                } };
+                if (fulfilment.Type == FulfilmentEventType.ReadyForPickup)
+                {
+                    view = Notify(view, "readyForPickup", line.LineId);
+                }
+
+                break;
+        }
+
+        view = Note(Replace(view, line.LineId, l => l with { Allocations = l.Allocations.Select((a, i) => i == index ? allocation : a).ToList() }),
+            fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, $"{fulfilment.LocationId}{(fulfilment.TrackingNumber is null ? "" : $" {fulfilment.Carrier} {fulfilment.TrackingNumber}")}");
+        var state = State with { View = view, Events = State.Events.SetItem(fulfilment.EventId, fingerprint) };
+        if (fulfilment.Type == FulfilmentEventType.Rejected)
+        {
+            await ReleaseIdleBookingsAsync(view);
+            state = await RouteOpenUnitsAsync(state, excludeRejecting: true, announce: true);
+        }
+
+        await SaveAsync(state);
+        return Result(OrderCommandStatus.Done);
+    }
+
+    public async Task<OrderCommandResult> CancelAsync(string? lineId)
+    {
+        EnsureUsable();
+        if (State.View is null || (lineId is not null && View.Lines.All(l => l.LineId != lineId)))
+        {
+            return Result(OrderCommandStatus.NotFound, "Order or line not found.");
+        }
+
+        if (View.Status is OrderStatus.Rejected or OrderStatus.Cancelled)
+        {
+            return Result(OrderCommandStatus.AlreadyDone);
+        }
+
+        var view = await CancelUnshippedAsync(View, lineId);
+        if (view == View)
+        {
+            return Result(OrderCommandStatus.NotAllowed, "Nothing is left to cancel: every unit is shipped or handed over.");
+        }
+
+        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId) });
+        return Result(OrderCommandStatus.Done);
+    }
+
+    public async Task<OrderCommandResult> ReviewAsync(ReviewDecision decision)
+    {
+        EnsureUsable();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order not found.");
+        }
+
+        if (!State.ReviewPending)
+        {
+            return Result(OrderCommandStatus.NotAllowed, "The order is not held for review.");
+        }
+
+        if (decision.Release)
+        {
+            await SaveAsync(State with { ReviewPending = false, View = Notify(Note(View, "review released", null, decision.Note), "orderConfirmed", null) });
+        }
+        else
+        {
+            var view = await CancelUnshippedAsync(View, null);
+            await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) });
+        }
+
+        return Result(OrderCommandStatus.Done);
+    }
+
+    public async Task<OrderCommandResult> ReportWrongItemAsync(string lineId)
+    {
+        EnsureUsable();
+        var line = State.View?.Lines.FirstOrDefault(l => l.LineId == lineId);
+        if (line is null)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order or line not found.");
+        }
+
+        var delivered = line.Allocations.Where(a => a.Status is AllocationStatus.Delivered or AllocationStatus.PickedUp).Sum(a => a.Quantity);
+        if (delivered == 0)
+        {
+            return Result(OrderCommandStatus.NotAllowed, "Nothing of this line was delivered yet.");
+        }
+
+        var replacementId = ReplacementId(View.Replacements.Count + 1);
+        var replacement = await GrainFactory.GetGrain<IOrderGrain>(replacementId).CreateAsync(Request with
+        {
+            OrderId = replacementId,
+            ReservationId = null,
+            Lines = [new OrderLineRequest(line.LineId, line.Sku, delivered, 0m)],
+            Payments = [],
+            Priority = true,
+            PromisedBy = null,
+            ReplacementFor = OrderId,
+            BillingAddress = null,
+        });
+        if (replacement.Order is null)
+        {
+            return Result(OrderCommandStatus.NotAllowed, replacement.Problem);
+        }
+
+        await SaveAsync(State with
+        {
+            View = Notify(Note(View, "wrong item", lineId, $"replacement {replacementId}"), "replacementCreated", lineId) with { Replacements = [.. View.Replacements, replacementId] },
+        });
+        return Result(OrderCommandStatus.Done);
+    }
+
+    public async Task<OrderCommandResult> RetryBackordersAsync()
+    {
+        EnsureUsable();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order not found.");
+        }
+
+        if (State.Rejected || View.Lines.All(l => l.OpenQuantity == 0))
+        {
+            return Result(OrderCommandStatus.AlreadyDone);
+        }
+
+        await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: false, announce: false));
+        return Result(OrderCommandStatus.Done);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (State.View is null)
+        {
+            await UnregisterAsync(reminderName);
+            return;
+        }
+
+        switch (reminderName)
+        {
+            case IntakeReminder when !State.Routed:
+                logger.LogWarning("{OrderId} intake was interrupted; resuming", OrderId);
+                await CompleteIntakeAsync();
+                break;
+            case PromiseReminder when OrderIndexGrain.IsOpen(View.Status) && clock.UtcNow >= View.PromisedBy:
+                if (!View.Late)
+                {
+                    await SaveAsync(State with { View = Notify(Note(View with { Late = true }, "late", null, $"promised by {View.PromisedBy:u}"), "delayed", null) });
+                }
+
+                await UnregisterAsync(reminderName);
+                break;
+            case PromiseReminder when !OrderIndexGrain.IsOpen(View.Status):
+                await UnregisterAsync(reminderName);
+                break;
+            case BackorderReminder:
+                await RetryBackordersAsync();
+                break;
+            case IntakeReminder:
+                await UnregisterAsync(reminderName);
+                break;
+        }
+    }
+
+    /// <summary>Routes every line (converting the reservation when one is given and still held), records the
+    /// outcome, and arms the late-delivery and backorder reminders. Idempotent: safe to resume.</summary>
+    private async Task CompleteIntakeAsync()
+    {
+        var state = State;
+        if (Request.ReservationId is { } reservationId
+            && await GrainFactory.GetGrain<IReservationGrain>(reservationId).ConvertAsync(Request.Channel, OrderId) is { } held)
+        {
+            state = await ConvertAsync(state, held);
+        }
+
+        state = await RouteOpenUnitsAsync(state, excludeRejecting: false, announce: true);
+        if (!state.ReviewPending && !state.Rejected)
+        {
+            state = state with { View = Notify(state.View!, "orderConfirmed", null) };
+        }
+
+        await SaveAsync(state with { Routed = true });
+        await UnregisterAsync(IntakeReminder);
+        await this.RegisterOrUpdateReminder(PromiseReminder, clock.Until(View.PromisedBy) + TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+    }
+
+    /// <summary>The reservation's holds become the order's allocations, at the same locations.</summary>
+    private async Task<OrderState> ConvertAsync(OrderState state, ReservationView reservation)
+    {
+        var view = state.View!;
+        foreach (var line in view.Lines.Where(l => l.OpenQuantity > 0))
+        {
+            var held = reservation.Lines.Single(r => r.Sku == line.Sku);
+            var allocations = new List<OrderAllocation>();
+            foreach (var part in held.Allocations)
+            {
+                var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.ReservationId));
+                if (result.Succeeded)
+                {
+                    allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null));
+                }
+            }
+
+            view = Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations, .. allocations] });
+        }
+
+        foreach (var locationId in reservation.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal))
+        {
+            await GrainFactory.GetGrain<ILocationGrain>(locationId).ConfirmBookingAsync(reservation.ReservationId, OrderId, clock.Today);
+        }
+
+        return state with { View = Note(view, "reservation converted", null, reservation.ReservationId) };
+    }
+
+    /// <summary>Sources every unit not yet allocated (all lines at once first, then line by line), allocates them,
+    /// and applies the channel's policy to what no location can supply (telling the customer when
+    /// <paramref name="announce"/>; a periodic backorder retry does not repeat the message).</summary>
+    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool excludeRejecting, bool announce)
+    {
+        var view = state.View!;
+        var open = view.Lines.Where(l => l.OpenQuantity > 0).ToList();
+        if (open.Count == 0)
+        {
+            return state;
+        }
+
+        var attempt = state.Attempts + 1;
+        var together = await TryRouteAsync(view, open, $"{OrderId}.{attempt}", excludeRejecting);
+        view = together ?? view;
+        if (together is null)
+        {
+            for (var i = 0; i < open.Count; i++)
+            {
+                view = await TryRouteAsync(view, [open[i]], $"{OrderId}.{attempt}.{i}", excludeRejecting) ?? view;
+            }
+        }
+
+        foreach (var line in view.Lines.Where(l => l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity).ToList())
+        {
+            if (options.Value.UnavailableFor(view.Channel) == UnavailableLinePolicy.Cancel)
+            {
+                view = Notify(Note(Replace(view, line.LineId, l => l with { CancelledQuantity = l.CancelledQuantity + l.OpenQuantity }), "line cancelled: unavailable", line.LineId, null), "lineCancelled", line.LineId);
+            }
+            else if (announce)
+            {
+                view = Notify(Note(view, "backordered", line.LineId, $"{line.OpenQuantity} units"), "itemUnavailable", line.LineId);
+            }
+        }
+
+        if (view.Lines.Any(l => l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity))
+        {
+            await this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        else
+        {
+            await UnregisterAsync(BackorderReminder);
+        }
+
+        return state with { View = view, Attempts = attempt };
+    }
+
+    /// <summary>Holds the open units of <paramref name="lines"/> through sourcing and turns the holds into
+    /// allocations; null when sourcing cannot supply all of them.</summary>
+    private async Task<OrderView?> TryRouteAsync(OrderView view, List<OrderLine> lines, string holdId, bool excludeRejecting)
+    {
+        var shipTo = await ShipToAsync(view.Delivery);
+        var excluded = excludeRejecting
+            ? lines.SelectMany(l => l.Allocations).Where(a => a.Status == AllocationStatus.Rejected).Select(a => a.LocationId).Distinct().ToList()
+            : null;
+        var result = await GrainFactory.GetGrain<ISourcingGrain>(0).ReserveAsync(new SourcingRequest(
+            holdId,
+            view.Channel,
+            shipTo,
+            lines.Select(l => new LineRequest(l.Sku, l.OpenQuantity)).ToList(),
+            clock.UtcNow.Add(RoutingHoldTtl),
+            excluded));
+        if (!result.Succeeded)
+        {
+            return null;
+        }
+
+        foreach (var routed in result.Lines)
+        {
+            var line = lines.Single(l => l.Sku == routed.Sku);
+            var allocations = new List<OrderAllocation>();
+            foreach (var part in routed.Allocations)
+            {
+                var allocated = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, holdId));
+                if (allocated.Succeeded)
+                {
+                    allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null));
+                }
+            }
+
+            view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations, .. allocations] }), "routed", line.LineId, string.Join(", ", allocations.Select(a => $"{a.Quantity}@{a.LocationId}")));
+        }
+
+        foreach (var locationId in result.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal))
+        {
+            var location = GrainFactory.GetGrain<ILocationGrain>(locationId);
+            var confirmed = await location.ConfirmBookingAsync(holdId, OrderId, clock.Today);
+            if (confirmed.Status == BookingStatus.AlreadyBooked)
+            {
+                await location.ReleaseBookingAsync(holdId);
+            }
+        }
+
+        return view;
+    }
+
+    /// <summary>Releases every unit not shipped yet (of one line, or all) back to its slot.</summary>
+    private async Task<OrderView> CancelUnshippedAsync(OrderView view, string? lineId)
+    {
+        foreach (var line in view.Lines.Where(l => lineId is null || l.LineId == lineId).ToList())
+        {
+            var released = 0;
+            var allocations = new List<OrderAllocation>();
+            foreach (var allocation in line.Allocations)
+            {
+                var unshipped = OrderRules.Unshipped(allocation);
+                if (unshipped == 0)
+                {
+                    allocations.Add(allocation);
+                    continue;
+                }
+
+                await Slot(line.Sku, allocation.LocationId).EndAllocationAsync(new EndAllocationRequest(AllocationId(line.LineId), 0, AllocationEnd.Released));
+                released += unshipped;
+                allocations.Add(allocation.Shipped > 0
+                    ? allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped }
+                    : allocation with { Status = AllocationStatus.Cancelled });
+            }
+
+            var cancelled = released + line.OpenQuantity;
+            if (cancelled > 0)
+            {
+                view = Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + cancelled });
+            }
+        }
+
+        await ReleaseIdleBookingsAsync(view);
+        return view;
+    }
+
+    /// <summary>Frees the capacity booked at locations where the order has nothing left to pick.</summary>
+    private async Task ReleaseIdleBookingsAsync(OrderView view)
+    {
+        var busy = view.Lines.SelectMany(l => l.Allocations).Where(a => OrderRules.Unshipped(a) > 0).Select(a => a.LocationId).ToHashSet(StringComparer.Ordinal);
+        foreach (var locationId in view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal).Where(id => !busy.Contains(id)))
+        {
+            await GrainFactory.GetGrain<ILocationGrain>(locationId).ReleaseBookingAsync(OrderId);
+        }
+    }
+
+    private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer)
+    {
+        var entries = await GrainFactory.GetGrain<IRiskListGrain>(RiskListGrain.Key).GetAsync();
+        bool On(RiskList list, RiskSubject subject, string? value) =>
+            value is not null && entries.Contains(new RiskListEntry(list, subject, RiskKeys.Normalize(subject, value)));
+
+        var subjects = new List<(RiskSubject Subject, string? Value)>
+        {
+            (RiskSubject.Customer, request.CustomerId),
+            (RiskSubject.Email, request.Customer?.Email),
+            (RiskSubject.Address, RiskKeys.Of(request.Delivery.Address)),
+            (RiskSubject.Address, request.BillingAddress is { } billing ? RiskKeys.Of(billing) : null),
+        };
+        subjects.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
+        var black = subjects.Where(s => On(RiskList.Black, s.Subject, s.Value)).Select(s => $"{s.Subject.ToString().ToLowerInvariant()} {s.Value}").Distinct().ToList();
+        var white = On(RiskList.White, RiskSubject.Customer, request.CustomerId) || On(RiskList.White, RiskSubject.Email, request.Customer?.Email);
+        var facts = new RiskFacts(
+            request.Lines.Sum(l => l.UnitPrice * l.Quantity),
+            request.Lines.Max(l => l.Quantity),
+            customer.OrdersInWindow,
+            customer.PreviousOrders == 0,
+            request.BillingAddress?.Country,
+            request.Delivery.Address.Country,
+            black,
+            white);
+        var (verdict, reasons) = RiskRules.Evaluate(facts, riskPolicy.Value);
+        return new RiskOutcome(verdict switch { RiskVerdict.Accept => RiskDecision.Accept, RiskVerdict.Review => RiskDecision.Review, _ => RiskDecision.Reject }, reasons);
+    }
+
+    private async Task<ShipTo> ShipToAsync(Delivery delivery)
+    {
+        // Click & collect ships to the store: route as if the customer lived there.
+        if (delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } storeId }
+            && await GrainFactory.GetGrain<ILocationGrain>(storeId).GetAsync() is { } store)
+        {
+            return new ShipTo(store.Country.Length == 2 ? store.Country : delivery.Address.Country, store.Latitude, store.Longitude);
+        }
+
+        return new ShipTo(delivery.Address.Country, delivery.Address.Latitude, delivery.Address.Longitude);
+    }
+
+    private async Task SaveAsync(OrderState state)
+    {
+        var view = state.View!;
+        var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
+        view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending) };
+        await Raise(new OrderChanged(state with { View = view }));
+        GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
+            OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
+            view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
+            view.Total, view.PromisedBy)).Ignore();
+    }
+
+    private async Task UnregisterAsync(string reminderName)
+    {
+        if (await this.GetReminder(reminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>The view as of now: an open order past its promised date is late, whether or not the reminder ran.</summary>
+    private OrderView Current(OrderView view) =>
+        view.Late || !OrderIndexGrain.IsOpen(view.Status) || clock.UtcNow < view.PromisedBy ? view : view with { Late = true };
+
+    private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
+        view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
+
+    private OrderView Notify(OrderView view, string type, string? lineId) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId)] };
+
+    private static OrderView Replace(OrderView view, string lineId, Func<OrderLine, OrderLine> change) =>
+        view with { Lines = view.Lines.Select(l => l.LineId == lineId ? change(l) : l).ToList() };
+
+    private OrderCommandResult Result(OrderCommandStatus status, string? problem = null) =>
+        new(status, State.View is { } view ? Current(view) : null, problem);
+
+    private IStockSlotGrain Slot(string sku, string locationId) => GrainFactory.GetGrain<IStockSlotGrain>(new StockSlotKey(sku, locationId).ToString());
+
+    private string AllocationId(string lineId) => $"{OrderId}/{lineId}";
+
+    private string ReplacementId(int n)
+    {
+        var id = $"{OrderId}-r{n}";
+        return id.Length <= Ids.MaxLength ? id : $"r{n}-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(OrderId)))[..24]}";
+    }
+
+    private static bool Matches(ReservationView reservation, IReadOnlyList<OrderLineRequest> lines) =>
+        reservation.Lines.Count == lines.Count
+        && lines.All(l => reservation.Lines.Any(r => r.Sku == l.Sku && r.Quantity == l.Quantity));
+
+    private static string Fingerprint(CreateOrderRequest request) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|',
+        [
+            request.Channel, request.CustomerId, request.ReservationId ?? "", request.Currency, request.Priority.ToString(), request.PromisedBy?.ToString("O", CultureInfo.InvariantCulture) ?? "",
+            request.Delivery.ToString(), request.Customer?.ToString() ?? "", request.BillingAddress?.ToString() ?? "", request.ReplacementFor ?? "",
+            .. request.Lines.Select(l => $"{l.LineId}*{l.Sku}*{l.Quantity}*{l.UnitPrice.ToString(CultureInfo.InvariantCulture)}"),
+            .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{p.Amount.ToString(CultureInfo.InvariantCulture)}"),
+        ]))));
+}
+
+/// <summary>How list entries and order data are compared: case- and space-insensitive.</summary>
+public static class RiskKeys
+{
+    public static string Of(Address address) =>
+        string.Join(", ", new[] { address.Street, address.PostalCode, address.City, address.Country }.Where(p => !string.IsNullOrWhiteSpace(p)));
+
+    public static string Normalize(RiskSubject subject, string value) =>
+        subject == RiskSubject.Customer ? value.Trim() : string.Join(' ', value.Trim().ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries));
+}

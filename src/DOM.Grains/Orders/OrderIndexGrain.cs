@@ -1,0 +1,67 @@
+using System.Collections.Immutable;
+using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
+using Dom.Orders;
+using Orleans.Serialization;
+
+namespace Dom.Grains.Orders;
+
+[GenerateSerializer, Immutable, Alias("dom.orders.index-state")]
+public sealed record OrderIndexState
+{
+    [Id(0)] public ImmutableDictionary<string, OrderSummary> Orders { get; init; } = ImmutableDictionary<string, OrderSummary>.Empty;
+}
+
+[GenerateSerializer, Immutable, Alias("dom.orders.index-upserted")]
+public sealed record OrderIndexed([property: Id(0)] OrderSummary Summary);
+
+/// <summary>
+/// One of <see cref="Buckets"/> buckets of the order list, a read model the orders update after each change
+/// (eventually consistent). A list query asks every bucket and merges.
+/// </summary>
+internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<OrderIndexGrain> logger)
+    : JournaledGrain<OrderIndexState, OrderIndexed>(journal, serializer, logger), IOrderIndexGrain
+{
+    public const int Buckets = 16;
+
+    protected override string Stream => $"order-index/{this.GetPrimaryKeyLong()}";
+
+    protected override OrderIndexState Initial => new();
+
+    public static int BucketOf(string orderId)
+    {
+        // FNV-1a: stable across processes, unlike string.GetHashCode.
+        var hash = 2166136261u;
+        foreach (var c in orderId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % Buckets);
+    }
+
+    protected override OrderIndexState Apply(OrderIndexState state, OrderIndexed @event) =>
+        state with { Orders = state.Orders.SetItem(@event.Summary.OrderId, @event.Summary) };
+
+    public Task UpsertAsync(OrderSummary summary) => Raise(new OrderIndexed(summary));
+
+    public Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query)
+    {
+        var now = clock.UtcNow;
+        return Task.FromResult<IReadOnlyList<OrderSummary>>(State.Orders.Values
+            .Select(order => order with { Late = order.Late || (IsOpen(order.Status) && now > order.PromisedBy) })
+            .Where(order => (query.Status is null || order.Status == query.Status)
+                && (query.Channel is null || order.Channel == query.Channel)
+                && (query.CustomerId is null || order.CustomerId == query.CustomerId)
+                && (query.LocationId is null || order.Locations.Contains(query.LocationId))
+                && (query.Late is null || order.Late == query.Late)
+                && (query.CreatedBefore is null || order.CreatedAt < query.CreatedBefore))
+            .OrderByDescending(order => order.CreatedAt)
+            .ThenBy(order => order.OrderId, StringComparer.Ordinal)
+            .Take(query.Limit)
+            .ToList());
+    }
+
+    public static bool IsOpen(OrderStatus status) =>
+        status is not (OrderStatus.Delivered or OrderStatus.Cancelled or OrderStatus.Rejected);
+}

@@ -1,0 +1,89 @@
+using Dom.Orders;
+
+namespace Dom.Grains.Orders;
+
+/// <summary>The order state machine as pure functions: a line's status follows its allocations, the order's its
+/// lines. No Orleans, no I/O.</summary>
+public static class OrderRules
+{
+    private static readonly AllocationStatus[] NotStarted = [AllocationStatus.Allocated, AllocationStatus.Accepted, AllocationStatus.Picked, AllocationStatus.Packed];
+
+    public static bool IsActive(OrderAllocation allocation) => allocation.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled);
+
+    /// <summary>Units of the allocation still at the location (allocated, not shipped or handed over).</summary>
+    public static int Unshipped(OrderAllocation allocation) =>
+        !IsActive(allocation) || allocation.Status is AllocationStatus.PickedUp or AllocationStatus.Delivered ? 0 : allocation.Quantity - allocation.Shipped;
+
+    public static LineStatus StatusOf(OrderLine line)
+    {
+        if (line.CancelledQuantity >= line.Quantity)
+        {
+            return LineStatus.Cancelled;
+        }
+
+        if (line.OpenQuantity > 0)
+        {
+            return LineStatus.Backordered;
+        }
+
+        var active = line.Allocations.Where(IsActive).ToList();
+        if (active.All(a => a.Status is AllocationStatus.Delivered or AllocationStatus.PickedUp))
+        {
+            return LineStatus.Delivered;
+        }
+
+        return active.All(a => a.Status is AllocationStatus.Delivered or AllocationStatus.PickedUp or AllocationStatus.ReadyForPickup
+            || (a.Status == AllocationStatus.Shipped && a.Shipped == a.Quantity))
+            ? LineStatus.Shipped
+            : LineStatus.Open;
+    }
+
+    public static OrderStatus StatusOf(IReadOnlyList<OrderLine> lines, bool rejected, bool reviewPending)
+    {
+        if (rejected)
+        {
+            return OrderStatus.Rejected;
+        }
+
+        if (reviewPending)
+        {
+            return OrderStatus.HeldForReview;
+        }
+
+        var live = lines.Where(l => l.Status != LineStatus.Cancelled).ToList();
+        if (live.Count == 0)
+        {
+            return OrderStatus.Cancelled;
+        }
+
+        if (live.All(l => l.Status == LineStatus.Delivered))
+        {
+            return OrderStatus.Delivered;
+        }
+
+        if (live.All(l => l.Status is LineStatus.Shipped or LineStatus.Delivered))
+        {
+            return OrderStatus.Shipped;
+        }
+
+        if (live.SelectMany(l => l.Allocations).Any(a => a.Shipped > 0 || a.Status is AllocationStatus.PickedUp or AllocationStatus.Delivered))
+        {
+            return OrderStatus.PartiallyShipped;
+        }
+
+        return live.All(l => l.Status == LineStatus.Backordered && l.AllocatedQuantity == 0) ? OrderStatus.Backordered : OrderStatus.Released;
+    }
+
+    /// <summary>Which allocation statuses a fulfilment event may follow, and what it leads to.</summary>
+    public static bool Allows(FulfilmentEventType type, OrderAllocation allocation, DeliveryMethod delivery) => type switch
+    {
+        FulfilmentEventType.Accepted or FulfilmentEventType.Picked or FulfilmentEventType.Packed => NotStarted.Contains(allocation.Status),
+        FulfilmentEventType.Rejected => NotStarted.Contains(allocation.Status),
+        FulfilmentEventType.ReadyForPickup => delivery == DeliveryMethod.Pickup && NotStarted.Contains(allocation.Status),
+        FulfilmentEventType.PickedUp => allocation.Status == AllocationStatus.ReadyForPickup,
+        FulfilmentEventType.Shipped => delivery == DeliveryMethod.Ship
+            && (NotStarted.Contains(allocation.Status) || (allocation.Status == AllocationStatus.Shipped && allocation.Shipped < allocation.Quantity)),
+        FulfilmentEventType.Delivered => allocation.Status == AllocationStatus.Shipped && allocation.Shipped == allocation.Quantity,
+        _ => false,
+    };
+}

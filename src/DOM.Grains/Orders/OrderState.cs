@@ -1,0 +1,32 @@
+using System.Collections.Immutable;
+using Dom.Orders;
+
+namespace Dom.Grains.Orders;
+
+/// <summary>What an order stores. An order changes a few dozen times in its life and stays small, so each change
+/// journals the whole state (one event type, <see cref="OrderChanged"/>), unlike the hot slot grains.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.state")]
+public sealed record OrderState
+{
+    [Id(0)] public string Fingerprint { get; init; } = "";
+
+    [Id(1)] public CreateOrderRequest? Request { get; init; }
+
+    [Id(2)] public OrderView? View { get; init; }
+
+    /// <summary>Fulfilment event ids seen, with the fingerprint of their body.</summary>
+    [Id(3)] public ImmutableDictionary<string, string> Events { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>True once intake (risk check and routing) completed; an interrupted intake resumes from a reminder.</summary>
+    [Id(4)] public bool Routed { get; init; }
+
+    [Id(5)] public bool ReviewPending { get; init; }
+
+    [Id(6)] public bool Rejected { get; init; }
+
+    /// <summary>Counts routing attempts, so each one holds under its own id.</summary>
+    [Id(7)] public int Attempts { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("dom.orders.changed")]
+public sealed record OrderChanged([property: Id(0)] OrderState State);
