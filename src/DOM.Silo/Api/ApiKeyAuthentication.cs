@@ -39,6 +39,8 @@ public static class Policies
     public const string Channel = "channel";
     public const string ChannelOrOperator = "channel-or-operator";
     public const string OperatorOrStore = "operator-or-store";
+    public const string Fulfilment = "fulfilment";
+    public const string AnyRole = "any-role";
 
     public const string ScopeClaim = "dom:scope";
 }
@@ -160,7 +162,9 @@ internal static class ApiKeyAuthenticationSetup
             .AddPolicy(Policies.Operator, p => p.RequireRole(nameof(ApiRole.Operator)))
             .AddPolicy(Policies.Channel, p => p.RequireRole(nameof(ApiRole.Channel)))
             .AddPolicy(Policies.ChannelOrOperator, p => p.RequireRole(nameof(ApiRole.Channel), nameof(ApiRole.Operator)))
-            .AddPolicy(Policies.OperatorOrStore, p => p.RequireRole(nameof(ApiRole.Operator), nameof(ApiRole.Store)));
+            .AddPolicy(Policies.OperatorOrStore, p => p.RequireRole(nameof(ApiRole.Operator), nameof(ApiRole.Store)))
+            .AddPolicy(Policies.Fulfilment, p => p.RequireRole(nameof(ApiRole.Operator), nameof(ApiRole.Store), nameof(ApiRole.Partner)))
+            .AddPolicy(Policies.AnyRole, p => p.RequireRole(Enum.GetNames<ApiRole>()));
         return services;
     }
 }

@@ -56,6 +56,9 @@ public static class DomHost
         app.MapAvailabilityApi();
         app.MapReservationsApi();
         app.MapApiKeysApi();
+        app.MapOrdersApi();
+        app.MapCustomersApi();
+        app.MapRiskApi();
         return app;
     }
 

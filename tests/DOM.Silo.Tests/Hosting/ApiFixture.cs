@@ -5,7 +5,9 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     public SiloHost Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await SiloHost.StartAsync("Development");
+    public async Task InitializeAsync() => Host = await SiloHost.StartAsync(
+        "Development",
+        new Dictionary<string, string> { ["Orders:Channels:marketplace:Unavailable"] = "Cancel" });
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }

@@ -1,0 +1,353 @@
+using System.Security.Claims;
+using Dom.Access;
+using Dom.Orders;
+
+namespace Dom.Silo.Api;
+
+public sealed record AddressBody(string? Country, double? Latitude, double? Longitude, string? Street, string? PostalCode, string? City);
+
+public sealed record DeliveryBody(DeliveryMethod? Method, AddressBody? Address, string? PickupLocationId);
+
+public sealed record OrderLineBody(string? LineId, string? Sku, int? Quantity, decimal? UnitPrice);
+
+public sealed record CustomerBody(string? Email, string? Name);
+
+public sealed record PaymentBody(string? Method, string? Instrument, decimal? Amount);
+
+/// <summary>An order as a channel sends it. The channel comes from the caller's key.</summary>
+public sealed record OrderBody(
+    string? OrderId,
+    string? CustomerId,
+    string? ReservationId,
+    List<OrderLineBody?>? Lines,
+    DeliveryBody? Delivery,
+    CustomerBody? Customer,
+    AddressBody? BillingAddress,
+    List<PaymentBody?>? Payments,
+    string? Currency,
+    bool? Priority,
+    DateTimeOffset? PromisedBy);
+
+/// <summary>A location's or partner's event for a line.</summary>
+public sealed record FulfilmentBody(string? EventId, string? LocationId, FulfilmentEventType? Type, int? Quantity, string? Carrier, string? TrackingNumber);
+
+public sealed record CancelBody(string? LineId);
+
+public sealed record ReviewBody(string? Decision, string? Note);
+
+/// <summary>A page of the order list; pass <paramref name="Next"/> as <c>createdBefore</c> for the next page.</summary>
+public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset? Next);
+
+public static class OrdersApi
+{
+    private const int MaxPage = 500;
+
+    public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/orders").WithTags("Orders");
+        api.MapPost("/", CreateAsync).RequireAuthorization(Policies.Channel);
+        api.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyRole);
+        api.MapGet("/{orderId}", GetAsync).RequireAuthorization(Policies.AnyRole);
+        api.MapPost("/{orderId}/lines/{lineId}/events", ReportAsync).RequireAuthorization(Policies.Fulfilment);
+        api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator);
+        api.MapPost("/{orderId}/review", ReviewAsync).RequireAuthorization(Policies.Operator);
+        api.MapPost("/{orderId}/lines/{lineId}/wrong-item", WrongItemAsync).RequireAuthorization(Policies.ChannelOrOperator);
+        api.MapPost("/{orderId}/retry-backorders", RetryBackordersAsync).RequireAuthorization(Policies.Operator);
+        return api;
+    }
+
+    private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = Validate(body);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var request = new CreateOrderRequest(
+            body.OrderId!,
+            user.Scope(),
+            body.CustomerId!,
+            body.ReservationId,
+            body.Lines!.Select(l => new OrderLineRequest(l!.LineId!, l.Sku!, l.Quantity!.Value, l.UnitPrice ?? 0m)).ToList(),
+            new Delivery(body.Delivery!.Method!.Value, ToAddress(body.Delivery.Address!), body.Delivery.PickupLocationId),
+            body.Customer is { } customer ? new CustomerData(customer.Email, customer.Name) : null,
+            body.BillingAddress is { } billing ? ToAddress(billing) : null,
+            (body.Payments ?? []).Select(p => new Payment(p!.Method!, p.Instrument, p.Amount ?? 0m)).ToList(),
+            body.Currency ?? "EUR",
+            body.Priority ?? false,
+            body.PromisedBy,
+            null);
+        var result = await grains.GetGrain<IOrderGrain>(request.OrderId).CreateAsync(request);
+        return result.Outcome switch
+        {
+            OrderOutcome.Created or OrderOutcome.Replayed => TypedResults.Created($"/api/v1/orders/{request.OrderId}", result.Order),
+            OrderOutcome.IdempotencyConflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Order id already used.", detail: result.Problem),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The reservation does not fit the order.", detail: result.Problem),
+        };
+    }
+
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> GetAsync(string orderId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return VisibleTo(user, await grains.GetGrain<IOrderGrain>(orderId).GetAsync()) is { } view ? TypedResults.Ok(view) : Answers.NotFound($"Order {orderId}");
+    }
+
+    private static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListAsync(
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        OrderStatus? status,
+        string? channel,
+        string? customerId,
+        string? locationId,
+        bool? late,
+        DateTimeOffset? createdBefore,
+        int? limit)
+    {
+        var validation = new Validation()
+            .Id("channel", channel, required: false)
+            .Id("customerId", customerId, required: false)
+            .Id("locationId", locationId, required: false)
+            .Int("limit", limit, 1, MaxPage, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        // Channels see their own orders; stores and partners the orders with lines at their location.
+        if (user.IsInRole(nameof(ApiRole.Channel)))
+        {
+            channel = user.Scope();
+        }
+        else if (!user.IsOperator())
+        {
+            locationId = user.Scope();
+        }
+
+        var query = new OrderQuery(status, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1);
+        var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.GetGrain<IOrderIndexGrain>(b).QueryAsync(query)));
+        var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
+        var page = items.Take(query.Limit - 1).ToList();
+        return TypedResults.Ok(new OrderPage(page, items.Count > page.Count ? page[^1].CreatedAt : null));
+    }
+
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ReportAsync(
+        string orderId, string lineId, FulfilmentBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation()
+            .Id("orderId", orderId)
+            .Id("lineId", lineId)
+            .Id("eventId", body.EventId)
+            .Id("locationId", body.LocationId)
+            .Required("type", body.Type)
+            .Int("quantity", body.Quantity, 1, Validation.MaxQuantity, required: false)
+            .Text("carrier", body.Carrier, 100, required: false)
+            .Text("trackingNumber", body.TrackingNumber, 100, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        if (!user.IsOperator() && user.Scope() != body.LocationId)
+        {
+            return Answers.Forbidden();
+        }
+
+        var result = await grains.GetGrain<IOrderGrain>(orderId).ReportAsync(
+            new FulfilmentEvent(body.EventId!, lineId, body.LocationId!, body.Type!.Value, body.Quantity, body.Carrier, body.TrackingNumber));
+        return Answer(result, user);
+    }
+
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CancelAsync(string orderId, CancelBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId).Id("lineId", body.LineId, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var order = grains.GetGrain<IOrderGrain>(orderId);
+        if (VisibleTo(user, await order.GetAsync()) is null)
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        return Answer(await order.CancelAsync(body.LineId), user);
+    }
+
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ReviewAsync(string orderId, ReviewBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId).Text("note", body.Note, 500, required: false);
+        if (body.Decision is not ("release" or "reject"))
+        {
+            validation.Add("decision", "Must be 'release' or 'reject'.");
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return Answer(await grains.GetGrain<IOrderGrain>(orderId).ReviewAsync(new ReviewDecision(body.Decision == "release", body.Note)), user);
+    }
+
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> WrongItemAsync(string orderId, string lineId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId).Id("lineId", lineId);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var order = grains.GetGrain<IOrderGrain>(orderId);
+        if (VisibleTo(user, await order.GetAsync()) is null)
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        return Answer(await order.ReportWrongItemAsync(lineId), user);
+    }
+
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> RetryBackordersAsync(string orderId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId);
+        return validation.IsValid ? Answer(await grains.GetGrain<IOrderGrain>(orderId).RetryBackordersAsync(), user) : validation.Problem();
+    }
+
+    private static Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult> Answer(OrderCommandResult result, ClaimsPrincipal user) => result.Status switch
+    {
+        OrderCommandStatus.Done or OrderCommandStatus.AlreadyDone when VisibleTo(user, result.Order) is { } view => TypedResults.Ok(view),
+        OrderCommandStatus.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not allowed in the current state.", detail: result.Problem),
+        OrderCommandStatus.IdempotencyConflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Event id already used.", detail: result.Problem),
+        _ => Answers.NotFound(result.Problem ?? "The order"),
+    };
+
+    /// <summary>Channels see their own orders; stores and partners only the lines at their location; null otherwise.</summary>
+    private static OrderView? VisibleTo(ClaimsPrincipal user, OrderView? view)
+    {
+        if (view is null || user.IsOperator())
+        {
+            return view;
+        }
+
+        if (user.IsInRole(nameof(ApiRole.Channel)))
+        {
+            return view.Channel == user.Scope() ? view : null;
+        }
+
+        var own = view.Lines
+            .Select(l => l with { Allocations = l.Allocations.Where(a => a.LocationId == user.Scope()).ToList() })
+            .Where(l => l.Allocations.Count > 0)
+            .ToList();
+        return own.Count == 0 ? null : view with { Lines = own };
+    }
+
+    private static Address ToAddress(AddressBody body) =>
+        new(body.Country!, body.Latitude!.Value, body.Longitude!.Value, body.Street, body.PostalCode, body.City);
+
+    private static Validation Validate(OrderBody body)
+    {
+        var validation = new Validation()
+            .Id("orderId", body.OrderId)
+            .Id("customerId", body.CustomerId)
+            .Id("reservationId", body.ReservationId, required: false)
+            .Required("delivery", body.Delivery);
+        if (body.Currency is not null && (body.Currency.Length != 3 || !body.Currency.All(char.IsAsciiLetterUpper)))
+        {
+            validation.Add("currency", "Must be an ISO 4217 code such as EUR.");
+        }
+
+        if (body.Delivery is { } delivery)
+        {
+            validation.Required("delivery.method", delivery.Method).Required("delivery.address", delivery.Address);
+            if (delivery.Address is { } address)
+            {
+                ValidateAddress(validation, "delivery.address.", address);
+            }
+
+            if (delivery.Method == DeliveryMethod.Pickup)
+            {
+                validation.Id("delivery.pickupLocationId", delivery.PickupLocationId);
+            }
+            else if (delivery.PickupLocationId is not null)
+            {
+                validation.Add("delivery.pickupLocationId", "Only for pickup.");
+            }
+        }
+
+        if (body.BillingAddress is { } billing)
+        {
+            ValidateAddress(validation, "billingAddress.", billing);
+        }
+
+        if (body.Customer is { } customer)
+        {
+            validation.Text("customer.name", customer.Name, 200, required: false).Text("customer.email", customer.Email, 200, required: false);
+            if (customer.Email is { } email && !email.Contains('@', StringComparison.Ordinal))
+            {
+                validation.Add("customer.email", "Must be an e-mail address.");
+            }
+        }
+
+        for (var i = 0; i < (body.Payments?.Count ?? 0); i++)
+        {
+            if (body.Payments![i] is not { } payment)
+            {
+                validation.Add($"payments[{i}]", "Required.");
+                continue;
+            }
+
+            validation.Text($"payments[{i}].method", payment.Method, 40).Text($"payments[{i}].instrument", payment.Instrument, 100, required: false);
+            if (payment.Amount is < 0 or > 10_000_000m)
+            {
+                validation.Add($"payments[{i}].amount", "Must be from 0 to 10,000,000.");
+            }
+        }
+
+        if (body.Lines is not { Count: > 0 and <= Validation.MaxLines } lines)
+        {
+            return validation.Add("lines", $"From 1 to {Validation.MaxLines} lines are required.");
+        }
+
+        var lineIds = new HashSet<string>(StringComparer.Ordinal);
+        var skus = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i] is not { } line)
+            {
+                validation.Add($"lines[{i}]", "Required.");
+                continue;
+            }
+
+            validation.Id($"lines[{i}].lineId", line.LineId).Id($"lines[{i}].sku", line.Sku).Int($"lines[{i}].quantity", line.Quantity, 1, Validation.MaxQuantity);
+            if (line.UnitPrice is < 0 or > 1_000_000m)
+            {
+                validation.Add($"lines[{i}].unitPrice", "Must be from 0 to 1,000,000.");
+            }
+
+            if (line.LineId is not null && !lineIds.Add(line.LineId))
+            {
+                validation.Add($"lines[{i}].lineId", "Line ids must be unique within the order.");
+            }
+
+            if (line.Sku is not null && !skus.Add(line.Sku))
+            {
+                validation.Add($"lines[{i}].sku", "Each SKU may appear in one line only.");
+            }
+        }
+
+        return validation;
+    }
+
+    private static void ValidateAddress(Validation validation, string prefix, AddressBody address) =>
+        validation.Country($"{prefix}country", address.Country)
+            .Position(prefix, address.Latitude, address.Longitude)
+            .Text($"{prefix}street", address.Street, 200, required: false)
+            .Text($"{prefix}postalCode", address.PostalCode, 20, required: false)
+            .Text($"{prefix}city", address.City, 100, required: false);
+}

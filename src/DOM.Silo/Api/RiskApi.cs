@@ -1,0 +1,64 @@
+using Dom.Grains.Orders;
+using Dom.Grains.Risk;
+using Dom.Risk;
+
+namespace Dom.Silo.Api;
+
+public sealed record RiskEntryBody(string? Value);
+
+public static class RiskApi
+{
+    public static RouteGroupBuilder MapRiskApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/risk/lists").WithTags("Risk").RequireAuthorization(Policies.Operator);
+        api.MapGet("/", GetAsync);
+        api.MapPut("/{list}/{subject}", AddAsync);
+        api.MapDelete("/{list}/{subject}", RemoveAsync);
+        return api;
+    }
+
+    private static async Task<Ok<IReadOnlyList<RiskListEntry>>> GetAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await Lists(grains).GetAsync());
+
+    private static async Task<Results<NoContent, ValidationProblem>> AddAsync(string list, string subject, RiskEntryBody body, IGrainFactory grains)
+    {
+        var (validation, entry) = Parse(list, subject, body.Value);
+        if (entry is null)
+        {
+            return validation.Problem();
+        }
+
+        await Lists(grains).AddAsync(entry);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem>> RemoveAsync(string list, string subject, string? value, IGrainFactory grains)
+    {
+        var (validation, entry) = Parse(list, subject, value);
+        if (entry is null)
+        {
+            return validation.Problem();
+        }
+
+        await Lists(grains).RemoveAsync(entry);
+        return TypedResults.NoContent();
+    }
+
+    private static (Validation, RiskListEntry?) Parse(string list, string subject, string? value)
+    {
+        var validation = new Validation().Text("value", value, 300);
+        if (!Enum.TryParse<RiskList>(list, ignoreCase: true, out var parsedList) || int.TryParse(list, out _))
+        {
+            validation.Add("list", "Must be 'black' or 'white'.");
+        }
+
+        if (!Enum.TryParse<RiskSubject>(subject, ignoreCase: true, out var parsedSubject) || int.TryParse(subject, out _))
+        {
+            validation.Add("subject", "Must be 'customer', 'email', 'address' or 'payment'.");
+        }
+
+        return validation.IsValid ? (validation, new RiskListEntry(parsedList, parsedSubject, RiskKeys.Normalize(parsedSubject, value!))) : (validation, null);
+    }
+
+    private static IRiskListGrain Lists(IGrainFactory grains) => grains.GetGrain<IRiskListGrain>(RiskListGrain.Key);
+}

@@ -1,0 +1,340 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dom.Customers;
+using Dom.Orders;
+using Dom.Reservations;
+using Dom.Risk;
+using Dom.Silo.Api;
+using Dom.Silo.Tests.Hosting;
+using Dom.Stock;
+
+namespace Dom.Silo.Tests.Api;
+
+/// <summary>Orders end to end over HTTP: intake, risk, routing, fulfilment and the service processes.</summary>
+[Collection(ApiCollection.Name)]
+public class OrdersApiTests(ApiFixture fixture)
+{
+    private readonly Catalog _catalog = new(fixture.Host);
+
+    private SiloHost Host => fixture.Host;
+
+    private HttpClient Webshop => Host.Client("dev-channel-webshop-key");
+
+    [Fact]
+    public async Task An_order_goes_from_intake_to_delivered_and_its_units_leave_the_slot()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var id = _catalog.Id("o");
+
+        var created = await PlaceAsync(Webshop, Order(id, (sku, 3)));
+        var location = await Host.ClientForAsync("store", near);
+        foreach (var (type, extra) in new (string, object?)[] { ("accepted", null), ("picked", null), ("packed", null), ("shipped", "DHL"), ("delivered", null) })
+        {
+            using var reported = await location.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events",
+                new { eventId = $"{id}-{type}", locationId = near, type, carrier = (string?)extra, trackingNumber = extra is null ? null : "JJD000123" }, SiloHost.Json);
+            Assert.Equal(HttpStatusCode.OK, reported.StatusCode);
+        }
+
+        var order = await GetAsync(id);
+        Assert.Equal((OrderStatus.Released, RiskDecision.Accept), (created.Status, created.Risk.Decision));
+        Assert.Equal(OrderStatus.Delivered, order.Status);
+        var allocation = order.Lines.Single().Allocations.Single();
+        Assert.Equal((near, 3, AllocationStatus.Delivered, 3, "JJD000123"), (allocation.LocationId, allocation.Quantity, allocation.Status, allocation.Shipped, allocation.TrackingNumber));
+        Assert.Equal(["orderConfirmed", "shipped"], order.Outbox.Select(n => n.Type));
+        Assert.Contains(order.History, h => h.Event == "shipped" && h.LineId == "l1");
+        Assert.Equal((7, 0, 7), await SlotAsync(sku, near));
+    }
+
+    [Fact]
+    public async Task An_order_converts_its_reservation_instead_of_reserving_again()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var reservationId = _catalog.Id("r");
+        using var reserved = await Webshop.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(reservationId, (sku, 4)), SiloHost.Json);
+        Assert.Equal(HttpStatusCode.Created, reserved.StatusCode);
+
+        var order = await PlaceAsync(Webshop, Order(_catalog.Id("o"), (sku, 4)) with { ReservationId = reservationId });
+        var reservation = await Webshop.GetFromJsonAsync<ReservationView>($"/api/v1/reservations/{reservationId}", SiloHost.Json);
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{near}/{sku}", SiloHost.Json);
+
+        Assert.Equal(near, order.Lines.Single().Allocations.Single().LocationId);
+        Assert.Equal(ReservationStatus.Converted, reservation!.Status);
+        Assert.Equal((0, 4, 6), (slot!.Held, slot.Allocated, slot.Available));
+    }
+
+    [Fact]
+    public async Task A_reservation_that_does_not_fit_the_order_is_a_422_and_nothing_changes()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var reservationId = _catalog.Id("r");
+        await Webshop.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(reservationId, (sku, 4)), SiloHost.Json);
+
+        using var response = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(_catalog.Id("o"), (sku, 5)) with { ReservationId = reservationId }, SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal((4, 0, 6), await SlotAsync(sku, near, held: true));
+    }
+
+    [Fact]
+    public async Task Intake_and_fulfilment_events_are_idempotent()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var id = _catalog.Id("o");
+        var body = Order(id, (sku, 2));
+        var first = await PlaceAsync(Webshop, body);
+        using var retry = await Webshop.PostAsJsonAsync("/api/v1/orders", body, SiloHost.Json);
+        using var other = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(id, (sku, 3)), SiloHost.Json);
+        var ship = new { eventId = "ship-1", locationId = near, type = "shipped", quantity = 1 };
+
+        using var shipped = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", ship, SiloHost.Json);
+        using var shippedAgain = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", ship, SiloHost.Json);
+        using var reused = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", ship with { quantity = 2 }, SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(first.CreatedAt, (await retry.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.CreatedAt);
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict), (shipped.StatusCode, shippedAgain.StatusCode, reused.StatusCode));
+        Assert.Equal((9, 1, 8), await SlotAsync(sku, near));
+        Assert.Equal(OrderStatus.PartiallyShipped, (await GetAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task A_rejected_line_is_rerouted_at_once_and_the_units_are_written_off_where_they_were_missing()
+    {
+        var (sku, near, far) = await StockAsync(10, farOnHand: 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 2)));
+
+        var store = await Host.ClientForAsync("store", near);
+        using var rejected = await store.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "e1", locationId = near, type = "rejected" }, SiloHost.Json);
+
+        var order = await GetAsync(id);
+        Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
+        Assert.Equal([(near, AllocationStatus.Rejected), (far, AllocationStatus.Allocated)], order.Lines.Single().Allocations.Select(a => (a.LocationId, a.Status)));
+        Assert.Equal(OrderStatus.Released, order.Status);
+        Assert.Equal((8, 0, 8), await SlotAsync(sku, near));
+        Assert.Equal((10, 2, 8), await SlotAsync(sku, far));
+    }
+
+    [Fact]
+    public async Task A_line_nowhere_in_stock_is_backordered_told_to_the_customer_and_allocated_when_supply_arrives()
+    {
+        var (sku, near, _) = await StockAsync(1);
+        var id = _catalog.Id("o");
+        var order = await PlaceAsync(Webshop, Order(id, (sku, 3)));
+
+        await _catalog.StockAsync(sku, near, 5);
+        using var retried = await Host.Operator().PostAsync($"/api/v1/orders/{id}/retry-backorders", null);
+        var after = await GetAsync(id);
+
+        Assert.Equal((OrderStatus.Backordered, LineStatus.Backordered), (order.Status, order.Lines.Single().Status));
+        Assert.Contains(order.Outbox, n => n.Type == "itemUnavailable" && n.LineId == "l1");
+        Assert.Equal((OrderStatus.Released, 3), (after.Status, after.Lines.Single().AllocatedQuantity));
+        Assert.Equal((5, 3, 2), await SlotAsync(sku, near));
+    }
+
+    [Fact]
+    public async Task A_channel_that_cancels_unavailable_lines_gets_them_cancelled()
+    {
+        var (a, near, _) = await StockAsync(5);
+        var b = await _catalog.ArticleAsync("b");
+        var marketplace = Host.Client("dev-channel-marketplace-key");
+
+        var order = await PlaceAsync(marketplace, Order(_catalog.Id("o"), (a, 1), (b, 1)));
+
+        Assert.Equal([LineStatus.Open, LineStatus.Cancelled], order.Lines.Select(l => l.Status));
+        Assert.Contains(order.Outbox, n => n.Type == "lineCancelled" && n.LineId == "l2");
+        Assert.Equal((5, 1, 4), await SlotAsync(a, near));
+    }
+
+    [Fact]
+    public async Task Cancelling_before_shipment_releases_stock_and_capacity()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 4)));
+        var capacityBefore = await Host.Operator().GetFromJsonAsync<Dom.Locations.CapacitySnapshot>($"/api/v1/locations/{near}/capacity", SiloHost.Json);
+
+        using var cancelled = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { }, SiloHost.Json);
+        var capacityAfter = await Host.Operator().GetFromJsonAsync<Dom.Locations.CapacitySnapshot>($"/api/v1/locations/{near}/capacity", SiloHost.Json);
+
+        Assert.Equal(OrderStatus.Cancelled, (await cancelled.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
+        Assert.Equal((10, 0, 10), await SlotAsync(sku, near));
+        Assert.Equal(capacityBefore!.Booked - 1, capacityAfter!.Booked);
+    }
+
+    [Fact]
+    public async Task A_wrong_item_gets_a_replacement_order_at_no_charge_linked_to_the_original()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 1)));
+        var op = Host.Operator();
+        await op.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s", locationId = near, type = "shipped" }, SiloHost.Json);
+        await op.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "d", locationId = near, type = "delivered" }, SiloHost.Json);
+
+        using var reported = await Webshop.PostAsync($"/api/v1/orders/{id}/lines/l1/wrong-item", null);
+        var original = await GetAsync(id);
+        var replacement = await GetAsync(original.Replacements.Single());
+
+        Assert.Equal(HttpStatusCode.OK, reported.StatusCode);
+        Assert.Equal((id, 0m, 1), (replacement.ReplacementFor, replacement.Total, replacement.Lines.Single().AllocatedQuantity));
+        Assert.Contains(original.Outbox, n => n.Type == "replacementCreated");
+        Assert.Equal((9, 1, 8), await SlotAsync(sku, near));
+    }
+
+    [Fact]
+    public async Task A_black_listed_email_is_rejected_and_claims_nothing()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var email = $"{_catalog.Id("fraud")}@example.com";
+        using var listed = await Host.Operator().PutAsJsonAsync("/api/v1/risk/lists/black/email", new { value = email.ToUpperInvariant() }, SiloHost.Json);
+
+        var order = await PlaceAsync(Webshop, Order(_catalog.Id("o"), (sku, 1)) with { Customer = new CustomerBody(email, "F") });
+
+        Assert.Equal(HttpStatusCode.NoContent, listed.StatusCode);
+        Assert.Equal((OrderStatus.Rejected, RiskDecision.Reject), (order.Status, order.Risk.Decision));
+        Assert.Equal((10, 0, 10), await SlotAsync(sku, near));
+    }
+
+    [Fact]
+    public async Task A_high_value_order_is_held_for_review_with_its_stock_claimed_until_an_operator_decides()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var (kept, dropped) = (_catalog.Id("o1"), _catalog.Id("o2"));
+        var held = await PlaceAsync(Webshop, Order(kept, (sku, 2)) with { Lines = [new OrderLineBody("l1", sku, 2, 1_500m)] });
+        await PlaceAsync(Webshop, Order(dropped, (sku, 2)) with { Lines = [new OrderLineBody("l1", sku, 2, 1_500m)] });
+        using var blocked = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{kept}/lines/l1/events", new { eventId = "x", locationId = near, type = "picked" }, SiloHost.Json);
+        Assert.Equal((10, 4, 6), await SlotAsync(sku, near));
+
+        using var released = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{kept}/review", new { decision = "release" }, SiloHost.Json);
+        using var rejected = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{dropped}/review", new { decision = "reject", note = "card stolen" }, SiloHost.Json);
+
+        Assert.Equal(OrderStatus.HeldForReview, held.Status);
+        Assert.Contains(held.Risk.Reasons, r => r.Contains("order value", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, blocked.StatusCode);
+        Assert.Equal(OrderStatus.Released, (await released.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
+        Assert.Equal(OrderStatus.Rejected, (await rejected.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
+        Assert.Equal((10, 2, 8), await SlotAsync(sku, near));
+    }
+
+    [Fact]
+    public async Task A_white_listed_customer_skips_the_rules()
+    {
+        var (sku, _, _) = await StockAsync(10);
+        var customer = _catalog.Id("c");
+        await Host.Operator().PutAsJsonAsync("/api/v1/risk/lists/white/customer", new { value = customer }, SiloHost.Json);
+
+        var order = await PlaceAsync(Webshop, Order(_catalog.Id("o"), (sku, 2)) with { CustomerId = customer, Lines = [new OrderLineBody("l1", sku, 2, 5_000m)] });
+
+        Assert.Equal(OrderStatus.Released, order.Status);
+        Assert.Equal(RiskDecision.Accept, order.Risk.Decision);
+    }
+
+    [Fact]
+    public async Task Customers_are_created_from_orders_and_operators_set_their_tier()
+    {
+        var (sku, _, _) = await StockAsync(10);
+        var customer = _catalog.Id("c");
+        await PlaceAsync(Webshop, Order(_catalog.Id("o"), (sku, 1)) with { CustomerId = customer, Customer = new CustomerBody("a@b.de", "Ada") });
+
+        using var tier = await Host.Operator().PutAsJsonAsync($"/api/v1/customers/{customer}/tier", new { tier = "vip" }, SiloHost.Json);
+        var view = await Webshop.GetFromJsonAsync<CustomerView>($"/api/v1/customers/{customer}", SiloHost.Json);
+
+        Assert.Equal(("a@b.de", "Ada", CustomerTier.Vip, 1), (view!.Email, view.Name, view.Tier, view.Orders.Count));
+    }
+
+    [Fact]
+    public async Task Orders_are_listed_and_filtered_and_each_role_sees_only_its_own()
+    {
+        var (sku, near, _) = await StockAsync(20);
+        var customer = _catalog.Id("c");
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await PlaceAsync(Webshop, Order(_catalog.Id($"o{i}"), (sku, 1)) with { CustomerId = customer })).OrderId);
+        }
+
+        var byCustomer = await Host.Operator().GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}&limit=2", SiloHost.Json);
+        var next = await Host.Operator().GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}&limit=2&createdBefore={Uri.EscapeDataString(byCustomer!.Next!.Value.ToString("O"))}", SiloHost.Json);
+        var marketplace = await Host.Client("dev-channel-marketplace-key").GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}", SiloHost.Json);
+        var store = await (await Host.ClientForAsync("store", near)).GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}", SiloHost.Json);
+        using var otherStore = await (await Host.ClientForAsync("store", _catalog.Id("elsewhere"))).GetAsync($"/api/v1/orders/{ids[0]}");
+
+        Assert.Equal(2, byCustomer.Items.Count);
+        Assert.Equal(ids.Order(), byCustomer.Items.Concat(next!.Items).Select(o => o.OrderId).Order());
+        Assert.Empty(marketplace!.Items);
+        Assert.Equal(3, store!.Items.Count);
+        Assert.Equal(HttpStatusCode.NotFound, otherStore.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_store_reports_events_only_for_its_own_location()
+    {
+        var (sku, near, far) = await StockAsync(10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 1)));
+        var otherStore = await Host.ClientForAsync("store", far);
+
+        using var response = await otherStore.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "e", locationId = near, type = "picked" }, SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(AllocationStatus.Allocated, (await GetAsync(id)).Lines.Single().Allocations.Single().Status);
+    }
+
+    [Fact]
+    public async Task Many_orders_for_the_last_units_never_oversell_and_strand_nothing()
+    {
+        var (sku, near, _) = await StockAsync(20);
+        var reservations = Enumerable.Range(0, 10).Select(i => _catalog.Id($"r{i}")).ToList();
+        await Task.WhenAll(reservations.Select(r => Webshop.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(r, (sku, 1)), SiloHost.Json)));
+
+        var orders = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => PlaceAsync(Webshop,
+            Order(_catalog.Id($"o{i}"), (sku, 1)) with { ReservationId = i < reservations.Count ? reservations[i] : null })));
+
+        var allocated = orders.Count(o => o.Lines.Single().AllocatedQuantity == 1);
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{near}/{sku}", SiloHost.Json);
+        Assert.Equal(20, allocated);
+        Assert.All(orders.Take(reservations.Count), o => Assert.Equal(1, o.Lines.Single().AllocatedQuantity));
+        Assert.Equal((0, 20, 0), (slot!.Held, slot.Allocated, slot.Available));
+        Assert.Equal(20, orders.Count(o => o.Status == OrderStatus.Backordered));
+    }
+
+    private async Task<(string Sku, string Near, string Far)> StockAsync(int nearOnHand, int farOnHand = 0)
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var (near, far) = (await _catalog.LocationAsync("near", 52.4, 13.1, type: "store"), await _catalog.LocationAsync("far", 48.1, 11.6));
+        await _catalog.StockAsync(sku, near, nearOnHand);
+        await _catalog.StockAsync(sku, far, farOnHand);
+        return (sku, near, far);
+    }
+
+    private static OrderBody Order(string orderId, params (string Sku, int Quantity)[] lines) => new(
+        orderId,
+        "c-" + orderId,
+        null,
+        lines.Select((l, i) => (OrderLineBody?)new OrderLineBody($"l{i + 1}", l.Sku, l.Quantity, 20m)).ToList(),
+        new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405, "Unter den Linden 1", "10117", "Berlin"), null),
+        null,
+        null,
+        [new PaymentBody("card", "tok_visa_4242", 20m * lines.Sum(l => l.Quantity))],
+        "EUR",
+        null,
+        null);
+
+    private async Task<OrderView> PlaceAsync(HttpClient channel, OrderBody body)
+    {
+        using var response = await channel.PostAsJsonAsync("/api/v1/orders", body, SiloHost.Json);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
+    }
+
+    private async Task<OrderView> GetAsync(string orderId) =>
+        (await Host.Operator().GetFromJsonAsync<OrderView>($"/api/v1/orders/{orderId}", SiloHost.Json))!;
+
+    private async Task<(int OnHand, int Allocated, int Available)> SlotAsync(string sku, string locationId, bool held = false)
+    {
+        var slot = (await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{locationId}/{sku}", SiloHost.Json))!;
+        return (held ? slot.Held : slot.OnHand, slot.Allocated, slot.Available);
+    }
+}
