@@ -38,7 +38,7 @@ public interface IOrderGrain : IGrainWithStringKey
 public interface IOrderIndexGrain : IGrainWithIntegerKey
 {
     /// <summary>Records an order's latest summary.</summary>
-    [Alias("upsert"), OneWay]
+    [Alias("upsert")]
     Task UpsertAsync(OrderSummary summary);
 
     /// <summary>The summaries matching the query, newest first.</summary>

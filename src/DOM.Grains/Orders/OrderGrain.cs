@@ -581,10 +581,18 @@ internal sealed class OrderGrain(
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
         view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending) };
         await Raise(new OrderChanged(state with { View = view }));
-        GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
-            OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
-            view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
-            view.Total, view.PromisedBy)).Ignore();
+        try
+        {
+            // Awaited so a list read after the answer sees the change; a failure does not undo the (durable) order.
+            await GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
+                OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
+                view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
+                view.Total, view.PromisedBy));
+        }
+        catch (Exception exception) when (exception is StorageUnavailableException or JournalConflictException or TimeoutException)
+        {
+            logger.LogWarning(exception, "{OrderId} is stored but the order list did not take its change", OrderId);
+        }
     }
 
     private async Task UnregisterAsync(string reminderName)

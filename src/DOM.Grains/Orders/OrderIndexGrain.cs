@@ -16,9 +16,10 @@ public sealed record OrderIndexState
 public sealed record OrderIndexed([property: Id(0)] OrderSummary Summary);
 
 /// <summary>
-/// One of <see cref="Buckets"/> buckets of the order list, a read model the orders update after each change
-/// (eventually consistent). A list query asks every bucket and merges.
+/// One of <see cref="Buckets"/> buckets of the order list, a read model every order updates after each durable change
+/// and before answering, so a list read after an answer sees it. A list query asks every bucket and merges.
 /// </summary>
+[Reentrant]
 internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<OrderIndexGrain> logger)
     : JournaledGrain<OrderIndexState, OrderIndexed>(journal, serializer, logger), IOrderIndexGrain
 {

@@ -300,6 +300,45 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.Equal(20, orders.Count(o => o.Status == OrderStatus.Backordered));
     }
 
+    [Fact]
+    public async Task A_click_and_collect_order_is_made_ready_at_the_store_and_picked_up()
+    {
+        var (sku, store, _) = await StockAsync(5);
+        var id = _catalog.Id("o");
+        var body = Order(id, (sku, 2)) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 53.55, 9.99, null, null, "Hamburg"), store) };
+        await PlaceAsync(Webshop, body);
+        var storeClient = await Host.ClientForAsync("store", store);
+
+        using var shipped = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "x", locationId = store, type = "shipped" }, SiloHost.Json);
+        using var ready = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "r", locationId = store, type = "readyForPickup" }, SiloHost.Json);
+        var waiting = await GetAsync(id);
+        using var collected = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "p", locationId = store, type = "pickedUp" }, SiloHost.Json);
+        var done = await GetAsync(id);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, shipped.StatusCode);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (ready.StatusCode, collected.StatusCode));
+        Assert.Equal(OrderStatus.Shipped, waiting.Status);
+        Assert.Contains(waiting.Outbox, n => n.Type == "readyForPickup");
+        Assert.Equal(OrderStatus.Delivered, done.Status);
+        Assert.Equal((3, 0, 3), await SlotAsync(sku, store));
+    }
+
+    [Fact]
+    public async Task Too_many_orders_from_one_customer_in_the_window_are_held_for_review()
+    {
+        var (sku, _, _) = await StockAsync(20);
+        var customer = _catalog.Id("c");
+        var orders = new List<OrderView>();
+        for (var i = 0; i < 6; i++)
+        {
+            orders.Add(await PlaceAsync(Webshop, Order(_catalog.Id($"o{i}"), (sku, 1)) with { CustomerId = customer }));
+        }
+
+        Assert.All(orders.Take(5), o => Assert.Equal(OrderStatus.Released, o.Status));
+        Assert.Equal(OrderStatus.HeldForReview, orders[5].Status);
+        Assert.Contains(orders[5].Risk.Reasons, r => r.Contains("orders within", StringComparison.Ordinal));
+    }
+
     private async Task<(string Sku, string Near, string Far)> StockAsync(int nearOnHand, int farOnHand = 0)
     {
         var sku = await _catalog.ArticleAsync("a");

@@ -123,3 +123,44 @@ public class PostgresSiloTests(PostgresFixture database)
         Assert.Equal(HttpStatusCode.Created, ten.StatusCode);
     }
 }
+
+/// <summary>An order's life across a silo restart on PostgreSQL.</summary>
+[Collection(PostgresCollection.Name)]
+public class PostgresOrderTests(PostgresFixture database)
+{
+    [Fact]
+    public async Task A_silo_restart_in_the_middle_of_an_order_loses_nothing()
+    {
+        string sku, location, id = $"o-{Guid.NewGuid():N}";
+        await using (var first = await database.StartSiloAsync())
+        {
+            var catalog = new Catalog(first);
+            (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
+            await catalog.StockAsync(sku, location, 10);
+            var channel = await first.ClientForAsync("channel", "web");
+            using var created = await channel.PostAsJsonAsync("/api/v1/orders", new
+            {
+                orderId = id,
+                customerId = "c1",
+                lines = new[] { new { lineId = "l1", sku, quantity = 3, unitPrice = 10m } },
+                delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
+            }, SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            using var shipped = await first.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s1", locationId = location, type = "shipped", quantity = 1 }, SiloHost.Json);
+            Assert.Equal(HttpStatusCode.OK, shipped.StatusCode);
+        }
+
+        await using var second = await database.StartSiloAsync();
+        var op = second.Operator();
+        var before = await op.GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{id}", SiloHost.Json);
+        using var rest = await op.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s2", locationId = location, type = "shipped" }, SiloHost.Json);
+        using var repeated = await op.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s1", locationId = location, type = "shipped", quantity = 1 }, SiloHost.Json);
+        var after = await op.GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{id}", SiloHost.Json);
+        var slot = await op.GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{location}/{sku}", SiloHost.Json);
+
+        Assert.Equal((Dom.Orders.OrderStatus.PartiallyShipped, 1), (before!.Status, before.Lines.Single().Allocations.Single().Shipped));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (rest.StatusCode, repeated.StatusCode));
+        Assert.Equal(Dom.Orders.OrderStatus.Shipped, after!.Status);
+        Assert.Equal((7, 0, 7), (slot!.OnHand, slot.Allocated, slot.Available));
+    }
+}
