@@ -88,13 +88,21 @@ internal sealed class EngineCallFilter(EngineMetrics metrics, ILogger<EngineCall
 
     private StorageUnavailableException Unavailable(Exception exception, IIncomingGrainCallContext context)
     {
-        if (exception is not StorageUnavailableException { InnerException: null })
+        if (!Chain(exception).Any(e => e is StorageUnavailableException))
         {
-            // A plain StorageUnavailableException was logged where it was made; anything else is logged here, once.
+            // A StorageUnavailableException was logged where it was made; a raw driver failure is logged here, once.
             logger.LogWarning(exception, "{Method} on {GrainId} failed on storage; answering StorageUnavailable", context.MethodName, context.TargetId);
         }
 
         return new StorageUnavailableException();
+    }
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
     }
 }
 
