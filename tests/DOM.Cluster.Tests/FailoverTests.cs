@@ -23,7 +23,7 @@ public class FailoverTests(FailoverFixture fixture, ITestOutputHelper output)
         await Cluster.EnsureSilosAsync(3);
         var world = await StockWorld.CreateAsync(Cluster);
         await using var load = new ReservationLoad(Cluster.Running.Select(s => s.Address), world.ChannelKey, workers: 8, world.Lines);
-        await load.WaitForCreatedAsync(150, TimeSpan.Zero, TimeSpan.FromSeconds(60));
+        await load.WaitForCreatedAsync(100, TimeSpan.Zero, TimeSpan.FromSeconds(60));
 
         var victim = await Cluster.HostOfAsync(grains => grains.GetGrain<IStockSlotGrain>(new StockSlotKey(world.Hot, world.Location).ToString()));
         Assert.NotNull(victim);
@@ -32,7 +32,10 @@ public class FailoverTests(FailoverFixture fixture, ITestOutputHelper output)
         await victim.KillAsync();
         output.WriteLine($"killed silo {victim.Index} (pid {victim.Pid}), host of the hot slot, at {killedAt.TotalSeconds:F1} s");
 
-        await load.WaitForCreatedAsync(300, killedAt, TimeSpan.FromSeconds(60));
+        // The load runs on until the survivors have declared the victim dead, and a while after.
+        await Cluster.WaitConvergedAsync();
+        output.WriteLine($"the survivors saw it dead {(load.Now - killedAt).TotalMilliseconds:F0} ms after the kill");
+        await load.WaitForCreatedAsync(200, killedAt, TimeSpan.FromSeconds(60));
         await load.StopAsync(Drain);
 
         Report(load, killedAt);
@@ -48,13 +51,13 @@ public class FailoverTests(FailoverFixture fixture, ITestOutputHelper output)
         await Cluster.EnsureSilosAsync(3);
         var world = await StockWorld.CreateAsync(Cluster);
         await using var load = new ReservationLoad(Cluster.Running.Select(s => s.Address), world.ChannelKey, workers: 8, world.Lines);
-        await load.WaitForCreatedAsync(150, TimeSpan.Zero, TimeSpan.FromSeconds(60));
+        await load.WaitForCreatedAsync(100, TimeSpan.Zero, TimeSpan.FromSeconds(60));
 
         var outAt = load.Now;
         var added = await Cluster.AddSiloAsync();
         load.AddEndpoint(added.Address);
         output.WriteLine($"silo {added.Index} joined at {load.Now.TotalSeconds:F1} s (started at {outAt.TotalSeconds:F1} s)");
-        await load.WaitForCreatedAsync(150, load.Now, TimeSpan.FromSeconds(60));
+        await load.WaitForCreatedAsync(100, load.Now, TimeSpan.FromSeconds(60));
 
         // Scale in the silo with the hot slot, so its busiest grain has to move. As Kubernetes does, the load
         // balancer stops sending to it first; requests already on it are drained by the silo itself.
@@ -64,7 +67,7 @@ public class FailoverTests(FailoverFixture fixture, ITestOutputHelper output)
         await leaving.TerminateAsync(TimeSpan.FromSeconds(40));
         output.WriteLine($"silo {leaving.Index} left gracefully (exit {leaving.ExitCode}) between {inAt.TotalSeconds:F1} s and {load.Now.TotalSeconds:F1} s");
         await Cluster.WaitConvergedAsync();
-        await load.WaitForCreatedAsync(150, load.Now, TimeSpan.FromSeconds(60));
+        await load.WaitForCreatedAsync(100, load.Now, TimeSpan.FromSeconds(60));
         await load.StopAsync(Drain);
 
         Report(load, inAt);

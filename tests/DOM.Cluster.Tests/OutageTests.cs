@@ -28,7 +28,7 @@ public class OutageTests(OutageFixture fixture, ITestOutputHelper output)
         await Cluster.EnsureSilosAsync(2);
         var world = await StockWorld.CreateAsync(Cluster);
         await using var load = new ReservationLoad(Cluster.Running.Select(s => s.Address), world.ChannelKey, workers: 6, world.Lines);
-        await load.WaitForCreatedAsync(100, TimeSpan.Zero, TimeSpan.FromSeconds(60));
+        await load.WaitForCreatedAsync(60, TimeSpan.Zero, TimeSpan.FromSeconds(60));
 
         var downAt = load.Now;
         await fixture.Postgres.StopAsync();
@@ -36,7 +36,7 @@ public class OutageTests(OutageFixture fixture, ITestOutputHelper output)
         output.WriteLine($"PostgreSQL stopped between {downAt.TotalSeconds:F1} s and {stoppedAt.TotalSeconds:F1} s");
 
         // The outage as callers see it: enough attempts made entirely while the server was down, and readiness.
-        await Poll.UntilAsync(() => Task.FromResult(load.Attempts.Count(a => a.StartedAt > stoppedAt) >= 60), TimeSpan.FromSeconds(30), "attempts during the outage");
+        await Poll.UntilAsync(() => Task.FromResult(load.Attempts.Count(a => a.StartedAt > stoppedAt) >= 40), TimeSpan.FromSeconds(30), "attempts during the outage");
         foreach (var silo in Cluster.Running)
         {
             using var http = new HttpClient { BaseAddress = silo.Address, Timeout = FastAnswer };
@@ -47,7 +47,7 @@ public class OutageTests(OutageFixture fixture, ITestOutputHelper output)
         var upAt = load.Now;
         await fixture.Postgres.RestartAsync();
         var startedAt = load.Now;
-        await load.WaitForCreatedAsync(100, startedAt, TimeSpan.FromSeconds(60));
+        await load.WaitForCreatedAsync(60, startedAt, TimeSpan.FromSeconds(60));
         await Task.WhenAll(Cluster.Running.Select(s => s.WaitReadyAsync(Cluster.Running.Count, TimeSpan.FromSeconds(30))));
         await load.StopAsync(TimeSpan.FromSeconds(60));
 
