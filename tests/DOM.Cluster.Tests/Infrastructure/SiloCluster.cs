@@ -143,5 +143,11 @@ public sealed class SiloCluster : IAsyncDisposable
         {
             await silo.DisposeAsync();
         }
+
+        // Failures carry the logs' tails in their messages; keep the whole logs only when asked to.
+        if (Environment.GetEnvironmentVariable("DOM_KEEP_CLUSTER_LOGS") != "1")
+        {
+            Directory.Delete(LogDirectory, recursive: true);
+        }
     }
 }
