@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Security.Claims;
+using Dom.Grains.Hosting;
 using Dom.Reservations;
 
 namespace Dom.Silo.Api;
@@ -22,7 +24,7 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ReservationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ReservationBody body, ClaimsPrincipal user, IGrainFactory grains)
+        ReservationBody body, ClaimsPrincipal user, IGrainFactory grains, EngineMetrics metrics)
     {
         var validation = Validate(body);
         if (!validation.IsValid)
@@ -36,7 +38,20 @@ public static class ReservationsApi
             body.TtlSeconds ?? Validation.DefaultTtlSeconds,
             new ShipTo(body.ShipTo!.Country!, body.ShipTo.Latitude!.Value, body.ShipTo.Longitude!.Value),
             body.Lines!.Select(line => new LineRequest(line!.Sku!, line.Quantity!.Value)).ToList());
-        var result = await grains.GetGrain<IReservationGrain>(request.ReservationId).CreateAsync(request);
+        var started = Stopwatch.GetTimestamp();
+        CreateReservationResult result;
+        try
+        {
+            result = await grains.GetGrain<IReservationGrain>(request.ReservationId).CreateAsync(request);
+        }
+        catch (Exception)
+        {
+            // Answered as a 503 by the exception handler (or a 500 if it is a bug): counted as unavailable either way.
+            metrics.ReservationAnswered("unavailable", Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+
+        metrics.ReservationAnswered(EngineMetrics.OutcomeOf(result), Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
             ReservationOutcome.Created or ReservationOutcome.Replayed when result.Reservation.Status != ReservationStatus.Refused =>

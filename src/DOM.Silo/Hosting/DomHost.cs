@@ -28,7 +28,11 @@ public static class DomHost
         builder.Services.AddProblems();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
         builder.Services.AddOpenApi();
-        builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
+        builder.Services.AddHealthChecks()
+            .AddCheck<SiloHealthCheck>("membership", tags: [HealthTags.Ready])
+            .AddCheck<SiloHealthCheck>("silo", tags: [HealthTags.Live]);
+        builder.Services.AddGracefulShutdown();
+        builder.AddDomTelemetry();
         builder.Services.AddDomGrains();
         builder.Services.AddOptions<Dom.Grains.Orders.OrderOptions>().BindConfiguration(Dom.Grains.Orders.OrderOptions.Section);
         builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk");
@@ -48,8 +52,8 @@ public static class DomHost
         app.UseAuthorization();
 
         app.MapOpenApi();
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains(HealthTags.Live), ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(HealthTags.Ready), ResponseWriter = HealthResponse.WriteAsync });
         app.MapArticlesApi();
         app.MapLocationsApi();
         app.MapStockApi();

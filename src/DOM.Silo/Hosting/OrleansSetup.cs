@@ -37,8 +37,15 @@ public sealed class OrleansHostingOptions
     /// <summary>Memory or AdoNet.</summary>
     public string Reminders { get; set; } = "Memory";
 
-    /// <summary>Seconds a grain call may take before the caller gets a timeout.</summary>
-    [Range(1, 300)] public int ResponseTimeoutSeconds { get; set; } = 30;
+    /// <summary>Seconds a grain call may take before the caller gets a timeout (a 503 at the API). Short on purpose: a
+    /// checkout needs an answer in milliseconds, and a call stuck on a silo that just died must not hold a client for
+    /// the Orleans default of 30 s. It bounds the worst call during a silo crash together with <c>Silo:Membership</c>.</summary>
+    [Range(1, 300)] public int ResponseTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Run under Kubernetes: Orleans' Kubernetes hosting takes the advertised address from <c>POD_IP</c>,
+    /// the silo name from <c>POD_NAME</c>, the cluster and service ids from <c>ORLEANS_CLUSTER_ID</c>/<c>ORLEANS_SERVICE_ID</c>,
+    /// and declares a silo dead as soon as its pod is deleted. Off for local runs.</summary>
+    public bool Kubernetes { get; set; }
 }
 
 internal static class OrleansSetup
@@ -50,16 +57,15 @@ internal static class OrleansSetup
 
     public static void AddDomOrleans(this WebApplicationBuilder builder)
     {
+        // Read now because the providers are chosen while the silo is built; also bound for DI so it is validated on
+        // start like every other options class.
         var options = builder.Configuration.GetSection(OrleansHostingOptions.Section).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        var usesPostgres = options.Clustering == "AdoNet" || options.Storage == "AdoNet" || options.Reminders == "AdoNet";
-        if (usesPostgres)
+        builder.Services.AddOptions<OrleansHostingOptions>().BindConfiguration(OrleansHostingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (UsesPostgres(options))
         {
-            // One NpgsqlDataSource (one pool) for every Orleans provider and the engine's own tables.
-            var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } value
-                ? value
-                : throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is required when an Orleans provider is AdoNet.");
-            builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            // One NpgsqlDataSource (one pool) for every Orleans provider, the health check and the engine's own tables.
+            builder.AddDomPostgres(ConnectionStringName);
         }
 
         builder.UseOrleans(silo =>
@@ -71,10 +77,24 @@ internal static class OrleansSetup
             });
             silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = TimeSpan.FromSeconds(options.ResponseTimeoutSeconds));
 
+            // Failure detection, with Orleans' own option names (silo-config/appsettings.json documents the values).
+            silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration($"{OrleansHostingOptions.Section}:Membership");
+
             switch (options.Clustering)
             {
                 case "Localhost":
                     silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+                    break;
+                case "AdoNet" when options.Kubernetes:
+                    // The pod's address is not known here: Orleans' Kubernetes hosting fills it in from POD_IP.
+                    silo.Configure<EndpointOptions>(endpoints =>
+                    {
+                        endpoints.SiloPort = options.SiloPort;
+                        endpoints.GatewayPort = options.GatewayPort;
+                    });
+                    silo.UseKubernetesHosting();
+                    silo.UseAdoNetClustering(o => o.Invariant = Invariant);
+                    silo.Services.AddOptions<AdoNetClusteringSiloOptions>().Configure<NpgsqlDataSource>((o, data) => o.DataSource = data);
                     break;
                 case "AdoNet":
                     silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
@@ -105,6 +125,7 @@ internal static class OrleansSetup
                             o.DataSource = data;
                             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                         });
+                        silo.Services.GuardGrainStorage(name);
                     }
 
                     break;
@@ -126,6 +147,11 @@ internal static class OrleansSetup
             }
 
             silo.AddMemoryStreams(StreamProvider);
+            silo.AddIncomingGrainCallFilter<EngineCallFilter>();
+            silo.Services.AddSingleton<IConfigureGrainContextProvider, SlotActivationMetrics>();
         });
     }
+
+    private static bool UsesPostgres(OrleansHostingOptions options) =>
+        options.Clustering == "AdoNet" || options.Storage == "AdoNet" || options.Reminders == "AdoNet";
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Dom.Grains.Hosting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Orleans.Runtime;
@@ -23,15 +24,17 @@ internal static class Problems
 }
 
 /// <summary>Maps the exceptions that can reach the edge to ProblemDetails.</summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, EngineMetrics metrics, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var problem = exception switch
         {
             BadHttpRequestException bad => BadRequest(bad),
-            StorageUnavailableException => Unavailable("Storage is unavailable; nothing was changed. Retry with the same idempotency key."),
             Dom.Grains.Journal.JournalConflictException => Unavailable("The engine is moving this item between silos; nothing was changed. Retry with the same idempotency key."),
+            // Storage trouble may arrive wrapped (a grain that failed to load its state answers every waiting caller with
+            // Orleans' wrapper around it) or, from code outside the guarded paths, as a driver exception: all of it is a 503.
+            _ when StorageFailures.IsStorageFailure(exception) => Unavailable("Storage is unavailable; nothing was changed. Retry with the same idempotency key."),
             TimeoutException or OrleansException or SiloUnavailableException => Unavailable("The engine did not answer in time; nothing is acknowledged. Retry with the same idempotency key."),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
             _ => null,
@@ -55,6 +58,11 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             logger.LogWarning(exception, "Unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
+            if (StorageFailures.IsStorageFailure(exception))
+            {
+                metrics.StorageUnavailable("api");
+            }
+
             context.Response.Headers.RetryAfter = "1";
         }
 

@@ -32,7 +32,7 @@ public sealed class SiloHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a silo. <paramref name="settings"/> are passed as command-line configuration.</summary>
-    public static async Task<SiloHost> StartAsync(string environment, IDictionary<string, string>? settings = null, TimeProvider? businessTime = null)
+    public static async Task<SiloHost> StartAsync(string environment, IDictionary<string, string>? settings = null, TimeProvider? businessTime = null, Action<WebApplicationBuilder>? configure = null)
     {
         var args = new List<string>
         {
@@ -51,6 +51,7 @@ public sealed class SiloHost : IAsyncDisposable
             builder.Services.Replace(ServiceDescriptor.Singleton(new DomClock(businessTime)));
         }
 
+        configure?.Invoke(builder);
         var app = DomHost.Build(builder);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

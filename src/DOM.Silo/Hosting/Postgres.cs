@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Dom.Silo.Hosting;
+
+/// <summary>
+/// How the silo talks to PostgreSQL. The timeouts are chosen so that trouble surfaces as a fast 503 rather than a hang:
+/// a connection attempt gives up after <see cref="ConnectTimeoutSeconds"/>, a statement after
+/// <see cref="CommandTimeoutSeconds"/>, and both stay below <c>Silo:ResponseTimeoutSeconds</c> so the grain that
+/// waits on storage sees the failure (and deactivates, reloading later) before its caller times out.
+/// They override whatever the connection string says.
+/// </summary>
+public sealed class PostgresOptions
+{
+    public const string Section = "Postgres";
+
+    /// <summary>Seconds to open a connection (Npgsql <c>Timeout</c>; its default is 15).</summary>
+    [Range(1, 60)] public int ConnectTimeoutSeconds { get; set; } = 2;
+
+    /// <summary>Seconds a statement may run (Npgsql <c>Command Timeout</c>; its default is 30).</summary>
+    [Range(1, 300)] public int CommandTimeoutSeconds { get; set; } = 4;
+
+    /// <summary>Seconds the readiness check waits for <c>SELECT 1</c>.</summary>
+    [Range(1, 30)] public int HealthCheckTimeoutSeconds { get; set; } = 2;
+}
+
+internal static class PostgresSetup
+{
+    public static void AddDomPostgres(this WebApplicationBuilder builder, string connectionStringName)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionStringName) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"ConnectionStrings:{connectionStringName} is required when an Orleans provider is AdoNet.");
+        builder.Services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<PostgresOptions>>().Value;
+            var data = new NpgsqlDataSourceBuilder(connectionString);
+            data.ConnectionStringBuilder.Timeout = options.ConnectTimeoutSeconds;
+            data.ConnectionStringBuilder.CommandTimeout = options.CommandTimeoutSeconds;
+            data.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
+            return data.Build();
+        });
+        builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: [HealthTags.Ready]);
+    }
+}
