@@ -82,7 +82,8 @@ internal sealed class EngineHost : IAsyncDisposable
         var articles = _catalog.Articles(sellOutTags).ToList();
         await Parallel.ForEachAsync(articles, parallel, async (article, _) =>
             await grains.GetGrain<IArticleGrain>(article.Sku).PutAsync(new ArticleInfo(article.Sku, $"Benchmark article {article.Sku}", ArticleKind.Physical, null)));
-        var slots = articles.SelectMany(a => _catalog.Locations.Select(site => (Slot: new StockSlotKey(a.Sku, site.Id), a.OnHand)));
+        // Location by location, so the calls in flight go to different articles (each article indexes its slots one by one).
+        var slots = _catalog.Locations.SelectMany(site => articles.Select(a => (Slot: new StockSlotKey(a.Sku, site.Id), a.OnHand)));
         await Parallel.ForEachAsync(slots, parallel, async (slot, _) =>
         {
             var result = await grains.GetGrain<IStockSlotGrain>(slot.Slot.ToString()).SetStockAsync(new SetStockRequest(slot.OnHand, 0));
@@ -173,6 +174,7 @@ internal sealed class EngineHost : IAsyncDisposable
             $"--Silo:ClusterId={_clusterId}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
+            "--Logging:LogLevel:Orleans.Hosting.SiloHostedService=Warning",
             "--Demo:Seed=false",
             $"--Auth:OperatorKey={OperatorKey}",
             $"--Auth:Keys:9:Key={ChannelKey}",
