@@ -21,7 +21,8 @@ internal sealed record BenchmarkOptions
 
     public int Callers { get; init; } = 32;
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Long enough for tiered JIT to settle: a bare grain call loop runs several times slower in its first seconds.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -2,6 +2,7 @@ using Dom.Benchmarks.Baseline;
 using Dom.Benchmarks.Engine;
 using Dom.Benchmarks.Reporting;
 using Dom.Silo.Hosting;
+using System.Globalization;
 using Npgsql;
 
 namespace Dom.Benchmarks;
@@ -23,6 +24,7 @@ internal static class BenchmarkRunner
         var rows = new List<RowResult>();
         var checks = new List<Check>();
         var postgresSettings = "";
+        var notes = new List<string>();
         var rowNumber = 0;
         log($"DOM.Orleans benchmark ({(options.IsSmoke ? "smoke" : "full")}): {options.Callers} callers, {options.Duration.TotalSeconds:0.#} s per row after {options.Warmup.TotalSeconds:0.#} s warm-up, "
             + $"{options.Articles} articles × {options.Locations} locations, sell-out {catalog.SellOutUnits} units; locations: {geography.Source}");
@@ -133,6 +135,7 @@ internal static class BenchmarkRunner
             Rows = rows,
             Checks = checks,
             Targets = Ratios.Targets(rows),
+            Notes = notes,
         };
         log(report.Passed ? "all oversell and loss checks passed" : "CHECKS FAILED: " + string.Join("; ", checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
         return report;
@@ -141,7 +144,10 @@ internal static class BenchmarkRunner
         {
             var loadStarted = DateTimeOffset.UtcNow;
             await host.LoadAsync(sellOutTags);
-            log($"  loaded {catalog.Articles(sellOutTags).Count() * options.Locations} slots in {(DateTimeOffset.UtcNow - loadStarted).TotalSeconds:0.0} s");
+            var slots = catalog.Articles(sellOutTags).Count() * options.Locations;
+            var loadSeconds = (DateTimeOffset.UtcNow - loadStarted).TotalSeconds;
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: master data loaded through the grains before timing: {slots:N0} slots in {loadSeconds:0.0} s ({slots / loadSeconds:N0} slots/s, each a slot write and an article-index write)."));
+            log($"  {notes[^1]}");
             var ledger = new StockLedger(options.Articles, options.Locations);
             var acks = new List<Ack>();
             var sellOutAcks = new Dictionary<string, IReadOnlyList<Ack>>();
@@ -159,6 +165,7 @@ internal static class BenchmarkRunner
             var skus = catalog.Articles(sellOutTags).Select(a => a.Sku).ToList();
             log($"  checking {acks.Count} acknowledged reservations and {skus.Count * options.Locations} slots");
             var result = (await host.CheckAsync(name, acks, skus, sellOutAcks)).ToList();
+            notes.Add($"{name}: acknowledged units by location (nearest location with stock to the customer), top five: {host.RoutedShares}.");
             if (host.IsPostgres)
             {
                 // Acknowledged means durable: a new silo, which reads everything back from PostgreSQL, must agree.

@@ -51,6 +51,9 @@ internal sealed class EngineHost : IAsyncDisposable
 
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>After a check: the locations that took the most acknowledged units, with their share.</summary>
+    public string RoutedShares { get; private set; } = "";
+
     public static async Task<EngineHost> StartAsync(bool postgres, string? connectionString, Catalog catalog)
     {
         var host = new EngineHost(postgres, connectionString, catalog);
@@ -144,6 +147,11 @@ internal sealed class EngineHost : IAsyncDisposable
         var unacknowledged = snapshots.Values.OfType<SlotSnapshot>().Sum(s => (long)Math.Max(0, s.Held - ackedUnits.GetValueOrDefault(new StockSlotKey(s.Sku, s.LocationId))));
         checks.Add(new($"{name}: no slot oversold (held + allocated ≤ onHand − safetyStock)", oversold.Count == 0 && unknown.Count == 0, $"{oversold.Count} of {slots.Count} slots oversold, {unknown.Count} unknown{Sample(oversold.Concat(unknown))}"));
         checks.Add(new($"{name}: every acknowledged unit is held by its slot", lost.Count == 0, $"{lost.Count} slots hold less than acknowledged; {unacknowledged} units held without an acknowledgement (lapse at TTL){Sample(lost)}"));
+
+        // Where the engine routed the acknowledged units: a location grain books every reservation routed to it.
+        var byLocation = ackedUnits.GroupBy(a => a.Key.LocationId).Select(g => (Location: g.Key, Units: g.Sum(a => (long)a.Value))).OrderByDescending(x => x.Units).ToList();
+        var total = Math.Max(1, byLocation.Sum(x => x.Units));
+        RoutedShares = string.Join(", ", byLocation.Take(5).Select(x => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{x.Location} {100.0 * x.Units / total:0}%")));
 
         foreach (var (tag, acks) in sellOutAcks)
         {

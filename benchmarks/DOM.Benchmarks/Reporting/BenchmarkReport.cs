@@ -35,5 +35,8 @@ internal sealed class BenchmarkReport
 
     public required IReadOnlyList<TargetResult> Targets { get; init; }
 
+    /// <summary>What else the run observed (load times, for instance).</summary>
+    public required IReadOnlyList<string> Notes { get; init; }
+
     public bool Passed => Checks.All(c => c.Passed);
 }

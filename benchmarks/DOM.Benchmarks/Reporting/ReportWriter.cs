@@ -91,6 +91,12 @@ internal static class ReportWriter
                 + string.Join(", ", report.Rows.Where(r => r.Retried > 0).Select(r => string.Create(Invariant, $"{r.Scenario} {r.System} {r.Retried}"))) + ".");
         }
 
+        foreach (var note in report.Notes)
+        {
+            text.AppendLine();
+            text.AppendLine(note);
+        }
+
         text.AppendLine();
         text.AppendLine("## Targets of issue 3 (ratios from this run)");
         text.AppendLine();
@@ -98,7 +104,7 @@ internal static class ReportWriter
         text.AppendLine("|---|---|---:|---|");
         foreach (var target in report.Targets)
         {
-            text.AppendLine(Invariant, $"| {target.Name} | {target.Goal} | {(target.Measured is { } m ? m.ToString("0.00", Invariant) : "n/a")} | {(target.Met is null ? "n/a" : target.Met.Value ? "yes" : "**no**")} |");
+            text.AppendLine(Invariant, $"| {target.Name} | {target.Goal} | {(target.Measured is { } m ? m.ToString(m >= 0.1 ? "0.00" : "0.000#", Invariant) : "n/a")} | {(target.Met is null ? "n/a" : target.Met.Value ? "yes" : "**no**")} |");
         }
 
         text.AppendLine();
@@ -114,6 +120,8 @@ internal static class ReportWriter
         return text.ToString();
     }
 
+    private static string Ratio(double ratio) => ratio.ToString(ratio >= 0.1 ? "0.00" : "0.000", Invariant);
+
     private static string[] Cells(RowResult row) =>
     [
         row.Scenario,
@@ -124,7 +132,7 @@ internal static class ReportWriter
         row.P999Ms.ToString("0.00", Invariant),
         row.Errors.ToString(Invariant),
         row.Refused.ToString(Invariant),
-        row.VsLock is { } l ? l.ToString("0.00", Invariant) : "",
-        row.VsCond is { } c ? c.ToString("0.00", Invariant) : "",
+        row.VsLock is { } l ? Ratio(l) : "",
+        row.VsCond is { } c ? Ratio(c) : "",
     ];
 }
