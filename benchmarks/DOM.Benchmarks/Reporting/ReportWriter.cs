@@ -29,6 +29,17 @@ internal static class ReportWriter
         await File.WriteAllTextAsync(Path.Combine(directory, "latest.svg"), SvgChart.Render(report));
     }
 
+    /// <summary>Writes latest.md and latest.svg again from a latest.json (after a change to the report's layout).</summary>
+    public static async Task<BenchmarkReport> RenderAgainAsync(string jsonPath)
+    {
+        var report = JsonSerializer.Deserialize<BenchmarkReport>(await File.ReadAllTextAsync(jsonPath), Json)
+            ?? throw new InvalidDataException($"{jsonPath} holds no report.");
+        var directory = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
+        await File.WriteAllTextAsync(Path.Combine(directory, "latest.md"), Markdown(report));
+        await File.WriteAllTextAsync(Path.Combine(directory, "latest.svg"), SvgChart.Render(report));
+        return report;
+    }
+
     public static string ConsoleTable(BenchmarkReport report)
     {
         var cells = report.Rows.Select(Cells).Prepend(Header).ToList();

@@ -11,7 +11,7 @@ internal static class SvgChart
     private const int PanelHeight = 330;
     private const int Left = 70;
     private const int Right = 20;
-    private const int Top = 90;
+    private const int Top = 130;
     private const int Gap = 80;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
@@ -31,15 +31,15 @@ internal static class SvgChart
     {
         var scenarios = report.Rows.Select(r => r.Scenario).Distinct().ToList();
         var systems = SystemInfo.All.Where(s => report.Rows.Any(r => r.System == s.Key)).ToList();
-        var height = Top + (2 * PanelHeight) + Gap + 40;
+        var height = Top + (2 * PanelHeight) + Gap - 10;
         var svg = new StringBuilder();
         svg.AppendLine(Invariant, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{height}" viewBox="0 0 {Width} {height}" font-family="sans-serif" font-size="12">""");
         svg.AppendLine(Invariant, $"""<rect width="{Width}" height="{height}" fill="white"/>""");
         svg.AppendLine(Invariant, $"""<text x="{Left}" y="24" font-size="16" font-weight="bold">DOM.Orleans benchmark ({Escape(report.Mode)}, {report.StartedAt:yyyy-MM-dd}): {report.Machine.Processors} cores, {Escape(report.Machine.PostgreSql)}</text>""");
         for (var i = 0; i < systems.Count; i++)
         {
-            var x = Left + (i % 4 * 230);
-            var y = 44 + (i / 4 * 18);
+            var x = Left + (i % 3 * 300);
+            var y = 48 + (i / 3 * 20);
             svg.AppendLine(Invariant, $"""<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{Colors[systems[i].Key]}"/><text x="{x + 17}" y="{y}">{Escape(systems[i].Label)}</text>""");
         }
 
