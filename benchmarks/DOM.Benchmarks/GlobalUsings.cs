@@ -1,0 +1,2 @@
+global using Dom.Benchmarks.Workload;
+global using Orleans;

@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace Dom.Benchmarks.Workload;
+
+/// <summary>One row to run: a scenario against a system.</summary>
+internal sealed record RowPlan(
+    Scenario Scenario,
+    string Tag,
+    IReadOnlyList<string> Skus,
+    int Locations,
+    int Customers,
+    int Callers,
+    TimeSpan Warmup,
+    TimeSpan Duration,
+    TimeSpan SellOutTimeout,
+    int Seed,
+    int CapacityPercent = 0,
+    int StockPercent = 0,
+    StockLedger? Ledger = null);
+
+/// <summary>One row of the report.</summary>
+internal sealed class RowResult
+{
+    public required string Scenario { get; init; }
+
+    public required string System { get; init; }
+
+    public required string Label { get; init; }
+
+    /// <summary>Reservations granted in the measured window (for the ceiling: calls).</summary>
+    public long Reservations { get; init; }
+
+    public long Attempts { get; init; }
+
+    /// <summary>Attempts refused because the article had nothing left (expected in sell-out only).</summary>
+    public long Refused { get; init; }
+
+    /// <summary>Attempts refused although units were left (a lost race), tried again by the caller.</summary>
+    public long Retried { get; init; }
+
+    /// <summary>Exceptions, timeouts and unexpected answers, over the whole row including warm-up.</summary>
+    public long Errors { get; init; }
+
+    /// <summary>Capacity and stock updates in the measured window (mixed only).</summary>
+    public long Updates { get; init; }
+
+    public double Seconds { get; init; }
+
+    public double ReservationsPerSecond { get; init; }
+
+    public double P50Ms { get; init; }
+
+    public double P99Ms { get; init; }
+
+    public double P999Ms { get; init; }
+
+    public double MaxMs { get; init; }
+
+    public double? VsLock { get; set; }
+
+    public double? VsCond { get; set; }
+
+    /// <summary>Granted reservations per second of the measured window, to show a system slowing down as it fills.</summary>
+    public IReadOnlyList<long> PerSecond { get; init; } = [];
+
+    public IReadOnlyList<string> ErrorSamples { get; init; } = [];
+
+    /// <summary>Sell-out only: every article was reported sold out before the time limit.</summary>
+    public bool? SoldOut { get; init; }
+}
+
+/// <summary>The closed-loop load: <see cref="RowPlan.Callers"/> callers, each sending its next request as soon as its
+/// last one is answered. Latency is recorded per reservation attempt (HdrHistogram, microseconds, 3 digits).</summary>
+internal static class LoadDriver
+{
+    private const long HighestMicros = 10L * 60 * 1_000_000;
+    private const int MaxErrorSamples = 5;
+
+    public static async Task<(RowResult Row, List<Ack> Acks)> RunAsync(RowPlan plan, ITarget target)
+    {
+        var sellOut = plan.Scenario == Scenario.SellOut;
+        var warmup = sellOut ? TimeSpan.Zero : plan.Warmup;
+        var window = sellOut ? plan.SellOutTimeout : plan.Duration;
+        var soldOut = new int[plan.Skus.Count];
+        var remaining = plan.Skus.Count;
+        var perSecond = new long[(int)Math.Ceiling(window.TotalSeconds) + 2];
+        var errorSamples = new ConcurrentQueue<string>();
+        long errors = 0;
+        var callers = new List<Task<CallerTotals>>();
+
+        // Every caller connects first, then all start together.
+        var connected = await Task.WhenAll(Enumerable.Range(0, plan.Callers).Select(target.ConnectAsync));
+        var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + Ticks(warmup);
+        var end = measureFrom + Ticks(window);
+        var measureStartTime = DateTimeOffset.UtcNow + warmup;
+
+        for (var c = 0; c < plan.Callers; c++)
+        {
+            var index = c;
+            callers.Add(Task.Run(() => CallerAsync(index, connected[index])));
+        }
+
+        var totals = await Task.WhenAll(callers);
+        foreach (var caller in connected)
+        {
+            await caller.DisposeAsync();
+        }
+
+        var histogram = new LongHistogram(HighestMicros, 3);
+        foreach (var total in totals)
+        {
+            histogram.Add(total.Histogram);
+        }
+
+        var lastDone = totals.Max(t => t.LastDone);
+        var seconds = Math.Max(Stopwatch.GetElapsedTime(measureFrom, Math.Max(lastDone, measureFrom)).TotalSeconds, 1e-3);
+        var granted = totals.Sum(t => t.Granted);
+        var row = new RowResult
+        {
+            Scenario = plan.Scenario.Name(),
+            System = target.System.Key,
+            Label = target.System.Label,
+            Reservations = granted,
+            Attempts = totals.Sum(t => t.Attempts),
+            Refused = totals.Sum(t => t.Refused),
+            Retried = totals.Sum(t => t.Retried),
+            Errors = Interlocked.Read(ref errors),
+            Updates = totals.Sum(t => t.Updates),
+            Seconds = seconds,
+            ReservationsPerSecond = granted / seconds,
+            P50Ms = Millis(histogram, 50),
+            P99Ms = Millis(histogram, 99),
+            P999Ms = Millis(histogram, 99.9),
+            MaxMs = histogram.TotalCount == 0 ? 0 : histogram.GetMaxValue() / 1000.0,
+            PerSecond = perSecond.Take((int)Math.Ceiling(seconds)).ToArray(),
+            ErrorSamples = errorSamples.Distinct().ToArray(),
+            SoldOut = sellOut ? Volatile.Read(ref remaining) == 0 : null,
+        };
+        return (row, totals.SelectMany(t => t.Acks).ToList());
+
+        async Task<CallerTotals> CallerAsync(int index, ICaller caller)
+        {
+            var random = new Random(HashCode.Combine(plan.Seed, plan.Tag, index));
+            var totals = new CallerTotals(new LongHistogram(HighestMicros, 3));
+            long sequence = 0;
+            while (true)
+            {
+                var now = Stopwatch.GetTimestamp();
+                if (now >= end || (sellOut && Volatile.Read(ref remaining) == 0))
+                {
+                    break;
+                }
+
+                var measuring = now >= measureFrom;
+                var roll = random.Next(100);
+                try
+                {
+                    if (roll < plan.CapacityPercent)
+                    {
+                        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1 + random.Next(7));
+                        await caller.SetCapacityAsync(random.Next(plan.Locations), day, 50_000 + random.Next(50_001));
+                        totals.Count(measuring, update: true);
+                        continue;
+                    }
+
+                    if (roll < plan.CapacityPercent + plan.StockPercent && plan.Ledger is { } ledger)
+                    {
+                        // Only articles this caller owns, so each slot has one writer and its on-hand only rises.
+                        var owned = (plan.Skus.Count - 1 - index) / plan.Callers;
+                        var article = index + (random.Next(owned + 1) * plan.Callers);
+                        var location = random.Next(plan.Locations);
+                        var delta = 1 + random.Next(5);
+                        await caller.AddStockAsync(plan.Skus[article], location, delta, ledger.Add(article, location, delta));
+                        totals.Count(measuring, update: true);
+                        continue;
+                    }
+
+                    var skuIndex = random.Next(plan.Skus.Count);
+                    if (sellOut)
+                    {
+                        for (var probe = 0; probe < soldOut.Length && Volatile.Read(ref soldOut[skuIndex]) == 1; probe++)
+                        {
+                            skuIndex = (skuIndex + 1) % soldOut.Length;
+                        }
+                    }
+
+                    var id = $"{plan.Tag}-{index}-{sequence++}";
+                    var sku = plan.Skus[skuIndex];
+                    var began = Stopwatch.GetTimestamp();
+                    var status = await caller.ReserveAsync(id, sku, random.Next(plan.Customers));
+                    var done = Stopwatch.GetTimestamp();
+                    totals.LastDone = done;
+                    if (measuring)
+                    {
+                        totals.Attempts++;
+                        totals.Histogram.RecordValue(Math.Max(1, (done - began) * 1_000_000 / Stopwatch.Frequency));
+                    }
+
+                    switch (status)
+                    {
+                        case ReserveStatus.Granted:
+                            totals.Acks.Add(new Ack(id, sku, 1));
+                            if (measuring)
+                            {
+                                totals.Granted++;
+                                var second = (int)((done - measureFrom) / Stopwatch.Frequency);
+                                if (second < perSecond.Length)
+                                {
+                                    Interlocked.Increment(ref perSecond[second]);
+                                }
+                            }
+
+                            break;
+                        case ReserveStatus.SoldOut:
+                            totals.Refused += measuring ? 1 : 0;
+                            if (sellOut && Interlocked.Exchange(ref soldOut[skuIndex], 1) == 0)
+                            {
+                                Interlocked.Decrement(ref remaining);
+                            }
+
+                            break;
+                        case ReserveStatus.Retry:
+                            totals.Retried += measuring ? 1 : 0;
+                            break;
+                    }
+                }
+                catch (Exception exception)
+                {
+                    Interlocked.Increment(ref errors);
+                    if (errorSamples.Count < MaxErrorSamples)
+                    {
+                        errorSamples.Enqueue($"{exception.GetType().Name}: {FirstLine(exception.Message)}");
+                    }
+                }
+            }
+
+            return totals;
+        }
+    }
+
+    public static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static double Millis(LongHistogram histogram, double percentile) =>
+        histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) / 1000.0;
+
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n')[0].Trim();
+        return line.Length > 200 ? line[..200] : line;
+    }
+
+    private sealed class CallerTotals(LongHistogram histogram)
+    {
+        public LongHistogram Histogram { get; } = histogram;
+
+        public List<Ack> Acks { get; } = [];
+
+        public long Attempts { get; set; }
+
+        public long Granted { get; set; }
+
+        public long Refused { get; set; }
+
+        public long Retried { get; set; }
+
+        public long Updates { get; set; }
+
+        public long LastDone { get; set; }
+
+        public void Count(bool measuring, bool update)
+        {
+            LastDone = Stopwatch.GetTimestamp();
+            if (measuring && update)
+            {
+                Updates++;
+            }
+        }
+    }
+}
