@@ -37,6 +37,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             silo.AddMemoryGrainStorage(DomStorage.Name);
+            silo.Services.UseOrleansStorageSerializer<Orleans.Configuration.MemoryGrainStorageOptions>(DomStorage.Name);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new DomClock(Time));
             silo.Services.AddSingleton<IGrainJournal>(Journal);

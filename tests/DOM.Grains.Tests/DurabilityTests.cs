@@ -73,6 +73,29 @@ public class DurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_retry_reaching_a_new_activation_finds_the_recorded_reservation_and_holds_nothing_more()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (near, far) = (await _world.LocationAsync("near", 52, 13), await _world.LocationAsync("far", 48, 11));
+        await _world.StockAsync(sku, near, onHand: 3);
+        await _world.StockAsync(sku, far, onHand: 10);
+        var id = _world.Id("r");
+        var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
+        var first = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request);
+        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        // The near slot is empty now (held by the first attempt), so this attempt's plan differs: it must give that back.
+        var retry = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request);
+        var other = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request with { Lines = [new LineRequest(sku, 2)] });
+
+        Assert.Equal(ReservationOutcome.Replayed, retry.Outcome);
+        Assert.Equal(first.Reservation.Lines, retry.Reservation.Lines, (a, b) => a.Allocations.SequenceEqual(b.Allocations));
+        Assert.Equal(ReservationOutcome.IdempotencyConflict, other.Outcome);
+        Assert.Equal((3, 0), (await _world.Slot(sku, near).GetAsync())!.Held is var held ? (held, await _world.AvailableAsync(sku, near)) : default);
+        Assert.Equal(10, await _world.AvailableAsync(sku, far));
+    }
+
+    [Fact]
     public async Task A_reactivated_slot_rebuilds_exactly_what_was_acknowledged()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -32,6 +32,8 @@ public sealed class TestJournal : IGrainJournal
     /// <summary>How often a stream was loaded, i.e. how often its grain was activated.</summary>
     public int Loads(string stream) => _loads.GetValueOrDefault(stream);
 
+    public void Reopen(string stream) => _failedStreams.TryRemove(stream, out _);
+
     public Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
     {
         _loads.AddOrUpdate(stream, 1, (_, n) => n + 1);
@@ -63,8 +65,15 @@ public sealed class TestJournal : IGrainJournal
                 }
                 else
                 {
-                    await _inner.AppendAsync(entry);
-                    done.TrySetResult();
+                    try
+                    {
+                        await _inner.AppendAsync(entry);
+                        done.TrySetResult();
+                    }
+                    catch (JournalConflictException conflict)
+                    {
+                        done.TrySetException(conflict);
+                    }
                 }
             }
 

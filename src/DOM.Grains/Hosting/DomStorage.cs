@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Dom.Domain.Risk;
 using Dom.Grains.Journal;
 using Dom.Grains.Orders;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Dom.Grains.Locations;
 
 namespace Dom.Grains.Hosting;
@@ -18,6 +20,19 @@ public static class DomStorage
 
     public const string ArticleState = "article";
     public const string ApiKeyState = "apikey";
+
+    /// <summary>
+    /// Orleans' own binary serializer for a grain storage provider, chosen on purpose over the providers' default
+    /// (Newtonsoft JSON, which cannot read positional records back: a state written by it fails on the next
+    /// activation): version tolerant through [Id] members, compact, and the codecs the grains already use on the wire.
+    /// Tests round-trip every state through it.
+    /// </summary>
+    public static IServiceCollection UseOrleansStorageSerializer<TOptions>(this IServiceCollection services, string name)
+        where TOptions : class, IStorageProviderSerializerOptions
+    {
+        services.AddOptions<TOptions>(name).Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        return services;
+    }
 
     /// <summary>Registers what the grains need besides Orleans itself.</summary>
     public static IServiceCollection AddDomGrains(this IServiceCollection services)

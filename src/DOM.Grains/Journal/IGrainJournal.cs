@@ -23,6 +23,10 @@ public interface IGrainJournal
     /// or <see cref="JournalConflictException"/> when it is not (nothing of it is then acknowledged).</summary>
     Task AppendAsync(JournalEntry entry);
 
+    /// <summary>Clears any failure recorded against a stream, as <see cref="LoadAsync"/> does: for a new activation
+    /// that starts without reading (every entry of the failed activation has been answered by then).</summary>
+    void Reopen(string stream);
+
     /// <summary>Loads a stream and clears any failure recorded against it.</summary>
     Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default);
 

@@ -22,8 +22,12 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     /// <summary>The sequence number of the last event applied.</summary>
     protected long Version { get; private set; }
 
-    /// <summary>How many events between snapshots.</summary>
+    /// <summary>How many events between snapshots, at the least.</summary>
     protected virtual int SnapshotEvery => 1_000;
+
+    /// <summary>How many entries the state holds (open holds, bookings…). A snapshot costs that much, so snapshots
+    /// are spaced at least twice that many events apart: the cost stays O(1) per event however large the state.</summary>
+    protected virtual int StateSize => 0;
 
     protected abstract string Stream { get; }
 
@@ -32,7 +36,38 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     /// <summary>Pure: the state after one event.</summary>
     protected abstract TState Apply(TState state, TEvent @event);
 
+    /// <summary>False for grains that are nearly always new when activated (every reservation id is new): they start
+    /// from <see cref="Initial"/> without a read, and the journal's primary key catches the rare stream that existed
+    /// (the first write then fails with <see cref="JournalConflictException"/> and the grain calls
+    /// <see cref="ReloadAsync"/>). Such grains call <see cref="EnsureLoadedAsync"/> before reading their state.</summary>
+    protected virtual bool LoadOnActivation => true;
+
+    /// <summary>True once the state was read from the journal (or written to it).</summary>
+    protected bool Loaded { get; private set; }
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (LoadOnActivation)
+        {
+            await ReloadAsync(cancellationToken);
+        }
+        else
+        {
+            journal.Reopen(Stream);
+            State = Initial;
+        }
+    }
+
+    protected async Task EnsureLoadedAsync()
+    {
+        if (!Loaded)
+        {
+            await ReloadAsync();
+        }
+    }
+
+    /// <summary>Replaces the state with what the journal holds.</summary>
+    protected async Task ReloadAsync(CancellationToken cancellationToken = default)
     {
         var load = await journal.LoadAsync(Stream, cancellationToken);
         State = load.Snapshot is null ? Initial : serializer.Deserialize<TState>(load.Snapshot)!;
@@ -43,6 +78,8 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
             Version = entry.Sequence;
         }
 
+        Loaded = true;
+        _broken = false;
         OnLoaded();
     }
 
@@ -77,20 +114,28 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
         State = Apply(State, @event);
         Version++;
         var append = journal.AppendAsync(new JournalEntry(Stream, Version, serializer.SerializeToArray(@event)));
-        var snapshot = Version - _snapshotVersion >= SnapshotEvery ? serializer.SerializeToArray(State) : null;
+        var snapshot = Version - _snapshotVersion >= Math.Max(SnapshotEvery, 2L * StateSize) ? serializer.SerializeToArray(State) : null;
         if (snapshot is not null)
         {
             _snapshotVersion = Version;
         }
 
-        return CommitAsync(append, Version, snapshot);
+        var optimistic = !Loaded;
+        Loaded = true;
+        return CommitAsync(append, Version, snapshot, optimistic);
     }
 
-    private async Task CommitAsync(Task append, long version, byte[]? snapshot)
+    private async Task CommitAsync(Task append, long version, byte[]? snapshot, bool optimistic)
     {
         try
         {
             await append;
+        }
+        catch (JournalConflictException) when (optimistic)
+        {
+            // The stream existed after all: the caller reloads and answers from what is there.
+            Loaded = false;
+            throw;
         }
         catch (Exception exception)
         {

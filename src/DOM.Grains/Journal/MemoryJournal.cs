@@ -23,6 +23,10 @@ public sealed class MemoryJournal : IGrainJournal
         return Task.CompletedTask;
     }
 
+    public void Reopen(string stream)
+    {
+    }
+
     public Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
     {
         lock (_lock)

@@ -20,6 +20,8 @@ internal sealed class LocationGrain(IGrainJournal journal, Serializer serializer
 
     protected override LocationState Initial => new();
 
+    protected override int StateSize => State.Bookings.Count;
+
     protected override void OnLoaded()
     {
         foreach (var (id, booking) in State.Bookings)

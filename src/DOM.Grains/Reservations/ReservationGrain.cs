@@ -58,6 +58,8 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 
     protected override int SnapshotEvery => int.MaxValue;
 
+    protected override bool LoadOnActivation => false;
+
     protected override ReservationState Apply(ReservationState state, ReservationEvent @event) => @event switch
     {
         ReservationRecorded recorded => new ReservationState { Fingerprint = recorded.Fingerprint, Channel = recorded.Channel, View = recorded.View },
@@ -91,22 +93,36 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 
         // If this write fails, the holds stay and lapse at their expiry: the write may have landed after all, and then
         // the recorded answer must stay true. A retry with the same id finds the record, or re-holds idempotently.
-        await Raise(new ReservationRecorded(fingerprint, request.Channel, view));
+        try
+        {
+            await Raise(new ReservationRecorded(fingerprint, request.Channel, view));
+        }
+        catch (JournalConflictException)
+        {
+            // Recorded before by an earlier activation: answer with that, and give back what this attempt held beyond it.
+            await ReloadAsync();
+            var recorded = Current(State.View!);
+            await Sourcing.ReleaseAsync(request.ReservationId, Beyond(result.Lines, recorded));
+            var outcome = fingerprint == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
+            return new CreateReservationResult(outcome, recorded);
+        }
 
         ArmExpiryTimer();
         logger.LogDebug("{ReservationId} {Status} until {ExpiresAt}", request.ReservationId, view.Status, expiresAt);
         return new CreateReservationResult(result.Succeeded ? ReservationOutcome.Created : ReservationOutcome.Refused, view);
     }
 
-    public Task<ReservationView?> GetAsync(string channel)
+    public async Task<ReservationView?> GetAsync(string channel)
     {
         EnsureUsable();
-        return Task.FromResult(IsVisibleTo(channel) ? Current(State.View!) : null);
+        await EnsureLoadedAsync();
+        return IsVisibleTo(channel) ? Current(State.View!) : null;
     }
 
     public async Task<ReservationView?> ConvertAsync(string channel, string orderId)
     {
         EnsureUsable();
+        await EnsureLoadedAsync();
         if (!IsVisibleTo(channel))
         {
             return null;
@@ -129,6 +145,8 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 
     public async Task<ReservationView?> ReleaseAsync(string channel)
     {
+        EnsureUsable();
+        await EnsureLoadedAsync();
         if (!IsVisibleTo(channel))
         {
             return null;
@@ -148,6 +166,19 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 
         return view;
     }
+
+    /// <summary>The holds of <paramref name="taken"/> that the recorded reservation does not hold (all of them unless it is held).</summary>
+    private static List<ReservationLine> Beyond(IReadOnlyList<ReservationLine> taken, ReservationView recorded) =>
+        taken
+            .Select(line => line with
+            {
+                Allocations = line.Allocations
+                    .Where(a => recorded.Status != ReservationStatus.Held
+                        || !recorded.Lines.Any(r => r.Sku == line.Sku && r.Allocations.Contains(a)))
+                    .ToList(),
+            })
+            .Where(line => line.Allocations.Count > 0)
+            .ToList();
 
     private bool IsVisibleTo(string channel) => State.View is not null && State.Channel == channel;
 
@@ -171,6 +202,7 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 
     private async Task OnExpiryAsync(CancellationToken cancellationToken)
     {
+        await EnsureLoadedAsync();
         if (State.View is not { } stored)
         {
             return;

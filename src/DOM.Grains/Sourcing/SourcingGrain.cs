@@ -143,7 +143,10 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
             logger.LogWarning(exception, "{HoldId} failed while holding; compensating", request.HoldId);
             try
             {
-                await ReleaseAsync(request.HoldId, holds.Select(h => h.Slot), bookings.Select(b => b.LocationId));
+                await ReleaseAsync(
+                    request.HoldId,
+                    holds.Where(h => h.Call.IsCompletedSuccessfully && h.Call.Result.Status == HoldStatus.Held).Select(h => h.Slot),
+                    bookings.Where(b => b.Call.IsCompletedSuccessfully && b.Call.Result.Status == BookingStatus.Booked).Select(b => b.LocationId));
             }
             catch (Exception releaseFailure)
             {
@@ -160,8 +163,12 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
             return null;
         }
 
-        // A Conflict is this reservation's own hold left by an earlier, interrupted attempt: releasing it is right too.
-        await ReleaseAsync(request.HoldId, holds.Select(h => h.Slot), bookings.Select(b => b.LocationId));
+        // Give back only what this attempt took. A hold or booking that already existed under the same id belongs to an
+        // earlier attempt of the same reservation, which may have been recorded: it stays, and lapses at its expiry if not.
+        await ReleaseAsync(
+            request.HoldId,
+            holds.Where(h => h.Call.Result.Status == HoldStatus.Held).Select(h => h.Slot),
+            bookings.Where(b => b.Call.Result.Status == BookingStatus.Booked).Select(b => b.LocationId));
         return new Failure(refused, fullLocations);
     }
 

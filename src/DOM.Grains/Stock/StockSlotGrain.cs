@@ -30,6 +30,8 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
 
     protected override StockSlotState Initial => new();
 
+    protected override int StateSize => State.Holds.Count + State.Allocations.Count;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = StockSlotKey.Parse(this.GetPrimaryKeyString());

@@ -108,8 +108,12 @@ internal static class OrleansSetup
             switch (options.Storage)
             {
                 case "Memory":
-                    silo.AddMemoryGrainStorage(DomStorage.Name);
-                    silo.AddMemoryGrainStorage(PubSubStore);
+                    foreach (var name in new[] { DomStorage.Name, PubSubStore })
+                    {
+                        silo.AddMemoryGrainStorage(name);
+                        silo.Services.UseOrleansStorageSerializer<MemoryGrainStorageOptions>(name);
+                    }
+
                     break;
                 case "AdoNet":
                     silo.Services.Replace(ServiceDescriptor.Singleton<IGrainJournal, PostgresJournal>());
@@ -117,14 +121,8 @@ internal static class OrleansSetup
                     {
                         silo.AddAdoNetGrainStorage(name, o => o.Invariant = Invariant);
 
-                        // Orleans' own binary serializer, chosen on purpose over the provider's default (Newtonsoft
-                        // JSON): version tolerant through [Id] members, compact, and the codecs the grains already
-                        // use on the wire. Tests round-trip every state through it.
-                        silo.Services.AddOptions<AdoNetGrainStorageOptions>(name).Configure<NpgsqlDataSource, Serializer>((o, data, serializer) =>
-                        {
-                            o.DataSource = data;
-                            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-                        });
+                        silo.Services.AddOptions<AdoNetGrainStorageOptions>(name).Configure<NpgsqlDataSource>((o, data) => o.DataSource = data);
+                        silo.Services.UseOrleansStorageSerializer<AdoNetGrainStorageOptions>(name);
                         silo.Services.GuardGrainStorage(name);
                     }
 

@@ -46,6 +46,8 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         return _queue.Writer.TryWrite(pending) ? pending.Done.Task : Task.FromException(new StorageUnavailableException("The silo is shutting down."));
     }
 
+    public void Reopen(string stream) => _failedStreams.TryRemove(stream, out _);
+
     public Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
     {
         var load = new PendingLoad(stream);

@@ -51,6 +51,8 @@ public class AmbiguousWriteTests
             }
         }
 
+        public void Reopen(string stream) => inner.Reopen(stream);
+
         public Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default) => inner.LoadAsync(stream, cancellationToken);
 
         public Task SaveSnapshotAsync(string stream, long sequence, byte[] snapshot, CancellationToken cancellationToken = default) =>
