@@ -85,8 +85,9 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Every write has completed by now (deactivation waits for running calls), so the snapshot covers durable events only.
-        if (!_broken && Version > _snapshotVersion)
+        // Every write has completed by now (deactivation waits for running calls), so the snapshot covers durable events
+        // only. A short tail is cheaper to replay than to snapshot (a reservation has one to three events).
+        if (!_broken && Version - _snapshotVersion >= Math.Min(SnapshotEvery, 100))
         {
             await SaveSnapshotAsync(Version, serializer.SerializeToArray(State), cancellationToken);
         }
