@@ -83,7 +83,12 @@ public static class SourcingOptimiser
         private readonly List<Candidate> _candidates = [];
         private readonly List<Variant> _variants = [];
         private readonly Dictionary<string, int> _skuIndex = new(StringComparer.Ordinal);
-        private Dictionary<(string Sku, string LocationId), Supply> _supply = null!;
+        private readonly Dictionary<string, Supply?[]> _supplyAt = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Sku, string LocationId), Supply> _digitalSupply = [];
+        private readonly bool[] _allowed = new bool[Enum.GetValues<SiteKind>().Length];
+        private readonly (long PerShipment, double PerKm)?[] _rates = new (long, double)?[Enum.GetValues<SiteKind>().Length];
+        private readonly long _deliveryDay = Millis(problem.Policy.DeliveryDayCost);
+        private readonly long _pressure = Millis(problem.Policy.CapacityPressureCost);
         private Dictionary<(string LocationId, DateOnly Date), SiteDay> _capacity = null!;
         private List<DemandLine> _physical = null!;
         private List<DemandLine> _nonPhysical = null!;
@@ -124,10 +129,33 @@ public static class SourcingOptimiser
 
         private List<Site> Prepare()
         {
-            _supply = new Dictionary<(string, string), Supply>(problem.Supply.Count);
+            _physical = [];
+            _nonPhysical = [];
+            foreach (var line in _order.Lines)
+            {
+                (line.Physical ? _physical : _nonPhysical).Add(line);
+                if (line.Physical)
+                {
+                    _skuIndex.TryAdd(line.Sku, _skuIndex.Count);
+                }
+            }
+
+            var digitalSkus = _nonPhysical.Select(l => l.Sku).ToHashSet(StringComparer.Ordinal);
             foreach (var supply in problem.Supply)
             {
-                _supply[(supply.Sku, supply.LocationId)] = supply;
+                if (_skuIndex.TryGetValue(supply.Sku, out var sku))
+                {
+                    if (!_supplyAt.TryGetValue(supply.LocationId, out var atSite))
+                    {
+                        _supplyAt[supply.LocationId] = atSite = new Supply?[_skuIndex.Count];
+                    }
+
+                    atSite[sku] = supply;
+                }
+                else if (digitalSkus.Contains(supply.Sku))
+                {
+                    _digitalSupply[(supply.Sku, supply.LocationId)] = supply;
+                }
             }
 
             _capacity = new Dictionary<(string, DateOnly), SiteDay>(problem.Capacity.Count);
@@ -136,17 +164,18 @@ public static class SourcingOptimiser
                 _capacity[(day.LocationId, day.Date)] = day;
             }
 
-            _physical = _order.Lines.Where(l => l.Physical).ToList();
-            _nonPhysical = _order.Lines.Where(l => !l.Physical).ToList();
-            foreach (var line in _physical)
+            foreach (var kind in _policy.AllowedKinds)
             {
-                _skuIndex.TryAdd(line.Sku, _skuIndex.Count);
+                _allowed[(int)kind] = true;
             }
 
-            var sites = problem.Sites
-                .DistinctBy(s => s.LocationId, StringComparer.Ordinal)
-                .OrderBy(s => s.LocationId, StringComparer.Ordinal)
-                .ToList();
+            foreach (var rate in _policy.Rates)
+            {
+                _rates[(int)rate.Kind] ??= (Millis(rate.PerShipment), (double)rate.PerKm * 1000d);
+            }
+
+            var seen = new HashSet<string>(problem.Sites.Count, StringComparer.Ordinal);
+            var sites = problem.Sites.Where(site => seen.Add(site.LocationId)).ToList();
             if (_order.PickupLocationId is { } pickupId)
             {
                 _pickup = sites.Find(s => s.LocationId == pickupId);
@@ -159,26 +188,33 @@ public static class SourcingOptimiser
             {
                 for (var i = 0; i < sites.Count; i++)
                 {
-                    if (sites[i].Kind != SiteKind.Virtual)
+                    var site = sites[i];
+                    var stocked = _supplyAt.TryGetValue(site.LocationId, out var supplies);
+                    if (site.Kind != SiteKind.Virtual && (stocked || site == _pickup))
                     {
-                        AddVariants(i, sites[i]);
+                        AddVariants(i, site, supplies ?? new Supply?[_skuIndex.Count]);
                     }
                 }
+            }
+
+            if (explain)
+            {
+                _candidates.Sort((a, b) => string.CompareOrdinal(a.LocationId, b.LocationId) is var byId and not 0 ? byId : Nullable.Compare(a.InTransitBy, b.InTransitBy));
             }
 
             return sites;
         }
 
-        private void AddVariants(int index, Site site)
+        private void AddVariants(int index, Site site, Supply?[] supplies)
         {
             var isPickup = _pickup is not null && site.LocationId == _pickup.LocationId;
             var destination = _pickup?.Position ?? _order.ShipTo;
             var destinationCountry = _pickup?.Country ?? _order.Country;
             var distance = isPickup ? 0 : site.Position.DistanceKmTo(destination);
-            var onHand = StockAt(site.LocationId, null);
+            var onHand = StockAt(supplies, null);
 
             string? excluded = _pickupProblem;
-            if (excluded is null && !isPickup && !_policy.AllowedKinds.Contains(site.Kind))
+            if (excluded is null && !isPickup && !_allowed[(int)site.Kind])
             {
                 excluded = $"{site.Kind} locations are not allowed for channel {_order.Channel}";
             }
@@ -207,17 +243,16 @@ public static class SourcingOptimiser
                 }
             }
 
-            var arrivals = InTransitArrivals(site.LocationId);
             var context = (Index: index, Site: site, IsPickup: isPickup, Distance: distance, Shipping: shipping);
-            AddVariant(context, null, onHand, excluded ?? (onHand.All(units => units == 0) ? "no stock of any line on hand" : null));
-            if (excluded is not null)
+            AddVariant(context, null, onHand, excluded ?? (Array.TrueForAll(onHand, units => units == 0) ? "no stock of any line on hand" : null));
+            if (excluded is not null || InTransitArrivals(supplies) is not { } arrivals)
             {
                 return;
             }
 
             foreach (var eta in arrivals)
             {
-                var stock = StockAt(site.LocationId, eta);
+                var stock = StockAt(supplies, eta);
                 if (!stock.Where((units, s) => units > onHand[s]).Any())
                 {
                     continue;
@@ -257,7 +292,7 @@ public static class SourcingOptimiser
                 }
                 else
                 {
-                    pressure = Millis(_policy.CapacityPressureCost * (capacity.Booked + 1) / capacity.Limit);
+                    pressure = (long)Math.Round((double)_pressure * (capacity.Booked + 1) / capacity.Limit, MidpointRounding.AwayFromZero);
                 }
             }
 
@@ -267,7 +302,7 @@ public static class SourcingOptimiser
             {
                 var transit = context.IsPickup ? 0 : TransitDays(context.Distance) + (_pickup is not null ? _policy.TransferDays : 0);
                 delivery = from.AddDays(transit);
-                deliveryCost = Millis(_policy.DeliveryDayCost * (delivery.Value.DayNumber - _today.DayNumber));
+                deliveryCost = _deliveryDay * (delivery.Value.DayNumber - _today.DayNumber);
                 if (_order.PromisedBy is { } promised && delivery > promised)
                 {
                     excluded ??= $"{(context.IsPickup ? "ready" : "delivers")} {Text(delivery.Value)}, after the promised {Text(promised)}";
@@ -332,23 +367,15 @@ public static class SourcingOptimiser
                 return null;
             }
 
-            foreach (var rate in _policy.Rates)
-            {
-                if (rate.Kind == site.Kind)
-                {
-                    return Millis(rate.PerShipment) + Millis((double)rate.PerKm * distance);
-                }
-            }
-
-            return 0;
+            return _rates[(int)site.Kind] is { } rate ? rate.PerShipment + (long)Math.Round(rate.PerKm * distance, MidpointRounding.AwayFromZero) : 0;
         }
 
-        private int[] StockAt(string locationId, DateTimeOffset? by)
+        private int[] StockAt(Supply?[] supplies, DateTimeOffset? by)
         {
-            var stock = new int[_skuIndex.Count];
-            foreach (var (sku, s) in _skuIndex)
+            var stock = new int[supplies.Length];
+            for (var s = 0; s < supplies.Length; s++)
             {
-                if (_supply.TryGetValue((sku, locationId), out var supply))
+                if (supplies[s] is { } supply)
                 {
                     stock[s] = Math.Max(0, supply.UsableBy(_order.Channel, by) - StockReserve);
                 }
@@ -357,15 +384,21 @@ public static class SourcingOptimiser
             return stock;
         }
 
-        private List<DateTimeOffset> InTransitArrivals(string locationId)
+        private static List<DateTimeOffset>? InTransitArrivals(Supply?[] supplies)
         {
-            var arrivals = new List<DateTimeOffset>();
-            foreach (var sku in _skuIndex.Keys)
+            List<DateTimeOffset>? arrivals = null;
+            foreach (var supply in supplies)
             {
-                if (_supply.TryGetValue((sku, locationId), out var supply) && supply.InTransit is { Count: > 0 } points)
+                if (supply?.InTransit is { Count: > 0 } points)
                 {
+                    arrivals ??= [];
                     arrivals.AddRange(points.Select(p => p.Eta));
                 }
+            }
+
+            if (arrivals is null)
+            {
+                return null;
             }
 
             arrivals.Sort();
@@ -386,7 +419,7 @@ public static class SourcingOptimiser
                 var offers = new List<(Site Site, int Usable, bool Unlimited)>();
                 foreach (var site in virtualSites)
                 {
-                    if (_supply.TryGetValue((line.Sku, site.LocationId), out var supply))
+                    if (_digitalSupply.TryGetValue((line.Sku, site.LocationId), out var supply))
                     {
                         var usable = supply.Unlimited ? int.MaxValue : Math.Max(0, supply.UsableBy(_order.Channel, null) - StockReserve);
                         offers.Add((site, usable, supply.Unlimited));
@@ -532,7 +565,13 @@ public static class SourcingOptimiser
                 .OrderBy(v => _variants[v].DistanceKm)
                 .ThenBy(v => _variants[v].Info.LocationId, StringComparer.Ordinal)
                 .ToList();
-            var remaining = nearest.ToDictionary(v => v, v => (int[])_variants[v].Stock.Clone());
+            var remaining = new int[_variants.Count][];
+            foreach (var v in nearest)
+            {
+                remaining[v] = _variants[v].Stock;
+            }
+
+            int[] Writable(int v) => remaining[v] == _variants[v].Stock ? remaining[v] = (int[])_variants[v].Stock.Clone() : remaining[v];
             var result = new List<(int Variant, int Quantity)>[_physical.Count];
             foreach (var group in items.Groups)
             {
@@ -546,7 +585,7 @@ public static class SourcingOptimiser
 
                 for (var c = 0; c < group.Skus.Length; c++)
                 {
-                    remaining[site][group.Skus[c]] -= group.Quantities[c];
+                    Writable(site)[group.Skus[c]] -= group.Quantities[c];
                     result[group.Lines[c]] = [(site, group.Quantities[c])];
                 }
             }
@@ -557,7 +596,7 @@ public static class SourcingOptimiser
                 if (wholeAt >= 0)
                 {
                     var whole = nearest[wholeAt];
-                    remaining[whole][sku] -= quantity;
+                    Writable(whole)[sku] -= quantity;
                     result[line] = [(whole, quantity)];
                     continue;
                 }
@@ -569,7 +608,7 @@ public static class SourcingOptimiser
                     var take = Math.Min(missing, remaining[v][sku]);
                     if (take > 0)
                     {
-                        remaining[v][sku] -= take;
+                        Writable(v)[sku] -= take;
                         result[line].Add((v, take));
                         missing -= take;
                     }
@@ -782,6 +821,9 @@ public static class SourcingOptimiser
         private readonly bool[][] _covers;
         private readonly bool[] _improver;
         private readonly long _unitBound;
+        private readonly int _requirements;
+        private readonly long[] _shareFrom;
+        private readonly int[] _mostCovered;
         private readonly List<(long Cost, int[] Set)> _considered = [];
 
         private readonly int[] _chosen;
@@ -829,7 +871,43 @@ public static class SourcingOptimiser
 
                 _improver[v] = saving > @fixed[v] + split;
             }
+
+            // Every requirement (a SKU's quantity, a bundle kept together) still uncovered needs some further site, and
+            // a site's fixed cost plus split penalty can be shared among at most the requirements it contributes to. So
+            // the sum over uncovered requirements of the cheapest such share among the sites still to come bounds the
+            // cost of completing a partial plan from below. Suffix minima make it O(requirements) per step.
+            _requirements = _skus + items.Groups.Count;
+            var counts = new int[k];
+            _shareFrom = new long[(k + 1) * _requirements];
+            Array.Fill(_shareFrom, long.MaxValue, k * _requirements, _requirements);
+            for (var v = k - 1; v >= 0; v--)
+            {
+                var count = 0;
+                for (var r = 0; r < _requirements; r++)
+                {
+                    count += Contributes(v, r) ? 1 : 0;
+                }
+
+                counts[v] = count;
+                for (var r = 0; r < _requirements; r++)
+                {
+                    var next = _shareFrom[((v + 1) * _requirements) + r];
+                    _shareFrom[(v * _requirements) + r] = Contributes(v, r) ? Math.Min(next, (@fixed[v] + split) / count) : next;
+                }
+            }
+
+            // _mostCovered[n]: the most requirements any n sites can contribute to (the n largest counts), so a partial
+            // plan with more open requirements than its free shipments can reach is dead.
+            Array.Sort(counts, (a, b) => b.CompareTo(a));
+            _mostCovered = new int[maxShipments + 1];
+            for (var n = 1; n <= maxShipments; n++)
+            {
+                _mostCovered[n] = _mostCovered[n - 1] + (n <= k ? counts[n - 1] : 0);
+            }
         }
+
+        private bool Contributes(int v, int requirement) =>
+            requirement < _skus ? _items.Demand[requirement] > 0 && _stock[v][requirement] > 0 : _covers[v][requirement - _skus];
 
         public int MaxShipments { get; }
 
@@ -1020,6 +1098,11 @@ public static class SourcingOptimiser
                     continue;
                 }
 
+                if (!anyHelps && CompletionBound(j) is var completion && (completion == long.MaxValue || bound + completion > Limit))
+                {
+                    continue;
+                }
+
                 Push(j);
                 Dfs(j + 1);
                 Pop(j);
@@ -1033,6 +1116,47 @@ public static class SourcingOptimiser
                     return;
                 }
             }
+        }
+
+        /// <summary>A lower bound on what completing the plan costs after adding <paramref name="j"/>, from the sites
+        /// after it; long.MaxValue when they cannot complete it within the shipment limit.</summary>
+        private long CompletionBound(int j)
+        {
+            var stock = _stock[j];
+            var shares = _shareFrom.AsSpan((j + 1) * _requirements, _requirements);
+            long bound = 0;
+            var open = 0;
+            for (var s = 0; s < _skus; s++)
+            {
+                if (_sumStock[s] + stock[s] < _items.Demand[s])
+                {
+                    if (shares[s] == long.MaxValue)
+                    {
+                        return long.MaxValue;
+                    }
+
+                    bound += shares[s];
+                    open++;
+                }
+            }
+
+            var covers = _covers[j];
+            for (var g = 0; g < covers.Length; g++)
+            {
+                if (_groupCover[g] == 0 && !covers[g])
+                {
+                    if (shares[_skus + g] == long.MaxValue)
+                    {
+                        return long.MaxValue;
+                    }
+
+                    bound += shares[_skus + g];
+                    open++;
+                }
+            }
+
+            var slots = MaxShipments - _depth - 1;
+            return open > _mostCovered[slots] ? long.MaxValue : bound;
         }
 
         private bool Helps(int j)
