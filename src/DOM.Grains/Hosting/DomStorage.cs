@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Dom.Grains.Articles;
 using Dom.Grains.Journal;
 using Dom.Grains.Locations;
+using Dom.Grains.Sourcing;
 
 namespace Dom.Grains.Hosting;
 
@@ -16,12 +18,15 @@ public static class DomStorage
 
     public const string ArticleState = "article";
     public const string ApiKeyState = "apikey";
+    public const string SourcingProfileState = "sourcing-profile";
 
     /// <summary>Registers what the grains need besides Orleans itself.</summary>
     public static IServiceCollection AddDomGrains(this IServiceCollection services)
     {
         services.TryAddSingleton(new DomClock(TimeProvider.System));
         services.TryAddSingleton<LocationDirectory>();
+        services.TryAddSingleton<ArticleDirectory>();
+        services.TryAddSingleton<ProfileDirectory>();
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         return services;
     }
