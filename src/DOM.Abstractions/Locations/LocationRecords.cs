@@ -47,14 +47,7 @@ public sealed record LocationInfo(
     [property: Id(7)] LocationCalendar? Calendar = null,
     [property: Id(8)] LocationCosts? Costs = null,
     [property: Id(9)] bool? ShipsToCustomers = null,
-    [property: Id(10)] bool? ClickAndCollect = null)
-{
-    /// <summary>Whether the location ships to customers, with the default applied.</summary>
-    public bool ShipsToCustomersOrDefault => ShipsToCustomers ?? Type != LocationType.Virtual;
-
-    /// <summary>Whether customers may pick up here, with the default applied.</summary>
-    public bool ClickAndCollectOrDefault => ClickAndCollect ?? Type == LocationType.Store;
-}
+    [property: Id(10)] bool? ClickAndCollect = null);
 
 /// <summary>One weekday's opening hours, in the engine's calendar (UTC).</summary>
 /// <param name="Day">The weekday.</param>

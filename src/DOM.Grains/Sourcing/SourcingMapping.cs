@@ -66,8 +66,8 @@ internal static class SourcingMapping
             : null,
         info.Costs?.HandlingPerShipment ?? 0,
         info.Costs?.HandlingPerUnit ?? 0,
-        info.ShipsToCustomersOrDefault,
-        info.ClickAndCollectOrDefault);
+        info.ShipsToCustomers ?? info.Type != LocationType.Virtual,
+        info.ClickAndCollect ?? info.Type == LocationType.Store);
 
     public static Supply ToSupply(string sku, IndexedAvailability availability) => new(
         sku,

@@ -53,6 +53,7 @@ public static class DomHost
         app.MapStockApi();
         app.MapAvailabilityApi();
         app.MapReservationsApi();
+        app.MapSourcingApi();
         app.MapApiKeysApi();
         return app;
     }
