@@ -354,8 +354,8 @@ internal sealed class SourcingGrain(
         return new Failure(refused, full);
     }
 
-    /// <summary>Refused slots are read live; a full day's capacity is what the location just said; an unknown location
-    /// is dropped.</summary>
+    /// <summary>The refused articles' slots are read live; a full day's capacity is what the location just said; an
+    /// unknown location is dropped.</summary>
     private async Task LearnAsync(Context context, Failure failure)
     {
         foreach (var (locationId, date, capacity) in failure.FullDays)
@@ -370,7 +370,11 @@ internal sealed class SourcingGrain(
             }
         }
 
-        foreach (var (slot, supply) in await ReadSlotsAsync(failure.RefusedSlots))
+        // The index was wrong about these articles somewhere: learn every location's number for them, not just the
+        // refused one, so a storm on one article converges in one more attempt instead of one location per attempt.
+        var skus = failure.RefusedSlots.Select(slot => slot.Sku).ToHashSet(StringComparer.Ordinal);
+        var slots = context.Supply.Keys.Where(slot => skus.Contains(slot.Sku) && !context.Unlimited.Contains(slot)).Union(failure.RefusedSlots);
+        foreach (var (slot, supply) in await ReadSlotsAsync(slots))
         {
             if (supply is null)
             {

@@ -20,6 +20,9 @@ public sealed record SourcingProfileState
 
     [Id(1)] public ImmutableList<int> History { get; init; } = [];
 
+    /// <summary>Every version that has been active at some time.</summary>
+    [Id(2)] public ImmutableSortedSet<int> EverActive { get; init; } = [];
+
     public int Active => History.IsEmpty ? 0 : History[^1];
 
     public SourcingProfileSettings ActiveSettings => Active == 0 ? SourcingProfileSettings.Default : Versions[Active - 1].Settings;
@@ -57,7 +60,7 @@ internal sealed class SourcingProfileGrain(
             return new ProfileChangeResult(ProfileChangeStatus.AlreadyActive, Book());
         }
 
-        await state.WriteAsync(State with { History = State.History.Add(request.Version) }, GrainContext, logger);
+        await state.WriteAsync(State with { History = State.History.Add(request.Version), EverActive = State.EverActive.Add(request.Version) }, GrainContext, logger);
         directory.Forget(Channel);
         logger.LogInformation("{Channel} sourcing profile {Version} activated", Channel, request.Version);
         return new ProfileChangeResult(ProfileChangeStatus.Activated, Book());
@@ -85,7 +88,7 @@ internal sealed class SourcingProfileGrain(
 
     private SourcingProfileVersion View(StoredProfileVersion stored) => new(
         stored.Version,
-        stored.Version == State.Active ? ProfileStatus.Active : State.History.Contains(stored.Version) ? ProfileStatus.Retired : ProfileStatus.Draft,
+        stored.Version == State.Active ? ProfileStatus.Active : State.EverActive.Contains(stored.Version) ? ProfileStatus.Retired : ProfileStatus.Draft,
         stored.CreatedAt,
         stored.Note,
         stored.Settings);

@@ -213,7 +213,8 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
             logger.LogWarning("{Slot} is overcommitted by {Overcommitted} after {Change}", _key, snapshot.Overcommitted, change.GetType().Name);
         }
 
-        Publish();
+        // Operators' changes are rare: wait for the index, so the next reservation plans with them.
+        await GrainFactory.GetGrain<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
         return snapshot;
     }
 
