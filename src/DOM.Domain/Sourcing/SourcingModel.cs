@@ -239,7 +239,7 @@ public sealed record SourcingPolicy
     public int CapacityReserve { get; init; }
 
     /// <summary>Search nodes before the optimiser stops with its best plan and a proven lower bound.</summary>
-    public int NodeBudget { get; init; } = 20_000;
+    public int NodeBudget { get; init; } = 10_000;
 
     public bool IsPrioritised(SourcingOrder order) =>
         order.Priority || (order.CustomerTier is { } tier && PriorityTiers.Any(t => string.Equals(t, tier, StringComparison.OrdinalIgnoreCase)));

@@ -655,6 +655,9 @@ public static class SourcingOptimiser
                     .Select(line => new PlanShortage(line.Sku, line.Quantity, available[_skuIndex[line.Sku]]))
                     .ToList();
                 reason = _pickupProblem
+                    ?? (physicalShortages.Count == 0 && search.Aborted
+                        ? $"no plan found within the search budget of {_policy.NodeBudget} nodes"
+                        : null)
                     ?? (physicalShortages.Count > 0
                         ? $"not enough stock at usable locations for {string.Join(", ", physicalShortages.Select(s => s.Sku))}"
                         : $"no plan within {search.MaxShipments} shipment(s) covers every line{(search.HasGroups ? " with each bundle from one location" : "")}");
@@ -824,6 +827,9 @@ public static class SourcingOptimiser
         private readonly int _requirements;
         private readonly long[] _shareFrom;
         private readonly int[] _mostCovered;
+        private readonly ulong[] _contributes;
+        private readonly bool _masks;
+        private ulong _uncoveredMask;
         private readonly List<(long Cost, int[] Set)> _considered = [];
 
         private readonly int[] _chosen;
@@ -893,6 +899,25 @@ public static class SourcingOptimiser
                 {
                     var next = _shareFrom[((v + 1) * _requirements) + r];
                     _shareFrom[(v * _requirements) + r] = Contributes(v, r) ? Math.Min(next, (@fixed[v] + split) / count) : next;
+                }
+            }
+
+            // With at most 64 requirements, "does this site help an open requirement" is one AND.
+            _masks = _requirements <= 64;
+            _contributes = new ulong[k];
+            if (_masks)
+            {
+                for (var v = 0; v < k; v++)
+                {
+                    for (var r = 0; r < _requirements; r++)
+                    {
+                        _contributes[v] |= Contributes(v, r) ? 1UL << r : 0;
+                    }
+                }
+
+                for (var r = 0; r < _requirements; r++)
+                {
+                    _uncoveredMask |= r >= _skus || items.Demand[r] > 0 ? 1UL << r : 0;
                 }
             }
 
@@ -1161,6 +1186,11 @@ public static class SourcingOptimiser
 
         private bool Helps(int j)
         {
+            if (_masks)
+            {
+                return (_contributes[j] & _uncoveredMask) != 0;
+            }
+
             var stock = _stock[j];
             for (var s = 0; s < _skus; s++)
             {
@@ -1195,6 +1225,7 @@ public static class SourcingOptimiser
                 if (before < _items.Demand[s] && _sumStock[s] >= _items.Demand[s])
                 {
                     _uncoveredSkus--;
+                    _uncoveredMask &= ~(1UL << s);
                 }
             }
 
@@ -1204,6 +1235,7 @@ public static class SourcingOptimiser
                 if (covers[g] && _groupCover[g]++ == 0)
                 {
                     _uncoveredGroups--;
+                    _uncoveredMask &= ~(1UL << (_skus + g));
                 }
             }
         }
@@ -1221,6 +1253,7 @@ public static class SourcingOptimiser
                 if (before >= _items.Demand[s] && _sumStock[s] < _items.Demand[s])
                 {
                     _uncoveredSkus++;
+                    _uncoveredMask |= _masks && s < 64 ? 1UL << s : 0;
                 }
             }
 
@@ -1230,6 +1263,7 @@ public static class SourcingOptimiser
                 if (covers[g] && --_groupCover[g] == 0)
                 {
                     _uncoveredGroups++;
+                    _uncoveredMask |= _masks && _skus + g < 64 ? 1UL << (_skus + g) : 0;
                 }
             }
         }
