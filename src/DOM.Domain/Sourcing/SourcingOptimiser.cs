@@ -560,11 +560,18 @@ public static class SourcingOptimiser
         /// else split nearest first. Per physical line: (variant, units); null when it cannot cover the order.</summary>
         private List<(int Variant, int Quantity)>[]? NearestAllocations(Items items)
         {
-            var nearest = Enumerable.Range(0, _variants.Count)
-                .Where(v => _variants[v].By is null)
-                .OrderBy(v => _variants[v].DistanceKm)
-                .ThenBy(v => _variants[v].Info.LocationId, StringComparer.Ordinal)
-                .ToList();
+            var nearest = new List<int>(_variants.Count);
+            for (var v = 0; v < _variants.Count; v++)
+            {
+                if (_variants[v].By is null)
+                {
+                    nearest.Add(v);
+                }
+            }
+
+            nearest.Sort((x, y) => _variants[x].DistanceKm.CompareTo(_variants[y].DistanceKm) is var byDistance and not 0
+                ? byDistance
+                : string.CompareOrdinal(_variants[x].Info.LocationId, _variants[y].Info.LocationId));
             var remaining = new int[_variants.Count][];
             foreach (var v in nearest)
             {
