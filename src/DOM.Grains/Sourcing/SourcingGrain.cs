@@ -87,7 +87,7 @@ internal sealed class SourcingGrain(
         }
 
         var live = await ReadSlotsAsync(index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
-        var list = live.Values.Select(supply => supply ?? null).OfType<IndexedAvailability>().ToList();
+        var list = live.Values.OfType<IndexedAvailability>().ToList();
         return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
     }
 
