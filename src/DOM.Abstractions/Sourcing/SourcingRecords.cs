@@ -14,6 +14,8 @@ namespace Dom.Sourcing;
 /// <param name="CustomerTier">The customer's tier; the profile names the tiers with priority.</param>
 /// <param name="PickupLocationId">Click &amp; collect at this store.</param>
 /// <param name="PromisedBy">The latest delivery (or pickup) date promised.</param>
+/// <remarks>Id 5 is left to main's <c>ExcludedLocations</c> (added there while this was built), so the two merge
+/// without renumbering.</remarks>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.request")]
 public sealed record SourcingRequest(
     [property: Id(0)] string HoldId,
@@ -21,10 +23,10 @@ public sealed record SourcingRequest(
     [property: Id(2)] ShipTo ShipTo,
     [property: Id(3)] IReadOnlyList<LineRequest> Lines,
     [property: Id(4)] DateTimeOffset ExpiresAt,
-    [property: Id(5)] RequestPriority Priority = RequestPriority.Normal,
-    [property: Id(6)] string? CustomerTier = null,
-    [property: Id(7)] string? PickupLocationId = null,
-    [property: Id(8)] DateOnly? PromisedBy = null);
+    [property: Id(6)] RequestPriority Priority = RequestPriority.Normal,
+    [property: Id(7)] string? CustomerTier = null,
+    [property: Id(8)] string? PickupLocationId = null,
+    [property: Id(9)] DateOnly? PromisedBy = null);
 
 /// <summary>What sourcing did: every line held (<see cref="Shortages"/> empty) or nothing held.</summary>
 /// <param name="Lines">What is held where.</param>

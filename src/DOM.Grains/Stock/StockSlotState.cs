@@ -49,17 +49,19 @@ public sealed record StockSlotState
     /// <summary>The sum of <see cref="Holds"/>' quantities, kept so availability is O(1).</summary>
     [Id(5)] public int Held { get; init; }
 
+    // Id 6 is left to main's open allocations (added there while this was built), so the two merge without renumbering.
+
     /// <summary>Units set aside per channel.</summary>
-    [Id(6)] public ImmutableDictionary<string, int> Pools { get; init; } = ImmutableDictionary<string, int>.Empty;
+    [Id(7)] public ImmutableDictionary<string, int> Pools { get; init; } = ImmutableDictionary<string, int>.Empty;
 
     /// <summary>Units of each channel's pool its holds use.</summary>
-    [Id(7)] public ImmutableDictionary<string, int> PoolHeld { get; init; } = ImmutableDictionary<string, int>.Empty;
+    [Id(8)] public ImmutableDictionary<string, int> PoolHeld { get; init; } = ImmutableDictionary<string, int>.Empty;
 
     /// <summary>Expected deliveries by batch id.</summary>
-    [Id(8)] public ImmutableDictionary<string, InboundBatch> Inbound { get; init; } = ImmutableDictionary<string, InboundBatch>.Empty;
+    [Id(9)] public ImmutableDictionary<string, InboundBatch> Inbound { get; init; } = ImmutableDictionary<string, InboundBatch>.Empty;
 
     /// <summary>Shared units held by need-by date (holds that may wait for in-transit supply).</summary>
-    [Id(9)] public ImmutableSortedDictionary<DateTimeOffset, int> Waiting { get; init; } = ImmutableSortedDictionary<DateTimeOffset, int>.Empty;
+    [Id(10)] public ImmutableSortedDictionary<DateTimeOffset, int> Waiting { get; init; } = ImmutableSortedDictionary<DateTimeOffset, int>.Empty;
 
     /// <summary>What can be promised on hand to any channel now: the smallest slack over all dates, never below zero.</summary>
     public int Available => Math.Max(0, SharedFree(null));
