@@ -21,30 +21,64 @@ public enum ArticleKind
 /// <param name="Name">Display name.</param>
 /// <param name="Kind">Physical or not.</param>
 /// <param name="Description">Optional text.</param>
+/// <param name="Components">A bundle's components: reserving the article reserves these instead. Null or empty: not a bundle.</param>
+/// <param name="AllowSplit">Whether a bundle's components may come from different locations.</param>
+/// <param name="FulfilledBy">For a non-physical article: the virtual location that fulfils it without a limit (a stock
+/// slot there, such as licence keys, makes it a counter instead).</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.article-info")]
 public sealed record ArticleInfo(
     [property: Id(0)] string Sku,
     [property: Id(1)] string Name,
     [property: Id(2)] ArticleKind Kind,
-    [property: Id(3)] string? Description);
+    [property: Id(3)] string? Description,
+    [property: Id(4)] IReadOnlyList<BundleComponent>? Components = null,
+    [property: Id(5)] bool AllowSplit = false,
+    [property: Id(6)] string? FulfilledBy = null);
+
+/// <summary>One component of a bundle: an article and how many of it one bundle holds.</summary>
+[GenerateSerializer, Immutable, Alias("dom.articles.bundle-component")]
+public sealed record BundleComponent(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int Quantity);
+
+/// <summary>Units of a slot set aside for one channel and still free.</summary>
+[GenerateSerializer, Immutable, Alias("dom.articles.pool-availability")]
+public sealed record PoolAvailability(
+    [property: Id(0)] string Channel,
+    [property: Id(1)] int Available);
+
+/// <summary>In-transit supply: the shared units available to a need-by date at or after <paramref name="Eta"/>
+/// (on hand plus every arrival by then, less what is promised).</summary>
+[GenerateSerializer, Immutable, Alias("dom.articles.in-transit-availability")]
+public sealed record InTransitAvailability(
+    [property: Id(0)] DateTimeOffset Eta,
+    [property: Id(1)] int Available);
 
 /// <summary>A slot's last published available quantity, for the article's availability index.</summary>
 /// <param name="LocationId">The slot's location.</param>
 /// <param name="Available">Its available units.</param>
 /// <param name="Version">The publication's stamp: a publication older than the one the index has is ignored.</param>
+/// <param name="Pools">Free units set aside per channel.</param>
+/// <param name="InTransit">Shared availability by arrival time.</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.availability-update")]
 public sealed record AvailabilityUpdate(
     [property: Id(0)] string LocationId,
     [property: Id(1)] int Available,
-    [property: Id(2)] long Version);
+    [property: Id(2)] long Version,
+    [property: Id(3)] IReadOnlyList<PoolAvailability>? Pools = null,
+    [property: Id(4)] IReadOnlyList<InTransitAvailability>? InTransit = null);
 
 /// <summary>One location in an article's availability index.</summary>
 /// <param name="LocationId">The location.</param>
-/// <param name="Available">Its last published available units (eventually consistent).</param>
+/// <param name="Available">Its last published available units on hand for any channel (eventually consistent).</param>
+/// <param name="Pools">Free units set aside per channel (only that channel may take them).</param>
+/// <param name="InTransit">Shared availability by arrival time, for orders promised late enough.</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.indexed-availability")]
 public sealed record IndexedAvailability(
     [property: Id(0)] string LocationId,
-    [property: Id(1)] int Available);
+    [property: Id(1)] int Available,
+    [property: Id(2)] IReadOnlyList<PoolAvailability>? Pools = null,
+    [property: Id(3)] IReadOnlyList<InTransitAvailability>? InTransit = null);
 
 /// <summary>An article's availability now, read from its slots (not the index).</summary>
 /// <param name="Sku">The article.</param>

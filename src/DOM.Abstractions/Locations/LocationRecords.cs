@@ -14,6 +14,13 @@ public enum LocationType
 
     /// <summary>A franchise or logistics partner location.</summary>
     Partner,
+
+    /// <summary>A third-party logistics provider's warehouse.</summary>
+    LogisticsProvider,
+
+    /// <summary>A virtual fulfilment point for non-physical articles (services, gift cards, licences): nothing is
+    /// shipped or picked; it holds counters (such as licence keys) or fulfils without a limit.</summary>
+    Virtual,
 }
 
 /// <summary>A location's master data.</summary>
@@ -24,6 +31,10 @@ public enum LocationType
 /// <param name="Longitude">WGS 84 longitude in degrees.</param>
 /// <param name="CapacityPerDay">Orders the location can pick on a normal day; a day's limit can be changed live.</param>
 /// <param name="Country">ISO 3166-1 alpha-2 country code, upper case.</param>
+/// <param name="Calendar">When the location dispatches; null: every day, all day.</param>
+/// <param name="Costs">The location's handling costs; null: none.</param>
+/// <param name="ShipsToCustomers">Whether it ships to customers; null: yes, unless it is virtual.</param>
+/// <param name="ClickAndCollect">Whether customers may pick up orders here; null: only stores.</param>
 [GenerateSerializer, Immutable, Alias("dom.locations.location-info")]
 public sealed record LocationInfo(
     [property: Id(0)] string LocationId,
@@ -32,7 +43,39 @@ public sealed record LocationInfo(
     [property: Id(3)] double Latitude,
     [property: Id(4)] double Longitude,
     [property: Id(5)] int CapacityPerDay,
-    [property: Id(6)] string Country);
+    [property: Id(6)] string Country,
+    [property: Id(7)] LocationCalendar? Calendar = null,
+    [property: Id(8)] LocationCosts? Costs = null,
+    [property: Id(9)] bool? ShipsToCustomers = null,
+    [property: Id(10)] bool? ClickAndCollect = null);
+
+/// <summary>One weekday's opening hours, in the engine's calendar (UTC).</summary>
+/// <param name="Day">The weekday.</param>
+/// <param name="Opens">Opening time.</param>
+/// <param name="Closes">Closing time, after <paramref name="Opens"/>: orders after it count against the next working day.</param>
+[GenerateSerializer, Immutable, Alias("dom.locations.opening-hours")]
+public sealed record OpeningHours(
+    [property: Id(0)] DayOfWeek Day,
+    [property: Id(1)] TimeOnly Opens,
+    [property: Id(2)] TimeOnly Closes);
+
+/// <summary>When a location dispatches orders (times in UTC).</summary>
+/// <param name="Hours">The weekdays it works, with their hours; empty: every day, all day.</param>
+/// <param name="ClosedDates">Days it does not work (holidays, stock takes).</param>
+/// <param name="CutOff">Orders after this time of day count against the next working day; null: until closing.</param>
+[GenerateSerializer, Immutable, Alias("dom.locations.calendar")]
+public sealed record LocationCalendar(
+    [property: Id(0)] IReadOnlyList<OpeningHours> Hours,
+    [property: Id(1)] IReadOnlyList<DateOnly> ClosedDates,
+    [property: Id(2)] TimeOnly? CutOff);
+
+/// <summary>What fulfilment at a location costs, besides shipping (which the sourcing profile prices).</summary>
+/// <param name="HandlingPerShipment">Picking and packing one shipment.</param>
+/// <param name="HandlingPerUnit">Each unit picked.</param>
+[GenerateSerializer, Immutable, Alias("dom.locations.costs")]
+public sealed record LocationCosts(
+    [property: Id(0)] decimal HandlingPerShipment,
+    [property: Id(1)] decimal HandlingPerUnit);
 
 /// <summary>Sets one day's capacity limit at a location.</summary>
 /// <param name="Date">The day, in the engine's calendar (UTC).</param>
@@ -59,11 +102,14 @@ public sealed record CapacitySnapshot(
 /// <param name="BookingId">The idempotency key: the reservation id.</param>
 /// <param name="Date">The day to book.</param>
 /// <param name="ExpiresAt">When the booking lapses by itself unless confirmed by an order.</param>
+/// <param name="KeepFree">Orders of the day's capacity this booking must leave free (the reserve kept for priority
+/// orders); 0 lets it take the last one.</param>
 [GenerateSerializer, Immutable, Alias("dom.locations.booking-request")]
 public sealed record BookingRequest(
     [property: Id(0)] string BookingId,
     [property: Id(1)] DateOnly Date,
-    [property: Id(2)] DateTimeOffset ExpiresAt);
+    [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] int KeepFree = 0);
 
 /// <summary>How a booking request ended.</summary>
 public enum BookingStatus

@@ -22,13 +22,32 @@ public sealed record LineRequest(
 /// <param name="TtlSeconds">How long the hold lives unless converted or released.</param>
 /// <param name="ShipTo">Delivery address.</param>
 /// <param name="Lines">Distinct SKUs with positive quantities.</param>
+/// <param name="Priority">An explicitly prioritised request may take the last units and capacity.</param>
+/// <param name="CustomerTier">The customer's tier; the channel's sourcing profile names the tiers with priority (VIP).</param>
+/// <param name="PickupLocationId">Click &amp; collect at this store instead of delivery to <paramref name="ShipTo"/>.</param>
+/// <param name="PromisedBy">The latest delivery (or pickup) date promised to the customer; in-transit supply is used
+/// only against it.</param>
 [GenerateSerializer, Immutable, Alias("dom.reservations.create-request")]
 public sealed record CreateReservationRequest(
     [property: Id(0)] string ReservationId,
     [property: Id(1)] string Channel,
     [property: Id(2)] int TtlSeconds,
     [property: Id(3)] ShipTo ShipTo,
-    [property: Id(4)] IReadOnlyList<LineRequest> Lines);
+    [property: Id(4)] IReadOnlyList<LineRequest> Lines,
+    [property: Id(5)] RequestPriority Priority = RequestPriority.Normal,
+    [property: Id(6)] string? CustomerTier = null,
+    [property: Id(7)] string? PickupLocationId = null,
+    [property: Id(8)] DateOnly? PromisedBy = null);
+
+/// <summary>How urgently a request is served when stock or capacity runs short.</summary>
+public enum RequestPriority
+{
+    /// <summary>Leaves the profile's reserves for priority requests.</summary>
+    Normal,
+
+    /// <summary>May take the last units and the last capacity.</summary>
+    High,
+}
 
 /// <summary>Units of a line taken from one location.</summary>
 [GenerateSerializer, Immutable, Alias("dom.reservations.allocation")]
@@ -37,11 +56,16 @@ public sealed record Allocation(
     [property: Id(1)] int Quantity);
 
 /// <summary>A line with where its units are held.</summary>
+/// <param name="Sku">The article held.</param>
+/// <param name="Quantity">Units held.</param>
+/// <param name="Allocations">Where they are held.</param>
+/// <param name="Bundle">For a bundle's component: the bundle's SKU as requested.</param>
 [GenerateSerializer, Immutable, Alias("dom.reservations.line")]
 public sealed record ReservationLine(
     [property: Id(0)] string Sku,
     [property: Id(1)] int Quantity,
-    [property: Id(2)] IReadOnlyList<Allocation> Allocations);
+    [property: Id(2)] IReadOnlyList<Allocation> Allocations,
+    [property: Id(3)] string? Bundle = null);
 
 /// <summary>A line that could not be held in full.</summary>
 /// <param name="Sku">The article.</param>
@@ -73,13 +97,22 @@ public enum ReservationStatus
 }
 
 /// <summary>A reservation as a client sees it.</summary>
+/// <param name="ReservationId">The idempotency key.</param>
+/// <param name="Status">Where it is in its life.</param>
+/// <param name="ExpiresAt">When the holds lapse.</param>
+/// <param name="Lines">What is held where (a bundle as its components).</param>
+/// <param name="Shortages">Why it was refused.</param>
+/// <param name="ProfileVersion">The version of the channel's sourcing profile that made the decision (0: built-in defaults).</param>
+/// <param name="Cost">The plan's cost under that profile.</param>
 [GenerateSerializer, Immutable, Alias("dom.reservations.view")]
 public sealed record ReservationView(
     [property: Id(0)] string ReservationId,
     [property: Id(1)] ReservationStatus Status,
     [property: Id(2)] DateTimeOffset ExpiresAt,
     [property: Id(3)] IReadOnlyList<ReservationLine> Lines,
-    [property: Id(4)] IReadOnlyList<Shortage> Shortages);
+    [property: Id(4)] IReadOnlyList<Shortage> Shortages,
+    [property: Id(5)] int? ProfileVersion = null,
+    [property: Id(6)] decimal? Cost = null);
 
 /// <summary>How a create request ended.</summary>
 public enum ReservationOutcome

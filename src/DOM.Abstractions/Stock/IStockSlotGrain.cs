@@ -2,7 +2,8 @@ namespace Dom.Stock;
 
 /// <summary>
 /// One article at one location, keyed by <see cref="StockSlotKey"/>: the only writer of that slot's numbers.
-/// Invariant: held + allocated ≤ onHand − safetyStock for everything this grain promises.
+/// Invariant: held + allocated ≤ onHand − safetyStock + in-transit arriving by each hold's need-by date, with each
+/// channel pool used by its own channel only.
 /// </summary>
 [Alias("dom.stock.slot")]
 public interface IStockSlotGrain : IGrainWithStringKey
@@ -36,4 +37,21 @@ public interface IStockSlotGrain : IGrainWithStringKey
     /// <summary>The slot's numbers now, or null when the slot was never stocked.</summary>
     [Alias("get"), ReadOnly]
     Task<SlotSnapshot?> GetAsync();
+
+    /// <summary>Resizes a channel pool; null when the slot was never stocked.</summary>
+    [Alias("set-pool")]
+    Task<SlotSnapshot?> SetPoolAsync(SetPoolRequest request);
+
+    /// <summary>Records an expected delivery; null when the slot was never stocked.</summary>
+    [Alias("set-inbound")]
+    Task<SlotSnapshot?> SetInboundAsync(SetInboundRequest request);
+
+    /// <summary>Books an expected delivery into on-hand stock; null when the slot or the batch is unknown.</summary>
+    [Alias("receive-inbound")]
+    Task<SlotSnapshot?> ReceiveInboundAsync(ReceiveInboundRequest request);
+
+    /// <summary>What the slot can promise now, per channel pool and by arrival time, as the index lists it; null when
+    /// the slot was never stocked.</summary>
+    [Alias("get-supply"), ReadOnly]
+    Task<Articles.IndexedAvailability?> GetSupplyAsync();
 }

@@ -37,6 +37,8 @@ public sealed record SetStockResult(
 /// <param name="Available">What can still be promised: onHand − safetyStock − held − allocated, never below zero.</param>
 /// <param name="Overcommitted">Units promised beyond what is on hand after a stock count lowered it; 0 normally.</param>
 /// <param name="Version">Increases with every change of the slot.</param>
+/// <param name="Pools">Units set aside per channel, with how many of them are held.</param>
+/// <param name="InTransit">Expected supply with its ETA.</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.slot-snapshot")]
 public sealed record SlotSnapshot(
     [property: Id(0)] string Sku,
@@ -47,19 +49,60 @@ public sealed record SlotSnapshot(
     [property: Id(5)] int Allocated,
     [property: Id(6)] int Available,
     [property: Id(7)] int Overcommitted,
-    [property: Id(8)] long Version);
+    [property: Id(8)] long Version,
+    [property: Id(9)] IReadOnlyList<PoolView>? Pools = null,
+    [property: Id(10)] IReadOnlyList<InboundView>? InTransit = null);
+
+/// <summary>A channel pool of a slot: units set aside for one channel, and how many of them its holds use.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.pool-view")]
+public sealed record PoolView(
+    [property: Id(0)] string Channel,
+    [property: Id(1)] int Size,
+    [property: Id(2)] int Held);
+
+/// <summary>An expected delivery into a slot.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.inbound-view")]
+public sealed record InboundView(
+    [property: Id(0)] string BatchId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] DateTimeOffset Eta);
+
+/// <summary>Sets aside units of a slot for one channel; only that channel's holds may use them. Size 0 removes the pool.
+/// Shrinking a pool below what its holds use moves the excess onto the shared stock.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.set-pool-request")]
+public sealed record SetPoolRequest(
+    [property: Id(0)] string Channel,
+    [property: Id(1)] int Size);
+
+/// <summary>Records (or replaces) an expected delivery: <paramref name="Quantity"/> units arriving at
+/// <paramref name="Eta"/>. Quantity 0 removes it.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.set-inbound-request")]
+public sealed record SetInboundRequest(
+    [property: Id(0)] string BatchId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] DateTimeOffset Eta);
+
+/// <summary>An expected delivery arrived: its units join the on-hand stock.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.receive-inbound-request")]
+public sealed record ReceiveInboundRequest([property: Id(0)] string BatchId);
 
 /// <summary>Asks a slot to hold units for a reservation until <paramref name="ExpiresAt"/>.</summary>
 /// <param name="HoldId">The idempotency key: a reservation id. Holding again with the same id and quantity is a no-op.</param>
 /// <param name="Quantity">Units to hold, positive.</param>
 /// <param name="Channel">The sales channel asking.</param>
 /// <param name="ExpiresAt">When the hold lapses by itself and its units return.</param>
+/// <param name="NeedBy">The latest arrival the hold can wait for: in-transit supply arriving by then may cover it.
+/// Null: on-hand units only.</param>
+/// <param name="KeepFree">Units the hold must leave available to this channel (the reserve kept for priority orders);
+/// 0 lets it take the last unit.</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.hold-request")]
 public sealed record HoldRequest(
     [property: Id(0)] string HoldId,
     [property: Id(1)] int Quantity,
     [property: Id(2)] string Channel,
-    [property: Id(3)] DateTimeOffset ExpiresAt);
+    [property: Id(3)] DateTimeOffset ExpiresAt,
+    [property: Id(4)] DateTimeOffset? NeedBy = null,
+    [property: Id(5)] int KeepFree = 0);
 
 /// <summary>How a hold request ended.</summary>
 public enum HoldStatus

@@ -43,7 +43,7 @@ internal sealed class ArticleGrain(
         }
 
         await state.WriteAsync(
-            State with { Index = State.Index.SetItem(update.LocationId, new IndexEntry(update.Available, update.Version)) },
+            State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) },
             GrainContext,
             logger);
     }
@@ -58,7 +58,7 @@ internal sealed class ArticleGrain(
         Task.FromResult<IReadOnlyList<IndexedAvailability>>(
             State.Index
                 .OrderBy(entry => entry.Key, StringComparer.Ordinal)
-                .Select(entry => new IndexedAvailability(entry.Key, entry.Value.Available))
+                .Select(entry => new IndexedAvailability(entry.Key, entry.Value.Available, entry.Value.Pools, entry.Value.InTransit))
                 .ToList());
 
     private void Apply(AvailabilityUpdate update)
@@ -66,7 +66,9 @@ internal sealed class ArticleGrain(
         // Only known locations: a publication racing ahead of IndexLocationAsync is covered by that call itself.
         if (State.Index.TryGetValue(update.LocationId, out var entry) && entry.Version < update.Version)
         {
-            state.State = State with { Index = State.Index.SetItem(update.LocationId, new IndexEntry(update.Available, update.Version)) };
+            state.State = State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) };
         }
     }
+
+    private static IndexEntry Entry(AvailabilityUpdate update) => new(update.Available, update.Version, update.Pools, update.InTransit);
 }

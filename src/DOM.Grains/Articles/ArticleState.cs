@@ -17,4 +17,6 @@ public sealed record ArticleState
 [GenerateSerializer, Immutable, Alias("dom.articles.index-entry")]
 public sealed record IndexEntry(
     [property: Id(0)] int Available,
-    [property: Id(1)] long Version);
+    [property: Id(1)] long Version,
+    [property: Id(2)] IReadOnlyList<PoolAvailability>? Pools = null,
+    [property: Id(3)] IReadOnlyList<InTransitAvailability>? InTransit = null);

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Dom.Domain.Risk;
+using Dom.Grains.Articles;
 using Dom.Grains.Journal;
 using Dom.Grains.Orders;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Dom.Grains.Locations;
+using Dom.Grains.Sourcing;
 
 namespace Dom.Grains.Hosting;
 
@@ -20,6 +22,7 @@ public static class DomStorage
 
     public const string ArticleState = "article";
     public const string ApiKeyState = "apikey";
+    public const string SourcingProfileState = "sourcing-profile";
 
     /// <summary>
     /// Orleans' own binary serializer for a grain storage provider, chosen on purpose over the providers' default
@@ -39,6 +42,8 @@ public static class DomStorage
     {
         services.TryAddSingleton(new DomClock(TimeProvider.System));
         services.TryAddSingleton<LocationDirectory>();
+        services.TryAddSingleton<ArticleDirectory>();
+        services.TryAddSingleton<ProfileDirectory>();
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         services.AddOptions<OrderOptions>();
         services.AddOptions<RiskPolicy>();

@@ -96,7 +96,8 @@ internal sealed class LocationGrain(IGrainJournal journal, Serializer serializer
         }
 
         var capacity = State.Capacity(request.Date);
-        if (capacity.Booked >= capacity.Limit || request.ExpiresAt <= clock.UtcNow)
+        // Orders without priority leave the last KeepFree orders of the day to those with it.
+        if (capacity.Booked >= capacity.Limit - Math.Max(0, request.KeepFree) || request.ExpiresAt <= clock.UtcNow)
         {
             return new BookingResult(BookingStatus.Full, capacity);
         }

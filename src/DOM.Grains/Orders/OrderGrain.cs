@@ -455,7 +455,11 @@ internal sealed class OrderGrain(
             shipTo,
             lines.Select(l => new LineRequest(l.Sku, l.OpenQuantity)).ToList(),
             clock.UtcNow.Add(RoutingHoldTtl),
-            excluded));
+            excluded,
+            view.Priority ? RequestPriority.High : RequestPriority.Normal,
+            null,
+            view.Delivery.Method == DeliveryMethod.Pickup ? view.Delivery.PickupLocationId : null,
+            DateOnly.FromDateTime(view.PromisedBy.UtcDateTime)));
         if (!result.Succeeded)
         {
             return null;

@@ -81,15 +81,17 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
         }
 
         var expiresAt = clock.UtcNow.AddSeconds(request.TtlSeconds);
-        var result = await Sourcing.ReserveAsync(new SourcingRequest(request.ReservationId, request.Channel, request.ShipTo, request.Lines, expiresAt));
+        var result = await Sourcing.ReserveAsync(new SourcingRequest(
+            request.ReservationId, request.Channel, request.ShipTo, request.Lines, expiresAt, null, request.Priority, request.CustomerTier, request.PickupLocationId, request.PromisedBy));
         var view = result.Succeeded
-            ? new ReservationView(request.ReservationId, ReservationStatus.Held, expiresAt, result.Lines, [])
+            ? new ReservationView(request.ReservationId, ReservationStatus.Held, expiresAt, result.Lines, [], result.ProfileVersion, result.Cost)
             : new ReservationView(
                 request.ReservationId,
                 ReservationStatus.Refused,
                 expiresAt,
                 request.Lines.Select(line => new ReservationLine(line.Sku, line.Quantity, [])).ToList(),
-                result.Shortages);
+                result.Shortages,
+                result.ProfileVersion);
 
         // If this write fails, the holds stay and lapse at their expiry: the write may have landed after all, and then
         // the recorded answer must stay true. A retry with the same id finds the record, or re-holds idempotently.
@@ -230,6 +232,15 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
         foreach (var line in request.Lines)
         {
             text.Append('|').Append(line.Sku).Append('*').Append(line.Quantity);
+        }
+
+        // Members added later count only when set, so fingerprints recorded before them stay valid.
+        if (request.Priority != RequestPriority.Normal || request.CustomerTier is not null || request.PickupLocationId is not null || request.PromisedBy is not null)
+        {
+            text.Append("|p=").Append(request.Priority)
+                .Append("|t=").Append(request.CustomerTier)
+                .Append("|c=").Append(request.PickupLocationId)
+                .Append("|d=").Append(request.PromisedBy?.ToString("O", CultureInfo.InvariantCulture));
         }
 
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));

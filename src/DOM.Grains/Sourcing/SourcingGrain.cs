@@ -1,65 +1,80 @@
 using Dom.Articles;
 using Dom.Domain.Geo;
 using Dom.Domain.Sourcing;
+using Dom.Grains.Articles;
 using Dom.Grains.Hosting;
 using Dom.Grains.Locations;
 using Dom.Locations;
 using Dom.Reservations;
 using Dom.Sourcing;
 using Dom.Stock;
+using static Dom.Grains.Sourcing.SourcingMapping;
 
 namespace Dom.Grains.Sourcing;
 
 /// <summary>
-/// Plans from the articles' availability index, then executes the plan as a saga: every hold and capacity booking
-/// in parallel; on any refusal, release what was taken, learn from the refusal and re-plan (bounded). The index may
-/// be stale: a plan that looks impossible is checked against the slots themselves before a shortage is reported.
+/// Plans with the channel's sourcing profile from the articles' availability index and the locations' master data and
+/// capacity (silo-local caches), then executes the plan as a saga: every hold and capacity booking in parallel; on any
+/// refusal, release what was taken, learn from the refusal (the refused slots are read live, a full day's capacity is
+/// remembered) and re-plan, bounded. The index may be stale: a plan that looks impossible is checked against the slots
+/// themselves before a shortage is reported. Explain runs the same preparation and the same optimiser, and stops before
+/// holding anything.
 /// </summary>
 [StatelessWorker, Reentrant]
-internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock, ILogger<SourcingGrain> logger) : Grain, ISourcingGrain
+internal sealed class SourcingGrain(
+    LocationDirectory locations,
+    ArticleDirectory articles,
+    ProfileDirectory profiles,
+    DomClock clock,
+    ILogger<SourcingGrain> logger) : Grain, ISourcingGrain
 {
     private const int MaxAttempts = 4;
 
     public async Task<SourcingResult> ReserveAsync(SourcingRequest request)
     {
-        var stock = await ReadIndexAsync(request.Lines);
-        var full = new HashSet<string>(StringComparer.Ordinal);
-        var live = false;
-        Plan? plan = null;
+        var context = await PrepareAsync(request);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            plan = await PlanAsync(request, stock, full);
-            if (!plan.IsComplete && !live)
+            var decision = await DecideAsync(context, explain: false);
+            if (!decision.Feasible)
             {
-                stock = await ReadSlotsAsync(stock.Keys);
-                live = true;
-                plan = await PlanAsync(request, stock, full);
+                return Refused(context, decision.Shortages);
             }
 
-            if (!plan.IsComplete)
-            {
-                return Refused(plan.Shortages);
-            }
-
-            var failure = await ExecuteAsync(request, plan);
+            var failure = await ExecuteAsync(request, context, decision);
             if (failure is null)
             {
-                return new SourcingResult(ToLines(plan), []);
+                return new SourcingResult(ToLines(decision.Winner!), [], context.Profile.Version, decision.Winner!.Cost.Total);
             }
 
-            logger.LogDebug("{HoldId} attempt {Attempt} refused at {Slots} and full at {Locations}; re-planning", request.HoldId, attempt, failure.RefusedSlots.Count, failure.FullLocations.Count);
-            foreach (var (slot, available) in failure.RefusedSlots)
-            {
-                stock[slot] = available;
-            }
-
-            full.UnionWith(failure.FullLocations);
+            logger.LogDebug("{HoldId} attempt {Attempt} refused at {Slots} and full at {Locations}; re-planning", request.HoldId, attempt, failure.RefusedSlots.Count, failure.FullDays.Count);
+            await LearnAsync(context, failure);
         }
 
         // Contention outran the retries: report what is known now rather than hold partially.
-        return Refused(request.Lines
-            .Select(line => new PlanShortage(line.Sku, line.Quantity, stock.Where(s => s.Key.Sku == line.Sku && !full.Contains(s.Key.LocationId)).Sum(s => s.Value)))
+        return Refused(context, context.Demand
+            .Where(line => line.Physical)
+            .Select(line => new PlanShortage(line.Sku, line.Quantity, context.Supply.Values.Where(s => s.Sku == line.Sku).Sum(s => s.UsableBy(request.Channel, null))))
             .ToList());
+    }
+
+    public async Task<SourcingExplanation> ExplainAsync(SourcingRequest request)
+    {
+        var context = await PrepareAsync(request);
+        var decision = await DecideAsync(context, explain: true);
+        return new SourcingExplanation(
+            request.Channel,
+            context.Profile.Version,
+            decision.Feasible,
+            decision.Prioritised,
+            decision.Exact,
+            decision.Reason,
+            decision.Winner is { } winner ? ToPlan(winner) : null,
+            decision.Considered.Select(ToPlan).ToList(),
+            decision.Candidates.Select(ToCandidate).ToList(),
+            decision.Feasible ? [] : Shortages(context, decision.Shortages),
+            decision.LowerBound,
+            decision.Nodes);
     }
 
     public async Task<ArticleAvailability?> GetAvailabilityAsync(string sku)
@@ -72,8 +87,8 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
         }
 
         var live = await ReadSlotsAsync(index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
-        var locations = live.Select(slot => new IndexedAvailability(slot.Key.LocationId, slot.Value)).ToList();
-        return new ArticleAvailability(sku, locations.Sum(l => l.Available), locations);
+        var list = live.Values.OfType<IndexedAvailability>().ToList();
+        return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
     }
 
     public Task ReleaseAsync(string holdId, IReadOnlyList<ReservationLine> lines) =>
@@ -82,55 +97,227 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
             lines.SelectMany(line => line.Allocations.Select(a => new StockSlotKey(line.Sku, a.LocationId))),
             lines.SelectMany(line => line.Allocations.Select(a => a.LocationId)));
 
-    private async Task<Dictionary<StockSlotKey, int>> ReadIndexAsync(IReadOnlyList<LineRequest> lines)
+    /// <summary>What a decision is made from; kept across re-plans of one request and refreshed by what they learn.</summary>
+    private sealed class Context
     {
-        var indexes = await Task.WhenAll(lines.Select(line => GrainFactory.GetGrain<IArticleGrain>(line.Sku).GetIndexAsync()));
-        var stock = new Dictionary<StockSlotKey, int>();
-        for (var i = 0; i < lines.Count; i++)
+        public required SourcingRequest Request { get; init; }
+
+        public required DateTimeOffset Now { get; init; }
+
+        public required ActiveSourcingProfile Profile { get; init; }
+
+        public required SourcingPolicy Policy { get; init; }
+
+        public required List<DemandLine> Demand { get; init; }
+
+        public required Dictionary<StockSlotKey, Supply> Supply { get; init; }
+
+        /// <summary>Slots of non-physical articles their fulfilling location serves without a limit.</summary>
+        public required HashSet<StockSlotKey> Unlimited { get; init; }
+
+        public required Dictionary<string, Site> Sites { get; init; }
+
+        public Dictionary<(string LocationId, DateOnly Date), SiteDay> Capacity { get; } = [];
+
+        public bool Live { get; set; }
+
+        public SourcingProblem Problem => new(
+            new SourcingOrder(
+                Request.Channel,
+                new GeoPoint(Request.ShipTo.Latitude, Request.ShipTo.Longitude),
+                Request.ShipTo.Country,
+                Demand,
+                Request.Priority == RequestPriority.High,
+                Request.CustomerTier,
+                Request.PickupLocationId,
+                Request.PromisedBy),
+            Now,
+            [.. Sites.Values],
+            [.. Supply.Values],
+            [.. Capacity.Values],
+            Policy,
+            Profile.Version);
+    }
+
+    private async Task<Context> PrepareAsync(SourcingRequest request)
+    {
+        var profileCall = profiles.GetAsync(request.Channel);
+        var demand = await ExplodeAsync(request.Lines);
+        var skus = demand.Select(line => line.Sku).Distinct(StringComparer.Ordinal).ToList();
+        var indexCall = Task.WhenAll(skus.Select(sku => GrainFactory.GetGrain<IArticleGrain>(sku).GetIndexAsync()));
+        var infos = await articles.GetAsync(skus);
+        var (profile, indexes) = (await profileCall, await indexCall);
+
+        var supply = new Dictionary<StockSlotKey, Supply>();
+        for (var i = 0; i < skus.Count; i++)
         {
             foreach (var entry in indexes[i])
             {
-                stock[new StockSlotKey(lines[i].Sku, entry.LocationId)] = entry.Available;
+                supply[new StockSlotKey(skus[i], entry.LocationId)] = ToSupply(skus[i], entry);
             }
         }
 
-        return stock;
+        // A non-physical article is fulfilled without a limit by its own location, unless a slot there counts it.
+        var unlimited = new HashSet<StockSlotKey>();
+        foreach (var line in demand.Where(line => !line.Physical))
+        {
+            if (infos.GetValueOrDefault(line.Sku)?.FulfilledBy is { } by && new StockSlotKey(line.Sku, by) is var slot && !supply.ContainsKey(slot))
+            {
+                supply[slot] = new Supply(line.Sku, by, 0, Unlimited: true);
+                unlimited.Add(slot);
+            }
+        }
+
+        var ids = supply.Keys.Select(k => k.LocationId).Append(request.PickupLocationId).OfType<string>();
+        var sites = (await locations.GetAsync(ids)).Values
+            .Where(location => request.ExcludedLocations?.Contains(location.LocationId) != true)
+            .Select(ToSite)
+            .ToDictionary(site => site.LocationId, StringComparer.Ordinal);
+        var context = new Context
+        {
+            Request = request,
+            Now = clock.UtcNow,
+            Profile = profile,
+            Policy = ToPolicy(profile.Settings),
+            Demand = demand,
+            Supply = supply,
+            Unlimited = unlimited,
+            Sites = sites,
+        };
+        await ReadCapacityAsync(context);
+        return context;
     }
 
-    private async Task<Dictionary<StockSlotKey, int>> ReadSlotsAsync(IEnumerable<StockSlotKey> slots)
+    /// <summary>Bundles become their components (kept together unless the bundle allows a split); every line learns
+    /// whether it is physical.</summary>
+    private async Task<List<DemandLine>> ExplodeAsync(IReadOnlyList<LineRequest> lines)
+    {
+        var infos = await articles.GetAsync(lines.Select(line => line.Sku));
+        var components = lines
+            .SelectMany(line => infos.GetValueOrDefault(line.Sku)?.Components ?? [])
+            .Select(component => component.Sku)
+            .ToList();
+        var componentInfos = components.Count > 0 ? await articles.GetAsync(components) : infos;
+        var demand = new List<DemandLine>();
+        foreach (var line in lines)
+        {
+            var info = infos.GetValueOrDefault(line.Sku);
+            if (info?.Components is { Count: > 0 } parts)
+            {
+                demand.AddRange(parts.Select(part => new DemandLine(
+                    part.Sku,
+                    line.Quantity * part.Quantity,
+                    IsPhysical(componentInfos.GetValueOrDefault(part.Sku)),
+                    line.Sku,
+                    KeepTogether: !info.AllowSplit)));
+            }
+            else
+            {
+                demand.Add(new DemandLine(line.Sku, line.Quantity, IsPhysical(info)));
+            }
+        }
+
+        return demand;
+    }
+
+    private static bool IsPhysical(ArticleInfo? info) => info is null || info.Kind == ArticleKind.Physical;
+
+    /// <summary>Reads the capacity of every day a site could dispatch on: now, and after each in-transit arrival.</summary>
+    private async Task ReadCapacityAsync(Context context)
+    {
+        var days = new HashSet<(string, DateOnly)>();
+        foreach (var site in context.Sites.Values.Where(s => s.Kind != SiteKind.Virtual))
+        {
+            if (site.NextDispatchDay(context.Now) is { } day)
+            {
+                days.Add((site.LocationId, day));
+            }
+
+            if (context.Request.PromisedBy is null)
+            {
+                continue;
+            }
+
+            foreach (var supply in context.Supply.Values.Where(s => s.LocationId == site.LocationId && s.InTransit is not null))
+            {
+                foreach (var point in supply.InTransit!)
+                {
+                    if (site.NextDispatchDay(point.Eta > context.Now ? point.Eta : context.Now) is { } later)
+                    {
+                        days.Add((site.LocationId, later));
+                    }
+                }
+            }
+        }
+
+        days.ExceptWith(context.Capacity.Keys);
+        foreach (var ((locationId, date), capacity) in await locations.GetCapacityAsync(days))
+        {
+            context.Capacity[(locationId, date)] = new SiteDay(locationId, date, capacity.Limit, capacity.Booked);
+        }
+    }
+
+    private async Task<SourcingDecision> DecideAsync(Context context, bool explain)
+    {
+        var decision = SourcingOptimiser.Decide(context.Problem, explain);
+        if (!decision.Feasible && !context.Live)
+        {
+            // The index may be stale (a hold lapsed by the clock alone): ask the slots before saying no.
+            context.Live = true;
+            var live = await ReadSlotsAsync(context.Supply.Keys.Where(slot => !context.Unlimited.Contains(slot)));
+            foreach (var (slot, supply) in live)
+            {
+                if (supply is null)
+                {
+                    context.Supply.Remove(slot);
+                }
+                else
+                {
+                    context.Supply[slot] = ToSupply(slot.Sku, supply);
+                }
+            }
+
+            await ReadCapacityAsync(context);
+            decision = SourcingOptimiser.Decide(context.Problem, explain);
+        }
+
+        return decision;
+    }
+
+    private async Task<Dictionary<StockSlotKey, IndexedAvailability?>> ReadSlotsAsync(IEnumerable<StockSlotKey> slots)
     {
         var keys = slots.ToList();
-        var snapshots = await Task.WhenAll(keys.Select(key => GrainFactory.GetGrain<IStockSlotGrain>(key.ToString()).GetAsync()));
-        return keys.Zip(snapshots).ToDictionary(pair => pair.First, pair => pair.Second?.Available ?? 0);
+        var supplies = await Task.WhenAll(keys.Select(key => GrainFactory.GetGrain<IStockSlotGrain>(key.ToString()).GetSupplyAsync()));
+        return keys.Zip(supplies).ToDictionary(pair => pair.First, pair => pair.Second);
     }
 
-    private async Task<Plan> PlanAsync(SourcingRequest request, Dictionary<StockSlotKey, int> stock, HashSet<string> full)
-    {
-        var locations = await directory.GetAsync(stock.Keys.Select(key => key.LocationId));
-        return SourcingPlanner.Plan(new PlanInput(
-            new GeoPoint(request.ShipTo.Latitude, request.ShipTo.Longitude),
-            request.Lines.Select(line => new PlanLine(line.Sku, line.Quantity)).ToList(),
-            locations.Values
-                .Where(location => !full.Contains(location.LocationId) && request.ExcludedLocations?.Contains(location.LocationId) != true)
-                .Select(location => new PlanLocation(location.LocationId, new GeoPoint(location.Latitude, location.Longitude)))
-                .ToList(),
-            stock.Select(s => new PlanStock(s.Key.Sku, s.Key.LocationId, s.Value)).ToList()));
-    }
+    private sealed record Failure(List<StockSlotKey> RefusedSlots, List<(string LocationId, DateOnly Date, CapacitySnapshot? Capacity)> FullDays);
 
-    private sealed record Failure(List<(StockSlotKey Slot, int Available)> RefusedSlots, List<string> FullLocations);
-
-    /// <summary>Holds and books everything in the plan at once. Returns null when all of it succeeded; otherwise
-    /// releases what was taken and returns what was refused.</summary>
-    private async Task<Failure?> ExecuteAsync(SourcingRequest request, Plan plan)
+    /// <summary>Holds and books everything in the winning plan at once. Returns null when all of it succeeded;
+    /// otherwise releases what was taken and returns what was refused.</summary>
+    private async Task<Failure?> ExecuteAsync(SourcingRequest request, Context context, SourcingDecision decision)
     {
-        var today = clock.Today;
-        var bookings = plan.Locations
-            .Select(locationId => (LocationId: locationId, Call: GrainFactory.GetGrain<ILocationGrain>(locationId).BookAsync(new BookingRequest(request.HoldId, today, request.ExpiresAt))))
+        var winner = decision.Winner!;
+        var stockReserve = decision.Prioritised ? 0 : context.Policy.StockReserve;
+        var capacityReserve = decision.Prioritised ? 0 : context.Policy.CapacityReserve;
+        var bookings = winner.Shipments
+            .Select(s => (s.LocationId, s.DispatchDay, Call: GrainFactory.GetGrain<ILocationGrain>(s.LocationId).BookAsync(new BookingRequest(request.HoldId, s.DispatchDay, request.ExpiresAt, capacityReserve))))
             .ToList();
-        var holds = plan.Lines
-            .SelectMany(line => line.Allocations.Select(a => new StockSlotKey(line.Sku, a.LocationId) is var slot
-                ? (Slot: slot, Call: GrainFactory.GetGrain<IStockSlotGrain>(slot.ToString()).HoldAsync(new HoldRequest(request.HoldId, a.Quantity, request.Channel, request.ExpiresAt)))
-                : default))
+
+        // One hold per slot: a bundle's component may share its SKU with another line.
+        var holds = winner.Lines
+            .SelectMany(line => line.Allocations.Select(a => (Slot: new StockSlotKey(line.Sku, a.LocationId), Allocation: a)))
+            .Where(x => !context.Unlimited.Contains(x.Slot))
+            .GroupBy(x => x.Slot)
+            .Select(g => (
+                Slot: g.Key,
+                Call: GrainFactory.GetGrain<IStockSlotGrain>(g.Key.ToString()).HoldAsync(new HoldRequest(
+                    request.HoldId,
+                    g.Sum(x => x.Allocation.Quantity),
+                    request.Channel,
+                    request.ExpiresAt,
+                    g.Max(x => x.Allocation.NeedBy),
+                    stockReserve))))
             .ToList();
 
         try
@@ -156,9 +343,14 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
             throw new StorageUnavailableException();
         }
 
-        var refused = holds.Where(h => !h.Call.Result.Succeeded).Select(h => (h.Slot, h.Call.Result.Available)).ToList();
-        var fullLocations = bookings.Where(b => !b.Call.Result.Succeeded).Select(b => b.LocationId).ToList();
-        if (refused.Count == 0 && fullLocations.Count == 0)
+        foreach (var booking in bookings.Where(b => b.Call.Result.Capacity is not null))
+        {
+            locations.Remember(booking.LocationId, booking.Call.Result.Capacity!);
+        }
+
+        var refused = holds.Where(h => !h.Call.Result.Succeeded).Select(h => h.Slot).ToList();
+        var full = bookings.Where(b => !b.Call.Result.Succeeded).Select(b => (b.LocationId, b.DispatchDay, b.Call.Result.Capacity)).ToList();
+        if (refused.Count == 0 && full.Count == 0)
         {
             return null;
         }
@@ -169,7 +361,40 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
             request.HoldId,
             holds.Where(h => h.Call.Result.Status == HoldStatus.Held).Select(h => h.Slot),
             bookings.Where(b => b.Call.Result.Status == BookingStatus.Booked).Select(b => b.LocationId));
-        return new Failure(refused, fullLocations);
+        return new Failure(refused, full);
+    }
+
+    /// <summary>The refused articles' slots are read live; a full day's capacity is what the location just said; an
+    /// unknown location is dropped.</summary>
+    private async Task LearnAsync(Context context, Failure failure)
+    {
+        foreach (var (locationId, date, capacity) in failure.FullDays)
+        {
+            if (capacity is null)
+            {
+                context.Sites.Remove(locationId);
+            }
+            else
+            {
+                context.Capacity[(locationId, date)] = new SiteDay(locationId, date, capacity.Limit, capacity.Booked);
+            }
+        }
+
+        // The index was wrong about these articles somewhere: learn every location's number for them, not just the
+        // refused one, so a storm on one article converges in one more attempt instead of one location per attempt.
+        var skus = failure.RefusedSlots.Select(slot => slot.Sku).ToHashSet(StringComparer.Ordinal);
+        var slots = context.Supply.Keys.Where(slot => skus.Contains(slot.Sku) && !context.Unlimited.Contains(slot)).Union(failure.RefusedSlots);
+        foreach (var (slot, supply) in await ReadSlotsAsync(slots))
+        {
+            if (supply is null)
+            {
+                context.Supply.Remove(slot);
+            }
+            else
+            {
+                context.Supply[slot] = ToSupply(slot.Sku, supply);
+            }
+        }
     }
 
     private async Task ReleaseAsync(string holdId, IEnumerable<StockSlotKey> slots, IEnumerable<string> locationIds)
@@ -180,11 +405,34 @@ internal sealed class SourcingGrain(LocationDirectory directory, DomClock clock,
                 .Concat(locationIds.Distinct(StringComparer.Ordinal).Select(id => GrainFactory.GetGrain<ILocationGrain>(id).ReleaseBookingAsync(holdId))));
     }
 
-    private static SourcingResult Refused(IReadOnlyList<PlanShortage> shortages) =>
-        new([], shortages.Select(s => new Shortage(s.Sku, s.Requested, s.Available)).ToList());
+    private static SourcingResult Refused(Context context, IReadOnlyList<PlanShortage> shortages) =>
+        new([], Shortages(context, shortages), context.Profile.Version);
 
-    private static List<ReservationLine> ToLines(Plan plan) =>
-        plan.Lines
-            .Select(line => new ReservationLine(line.Sku, line.Quantity, line.Allocations.Select(a => new Allocation(a.LocationId, a.Quantity)).ToList()))
-            .ToList();
+    /// <summary>Shortages per requested line: a bundle is short by as many bundles as its scarcest component allows.</summary>
+    private static List<Shortage> Shortages(Context context, IReadOnlyList<PlanShortage> shortages)
+    {
+        var result = new List<Shortage>();
+        foreach (var line in context.Request.Lines)
+        {
+            var parts = context.Demand.Where(d => d.Bundle == line.Sku).ToList();
+            if (parts.Count == 0)
+            {
+                if (shortages.FirstOrDefault(s => s.Sku == line.Sku) is { } shortage)
+                {
+                    result.Add(new Shortage(line.Sku, line.Quantity, shortage.Available));
+                }
+
+                continue;
+            }
+
+            var scarce = parts.Where(p => shortages.Any(s => s.Sku == p.Sku)).ToList();
+            if (scarce.Count > 0)
+            {
+                var bundles = scarce.Min(p => shortages.First(s => s.Sku == p.Sku).Available / Math.Max(1, p.Quantity / line.Quantity));
+                result.Add(new Shortage(line.Sku, line.Quantity, bundles));
+            }
+        }
+
+        return result.Count > 0 ? result : context.Request.Lines.Select(l => new Shortage(l.Sku, l.Quantity, 0)).ToList();
+    }
 }

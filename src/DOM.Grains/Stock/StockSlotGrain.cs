@@ -52,15 +52,22 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
     protected override StockSlotState Apply(StockSlotState state, SlotEvent @event) => @event switch
     {
         StockCounted counted => state with { Exists = true, OnHand = counted.OnHand, SafetyStock = counted.SafetyStock },
-        HoldPlaced placed => state with
-        {
-            Holds = state.Holds.SetItem(placed.HoldId, new SlotHold(placed.Quantity, placed.Channel, placed.ExpiresAt)),
-            Held = state.Held + placed.Quantity,
-        },
+        HoldPlaced placed => state.WithHold(placed.HoldId, new SlotHold(placed.Quantity, placed.Channel, placed.ExpiresAt, placed.FromPool, placed.NeedBy)),
         HoldReleased released when state.Holds.ContainsKey(released.HoldId) => state.WithoutHolds([released.HoldId]),
         HoldReleased => state,
         UnitsAllocated allocated => Allocate(allocated.FromHoldId is { } hold && state.Holds.ContainsKey(hold) ? state.WithoutHolds([hold]) : state, allocated),
         AllocationEnded ended => End(state, ended),
+        PoolSized sized => state with { Pools = sized.Size > 0 ? state.Pools.SetItem(sized.Channel, sized.Size) : state.Pools.Remove(sized.Channel) },
+        InboundExpected expected => state with
+        {
+            Inbound = expected.Quantity > 0 ? state.Inbound.SetItem(expected.BatchId, new InboundBatch(expected.Quantity, expected.Eta)) : state.Inbound.Remove(expected.BatchId),
+        },
+        InboundReceived received when state.Inbound.TryGetValue(received.BatchId, out var batch) => state with
+        {
+            OnHand = state.OnHand + batch.Quantity,
+            Inbound = state.Inbound.Remove(received.BatchId),
+        },
+        InboundReceived => state,
         _ => throw new InvalidOperationException($"Unknown slot event {@event.GetType().Name}."),
     };
 
@@ -170,13 +177,17 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
             return new HoldResult(existing.Quantity == request.Quantity ? HoldStatus.AlreadyHeld : HoldStatus.Conflict, State.Available);
         }
 
-        if (request.Quantity <= 0 || request.Quantity > State.Available || request.ExpiresAt <= clock.UtcNow)
+        var availableTo = State.AvailableTo(request.Channel, request.NeedBy);
+        if (request.Quantity <= 0 || request.Quantity > availableTo - Math.Max(0, request.KeepFree) || request.ExpiresAt <= clock.UtcNow)
         {
-            return new HoldResult(HoldStatus.Refused, State.Available);
+            return new HoldResult(HoldStatus.Refused, availableTo);
         }
 
-        var written = Raise(new HoldPlaced(request.HoldId, request.Quantity, request.Channel, request.ExpiresAt));
-        var available = State.Available;
+        // The channel's pool first: it is on hand and only this channel may use it; the rest is shared.
+        var fromPool = Math.Min(request.Quantity, State.PoolFree(request.Channel));
+        var needBy = request.Quantity > fromPool ? request.NeedBy : null;
+        var written = Raise(new HoldPlaced(request.HoldId, request.Quantity, request.Channel, request.ExpiresAt, fromPool, needBy));
+        var available = State.AvailableTo(request.Channel, request.NeedBy);
         _expiries.Add(request.HoldId, request.ExpiresAt);
         ArmExpiryTimer();
         await written;
@@ -235,6 +246,48 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         };
     }
 
+    public Task<SlotSnapshot?> SetPoolAsync(SetPoolRequest request) =>
+        ChangeAsync(new PoolSized(request.Channel, Math.Max(0, request.Size)));
+
+    public Task<SlotSnapshot?> SetInboundAsync(SetInboundRequest request) =>
+        ChangeAsync(new InboundExpected(request.BatchId, Math.Max(0, request.Quantity), request.Eta));
+
+    public Task<SlotSnapshot?> ReceiveInboundAsync(ReceiveInboundRequest request)
+    {
+        EnsureUsable();
+        return State.Inbound.ContainsKey(request.BatchId) ? ChangeAsync(new InboundReceived(request.BatchId)) : Task.FromResult<SlotSnapshot?>(null);
+    }
+
+    public Task<IndexedAvailability?> GetSupplyAsync()
+    {
+        EnsureUsable();
+        DropExpiredHolds();
+        return Task.FromResult(State.Exists ? Supply() : null);
+    }
+
+    /// <summary>Applies an operator's change to pools or expected supply and publishes the new availability.</summary>
+    private async Task<SlotSnapshot?> ChangeAsync(SlotEvent change)
+    {
+        EnsureUsable();
+        DropExpiredHolds();
+        if (!State.Exists)
+        {
+            return null;
+        }
+
+        var written = Raise(change);
+        var snapshot = Snapshot();
+        await written;
+        if (snapshot.Overcommitted > 0)
+        {
+            logger.LogWarning("{Slot} is overcommitted by {Overcommitted} after {Change}", _key, snapshot.Overcommitted, change.GetType().Name);
+        }
+
+        // Operators' changes are rare: wait for the index, so the next reservation plans with them.
+        await GrainFactory.GetGrain<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
+        return snapshot;
+    }
+
     /// <summary>Forgets lapsed holds. No event: the clock is the event, and a reload drops them again.</summary>
     private bool DropExpiredHolds()
     {
@@ -287,7 +340,25 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
     private AvailabilityUpdate Publication()
     {
         _lastStamp = Math.Max(_lastStamp + 1, DateTime.UtcNow.Ticks);
-        return new AvailabilityUpdate(_key.LocationId, State.Available, _lastStamp);
+        var supply = Supply();
+        return new AvailabilityUpdate(_key.LocationId, supply.Available, _lastStamp, supply.Pools, supply.InTransit);
+    }
+
+    /// <summary>What the slot can promise: shared on hand, each pool's free units, and shared availability by each
+    /// expected arrival (listed only where it adds to what is on hand).</summary>
+    private IndexedAvailability Supply()
+    {
+        var available = State.Available;
+        var pools = State.Pools.IsEmpty
+            ? null
+            : State.Pools.Keys.Order(StringComparer.Ordinal).Select(channel => new PoolAvailability(channel, State.PoolFree(channel))).ToList();
+        var inTransit = State.Inbound.IsEmpty
+            ? null
+            : State.Inbound.Values.Select(b => b.Eta).Distinct().Order()
+                .Select(eta => new InTransitAvailability(eta, Math.Max(0, State.SharedFree(eta))))
+                .Where(point => point.Available > available)
+                .ToList();
+        return new IndexedAvailability(_key.LocationId, available, pools, inTransit);
     }
 
     private SlotSnapshot Snapshot() => new(
@@ -299,5 +370,7 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         State.Allocated,
         State.Available,
         State.Overcommitted,
-        Version);
+        Version,
+        State.Pools.IsEmpty ? null : State.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolView(p.Key, p.Value, State.PoolHeld.GetValueOrDefault(p.Key))).ToList(),
+        State.Inbound.IsEmpty ? null : State.Inbound.OrderBy(b => b.Value.Eta).ThenBy(b => b.Key, StringComparer.Ordinal).Select(b => new InboundView(b.Key, b.Value.Quantity, b.Value.Eta)).ToList());
 }

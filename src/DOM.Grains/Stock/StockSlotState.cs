@@ -3,13 +3,36 @@ using System.Collections.Immutable;
 namespace Dom.Grains.Stock;
 
 /// <summary>A live hold on a slot.</summary>
+/// <param name="Quantity">Units held.</param>
+/// <param name="Channel">The channel that holds them.</param>
+/// <param name="ExpiresAt">When the hold lapses.</param>
+/// <param name="FromPool">Units taken from the channel's pool (the rest from the shared stock).</param>
+/// <param name="NeedBy">The latest arrival the hold's shared units may wait for; null: on hand only.</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.slot-hold")]
 public sealed record SlotHold(
     [property: Id(0)] int Quantity,
     [property: Id(1)] string Channel,
-    [property: Id(2)] DateTimeOffset ExpiresAt);
+    [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] int FromPool = 0,
+    [property: Id(4)] DateTimeOffset? NeedBy = null)
+{
+    /// <summary>Units on the shared stock that may wait for supply arriving by <see cref="NeedBy"/>.</summary>
+    public int WaitingShare => NeedBy is null ? 0 : Quantity - FromPool;
+}
 
-/// <summary>A stock slot's state: the fold of its events (and the clock, which drops lapsed holds).</summary>
+/// <summary>An expected delivery.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.inbound-batch")]
+public sealed record InboundBatch(
+    [property: Id(0)] int Quantity,
+    [property: Id(1)] DateTimeOffset Eta);
+
+/// <summary>
+/// A stock slot's state: the fold of its events (and the clock, which drops lapsed holds).
+/// <para>Shared supply is on hand less safety stock less the pools. Each channel's holds take its pool first; the rest
+/// is shared demand, either on hand only or able to wait for supply arriving by its need-by date. A promise is kept
+/// when for every date t the shared demand due by t is at most the shared supply by t (on hand plus arrivals by t):
+/// the slack at each date bounds what can still be promised for that date or earlier.</para>
+/// </summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.slot-state")]
 public sealed record StockSlotState
 {
@@ -29,12 +52,136 @@ public sealed record StockSlotState
     /// <summary>Open allocation units by allocation id (<c>{orderId}/{lineId}</c>); their sum is <see cref="Allocated"/>.</summary>
     [Id(6)] public ImmutableDictionary<string, int> Allocations { get; init; } = ImmutableDictionary<string, int>.Empty;
 
-    public int Available => Math.Max(0, OnHand - SafetyStock - Held - Allocated);
+    /// <summary>Units set aside per channel.</summary>
+    [Id(7)] public ImmutableDictionary<string, int> Pools { get; init; } = ImmutableDictionary<string, int>.Empty;
 
-    public int Overcommitted => Math.Max(0, Held + Allocated - (OnHand - SafetyStock));
+    /// <summary>Units of each channel's pool its holds use.</summary>
+    [Id(8)] public ImmutableDictionary<string, int> PoolHeld { get; init; } = ImmutableDictionary<string, int>.Empty;
 
-    public StockSlotState WithoutHolds(IReadOnlyCollection<string> ids) =>
-        this with { Holds = Holds.RemoveRange(ids), Held = Held - ids.Sum(id => Holds[id].Quantity) };
+    /// <summary>Expected deliveries by batch id.</summary>
+    [Id(9)] public ImmutableDictionary<string, InboundBatch> Inbound { get; init; } = ImmutableDictionary<string, InboundBatch>.Empty;
+
+    /// <summary>Shared units held by need-by date (holds that may wait for in-transit supply).</summary>
+    [Id(10)] public ImmutableSortedDictionary<DateTimeOffset, int> Waiting { get; init; } = ImmutableSortedDictionary<DateTimeOffset, int>.Empty;
+
+    /// <summary>What can be promised on hand to any channel now: the smallest slack over all dates, never below zero.</summary>
+    public int Available => Math.Max(0, SharedFree(null));
+
+    /// <summary>Units promised beyond what will be there: after a count lowered the stock, or a pool shrank.</summary>
+    public int Overcommitted => Math.Max(0, -SharedFree(null));
+
+    /// <summary>Units of <paramref name="channel"/>'s pool not yet held.</summary>
+    public int PoolFree(string channel) => Math.Max(0, Pools.GetValueOrDefault(channel) - PoolHeld.GetValueOrDefault(channel));
+
+    /// <summary>What <paramref name="channel"/> may take with supply arriving by <paramref name="needBy"/>.</summary>
+    public int AvailableTo(string channel, DateTimeOffset? needBy) => PoolFree(channel) + Math.Max(0, SharedFree(needBy));
+
+    /// <summary>The shared units a hold due by <paramref name="needBy"/> (null: on hand only) may still take: the smallest
+    /// slack at that date and every later need-by date (negative when overcommitted).</summary>
+    public int SharedFree(DateTimeOffset? needBy)
+    {
+        var poolOverflow = 0;
+        var pooled = 0;
+        foreach (var (channel, size) in Pools)
+        {
+            pooled += size;
+            poolOverflow += Math.Max(0, PoolHeld.GetValueOrDefault(channel) - size);
+        }
+
+        var poolHeld = 0;
+        foreach (var held in PoolHeld.Values)
+        {
+            poolHeld += held;
+        }
+
+        var waiting = 0;
+        foreach (var units in Waiting.Values)
+        {
+            waiting += units;
+        }
+
+        var supply = OnHand - SafetyStock - pooled;
+        var dueNow = Held - poolHeld - waiting + poolOverflow + Allocated;
+        var free = needBy is null ? supply - dueNow : int.MaxValue;
+        if (Waiting.IsEmpty && Inbound.IsEmpty)
+        {
+            return free == int.MaxValue ? supply - dueNow : free;
+        }
+
+        // Slack at a date t: supply on hand and arriving by t, less what is due by t. Checked at the need-by date asked
+        // for and at every later need-by date (demand steps); arrivals only add slack.
+        var due = dueNow;
+        var checkAsked = needBy is not null;
+        foreach (var (date, units) in Waiting)
+        {
+            if (checkAsked && needBy < date)
+            {
+                free = Math.Min(free, supply + Arrived(needBy.Value) - due);
+                checkAsked = false;
+            }
+
+            due += units;
+            if (needBy is null || date >= needBy)
+            {
+                free = Math.Min(free, supply + Arrived(date) - due);
+            }
+        }
+
+        if (checkAsked)
+        {
+            free = Math.Min(free, supply + Arrived(needBy!.Value) - due);
+        }
+
+        return free;
+    }
+
+    /// <summary>The expected deliveries arriving by <paramref name="by"/>.</summary>
+    public int Arrived(DateTimeOffset by)
+    {
+        var units = 0;
+        foreach (var batch in Inbound.Values)
+        {
+            units += batch.Eta <= by ? batch.Quantity : 0;
+        }
+
+        return units;
+    }
+
+    public StockSlotState WithHold(string id, SlotHold hold) => this with
+    {
+        Holds = Holds.SetItem(id, hold),
+        Held = Held + hold.Quantity,
+        PoolHeld = hold.FromPool > 0 ? PoolHeld.SetItem(hold.Channel, PoolHeld.GetValueOrDefault(hold.Channel) + hold.FromPool) : PoolHeld,
+        Waiting = hold.WaitingShare > 0 ? Waiting.SetItem(hold.NeedBy!.Value, Waiting.GetValueOrDefault(hold.NeedBy.Value) + hold.WaitingShare) : Waiting,
+    };
+
+    public StockSlotState WithoutHolds(IReadOnlyCollection<string> ids)
+    {
+        var state = this;
+        foreach (var id in ids)
+        {
+            if (!state.Holds.TryGetValue(id, out var hold))
+            {
+                continue;
+            }
+
+            state = state with
+            {
+                Holds = state.Holds.Remove(id),
+                Held = state.Held - hold.Quantity,
+                PoolHeld = hold.FromPool > 0 ? Decrease(state.PoolHeld, hold.Channel, hold.FromPool) : state.PoolHeld,
+                Waiting = hold.WaitingShare > 0 ? Decrease(state.Waiting, hold.NeedBy!.Value, hold.WaitingShare) : state.Waiting,
+            };
+        }
+
+        return state;
+    }
+
+    private static ImmutableDictionary<string, int> Decrease(ImmutableDictionary<string, int> counts, string key, int by) =>
+        counts.GetValueOrDefault(key) - by is var left and > 0 ? counts.SetItem(key, left) : counts.Remove(key);
+
+    private static ImmutableSortedDictionary<DateTimeOffset, int> Decrease(ImmutableSortedDictionary<DateTimeOffset, int> counts, DateTimeOffset key, int by) =>
+        counts.GetValueOrDefault(key) - by is var left and > 0 ? counts.SetItem(key, left) : counts.Remove(key);
 }
 
 /// <summary>What happens to a slot. Stored in the journal: never reorder or renumber members.</summary>
@@ -45,13 +192,16 @@ public abstract record SlotEvent;
 [GenerateSerializer, Immutable, Alias("dom.stock.stock-counted")]
 public sealed record StockCounted([property: Id(0)] int OnHand, [property: Id(1)] int SafetyStock) : SlotEvent;
 
-/// <summary>Units held for a reservation until a time.</summary>
+/// <summary>Units held for a reservation until a time: <paramref name="FromPool"/> of them from the channel's pool,
+/// the rest shared, able to wait for supply arriving by <paramref name="NeedBy"/> when set.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.hold-placed")]
 public sealed record HoldPlaced(
     [property: Id(0)] string HoldId,
     [property: Id(1)] int Quantity,
     [property: Id(2)] string Channel,
-    [property: Id(3)] DateTimeOffset ExpiresAt) : SlotEvent;
+    [property: Id(3)] DateTimeOffset ExpiresAt,
+    [property: Id(4)] int FromPool = 0,
+    [property: Id(5)] DateTimeOffset? NeedBy = null) : SlotEvent;
 
 /// <summary>A hold released before its expiry.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.hold-released")]
@@ -64,3 +214,15 @@ public sealed record UnitsAllocated([property: Id(0)] string AllocationId, [prop
 /// <summary>Open units of an allocation ended: released back, written off, or shipped.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.allocation-ended")]
 public sealed record AllocationEnded([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] Dom.Stock.AllocationEnd End) : SlotEvent;
+
+/// <summary>A channel pool resized (0 removes it).</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.pool-sized")]
+public sealed record PoolSized([property: Id(0)] string Channel, [property: Id(1)] int Size) : SlotEvent;
+
+/// <summary>An expected delivery recorded or replaced (quantity 0 removes it).</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.inbound-expected")]
+public sealed record InboundExpected([property: Id(0)] string BatchId, [property: Id(1)] int Quantity, [property: Id(2)] DateTimeOffset Eta) : SlotEvent;
+
+/// <summary>An expected delivery arrived and joined the on-hand stock.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.inbound-received")]
+public sealed record InboundReceived([property: Id(0)] string BatchId) : SlotEvent;

@@ -1,9 +1,22 @@
 using Dom.Articles;
+using Dom.Grains.Articles;
 
 namespace Dom.Silo.Api;
 
-/// <summary>Article master data as sent by an operator. The SKU comes from the path.</summary>
-public sealed record ArticleBody(string? Sku, string? Name, ArticleKind? Kind, string? Description);
+/// <summary>Article master data as sent by an operator. The SKU comes from the path. A bundle lists its components
+/// (kept at one location unless <c>allowSplit</c>); a non-physical article may name the virtual location that fulfils it
+/// without a limit (<c>fulfilledBy</c>).</summary>
+public sealed record ArticleBody(
+    string? Sku,
+    string? Name,
+    ArticleKind? Kind,
+    string? Description,
+    List<ComponentBody?>? Components = null,
+    bool? AllowSplit = null,
+    string? FulfilledBy = null);
+
+/// <summary>One component of a bundle.</summary>
+public sealed record ComponentBody(string? Sku, int? Quantity);
 
 public static class ArticlesApi
 {
@@ -15,20 +28,66 @@ public static class ArticlesApi
         return api;
     }
 
-    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem>> PutAsync(string sku, ArticleBody body, IGrainFactory grains)
+    private const int MaxComponents = 20;
+
+    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem>> PutAsync(string sku, ArticleBody body, IGrainFactory grains, ArticleDirectory directory)
     {
+        var kind = body.Kind ?? ArticleKind.Physical;
         var validation = new Validation()
             .Id("sku", sku)
             .SameAsRoute("sku", body.Sku, sku)
             .Text("name", body.Name, 200)
-            .Text("description", body.Description, 2000, required: false);
+            .Text("description", body.Description, 2000, required: false)
+            .Id("fulfilledBy", body.FulfilledBy, required: false);
+        if (body.FulfilledBy is not null && kind == ArticleKind.Physical)
+        {
+            validation.Add("fulfilledBy", "Only non-physical articles are fulfilled by a virtual location.");
+        }
+
+        if (body.Components is { } components)
+        {
+            if (components.Count > MaxComponents)
+            {
+                validation.Add("components", $"At most {MaxComponents} components.");
+            }
+
+            for (var i = 0; i < components.Count && i < MaxComponents; i++)
+            {
+                if (components[i] is not { } component)
+                {
+                    validation.Add($"components[{i}]", "Required.");
+                    continue;
+                }
+
+                validation.Id($"components[{i}].sku", component.Sku).Int($"components[{i}].quantity", component.Quantity, 1, 1_000);
+                if (component.Sku == sku)
+                {
+                    validation.Add($"components[{i}].sku", "A bundle cannot contain itself.");
+                }
+            }
+
+            if (components.Where(c => c?.Sku is not null).GroupBy(c => c!.Sku).Any(g => g.Count() > 1))
+            {
+                validation.Add("components", "Each component SKU at most once.");
+            }
+        }
+
         if (!validation.IsValid)
         {
             return validation.Problem();
         }
 
-        var info = new ArticleInfo(sku, body.Name!.Trim(), body.Kind ?? ArticleKind.Physical, body.Description);
-        return TypedResults.Ok(await grains.GetGrain<IArticleGrain>(sku).PutAsync(info));
+        var info = new ArticleInfo(
+            sku,
+            body.Name!.Trim(),
+            kind,
+            body.Description,
+            body.Components is { Count: > 0 } parts ? parts.Select(c => new BundleComponent(c!.Sku!, c.Quantity!.Value)).ToList() : null,
+            body.AllowSplit ?? false,
+            body.FulfilledBy);
+        var stored = await grains.GetGrain<IArticleGrain>(sku).PutAsync(info);
+        directory.Forget(sku);
+        return TypedResults.Ok(stored);
     }
 
     private static async Task<Results<Ok<ArticleInfo>, ValidationProblem, ProblemHttpResult>> GetAsync(string sku, IGrainFactory grains)

@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using Dom.Grains.Hosting;
+using Dom.Grains.Locations;
 using Dom.Locations;
 
 namespace Dom.Silo.Api;
 
-/// <summary>Location master data as sent by an operator. The id comes from the path.</summary>
+/// <summary>Location master data as sent by an operator. The id comes from the path. Optional: the dispatch calendar,
+/// handling costs, and whether it ships to customers (default: unless virtual) or offers click &amp; collect (default: stores).</summary>
 public sealed record LocationBody(
     string? LocationId,
     string? Name,
@@ -12,7 +14,20 @@ public sealed record LocationBody(
     double? Latitude,
     double? Longitude,
     int? CapacityPerDay,
-    string? Country);
+    string? Country,
+    CalendarBody? Calendar = null,
+    CostsBody? Costs = null,
+    bool? ShipsToCustomers = null,
+    bool? ClickAndCollect = null);
+
+/// <summary>Opening hours of one weekday (UTC, "HH:mm:ss").</summary>
+public sealed record HoursBody(DayOfWeek? Day, TimeOnly? Opens, TimeOnly? Closes);
+
+/// <summary>A location's dispatch calendar: working weekdays with hours (none: every day), closed dates, cut-off time.</summary>
+public sealed record CalendarBody(List<HoursBody?>? Hours, List<DateOnly>? ClosedDates, TimeOnly? CutOff);
+
+/// <summary>A location's handling costs.</summary>
+public sealed record CostsBody(decimal? HandlingPerShipment, decimal? HandlingPerUnit);
 
 /// <summary>A day's capacity limit; the date defaults to today.</summary>
 public sealed record CapacityBody(DateOnly? Date, int? Limit);
@@ -29,7 +44,7 @@ public static class LocationsApi
         return api;
     }
 
-    private static async Task<Results<Ok<LocationInfo>, ValidationProblem>> PutAsync(string locationId, LocationBody body, IGrainFactory grains)
+    private static async Task<Results<Ok<LocationInfo>, ValidationProblem>> PutAsync(string locationId, LocationBody body, IGrainFactory grains, LocationDirectory directory)
     {
         var validation = new Validation()
             .Id("locationId", locationId)
@@ -39,13 +54,70 @@ public static class LocationsApi
             .Position("", body.Latitude, body.Longitude)
             .Int("capacityPerDay", body.CapacityPerDay, 0, Validation.MaxCapacity)
             .Country("country", body.Country, required: false);
+        if (body.Costs is { } costs)
+        {
+            validation.Money("costs.handlingPerShipment", costs.HandlingPerShipment, 100_000m).Money("costs.handlingPerUnit", costs.HandlingPerUnit, 100_000m);
+        }
+
+        if (body.Calendar is { } calendar)
+        {
+            ValidateCalendar(validation, calendar);
+        }
+
         if (!validation.IsValid)
         {
             return validation.Problem();
         }
 
-        var info = new LocationInfo(locationId, body.Name!.Trim(), body.Type!.Value, body.Latitude!.Value, body.Longitude!.Value, body.CapacityPerDay!.Value, body.Country ?? "");
-        return TypedResults.Ok(await grains.GetGrain<ILocationGrain>(locationId).PutAsync(info));
+        var info = new LocationInfo(
+            locationId,
+            body.Name!.Trim(),
+            body.Type!.Value,
+            body.Latitude!.Value,
+            body.Longitude!.Value,
+            body.CapacityPerDay!.Value,
+            body.Country ?? "",
+            body.Calendar is { } c
+                ? new LocationCalendar(
+                    (c.Hours ?? []).Select(h => new OpeningHours(h!.Day!.Value, h.Opens!.Value, h.Closes!.Value)).ToList(),
+                    (c.ClosedDates ?? []).Distinct().Order().ToList(),
+                    c.CutOff)
+                : null,
+            body.Costs is { } k ? new LocationCosts(k.HandlingPerShipment ?? 0, k.HandlingPerUnit ?? 0) : null,
+            body.ShipsToCustomers,
+            body.ClickAndCollect);
+        var stored = await grains.GetGrain<ILocationGrain>(locationId).PutAsync(info);
+        directory.Forget(locationId);
+        return TypedResults.Ok(stored);
+    }
+
+    private static void ValidateCalendar(Validation validation, CalendarBody calendar)
+    {
+        var hours = calendar.Hours ?? [];
+        for (var i = 0; i < hours.Count; i++)
+        {
+            if (hours[i] is not { } day)
+            {
+                validation.Add($"calendar.hours[{i}]", "Required.");
+                continue;
+            }
+
+            validation.Required($"calendar.hours[{i}].day", day.Day).Required($"calendar.hours[{i}].opens", day.Opens).Required($"calendar.hours[{i}].closes", day.Closes);
+            if (day.Opens >= day.Closes)
+            {
+                validation.Add($"calendar.hours[{i}].closes", "Must be after opens.");
+            }
+        }
+
+        if (hours.Where(h => h?.Day is not null).GroupBy(h => h!.Day).Any(g => g.Count() > 1))
+        {
+            validation.Add("calendar.hours", "Each weekday at most once.");
+        }
+
+        if (calendar.ClosedDates is { Count: > 400 })
+        {
+            validation.Add("calendar.closedDates", "At most 400 dates.");
+        }
     }
 
     private static async Task<Results<Ok<LocationInfo>, ValidationProblem, ProblemHttpResult>> GetAsync(string locationId, ClaimsPrincipal user, IGrainFactory grains)
@@ -65,7 +137,7 @@ public static class LocationsApi
     }
 
     private static async Task<Results<Ok<CapacitySnapshot>, ValidationProblem, ProblemHttpResult>> SetCapacityAsync(
-        string locationId, CapacityBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)
+        string locationId, CapacityBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock, LocationDirectory directory)
     {
         var today = clock.Today;
         var validation = new Validation()
@@ -87,6 +159,7 @@ public static class LocationsApi
         }
 
         var capacity = await grains.GetGrain<ILocationGrain>(locationId).SetCapacityAsync(new SetCapacityRequest(body.Date ?? today, body.Limit!.Value));
+        directory.Forget(locationId);
         return capacity is null ? Answers.NotFound($"Location {locationId}") : TypedResults.Ok(capacity);
     }
 

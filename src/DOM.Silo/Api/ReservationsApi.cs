@@ -9,8 +9,18 @@ public sealed record ShipToBody(string? Country, double? Latitude, double? Longi
 
 public sealed record LineBody(string? Sku, int? Quantity);
 
-/// <summary>A checkout hold as sent by a channel. The channel comes from the caller's key.</summary>
-public sealed record ReservationBody(string? ReservationId, int? TtlSeconds, ShipToBody? ShipTo, List<LineBody?>? Lines);
+/// <summary>A checkout hold as sent by a channel. The channel comes from the caller's key. <c>priority</c> "high" and a
+/// <c>customerTier</c> the channel's profile lists (VIP) may take the last units and capacity; <c>pickupLocationId</c>
+/// asks for click &amp; collect; <c>promisedBy</c> is the delivery date promised (in-transit supply counts against it).</summary>
+public sealed record ReservationBody(
+    string? ReservationId,
+    int? TtlSeconds,
+    ShipToBody? ShipTo,
+    List<LineBody?>? Lines,
+    RequestPriority? Priority = null,
+    string? CustomerTier = null,
+    string? PickupLocationId = null,
+    DateOnly? PromisedBy = null);
 
 public static class ReservationsApi
 {
@@ -24,20 +34,15 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ReservationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ReservationBody body, ClaimsPrincipal user, IGrainFactory grains, EngineMetrics metrics)
+        ReservationBody body, ClaimsPrincipal user, IGrainFactory grains, EngineMetrics metrics, DomClock clock)
     {
-        var validation = Validate(body);
+        var validation = Validate(body, clock.Today);
         if (!validation.IsValid)
         {
             return validation.Problem();
         }
 
-        var request = new CreateReservationRequest(
-            body.ReservationId!,
-            user.Scope(),
-            body.TtlSeconds ?? Validation.DefaultTtlSeconds,
-            new ShipTo(body.ShipTo!.Country!, body.ShipTo.Latitude!.Value, body.ShipTo.Longitude!.Value),
-            body.Lines!.Select(line => new LineRequest(line!.Sku!, line.Quantity!.Value)).ToList());
+        var request = ToRequest(body, user.Scope());
         var started = Stopwatch.GetTimestamp();
         CreateReservationResult result;
         try
@@ -96,12 +101,31 @@ public static class ReservationsApi
             : Answers.NotFound($"Reservation {reservationId}");
     }
 
-    private static Validation Validate(ReservationBody body)
+    /// <summary>The request a valid body stands for.</summary>
+    internal static CreateReservationRequest ToRequest(ReservationBody body, string channel) => new(
+        body.ReservationId!,
+        channel,
+        body.TtlSeconds ?? Validation.DefaultTtlSeconds,
+        new ShipTo(body.ShipTo!.Country!, body.ShipTo.Latitude!.Value, body.ShipTo.Longitude!.Value),
+        body.Lines!.Select(line => new LineRequest(line!.Sku!, line.Quantity!.Value)).ToList(),
+        body.Priority ?? RequestPriority.Normal,
+        body.CustomerTier,
+        body.PickupLocationId,
+        body.PromisedBy);
+
+    internal static Validation Validate(ReservationBody body, DateOnly today)
     {
         var validation = new Validation()
             .Id("reservationId", body.ReservationId)
             .Int("ttlSeconds", body.TtlSeconds, 1, Validation.MaxTtlSeconds, required: false)
+            .Id("customerTier", body.CustomerTier, required: false)
+            .Id("pickupLocationId", body.PickupLocationId, required: false)
             .Required("shipTo", body.ShipTo);
+        if (body.PromisedBy is { } promised && (promised < today || promised > today.AddDays(366)))
+        {
+            validation.Add("promisedBy", "Must be from today to a year ahead.");
+        }
+
         if (body.ShipTo is { } shipTo)
         {
             validation.Country("shipTo.country", shipTo.Country).Position("shipTo.", shipTo.Latitude, shipTo.Longitude);

@@ -40,6 +40,21 @@ internal sealed class Validation
         return value >= min && value <= max ? this : Add(field, $"Must be a whole number from {min} to {max}.");
     }
 
+    /// <summary>An optional finite number within a range.</summary>
+    public Validation Double(string field, double? value, double min, double max) =>
+        value is null || (double.IsFinite(value.Value) && value >= min && value <= max) ? this : Add(field, $"Must be a number from {min} to {max}.");
+
+    /// <summary>An amount of money: not negative, at most <paramref name="max"/>, at most 4 decimal places.</summary>
+    public Validation Money(string field, decimal? value, decimal max, bool required = false)
+    {
+        if (value is null)
+        {
+            return required ? Add(field, "Required.") : this;
+        }
+
+        return value >= 0 && value <= max && decimal.Round(value.Value, 4) == value ? this : Add(field, $"Must be an amount from 0 to {max} with at most 4 decimals.");
+    }
+
     public Validation Text(string field, string? value, int maxLength, bool required = true)
     {
         if (string.IsNullOrWhiteSpace(value))

@@ -16,6 +16,7 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         new("store-cologne", "Store Cologne", LocationType.Store, 50.9384, 6.9599, 30, "DE"),
         new("store-munich", "Store Munich", LocationType.Store, 48.1372, 11.5756, 30, "DE"),
         new("ds-leipzig", "Drop-shipper Leipzig", LocationType.DropShipper, 51.3397, 12.3731, 100, "DE"),
+        new("digital", "Digital fulfilment", LocationType.Virtual, 52.52, 13.405, 0, "DE"),
     ];
 
     public static readonly ArticleInfo[] Articles =
@@ -26,6 +27,8 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         new("rain-jacket-l", "Rain jacket, L", ArticleKind.Physical, "Waterproof, packable."),
         new("backpack-20l", "Backpack 20 l", ArticleKind.Physical, null),
         new("wool-socks-3", "Wool socks, 3 pairs", ArticleKind.Physical, null),
+        new("gift-card-25", "Gift card 25 EUR", ArticleKind.GiftCard, null, FulfilledBy: "digital"),
+        new("rain-set", "Rain jacket and backpack", ArticleKind.Physical, "A bundle: one location ships both.", [new("rain-jacket-l", 1), new("backpack-20l", 1)]),
     ];
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -37,8 +40,8 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
 
         await Task.WhenAll(Locations.Select(location => grains.GetGrain<ILocationGrain>(location.LocationId).PutAsync(location)));
         await Task.WhenAll(Articles.Select(article => grains.GetGrain<IArticleGrain>(article.Sku).PutAsync(article)));
-        var counts = from location in Locations.Select((l, i) => (l.LocationId, i))
-                     from article in Articles.Select((a, j) => (a.Sku, j))
+        var counts = from location in Locations.Select((l, i) => (l.LocationId, l.Type, i)).Where(l => l.Type != LocationType.Virtual)
+                     from article in Articles.Select((a, j) => (a.Sku, a.Kind, a.Components, j)).Where(a => a.Kind == ArticleKind.Physical && a.Components is null)
                      let onHand = ((location.i * 7) + (article.j * 13)) % 4 == 0 ? 0 : 5 + (((location.i + 1) * (article.j + 3) * 11) % 60)
                      where onHand > 0
                      select (Slot: new StockSlotKey(article.Sku, location.LocationId), OnHand: onHand);

@@ -59,6 +59,7 @@ public static class DomHost
         app.MapStockApi();
         app.MapAvailabilityApi();
         app.MapReservationsApi();
+        app.MapSourcingApi();
         app.MapApiKeysApi();
         app.MapOrdersApi();
         app.MapCustomersApi();

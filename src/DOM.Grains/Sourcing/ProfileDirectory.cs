@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+using Dom.Sourcing;
+
+namespace Dom.Grains.Sourcing;
+
+/// <summary>A silo-local, briefly cached copy of each channel's active sourcing profile. Activating or rolling back
+/// clears it on the silo that did it at once; other silos follow within the freshness window.</summary>
+internal sealed class ProfileDirectory(IGrainFactory grains)
+{
+    private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(2);
+    private readonly ConcurrentDictionary<string, (ActiveSourcingProfile Profile, long FetchedAt)> _cache = new(StringComparer.Ordinal);
+
+    public async Task<ActiveSourcingProfile> GetAsync(string channel)
+    {
+        var now = Environment.TickCount64;
+        if (_cache.TryGetValue(channel, out var entry) && now - entry.FetchedAt < Freshness.TotalMilliseconds)
+        {
+            return entry.Profile;
+        }
+
+        var profile = await grains.GetGrain<ISourcingProfileGrain>(channel).GetActiveAsync();
+        _cache[channel] = (profile, now);
+        return profile;
+    }
+
+    public void Forget(string channel) => _cache.TryRemove(channel, out _);
+}

@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using Dom.Grains.Hosting;
+using Dom.Sourcing;
+
+namespace Dom.Grains.Sourcing;
+
+/// <summary>A stored profile version.</summary>
+[GenerateSerializer, Immutable, Alias("dom.sourcing.stored-profile-version")]
+public sealed record StoredProfileVersion(
+    [property: Id(0)] int Version,
+    [property: Id(1)] DateTimeOffset CreatedAt,
+    [property: Id(2)] string? Note,
+    [property: Id(3)] SourcingProfileSettings Settings);
+
+/// <summary>A channel's profile versions and the versions activated so far (the last one is active).</summary>
+[GenerateSerializer, Immutable, Alias("dom.sourcing.profile-state")]
+public sealed record SourcingProfileState
+{
+    [Id(0)] public ImmutableList<StoredProfileVersion> Versions { get; init; } = [];
+
+    [Id(1)] public ImmutableList<int> History { get; init; } = [];
+
+    /// <summary>Every version that has been active at some time.</summary>
+    [Id(2)] public ImmutableSortedSet<int> EverActive { get; init; } = [];
+
+    public int Active => History.IsEmpty ? 0 : History[^1];
+
+    public SourcingProfileSettings ActiveSettings => Active == 0 ? SourcingProfileSettings.Default : Versions[Active - 1].Settings;
+}
+
+/// <summary>A channel's sourcing profile: versions never change once created; one is active; activations form a
+/// history so a rollback returns to the version before. Rarely written, so plain grain storage.</summary>
+internal sealed class SourcingProfileGrain(
+    [PersistentState(DomStorage.SourcingProfileState, DomStorage.Name)] IPersistentState<SourcingProfileState> state,
+    ProfileDirectory directory,
+    DomClock clock,
+    ILogger<SourcingProfileGrain> logger) : Grain, ISourcingProfileGrain
+{
+    private SourcingProfileState State => state.State;
+
+    private string Channel => this.GetPrimaryKeyString();
+
+    public async Task<SourcingProfileVersion> CreateDraftAsync(SourcingProfileDraft draft)
+    {
+        var stored = new StoredProfileVersion(State.Versions.Count + 1, clock.UtcNow, draft.Note, Merge(State.ActiveSettings, draft));
+        await state.WriteAsync(State with { Versions = State.Versions.Add(stored) }, GrainContext, logger);
+        logger.LogInformation("{Channel} sourcing profile draft {Version} created", Channel, stored.Version);
+        return View(stored);
+    }
+
+    public async Task<ProfileChangeResult> ActivateAsync(ActivateProfileRequest request)
+    {
+        if (request.Version < 0 || request.Version > State.Versions.Count)
+        {
+            return new ProfileChangeResult(ProfileChangeStatus.UnknownVersion, Book());
+        }
+
+        if (request.Version == State.Active)
+        {
+            return new ProfileChangeResult(ProfileChangeStatus.AlreadyActive, Book());
+        }
+
+        await state.WriteAsync(State with { History = State.History.Add(request.Version), EverActive = State.EverActive.Add(request.Version) }, GrainContext, logger);
+        directory.Forget(Channel);
+        logger.LogInformation("{Channel} sourcing profile {Version} activated", Channel, request.Version);
+        return new ProfileChangeResult(ProfileChangeStatus.Activated, Book());
+    }
+
+    public async Task<ProfileChangeResult> RollBackAsync()
+    {
+        if (State.History.IsEmpty)
+        {
+            return new ProfileChangeResult(ProfileChangeStatus.NothingToRollBack, Book());
+        }
+
+        var from = State.Active;
+        await state.WriteAsync(State with { History = State.History.RemoveAt(State.History.Count - 1) }, GrainContext, logger);
+        directory.Forget(Channel);
+        logger.LogInformation("{Channel} sourcing profile rolled back from {From} to {Version}", Channel, from, State.Active);
+        return new ProfileChangeResult(ProfileChangeStatus.Activated, Book());
+    }
+
+    public Task<SourcingProfileBook> GetAsync() => Task.FromResult(Book());
+
+    public Task<ActiveSourcingProfile> GetActiveAsync() => Task.FromResult(new ActiveSourcingProfile(State.Active, State.ActiveSettings));
+
+    private SourcingProfileBook Book() => new(Channel, State.Active, State.Versions.Select(View).ToList(), State.History);
+
+    private SourcingProfileVersion View(StoredProfileVersion stored) => new(
+        stored.Version,
+        stored.Version == State.Active ? ProfileStatus.Active : State.EverActive.Contains(stored.Version) ? ProfileStatus.Retired : ProfileStatus.Draft,
+        stored.CreatedAt,
+        stored.Note,
+        stored.Settings);
+
+    private static SourcingProfileSettings Merge(SourcingProfileSettings active, SourcingProfileDraft draft) => active with
+    {
+        AllowedLocationTypes = draft.AllowedLocationTypes?.Distinct().ToList() ?? active.AllowedLocationTypes,
+        MaxShipments = draft.MaxShipments ?? active.MaxShipments,
+        MaxDistanceKm = draft.MaxDistanceKm is { } km ? (km > 0 ? km : null) : active.MaxDistanceKm,
+        ShippingModel = draft.ShippingModel ?? active.ShippingModel,
+        ShippingRates = draft.ShippingRates ?? active.ShippingRates,
+        ShippingZones = draft.ShippingZones ?? active.ShippingZones,
+        SplitPenalty = draft.SplitPenalty ?? active.SplitPenalty,
+        FewerShipmentsTolerance = draft.FewerShipmentsTolerance ?? active.FewerShipmentsTolerance,
+        DeliveryDayCost = draft.DeliveryDayCost ?? active.DeliveryDayCost,
+        CapacityPressureCost = draft.CapacityPressureCost ?? active.CapacityPressureCost,
+        KmPerTransitDay = draft.KmPerTransitDay ?? active.KmPerTransitDay,
+        TransferDays = draft.TransferDays ?? active.TransferDays,
+        UseInTransit = draft.UseInTransit ?? active.UseInTransit,
+        PriorityTiers = draft.PriorityTiers ?? active.PriorityTiers,
+        StockReserve = draft.StockReserve ?? active.StockReserve,
+        CapacityReserve = draft.CapacityReserve ?? active.CapacityReserve,
+    };
+}

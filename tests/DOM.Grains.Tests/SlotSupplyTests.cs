@@ -1,0 +1,113 @@
+using Dom.Articles;
+using Dom.Locations;
+using Dom.Stock;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>The slot's channel pools, in-transit supply and priority reserve, and the location's capacity reserve.</summary>
+[Collection(ClusterCollection.Name)]
+public class SlotSupplyTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    private static DateTimeOffset Now => ClusterFixture.Time.GetUtcNow();
+
+    private static DateTimeOffset InAnHour => Now.AddHours(1);
+
+    [Fact]
+    public async Task A_pool_is_held_only_by_its_channel_and_an_operator_resizes_it_at_once()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        var pooled = await slot.SetPoolAsync(new SetPoolRequest("marketplace", 4));
+
+        var web = await slot.HoldAsync(new HoldRequest("w1", 7, "web", InAnHour));
+        var marketplace = await slot.HoldAsync(new HoldRequest("m1", 8, "marketplace", InAnHour));
+        var shrunk = await slot.SetPoolAsync(new SetPoolRequest("marketplace", 1));
+
+        Assert.Equal(6, pooled!.Available);
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 6), web);
+        Assert.Equal(new HoldResult(HoldStatus.Held, 2), marketplace);
+        Assert.Equal([new PoolView("marketplace", 1, 4)], shrunk!.Pools!);
+        Assert.Equal((8, 2, 0), (shrunk.Held, shrunk.Available, shrunk.Overcommitted));
+        Assert.Equal(HoldStatus.Held, (await slot.HoldAsync(new HoldRequest("w2", 2, "web", InAnHour))).Status);
+        Assert.Equal(HoldStatus.Refused, (await slot.HoldAsync(new HoldRequest("m2", 1, "marketplace", InAnHour))).Status);
+    }
+
+    [Fact]
+    public async Task In_transit_supply_covers_only_holds_that_can_wait_for_it()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 2);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(2);
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 5, eta));
+
+        var onHandOnly = await slot.HoldAsync(new HoldRequest("h1", 3, "web", InAnHour));
+        var tooEarly = await slot.HoldAsync(new HoldRequest("h2", 3, "web", InAnHour, NeedBy: eta.AddHours(-1)));
+        var waiting = await slot.HoldAsync(new HoldRequest("h3", 6, "web", InAnHour, NeedBy: eta.AddDays(1)));
+        var lastOnHand = await slot.HoldAsync(new HoldRequest("h4", 1, "web", InAnHour));
+        var noMore = await slot.HoldAsync(new HoldRequest("h5", 1, "web", InAnHour));
+
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 2), onHandOnly);
+        Assert.Equal(HoldStatus.Refused, tooEarly.Status);
+        Assert.Equal(HoldStatus.Held, waiting.Status);
+        Assert.Equal(HoldStatus.Held, lastOnHand.Status);
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 0), noMore);
+        var supply = await slot.GetSupplyAsync();
+        Assert.Equal(0, supply!.Available);
+        var received = await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-1"));
+        Assert.Equal((7, 7, 0, 0), (received!.OnHand, received.Held, received.Available, received.Overcommitted));
+        Assert.Null(received.InTransit);
+        Assert.Null(await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-1")));
+    }
+
+    [Fact]
+    public async Task The_slot_publishes_pools_and_in_transit_to_the_index()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 5);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(3);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 2));
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 4, eta));
+
+        var entry = (await fixture.Grains.GetGrain<IArticleGrain>(sku).GetIndexAsync()).Single();
+
+        Assert.Equal(3, entry.Available);
+        Assert.Equal([new PoolAvailability("marketplace", 2)], entry.Pools!);
+        Assert.Equal([new InTransitAvailability(eta, 7)], entry.InTransit!);
+    }
+
+    [Fact]
+    public async Task A_hold_that_must_keep_a_reserve_cannot_take_the_last_units()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 3);
+        var slot = _world.Slot(sku, location);
+
+        var all = await slot.HoldAsync(new HoldRequest("h1", 3, "web", InAnHour, KeepFree: 1));
+        var allButOne = await slot.HoldAsync(new HoldRequest("h2", 2, "web", InAnHour, KeepFree: 1));
+        var last = await slot.HoldAsync(new HoldRequest("h3", 1, "web", InAnHour, KeepFree: 0));
+
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 3), all);
+        Assert.Equal(HoldStatus.Held, allButOne.Status);
+        Assert.Equal(new HoldResult(HoldStatus.Held, 0), last);
+    }
+
+    [Fact]
+    public async Task A_booking_that_must_keep_a_reserve_cannot_take_the_last_capacity()
+    {
+        var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("l", 52, 13, capacityPerDay: 2));
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+
+        var first = await location.BookAsync(new BookingRequest("b1", today, InAnHour, KeepFree: 1));
+        var second = await location.BookAsync(new BookingRequest("b2", today, InAnHour, KeepFree: 1));
+        var priority = await location.BookAsync(new BookingRequest("b3", today, InAnHour));
+
+        Assert.Equal(BookingStatus.Booked, first.Status);
+        Assert.Equal(BookingStatus.Full, second.Status);
+        Assert.Equal(new CapacitySnapshot(today, 2, 2, false), priority.Capacity);
+    }
+}
