@@ -459,7 +459,9 @@ internal sealed class OrderGrain(
             view.Priority ? RequestPriority.High : RequestPriority.Normal,
             null,
             view.Delivery.Method == DeliveryMethod.Pickup ? view.Delivery.PickupLocationId : null,
-            DateOnly.FromDateTime(view.PromisedBy.UtcDateTime)));
+            // No promised date as a constraint: an order is routed even when it will be late (it is then flagged late),
+            // rather than backordered while stock sits on a shelf.
+            null));
         if (!result.Succeeded)
         {
             return null;
