@@ -73,3 +73,6 @@ public sealed record SourcingDecision(
     decimal LowerBound,
     int Nodes,
     int ProfileVersion);
+
+/// <summary>A line the known supply cannot cover: how many units were asked for and how many were available.</summary>
+public sealed record PlanShortage(string Sku, int Requested, int Available);
