@@ -73,7 +73,7 @@ public class SlotSupplyTests(ClusterFixture fixture)
         await slot.SetPoolAsync(new SetPoolRequest("marketplace", 2));
         await slot.SetInboundAsync(new SetInboundRequest("po-1", 4, eta));
 
-        var entry = (await fixture.Grains.GetGrain<IArticleGrain>(sku).GetIndexAsync()).Single();
+        var entry = (await fixture.Grains.GetGrain<IArticleGrain>(sku).GetIndexAsync()).Value.Single();
 
         Assert.Equal(3, entry.Available);
         Assert.Equal([new PoolAvailability("marketplace", 2)], entry.Pools!);

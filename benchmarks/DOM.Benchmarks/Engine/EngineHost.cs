@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Dom.Articles;
+using Dom.Grains.Hosting;
 using Dom.Locations;
 using Dom.Reservations;
 using Dom.Silo.Hosting;
@@ -80,16 +81,16 @@ internal sealed class EngineHost : IAsyncDisposable
         var grains = Grains;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = LoadParallelism };
         await Parallel.ForEachAsync(_catalog.Locations, parallel, async (site, _) =>
-            await grains.GetGrain<ILocationGrain>(site.Id).PutAsync(
+            await grains.Get<ILocationGrain>(site.Id).PutAsync(
                 new LocationInfo(site.Id, site.Name, LocationType.Warehouse, site.Latitude, site.Longitude, Catalog.CapacityPerDay, _catalog.Geography.Country)));
         var articles = _catalog.Articles(sellOutTags).ToList();
         await Parallel.ForEachAsync(articles, parallel, async (article, _) =>
-            await grains.GetGrain<IArticleGrain>(article.Sku).PutAsync(new ArticleInfo(article.Sku, $"Benchmark article {article.Sku}", ArticleKind.Physical, null)));
+            await grains.Get<IArticleGrain>(article.Sku).PutAsync(new ArticleInfo(article.Sku, $"Benchmark article {article.Sku}", ArticleKind.Physical, null)));
         // Location by location, so the calls in flight go to different articles (each article indexes its slots one by one).
         var slots = _catalog.Locations.SelectMany(site => articles.Select(a => (Slot: new StockSlotKey(a.Sku, site.Id), a.OnHand)));
         await Parallel.ForEachAsync(slots, parallel, async (slot, _) =>
         {
-            var result = await grains.GetGrain<IStockSlotGrain>(slot.Slot.ToString()).SetStockAsync(new SetStockRequest(slot.OnHand, 0));
+            var result = await grains.Get<IStockSlotGrain>(slot.Slot.ToString()).SetStockAsync(new SetStockRequest(slot.OnHand, 0));
             if (result.Status != SetStockStatus.Set)
             {
                 throw new InvalidOperationException($"Loading {slot.Slot} answered {result.Status}.");
@@ -115,7 +116,7 @@ internal sealed class EngineHost : IAsyncDisposable
         var missing = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(acknowledged, parallel, async (ack, _) =>
         {
-            var view = await grains.GetGrain<IReservationGrain>(ack.ReservationId).GetAsync(Catalog.Channel);
+            var view = await grains.Get<IReservationGrain>(ack.ReservationId).GetAsync(Catalog.Channel);
             if (view is not { Status: ReservationStatus.Held, Lines: [var line] }
                 || line.Sku != ack.Sku || line.Quantity != ack.Quantity || line.Allocations.Sum(a => a.Quantity) != ack.Quantity)
             {
@@ -137,7 +138,7 @@ internal sealed class EngineHost : IAsyncDisposable
             ? ackedUnits.Keys.Concat(skus.SelectMany(sku => _catalog.Locations.Select(site => new StockSlotKey(sku, site.Id)))).Distinct().ToList()
             : skus.SelectMany(sku => _catalog.Locations.Select(site => new StockSlotKey(sku, site.Id))).ToList();
         var snapshots = new ConcurrentDictionary<StockSlotKey, SlotSnapshot?>();
-        await Parallel.ForEachAsync(slots, parallel, async (slot, _) => snapshots[slot] = await grains.GetGrain<IStockSlotGrain>(slot.ToString()).GetAsync());
+        await Parallel.ForEachAsync(slots, parallel, async (slot, _) => snapshots[slot] = await grains.Get<IStockSlotGrain>(slot.ToString()).GetAsync());
         var unknown = snapshots.Where(s => s.Value is null).Select(s => s.Key.ToString()).ToList();
         var oversold = snapshots.Values.OfType<SlotSnapshot>().Where(s => s.Held + s.Allocated > s.OnHand - s.SafetyStock).Select(s => $"{s.Sku}@{s.LocationId} {s.Held}+{s.Allocated}>{s.OnHand}-{s.SafetyStock}").ToList();
         var lost = snapshots.Values.OfType<SlotSnapshot>()
@@ -156,7 +157,7 @@ internal sealed class EngineHost : IAsyncDisposable
         foreach (var (tag, acks) in sellOutAcks)
         {
             var setSlots = _catalog.SellOutSkus(tag).SelectMany(sku => _catalog.Locations.Select(site => new StockSlotKey(sku, site.Id))).ToList();
-            var set = await Task.WhenAll(setSlots.Select(slot => grains.GetGrain<IStockSlotGrain>(slot.ToString()).GetAsync()));
+            var set = await Task.WhenAll(setSlots.Select(slot => grains.Get<IStockSlotGrain>(slot.ToString()).GetAsync()));
             var onHand = set.Sum(s => (long)(s?.OnHand ?? 0));
             var held = set.Sum(s => (long)(s?.Held ?? 0));
             var granted = acks.Sum(a => (long)a.Quantity);
@@ -248,7 +249,7 @@ internal sealed class EngineHost : IAsyncDisposable
     {
         public async Task<ReserveStatus> ReserveAsync(string reservationId, string sku, int customer)
         {
-            var result = await grains.GetGrain<IReservationGrain>(reservationId).CreateAsync(
+            var result = await grains.Get<IReservationGrain>(reservationId).CreateAsync(
                 new CreateReservationRequest(reservationId, Catalog.Channel, Catalog.TtlSeconds, host._shipTo[customer], new[] { new LineRequest(sku, 1) }));
             return result switch
             {
@@ -261,7 +262,7 @@ internal sealed class EngineHost : IAsyncDisposable
         public async Task AddStockAsync(string sku, int location, int delta, int onHandAfter)
         {
             var slot = new StockSlotKey(sku, host._catalog.Locations[location].Id);
-            var result = await grains.GetGrain<IStockSlotGrain>(slot.ToString()).SetStockAsync(new SetStockRequest(onHandAfter, 0));
+            var result = await grains.Get<IStockSlotGrain>(slot.ToString()).SetStockAsync(new SetStockRequest(onHandAfter, 0));
             if (result.Status != SetStockStatus.Set)
             {
                 throw new InvalidOperationException($"Stock update of {slot} answered {result.Status}.");
@@ -270,7 +271,7 @@ internal sealed class EngineHost : IAsyncDisposable
 
         public async Task SetCapacityAsync(int location, DateOnly day, int limit)
         {
-            if (await grains.GetGrain<ILocationGrain>(host._catalog.Locations[location].Id).SetCapacityAsync(new SetCapacityRequest(day, limit)) is null)
+            if (await grains.Get<ILocationGrain>(host._catalog.Locations[location].Id).SetCapacityAsync(new SetCapacityRequest(day, limit)) is null)
             {
                 throw new InvalidOperationException("Capacity update of an unknown location.");
             }
@@ -356,7 +357,7 @@ internal sealed class EngineHost : IAsyncDisposable
     {
         public async Task<ReserveStatus> ReserveAsync(string reservationId, string sku, int customer)
         {
-            await grains.GetGrain<ICeilingGrain>(sku).DecrementAsync();
+            await grains.Get<ICeilingGrain>(sku).DecrementAsync();
             return ReserveStatus.Granted;
         }
 

@@ -22,7 +22,8 @@ public interface IArticleGrain : IGrainWithStringKey
     [Alias("publish"), OneWay]
     Task PublishAsync(AvailabilityUpdate update);
 
-    /// <summary>The index: every location that stocks the article, with its last published quantity.</summary>
+    /// <summary>The index: every location that stocks the article, with its last published quantity, by location id.
+    /// Immutable: read on every reservation, so it is passed by reference within a silo, never copied.</summary>
     [Alias("get-index"), ReadOnly]
-    Task<IReadOnlyList<IndexedAvailability>> GetIndexAsync();
+    Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync();
 }

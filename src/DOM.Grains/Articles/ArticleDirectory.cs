@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dom.Articles;
+using Dom.Grains.Hosting;
 
 namespace Dom.Grains.Articles;
 
@@ -27,7 +28,7 @@ internal sealed class ArticleDirectory(IGrainFactory grains)
             }
         }
 
-        var fetched = await Task.WhenAll(missing.Select(sku => grains.GetGrain<IArticleGrain>(sku).GetAsync()));
+        var fetched = await Task.WhenAll(missing.Select(sku => grains.Get<IArticleGrain>(sku).GetAsync()));
         for (var i = 0; i < missing.Count; i++)
         {
             if (fetched[i] is { } info)

@@ -10,6 +10,9 @@ internal sealed class ArticleGrain(
     [PersistentState(DomStorage.ArticleState, DomStorage.Name)] IPersistentState<ArticleState> state,
     ILogger<ArticleGrain> logger) : Grain, IArticleGrain
 {
+    /// <summary>The index as last read, until the next change (readers share it: it is never mutated).</summary>
+    private List<IndexedAvailability>? _index;
+
     private ArticleState State => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -18,7 +21,7 @@ internal sealed class ArticleGrain(
         // One-way calls, so activation never waits on a slot that may itself be waiting on this grain.
         foreach (var locationId in State.Index.Keys)
         {
-            GrainFactory.GetGrain<IStockSlotGrain>(new StockSlotKey(this.GetPrimaryKeyString(), locationId).ToString())
+            GrainFactory.Get<IStockSlotGrain>(new StockSlotKey(this.GetPrimaryKeyString(), locationId).ToString())
                 .RepublishAsync()
                 .Ignore();
         }
@@ -46,6 +49,7 @@ internal sealed class ArticleGrain(
             State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) },
             GrainContext,
             logger);
+        _index = null;
     }
 
     public Task PublishAsync(AvailabilityUpdate update)
@@ -54,12 +58,14 @@ internal sealed class ArticleGrain(
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<IndexedAvailability>> GetIndexAsync() =>
-        Task.FromResult<IReadOnlyList<IndexedAvailability>>(
-            State.Index
-                .OrderBy(entry => entry.Key, StringComparer.Ordinal)
-                .Select(entry => new IndexedAvailability(entry.Key, entry.Value.Available, entry.Value.Pools, entry.Value.InTransit))
-                .ToList());
+    public Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync()
+    {
+        _index ??= State.Index
+            .OrderBy(entry => entry.Key, StringComparer.Ordinal)
+            .Select(entry => new IndexedAvailability(entry.Key, entry.Value.Available, entry.Value.Pools, entry.Value.InTransit))
+            .ToList();
+        return Task.FromResult(new Immutable<IReadOnlyList<IndexedAvailability>>(_index));
+    }
 
     private void Apply(AvailabilityUpdate update)
     {
@@ -67,6 +73,7 @@ internal sealed class ArticleGrain(
         if (State.Index.TryGetValue(update.LocationId, out var entry) && entry.Version < update.Version)
         {
             state.State = State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) };
+            _index = null;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dom.Grains.Hosting;
 using Dom.Locations;
 
 namespace Dom.Grains.Locations;
@@ -35,7 +36,7 @@ internal sealed class LocationDirectory(IGrainFactory grains)
             }
         }
 
-        var fetched = await Task.WhenAll(missing.Select(id => grains.GetGrain<ILocationGrain>(id).GetAsync()));
+        var fetched = await Task.WhenAll(missing.Select(id => grains.Get<ILocationGrain>(id).GetAsync()));
         for (var i = 0; i < missing.Count; i++)
         {
             _cache[missing[i]] = (fetched[i], now);
@@ -66,7 +67,7 @@ internal sealed class LocationDirectory(IGrainFactory grains)
             }
         }
 
-        var fetched = await Task.WhenAll(missing.Select(day => grains.GetGrain<ILocationGrain>(day.LocationId).GetCapacityAsync(day.Date)));
+        var fetched = await Task.WhenAll(missing.Select(day => grains.Get<ILocationGrain>(day.LocationId).GetCapacityAsync(day.Date)));
         for (var i = 0; i < missing.Count; i++)
         {
             if (fetched[i] is { } capacity)

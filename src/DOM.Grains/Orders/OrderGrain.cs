@@ -66,7 +66,7 @@ internal sealed class OrderGrain(
         ReservationView? reservation = null;
         if (request.ReservationId is { } reservationId)
         {
-            reservation = await GrainFactory.GetGrain<IReservationGrain>(reservationId).GetAsync(request.Channel);
+            reservation = await GrainFactory.Get<IReservationGrain>(reservationId).GetAsync(request.Channel);
             if (reservation is not { Status: ReservationStatus.Held } || !Matches(reservation, request.Lines))
             {
                 return new CreateOrderResult(OrderOutcome.ReservationMismatch, null,
@@ -75,7 +75,7 @@ internal sealed class OrderGrain(
         }
 
         var now = clock.UtcNow;
-        var customer = await GrainFactory.GetGrain<ICustomerGrain>(request.CustomerId)
+        var customer = await GrainFactory.Get<ICustomerGrain>(request.CustomerId)
             .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name), riskPolicy.Value.VelocityWindow);
         var risk = request.ReplacementFor is { } original
             ? new RiskOutcome(RiskDecision.Accept, [$"replacement for order {original}"])
@@ -93,7 +93,7 @@ internal sealed class OrderGrain(
         {
             if (reservation is not null)
             {
-                await GrainFactory.GetGrain<IReservationGrain>(reservation.ReservationId).ReleaseAsync(request.Channel);
+                await GrainFactory.Get<IReservationGrain>(reservation.ReservationId).ReleaseAsync(request.Channel);
             }
 
             await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = Notify(view, "orderRejected", null), Routed = true, Rejected = true });
@@ -270,7 +270,7 @@ internal sealed class OrderGrain(
         }
 
         var replacementId = ReplacementId(View.Replacements.Count + 1);
-        var replacement = await GrainFactory.GetGrain<IOrderGrain>(replacementId).CreateAsync(Request with
+        var replacement = await GrainFactory.Get<IOrderGrain>(replacementId).CreateAsync(Request with
         {
             OrderId = replacementId,
             ReservationId = null,
@@ -350,7 +350,7 @@ internal sealed class OrderGrain(
     {
         var state = State;
         if (Request.ReservationId is { } reservationId
-            && await GrainFactory.GetGrain<IReservationGrain>(reservationId).ConvertAsync(Request.Channel, OrderId) is { } held)
+            && await GrainFactory.Get<IReservationGrain>(reservationId).ConvertAsync(Request.Channel, OrderId) is { } held)
         {
             state = await ConvertAsync(state, held);
         }
@@ -388,7 +388,7 @@ internal sealed class OrderGrain(
 
         foreach (var locationId in reservation.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal))
         {
-            await GrainFactory.GetGrain<ILocationGrain>(locationId).ConfirmBookingAsync(reservation.ReservationId, OrderId, clock.Today);
+            await GrainFactory.Get<ILocationGrain>(locationId).ConfirmBookingAsync(reservation.ReservationId, OrderId, clock.Today);
         }
 
         return state with { View = Note(view, "reservation converted", null, reservation.ReservationId) };
@@ -449,7 +449,7 @@ internal sealed class OrderGrain(
         var excluded = excludeRejecting
             ? lines.SelectMany(l => l.Allocations).Where(a => a.Status == AllocationStatus.Rejected).Select(a => a.LocationId).Distinct().ToList()
             : null;
-        var result = await GrainFactory.GetGrain<ISourcingGrain>(0).ReserveAsync(new SourcingRequest(
+        var result = await GrainFactory.Get<ISourcingGrain>(0).ReserveAsync(new SourcingRequest(
             holdId,
             view.Channel,
             shipTo,
@@ -485,7 +485,7 @@ internal sealed class OrderGrain(
 
         foreach (var locationId in result.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal))
         {
-            var location = GrainFactory.GetGrain<ILocationGrain>(locationId);
+            var location = GrainFactory.Get<ILocationGrain>(locationId);
             var confirmed = await location.ConfirmBookingAsync(holdId, OrderId, clock.Today);
             if (confirmed.Status == BookingStatus.AlreadyBooked)
             {
@@ -536,13 +536,13 @@ internal sealed class OrderGrain(
         var busy = view.Lines.SelectMany(l => l.Allocations).Where(a => OrderRules.Unshipped(a) > 0).Select(a => a.LocationId).ToHashSet(StringComparer.Ordinal);
         foreach (var locationId in view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal).Where(id => !busy.Contains(id)))
         {
-            await GrainFactory.GetGrain<ILocationGrain>(locationId).ReleaseBookingAsync(OrderId);
+            await GrainFactory.Get<ILocationGrain>(locationId).ReleaseBookingAsync(OrderId);
         }
     }
 
     private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer)
     {
-        var entries = await GrainFactory.GetGrain<IRiskListGrain>(RiskListGrain.Key).GetAsync();
+        var entries = await GrainFactory.Get<IRiskListGrain>(RiskListGrain.Key).GetAsync();
         bool On(RiskList list, RiskSubject subject, string? value) =>
             value is not null && entries.Contains(new RiskListEntry(list, subject, RiskKeys.Normalize(subject, value)));
 
@@ -573,7 +573,7 @@ internal sealed class OrderGrain(
     {
         // Click & collect ships to the store: route as if the customer lived there.
         if (delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } storeId }
-            && await GrainFactory.GetGrain<ILocationGrain>(storeId).GetAsync() is { } store)
+            && await GrainFactory.Get<ILocationGrain>(storeId).GetAsync() is { } store)
         {
             return new ShipTo(store.Country.Length == 2 ? store.Country : delivery.Address.Country, store.Latitude, store.Longitude);
         }
@@ -590,7 +590,7 @@ internal sealed class OrderGrain(
         try
         {
             // Awaited so a list read after the answer sees the change; a failure does not undo the (durable) order.
-            await GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
+            await GrainFactory.Get<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
                 OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
                 view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
                 view.Total, view.PromisedBy));
@@ -625,7 +625,7 @@ internal sealed class OrderGrain(
     private OrderCommandResult Result(OrderCommandStatus status, string? problem = null) =>
         new(status, State.View is { } view ? Current(view) : null, problem);
 
-    private IStockSlotGrain Slot(string sku, string locationId) => GrainFactory.GetGrain<IStockSlotGrain>(new StockSlotKey(sku, locationId).ToString());
+    private IStockSlotGrain Slot(string sku, string locationId) => GrainFactory.Get<IStockSlotGrain>(new StockSlotKey(sku, locationId).ToString());
 
     private string AllocationId(string lineId) => $"{OrderId}/{lineId}";
 

@@ -50,7 +50,7 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 {
     private IGrainTimer? _expiryTimer;
 
-    private ISourcingGrain Sourcing => GrainFactory.GetGrain<ISourcingGrain>(0);
+    private ISourcingGrain Sourcing => GrainFactory.Get<ISourcingGrain>(0);
 
     protected override string Stream => $"reservation/{this.GetPrimaryKeyString()}";
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dom.Grains.Hosting;
 using Dom.Sourcing;
 
 namespace Dom.Grains.Sourcing;
@@ -18,7 +19,7 @@ internal sealed class ProfileDirectory(IGrainFactory grains)
             return entry.Profile;
         }
 
-        var profile = await grains.GetGrain<ISourcingProfileGrain>(channel).GetActiveAsync();
+        var profile = await grains.Get<ISourcingProfileGrain>(channel).GetActiveAsync();
         _cache[channel] = (profile, now);
         return profile;
     }

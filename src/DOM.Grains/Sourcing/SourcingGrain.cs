@@ -79,14 +79,14 @@ internal sealed class SourcingGrain(
 
     public async Task<ArticleAvailability?> GetAvailabilityAsync(string sku)
     {
-        var article = GrainFactory.GetGrain<IArticleGrain>(sku);
+        var article = GrainFactory.Get<IArticleGrain>(sku);
         var (info, index) = (await article.GetAsync(), await article.GetIndexAsync());
         if (info is null)
         {
             return null;
         }
 
-        var live = await ReadSlotsAsync(index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
+        var live = await ReadSlotsAsync(index.Value.Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
         return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
     }
@@ -144,14 +144,14 @@ internal sealed class SourcingGrain(
         var profileCall = profiles.GetAsync(request.Channel);
         var demand = await ExplodeAsync(request.Lines);
         var skus = demand.Select(line => line.Sku).Distinct(StringComparer.Ordinal).ToList();
-        var indexCall = Task.WhenAll(skus.Select(sku => GrainFactory.GetGrain<IArticleGrain>(sku).GetIndexAsync()));
+        var indexCall = Task.WhenAll(skus.Select(sku => GrainFactory.Get<IArticleGrain>(sku).GetIndexAsync()));
         var infos = await articles.GetAsync(skus);
         var (profile, indexes) = (await profileCall, await indexCall);
 
         var supply = new Dictionary<StockSlotKey, Supply>();
         for (var i = 0; i < skus.Count; i++)
         {
-            foreach (var entry in indexes[i])
+            foreach (var entry in indexes[i].Value)
             {
                 supply[new StockSlotKey(skus[i], entry.LocationId)] = ToSupply(skus[i], entry);
             }
@@ -287,7 +287,7 @@ internal sealed class SourcingGrain(
     private async Task<Dictionary<StockSlotKey, IndexedAvailability?>> ReadSlotsAsync(IEnumerable<StockSlotKey> slots)
     {
         var keys = slots.ToList();
-        var supplies = await Task.WhenAll(keys.Select(key => GrainFactory.GetGrain<IStockSlotGrain>(key.ToString()).GetSupplyAsync()));
+        var supplies = await Task.WhenAll(keys.Select(key => GrainFactory.Get<IStockSlotGrain>(key.ToString()).GetSupplyAsync()));
         return keys.Zip(supplies).ToDictionary(pair => pair.First, pair => pair.Second);
     }
 
@@ -301,7 +301,7 @@ internal sealed class SourcingGrain(
         var stockReserve = decision.Prioritised ? 0 : context.Policy.StockReserve;
         var capacityReserve = decision.Prioritised ? 0 : context.Policy.CapacityReserve;
         var bookings = winner.Shipments
-            .Select(s => (s.LocationId, s.DispatchDay, Call: GrainFactory.GetGrain<ILocationGrain>(s.LocationId).BookAsync(new BookingRequest(request.HoldId, s.DispatchDay, request.ExpiresAt, capacityReserve))))
+            .Select(s => (s.LocationId, s.DispatchDay, Call: GrainFactory.Get<ILocationGrain>(s.LocationId).BookAsync(new BookingRequest(request.HoldId, s.DispatchDay, request.ExpiresAt, capacityReserve))))
             .ToList();
 
         // One hold per slot: a bundle's component may share its SKU with another line.
@@ -311,7 +311,7 @@ internal sealed class SourcingGrain(
             .GroupBy(x => x.Slot)
             .Select(g => (
                 Slot: g.Key,
-                Call: GrainFactory.GetGrain<IStockSlotGrain>(g.Key.ToString()).HoldAsync(new HoldRequest(
+                Call: GrainFactory.Get<IStockSlotGrain>(g.Key.ToString()).HoldAsync(new HoldRequest(
                     request.HoldId,
                     g.Sum(x => x.Allocation.Quantity),
                     request.Channel,
@@ -401,8 +401,8 @@ internal sealed class SourcingGrain(
     {
         var release = new ReleaseRequest(holdId);
         await Task.WhenAll(
-            slots.Distinct().Select(slot => (Task)GrainFactory.GetGrain<IStockSlotGrain>(slot.ToString()).ReleaseAsync(release))
-                .Concat(locationIds.Distinct(StringComparer.Ordinal).Select(id => GrainFactory.GetGrain<ILocationGrain>(id).ReleaseBookingAsync(holdId))));
+            slots.Distinct().Select(slot => (Task)GrainFactory.Get<IStockSlotGrain>(slot.ToString()).ReleaseAsync(release))
+                .Concat(locationIds.Distinct(StringComparer.Ordinal).Select(id => GrainFactory.Get<ILocationGrain>(id).ReleaseBookingAsync(holdId))));
     }
 
     private static SourcingResult Refused(Context context, IReadOnlyList<PlanShortage> shortages) =>

@@ -125,8 +125,8 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         EnsureUsable();
         if (!State.Exists)
         {
-            var article = GrainFactory.GetGrain<IArticleGrain>(_key.Sku).GetAsync();
-            var location = GrainFactory.GetGrain<ILocationGrain>(_key.LocationId).GetAsync();
+            var article = GrainFactory.Get<IArticleGrain>(_key.Sku).GetAsync();
+            var location = GrainFactory.Get<ILocationGrain>(_key.LocationId).GetAsync();
             var (articleInfo, locationInfo) = (await article, await location);
             if (articleInfo is null)
             {
@@ -153,7 +153,7 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         if (isNew)
         {
             // The index must list a new slot before the count is acknowledged, or sourcing could miss it.
-            await GrainFactory.GetGrain<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
+            await GrainFactory.Get<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
         }
         else
         {
@@ -284,7 +284,7 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         }
 
         // Operators' changes are rare: wait for the index, so the next reservation plans with them.
-        await GrainFactory.GetGrain<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
+        await GrainFactory.Get<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
         return snapshot;
     }
 
@@ -333,7 +333,7 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         return Task.CompletedTask;
     }
 
-    private void Publish() => GrainFactory.GetGrain<IArticleGrain>(_key.Sku).PublishAsync(Publication()).Ignore();
+    private void Publish() => GrainFactory.Get<IArticleGrain>(_key.Sku).PublishAsync(Publication()).Ignore();
 
     /// <summary>Publications may arrive out of order; the stamp lets the index keep the newest. Wall-clock based so it
     /// keeps rising when the grain moves to another activation.</summary>

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Dom.Access;
+using Dom.Grains.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -76,7 +77,7 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
         }
 
         // Issued keys never change, so a found grant can be cached for good.
-        grant = await grains.GetGrain<IApiKeyGrain>(hash).GetAsync();
+        grant = await grains.Get<IApiKeyGrain>(hash).GetAsync();
         if (grant is not null)
         {
             _issued[hash] = grant;

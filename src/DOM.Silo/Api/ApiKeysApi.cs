@@ -1,4 +1,5 @@
 using Dom.Access;
+using Dom.Grains.Hosting;
 
 namespace Dom.Silo.Api;
 
@@ -32,7 +33,7 @@ public static class ApiKeysApi
 
         var key = ApiKeyStore.NewKey();
         var grant = new ApiKeyGrant(body.Role!.Value, body.Scope!);
-        await grains.GetGrain<IApiKeyGrain>(ApiKeyStore.Hash(key)).IssueAsync(grant);
+        await grains.Get<IApiKeyGrain>(ApiKeyStore.Hash(key)).IssueAsync(grant);
         return TypedResults.Created((string?)null, new IssuedKey(key, grant.Role, grant.Scope));
     }
 }

@@ -1,5 +1,6 @@
 using Dom.Articles;
 using Dom.Grains.Articles;
+using Dom.Grains.Hosting;
 
 namespace Dom.Silo.Api;
 
@@ -85,7 +86,7 @@ public static class ArticlesApi
             body.Components is { Count: > 0 } parts ? parts.Select(c => new BundleComponent(c!.Sku!, c.Quantity!.Value)).ToList() : null,
             body.AllowSplit ?? false,
             body.FulfilledBy);
-        var stored = await grains.GetGrain<IArticleGrain>(sku).PutAsync(info);
+        var stored = await grains.Get<IArticleGrain>(sku).PutAsync(info);
         directory.Forget(sku);
         return TypedResults.Ok(stored);
     }
@@ -98,6 +99,6 @@ public static class ArticlesApi
             return validation.Problem();
         }
 
-        return await grains.GetGrain<IArticleGrain>(sku).GetAsync() is { } info ? TypedResults.Ok(info) : Answers.NotFound($"Article {sku}");
+        return await grains.Get<IArticleGrain>(sku).GetAsync() is { } info ? TypedResults.Ok(info) : Answers.NotFound($"Article {sku}");
     }
 }

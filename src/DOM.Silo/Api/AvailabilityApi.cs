@@ -1,4 +1,5 @@
 using Dom.Articles;
+using Dom.Grains.Hosting;
 using Dom.Sourcing;
 
 namespace Dom.Silo.Api;
@@ -20,7 +21,7 @@ public static class AvailabilityApi
             return validation.Problem();
         }
 
-        return await grains.GetGrain<ISourcingGrain>(0).GetAvailabilityAsync(sku) is { } availability
+        return await grains.Get<ISourcingGrain>(0).GetAvailabilityAsync(sku) is { } availability
             ? TypedResults.Ok(availability)
             : Answers.NotFound($"Article {sku}");
     }

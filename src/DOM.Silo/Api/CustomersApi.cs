@@ -1,4 +1,5 @@
 using Dom.Customers;
+using Dom.Grains.Hosting;
 
 namespace Dom.Silo.Api;
 
@@ -22,12 +23,12 @@ public static class CustomersApi
             return validation.Problem();
         }
 
-        return await grains.GetGrain<ICustomerGrain>(customerId).GetAsync() is { } customer ? TypedResults.Ok(customer) : Answers.NotFound($"Customer {customerId}");
+        return await grains.Get<ICustomerGrain>(customerId).GetAsync() is { } customer ? TypedResults.Ok(customer) : Answers.NotFound($"Customer {customerId}");
     }
 
     private static async Task<Results<Ok<CustomerView>, ValidationProblem>> SetTierAsync(string customerId, TierBody body, IGrainFactory grains)
     {
         var validation = new Validation().Id("customerId", customerId).Required("tier", body.Tier);
-        return validation.IsValid ? TypedResults.Ok(await grains.GetGrain<ICustomerGrain>(customerId).SetTierAsync(body.Tier!.Value)) : validation.Problem();
+        return validation.IsValid ? TypedResults.Ok(await grains.Get<ICustomerGrain>(customerId).SetTierAsync(body.Tier!.Value)) : validation.Problem();
     }
 }

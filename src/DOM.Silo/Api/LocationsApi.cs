@@ -86,7 +86,7 @@ public static class LocationsApi
             body.Costs is { } k ? new LocationCosts(k.HandlingPerShipment ?? 0, k.HandlingPerUnit ?? 0) : null,
             body.ShipsToCustomers,
             body.ClickAndCollect);
-        var stored = await grains.GetGrain<ILocationGrain>(locationId).PutAsync(info);
+        var stored = await grains.Get<ILocationGrain>(locationId).PutAsync(info);
         directory.Forget(locationId);
         return TypedResults.Ok(stored);
     }
@@ -133,7 +133,7 @@ public static class LocationsApi
             return Answers.Forbidden();
         }
 
-        return await grains.GetGrain<ILocationGrain>(locationId).GetAsync() is { } info ? TypedResults.Ok(info) : Answers.NotFound($"Location {locationId}");
+        return await grains.Get<ILocationGrain>(locationId).GetAsync() is { } info ? TypedResults.Ok(info) : Answers.NotFound($"Location {locationId}");
     }
 
     private static async Task<Results<Ok<CapacitySnapshot>, ValidationProblem, ProblemHttpResult>> SetCapacityAsync(
@@ -158,7 +158,7 @@ public static class LocationsApi
             return Answers.Forbidden();
         }
 
-        var capacity = await grains.GetGrain<ILocationGrain>(locationId).SetCapacityAsync(new SetCapacityRequest(body.Date ?? today, body.Limit!.Value));
+        var capacity = await grains.Get<ILocationGrain>(locationId).SetCapacityAsync(new SetCapacityRequest(body.Date ?? today, body.Limit!.Value));
         directory.Forget(locationId);
         return capacity is null ? Answers.NotFound($"Location {locationId}") : TypedResults.Ok(capacity);
     }
@@ -177,7 +177,7 @@ public static class LocationsApi
             return Answers.Forbidden();
         }
 
-        var capacity = await grains.GetGrain<ILocationGrain>(locationId).GetCapacityAsync(date ?? clock.Today);
+        var capacity = await grains.Get<ILocationGrain>(locationId).GetCapacityAsync(date ?? clock.Today);
         return capacity is null ? Answers.NotFound($"Location {locationId}") : TypedResults.Ok(capacity);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dom.Access;
+using Dom.Grains.Hosting;
 using Dom.Orders;
 
 namespace Dom.Silo.Api;
@@ -78,7 +79,7 @@ public static class OrdersApi
             body.Priority ?? false,
             body.PromisedBy,
             null);
-        var result = await grains.GetGrain<IOrderGrain>(request.OrderId).CreateAsync(request);
+        var result = await grains.Get<IOrderGrain>(request.OrderId).CreateAsync(request);
         return result.Outcome switch
         {
             OrderOutcome.Created or OrderOutcome.Replayed => TypedResults.Created($"/api/v1/orders/{request.OrderId}", result.Order),
@@ -95,7 +96,7 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        return VisibleTo(user, await grains.GetGrain<IOrderGrain>(orderId).GetAsync()) is { } view ? TypedResults.Ok(view) : Answers.NotFound($"Order {orderId}");
+        return VisibleTo(user, await grains.Get<IOrderGrain>(orderId).GetAsync()) is { } view ? TypedResults.Ok(view) : Answers.NotFound($"Order {orderId}");
     }
 
     private static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListAsync(
@@ -130,7 +131,7 @@ public static class OrdersApi
         }
 
         var query = new OrderQuery(status, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1);
-        var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.GetGrain<IOrderIndexGrain>(b).QueryAsync(query)));
+        var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
         return TypedResults.Ok(new OrderPage(page, items.Count > page.Count ? page[^1].CreatedAt : null));
@@ -158,7 +159,7 @@ public static class OrdersApi
             return Answers.Forbidden();
         }
 
-        var result = await grains.GetGrain<IOrderGrain>(orderId).ReportAsync(
+        var result = await grains.Get<IOrderGrain>(orderId).ReportAsync(
             new FulfilmentEvent(body.EventId!, lineId, body.LocationId!, body.Type!.Value, body.Quantity, body.Carrier, body.TrackingNumber));
         return Answer(result, user);
     }
@@ -171,7 +172,7 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        var order = grains.GetGrain<IOrderGrain>(orderId);
+        var order = grains.Get<IOrderGrain>(orderId);
         if (VisibleTo(user, await order.GetAsync()) is null)
         {
             return Answers.NotFound($"Order {orderId}");
@@ -193,7 +194,7 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        return Answer(await grains.GetGrain<IOrderGrain>(orderId).ReviewAsync(new ReviewDecision(body.Decision == "release", body.Note)), user);
+        return Answer(await grains.Get<IOrderGrain>(orderId).ReviewAsync(new ReviewDecision(body.Decision == "release", body.Note)), user);
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> WrongItemAsync(string orderId, string lineId, ClaimsPrincipal user, IGrainFactory grains)
@@ -204,7 +205,7 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        var order = grains.GetGrain<IOrderGrain>(orderId);
+        var order = grains.Get<IOrderGrain>(orderId);
         if (VisibleTo(user, await order.GetAsync()) is null)
         {
             return Answers.NotFound($"Order {orderId}");
@@ -216,7 +217,7 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> RetryBackordersAsync(string orderId, ClaimsPrincipal user, IGrainFactory grains)
     {
         var validation = new Validation().Id("orderId", orderId);
-        return validation.IsValid ? Answer(await grains.GetGrain<IOrderGrain>(orderId).RetryBackordersAsync(), user) : validation.Problem();
+        return validation.IsValid ? Answer(await grains.Get<IOrderGrain>(orderId).RetryBackordersAsync(), user) : validation.Problem();
     }
 
     private static Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult> Answer(OrderCommandResult result, ClaimsPrincipal user) => result.Status switch

@@ -47,7 +47,7 @@ public static class ReservationsApi
         CreateReservationResult result;
         try
         {
-            result = await grains.GetGrain<IReservationGrain>(request.ReservationId).CreateAsync(request);
+            result = await grains.Get<IReservationGrain>(request.ReservationId).CreateAsync(request);
         }
         catch (Exception)
         {
@@ -82,7 +82,7 @@ public static class ReservationsApi
             return validation.Problem();
         }
 
-        return await grains.GetGrain<IReservationGrain>(reservationId).GetAsync(user.Scope()) is { } view
+        return await grains.Get<IReservationGrain>(reservationId).GetAsync(user.Scope()) is { } view
             ? TypedResults.Ok(view)
             : Answers.NotFound($"Reservation {reservationId}");
     }
@@ -96,7 +96,7 @@ public static class ReservationsApi
             return validation.Problem();
         }
 
-        return await grains.GetGrain<IReservationGrain>(reservationId).ReleaseAsync(user.Scope()) is not null
+        return await grains.Get<IReservationGrain>(reservationId).ReleaseAsync(user.Scope()) is not null
             ? TypedResults.NoContent()
             : Answers.NotFound($"Reservation {reservationId}");
     }

@@ -1,3 +1,4 @@
+using Dom.Grains.Hosting;
 using Dom.Grains.Orders;
 using Dom.Grains.Risk;
 using Dom.Risk;
@@ -60,5 +61,5 @@ public static class RiskApi
         return validation.IsValid ? (validation, new RiskListEntry(parsedList, parsedSubject, RiskKeys.Normalize(parsedSubject, value!))) : (validation, null);
     }
 
-    private static IRiskListGrain Lists(IGrainFactory grains) => grains.GetGrain<IRiskListGrain>(RiskListGrain.Key);
+    private static IRiskListGrain Lists(IGrainFactory grains) => grains.Get<IRiskListGrain>(RiskListGrain.Key);
 }

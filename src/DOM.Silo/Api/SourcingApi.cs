@@ -61,7 +61,7 @@ public static class SourcingApi
         }
 
         var request = ReservationsApi.ToRequest(body, user.Scope());
-        var explanation = await grains.GetGrain<ISourcingGrain>(0).ExplainAsync(new SourcingRequest(
+        var explanation = await grains.Get<ISourcingGrain>(0).ExplainAsync(new SourcingRequest(
             request.ReservationId,
             request.Channel,
             request.ShipTo,
@@ -78,7 +78,7 @@ public static class SourcingApi
     private static async Task<Results<Ok<SourcingProfileBook>, ValidationProblem>> GetProfilesAsync(string channel, IGrainFactory grains)
     {
         var validation = new Validation().Id("channel", channel);
-        return validation.IsValid ? TypedResults.Ok(await grains.GetGrain<ISourcingProfileGrain>(channel).GetAsync()) : validation.Problem();
+        return validation.IsValid ? TypedResults.Ok(await grains.Get<ISourcingProfileGrain>(channel).GetAsync()) : validation.Problem();
     }
 
     private static async Task<Results<Ok<SourcingProfileVersion>, ValidationProblem, ProblemHttpResult>> GetVersionAsync(string channel, int version, IGrainFactory grains)
@@ -89,7 +89,7 @@ public static class SourcingApi
             return validation.Problem();
         }
 
-        var book = await grains.GetGrain<ISourcingProfileGrain>(channel).GetAsync();
+        var book = await grains.Get<ISourcingProfileGrain>(channel).GetAsync();
         return book.Versions.FirstOrDefault(v => v.Version == version) is { } found ? TypedResults.Ok(found) : Answers.NotFound($"Profile version {version} of channel {channel}");
     }
 
@@ -121,7 +121,7 @@ public static class SourcingApi
             StockReserve = body.StockReserve,
             CapacityReserve = body.CapacityReserve,
         };
-        var created = await grains.GetGrain<ISourcingProfileGrain>(channel).CreateDraftAsync(draft);
+        var created = await grains.Get<ISourcingProfileGrain>(channel).CreateDraftAsync(draft);
         return TypedResults.Created($"/api/v1/sourcing/profiles/{channel}/versions/{created.Version}", created);
     }
 
@@ -133,7 +133,7 @@ public static class SourcingApi
             return validation.Problem();
         }
 
-        var result = await grains.GetGrain<ISourcingProfileGrain>(channel).ActivateAsync(new ActivateProfileRequest(version));
+        var result = await grains.Get<ISourcingProfileGrain>(channel).ActivateAsync(new ActivateProfileRequest(version));
         return result.Status == ProfileChangeStatus.UnknownVersion
             ? Answers.NotFound($"Profile version {version} of channel {channel}")
             : TypedResults.Ok(result.Book);
@@ -147,7 +147,7 @@ public static class SourcingApi
             return validation.Problem();
         }
 
-        var result = await grains.GetGrain<ISourcingProfileGrain>(channel).RollBackAsync();
+        var result = await grains.Get<ISourcingProfileGrain>(channel).RollBackAsync();
         return result.Status == ProfileChangeStatus.NothingToRollBack
             ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back.", detail: $"Channel {channel} runs on the built-in profile.")
             : TypedResults.Ok(result.Book);

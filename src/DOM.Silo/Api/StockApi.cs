@@ -129,5 +129,5 @@ public static class StockApi
     }
 
     private static IStockSlotGrain Slot(IGrainFactory grains, string locationId, string sku) =>
-        grains.GetGrain<IStockSlotGrain>(new StockSlotKey(sku, locationId).ToString());
+        grains.Get<IStockSlotGrain>(new StockSlotKey(sku, locationId).ToString());
 }

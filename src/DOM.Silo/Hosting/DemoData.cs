@@ -1,4 +1,5 @@
 using Dom.Articles;
+using Dom.Grains.Hosting;
 using Dom.Locations;
 using Dom.Stock;
 
@@ -38,14 +39,14 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
             return;
         }
 
-        await Task.WhenAll(Locations.Select(location => grains.GetGrain<ILocationGrain>(location.LocationId).PutAsync(location)));
-        await Task.WhenAll(Articles.Select(article => grains.GetGrain<IArticleGrain>(article.Sku).PutAsync(article)));
+        await Task.WhenAll(Locations.Select(location => grains.Get<ILocationGrain>(location.LocationId).PutAsync(location)));
+        await Task.WhenAll(Articles.Select(article => grains.Get<IArticleGrain>(article.Sku).PutAsync(article)));
         var counts = from location in Locations.Select((l, i) => (l.LocationId, l.Type, i)).Where(l => l.Type != LocationType.Virtual)
                      from article in Articles.Select((a, j) => (a.Sku, a.Kind, a.Components, j)).Where(a => a.Kind == ArticleKind.Physical && a.Components is null)
                      let onHand = ((location.i * 7) + (article.j * 13)) % 4 == 0 ? 0 : 5 + (((location.i + 1) * (article.j + 3) * 11) % 60)
                      where onHand > 0
                      select (Slot: new StockSlotKey(article.Sku, location.LocationId), OnHand: onHand);
-        await Task.WhenAll(counts.Select(c => grains.GetGrain<IStockSlotGrain>(c.Slot.ToString()).SetStockAsync(new SetStockRequest(c.OnHand, c.OnHand > 20 ? 2 : 0))));
+        await Task.WhenAll(counts.Select(c => grains.Get<IStockSlotGrain>(c.Slot.ToString()).SetStockAsync(new SetStockRequest(c.OnHand, c.OnHand > 20 ? 2 : 0))));
         logger.LogInformation("Demo data seeded: {Locations} locations, {Articles} articles", Locations.Length, Articles.Length);
     }
 
