@@ -65,8 +65,8 @@ public class DurabilityTests(ClusterFixture fixture)
         var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
         ClusterFixture.Journal.FailNext($"reservation/{id}");
 
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request));
-        var retry = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request));
+        var retry = await fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request);
 
         Assert.Equal(ReservationOutcome.Created, retry.Outcome);
         Assert.Equal(7, await _world.AvailableAsync(sku, location));
@@ -81,12 +81,12 @@ public class DurabilityTests(ClusterFixture fixture)
         await _world.StockAsync(sku, far, onHand: 10);
         var id = _world.Id("r");
         var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
-        var first = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request);
+        var first = await fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request);
         await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
         // The near slot is empty now (held by the first attempt), so this attempt's plan differs: it must give that back.
-        var retry = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request);
-        var other = await fixture.Grains.GetGrain<IReservationGrain>(id).CreateAsync(request with { Lines = [new LineRequest(sku, 2)] });
+        var retry = await fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request);
+        var other = await fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request with { Lines = [new LineRequest(sku, 2)] });
 
         Assert.Equal(ReservationOutcome.Replayed, retry.Outcome);
         Assert.Equal(first.Reservation.Lines, retry.Reservation.Lines, (a, b) => a.Allocations.SequenceEqual(b.Allocations));

@@ -11,6 +11,8 @@ public class ReservationTests(ClusterFixture fixture)
 
     private IReservationGrain Reservation(string id) => fixture.Grains.GetGrain<IReservationGrain>(id);
 
+    private IReservationDeskGrain Desk => fixture.Grains.GetGrain<IReservationDeskGrain>(0);
+
     private CreateReservationRequest Request(string id, params LineRequest[] lines) => new(id, "web", 600, Berlin, lines);
 
     [Fact]
@@ -22,7 +24,7 @@ public class ReservationTests(ClusterFixture fixture)
         await _world.StockAsync(a, munich, 5);
         await _world.StockAsync(b, munich, 5);
 
-        var result = await Reservation(_world.Id("r")).CreateAsync(Request(_world.Id("r"), new(a, 2), new(b, 1)));
+        var result = await Desk.CreateAsync(Request(_world.Id("r"), new(a, 2), new(b, 1)));
 
         Assert.Equal(ReservationOutcome.Created, result.Outcome);
         Assert.Equal(ReservationStatus.Held, result.Reservation.Status);
@@ -39,7 +41,7 @@ public class ReservationTests(ClusterFixture fixture)
         await _world.StockAsync(a, potsdam, 3);
         await _world.StockAsync(a, munich, 3);
 
-        var result = await Reservation(_world.Id("r")).CreateAsync(Request(_world.Id("r"), new LineRequest(a, 5)));
+        var result = await Desk.CreateAsync(Request(_world.Id("r"), new LineRequest(a, 5)));
 
         Assert.Equal([new Allocation(potsdam, 3), new Allocation(munich, 2)], result.Reservation.Lines.Single().Allocations);
     }
@@ -52,7 +54,7 @@ public class ReservationTests(ClusterFixture fixture)
         await _world.StockAsync(a, potsdam, 5);
         await _world.StockAsync(b, potsdam, 1);
 
-        var result = await Reservation(_world.Id("r")).CreateAsync(Request(_world.Id("r"), new(a, 2), new(b, 2)));
+        var result = await Desk.CreateAsync(Request(_world.Id("r"), new(a, 2), new(b, 2)));
 
         Assert.Equal(ReservationOutcome.Refused, result.Outcome);
         Assert.Equal([new Shortage(b, 2, 1)], result.Reservation.Shortages);
@@ -68,9 +70,9 @@ public class ReservationTests(ClusterFixture fixture)
         await _world.StockAsync(a, potsdam, 5);
         var id = _world.Id("r");
 
-        var first = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 2)));
-        var retry = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 2)));
-        var other = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 3)));
+        var first = await Desk.CreateAsync(Request(id, new LineRequest(a, 2)));
+        var retry = await Desk.CreateAsync(Request(id, new LineRequest(a, 2)));
+        var other = await Desk.CreateAsync(Request(id, new LineRequest(a, 3)));
 
         Assert.Equal(ReservationOutcome.Replayed, retry.Outcome);
         Assert.Equal(first.Reservation.ExpiresAt, retry.Reservation.ExpiresAt);
@@ -86,7 +88,7 @@ public class ReservationTests(ClusterFixture fixture)
         var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
         await _world.StockAsync(a, potsdam, 5);
         var id = _world.Id("r");
-        await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 4)));
+        await Desk.CreateAsync(Request(id, new LineRequest(a, 4)));
 
         var released = await Reservation(id).ReleaseAsync("web");
         var again = await Reservation(id).ReleaseAsync("web");
@@ -103,7 +105,7 @@ public class ReservationTests(ClusterFixture fixture)
         var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
         await _world.StockAsync(a, potsdam, 5);
         var id = _world.Id("r");
-        await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 1)));
+        await Desk.CreateAsync(Request(id, new LineRequest(a, 1)));
 
         Assert.Null(await Reservation(id).GetAsync("marketplace"));
         Assert.Null(await Reservation(id).ReleaseAsync("marketplace"));
@@ -117,7 +119,7 @@ public class ReservationTests(ClusterFixture fixture)
         var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06, capacityPerDay: 1);
         await _world.StockAsync(a, potsdam, 5);
         var id = _world.Id("r");
-        var created = await Reservation(id).CreateAsync(Request(id, new LineRequest(a, 5)) with { TtlSeconds = 60 });
+        var created = await Desk.CreateAsync(Request(id, new LineRequest(a, 5)) with { TtlSeconds = 60 });
         var location = fixture.Grains.GetGrain<ILocationGrain>(potsdam);
         var day = DateOnly.FromDateTime(created.Reservation.ExpiresAt.UtcDateTime);
         Assert.Equal(1, (await location.GetCapacityAsync(day))!.Booked);
@@ -139,8 +141,8 @@ public class ReservationTests(ClusterFixture fixture)
         await _world.StockAsync(a, potsdam, 10);
         await _world.StockAsync(a, munich, 10);
 
-        var first = await Reservation(_world.Id("r1")).CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)));
-        var second = await Reservation(_world.Id("r2")).CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
+        var first = await Desk.CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)));
+        var second = await Desk.CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
 
         Assert.Equal(potsdam, first.Reservation.Lines[0].Allocations.Single().LocationId);
         Assert.Equal(munich, second.Reservation.Lines[0].Allocations.Single().LocationId);
@@ -153,12 +155,12 @@ public class ReservationTests(ClusterFixture fixture)
         var a = await _world.ArticleAsync("a");
         var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06, capacityPerDay: 5);
         await _world.StockAsync(a, potsdam, 10);
-        await Reservation(_world.Id("r1")).CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)));
-        await Reservation(_world.Id("r2")).CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
+        await Desk.CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)));
+        await Desk.CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
         var today = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime);
 
         var lowered = await fixture.Grains.GetGrain<ILocationGrain>(potsdam).SetCapacityAsync(new SetCapacityRequest(today, 1));
-        var refused = await Reservation(_world.Id("r3")).CreateAsync(Request(_world.Id("r3"), new LineRequest(a, 1)));
+        var refused = await Desk.CreateAsync(Request(_world.Id("r3"), new LineRequest(a, 1)));
 
         Assert.Equal(new CapacitySnapshot(today, 1, 2, Overbooked: true), lowered);
         Assert.Equal(ReservationOutcome.Refused, refused.Outcome);
@@ -171,12 +173,12 @@ public class ReservationTests(ClusterFixture fixture)
         var a = await _world.ArticleAsync("a");
         var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
         await _world.StockAsync(a, potsdam, 1);
-        var held = await Reservation(_world.Id("r1")).CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)) with { TtlSeconds = 5 });
+        var held = await Desk.CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)) with { TtlSeconds = 5 });
         Assert.Equal(ReservationOutcome.Created, held.Outcome);
 
         // The hold lapses by the clock alone: nothing tells the index, which still says 0 available.
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(5));
-        var next = await Reservation(_world.Id("r2")).CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
+        var next = await Desk.CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
 
         Assert.Equal(ReservationOutcome.Created, next.Outcome);
     }
@@ -194,7 +196,7 @@ public class ReservationTests(ClusterFixture fixture)
         }
 
         var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
-            Reservation(_world.Id($"r{i}")).CreateAsync(Request(_world.Id($"r{i}"), new LineRequest(a, 1)))));
+            Desk.CreateAsync(Request(_world.Id($"r{i}"), new LineRequest(a, 1)))));
 
         var held = results.Where(r => r.Outcome == ReservationOutcome.Created).ToList();
         Assert.Equal(200, held.Count);
@@ -205,5 +207,44 @@ public class ReservationTests(ClusterFixture fixture)
             Assert.Equal((40, 0), (slot!.Held, slot.Available));
             Assert.Equal(40, held.Count(r => r.Reservation.Lines[0].Allocations.Single().LocationId == location));
         }
+    }
+
+    [Fact]
+    public async Task Concurrent_duplicates_of_one_request_hold_once_and_all_get_the_recorded_answer()
+    {
+        var a = await _world.ArticleAsync("a");
+        var (near, far) = (await _world.LocationAsync("near", 52.39, 13.06), await _world.LocationAsync("far", 48.14, 11.58));
+        await _world.StockAsync(a, near, 2);
+        await _world.StockAsync(a, far, 10);
+        var id = _world.Id("r");
+
+        // Twenty copies at once race through the desk on their own sagas; the journal key lets exactly one record.
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Desk.CreateAsync(Request(id, new LineRequest(a, 2)))));
+
+        Assert.Single(results, r => r.Outcome == ReservationOutcome.Created);
+        Assert.All(results, r => Assert.Equal(ReservationStatus.Held, r.Reservation.Status));
+        var recorded = (await Reservation(id).GetAsync("web"))!;
+        Assert.All(results, r => Assert.Equal(recorded.Lines[0].Allocations, r.Reservation.Lines[0].Allocations));
+        var (nearSlot, farSlot) = ((await _world.Slot(a, near).GetAsync())!, (await _world.Slot(a, far).GetAsync())!);
+        Assert.Equal(2, nearSlot.Held + farSlot.Held);
+    }
+
+    [Fact]
+    public async Task A_reservation_read_before_it_existed_is_found_once_it_is_created()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 5);
+        var id = _world.Id("r");
+
+        Assert.Null(await Reservation(id).GetAsync("web"));
+        var created = await Desk.CreateAsync(Request(id, new LineRequest(a, 1)));
+        var read = await Reservation(id).GetAsync("web");
+
+        Assert.Equal(ReservationOutcome.Created, created.Outcome);
+        Assert.Equal((ReservationStatus.Held, created.Reservation.ExpiresAt), (read!.Status, read.ExpiresAt));
+        Assert.Equal(created.Reservation.Lines[0].Allocations, read.Lines[0].Allocations);
+        Assert.NotNull(await Reservation(id).ReleaseAsync("web"));
+        Assert.Equal(5, await _world.AvailableAsync(a, potsdam));
     }
 }

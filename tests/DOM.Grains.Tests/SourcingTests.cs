@@ -249,7 +249,7 @@ public class SourcingTests
     private CreateReservationRequest Request(params LineRequest[] lines) => new(_world.Id($"r{Guid.NewGuid():N}"[..20]), _channel, 600, Berlin, lines);
 
     private async Task<CreateReservationResult> ReserveAsync(CreateReservationRequest request) =>
-        await Grains.GetGrain<IReservationGrain>(request.ReservationId).CreateAsync(request);
+        await Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request);
 
     private static List<string> Locations(CreateReservationResult result) =>
         result.Reservation.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct().ToList();

@@ -249,7 +249,7 @@ internal sealed class EngineHost : IAsyncDisposable
     {
         public async Task<ReserveStatus> ReserveAsync(string reservationId, string sku, int customer)
         {
-            var result = await grains.Get<IReservationGrain>(reservationId).CreateAsync(
+            var result = await grains.Get<IReservationDeskGrain>(0).CreateAsync(
                 new CreateReservationRequest(reservationId, Catalog.Channel, Catalog.TtlSeconds, host._shipTo[customer], new[] { new LineRequest(sku, 1) }));
             return result switch
             {

@@ -4,9 +4,12 @@ namespace Dom.Reservations;
 [Alias("dom.reservations.reservation")]
 public interface IReservationGrain : IGrainWithStringKey
 {
-    /// <summary>Holds every line or nothing. A retry of the same request returns the first answer.</summary>
-    [Alias("create")]
-    Task<CreateReservationResult> CreateAsync(CreateReservationRequest request);
+    /// <summary>Answers a create request whose id was recorded before (by an earlier attempt, or by a concurrent one):
+    /// the recorded answer for the same body, an idempotency conflict for another. Gives back the holds in
+    /// <paramref name="taken"/> that the recorded reservation does not hold, as they belong to the attempt that lost.
+    /// Called by the <see cref="IReservationDeskGrain"/>.</summary>
+    [Alias("settle")]
+    Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, IReadOnlyList<ReservationLine> taken);
 
     /// <summary>The reservation, or null when it does not exist or belongs to another channel.</summary>
     [Alias("get")]

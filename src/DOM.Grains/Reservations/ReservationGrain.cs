@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
 using Dom.Reservations;
@@ -38,11 +35,11 @@ public sealed record ReservationStatusChanged([property: Id(0)] ReservationStatu
 public sealed record ReservationConverted([property: Id(0)] string OrderId) : ReservationEvent;
 
 /// <summary>
-/// A checkout hold across lines. Sourcing takes the holds (each carrying this reservation's id and expiry); this
-/// grain records the answer in the journal before it is given, and answers retries with it. The holds lapse by
-/// themselves at the expiry time, so a crash between holding and recording leaks nothing for longer than the TTL.
-/// Every reservation is its own activation; idle ones are collected after two minutes, as checkout traffic creates
-/// them by the thousand per second and a later read just reloads one.
+/// A checkout hold across lines, after it was created: the <see cref="ReservationDeskGrain"/> records it as the first
+/// event of this grain's stream, and this grain serves it from then on (reads, conversion into an order, release) as the
+/// stream's only writer. It also settles create requests for an id that was recorded before. The holds lapse by
+/// themselves at the expiry time; the grain only records the expiry when it sees it (the view is computed on read).
+/// Idle activations are collected after two minutes; a later read just reloads the stream.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 internal sealed class ReservationGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<ReservationGrain> logger)
@@ -52,7 +49,7 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 
     private ISourcingGrain Sourcing => GrainFactory.Get<ISourcingGrain>(0);
 
-    protected override string Stream => $"reservation/{this.GetPrimaryKeyString()}";
+    protected override string Stream => ReservationJournal.StreamOf(this.GetPrimaryKeyString());
 
     protected override ReservationState Initial => new();
 
@@ -70,61 +67,34 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
 
     protected override void OnLoaded() => ArmExpiryTimer();
 
-    public async Task<CreateReservationResult> CreateAsync(CreateReservationRequest request)
+    public async Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, IReadOnlyList<ReservationLine> taken)
     {
-        EnsureUsable();
-        var fingerprint = Fingerprint(request);
-        if (State.View is { } existing)
+        // Always read: this activation may predate the record (a read of the id before it was created).
+        await ReloadAsync();
+        if (State.View is null)
         {
-            var outcome = fingerprint == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
-            return new CreateReservationResult(outcome, Current(existing));
+            // The desk was told the id is taken, yet nothing is there: acknowledge nothing; the retry starts over.
+            await Sourcing.ReleaseAsync(request.ReservationId, taken);
+            throw new StorageUnavailableException();
         }
 
-        var expiresAt = clock.UtcNow.AddSeconds(request.TtlSeconds);
-        var result = await Sourcing.ReserveAsync(new SourcingRequest(
-            request.ReservationId, request.Channel, request.ShipTo, request.Lines, expiresAt, null, request.Priority, request.CustomerTier, request.PickupLocationId, request.PromisedBy));
-        var view = result.Succeeded
-            ? new ReservationView(request.ReservationId, ReservationStatus.Held, expiresAt, result.Lines, [], result.ProfileVersion, result.Cost)
-            : new ReservationView(
-                request.ReservationId,
-                ReservationStatus.Refused,
-                expiresAt,
-                request.Lines.Select(line => new ReservationLine(line.Sku, line.Quantity, [])).ToList(),
-                result.Shortages,
-                result.ProfileVersion);
-
-        // If this write fails, the holds stay and lapse at their expiry: the write may have landed after all, and then
-        // the recorded answer must stay true. A retry with the same id finds the record, or re-holds idempotently.
-        try
-        {
-            await Raise(new ReservationRecorded(fingerprint, request.Channel, view));
-        }
-        catch (JournalConflictException)
-        {
-            // Recorded before by an earlier activation: answer with that, and give back what this attempt held beyond it.
-            await ReloadAsync();
-            var recorded = Current(State.View!);
-            await Sourcing.ReleaseAsync(request.ReservationId, Beyond(result.Lines, recorded));
-            var outcome = fingerprint == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
-            return new CreateReservationResult(outcome, recorded);
-        }
-
-        ArmExpiryTimer();
-        logger.LogDebug("{ReservationId} {Status} until {ExpiresAt}", request.ReservationId, view.Status, expiresAt);
-        return new CreateReservationResult(result.Succeeded ? ReservationOutcome.Created : ReservationOutcome.Refused, view);
+        var recorded = Current(State.View);
+        await Sourcing.ReleaseAsync(request.ReservationId, Beyond(taken, recorded));
+        var outcome = ReservationJournal.Fingerprint(request) == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
+        return new CreateReservationResult(outcome, recorded);
     }
 
     public async Task<ReservationView?> GetAsync(string channel)
     {
         EnsureUsable();
-        await EnsureLoadedAsync();
+        await EnsureRecordAsync();
         return IsVisibleTo(channel) ? Current(State.View!) : null;
     }
 
     public async Task<ReservationView?> ConvertAsync(string channel, string orderId)
     {
         EnsureUsable();
-        await EnsureLoadedAsync();
+        await EnsureRecordAsync();
         if (!IsVisibleTo(channel))
         {
             return null;
@@ -148,7 +118,7 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
     public async Task<ReservationView?> ReleaseAsync(string channel)
     {
         EnsureUsable();
-        await EnsureLoadedAsync();
+        await EnsureRecordAsync();
         if (!IsVisibleTo(channel))
         {
             return null;
@@ -167,6 +137,16 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
         }
 
         return view;
+    }
+
+    /// <summary>The desk records a reservation straight into its stream, so an activation that found no record may be
+    /// behind: it reads again until there is one. After the record, this grain is the stream's only writer.</summary>
+    private async Task EnsureRecordAsync()
+    {
+        if (!Loaded || State.View is null)
+        {
+            await ReloadAsync();
+        }
     }
 
     /// <summary>The holds of <paramref name="taken"/> that the recorded reservation does not hold (all of them unless it is held).</summary>
@@ -219,30 +199,5 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
         {
             ArmExpiryTimer();
         }
-    }
-
-    private static string Fingerprint(CreateReservationRequest request)
-    {
-        var text = new StringBuilder()
-            .Append(request.Channel).Append('|')
-            .Append(request.TtlSeconds).Append('|')
-            .Append(request.ShipTo.Country).Append('|')
-            .Append(request.ShipTo.Latitude.ToString("R", CultureInfo.InvariantCulture)).Append('|')
-            .Append(request.ShipTo.Longitude.ToString("R", CultureInfo.InvariantCulture));
-        foreach (var line in request.Lines)
-        {
-            text.Append('|').Append(line.Sku).Append('*').Append(line.Quantity);
-        }
-
-        // Members added later count only when set, so fingerprints recorded before them stay valid.
-        if (request.Priority != RequestPriority.Normal || request.CustomerTier is not null || request.PickupLocationId is not null || request.PromisedBy is not null)
-        {
-            text.Append("|p=").Append(request.Priority)
-                .Append("|t=").Append(request.CustomerTier)
-                .Append("|c=").Append(request.PickupLocationId)
-                .Append("|d=").Append(request.PromisedBy?.ToString("O", CultureInfo.InvariantCulture));
-        }
-
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 }

@@ -47,7 +47,7 @@ public static class ReservationsApi
         CreateReservationResult result;
         try
         {
-            result = await grains.Get<IReservationGrain>(request.ReservationId).CreateAsync(request);
+            result = await grains.Get<IReservationDeskGrain>(0).CreateAsync(request);
         }
         catch (Exception)
         {
