@@ -44,6 +44,7 @@ public static class DomStorage
         services.TryAddSingleton<LocationDirectory>();
         services.TryAddSingleton<ArticleDirectory>();
         services.TryAddSingleton<ProfileDirectory>();
+        services.TryAddSingleton<Sourcer>();
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         services.AddOptions<OrderOptions>();
         services.AddOptions<RiskPolicy>();

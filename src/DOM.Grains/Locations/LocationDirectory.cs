@@ -1,70 +1,86 @@
 using System.Collections.Concurrent;
+using Dom.Domain.Sourcing;
 using Dom.Grains.Hosting;
 using Dom.Locations;
+using static Dom.Grains.Sourcing.SourcingMapping;
 
 namespace Dom.Grains.Locations;
 
 /// <summary>
-/// A silo-local, briefly cached view of location master data and day capacities for planning, so a reservation does
-/// not call every candidate location. Only for choosing: booking is the check, and every booking answer refreshes the
-/// cached capacity, so a location that filled up or closed is skipped by the re-plan and every plan after it.
+/// A silo-local, briefly cached view of locations as the planner sees them (the <see cref="Site"/> built from the master
+/// data, and each day's capacity), so a reservation neither calls every candidate location nor rebuilds what it plans
+/// with. Only for choosing: booking is the check, and every booking answer refreshes the cached capacity, so a location
+/// that filled up or closed is skipped by the re-plan and every plan after it.
 /// </summary>
 internal sealed class LocationDirectory(IGrainFactory grains)
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan CapacityFreshness = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<string, (LocationInfo? Info, long FetchedAt)> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string LocationId, DateOnly Date), (CapacitySnapshot Capacity, long FetchedAt)> _capacity = new();
+    private readonly ConcurrentDictionary<string, (Site? Site, long FetchedAt)> _sites = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string LocationId, DateOnly Date), (SiteDay Day, long FetchedAt)> _capacity = new();
 
-    public async Task<IReadOnlyDictionary<string, LocationInfo>> GetAsync(IEnumerable<string> locationIds)
+    /// <summary>The planning site of each known location among <paramref name="locationIds"/>, from the cache when
+    /// fresh; unknown locations are left out.</summary>
+    public async Task<Dictionary<string, Site>> GetSitesAsync(IReadOnlyCollection<string> locationIds)
     {
         var now = Environment.TickCount64;
-        var found = new Dictionary<string, LocationInfo>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var id in locationIds.Distinct(StringComparer.Ordinal))
+        var found = new Dictionary<string, Site>(locationIds.Count, StringComparer.Ordinal);
+        List<string>? missing = null;
+        foreach (var id in locationIds)
         {
-            if (_cache.TryGetValue(id, out var entry) && now - entry.FetchedAt < Freshness.TotalMilliseconds)
+            if (_sites.TryGetValue(id, out var entry) && now - entry.FetchedAt < Freshness.TotalMilliseconds)
             {
-                if (entry.Info is not null)
+                if (entry.Site is not null)
                 {
-                    found[id] = entry.Info;
+                    found[id] = entry.Site;
                 }
             }
-            else
+            else if (!found.ContainsKey(id) && missing?.Contains(id, StringComparer.Ordinal) != true)
             {
-                missing.Add(id);
+                (missing ??= []).Add(id);
             }
+        }
+
+        if (missing is null)
+        {
+            return found;
         }
 
         var fetched = await Task.WhenAll(missing.Select(id => grains.Get<ILocationGrain>(id).GetAsync()));
         for (var i = 0; i < missing.Count; i++)
         {
-            _cache[missing[i]] = (fetched[i], now);
-            if (fetched[i] is { } info)
+            var site = fetched[i] is { } info ? ToSite(info) : null;
+            _sites[missing[i]] = (site, now);
+            if (site is not null)
             {
-                found[missing[i]] = info;
+                found[missing[i]] = site;
             }
         }
 
         return found;
     }
 
-    /// <summary>The capacity of each (location, day), from the cache when fresh.</summary>
-    public async Task<IReadOnlyDictionary<(string LocationId, DateOnly Date), CapacitySnapshot>> GetCapacityAsync(IEnumerable<(string LocationId, DateOnly Date)> days)
+    /// <summary>Adds the capacity of each (location, day) in <paramref name="days"/> to <paramref name="into"/>, from
+    /// the cache when fresh.</summary>
+    public async Task ReadCapacityAsync(IEnumerable<(string LocationId, DateOnly Date)> days, Dictionary<(string LocationId, DateOnly Date), SiteDay> into)
     {
         var now = Environment.TickCount64;
-        var found = new Dictionary<(string, DateOnly), CapacitySnapshot>();
-        var missing = new List<(string LocationId, DateOnly Date)>();
-        foreach (var day in days.Distinct())
+        List<(string LocationId, DateOnly Date)>? missing = null;
+        foreach (var day in days)
         {
             if (_capacity.TryGetValue(day, out var entry) && now - entry.FetchedAt < CapacityFreshness.TotalMilliseconds)
             {
-                found[day] = entry.Capacity;
+                into[day] = entry.Day;
             }
             else
             {
-                missing.Add(day);
+                (missing ??= []).Add(day);
             }
+        }
+
+        if (missing is null)
+        {
+            return;
         }
 
         var fetched = await Task.WhenAll(missing.Select(day => grains.Get<ILocationGrain>(day.LocationId).GetCapacityAsync(day.Date)));
@@ -72,24 +88,28 @@ internal sealed class LocationDirectory(IGrainFactory grains)
         {
             if (fetched[i] is { } capacity)
             {
-                _capacity[missing[i]] = (capacity, now);
-                found[missing[i]] = capacity;
+                into[missing[i]] = Remember(missing[i].LocationId, capacity, now);
             }
         }
-
-        return found;
     }
 
     /// <summary>Records a capacity a location just reported (a booking's answer).</summary>
-    public void Remember(string locationId, CapacitySnapshot capacity) => _capacity[(locationId, capacity.Date)] = (capacity, Environment.TickCount64);
+    public SiteDay Remember(string locationId, CapacitySnapshot capacity) => Remember(locationId, capacity, Environment.TickCount64);
 
     /// <summary>Drops what is cached about a location after its master data or capacity changed through this silo.</summary>
     public void Forget(string locationId)
     {
-        _cache.TryRemove(locationId, out _);
+        _sites.TryRemove(locationId, out _);
         foreach (var key in _capacity.Keys.Where(k => k.LocationId == locationId))
         {
             _capacity.TryRemove(key, out _);
         }
+    }
+
+    private SiteDay Remember(string locationId, CapacitySnapshot capacity, long now)
+    {
+        var day = new SiteDay(locationId, capacity.Date, capacity.Limit, capacity.Booked);
+        _capacity[(locationId, capacity.Date)] = (day, now);
+        return day;
     }
 }

@@ -5,6 +5,7 @@ using Dom.Customers;
 using Dom.Domain.Risk;
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
+using Dom.Grains.Sourcing;
 using Dom.Grains.Risk;
 using Dom.Locations;
 using Dom.Orders;
@@ -30,6 +31,7 @@ internal sealed class OrderGrain(
     DomClock clock,
     IOptions<OrderOptions> options,
     IOptions<RiskPolicy> riskPolicy,
+    Sourcer sourcer,
     ILogger<OrderGrain> logger)
     : JournaledGrain<OrderState, OrderChanged>(journal, serializer, logger), IOrderGrain, IRemindable
 {
@@ -449,7 +451,7 @@ internal sealed class OrderGrain(
         var excluded = excludeRejecting
             ? lines.SelectMany(l => l.Allocations).Where(a => a.Status == AllocationStatus.Rejected).Select(a => a.LocationId).Distinct().ToList()
             : null;
-        var result = await GrainFactory.Get<ISourcingGrain>(0).ReserveAsync(new SourcingRequest(
+        var result = await sourcer.ReserveAsync(new SourcingRequest(
             holdId,
             view.Channel,
             shipTo,

@@ -1,5 +1,6 @@
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
+using Dom.Grains.Sourcing;
 using Dom.Reservations;
 using Dom.Sourcing;
 using Orleans.Serialization;
@@ -17,14 +18,14 @@ namespace Dom.Grains.Reservations;
 /// their expiry: the write may have landed after all, and then the recorded answer must stay true.
 /// </summary>
 [StatelessWorker, Reentrant]
-internal sealed class ReservationDeskGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<ReservationDeskGrain> logger)
+internal sealed class ReservationDeskGrain(Sourcer sourcer, IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<ReservationDeskGrain> logger)
     : Grain, IReservationDeskGrain
 {
     public async Task<CreateReservationResult> CreateAsync(CreateReservationRequest request)
     {
         var fingerprint = ReservationJournal.Fingerprint(request);
         var expiresAt = clock.UtcNow.AddSeconds(request.TtlSeconds);
-        var result = await GrainFactory.Get<ISourcingGrain>(0).ReserveAsync(new SourcingRequest(
+        var result = await sourcer.ReserveAsync(new SourcingRequest(
             request.ReservationId, request.Channel, request.ShipTo, request.Lines, expiresAt, null, request.Priority, request.CustomerTier, request.PickupLocationId, request.PromisedBy));
         var view = result.Succeeded
             ? new ReservationView(request.ReservationId, ReservationStatus.Held, expiresAt, result.Lines, [], result.ProfileVersion, result.Cost)

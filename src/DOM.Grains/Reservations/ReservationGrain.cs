@@ -1,5 +1,6 @@
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
+using Dom.Grains.Sourcing;
 using Dom.Reservations;
 using Dom.Sourcing;
 using Orleans.Serialization;
@@ -42,12 +43,10 @@ public sealed record ReservationConverted([property: Id(0)] string OrderId) : Re
 /// Idle activations are collected after two minutes; a later read just reloads the stream.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
-internal sealed class ReservationGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<ReservationGrain> logger)
+internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<ReservationGrain> logger)
     : JournaledGrain<ReservationState, ReservationEvent>(journal, serializer, logger), IReservationGrain
 {
     private IGrainTimer? _expiryTimer;
-
-    private ISourcingGrain Sourcing => GrainFactory.Get<ISourcingGrain>(0);
 
     protected override string Stream => ReservationJournal.StreamOf(this.GetPrimaryKeyString());
 
@@ -74,12 +73,12 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
         if (State.View is null)
         {
             // The desk was told the id is taken, yet nothing is there: acknowledge nothing; the retry starts over.
-            await Sourcing.ReleaseAsync(request.ReservationId, taken);
+            await sourcer.ReleaseAsync(request.ReservationId, taken);
             throw new StorageUnavailableException();
         }
 
         var recorded = Current(State.View);
-        await Sourcing.ReleaseAsync(request.ReservationId, Beyond(taken, recorded));
+        await sourcer.ReleaseAsync(request.ReservationId, Beyond(taken, recorded));
         var outcome = ReservationJournal.Fingerprint(request) == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
         return new CreateReservationResult(outcome, recorded);
     }
@@ -127,7 +126,7 @@ internal sealed class ReservationGrain(IGrainJournal journal, Serializer seriali
         var view = Current(State.View!);
         if (view.Status == ReservationStatus.Held)
         {
-            await Sourcing.ReleaseAsync(view.ReservationId, view.Lines);
+            await sourcer.ReleaseAsync(view.ReservationId, view.Lines);
             view = view with { Status = ReservationStatus.Released };
         }
 

@@ -1,0 +1,453 @@
+using Dom.Articles;
+using Dom.Domain.Geo;
+using Dom.Domain.Sourcing;
+using Dom.Grains.Articles;
+using Dom.Grains.Hosting;
+using Dom.Grains.Locations;
+using Dom.Locations;
+using Dom.Reservations;
+using Dom.Sourcing;
+using Dom.Stock;
+using static Dom.Grains.Sourcing.SourcingMapping;
+
+namespace Dom.Grains.Sourcing;
+
+/// <summary>
+/// Plans with the channel's sourcing profile from the articles' availability index and the locations' master data and
+/// capacity (silo-local caches), then executes the plan as a saga: every hold and capacity booking in parallel; on any
+/// refusal, release what was taken, learn from the refusal (the refused slots are read live, a full day's capacity is
+/// remembered) and re-plan, bounded. The index may be stale: a plan that looks impossible is checked against the slots
+/// themselves before a shortage is reported. Explain runs the same preparation and the same optimiser, and stops before
+/// holding anything.
+/// A silo singleton without state of its own, called in the turn of the grain that needs it (the reservation desk, an
+/// order, the <see cref="SourcingGrain"/>), so a reservation costs no extra grain call to reach it.
+/// </summary>
+internal sealed class Sourcer(
+    IGrainFactory grains,
+    LocationDirectory locations,
+    ArticleDirectory articles,
+    ProfileDirectory profiles,
+    DomClock clock,
+    ILogger<Sourcer> logger)
+{
+    private const int MaxAttempts = 4;
+
+    public async Task<SourcingResult> ReserveAsync(SourcingRequest request)
+    {
+        var context = await PrepareAsync(request);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var decision = await DecideAsync(context, explain: false);
+            if (!decision.Feasible)
+            {
+                return Refused(context, decision.Shortages);
+            }
+
+            var failure = await ExecuteAsync(request, context, decision);
+            if (failure is null)
+            {
+                return new SourcingResult(ToLines(decision.Winner!), [], context.Profile.Version, decision.Winner!.Cost.Total);
+            }
+
+            logger.LogDebug("{HoldId} attempt {Attempt} refused at {Slots} and full at {Locations}; re-planning", request.HoldId, attempt, failure.RefusedSlots.Count, failure.FullDays.Count);
+            await LearnAsync(context, failure);
+        }
+
+        // Contention outran the retries: report what is known now rather than hold partially.
+        return Refused(context, context.Demand
+            .Where(line => line.Physical)
+            .Select(line => new PlanShortage(line.Sku, line.Quantity, context.Supply.Values.Where(s => s.Sku == line.Sku).Sum(s => s.UsableBy(request.Channel, null))))
+            .ToList());
+    }
+
+    public async Task<SourcingExplanation> ExplainAsync(SourcingRequest request)
+    {
+        var context = await PrepareAsync(request);
+        var decision = await DecideAsync(context, explain: true);
+        return new SourcingExplanation(
+            request.Channel,
+            context.Profile.Version,
+            decision.Feasible,
+            decision.Prioritised,
+            decision.Exact,
+            decision.Reason,
+            decision.Winner is { } winner ? ToPlan(winner) : null,
+            decision.Considered.Select(ToPlan).ToList(),
+            decision.Candidates.Select(ToCandidate).ToList(),
+            decision.Feasible ? [] : Shortages(context, decision.Shortages),
+            decision.LowerBound,
+            decision.Nodes);
+    }
+
+    public async Task<ArticleAvailability?> GetAvailabilityAsync(string sku)
+    {
+        var article = grains.Get<IArticleGrain>(sku);
+        var (info, index) = (await article.GetAsync(), await article.GetIndexAsync());
+        if (info is null)
+        {
+            return null;
+        }
+
+        var live = await ReadSlotsAsync(index.Value.Select(entry => new StockSlotKey(sku, entry.LocationId)));
+        var list = live.Values.OfType<IndexedAvailability>().ToList();
+        return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
+    }
+
+    public Task ReleaseAsync(string holdId, IReadOnlyList<ReservationLine> lines) =>
+        ReleaseAsync(
+            holdId,
+            lines.SelectMany(line => line.Allocations.Select(a => new StockSlotKey(line.Sku, a.LocationId))),
+            lines.SelectMany(line => line.Allocations.Select(a => a.LocationId)));
+
+    /// <summary>What a decision is made from; kept across re-plans of one request and refreshed by what they learn.</summary>
+    private sealed class Context
+    {
+        public required SourcingRequest Request { get; init; }
+
+        public required DateTimeOffset Now { get; init; }
+
+        public required ActiveSourcingProfile Profile { get; init; }
+
+        public required SourcingPolicy Policy { get; init; }
+
+        public required List<DemandLine> Demand { get; init; }
+
+        public required Dictionary<StockSlotKey, Supply> Supply { get; init; }
+
+        /// <summary>Slots of non-physical articles their fulfilling location serves without a limit.</summary>
+        public required HashSet<StockSlotKey> Unlimited { get; init; }
+
+        public required Dictionary<string, Site> Sites { get; init; }
+
+        public Dictionary<(string LocationId, DateOnly Date), SiteDay> Capacity { get; } = [];
+
+        public bool Live { get; set; }
+
+        public SourcingProblem Problem => new(
+            new SourcingOrder(
+                Request.Channel,
+                new GeoPoint(Request.ShipTo.Latitude, Request.ShipTo.Longitude),
+                Request.ShipTo.Country,
+                Demand,
+                Request.Priority == RequestPriority.High,
+                Request.CustomerTier,
+                Request.PickupLocationId,
+                Request.PromisedBy),
+            Now,
+            [.. Sites.Values],
+            [.. Supply.Values],
+            [.. Capacity.Values],
+            Policy,
+            Profile.Version);
+    }
+
+    private async Task<Context> PrepareAsync(SourcingRequest request)
+    {
+        var profileCall = profiles.GetAsync(request.Channel);
+        var demand = await ExplodeAsync(request.Lines);
+        var skus = demand.Select(line => line.Sku).Distinct(StringComparer.Ordinal).ToList();
+        var indexCall = Task.WhenAll(skus.Select(sku => grains.Get<IArticleGrain>(sku).GetIndexAsync()));
+        var infos = await articles.GetAsync(skus);
+        var (profile, indexes) = (await profileCall, await indexCall);
+
+        var supply = new Dictionary<StockSlotKey, Supply>(indexes.Sum(index => index.Value.Count));
+        for (var i = 0; i < skus.Count; i++)
+        {
+            foreach (var entry in indexes[i].Value)
+            {
+                supply[new StockSlotKey(skus[i], entry.LocationId)] = ToSupply(skus[i], entry);
+            }
+        }
+
+        // A non-physical article is fulfilled without a limit by its own location, unless a slot there counts it.
+        var unlimited = new HashSet<StockSlotKey>();
+        foreach (var line in demand.Where(line => !line.Physical))
+        {
+            if (infos.GetValueOrDefault(line.Sku)?.FulfilledBy is { } by && new StockSlotKey(line.Sku, by) is var slot && !supply.ContainsKey(slot))
+            {
+                supply[slot] = new Supply(line.Sku, by, 0, Unlimited: true);
+                unlimited.Add(slot);
+            }
+        }
+
+        var ids = new HashSet<string>(supply.Count + 1, StringComparer.Ordinal);
+        foreach (var slot in supply.Keys)
+        {
+            ids.Add(slot.LocationId);
+        }
+
+        if (request.PickupLocationId is { } pickup)
+        {
+            ids.Add(pickup);
+        }
+
+        var sites = await locations.GetSitesAsync(ids);
+        foreach (var excluded in request.ExcludedLocations ?? [])
+        {
+            sites.Remove(excluded);
+        }
+        var context = new Context
+        {
+            Request = request,
+            Now = clock.UtcNow,
+            Profile = profile,
+            Policy = ToPolicy(profile.Settings),
+            Demand = demand,
+            Supply = supply,
+            Unlimited = unlimited,
+            Sites = sites,
+        };
+        await ReadCapacityAsync(context);
+        return context;
+    }
+
+    /// <summary>Bundles become their components (kept together unless the bundle allows a split); every line learns
+    /// whether it is physical.</summary>
+    private async Task<List<DemandLine>> ExplodeAsync(IReadOnlyList<LineRequest> lines)
+    {
+        var infos = await articles.GetAsync(lines.Select(line => line.Sku));
+        var components = lines
+            .SelectMany(line => infos.GetValueOrDefault(line.Sku)?.Components ?? [])
+            .Select(component => component.Sku)
+            .ToList();
+        var componentInfos = components.Count > 0 ? await articles.GetAsync(components) : infos;
+        var demand = new List<DemandLine>();
+        foreach (var line in lines)
+        {
+            var info = infos.GetValueOrDefault(line.Sku);
+            if (info?.Components is { Count: > 0 } parts)
+            {
+                demand.AddRange(parts.Select(part => new DemandLine(
+                    part.Sku,
+                    line.Quantity * part.Quantity,
+                    IsPhysical(componentInfos.GetValueOrDefault(part.Sku)),
+                    line.Sku,
+                    KeepTogether: !info.AllowSplit)));
+            }
+            else
+            {
+                demand.Add(new DemandLine(line.Sku, line.Quantity, IsPhysical(info)));
+            }
+        }
+
+        return demand;
+    }
+
+    private static bool IsPhysical(ArticleInfo? info) => info is null || info.Kind == ArticleKind.Physical;
+
+    /// <summary>Reads the capacity of every day a site could dispatch on: now, and after each in-transit arrival.</summary>
+    private async Task ReadCapacityAsync(Context context)
+    {
+        var days = new HashSet<(string LocationId, DateOnly Date)>(context.Sites.Count);
+        foreach (var site in context.Sites.Values)
+        {
+            if (site.Kind == SiteKind.Virtual)
+            {
+                continue;
+            }
+
+            if (site.NextDispatchDay(context.Now) is { } day && !context.Capacity.ContainsKey((site.LocationId, day)))
+            {
+                days.Add((site.LocationId, day));
+            }
+
+            if (context.Request.PromisedBy is null)
+            {
+                continue;
+            }
+
+            foreach (var supply in context.Supply.Values.Where(s => s.LocationId == site.LocationId && s.InTransit is not null))
+            {
+                foreach (var point in supply.InTransit!)
+                {
+                    if (site.NextDispatchDay(point.Eta > context.Now ? point.Eta : context.Now) is { } later)
+                    {
+                        days.Add((site.LocationId, later));
+                    }
+                }
+            }
+        }
+
+        days.ExceptWith(context.Capacity.Keys);
+        await locations.ReadCapacityAsync(days, context.Capacity);
+    }
+
+    private async Task<SourcingDecision> DecideAsync(Context context, bool explain)
+    {
+        var decision = SourcingOptimiser.Decide(context.Problem, explain);
+        if (!decision.Feasible && !context.Live)
+        {
+            // The index may be stale (a hold lapsed by the clock alone): ask the slots before saying no.
+            context.Live = true;
+            var live = await ReadSlotsAsync(context.Supply.Keys.Where(slot => !context.Unlimited.Contains(slot)));
+            foreach (var (slot, supply) in live)
+            {
+                if (supply is null)
+                {
+                    context.Supply.Remove(slot);
+                }
+                else
+                {
+                    context.Supply[slot] = ToSupply(slot.Sku, supply);
+                }
+            }
+
+            await ReadCapacityAsync(context);
+            decision = SourcingOptimiser.Decide(context.Problem, explain);
+        }
+
+        return decision;
+    }
+
+    private async Task<Dictionary<StockSlotKey, IndexedAvailability?>> ReadSlotsAsync(IEnumerable<StockSlotKey> slots)
+    {
+        var keys = slots.ToList();
+        var supplies = await Task.WhenAll(keys.Select(key => grains.Get<IStockSlotGrain>(key.ToString()).GetSupplyAsync()));
+        return keys.Zip(supplies).ToDictionary(pair => pair.First, pair => pair.Second);
+    }
+
+    private sealed record Failure(List<StockSlotKey> RefusedSlots, List<(string LocationId, DateOnly Date, CapacitySnapshot? Capacity)> FullDays);
+
+    /// <summary>Holds and books everything in the winning plan at once. Returns null when all of it succeeded;
+    /// otherwise releases what was taken and returns what was refused.</summary>
+    private async Task<Failure?> ExecuteAsync(SourcingRequest request, Context context, SourcingDecision decision)
+    {
+        var winner = decision.Winner!;
+        var stockReserve = decision.Prioritised ? 0 : context.Policy.StockReserve;
+        var capacityReserve = decision.Prioritised ? 0 : context.Policy.CapacityReserve;
+        var bookings = winner.Shipments
+            .Select(s => (s.LocationId, s.DispatchDay, Call: grains.Get<ILocationGrain>(s.LocationId).BookAsync(new BookingRequest(request.HoldId, s.DispatchDay, request.ExpiresAt, capacityReserve))))
+            .ToList();
+
+        // One hold per slot: a bundle's component may share its SKU with another line.
+        var holds = winner.Lines
+            .SelectMany(line => line.Allocations.Select(a => (Slot: new StockSlotKey(line.Sku, a.LocationId), Allocation: a)))
+            .Where(x => !context.Unlimited.Contains(x.Slot))
+            .GroupBy(x => x.Slot)
+            .Select(g => (
+                Slot: g.Key,
+                Call: grains.Get<IStockSlotGrain>(g.Key.ToString()).HoldAsync(new HoldRequest(
+                    request.HoldId,
+                    g.Sum(x => x.Allocation.Quantity),
+                    request.Channel,
+                    request.ExpiresAt,
+                    g.Max(x => x.Allocation.NeedBy),
+                    stockReserve))))
+            .ToList();
+
+        try
+        {
+            await Task.WhenAll(bookings.Select(b => (Task)b.Call).Concat(holds.Select(h => h.Call)));
+        }
+        catch (Exception exception)
+        {
+            // Something could not be stored: undo whatever did succeed and acknowledge nothing.
+            logger.LogWarning(exception, "{HoldId} failed while holding; compensating", request.HoldId);
+            try
+            {
+                await ReleaseAsync(
+                    request.HoldId,
+                    holds.Where(h => h.Call.IsCompletedSuccessfully && h.Call.Result.Status == HoldStatus.Held).Select(h => h.Slot),
+                    bookings.Where(b => b.Call.IsCompletedSuccessfully && b.Call.Result.Status == BookingStatus.Booked).Select(b => b.LocationId));
+            }
+            catch (Exception releaseFailure)
+            {
+                logger.LogWarning(releaseFailure, "{HoldId} could not be compensated now; its holds lapse at {ExpiresAt}", request.HoldId, request.ExpiresAt);
+            }
+
+            throw new StorageUnavailableException();
+        }
+
+        foreach (var booking in bookings.Where(b => b.Call.Result.Capacity is not null))
+        {
+            locations.Remember(booking.LocationId, booking.Call.Result.Capacity!);
+        }
+
+        var refused = holds.Where(h => !h.Call.Result.Succeeded).Select(h => h.Slot).ToList();
+        var full = bookings.Where(b => !b.Call.Result.Succeeded).Select(b => (b.LocationId, b.DispatchDay, b.Call.Result.Capacity)).ToList();
+        if (refused.Count == 0 && full.Count == 0)
+        {
+            return null;
+        }
+
+        // Give back only what this attempt took. A hold or booking that already existed under the same id belongs to an
+        // earlier attempt of the same reservation, which may have been recorded: it stays, and lapses at its expiry if not.
+        await ReleaseAsync(
+            request.HoldId,
+            holds.Where(h => h.Call.Result.Status == HoldStatus.Held).Select(h => h.Slot),
+            bookings.Where(b => b.Call.Result.Status == BookingStatus.Booked).Select(b => b.LocationId));
+        return new Failure(refused, full);
+    }
+
+    /// <summary>The refused articles' slots are read live; a full day's capacity is what the location just said; an
+    /// unknown location is dropped.</summary>
+    private async Task LearnAsync(Context context, Failure failure)
+    {
+        foreach (var (locationId, date, capacity) in failure.FullDays)
+        {
+            if (capacity is null)
+            {
+                context.Sites.Remove(locationId);
+            }
+            else
+            {
+                context.Capacity[(locationId, date)] = new SiteDay(locationId, date, capacity.Limit, capacity.Booked);
+            }
+        }
+
+        // The index was wrong about these articles somewhere: learn every location's number for them, not just the
+        // refused one, so a storm on one article converges in one more attempt instead of one location per attempt.
+        var skus = failure.RefusedSlots.Select(slot => slot.Sku).ToHashSet(StringComparer.Ordinal);
+        var slots = context.Supply.Keys.Where(slot => skus.Contains(slot.Sku) && !context.Unlimited.Contains(slot)).Union(failure.RefusedSlots);
+        foreach (var (slot, supply) in await ReadSlotsAsync(slots))
+        {
+            if (supply is null)
+            {
+                context.Supply.Remove(slot);
+            }
+            else
+            {
+                context.Supply[slot] = ToSupply(slot.Sku, supply);
+            }
+        }
+    }
+
+    private async Task ReleaseAsync(string holdId, IEnumerable<StockSlotKey> slots, IEnumerable<string> locationIds)
+    {
+        var release = new ReleaseRequest(holdId);
+        await Task.WhenAll(
+            slots.Distinct().Select(slot => (Task)grains.Get<IStockSlotGrain>(slot.ToString()).ReleaseAsync(release))
+                .Concat(locationIds.Distinct(StringComparer.Ordinal).Select(id => grains.Get<ILocationGrain>(id).ReleaseBookingAsync(holdId))));
+    }
+
+    private static SourcingResult Refused(Context context, IReadOnlyList<PlanShortage> shortages) =>
+        new([], Shortages(context, shortages), context.Profile.Version);
+
+    /// <summary>Shortages per requested line: a bundle is short by as many bundles as its scarcest component allows.</summary>
+    private static List<Shortage> Shortages(Context context, IReadOnlyList<PlanShortage> shortages)
+    {
+        var result = new List<Shortage>();
+        foreach (var line in context.Request.Lines)
+        {
+            var parts = context.Demand.Where(d => d.Bundle == line.Sku).ToList();
+            if (parts.Count == 0)
+            {
+                if (shortages.FirstOrDefault(s => s.Sku == line.Sku) is { } shortage)
+                {
+                    result.Add(new Shortage(line.Sku, line.Quantity, shortage.Available));
+                }
+
+                continue;
+            }
+
+            var scarce = parts.Where(p => shortages.Any(s => s.Sku == p.Sku)).ToList();
+            if (scarce.Count > 0)
+            {
+                var bundles = scarce.Min(p => shortages.First(s => s.Sku == p.Sku).Available / Math.Max(1, p.Quantity / line.Quantity));
+                result.Add(new Shortage(line.Sku, line.Quantity, bundles));
+            }
+        }
+
+        return result.Count > 0 ? result : context.Request.Lines.Select(l => new Shortage(l.Sku, l.Quantity, 0)).ToList();
+    }
+}
