@@ -10,8 +10,14 @@ internal sealed class ArticleGrain(
     [PersistentState(DomStorage.ArticleState, DomStorage.Name)] IPersistentState<ArticleState> state,
     ILogger<ArticleGrain> logger) : Grain, IArticleGrain
 {
-    /// <summary>The index as last read, until the next change (readers share it: it is never mutated).</summary>
-    private List<IndexedAvailability>? _index;
+    private static readonly Comparer<IndexedAvailability> ByLocation =
+        Comparer<IndexedAvailability>.Create((a, b) => string.CompareOrdinal(a.LocationId, b.LocationId));
+
+    /// <summary>The index as planners read it, sorted by location id, with the version of each entry. Replaced, never
+    /// mutated, on every publication (readers in this silo share the array), one entry at a time; it is rebuilt from the
+    /// stored state only when the set of locations changes. Publications are not stored: after a restart every slot
+    /// publishes again.</summary>
+    private (IndexedAvailability[] Entries, long[] Versions)? _index;
 
     private ArticleState State => state.State;
 
@@ -49,7 +55,15 @@ internal sealed class ArticleGrain(
             State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) },
             GrainContext,
             logger);
-        _index = null;
+        if (_index is { } live)
+        {
+            var (entries, versions) = live;
+            // Keep the live quantities of the other locations: publications are not in the stored state.
+            var at = ~Array.BinarySearch(entries, new IndexedAvailability(update.LocationId, 0), ByLocation);
+            _index = (
+                [.. entries[..at], new IndexedAvailability(update.LocationId, update.Available, update.Pools, update.InTransit), .. entries[at..]],
+                [.. versions[..at], update.Version, .. versions[at..]]);
+        }
     }
 
     public Task PublishAsync(AvailabilityUpdate update)
@@ -58,23 +72,37 @@ internal sealed class ArticleGrain(
         return Task.CompletedTask;
     }
 
-    public Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync()
+    public Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync() =>
+        Task.FromResult(new Immutable<IReadOnlyList<IndexedAvailability>>(Index().Entries));
+
+    private (IndexedAvailability[] Entries, long[] Versions) Index()
     {
-        _index ??= State.Index
-            .OrderBy(entry => entry.Key, StringComparer.Ordinal)
-            .Select(entry => new IndexedAvailability(entry.Key, entry.Value.Available, entry.Value.Pools, entry.Value.InTransit))
-            .ToList();
-        return Task.FromResult(new Immutable<IReadOnlyList<IndexedAvailability>>(_index));
+        if (_index is { } index)
+        {
+            return index;
+        }
+
+        var sorted = State.Index.OrderBy(entry => entry.Key, StringComparer.Ordinal).ToArray();
+        _index = index = (
+            sorted.Select(entry => new IndexedAvailability(entry.Key, entry.Value.Available, entry.Value.Pools, entry.Value.InTransit)).ToArray(),
+            sorted.Select(entry => entry.Value.Version).ToArray());
+        return index;
     }
 
     private void Apply(AvailabilityUpdate update)
     {
         // Only known locations: a publication racing ahead of IndexLocationAsync is covered by that call itself.
-        if (State.Index.TryGetValue(update.LocationId, out var entry) && entry.Version < update.Version)
+        var (entries, versions) = Index();
+        var at = Array.BinarySearch(entries, new IndexedAvailability(update.LocationId, 0), ByLocation);
+        if (at < 0 || versions[at] >= update.Version)
         {
-            state.State = State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) };
-            _index = null;
+            return;
         }
+
+        var next = (IndexedAvailability[])entries.Clone();
+        next[at] = new IndexedAvailability(update.LocationId, update.Available, update.Pools, update.InTransit);
+        versions[at] = update.Version;
+        _index = (next, versions);
     }
 
     private static IndexEntry Entry(AvailabilityUpdate update) => new(update.Available, update.Version, update.Pools, update.InTransit);
