@@ -81,6 +81,22 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Indexing_a_new_location_keeps_what_the_other_locations_published()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (first, second) = (await _world.LocationAsync("first", 52, 13), await _world.LocationAsync("second", 48, 11));
+        await _world.StockAsync(sku, first, onHand: 5);
+        await _world.Slot(sku, first).SetPoolAsync(new SetPoolRequest("marketplace", 2));
+
+        await _world.StockAsync(sku, second, onHand: 4);
+        var index = (await fixture.Grains.GetGrain<IArticleGrain>(sku).GetIndexAsync()).Value;
+
+        Assert.Equal([first, second], index.Select(e => e.LocationId).Order(StringComparer.Ordinal));
+        Assert.Equal([new PoolAvailability("marketplace", 2)], index.Single(e => e.LocationId == first).Pools!);
+        Assert.Equal(4, index.Single(e => e.LocationId == second).Available);
+    }
+
+    [Fact]
     public async Task A_hold_that_must_keep_a_reserve_cannot_take_the_last_units()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
