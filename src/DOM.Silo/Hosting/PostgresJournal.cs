@@ -7,43 +7,88 @@ using NpgsqlTypes;
 namespace Dom.Silo.Hosting;
 
 /// <summary>
-/// The grain journal on PostgreSQL. One writer loop per silo takes every entry queued since its last commit and
-/// writes them as one multi-row INSERT in one transaction: one round trip and one WAL flush for the whole batch, so
-/// the commit rate of the server is no ceiling on the event rate. While a batch commits, the next one fills (group
-/// commit across grains). A batch is all or nothing; entries that collide with an existing (stream, seq) are taken
-/// out as conflicts and the rest is written again.
+/// The grain journal on PostgreSQL. Entries of every grain of the silo are written in batches, a few batches at a time:
+/// whatever is queued when a batch slot frees up goes out as one multi-row INSERT, one round trip and one WAL flush for
+/// the whole batch (group commit across grains), so the commit rate of the server is no ceiling on the event rate.
+/// <para>Per-stream order: a stream with entries in a batch in flight gets no entry into another batch until that
+/// batch completes; its later entries wait and go into a following batch, so what is durable of a stream is always a
+/// prefix. A batch that fails acknowledges nothing and fails its streams with every entry still waiting behind them.
+/// Entries that collide with an existing (stream, seq) fail their stream's entries as conflicts; the rest commits.</para>
 /// </summary>
 internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 {
+    public const int DefaultBatchesInFlight = 4;
+
     private const int MaxBatch = 4_096;
     private const int MaxConcurrentLoads = 4;
 
     private readonly NpgsqlDataSource _data;
     private readonly ILogger<PostgresJournal> _logger;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int _maxBatchesInFlight;
     private readonly ConcurrentDictionary<string, byte> _failedStreams = new(StringComparer.Ordinal);
     private readonly Channel<PendingLoad> _loads = Channel.CreateUnbounded<PendingLoad>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _loaders = new(MaxConcurrentLoads);
-    private readonly Task _writer;
     private readonly Task _loader;
 
-    public PostgresJournal(NpgsqlDataSource data, ILogger<PostgresJournal> logger)
+    private readonly Lock _lock = new();
+
+    // Under _lock: entries not sent yet, per stream in append order; the streams among them that may be sent now (none
+    // of their entries in flight), oldest first; the streams with entries in a batch in flight.
+    private readonly Dictionary<string, Queue<Pending>> _waiting = new(StringComparer.Ordinal);
+    private readonly Queue<string> _ready = new();
+    private readonly HashSet<string> _writing = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _batchesInFlight;
+    private bool _closing;
+
+    public PostgresJournal(NpgsqlDataSource data, ILogger<PostgresJournal> logger, int maxBatchesInFlight = DefaultBatchesInFlight)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesInFlight, 1);
         _data = data;
         _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _maxBatchesInFlight = maxBatchesInFlight;
         _loader = Task.Run(LoadLoopAsync);
     }
 
+    /// <summary>Test seam: awaited before each batch is written, with its entries; an exception fails the batch.</summary>
+    internal Func<IReadOnlyList<JournalEntry>, Task>? BeforeWrite { get; set; }
+
     public Task AppendAsync(JournalEntry entry)
     {
-        if (_failedStreams.ContainsKey(entry.Stream))
+        var pending = new Pending(entry);
+        List<List<Pending>>? batches;
+        lock (_lock)
         {
-            return Task.FromException(new StorageUnavailableException());
+            if (_closing)
+            {
+                return Task.FromException(new StorageUnavailableException("The silo is shutting down."));
+            }
+
+            if (_failedStreams.ContainsKey(entry.Stream))
+            {
+                return Task.FromException(new StorageUnavailableException());
+            }
+
+            if (_waiting.TryGetValue(entry.Stream, out var queue))
+            {
+                queue.Enqueue(pending);
+            }
+            else
+            {
+                queue = new Queue<Pending>();
+                queue.Enqueue(pending);
+                _waiting.Add(entry.Stream, queue);
+                if (!_writing.Contains(entry.Stream))
+                {
+                    _ready.Enqueue(entry.Stream);
+                }
+            }
+
+            batches = TakeBatches();
         }
 
-        var pending = new Pending(entry);
-        return _queue.Writer.TryWrite(pending) ? pending.Done.Task : Task.FromException(new StorageUnavailableException("The silo is shutting down."));
+        Start(batches);
+        return pending.Done.Task;
     }
 
     public void Reopen(string stream) => _failedStreams.TryRemove(stream, out _);
@@ -82,9 +127,14 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        lock (_lock)
+        {
+            _closing = true;
+            SignalIfDrained();
+        }
+
         _loads.Writer.TryComplete();
-        await Task.WhenAll(_writer, _loader);
+        await Task.WhenAll(_drained.Task, _loader);
     }
 
     /// <summary>Activations come in bursts (every reservation is a new grain): their loads are batched into one
@@ -153,73 +203,188 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>Under _lock: as many batches as free slots allow, from the streams that may be sent now.</summary>
+    private List<List<Pending>>? TakeBatches()
     {
-        var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        List<List<Pending>>? batches = null;
+        while (_batchesInFlight < _maxBatchesInFlight && _ready.Count > 0)
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+            var batch = new List<Pending>();
+            while (batch.Count < MaxBatch && _ready.TryDequeue(out var stream))
             {
-                if (_failedStreams.ContainsKey(pending.Entry.Stream))
-                {
-                    pending.Done.TrySetException(new StorageUnavailableException());
-                }
-                else
+                _writing.Add(stream);
+                var queue = _waiting[stream];
+                while (batch.Count < MaxBatch && queue.TryDequeue(out var pending))
                 {
                     batch.Add(pending);
                 }
+
+                // A stream cut off by a full batch waits, not ready, until this batch completes.
+                if (queue.Count == 0)
+                {
+                    _waiting.Remove(stream);
+                }
             }
 
-            await CommitAsync(batch);
+            _batchesInFlight++;
+            (batches ??= []).Add(batch);
+        }
+
+        return batches;
+    }
+
+    private void Start(List<List<Pending>>? batches)
+    {
+        foreach (var batch in batches ?? [])
+        {
+            // Off the caller's scheduler (a grain's): the write and its completions run on the thread pool.
+            _ = Task.Run(() => WriteAsync(batch));
         }
     }
 
-    private async Task CommitAsync(List<Pending> batch)
+    private async Task WriteAsync(List<Pending> batch)
     {
-        while (batch.Count > 0)
+        var conflicted = new List<Pending>();
+        var written = false;
+        try
         {
-            HashSet<(string, long)> conflicts;
-            try
+            if (BeforeWrite is { } hook)
             {
-                conflicts = await InsertAsync(batch);
-            }
-            catch (Exception exception)
-            {
-                _logger.LogError(exception, "Journal batch of {Count} entries failed; nothing of it is acknowledged", batch.Count);
-                Fail(batch, new StorageUnavailableException());
-                return;
+                await hook(batch.ConvertAll(p => p.Entry));
             }
 
+            await CommitAsync(batch, conflicted);
+            written = true;
+        }
+        catch (Exception exception)
+        {
+            _logger.LogError(exception, "Journal batch of {Count} entries failed; nothing of it is acknowledged", batch.Count);
+        }
+
+        Complete(batch, conflicted, written);
+    }
+
+    /// <summary>Writes the batch; entries of streams that collided with existing rows are moved to
+    /// <paramref name="conflicted"/> and not written. Throws when the rest may not have been written.</summary>
+    private async Task CommitAsync(List<Pending> batch, List<Pending> conflicted)
+    {
+        try
+        {
+            await InsertAsync(batch);
+            return;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // The statement was all or nothing: nothing of the batch is stored. Find the collisions in a transaction.
+        }
+
+        var rest = batch.ToList();
+        while (rest.Count > 0)
+        {
+            var conflicts = await InsertInTransactionAsync(rest);
             if (conflicts.Count == 0)
             {
-                foreach (var pending in batch)
-                {
-                    pending.Done.TrySetResult();
-                }
-
                 return;
             }
 
             // Rolled back: drop every entry of a conflicting stream (later ones depend on the conflicting one) and retry the rest.
             var streams = conflicts.Select(c => c.Item1).ToHashSet(StringComparer.Ordinal);
             _logger.LogWarning("Journal conflict on {Streams}; another activation wrote them first", string.Join(", ", streams));
-            Fail(batch.Where(p => streams.Contains(p.Entry.Stream)).ToList(), new JournalConflictException());
-            batch.RemoveAll(p => streams.Contains(p.Entry.Stream));
+            conflicted.AddRange(rest.Where(p => streams.Contains(p.Entry.Stream)));
+            rest.RemoveAll(p => streams.Contains(p.Entry.Stream));
         }
     }
 
-    /// <summary>Inserts the batch in one transaction and commits it unless some entry already existed; returns those.</summary>
-    private async Task<HashSet<(string, long)>> InsertAsync(List<Pending> batch)
+    /// <summary>Answers a finished batch, fails what waits behind its failed streams, and sends what may go now.</summary>
+    private void Complete(List<Pending> batch, List<Pending> conflicted, bool written)
     {
-        var streams = new string[batch.Count];
-        var sequences = new long[batch.Count];
-        var payloads = new byte[batch.Count][];
-        for (var i = 0; i < batch.Count; i++)
+        var failedStreams = (written ? conflicted : batch).Select(p => p.Entry.Stream).ToHashSet(StringComparer.Ordinal);
+        var stranded = new List<Pending>();
+        if (failedStreams.Count > 0)
         {
-            (streams[i], sequences[i], payloads[i]) = (batch[i].Entry.Stream, batch[i].Entry.Sequence, batch[i].Entry.Payload);
+            lock (_lock)
+            {
+                foreach (var stream in failedStreams)
+                {
+                    // Before any caller hears of the failure, so that a reload (which clears it) cannot come first.
+                    _failedStreams.TryAdd(stream, 0);
+                    if (_waiting.Remove(stream, out var queue))
+                    {
+                        stranded.AddRange(queue);
+                    }
+                }
+            }
         }
 
+        var isConflict = conflicted.ToHashSet();
+        foreach (var pending in batch)
+        {
+            if (isConflict.Contains(pending))
+            {
+                pending.Done.TrySetException(new JournalConflictException());
+            }
+            else if (written)
+            {
+                pending.Done.TrySetResult();
+            }
+            else
+            {
+                pending.Done.TrySetException(new StorageUnavailableException());
+            }
+        }
+
+        // They were decided on top of an entry that failed.
+        foreach (var pending in stranded)
+        {
+            pending.Done.TrySetException(new StorageUnavailableException());
+        }
+
+        // Answered first, released after: a stream's next batch starts only once this one's entries are answered.
+        List<List<Pending>>? batches;
+        lock (_lock)
+        {
+            foreach (var stream in batch.Select(p => p.Entry.Stream).Distinct(StringComparer.Ordinal))
+            {
+                _writing.Remove(stream);
+                if (_waiting.ContainsKey(stream))
+                {
+                    _ready.Enqueue(stream);
+                }
+            }
+
+            _batchesInFlight--;
+            batches = TakeBatches();
+            SignalIfDrained();
+        }
+
+        Start(batches);
+    }
+
+    /// <summary>Under _lock.</summary>
+    private void SignalIfDrained()
+    {
+        if (_closing && _batchesInFlight == 0 && _waiting.Count == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>The common path, one round trip: the whole batch in one autocommit statement, durable when it returns
+    /// (synchronous_commit). A collision fails the statement with a unique violation and stores nothing of it.</summary>
+    private async Task InsertAsync(List<Pending> batch)
+    {
+        await using var insert = _data.CreateCommand(
+            """
+            INSERT INTO dom_journal (stream, seq, payload)
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])
+            """);
+        AddEntries(insert, batch);
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Inserts the batch in one transaction and commits it unless some entry already existed; returns those.</summary>
+    private async Task<HashSet<(string, long)>> InsertInTransactionAsync(List<Pending> batch)
+    {
         await using var connection = await _data.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using var insert = new NpgsqlCommand(
@@ -231,9 +396,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             """,
             connection,
             transaction);
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        insert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        AddEntries(insert, batch);
 
         var written = new HashSet<(string, long)>();
         await using (var reader = await insert.ExecuteReaderAsync())
@@ -254,14 +417,19 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         return batch.Select(p => (p.Entry.Stream, p.Entry.Sequence)).Where(key => !written.Contains(key)).ToHashSet();
     }
 
-    private void Fail(List<Pending> entries, Exception exception)
+    private static void AddEntries(NpgsqlCommand command, List<Pending> batch)
     {
-        foreach (var pending in entries)
+        var streams = new string[batch.Count];
+        var sequences = new long[batch.Count];
+        var payloads = new byte[batch.Count][];
+        for (var i = 0; i < batch.Count; i++)
         {
-            // Later entries of the stream were decided on top of this one: refuse them until the grain reloads.
-            _failedStreams.TryAdd(pending.Entry.Stream, 0);
-            pending.Done.TrySetException(exception);
+            (streams[i], sequences[i], payloads[i]) = (batch[i].Entry.Stream, batch[i].Entry.Sequence, batch[i].Entry.Payload);
         }
+
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
     }
 
     private static NpgsqlBatchCommand Command(string sql, string stream)

@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Text;
+using CsCheck;
+using Dom.Grains.Journal;
+using Dom.Silo.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Dom.Silo.Tests.Postgres;
+
+/// <summary>The PostgreSQL journal on its own: several batches in flight, per-stream order, conflicts and failures.</summary>
+[Collection(PostgresCollection.Name)]
+public class PostgresJournalTests(PostgresFixture database)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>Per stream, how many entries each caller appends before awaiting them: many streams, and several
+    /// entries of one stream in flight at once.</summary>
+    private static readonly Gen<int[][]> Workloads = Gen.Int[1, 40].Array[1, 5].Array[1, 12];
+
+    [Fact]
+    public async Task Concurrent_appends_to_many_streams_and_within_a_stream_are_stored_in_order_without_gaps()
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await Workloads.SampleAsync(async windows =>
+        {
+            await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance);
+            var appended = new ConcurrentDictionary<(string, long), Task>();
+            var sentTooEarly = new ConcurrentQueue<JournalEntry>();
+            journal.BeforeWrite = entries =>
+            {
+                // An entry may be written only once its predecessor is acknowledged or beside it in the same batch.
+                var batch = entries.Select(e => (e.Stream, e.Sequence)).ToHashSet();
+                foreach (var entry in entries.Where(e => e.Sequence > 1 && !batch.Contains((e.Stream, e.Sequence - 1))))
+                {
+                    if (!appended[(entry.Stream, entry.Sequence - 1)].IsCompletedSuccessfully)
+                    {
+                        sentTooEarly.Enqueue(entry);
+                    }
+                }
+
+                return Task.CompletedTask;
+            };
+
+            var streams = windows.Select(_ => NewStream("load")).ToArray();
+            await Task.WhenAll(streams.Select((stream, i) => Task.Run(async () =>
+            {
+                var sequence = 0L;
+                foreach (var window in windows[i])
+                {
+                    var writes = new List<Task>();
+                    for (var k = 0; k < window; k++)
+                    {
+                        sequence++;
+                        var write = journal.AppendAsync(Entry(stream, sequence));
+                        appended[(stream, sequence)] = write;
+                        writes.Add(write);
+                    }
+
+                    await Task.WhenAll(writes).WaitAsync(Patience);
+                }
+            })));
+
+            Assert.Empty(sentTooEarly);
+            for (var i = 0; i < streams.Length; i++)
+            {
+                var load = await journal.LoadAsync(streams[i]);
+                Assert.Equal(Enumerable.Range(1, windows[i].Sum()).Select(s => (long)s), load.Events.Select(e => e.Sequence));
+                Assert.All(load.Events, e => Assert.Equal(Entry(streams[i], e.Sequence).Payload, e.Payload));
+            }
+        }, iter: 20, threads: 1);
+    }
+
+    [Fact]
+    public async Task A_conflict_fails_only_its_streams_entries_and_those_waiting_behind_them_while_the_rest_of_the_batch_commits()
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        var (plug, conflicting, first, second) = (NewStream("plug"), NewStream("conflicting"), NewStream("first"), NewStream("second"));
+        await InsertAsync(data, new JournalEntry(conflicting, 2, "theirs"u8.ToArray()));
+        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var conflictGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var conflictSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new Release(plugGate, conflictGate);
+        var batches = new ConcurrentQueue<IReadOnlyList<JournalEntry>>();
+        journal.BeforeWrite = async entries =>
+        {
+            batches.Enqueue(entries);
+            if (entries.Any(e => e.Stream == plug))
+            {
+                await plugGate.Task;
+            }
+
+            if (entries.Any(e => e.Stream == conflicting))
+            {
+                conflictSent.TrySetResult();
+                await conflictGate.Task;
+            }
+        };
+
+        // The only slot is held by the plug, so everything appended meanwhile goes out together in the next batch.
+        var plugged = journal.AppendAsync(Entry(plug, 1));
+        var mine = Enumerable.Range(1, 3).Select(s => journal.AppendAsync(Entry(conflicting, s))).ToList();
+        var others = new[] { journal.AppendAsync(Entry(first, 1)), journal.AppendAsync(Entry(second, 1)) };
+        plugGate.SetResult();
+        await conflictSent.Task.WaitAsync(Patience);
+        var waitingBehind = journal.AppendAsync(Entry(conflicting, 4));
+        var later = journal.AppendAsync(Entry(first, 2));
+        conflictGate.SetResult();
+
+        await Task.WhenAll([plugged, later, .. others]).WaitAsync(Patience);
+        foreach (var write in mine)
+        {
+            await Assert.ThrowsAsync<JournalConflictException>(() => write);
+        }
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => waitingBehind);
+        Assert.Contains(batches, b => b.Count(e => e.Stream == conflicting) == 3 && b.Any(e => e.Stream == first) && b.Any(e => e.Stream == second));
+        Assert.DoesNotContain(batches, b => b.Any(e => e.Stream == conflicting && e.Sequence == 4));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => journal.AppendAsync(Entry(conflicting, 5)));
+
+        var stored = await journal.LoadAsync(conflicting);
+        Assert.Equal([2L], stored.Events.Select(e => e.Sequence));
+        Assert.Equal("theirs"u8.ToArray(), stored.Events[0].Payload);
+        Assert.Equal([1L, 2L], (await journal.LoadAsync(first)).Events.Select(e => e.Sequence));
+        Assert.Equal([1L], (await journal.LoadAsync(second)).Events.Select(e => e.Sequence));
+        await journal.AppendAsync(Entry(conflicting, 3)).WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task Entries_waiting_behind_a_failed_batch_of_their_stream_fail_with_it_while_other_streams_are_written_meanwhile()
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance);
+        var (failing, other) = (NewStream("failing"), NewStream("other"));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new Release(gate);
+        var sent = new ConcurrentQueue<JournalEntry>();
+        journal.BeforeWrite = async entries =>
+        {
+            foreach (var entry in entries)
+            {
+                sent.Enqueue(entry);
+            }
+
+            if (entries.Any(e => e.Stream == failing))
+            {
+                await gate.Task;
+            }
+        };
+
+        var held = journal.AppendAsync(Entry(failing, 1));
+        var waiting = journal.AppendAsync(Entry(failing, 2));
+        await journal.AppendAsync(Entry(other, 1)).WaitAsync(Patience);
+        await journal.AppendAsync(Entry(other, 2)).WaitAsync(Patience);
+
+        Assert.False(held.IsCompleted);
+        Assert.False(waiting.IsCompleted);
+        Assert.DoesNotContain(sent, e => e.Stream == failing && e.Sequence == 2);
+
+        gate.SetException(new TimeoutException("The server went away."));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => held);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => waiting);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => journal.AppendAsync(Entry(failing, 3)));
+
+        Assert.DoesNotContain(sent, e => e.Stream == failing && e.Sequence == 2);
+        Assert.Empty((await journal.LoadAsync(failing)).Events);
+        Assert.Equal([1L, 2L], (await journal.LoadAsync(other)).Events.Select(e => e.Sequence));
+    }
+
+    private static string NewStream(string name) => $"test/{name}-{Guid.NewGuid():N}";
+
+    private static JournalEntry Entry(string stream, long sequence) => new(stream, sequence, Encoding.UTF8.GetBytes($"{stream}#{sequence}"));
+
+    private static async Task InsertAsync(NpgsqlDataSource data, JournalEntry entry)
+    {
+        await using var insert = data.CreateCommand("INSERT INTO dom_journal (stream, seq, payload) VALUES ($1, $2, $3)");
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Stream });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Sequence });
+        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = entry.Payload });
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Opens the gates on the way out: a failed assertion must not leave a batch held, or disposing the journal
+    /// would wait for it forever.</summary>
+    private sealed class Release(params TaskCompletionSource[] gates) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var gate in gates)
+            {
+                gate.TrySetResult();
+            }
+        }
+    }
+}
