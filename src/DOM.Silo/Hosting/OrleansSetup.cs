@@ -46,6 +46,12 @@ public sealed class OrleansHostingOptions
     /// the silo name from <c>POD_NAME</c>, the cluster and service ids from <c>ORLEANS_CLUSTER_ID</c>/<c>ORLEANS_SERVICE_ID</c>,
     /// and declares a silo dead as soon as its pod is deleted. Off for local runs.</summary>
     public bool Kubernetes { get; set; }
+
+    /// <summary>Journal batches written to PostgreSQL at once. 1 (the default) makes the fewest, largest batches: the
+    /// least database CPU per event, which wins when PostgreSQL shares the silo's cores (measured on 2 cores: 6.7k
+    /// reservations/s with 1, 4.6k with 4). Raise it when the database has cores of its own and commit latency matters
+    /// more than its CPU.</summary>
+    [Range(1, 64)] public int JournalBatchesInFlight { get; set; } = PostgresJournal.DefaultBatchesInFlight;
 }
 
 internal static class OrleansSetup
@@ -116,7 +122,10 @@ internal static class OrleansSetup
 
                     break;
                 case "AdoNet":
-                    silo.Services.Replace(ServiceDescriptor.Singleton<IGrainJournal, PostgresJournal>());
+                    silo.Services.Replace(ServiceDescriptor.Singleton<IGrainJournal>(services => new PostgresJournal(
+                        services.GetRequiredService<NpgsqlDataSource>(),
+                        services.GetRequiredService<ILogger<PostgresJournal>>(),
+                        options.JournalBatchesInFlight)));
                     foreach (var name in new[] { DomStorage.Name, PubSubStore })
                     {
                         silo.AddAdoNetGrainStorage(name, o => o.Invariant = Invariant);

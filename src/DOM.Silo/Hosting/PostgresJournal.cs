@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace Dom.Silo.Hosting;
 
 /// <summary>
-/// The grain journal on PostgreSQL. Entries of every grain of the silo are written in batches, a few batches at a time:
+/// The grain journal on PostgreSQL. Entries of every grain of the silo are written in batches, one or a few at a time:
 /// whatever is queued when a batch slot frees up goes out as one multi-row INSERT, one round trip and one WAL flush for
 /// the whole batch (group commit across grains), so the commit rate of the server is no ceiling on the event rate.
 /// <para>Per-stream order: a stream with entries in a batch in flight gets no entry into another batch until that
@@ -17,7 +17,8 @@ namespace Dom.Silo.Hosting;
 /// </summary>
 internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 {
-    public const int DefaultBatchesInFlight = 4;
+    /// <summary>One batch at a time unless configured otherwise (<c>Silo:JournalBatchesInFlight</c>).</summary>
+    public const int DefaultBatchesInFlight = 1;
 
     private const int MaxBatch = 4_096;
     private const int MaxConcurrentLoads = 4;

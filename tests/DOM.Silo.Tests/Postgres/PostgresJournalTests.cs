@@ -24,7 +24,7 @@ public class PostgresJournalTests(PostgresFixture database)
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
         await Workloads.SampleAsync(async windows =>
         {
-            await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance);
+            await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4);
             var appended = new ConcurrentDictionary<(string, long), Task>();
             var sentTooEarly = new ConcurrentQueue<JournalEntry>();
             journal.BeforeWrite = entries =>
@@ -131,7 +131,7 @@ public class PostgresJournalTests(PostgresFixture database)
     public async Task Entries_waiting_behind_a_failed_batch_of_their_stream_fail_with_it_while_other_streams_are_written_meanwhile()
     {
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4);
         var (failing, other) = (NewStream("failing"), NewStream("other"));
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var release = new Release(gate);
