@@ -80,10 +80,10 @@ public static class SourcingOptimiser
         private readonly SourcingPolicy _policy = problem.Policy;
         private readonly bool _prioritised = problem.Policy.IsPrioritised(problem.Order);
         private readonly DateOnly _today = DateOnly.FromDateTime(problem.Now.UtcDateTime);
-        private readonly List<Candidate> _candidates = [];
-        private readonly List<Variant> _variants = [];
+        private readonly List<Candidate> _candidates = new(problem.Sites.Count);
+        private readonly List<Variant> _variants = new(problem.Sites.Count);
         private readonly Dictionary<string, int> _skuIndex = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, Supply?[]> _supplyAt = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Supply?[]> _supplyAt = new(problem.Sites.Count, StringComparer.Ordinal);
         private readonly Dictionary<(string Sku, string LocationId), Supply> _digitalSupply = [];
         private readonly bool[] _allowed = new bool[Enum.GetValues<SiteKind>().Length];
         private readonly (long PerShipment, double PerKm)?[] _rates = new (long, double)?[Enum.GetValues<SiteKind>().Length];
@@ -875,7 +875,7 @@ public static class SourcingOptimiser
             _unitBound = minUnit * items.Demand.Sum(d => (long)d);
             for (var v = 0; v < k; v++)
             {
-                _covers[v] = items.Groups.Select(g => g.Skus.Select((s, c) => stock[v][s] >= g.Quantities[c]).All(ok => ok)).ToArray();
+                _covers[v] = Covers(items.Groups, stock[v]);
                 long saving = 0;
                 for (var s = 0; s < _skus; s++)
                 {
@@ -966,6 +966,28 @@ public static class SourcingOptimiser
         private long Limit => Best == long.MaxValue ? long.MaxValue : Best + Tolerance;
 
         /// <summary>Evaluates a plan found by a heuristic so it bounds the search.</summary>
+        /// <summary>Which of the groups (lines to ship together) a location's stock covers whole.</summary>
+        private static bool[] Covers(List<(int[] Skus, int[] Quantities, int[] Lines)> groups, int[] stock)
+        {
+            if (groups.Count == 0)
+            {
+                return [];
+            }
+
+            var covers = new bool[groups.Count];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                var (skus, quantities, _) = groups[g];
+                covers[g] = true;
+                for (var c = 0; c < skus.Length && covers[g]; c++)
+                {
+                    covers[g] = stock[skus[c]] >= quantities[c];
+                }
+            }
+
+            return covers;
+        }
+
         public void Seed(int[] set)
         {
             if (set.Length == 0 || set.Length > MaxShipments)

@@ -119,7 +119,7 @@ internal sealed class Sourcer(
 
         public required Dictionary<string, Site> Sites { get; init; }
 
-        public Dictionary<(string LocationId, DateOnly Date), SiteDay> Capacity { get; } = [];
+        public required Dictionary<(string LocationId, DateOnly Date), SiteDay> Capacity { get; init; }
 
         public bool Live { get; set; }
 
@@ -196,6 +196,7 @@ internal sealed class Sourcer(
             Supply = supply,
             Unlimited = unlimited,
             Sites = sites,
+            Capacity = new(sites.Count),
         };
         await ReadCapacityAsync(context);
         return context;

@@ -80,24 +80,31 @@ public sealed record StockSlotState
     /// slack at that date and every later need-by date (negative when overcommitted).</summary>
     public int SharedFree(DateTimeOffset? needBy)
     {
+        // The empty checks keep the common slot (no pools, nothing waiting) free of enumerator allocations.
         var poolOverflow = 0;
         var pooled = 0;
-        foreach (var (channel, size) in Pools)
-        {
-            pooled += size;
-            poolOverflow += Math.Max(0, PoolHeld.GetValueOrDefault(channel) - size);
-        }
-
         var poolHeld = 0;
-        foreach (var held in PoolHeld.Values)
+        if (!Pools.IsEmpty || !PoolHeld.IsEmpty)
         {
-            poolHeld += held;
+            foreach (var (channel, size) in Pools)
+            {
+                pooled += size;
+                poolOverflow += Math.Max(0, PoolHeld.GetValueOrDefault(channel) - size);
+            }
+
+            foreach (var held in PoolHeld.Values)
+            {
+                poolHeld += held;
+            }
         }
 
         var waiting = 0;
-        foreach (var units in Waiting.Values)
+        if (!Waiting.IsEmpty)
         {
-            waiting += units;
+            foreach (var units in Waiting.Values)
+            {
+                waiting += units;
+            }
         }
 
         var supply = OnHand - SafetyStock - pooled;
