@@ -88,6 +88,21 @@ internal static class ReportWriter
         text.AppendLine("reservations/s: granted reservations per second of the measured window (sell-out: units granted ÷ time to sell out; ceiling: grain calls). "
             + "Latency per reservation attempt, closed loop. errors: exceptions, timeouts, unexpected answers. refused: answered \"sold out\". "
             + "× lock / × cond: throughput against that baseline in the same scenario of this run.");
+        if (report.Rows.Any(r => r.CpuProcessMicros is not null))
+        {
+            text.AppendLine();
+            text.AppendLine("CPU per granted reservation in the measured window (µs; the engine's process includes the load driver and, for HTTP rows, the client; PostgreSQL is every process of the local server):");
+            text.AppendLine();
+            text.AppendLine("| scenario | system | this process | PostgreSQL | total |");
+            text.AppendLine("|---|---|---:|---:|---:|");
+            foreach (var row in report.Rows.Where(r => r.CpuProcessMicros is not null))
+            {
+                var pg = row.CpuPostgresMicros is { } micros ? micros.ToString("N0", Invariant) : "n/a";
+                var total = row.CpuProcessMicros + (row.CpuPostgresMicros ?? 0);
+                text.AppendLine(string.Create(Invariant, $"| {row.Scenario} | {row.Label} | {row.CpuProcessMicros:N0} | {pg} | {total:N0} |"));
+            }
+        }
+
         if (report.Rows.Any(r => r.Updates > 0))
         {
             text.AppendLine();

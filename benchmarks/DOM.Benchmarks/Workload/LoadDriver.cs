@@ -1,3 +1,4 @@
+using Dom.Benchmarks.Reporting;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using HdrHistogram;
@@ -69,6 +70,13 @@ internal sealed class RowResult
 
     /// <summary>Sell-out only: every article was reported sold out before the time limit.</summary>
     public bool? SoldOut { get; init; }
+
+    /// <summary>CPU of this process (driver, silo, API, HTTP client) per granted reservation in the measured window, µs.</summary>
+    public double? CpuProcessMicros { get; init; }
+
+    /// <summary>CPU of the local PostgreSQL server per granted reservation in the measured window, µs (null when the
+    /// server is not on this machine).</summary>
+    public double? CpuPostgresMicros { get; init; }
 }
 
 /// <summary>The closed-loop load: <see cref="RowPlan.Callers"/> callers, each sending its next request as soon as its
@@ -103,7 +111,10 @@ internal static class LoadDriver
             callers.Add(Task.Run(() => CallerAsync(index, connected[index])));
         }
 
+        // CPU from the end of the warm-up to the end of the window, on both sides.
+        var cpuFrom = warmup > TimeSpan.Zero ? Task.Delay(warmup).ContinueWith(_ => CpuSample.Take(), TaskScheduler.Default) : Task.FromResult(CpuSample.Take());
         var totals = await Task.WhenAll(callers);
+        var cpu = CpuSample.Take().PerReservation(await cpuFrom, totals.Sum(t => t.Granted));
         foreach (var caller in connected)
         {
             await caller.DisposeAsync();
@@ -138,6 +149,8 @@ internal static class LoadDriver
             PerSecond = perSecond.Take((int)Math.Ceiling(seconds)).ToArray(),
             ErrorSamples = errorSamples.Distinct().ToArray(),
             SoldOut = sellOut ? Volatile.Read(ref remaining) == 0 : null,
+            CpuProcessMicros = cpu.Process,
+            CpuPostgresMicros = cpu.Postgres,
         };
         return (row, totals.SelectMany(t => t.Acks).ToList());
 
