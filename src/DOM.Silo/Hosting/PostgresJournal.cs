@@ -269,6 +269,17 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     /// <paramref name="conflicted"/> and not written. Throws when the rest may not have been written.</summary>
     private async Task CommitAsync(List<Pending> batch, List<Pending> conflicted)
     {
+        // Two writers of one (stream, seq) in one batch (two attempts recording the same new reservation): the first
+        // is written, the other is a conflict. Its stream is not marked failed: the first writer's entries are good.
+        var seen = new HashSet<(string, long)>(batch.Count);
+        var duplicates = batch.Where(p => !seen.Add((p.Entry.Stream, p.Entry.Sequence))).ToList();
+        if (duplicates.Count > 0)
+        {
+            _logger.LogWarning("Journal: {Count} entries written twice in one batch; the later ones are conflicts", duplicates.Count);
+            duplicates.ForEach(p => p.Duplicate = true);
+            batch = batch.Except(duplicates).ToList();
+        }
+
         try
         {
             await InsertAsync(batch);
@@ -279,6 +290,11 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             // The statement was all or nothing: nothing of the batch is stored. Find the collisions in a transaction.
         }
 
+        await CommitCollidingAsync(batch, conflicted);
+    }
+
+    private async Task CommitCollidingAsync(List<Pending> batch, List<Pending> conflicted)
+    {
         var rest = batch.ToList();
         while (rest.Count > 0)
         {
@@ -320,7 +336,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         var isConflict = conflicted.ToHashSet();
         foreach (var pending in batch)
         {
-            if (isConflict.Contains(pending))
+            if (pending.Duplicate || isConflict.Contains(pending))
             {
                 pending.Done.TrySetException(new JournalConflictException());
             }
@@ -415,7 +431,8 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         }
 
         await transaction.RollbackAsync();
-        return batch.Select(p => (p.Entry.Stream, p.Entry.Sequence)).Where(key => !written.Contains(key)).ToHashSet();
+        var missing = batch.Select(p => (p.Entry.Stream, p.Entry.Sequence)).Where(key => !written.Contains(key)).ToHashSet();
+        return missing.Count > 0 ? missing : throw new InvalidOperationException("Journal batch rolled back without an identifiable conflict; nothing acknowledged.");
     }
 
     private static void AddEntries(NpgsqlCommand command, List<Pending> batch)
@@ -459,5 +476,8 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         public JournalEntry Entry { get; } = entry;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>A second entry for the same (stream, seq) in its batch: answered as a conflict, never written.</summary>
+        public bool Duplicate { get; set; }
     }
 }

@@ -72,6 +72,43 @@ public class PostgresJournalTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task Two_writers_of_one_entry_in_one_batch_get_one_write_and_one_conflict_and_the_rest_commits()
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        var (plug, twice, other) = (NewStream("plug"), NewStream("twice"), NewStream("other"));
+        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new Release(plugGate);
+        var batches = new ConcurrentQueue<IReadOnlyList<JournalEntry>>();
+        journal.BeforeWrite = async entries =>
+        {
+            batches.Enqueue(entries);
+            if (entries.Any(e => e.Stream == plug))
+            {
+                await plugGate.Task;
+            }
+        };
+
+        // Two attempts record the same new stream while the only slot is busy: both go out in the next batch.
+        var plugged = journal.AppendAsync(Entry(plug, 1));
+        var (a, b) = (journal.AppendAsync(new JournalEntry(twice, 1, "a"u8.ToArray())), journal.AppendAsync(new JournalEntry(twice, 1, "b"u8.ToArray())));
+        var others = journal.AppendAsync(Entry(other, 1));
+        plugGate.SetResult();
+        await Task.WhenAll(plugged, others).WaitAsync(Patience);
+
+        await a.WaitAsync(Patience);
+        await Assert.ThrowsAsync<JournalConflictException>(() => b);
+        Assert.Contains(batches, batch => batch.Any(e => e.Stream == twice) && batch.Any(e => e.Stream == other));
+
+        // The first writer's stream is not refused for the second one's conflict (no reload in between).
+        await journal.AppendAsync(Entry(twice, 2)).WaitAsync(Patience);
+        var stored = await journal.LoadAsync(twice);
+        Assert.Equal([1L, 2L], stored.Events.Select(e => e.Sequence));
+        Assert.Equal("a"u8.ToArray(), stored.Events[0].Payload);
+        Assert.Single((await journal.LoadAsync(other)).Events);
+    }
+
+    [Fact]
     public async Task A_conflict_fails_only_its_streams_entries_and_those_waiting_behind_them_while_the_rest_of_the_batch_commits()
     {
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
