@@ -27,21 +27,24 @@ public static class GrainReferences
 
     private static class Types<T>
     {
-        private static (GrainType, GrainInterfaceType)? _resolved;
+        // A reference, so a concurrent first call sees either nothing or the whole pair (a struct could tear).
+        private static Resolved? _resolved;
 
         public static (GrainType Grain, GrainInterfaceType Interface) Resolve(IGrainFactory grains)
         {
-            if (_resolved is { } resolved)
+            if (Volatile.Read(ref _resolved) is not { } resolved)
             {
-                return resolved;
+                // Once per interface, the documented way; every grain factory of the process resolves alike.
+                var sample = (GrainReference)(typeof(IGrainWithIntegerKey).IsAssignableFrom(typeof(T))
+                    ? grains.GetGrain(typeof(T), 0L)
+                    : grains.GetGrain(typeof(T), "-"));
+                resolved = new Resolved(sample.GrainId.Type, sample.InterfaceType);
+                Volatile.Write(ref _resolved, resolved);
             }
 
-            // Once per interface, the documented way; every grain factory of the process resolves alike.
-            var sample = (GrainReference)(typeof(IGrainWithIntegerKey).IsAssignableFrom(typeof(T))
-                ? grains.GetGrain(typeof(T), 0L)
-                : grains.GetGrain(typeof(T), "-"));
-            _resolved = (sample.GrainId.Type, sample.InterfaceType);
-            return _resolved.Value;
+            return (resolved.Grain, resolved.Interface);
         }
     }
+
+    private sealed record Resolved(GrainType Grain, GrainInterfaceType Interface);
 }
