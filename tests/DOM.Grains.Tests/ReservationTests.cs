@@ -215,10 +215,11 @@ public class ReservationTests(ClusterFixture fixture)
         var a = await _world.ArticleAsync("a");
         var (near, far) = (await _world.LocationAsync("near", 52.39, 13.06), await _world.LocationAsync("far", 48.14, 11.58));
         await _world.StockAsync(a, near, 2);
-        await _world.StockAsync(a, far, 10);
+        await _world.StockAsync(a, far, 100);
         var id = _world.Id("r");
 
-        // Twenty copies at once race through the desk on their own sagas; the journal key lets exactly one record.
+        // Twenty copies at once race through the desk, each holding under its own attempt id; the journal key lets
+        // exactly one record, and every other attempt gives back all it took (enough stock that none is refused).
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Desk.CreateAsync(Request(id, new LineRequest(a, 2)))));
 
         Assert.Single(results, r => r.Outcome == ReservationOutcome.Created);

@@ -4,12 +4,13 @@ namespace Dom.Reservations;
 [Alias("dom.reservations.reservation")]
 public interface IReservationGrain : IGrainWithStringKey
 {
-    /// <summary>Answers a create request whose id was recorded before (by an earlier attempt, or by a concurrent one):
-    /// the recorded answer for the same body, an idempotency conflict for another. Gives back the holds in
-    /// <paramref name="taken"/> that the recorded reservation does not hold, as they belong to the attempt that lost.
-    /// Called by the <see cref="IReservationDeskGrain"/>.</summary>
+    /// <summary>Answers a create attempt that could not record its answer (the id was recorded before, by an earlier or
+    /// a concurrent attempt, or the write failed): from the record — this attempt's own if it landed after all, else
+    /// the recorded answer for the same body or an idempotency conflict for another — after giving back what this
+    /// attempt took under <paramref name="holdId"/> unless it is the one recorded. With no record at all it gives them
+    /// back and fails, so the caller can retry. Called by the <see cref="IReservationDeskGrain"/>.</summary>
     [Alias("settle")]
-    Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, IReadOnlyList<ReservationLine> taken);
+    Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, IReadOnlyList<ReservationLine> taken);
 
     /// <summary>The reservation, or null when it does not exist or belongs to another channel.</summary>
     [Alias("get")]

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace Dom.Reservations;
 
 /// <summary>Where the goods go: decides which locations are nearest.</summary>
@@ -104,6 +105,9 @@ public enum ReservationStatus
 /// <param name="Shortages">Why it was refused.</param>
 /// <param name="ProfileVersion">The version of the channel's sourcing profile that made the decision (0: built-in defaults).</param>
 /// <param name="Cost">The plan's cost under that profile.</param>
+/// <param name="HoldId">The id the slot holds and capacity bookings of this reservation carry: its own per creation
+/// attempt, so concurrent attempts with one reservation id never share (and never give back) each other's holds. Null
+/// in records made before attempts had their own: then the holds carry the reservation id. Internal: not in the API.</param>
 [GenerateSerializer, Immutable, Alias("dom.reservations.view")]
 public sealed record ReservationView(
     [property: Id(0)] string ReservationId,
@@ -112,7 +116,13 @@ public sealed record ReservationView(
     [property: Id(3)] IReadOnlyList<ReservationLine> Lines,
     [property: Id(4)] IReadOnlyList<Shortage> Shortages,
     [property: Id(5)] int? ProfileVersion = null,
-    [property: Id(6)] decimal? Cost = null);
+    [property: Id(6)] decimal? Cost = null,
+    [property: Id(7), JsonIgnore] string? HoldId = null)
+{
+    /// <summary>The id the holds and bookings of this reservation carry.</summary>
+    [JsonIgnore]
+    public string HeldUnder => HoldId ?? ReservationId;
+}
 
 /// <summary>How a create request ended.</summary>
 public enum ReservationOutcome

@@ -378,7 +378,7 @@ internal sealed class OrderGrain(
             var allocations = new List<OrderAllocation>();
             foreach (var part in held.Allocations)
             {
-                var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.ReservationId));
+                var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.HeldUnder));
                 if (result.Succeeded)
                 {
                     allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null));
@@ -390,7 +390,7 @@ internal sealed class OrderGrain(
 
         foreach (var locationId in reservation.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal))
         {
-            await GrainFactory.Get<ILocationGrain>(locationId).ConfirmBookingAsync(reservation.ReservationId, OrderId, clock.Today);
+            await GrainFactory.Get<ILocationGrain>(locationId).ConfirmBookingAsync(reservation.HeldUnder, OrderId, clock.Today);
         }
 
         return state with { View = Note(view, "reservation converted", null, reservation.ReservationId) };

@@ -66,19 +66,26 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
 
     protected override void OnLoaded() => ArmExpiryTimer();
 
-    public async Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, IReadOnlyList<ReservationLine> taken)
+    public async Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, IReadOnlyList<ReservationLine> taken)
     {
         // Always read: this activation may predate the record (a read of the id before it was created).
         await ReloadAsync();
         if (State.View is null)
         {
-            // The desk was told the id is taken, yet nothing is there: acknowledge nothing; the retry starts over.
-            await sourcer.ReleaseAsync(request.ReservationId, taken);
+            // Nothing recorded: acknowledge nothing, give back what the attempt took; the retry starts over.
+            await sourcer.ReleaseAsync(holdId, taken);
             throw new StorageUnavailableException();
         }
 
         var recorded = Current(State.View);
-        await sourcer.ReleaseAsync(request.ReservationId, Beyond(taken, recorded));
+        if (State.View.HoldId == holdId)
+        {
+            // This attempt's own record: its write landed although it reported a failure.
+            return new CreateReservationResult(recorded.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, recorded);
+        }
+
+        // Another attempt's record: its holds carry its own id, so everything this attempt took goes back.
+        await sourcer.ReleaseAsync(holdId, taken);
         var outcome = ReservationJournal.Fingerprint(request) == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
         return new CreateReservationResult(outcome, recorded);
     }
@@ -126,7 +133,7 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
         var view = Current(State.View!);
         if (view.Status == ReservationStatus.Held)
         {
-            await sourcer.ReleaseAsync(view.ReservationId, view.Lines);
+            await sourcer.ReleaseAsync(view.HeldUnder, view.Lines);
             view = view with { Status = ReservationStatus.Released };
         }
 
@@ -147,19 +154,6 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
             await ReloadAsync();
         }
     }
-
-    /// <summary>The holds of <paramref name="taken"/> that the recorded reservation does not hold (all of them unless it is held).</summary>
-    private static List<ReservationLine> Beyond(IReadOnlyList<ReservationLine> taken, ReservationView recorded) =>
-        taken
-            .Select(line => line with
-            {
-                Allocations = line.Allocations
-                    .Where(a => recorded.Status != ReservationStatus.Held
-                        || !recorded.Lines.Any(r => r.Sku == line.Sku && r.Allocations.Contains(a)))
-                    .ToList(),
-            })
-            .Where(line => line.Allocations.Count > 0)
-            .ToList();
 
     private bool IsVisibleTo(string channel) => State.View is not null && State.Channel == channel;
 
