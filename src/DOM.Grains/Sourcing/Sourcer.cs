@@ -30,7 +30,9 @@ internal sealed class Sourcer(
     DomClock clock,
     ILogger<Sourcer> logger)
 {
-    private const int MaxAttempts = 4;
+    /// <summary>Plans per request. A storm on one article herds every request onto the same next-cheapest location
+    /// each round, so a round fills at least one location: enough rounds for a few locations, still bounded.</summary>
+    private const int MaxAttempts = 8;
 
     public async Task<SourcingResult> ReserveAsync(SourcingRequest request)
     {
