@@ -61,7 +61,7 @@ internal sealed class ArticleGrain(
             // Keep the live quantities of the other locations: publications are not in the stored state.
             var at = ~Array.BinarySearch(entries, new IndexedAvailability(update.LocationId, 0), ByLocation);
             _index = (
-                [.. entries[..at], new IndexedAvailability(update.LocationId, update.Available, update.Pools, update.InTransit), .. entries[at..]],
+                [.. entries[..at], Indexed(update), .. entries[at..]],
                 [.. versions[..at], update.Version, .. versions[at..]]);
         }
     }
@@ -100,10 +100,12 @@ internal sealed class ArticleGrain(
         }
 
         var next = (IndexedAvailability[])entries.Clone();
-        next[at] = new IndexedAvailability(update.LocationId, update.Available, update.Pools, update.InTransit);
+        next[at] = Indexed(update);
         versions[at] = update.Version;
         _index = (next, versions);
     }
+
+    private static IndexedAvailability Indexed(AvailabilityUpdate update) => new(update.LocationId, update.Available, update.Pools, update.InTransit);
 
     private static IndexEntry Entry(AvailabilityUpdate update) => new(update.Available, update.Version, update.Pools, update.InTransit);
 }

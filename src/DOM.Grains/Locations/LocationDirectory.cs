@@ -21,7 +21,7 @@ internal sealed class LocationDirectory(IGrainFactory grains)
 
     /// <summary>The planning site of each known location among <paramref name="locationIds"/>, from the cache when
     /// fresh; unknown locations are left out.</summary>
-    public async Task<Dictionary<string, Site>> GetSitesAsync(IReadOnlyCollection<string> locationIds)
+    public async Task<Dictionary<string, Site>> GetSitesAsync(IReadOnlySet<string> locationIds)
     {
         var now = Environment.TickCount64;
         var found = new Dictionary<string, Site>(locationIds.Count, StringComparer.Ordinal);
@@ -35,7 +35,7 @@ internal sealed class LocationDirectory(IGrainFactory grains)
                     found[id] = entry.Site;
                 }
             }
-            else if (!found.ContainsKey(id) && missing?.Contains(id, StringComparer.Ordinal) != true)
+            else
             {
                 (missing ??= []).Add(id);
             }

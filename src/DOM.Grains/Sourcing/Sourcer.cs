@@ -249,7 +249,7 @@ internal sealed class Sourcer(
                 continue;
             }
 
-            if (site.NextDispatchDay(context.Now) is { } day && !context.Capacity.ContainsKey((site.LocationId, day)))
+            if (site.NextDispatchDay(context.Now) is { } day)
             {
                 days.Add((site.LocationId, day));
             }
@@ -282,19 +282,7 @@ internal sealed class Sourcer(
         {
             // The index may be stale (a hold lapsed by the clock alone): ask the slots before saying no.
             context.Live = true;
-            var live = await ReadSlotsAsync(context.Supply.Keys.Where(slot => !context.Unlimited.Contains(slot)));
-            foreach (var (slot, supply) in live)
-            {
-                if (supply is null)
-                {
-                    context.Supply.Remove(slot);
-                }
-                else
-                {
-                    context.Supply[slot] = ToSupply(slot.Sku, supply);
-                }
-            }
-
+            await ReadLiveSupplyAsync(context, context.Supply.Keys.Where(slot => !context.Unlimited.Contains(slot)));
             await ReadCapacityAsync(context);
             decision = SourcingOptimiser.Decide(context.Problem, explain);
         }
@@ -402,6 +390,13 @@ internal sealed class Sourcer(
         // refused one, so a storm on one article converges in one more attempt instead of one location per attempt.
         var skus = failure.RefusedSlots.Select(slot => slot.Sku).ToHashSet(StringComparer.Ordinal);
         var slots = context.Supply.Keys.Where(slot => skus.Contains(slot.Sku) && !context.Unlimited.Contains(slot)).Union(failure.RefusedSlots);
+        await ReadLiveSupplyAsync(context, slots);
+    }
+
+    /// <summary>Replaces the index's numbers for <paramref name="slots"/> with what the slots say now; a slot that no
+    /// longer exists leaves the plan.</summary>
+    private async Task ReadLiveSupplyAsync(Context context, IEnumerable<StockSlotKey> slots)
+    {
         foreach (var (slot, supply) in await ReadSlotsAsync(slots))
         {
             if (supply is null)
