@@ -8,9 +8,9 @@ if (args is ["--quick", ..])
     // A fast check while developing: the best of many runs, which a busy machine disturbs least.
     foreach (var stock in new[] { "typical", "scarce" })
     {
-        foreach (var lines in new[] { 1, 5, 10 })
+        foreach (var (lines, locations) in new[] { (1, 20), (1, 200), (5, 200), (10, 200) })
         {
-            var problem = OptimiserBenchmarks.Instance(lines, 200, stock == "scarce");
+            var problem = OptimiserBenchmarks.Instance(lines, locations, stock == "scarce");
             var decision = SourcingOptimiser.Decide(problem);
             var best = double.MaxValue;
             for (var i = 0; i < 2_000; i++)
@@ -20,6 +20,10 @@ if (args is ["--quick", ..])
                 best = Math.Min(best, Stopwatch.GetElapsedTime(started).TotalMicroseconds);
             }
 
+            var allocatedFrom = GC.GetAllocatedBytesForCurrentThread();
+            SourcingOptimiser.Decide(problem);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedFrom;
+
             var nearest = double.MaxValue;
             for (var i = 0; i < 2_000; i++)
             {
@@ -28,7 +32,7 @@ if (args is ["--quick", ..])
                 nearest = Math.Min(nearest, Stopwatch.GetElapsedTime(started).TotalMicroseconds);
             }
 
-            Console.WriteLine($"{stock,-8} {lines,2} lines: best {best,8:0.0} µs (nearest {nearest,6:0.0} µs), {decision.Nodes,7} nodes, exact {decision.Exact}, {decision.Winner?.Shipments.Count} shipments, cost {decision.Winner?.Cost.Total}");
+            Console.WriteLine($"{stock,-8} {lines,2} lines × {locations,3} locations: best {best,8:0.0} µs, {allocated,9:N0} B (nearest {nearest,6:0.0} µs), {decision.Nodes,7} nodes, exact {decision.Exact}, {decision.Winner?.Shipments.Count} shipments, cost {decision.Winner?.Cost.Total}");
         }
     }
 

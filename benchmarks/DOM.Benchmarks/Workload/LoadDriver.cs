@@ -112,9 +112,11 @@ internal static class LoadDriver
         }
 
         // CPU from the end of the warm-up to the end of the window, on both sides.
-        var cpuFrom = warmup > TimeSpan.Zero ? Task.Delay(warmup).ContinueWith(_ => CpuSample.Take(), TaskScheduler.Default) : Task.FromResult(CpuSample.Take());
+        using var allocations = AllocationSampler.Enabled ? new AllocationSampler() : null;
+        var cpuFrom = warmup > TimeSpan.Zero ? Task.Delay(warmup).ContinueWith(_ => TakeSample(), TaskScheduler.Default) : Task.FromResult(TakeSample());
         var totals = await Task.WhenAll(callers);
         var cpu = CpuSample.Take().PerReservation(await cpuFrom, totals.Sum(t => t.Granted));
+        allocations?.Stop($"{plan.Scenario.Name()} {target.System.Key}", totals.Sum(t => t.Granted));
         foreach (var caller in connected)
         {
             await caller.DisposeAsync();
@@ -153,6 +155,12 @@ internal static class LoadDriver
             CpuPostgresMicros = cpu.Postgres,
         };
         return (row, totals.SelectMany(t => t.Acks).ToList());
+
+        CpuSample TakeSample()
+        {
+            allocations?.Start();
+            return CpuSample.Take();
+        }
 
         async Task<CallerTotals> CallerAsync(int index, ICaller caller)
         {

@@ -10,8 +10,9 @@ public readonly record struct GeoPoint(double Latitude, double Longitude)
     {
         var dLat = ToRadians(other.Latitude - Latitude);
         var dLon = ToRadians(other.Longitude - Longitude);
-        var a = Math.Pow(Math.Sin(dLat / 2), 2)
-            + (Math.Cos(ToRadians(Latitude)) * Math.Cos(ToRadians(other.Latitude)) * Math.Pow(Math.Sin(dLon / 2), 2));
+        var sinLat = Math.Sin(dLat / 2);
+        var sinLon = Math.Sin(dLon / 2);
+        var a = (sinLat * sinLat) + (Math.Cos(ToRadians(Latitude)) * Math.Cos(ToRadians(other.Latitude)) * sinLon * sinLon);
         return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(a)));
     }
 

@@ -21,6 +21,8 @@ public static class SourcingOptimiser
 {
     private const int MaxConsidered = 10;
 
+    private static readonly int SiteKinds = Enum.GetValues<SiteKind>().Length;
+
     /// <summary>Plans the order. With <paramref name="explain"/> the decision lists every candidate and the plans
     /// considered; the winner is the same either way.</summary>
     public static SourcingDecision Decide(SourcingProblem problem, bool explain = false) => new Run(problem, explain).Decide();
@@ -85,8 +87,8 @@ public static class SourcingOptimiser
         private readonly Dictionary<string, int> _skuIndex = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Supply?[]> _supplyAt = new(problem.Sites.Count, StringComparer.Ordinal);
         private readonly Dictionary<(string Sku, string LocationId), Supply> _digitalSupply = [];
-        private readonly bool[] _allowed = new bool[Enum.GetValues<SiteKind>().Length];
-        private readonly (long PerShipment, double PerKm)?[] _rates = new (long, double)?[Enum.GetValues<SiteKind>().Length];
+        private readonly bool[] _allowed = new bool[SiteKinds];
+        private readonly (long PerShipment, double PerKm)?[] _rates = new (long, double)?[SiteKinds];
         private readonly long _deliveryDay = Millis(problem.Policy.DeliveryDayCost);
         private readonly long _pressure = Millis(problem.Policy.CapacityPressureCost);
         private Dictionary<(string LocationId, DateOnly Date), SiteDay> _capacity = null!;

@@ -475,7 +475,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     {
         public JournalEntry Entry { get; } = entry;
 
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completed on the writer's thread with continuations run there: a grain's await posts its continuation to
+        /// the grain's own scheduler anyway, so an asynchronous completion would only add a thread-pool hop per entry.</summary>
+        public TaskCompletionSource Done { get; } = new();
 
         /// <summary>A second entry for the same (stream, seq) in its batch: answered as a conflict, never written.</summary>
         public bool Duplicate { get; set; }
