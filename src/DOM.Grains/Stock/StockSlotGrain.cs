@@ -34,7 +34,10 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _key = StockSlotKey.Parse(this.GetPrimaryKeyString());
+        // One string per location for the whole silo: every slot of a location publishes its id into the articles'
+        // indexes, and the planner hashes and compares those ids per request; shared instances stay in cache.
+        var key = StockSlotKey.Parse(this.GetPrimaryKeyString());
+        _key = key with { LocationId = string.Intern(key.LocationId) };
         return base.OnActivateAsync(cancellationToken);
     }
 
