@@ -162,28 +162,34 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         {
             var snapshots = new Dictionary<string, (long Sequence, byte[] Payload)>(StringComparer.Ordinal);
             var events = streams.ToDictionary(s => s, _ => new List<JournalEntry>(), StringComparer.Ordinal);
-            await using (var query = _data.CreateBatch())
+            // One statement, so one view of the database: with two (snapshots, then the events after them), a snapshot
+            // saved in between (by the previous activation, whose snapshot write may land after it is gone) moves the
+            // second statement's starting point past events the first statement's snapshot does not cover, and those
+            // events are lost to the new activation, acknowledged holds included.
+            await using (var query = _data.CreateCommand(
+                """
+                WITH snap AS (SELECT stream, seq, payload FROM dom_snapshot WHERE stream = ANY($1))
+                SELECT stream, seq, payload, true AS is_snapshot FROM snap
+                UNION ALL
+                SELECT j.stream, j.seq, j.payload, false
+                FROM dom_journal j LEFT JOIN snap s ON s.stream = j.stream
+                WHERE j.stream = ANY($1) AND j.seq > coalesce(s.seq, 0)
+                ORDER BY 1, 4 DESC, 2
+                """))
             {
-                query.BatchCommands.Add(Command("SELECT stream, seq, payload FROM dom_snapshot WHERE stream = ANY($1)", streams));
-                query.BatchCommands.Add(Command(
-                    """
-                    SELECT j.stream, j.seq, j.payload
-                    FROM dom_journal j LEFT JOIN dom_snapshot s ON s.stream = j.stream
-                    WHERE j.stream = ANY($1) AND j.seq > coalesce(s.seq, 0)
-                    ORDER BY j.stream, j.seq
-                    """,
-                    streams));
+                query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 await using var reader = await query.ExecuteReaderAsync();
                 while (await reader.ReadAsync())
                 {
-                    snapshots[reader.GetString(0)] = (reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
-                }
-
-                await reader.NextResultAsync();
-                while (await reader.ReadAsync())
-                {
                     var stream = reader.GetString(0);
-                    events[stream].Add(new JournalEntry(stream, reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
+                    if (reader.GetBoolean(3))
+                    {
+                        snapshots[stream] = (reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+                    }
+                    else
+                    {
+                        events[stream].Add(new JournalEntry(stream, reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
+                    }
                 }
             }
 
@@ -454,13 +460,6 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     {
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        return command;
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, string[] streams)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         return command;
     }
 
