@@ -181,14 +181,14 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                 await using var reader = await query.ExecuteReaderAsync();
                 while (await reader.ReadAsync())
                 {
-                    var stream = reader.GetString(0);
+                    var (stream, sequence, payload) = (reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
                     if (reader.GetBoolean(3))
                     {
-                        snapshots[stream] = (reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+                        snapshots[stream] = (sequence, payload);
                     }
                     else
                     {
-                        events[stream].Add(new JournalEntry(stream, reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
+                        events[stream].Add(new JournalEntry(stream, sequence, payload));
                     }
                 }
             }
