@@ -57,6 +57,7 @@ internal static class BenchmarkRunner
             log($"  {row.Scenario,-8} {row.Label,-38} {row.ReservationsPerSecond,10:N0}/s  p50 {row.P50Ms,7:0.00}  p99 {row.P99Ms,8:0.00}  p99.9 {row.P999Ms,8:0.00} ms  errors {row.Errors}"
                 + (row.Refused + row.Retried > 0 ? $"  refused {row.Refused} retried {row.Retried}" : "")
                 + (row.CpuProcessMicros is { } cpu ? $"  cpu/res {cpu:N0} µs" + (row.CpuPostgresMicros is { } pg ? $" + PostgreSQL {pg:N0} µs" : "") : "")
+                + (row.Gc is { } gc ? $"  {gc}" : "")
                 + (row.ErrorSamples.Count > 0 ? $"  ({row.ErrorSamples[0]})" : ""));
             if (scenario == Scenario.SellOut)
             {

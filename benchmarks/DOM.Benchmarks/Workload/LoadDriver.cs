@@ -77,6 +77,9 @@ internal sealed class RowResult
     /// <summary>CPU of the local PostgreSQL server per granted reservation in the measured window, µs (null when the
     /// server is not on this machine).</summary>
     public double? CpuPostgresMicros { get; init; }
+
+    /// <summary>This process's garbage collections in the measured window, and the share of it spent paused.</summary>
+    public GcShare? Gc { get; init; }
 }
 
 /// <summary>The closed-loop load: <see cref="RowPlan.Callers"/> callers, each sending its next request as soon as its
@@ -113,10 +116,13 @@ internal static class LoadDriver
 
         // CPU from the end of the warm-up to the end of the window, on both sides.
         using var allocations = AllocationSampler.Enabled ? new AllocationSampler() : null;
+        using var gcPhases = GcPhaseSampler.Enabled ? new GcPhaseSampler() : null;
         var cpuFrom = warmup > TimeSpan.Zero ? Task.Delay(warmup).ContinueWith(_ => TakeSample(), TaskScheduler.Default) : Task.FromResult(TakeSample());
         var totals = await Task.WhenAll(callers);
-        var cpu = CpuSample.Take().PerReservation(await cpuFrom, totals.Sum(t => t.Granted));
+        var (sampled, from) = (CpuSample.Take(), await cpuFrom);
+        var cpu = sampled.PerReservation(from, totals.Sum(t => t.Granted));
         allocations?.Stop($"{plan.Scenario.Name()} {target.System.Key}", totals.Sum(t => t.Granted));
+        gcPhases?.Stop($"{plan.Scenario.Name()} {target.System.Key}");
         foreach (var caller in connected)
         {
             await caller.DisposeAsync();
@@ -153,12 +159,14 @@ internal static class LoadDriver
             SoldOut = sellOut ? Volatile.Read(ref remaining) == 0 : null,
             CpuProcessMicros = cpu.Process,
             CpuPostgresMicros = cpu.Postgres,
+            Gc = sampled.GcSince(from, Stopwatch.GetElapsedTime(measureFrom, Math.Max(lastDone, measureFrom))),
         };
         return (row, totals.SelectMany(t => t.Acks).ToList());
 
         CpuSample TakeSample()
         {
             allocations?.Start();
+            gcPhases?.Start();
             return CpuSample.Take();
         }
 
