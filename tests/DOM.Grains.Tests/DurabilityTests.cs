@@ -72,6 +72,39 @@ public class DurabilityTests(ClusterFixture fixture)
         Assert.Equal(7, await _world.AvailableAsync(sku, location));
     }
 
+    [Theory]
+    [InlineData("slot")]
+    [InlineData("location")]
+    public async Task A_reservation_whose_hold_or_booking_write_fails_after_the_grain_answered_is_neither_recorded_nor_acknowledged(string failing)
+    {
+        // The slot and the location answer the desk before their writes are durable (one silo): the record rests on
+        // those writes, so it must fail with them, and the retry must start from nothing held.
+        var sku = await _world.ArticleAsync("a");
+        var location = await _world.LocationAsync("l", 52, 13, capacityPerDay: 5);
+        await _world.StockAsync(sku, location, onHand: 10);
+        var id = _world.Id("r");
+        var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
+        ClusterFixture.Journal.FailNext(failing == "slot" ? $"slot/{new StockSlotKey(sku, location)}" : $"location/{location}");
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request));
+        var recorded = await fixture.Grains.GetGrain<IReservationGrain>(id).GetAsync("web");
+        var retry = await fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request);
+
+        Assert.Null(recorded);
+        Assert.Equal(ReservationOutcome.Created, retry.Outcome);
+        Assert.Equal(7, await _world.AvailableAsync(sku, location));
+        Assert.Equal(1, await BookedAsync(location));
+    }
+
+    /// <summary>Orders booked at the location over the coming week, whichever day it dispatches on now.</summary>
+    private async Task<int> BookedAsync(string location)
+    {
+        var today = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime);
+        var grain = fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(location);
+        var days = await Task.WhenAll(Enumerable.Range(0, 8).Select(d => grain.GetCapacityAsync(today.AddDays(d))));
+        return days.Sum(day => day!.Booked);
+    }
+
     [Fact]
     public async Task A_retry_reaching_a_new_activation_finds_the_recorded_reservation_and_holds_nothing_more()
     {

@@ -104,12 +104,15 @@ public sealed record CapacitySnapshot(
 /// <param name="ExpiresAt">When the booking lapses by itself unless confirmed by an order.</param>
 /// <param name="KeepFree">Orders of the day's capacity this booking must leave free (the reserve kept for priority
 /// orders); 0 lets it take the last one.</param>
+/// <param name="AnswerEarlyOn">The engine's own sourcing only: the caller's silo, as in a hold request. A location on
+/// that silo answers as soon as the booking is decided, with a ticket for its write.</param>
 [GenerateSerializer, Immutable, Alias("dom.locations.booking-request")]
 public sealed record BookingRequest(
     [property: Id(0)] string BookingId,
     [property: Id(1)] DateOnly Date,
     [property: Id(2)] DateTimeOffset ExpiresAt,
-    [property: Id(3)] int KeepFree = 0);
+    [property: Id(3)] int KeepFree = 0,
+    [property: Id(4)] SiloAddress? AnswerEarlyOn = null);
 
 /// <summary>How a booking request ended.</summary>
 public enum BookingStatus
@@ -130,10 +133,13 @@ public enum BookingStatus
 /// <summary>The answer to a <see cref="BookingRequest"/>.</summary>
 /// <param name="Status">What happened.</param>
 /// <param name="Capacity">The day's capacity after the request.</param>
+/// <param name="Ticket">Set when the booking was answered before its write is durable: the ticket for that write on
+/// the caller's silo.</param>
 [GenerateSerializer, Immutable, Alias("dom.locations.booking-result")]
 public sealed record BookingResult(
     [property: Id(0)] BookingStatus Status,
-    [property: Id(1)] CapacitySnapshot? Capacity)
+    [property: Id(1)] CapacitySnapshot? Capacity,
+    [property: Id(2)] long? Ticket = null)
 {
     /// <summary>True when the capacity is booked (now or before).</summary>
     public bool Succeeded => Status is BookingStatus.Booked or BookingStatus.AlreadyBooked;

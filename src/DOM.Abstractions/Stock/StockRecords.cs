@@ -95,6 +95,9 @@ public sealed record ReceiveInboundRequest([property: Id(0)] string BatchId);
 /// Null: on-hand units only.</param>
 /// <param name="KeepFree">Units the hold must leave available to this channel (the reserve kept for priority orders);
 /// 0 lets it take the last unit.</param>
+/// <param name="AnswerEarlyOn">The engine's own sourcing only: the caller's silo. A slot on that silo answers as soon
+/// as the hold is decided, with a ticket for its write (the caller then stores nothing that rests on the hold before
+/// the hold itself); elsewhere, and when null, it answers once the hold is durable.</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.hold-request")]
 public sealed record HoldRequest(
     [property: Id(0)] string HoldId,
@@ -102,7 +105,8 @@ public sealed record HoldRequest(
     [property: Id(2)] string Channel,
     [property: Id(3)] DateTimeOffset ExpiresAt,
     [property: Id(4)] DateTimeOffset? NeedBy = null,
-    [property: Id(5)] int KeepFree = 0);
+    [property: Id(5)] int KeepFree = 0,
+    [property: Id(6)] SiloAddress? AnswerEarlyOn = null);
 
 /// <summary>How a hold request ended.</summary>
 public enum HoldStatus
@@ -126,10 +130,13 @@ public enum HoldStatus
 /// <summary>The answer to a <see cref="HoldRequest"/>.</summary>
 /// <param name="Status">What happened.</param>
 /// <param name="Available">The slot's available units after the request.</param>
+/// <param name="Ticket">Set when the hold was answered before its write is durable (see
+/// <see cref="HoldRequest.AnswerEarlyOn"/>): the ticket for that write on the caller's silo.</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.hold-result")]
 public sealed record HoldResult(
     [property: Id(0)] HoldStatus Status,
-    [property: Id(1)] int Available)
+    [property: Id(1)] int Available,
+    [property: Id(2)] long? Ticket = null)
 {
     /// <summary>True when the units are held (now or before).</summary>
     public bool Succeeded => Status is HoldStatus.Held or HoldStatus.AlreadyHeld;

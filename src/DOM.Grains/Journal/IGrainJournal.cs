@@ -12,7 +12,7 @@ public sealed record JournalLoad(long SnapshotSequence, byte[]? Snapshot, IReadO
 /// <summary>
 /// An append-only journal of grain events, shared by every grain of a silo so that writes of many grains are
 /// committed together (one round trip and one fsync per batch, not per event).
-/// <para>Guarantees: <see cref="AppendAsync"/> completes only when the entry is durable. Entries are committed in
+/// <para>Guarantees: <see cref="AppendAsync(JournalEntry)"/> completes only when the entry is durable. Entries are committed in
 /// append order, and a failed entry fails every later entry of the same stream until the stream is reloaded, so the
 /// durable part of a stream is always a prefix of what its grain appended. An entry whose sequence already exists
 /// (a second activation of the same grain wrote it) fails with <see cref="JournalConflictException"/>.</para>
@@ -22,6 +22,25 @@ public interface IGrainJournal
     /// <summary>Appends an entry; completes when it is durable, fails with <see cref="StorageUnavailableException"/>
     /// or <see cref="JournalConflictException"/> when it is not (nothing of it is then acknowledged).</summary>
     Task AppendAsync(JournalEntry entry);
+
+    /// <summary>Appends an entry that rests on entries appended before it (by other grains of this silo, given by the
+    /// tasks <see cref="AppendAsync(JournalEntry)"/> returned for them): it is committed only together with them or
+    /// after them, and fails with <see cref="StorageUnavailableException"/> if any of them fails, so once it is durable
+    /// they are too. This default commits it strictly after them; a journal that writes in batches may put it into the
+    /// same batch as they are, so a caller waits for one flush instead of two.</summary>
+    async Task AppendAsync(JournalEntry entry, IReadOnlyList<Task> after)
+    {
+        try
+        {
+            await Task.WhenAll(after);
+        }
+        catch (Exception exception)
+        {
+            throw new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is.", exception);
+        }
+
+        await AppendAsync(entry);
+    }
 
     /// <summary>Clears any failure recorded against a stream, as <see cref="LoadAsync"/> does: for a new activation
     /// that starts without reading (every entry of the failed activation has been answered by then).</summary>

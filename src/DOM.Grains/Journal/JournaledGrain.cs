@@ -5,7 +5,7 @@ namespace Dom.Grains.Journal;
 /// <summary>
 /// A grain whose state is a fold of its events, stored in the silo's shared <see cref="IGrainJournal"/>: O(1) bytes
 /// per change, batched with every other grain's changes, and a snapshot now and then so reloads stay short.
-/// <para>Group commit: <see cref="Raise"/> applies an event to memory at once and returns the task of its durable
+/// <para>Group commit: <see cref="Raise(TEvent)"/> applies an event to memory at once and returns the task of its durable
 /// write, so a reentrant grain takes the next call while the write is in flight and many callers share one flush.
 /// Callers are answered only after their own event is durable. Memory may run ahead of storage only until a write
 /// fails; then the grain refuses everything and deactivates, and the next activation reloads what is durable.</para>
@@ -109,12 +109,18 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
 
     /// <summary>Applies <paramref name="event"/> now and returns its durable write. Call only in the synchronous part
     /// of a call (before any await), after every check, so the decision and its event cannot interleave.</summary>
-    protected Task Raise(TEvent @event)
+    protected Task Raise(TEvent @event) => Raise(@event, out _);
+
+    /// <summary>As <see cref="Raise(TEvent)"/>, and gives the journal's own task for the event's write in
+    /// <paramref name="stored"/>: an entry another grain appends on this silo may rest on it
+    /// (<see cref="IGrainJournal.AppendAsync(JournalEntry, IReadOnlyList{Task})"/>).</summary>
+    protected Task Raise(TEvent @event, out Task stored)
     {
         EnsureUsable();
         State = Apply(State, @event);
         Version++;
         var append = journal.AppendAsync(new JournalEntry(Stream, Version, serializer.SerializeToArray(@event)));
+        stored = append;
         var snapshot = Version - _snapshotVersion >= Math.Max(SnapshotEvery, 2L * StateSize) ? serializer.SerializeToArray(State) : null;
         if (snapshot is not null)
         {

@@ -11,7 +11,7 @@ namespace Dom.Grains.Locations;
 /// like holds: every call first drops what has expired by the business clock.
 /// </summary>
 [Reentrant]
-internal sealed class LocationGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<LocationGrain> logger)
+internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pendingWrites, Serializer serializer, DomClock clock, ILogger<LocationGrain> logger)
     : JournaledGrain<LocationState, LocationEvent>(journal, serializer, logger), ILocationGrain
 {
     private readonly ExpiryQueue _expiries = new();
@@ -102,9 +102,17 @@ internal sealed class LocationGrain(IGrainJournal journal, Serializer serializer
             return new BookingResult(BookingStatus.Full, capacity);
         }
 
-        var written = Raise(new CapacityBooked(request.BookingId, request.Date, request.ExpiresAt));
+        var written = Raise(new CapacityBooked(request.BookingId, request.Date, request.ExpiresAt), out var stored);
         _expiries.Add(request.BookingId, request.ExpiresAt);
         capacity = State.Capacity(request.Date);
+        if (request.AnswerEarlyOn is { } caller && caller.Equals(pendingWrites.Silo))
+        {
+            // As a stock slot's hold: the caller redeems the ticket and stores nothing resting on it before it. The
+            // write's failure is logged by the journaled grain, which then deactivates.
+            written.Ignore();
+            return new BookingResult(BookingStatus.Booked, capacity, pendingWrites.Hand(stored));
+        }
+
         await written;
         return new BookingResult(BookingStatus.Booked, capacity);
     }

@@ -28,7 +28,9 @@ internal sealed class ReservationDeskGrain(Sourcer sourcer, IGrainJournal journa
         var fingerprint = ReservationJournal.Fingerprint(request);
         var expiresAt = clock.UtcNow.AddSeconds(request.TtlSeconds);
         var holdId = $"{request.ReservationId}~{Random.Shared.Next():x8}";
-        var result = await sourcer.ReserveAsync(new SourcingRequest(
+        // Slots and locations on this silo answer as soon as they decide; the record then rests on their writes, so it
+        // goes into the same flush as the holds (or a later one) and is durable only if they are.
+        var (result, holdWrites) = await sourcer.ReserveAnsweredEarlyAsync(new SourcingRequest(
             holdId, request.Channel, request.ShipTo, request.Lines, expiresAt, null, request.Priority, request.CustomerTier, request.PickupLocationId, request.PromisedBy));
         var view = result.Succeeded
             ? new ReservationView(request.ReservationId, ReservationStatus.Held, expiresAt, result.Lines, [], result.ProfileVersion, result.Cost, holdId)
@@ -47,13 +49,13 @@ internal sealed class ReservationDeskGrain(Sourcer sourcer, IGrainJournal journa
         journal.Reopen(stream);
         try
         {
-            await journal.AppendAsync(new JournalEntry(stream, 1, serializer.SerializeToArray<ReservationEvent>(new ReservationRecorded(fingerprint, request.Channel, view))));
+            await journal.AppendAsync(new JournalEntry(stream, 1, serializer.SerializeToArray<ReservationEvent>(new ReservationRecorded(fingerprint, request.Channel, view))), holdWrites);
         }
         catch (Exception exception) when (exception is JournalConflictException or StorageUnavailableException)
         {
-            // Recorded before (a retry or a concurrent duplicate), or not stored (or stored but reported failed): the
-            // reservation grain answers from what is recorded and gives back this attempt's holds unless they are it.
-            // If that fails too, the holds lapse at their expiry.
+            // Recorded before (a retry or a concurrent duplicate), or not stored (or stored but reported failed, or a
+            // hold it rests on failed): the reservation grain answers from what is recorded and gives back this
+            // attempt's holds unless they are it. If that fails too, the holds lapse at their expiry.
             return await GrainFactory.Get<IReservationGrain>(request.ReservationId).SettleAsync(request, holdId, result.Lines);
         }
 

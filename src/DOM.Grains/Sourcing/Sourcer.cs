@@ -3,6 +3,7 @@ using Dom.Domain.Geo;
 using Dom.Domain.Sourcing;
 using Dom.Grains.Articles;
 using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
 using Dom.Grains.Locations;
 using Dom.Locations;
 using Dom.Reservations;
@@ -27,6 +28,7 @@ internal sealed class Sourcer(
     LocationDirectory locations,
     ArticleDirectory articles,
     ProfileDirectory profiles,
+    PendingWrites pendingWrites,
     DomClock clock,
     ILogger<Sourcer> logger)
 {
@@ -34,7 +36,17 @@ internal sealed class Sourcer(
     /// each round, so a round fills at least one location: enough rounds for a few locations, still bounded.</summary>
     private const int MaxAttempts = 8;
 
-    public async Task<SourcingResult> ReserveAsync(SourcingRequest request)
+    /// <summary>Plans and takes the holds and bookings; answers once they are durable.</summary>
+    public async Task<SourcingResult> ReserveAsync(SourcingRequest request) => (await ReserveAsync(request, answerEarly: false)).Result;
+
+    /// <summary>As <see cref="ReserveAsync(SourcingRequest)"/>, but slots and locations on this silo answer as soon as
+    /// they have decided, and their writes come back unfinished in <c>Writes</c>. The caller must store nothing that
+    /// rests on the holds except through <see cref="IGrainJournal.AppendAsync(JournalEntry, IReadOnlyList{Task})"/>
+    /// with these writes, and acknowledge nothing before that is durable: the reservation desk records the reservation
+    /// in the same flush as its holds instead of one flush later.</summary>
+    public Task<(SourcingResult Result, IReadOnlyList<Task> Writes)> ReserveAnsweredEarlyAsync(SourcingRequest request) => ReserveAsync(request, answerEarly: true);
+
+    private async Task<(SourcingResult Result, IReadOnlyList<Task> Writes)> ReserveAsync(SourcingRequest request, bool answerEarly)
     {
         var context = await PrepareAsync(request);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
@@ -42,13 +54,13 @@ internal sealed class Sourcer(
             var decision = await DecideAsync(context, explain: false);
             if (!decision.Feasible)
             {
-                return Refused(context, decision.Shortages);
+                return (Refused(context, decision.Shortages), []);
             }
 
-            var failure = await ExecuteAsync(request, context, decision);
+            var (failure, writes) = await ExecuteAsync(request, context, decision, answerEarly);
             if (failure is null)
             {
-                return new SourcingResult(ToLines(decision.Winner!), [], context.Profile.Version, decision.Winner!.Cost.Total);
+                return (new SourcingResult(ToLines(decision.Winner!), [], context.Profile.Version, decision.Winner!.Cost.Total), writes);
             }
 
             logger.LogDebug("{HoldId} attempt {Attempt} refused at {Slots} and full at {Locations}; re-planning", request.HoldId, attempt, failure.RefusedSlots.Count, failure.FullDays.Count);
@@ -56,10 +68,10 @@ internal sealed class Sourcer(
         }
 
         // Contention outran the retries: report what is known now rather than hold partially.
-        return Refused(context, context.Demand
+        return (Refused(context, context.Demand
             .Where(line => line.Physical)
             .Select(line => new PlanShortage(line.Sku, line.Quantity, context.Supply.Values.Where(s => s.Sku == line.Sku).Sum(s => s.UsableBy(request.Channel, null))))
-            .ToList());
+            .ToList()), []);
     }
 
     public async Task<SourcingExplanation> ExplainAsync(SourcingRequest request)
@@ -299,15 +311,17 @@ internal sealed class Sourcer(
 
     private sealed record Failure(List<StockSlotKey> RefusedSlots, List<(string LocationId, DateOnly Date, CapacitySnapshot? Capacity)> FullDays);
 
-    /// <summary>Holds and books everything in the winning plan at once. Returns null when all of it succeeded;
-    /// otherwise releases what was taken and returns what was refused.</summary>
-    private async Task<Failure?> ExecuteAsync(SourcingRequest request, Context context, SourcingDecision decision)
+    /// <summary>Holds and books everything in the winning plan at once. Returns no failure when all of it succeeded;
+    /// otherwise releases what was taken and returns what was refused. With <paramref name="answerEarly"/>, grains on
+    /// this silo answer before their writes are durable, and the writes of a success are returned unfinished.</summary>
+    private async Task<(Failure? Failure, List<Task> Writes)> ExecuteAsync(SourcingRequest request, Context context, SourcingDecision decision, bool answerEarly)
     {
         var winner = decision.Winner!;
         var stockReserve = decision.Prioritised ? 0 : context.Policy.StockReserve;
         var capacityReserve = decision.Prioritised ? 0 : context.Policy.CapacityReserve;
+        var early = answerEarly ? pendingWrites.Silo : null;
         var bookings = winner.Shipments
-            .Select(s => (s.LocationId, s.DispatchDay, Call: grains.Get<ILocationGrain>(s.LocationId).BookAsync(new BookingRequest(request.HoldId, s.DispatchDay, request.ExpiresAt, capacityReserve))))
+            .Select(s => (s.LocationId, s.DispatchDay, Call: grains.Get<ILocationGrain>(s.LocationId).BookAsync(new BookingRequest(request.HoldId, s.DispatchDay, request.ExpiresAt, capacityReserve, early))))
             .ToList();
 
         // One hold per slot: a bundle's component may share its SKU with another line.
@@ -323,7 +337,8 @@ internal sealed class Sourcer(
                     request.Channel,
                     request.ExpiresAt,
                     g.Max(x => x.Allocation.NeedBy),
-                    stockReserve))))
+                    stockReserve,
+                    early))))
             .ToList();
 
         try
@@ -334,6 +349,7 @@ internal sealed class Sourcer(
         {
             // Something could not be stored: undo whatever did succeed and acknowledge nothing.
             logger.LogWarning(exception, "{HoldId} failed while holding; compensating", request.HoldId);
+            Redeem(holds.Where(h => h.Call.IsCompletedSuccessfully).Select(h => h.Call.Result.Ticket), bookings.Where(b => b.Call.IsCompletedSuccessfully).Select(b => b.Call.Result.Ticket));
             try
             {
                 await ReleaseAsync(
@@ -349,6 +365,7 @@ internal sealed class Sourcer(
             throw new StorageUnavailableException();
         }
 
+        var writes = Redeem(holds.Select(h => h.Call.Result.Ticket), bookings.Select(b => b.Call.Result.Ticket));
         foreach (var booking in bookings.Where(b => b.Call.Result.Capacity is not null))
         {
             locations.Remember(booking.LocationId, booking.Call.Result.Capacity!);
@@ -358,16 +375,33 @@ internal sealed class Sourcer(
         var full = bookings.Where(b => !b.Call.Result.Succeeded).Select(b => (b.LocationId, b.DispatchDay, b.Call.Result.Capacity)).ToList();
         if (refused.Count == 0 && full.Count == 0)
         {
-            return null;
+            return (null, writes);
         }
 
         // Give back only what this attempt took. A hold or booking that already existed under the same id belongs to an
         // earlier attempt of the same reservation, which may have been recorded: it stays, and lapses at its expiry if not.
+        // The releases follow the holds in each grain's stream, so they are stored after them or not at all.
         await ReleaseAsync(
             request.HoldId,
             holds.Where(h => h.Call.Result.Status == HoldStatus.Held).Select(h => h.Slot),
             bookings.Where(b => b.Call.Result.Status == BookingStatus.Booked).Select(b => b.LocationId));
-        return new Failure(refused, full);
+        return (new Failure(refused, full), []);
+    }
+
+    /// <summary>The writes behind the tickets of grains that answered early. A ticket this silo does not know (which a
+    /// grain on it cannot have handed out) stands for a write nobody can vouch for: it counts as failed.</summary>
+    private List<Task> Redeem(IEnumerable<long?> holdTickets, IEnumerable<long?> bookingTickets)
+    {
+        var writes = new List<Task>();
+        foreach (var ticket in holdTickets.Concat(bookingTickets))
+        {
+            if (ticket is { } t)
+            {
+                writes.Add(pendingWrites.Redeem(t) ?? Task.FromException(new StorageUnavailableException("A write answered early is not known on this silo.")));
+            }
+        }
+
+        return writes;
     }
 
     /// <summary>The refused articles' slots are read live; a full day's capacity is what the location just said; an

@@ -17,7 +17,7 @@ namespace Dom.Grains.Stock;
 /// the article's index catches up.</para>
 /// </summary>
 [Reentrant]
-internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<StockSlotGrain> logger)
+internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendingWrites, Serializer serializer, DomClock clock, ILogger<StockSlotGrain> logger)
     : JournaledGrain<StockSlotState, SlotEvent>(journal, serializer, logger), IStockSlotGrain
 {
     private readonly ExpiryQueue _expiries = new();
@@ -189,10 +189,17 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
         // The channel's pool first: it is on hand and only this channel may use it; the rest is shared.
         var fromPool = Math.Min(request.Quantity, State.PoolFree(request.Channel));
         var needBy = request.Quantity > fromPool ? request.NeedBy : null;
-        var written = Raise(new HoldPlaced(request.HoldId, request.Quantity, request.Channel, request.ExpiresAt, fromPool, needBy));
+        var written = Raise(new HoldPlaced(request.HoldId, request.Quantity, request.Channel, request.ExpiresAt, fromPool, needBy), out var stored);
         var available = State.AvailableTo(request.Channel, request.NeedBy);
         _expiries.Add(request.HoldId, request.ExpiresAt);
         ArmExpiryTimer();
+        if (request.AnswerEarlyOn is { } caller && caller.Equals(pendingWrites.Silo))
+        {
+            // The caller stores nothing resting on this hold before the hold itself (it redeems the ticket for that).
+            PublishOnceWrittenAsync(written).Ignore();
+            return new HoldResult(HoldStatus.Held, available, pendingWrites.Hand(stored));
+        }
+
         await written;
         Publish();
         return new HoldResult(HoldStatus.Held, available);
@@ -337,6 +344,13 @@ internal sealed class StockSlotGrain(IGrainJournal journal, Serializer serialize
     }
 
     private void Publish() => GrainFactory.Get<IArticleGrain>(_key.Sku).PublishAsync(Publication()).Ignore();
+
+    /// <summary>Publishes once a write answered early is durable; a failed write was logged and deactivates the grain.</summary>
+    private async Task PublishOnceWrittenAsync(Task written)
+    {
+        await written;
+        Publish();
+    }
 
     /// <summary>Publications may arrive out of order; the stamp lets the index keep the newest. Wall-clock based so it
     /// keeps rising when the grain moves to another activation.</summary>

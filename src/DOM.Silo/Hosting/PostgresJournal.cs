@@ -14,6 +14,10 @@ namespace Dom.Silo.Hosting;
 /// batch completes; its later entries wait and go into a following batch, so what is durable of a stream is always a
 /// prefix. A batch that fails acknowledges nothing and fails its streams with every entry still waiting behind them.
 /// Entries that collide with an existing (stream, seq) fail their stream's entries as conflicts; the rest commits.</para>
+/// <para>Dependencies: an entry appended with <c>after</c> (a reservation's record resting on its holds and bookings) is
+/// sent only in the batch that carries the last of those entries or in one after they are stored, never before; if one
+/// of them fails, it fails unwritten. In the common case the entries it rests on are still waiting when it arrives, so
+/// all of them share one statement and one flush.</para>
 /// </summary>
 internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 {
@@ -38,6 +42,14 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     private readonly Dictionary<string, Queue<Pending>> _waiting = new(StringComparer.Ordinal);
     private readonly Queue<string> _ready = new();
     private readonly HashSet<string> _writing = new(StringComparer.Ordinal);
+
+    // Under _lock: the streams whose next entry waits for entries it rests on (not ready until those are taken into a
+    // batch or stored); every entry not yet answered, by the task its caller holds, so a later entry can rest on it;
+    // entries whose dependencies failed, to be answered outside the lock.
+    private readonly HashSet<string> _blocked = new(StringComparer.Ordinal);
+    private readonly Dictionary<Task, Pending> _unanswered = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Pending> _doomed = new();
+    private int _lastBatch;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _batchesInFlight;
     private bool _closing;
@@ -54,9 +66,65 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     /// <summary>Test seam: awaited before each batch is written, with its entries; an exception fails the batch.</summary>
     internal Func<IReadOnlyList<JournalEntry>, Task>? BeforeWrite { get; set; }
 
-    public Task AppendAsync(JournalEntry entry)
+    public Task AppendAsync(JournalEntry entry) => Enqueue(new Pending(entry, null));
+
+    public Task AppendAsync(JournalEntry entry, IReadOnlyList<Task> after)
     {
-        var pending = new Pending(entry);
+        List<Pending>? rests = null;
+        List<Task>? foreign = null;
+        lock (_lock)
+        {
+            foreach (var task in after)
+            {
+                if (task.IsCompletedSuccessfully)
+                {
+                    continue;
+                }
+
+                if (_unanswered.TryGetValue(task, out var dependency))
+                {
+                    if (dependency.Stored == false)
+                    {
+                        return Task.FromException(new StorageUnavailableException());
+                    }
+
+                    if (dependency.Stored is null)
+                    {
+                        (rests ??= []).Add(dependency);
+                    }
+                }
+                else if (task.IsCompleted)
+                {
+                    return Task.FromException(new StorageUnavailableException());
+                }
+                else
+                {
+                    (foreign ??= []).Add(task);
+                }
+            }
+        }
+
+        return foreign is null ? Enqueue(new Pending(entry, rests?.ToArray())) : AppendAfterAsync(entry, foreign, rests);
+    }
+
+    /// <summary>An entry resting on tasks this journal did not hand out: it waits for them, then rests on the rest.</summary>
+    private async Task AppendAfterAsync(JournalEntry entry, List<Task> foreign, List<Pending>? rests)
+    {
+        try
+        {
+            await Task.WhenAll(foreign);
+        }
+        catch (Exception exception)
+        {
+            throw new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is.", exception);
+        }
+
+        await Enqueue(new Pending(entry, rests?.ToArray()));
+    }
+
+    private Task Enqueue(Pending pending)
+    {
+        var entry = pending.Entry;
         List<List<Pending>>? batches;
         lock (_lock)
         {
@@ -70,6 +138,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                 return Task.FromException(new StorageUnavailableException());
             }
 
+            _unanswered[pending.Done.Task] = pending;
             if (_waiting.TryGetValue(entry.Stream, out var queue))
             {
                 queue.Enqueue(pending);
@@ -89,6 +158,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         }
 
         Start(batches);
+        AnswerDoomed();
         return pending.Done.Task;
     }
 
@@ -210,27 +280,34 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         }
     }
 
-    /// <summary>Under _lock: as many batches as free slots allow, from the streams that may be sent now.</summary>
+    /// <summary>Under _lock: as many batches as free slots allow, from the streams that may be sent now. A stream whose
+    /// next entry rests on entries neither stored nor in this batch is blocked; once the ready streams are taken, the
+    /// blocked ones whose entries it rests on all went into this batch join it.</summary>
     private List<List<Pending>>? TakeBatches()
     {
         List<List<Pending>>? batches = null;
+        Unblock();
         while (_batchesInFlight < _maxBatchesInFlight && _ready.Count > 0)
         {
             var batch = new List<Pending>();
+            var id = ++_lastBatch;
             while (batch.Count < MaxBatch && _ready.TryDequeue(out var stream))
             {
-                _writing.Add(stream);
-                var queue = _waiting[stream];
-                while (batch.Count < MaxBatch && queue.TryDequeue(out var pending))
-                {
-                    batch.Add(pending);
-                }
+                Take(stream, batch, id);
+            }
 
-                // A stream cut off by a full batch waits, not ready, until this batch completes.
-                if (queue.Count == 0)
+            foreach (var stream in _blocked.ToList())
+            {
+                if (batch.Count < MaxBatch && Sendable(_waiting[stream].Peek(), id) != false)
                 {
-                    _waiting.Remove(stream);
+                    _blocked.Remove(stream);
+                    Take(stream, batch, id);
                 }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
             }
 
             _batchesInFlight++;
@@ -238,6 +315,133 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         }
 
         return batches;
+    }
+
+    /// <summary>Under _lock: moves the stream's entries into the batch, up to the first that may not go in it yet.</summary>
+    private void Take(string stream, List<Pending> batch, int id)
+    {
+        var queue = _waiting[stream];
+        var taken = 0;
+        while (batch.Count < MaxBatch && queue.TryPeek(out var next))
+        {
+            var sendable = Sendable(next, id);
+            if (sendable is null && taken == 0)
+            {
+                Doom(stream);
+                return;
+            }
+
+            if (sendable != true)
+            {
+                break;
+            }
+
+            queue.Dequeue();
+            next.Batch = id;
+            batch.Add(next);
+            taken++;
+        }
+
+        if (taken == 0)
+        {
+            // Its next entry rests on entries not sent yet: it waits for them to be taken or stored.
+            _blocked.Add(stream);
+            return;
+        }
+
+        _writing.Add(stream);
+
+        // A stream cut off by a full batch (or by an entry that must wait) waits, not ready, until this batch completes.
+        if (queue.Count == 0)
+        {
+            _waiting.Remove(stream);
+        }
+    }
+
+    /// <summary>Under _lock: blocked streams whose next entry may go now (what it rests on is stored) or must fail
+    /// (what it rests on failed) become ready; taking them sends or fails them.</summary>
+    private void Unblock()
+    {
+        if (_blocked.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var stream in _blocked.ToList())
+        {
+            if (Sendable(_waiting[stream].Peek(), 0) != false)
+            {
+                _blocked.Remove(stream);
+                _ready.Enqueue(stream);
+            }
+        }
+    }
+
+    /// <summary>Under _lock: true when the entry may go into batch <paramref name="id"/> (it rests on nothing, or on
+    /// entries stored or in that batch), false when it must wait, null when something it rests on failed.</summary>
+    private static bool? Sendable(Pending pending, int id)
+    {
+        var sendable = true;
+        foreach (var dependency in pending.After ?? [])
+        {
+            if (dependency.Stored == false)
+            {
+                return null;
+            }
+
+            if (dependency.Stored is null && dependency.Batch != id)
+            {
+                sendable = false;
+            }
+        }
+
+        return sendable;
+    }
+
+    /// <summary>Under _lock: the stream's next entry rests on a failed entry, so it and everything behind it fail.</summary>
+    private void Doom(string stream)
+    {
+        _blocked.Remove(stream);
+        _failedStreams.TryAdd(stream, 0);
+        if (_waiting.Remove(stream, out var queue))
+        {
+            foreach (var pending in queue)
+            {
+                pending.Stored = false;
+                _doomed.Add(pending);
+            }
+        }
+    }
+
+    /// <summary>Answers, outside the lock, the entries found resting on failed ones.</summary>
+    private void AnswerDoomed()
+    {
+        List<Pending> doomed;
+        lock (_lock)
+        {
+            if (_doomed.Count == 0)
+            {
+                return;
+            }
+
+            doomed = [.. _doomed];
+            _doomed.Clear();
+        }
+
+        foreach (var pending in doomed)
+        {
+            pending.Done.TrySetException(new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is."));
+        }
+
+        lock (_lock)
+        {
+            foreach (var pending in doomed)
+            {
+                _unanswered.Remove(pending.Done.Task);
+            }
+
+            SignalIfDrained();
+        }
     }
 
     private void Start(List<List<Pending>>? batches)
@@ -284,6 +488,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             _logger.LogWarning("Journal: {Count} entries written twice in one batch; the later ones are conflicts", duplicates.Count);
             duplicates.ForEach(p => p.Duplicate = true);
             batch = batch.Except(duplicates).ToList();
+
+            // An entry resting on a duplicate is not written either.
+            conflicted.AddRange(TakeDependents(batch, [.. duplicates]));
         }
 
         try
@@ -313,33 +520,66 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             // Rolled back: drop every entry of a conflicting stream (later ones depend on the conflicting one) and retry the rest.
             var streams = conflicts.Select(c => c.Item1).ToHashSet(StringComparer.Ordinal);
             _logger.LogWarning("Journal conflict on {Streams}; another activation wrote them first", string.Join(", ", streams));
-            conflicted.AddRange(rest.Where(p => streams.Contains(p.Entry.Stream)));
-            rest.RemoveAll(p => streams.Contains(p.Entry.Stream));
+            var dropped = rest.Where(p => streams.Contains(p.Entry.Stream)).ToHashSet();
+            rest.RemoveAll(dropped.Contains);
+            conflicted.AddRange(dropped);
+
+            // Entries resting on a dropped one cannot be written without it.
+            conflicted.AddRange(TakeDependents(rest, dropped));
         }
+    }
+
+    /// <summary>Removes from <paramref name="batch"/> every entry resting (directly or through another) on one of
+    /// <paramref name="dropped"/>, and returns them.</summary>
+    private static List<Pending> TakeDependents(List<Pending> batch, HashSet<Pending> dropped)
+    {
+        var taken = new List<Pending>();
+        bool found;
+        do
+        {
+            var next = batch.Where(p => p.After is { } after && after.Any(dropped.Contains)).ToList();
+            found = next.Count > 0;
+            foreach (var pending in next)
+            {
+                batch.Remove(pending);
+                dropped.Add(pending);
+                taken.Add(pending);
+            }
+        }
+        while (found);
+
+        return taken;
     }
 
     /// <summary>Answers a finished batch, fails what waits behind its failed streams, and sends what may go now.</summary>
     private void Complete(List<Pending> batch, List<Pending> conflicted, bool written)
     {
+        var isConflict = conflicted.ToHashSet();
         var failedStreams = (written ? conflicted : batch).Select(p => p.Entry.Stream).ToHashSet(StringComparer.Ordinal);
         var stranded = new List<Pending>();
-        if (failedStreams.Count > 0)
+        lock (_lock)
         {
-            lock (_lock)
+            // Before any caller hears of the outcome: entries resting on these see it from now on.
+            foreach (var pending in batch)
             {
-                foreach (var stream in failedStreams)
+                pending.Stored = written && !pending.Duplicate && !isConflict.Contains(pending);
+            }
+
+            foreach (var stream in failedStreams)
+            {
+                // Before any caller hears of the failure, so that a reload (which clears it) cannot come first.
+                _failedStreams.TryAdd(stream, 0);
+                if (_waiting.Remove(stream, out var queue))
                 {
-                    // Before any caller hears of the failure, so that a reload (which clears it) cannot come first.
-                    _failedStreams.TryAdd(stream, 0);
-                    if (_waiting.Remove(stream, out var queue))
+                    foreach (var pending in queue)
                     {
-                        stranded.AddRange(queue);
+                        pending.Stored = false;
+                        stranded.Add(pending);
                     }
                 }
             }
         }
 
-        var isConflict = conflicted.ToHashSet();
         foreach (var pending in batch)
         {
             if (pending.Duplicate || isConflict.Contains(pending))
@@ -366,6 +606,11 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         List<List<Pending>>? batches;
         lock (_lock)
         {
+            foreach (var pending in batch.Concat(stranded))
+            {
+                _unanswered.Remove(pending.Done.Task);
+            }
+
             foreach (var stream in batch.Select(p => p.Entry.Stream).Distinct(StringComparer.Ordinal))
             {
                 _writing.Remove(stream);
@@ -381,6 +626,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         }
 
         Start(batches);
+        AnswerDoomed();
     }
 
     /// <summary>Under _lock.</summary>
@@ -470,9 +716,18 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         public TaskCompletionSource<JournalLoad> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Pending(JournalEntry entry)
+    private sealed class Pending(JournalEntry entry, Pending[]? after)
     {
         public JournalEntry Entry { get; } = entry;
+
+        /// <summary>The entries this one rests on: it goes into their batch or a later one, and fails if they fail.</summary>
+        public Pending[]? After { get; } = after;
+
+        /// <summary>Under _lock: the batch it was taken into (0 while it waits).</summary>
+        public int Batch { get; set; }
+
+        /// <summary>Under _lock: null until its outcome is known, then whether it is stored.</summary>
+        public bool? Stored { get; set; }
 
         /// <summary>Completed on the writer's thread with continuations run there: a grain's await posts its continuation to
         /// the grain's own scheduler anyway, so an asynchronous completion would only add a thread-pool hop per entry.</summary>
