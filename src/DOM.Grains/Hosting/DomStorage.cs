@@ -45,7 +45,7 @@ public static class DomStorage
         services.TryAddSingleton<ArticleDirectory>();
         services.TryAddSingleton<ProfileDirectory>();
         services.TryAddSingleton<Sourcer>();
-        services.TryAddSingleton<PendingWrites>();
+        services.TryAddSingleton(services => new PendingWrites(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         services.AddOptions<OrderOptions>();
         services.AddOptions<RiskPolicy>();
