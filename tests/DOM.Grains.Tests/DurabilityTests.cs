@@ -96,6 +96,30 @@ public class DurabilityTests(ClusterFixture fixture)
         Assert.Equal(1, await BookedAsync(location));
     }
 
+    [Fact]
+    public async Task A_slot_deactivated_while_a_hold_it_answered_early_is_still_being_written_does_not_snapshot_it()
+    {
+        // Enough events for a snapshot at deactivation, then a hold answered before its write is durable (as the
+        // desk's own sourcing asks), the grain deactivated while the write waits, and the write failing.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 500);
+        var slot = _world.Slot(sku, location);
+        for (var i = 0; i < 120; i++)
+        {
+            await slot.HoldAsync(new HoldRequest($"h{i}", 1, "web", InAnHour));
+        }
+
+        var gate = ClusterFixture.Journal.Gate($"slot/{new StockSlotKey(sku, location)}");
+        var early = await slot.HoldAsync(new HoldRequest("early", 5, "web", InAnHour, AnswerEarlyOn: fixture.Cluster.Primary!.SiloAddress));
+        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        gate.SetException(new StorageUnavailableException());
+        var reloaded = await slot.GetAsync();
+
+        Assert.Equal(HoldStatus.Held, early.Status);
+        Assert.NotNull(early.Ticket);
+        Assert.Equal((120, 380), (reloaded!.Held, reloaded.Available));
+    }
+
     /// <summary>Orders booked at the location over the coming week, whichever day it dispatches on now.</summary>
     private async Task<int> BookedAsync(string location)
     {

@@ -7,7 +7,7 @@ namespace Dom.Grains.Tests;
 /// <summary>The silo's hand-over of writes answered early: each ticket redeems its write once; abandoned ones go.</summary>
 public class PendingWritesTests
 {
-    private static PendingWrites NewPendingWrites() => new(SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11111), 1));
+    private static PendingWrites NewPendingWrites() => new(SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11111), 1), keepAtLeast: 1_000, sweepEvery: 100);
 
     [Fact]
     public void A_ticket_redeems_its_own_write_once()
@@ -28,13 +28,20 @@ public class PendingWritesTests
         var writes = NewPendingWrites();
         var abandoned = writes.Hand(Task.CompletedTask);
         var stillWriting = writes.Hand(new TaskCompletionSource().Task);
+        var recent = 0L;
 
-        for (var i = 0; i < 1 << 17; i++)
+        for (var i = 0; i < 1_200; i++)
         {
             Assert.NotNull(writes.Redeem(writes.Hand(Task.CompletedTask)));
+            if (i == 1_150)
+            {
+                recent = writes.Hand(Task.CompletedTask);
+            }
         }
 
+        // Swept: finished and more than 1,000 tickets old. Kept: still writing, or finished but recent.
         Assert.Null(writes.Redeem(abandoned));
+        Assert.NotNull(writes.Redeem(recent));
         Assert.NotNull(writes.Redeem(stillWriting));
     }
 }

@@ -19,6 +19,13 @@ public sealed class TestJournal : IGrainJournal
 
     public TestJournal() => _ = Task.Run(AcknowledgeAsync);
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new(StringComparer.Ordinal);
+
+    /// <summary>The next append to <paramref name="stream"/> (and everything queued behind it) waits until the returned
+    /// gate is opened; failing the gate fails that append as a storage outage would.</summary>
+    public TaskCompletionSource Gate(string stream) =>
+        _gates[stream] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The next <paramref name="count"/> appends to <paramref name="stream"/> fail as a storage outage would.</summary>
     public void FailNext(string stream, int count = 1) => _failures[stream] = count;
 
@@ -57,8 +64,21 @@ public sealed class TestJournal : IGrainJournal
 
             foreach (var (entry, done) in batch)
             {
+                var gateFailed = false;
+                if (_gates.TryRemove(entry.Stream, out var gate))
+                {
+                    try
+                    {
+                        await gate.Task;
+                    }
+                    catch (StorageUnavailableException)
+                    {
+                        gateFailed = true;
+                    }
+                }
+
                 // As in the real journal: after a failure the stream refuses everything until it is reloaded.
-                if (_failedStreams.ContainsKey(entry.Stream) || TryConsumeFailure(entry.Stream))
+                if (gateFailed || _failedStreams.ContainsKey(entry.Stream) || TryConsumeFailure(entry.Stream))
                 {
                     _failedStreams.TryAdd(entry.Stream, 0);
                     done.TrySetException(new StorageUnavailableException());

@@ -15,6 +15,7 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
 {
     private long _snapshotVersion;
     private bool _broken;
+    private Task _lastWrite = Task.CompletedTask;
 
     /// <summary>The state after every event applied so far (durable or in flight).</summary>
     protected TState State { get; set; } = null!;
@@ -85,9 +86,11 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Every write has completed by now (deactivation waits for running calls), so the snapshot covers durable events
-        // only. A short tail is cheaper to replay than to snapshot (a reservation has one to three events).
-        if (!_broken && Version - _snapshotVersion >= Math.Min(SnapshotEvery, 100))
+        // Only a snapshot of durable events: a call answered early (a hold whose caller rests its own entry on the write)
+        // may have ended with its write still in flight, so the last write must have succeeded, and with it, the stream
+        // being a prefix, every write before it. Otherwise the events stay in the journal and a reload replays them.
+        // A short tail is cheaper to replay than to snapshot (a reservation has one to three events).
+        if (!_broken && _lastWrite.IsCompletedSuccessfully && Version - _snapshotVersion >= Math.Min(SnapshotEvery, 100))
         {
             await SaveSnapshotAsync(Version, serializer.SerializeToArray(State), cancellationToken);
         }
@@ -120,7 +123,7 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
         State = Apply(State, @event);
         Version++;
         var append = journal.AppendAsync(new JournalEntry(Stream, Version, serializer.SerializeToArray(@event)));
-        stored = append;
+        stored = _lastWrite = append;
         var snapshot = Version - _snapshotVersion >= Math.Max(SnapshotEvery, 2L * StateSize) ? serializer.SerializeToArray(State) : null;
         if (snapshot is not null)
         {

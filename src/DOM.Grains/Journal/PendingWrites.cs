@@ -10,7 +10,7 @@ namespace Dom.Grains.Journal;
 /// records the reservation so that it is stored together with the hold or after it, never without it. A task cannot
 /// travel in a grain call, so it waits here, in the silo's memory, for the one redemption its ticket allows.
 /// </summary>
-internal sealed class PendingWrites(SiloAddress silo)
+internal sealed class PendingWrites(SiloAddress silo, long keepAtLeast = PendingWrites.DefaultKeepAtLeast, long sweepEvery = PendingWrites.DefaultSweepEvery)
 {
     private readonly ConcurrentDictionary<long, Task> _writes = new();
     private long _lastTicket;
@@ -25,18 +25,22 @@ internal sealed class PendingWrites(SiloAddress silo)
     {
         var ticket = Interlocked.Increment(ref _lastTicket);
         _writes[ticket] = write;
-        if (ticket % SweepEvery == 0)
+        if (ticket % sweepEvery == 0)
         {
-            Sweep(ticket - SweepEvery);
+            Sweep(ticket - keepAtLeast);
         }
 
         return ticket;
     }
 
     /// <summary>A ticket is redeemed within the call that received it, milliseconds later. One never redeemed (its
-    /// caller gave up waiting for the answer) is dropped once <see cref="SweepEvery"/> tickets have been handed out
-    /// after it and its write has finished.</summary>
-    private const long SweepEvery = 1 << 16;
+    /// caller gave up waiting for the answer) is dropped once its write has finished and this many tickets have been
+    /// handed out after it: minutes even at tens of thousands of holds a second, so a caller that was merely slow (a
+    /// pause, a slow call beside it) still finds its write.</summary>
+    public const long DefaultKeepAtLeast = 1 << 22;
+
+    /// <summary>How often (in tickets) the abandoned ones are looked for.</summary>
+    public const long DefaultSweepEvery = 1 << 16;
 
     private void Sweep(long before)
     {

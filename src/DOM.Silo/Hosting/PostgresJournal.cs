@@ -50,6 +50,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     private readonly Dictionary<Task, Pending> _unanswered = new(ReferenceEqualityComparer.Instance);
     private readonly List<Pending> _doomed = new();
     private int _lastBatch;
+
+    /// <summary>No batch has this id: an entry waiting to be taken has batch 0, so asking about batch 0 would count it.</summary>
+    private const int NoBatch = -1;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _batchesInFlight;
     private bool _closing;
@@ -85,7 +88,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                 {
                     if (dependency.Stored == false)
                     {
-                        return Task.FromException(new StorageUnavailableException());
+                        return FailAtOnce(entry.Stream);
                     }
 
                     if (dependency.Stored is null)
@@ -95,7 +98,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                 }
                 else if (task.IsCompleted)
                 {
-                    return Task.FromException(new StorageUnavailableException());
+                    return FailAtOnce(entry.Stream);
                 }
                 else
                 {
@@ -105,6 +108,14 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         }
 
         return foreign is null ? Enqueue(new Pending(entry, rests?.ToArray())) : AppendAfterAsync(entry, foreign, rests);
+    }
+
+    /// <summary>Under _lock: an entry resting on a failed write fails before it is queued, and like any failed entry it
+    /// fails every later entry of its stream until the stream is reloaded.</summary>
+    private Task FailAtOnce(string stream)
+    {
+        _failedStreams.TryAdd(stream, 0);
+        return Task.FromException(new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is."));
     }
 
     /// <summary>An entry resting on tasks this journal did not hand out: it waits for them, then rests on the rest.</summary>
@@ -369,7 +380,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
         foreach (var stream in _blocked.ToList())
         {
-            if (Sendable(_waiting[stream].Peek(), 0) != false)
+            if (Sendable(_waiting[stream].Peek(), NoBatch) != false)
             {
                 _blocked.Remove(stream);
                 _ready.Enqueue(stream);
@@ -530,25 +541,27 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     }
 
     /// <summary>Removes from <paramref name="batch"/> every entry resting (directly or through another) on one of
-    /// <paramref name="dropped"/>, and returns them.</summary>
+    /// <paramref name="dropped"/>, with every other entry of its stream in the batch (a stream's stored part stays a
+    /// prefix), and returns them; they are answered as not stored, not as conflicts.</summary>
     private static List<Pending> TakeDependents(List<Pending> batch, HashSet<Pending> dropped)
     {
         var taken = new List<Pending>();
-        bool found;
-        do
+        while (true)
         {
-            var next = batch.Where(p => p.After is { } after && after.Any(dropped.Contains)).ToList();
-            found = next.Count > 0;
-            foreach (var pending in next)
+            var streams = batch.Where(p => p.After is { } after && after.Any(dropped.Contains)).Select(p => p.Entry.Stream).ToHashSet(StringComparer.Ordinal);
+            if (streams.Count == 0)
+            {
+                return taken;
+            }
+
+            foreach (var pending in batch.Where(p => streams.Contains(p.Entry.Stream)).ToList())
             {
                 batch.Remove(pending);
                 dropped.Add(pending);
+                pending.RestsOnFailure = true;
                 taken.Add(pending);
             }
         }
-        while (found);
-
-        return taken;
     }
 
     /// <summary>Answers a finished batch, fails what waits behind its failed streams, and sends what may go now.</summary>
@@ -582,7 +595,11 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
         foreach (var pending in batch)
         {
-            if (pending.Duplicate || isConflict.Contains(pending))
+            if (pending.RestsOnFailure)
+            {
+                pending.Done.TrySetException(new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is."));
+            }
+            else if (pending.Duplicate || isConflict.Contains(pending))
             {
                 pending.Done.TrySetException(new JournalConflictException());
             }
@@ -732,6 +749,10 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         /// <summary>Completed on the writer's thread with continuations run there: a grain's await posts its continuation to
         /// the grain's own scheduler anyway, so an asynchronous completion would only add a thread-pool hop per entry.</summary>
         public TaskCompletionSource Done { get; } = new();
+
+        /// <summary>Dropped from its batch because an entry it rests on was (a conflict or a duplicate): answered as not
+        /// stored.</summary>
+        public bool RestsOnFailure { get; set; }
 
         /// <summary>A second entry for the same (stream, seq) in its batch: answered as a conflict, never written.</summary>
         public bool Duplicate { get; set; }

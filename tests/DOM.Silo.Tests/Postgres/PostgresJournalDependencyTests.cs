@@ -100,9 +100,9 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
         holdGate.SetException(new TimeoutException("The server went away."));
 
         await plugged.WaitAsync(Patience);
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => held);
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => besideIt);
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => behindIt);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => held.WaitAsync(Patience));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => besideIt.WaitAsync(Patience));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => behindIt.WaitAsync(Patience));
         Assert.DoesNotContain(sent, e => e.Stream == behind);
         Assert.Empty((await journal.LoadAsync(beside)).Events);
         Assert.Empty((await journal.LoadAsync(behind)).Events);
@@ -128,8 +128,8 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
         gate.SetResult();
 
         await Task.WhenAll(plugged, others).WaitAsync(Patience);
-        await Assert.ThrowsAsync<JournalConflictException>(() => held);
-        await Assert.ThrowsAnyAsync<Exception>(() => recorded);
+        await Assert.ThrowsAsync<JournalConflictException>(() => held.WaitAsync(Patience));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => recorded.WaitAsync(Patience));
         Assert.Contains(batches, b => b.Any(e => e.Stream == record) && b.Any(e => e.Stream == hold) && b.Any(e => e.Stream == other));
         Assert.Empty((await journal.LoadAsync(record)).Events);
         Assert.Single((await journal.LoadAsync(other)).Events);
