@@ -63,25 +63,22 @@ internal sealed class GcPhaseSampler : EventListener
                 case 9: // GCSuspendEEBegin
                     _suspendBegin = data.TimeStamp;
                     break;
-                case 8 when _suspendBegin is { } at: // GCSuspendEEEnd
-                    _suspendMs += (data.TimeStamp - at).TotalMilliseconds;
-                    _suspendBegin = null;
+                case 8: // GCSuspendEEEnd
+                    _suspendMs += Ended(ref _suspendBegin, data.TimeStamp);
                     break;
                 case 1: // GCStart
                     _collectBegin = data.TimeStamp;
                     _generation = Math.Clamp(Convert.ToInt32(Value(data, "Depth") ?? 0), 0, 2);
                     break;
-                case 2 when _collectBegin is { } at: // GCEnd
-                    _collectMs[_generation] += (data.TimeStamp - at).TotalMilliseconds;
+                case 2 when _collectBegin is not null: // GCEnd
+                    _collectMs[_generation] += Ended(ref _collectBegin, data.TimeStamp);
                     _collections[_generation]++;
-                    _collectBegin = null;
                     break;
                 case 7: // GCRestartEEBegin
                     _restartBegin = data.TimeStamp;
                     break;
-                case 3 when _restartBegin is { } at: // GCRestartEEEnd
-                    _restartMs += (data.TimeStamp - at).TotalMilliseconds;
-                    _restartBegin = null;
+                case 3: // GCRestartEEEnd
+                    _restartMs += Ended(ref _restartBegin, data.TimeStamp);
                     break;
                 case 202: // GCMarkWithType
                     var kind = Convert.ToInt32(Value(data, "Type") ?? -1);
@@ -93,6 +90,14 @@ internal sealed class GcPhaseSampler : EventListener
                     break;
             }
         }
+    }
+
+    /// <summary>Milliseconds since <paramref name="begin"/> (0 when the phase's start was not seen), and forgets it.</summary>
+    private static double Ended(ref DateTime? begin, DateTime end)
+    {
+        var elapsed = begin is { } at ? (end - at).TotalMilliseconds : 0;
+        begin = null;
+        return elapsed;
     }
 
     private static object? Value(EventWrittenEventArgs data, string name) =>

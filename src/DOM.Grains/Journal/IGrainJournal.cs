@@ -30,15 +30,7 @@ public interface IGrainJournal
     /// same batch as they are, so a caller waits for one flush instead of two.</summary>
     async Task AppendAsync(JournalEntry entry, IReadOnlyList<Task> after)
     {
-        try
-        {
-            await Task.WhenAll(after);
-        }
-        catch (Exception exception)
-        {
-            throw new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is.", exception);
-        }
-
+        await RestingEntries.StoredAsync(after);
         await AppendAsync(entry);
     }
 

@@ -21,6 +21,10 @@ internal sealed class PendingWrites(SiloAddress silo, long keepAtLeast = Pending
     /// <summary>How many writes wait to be redeemed (a diagnostic: it should stay near the calls in flight).</summary>
     public int Count => _writes.Count;
 
+    /// <summary>A ticket for <paramref name="write"/> when <paramref name="caller"/> (a request's <c>AnswerEarlyOn</c>)
+    /// is this silo, so the grain may answer before the write is durable; null otherwise (answer once it is).</summary>
+    public long? HandIfLocal(SiloAddress? caller, Task write) => caller is not null && caller.Equals(Silo) ? Hand(write) : null;
+
     public long Hand(Task write)
     {
         var ticket = Interlocked.Increment(ref _lastTicket);

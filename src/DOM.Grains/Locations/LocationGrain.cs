@@ -105,12 +105,12 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         var written = Raise(new CapacityBooked(request.BookingId, request.Date, request.ExpiresAt), out var stored);
         _expiries.Add(request.BookingId, request.ExpiresAt);
         capacity = State.Capacity(request.Date);
-        if (request.AnswerEarlyOn is { } caller && caller.Equals(pendingWrites.Silo))
+        if (pendingWrites.HandIfLocal(request.AnswerEarlyOn, stored) is { } ticket)
         {
             // As a stock slot's hold: the caller redeems the ticket and stores nothing resting on it before it. The
             // write's failure is logged by the journaled grain, which then deactivates.
             written.Ignore();
-            return new BookingResult(BookingStatus.Booked, capacity, pendingWrites.Hand(stored));
+            return new BookingResult(BookingStatus.Booked, capacity, ticket);
         }
 
         await written;

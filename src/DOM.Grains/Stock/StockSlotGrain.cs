@@ -193,11 +193,11 @@ internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendin
         var available = State.AvailableTo(request.Channel, request.NeedBy);
         _expiries.Add(request.HoldId, request.ExpiresAt);
         ArmExpiryTimer();
-        if (request.AnswerEarlyOn is { } caller && caller.Equals(pendingWrites.Silo))
+        if (pendingWrites.HandIfLocal(request.AnswerEarlyOn, stored) is { } ticket)
         {
             // The caller stores nothing resting on this hold before the hold itself (it redeems the ticket for that).
             PublishOnceWrittenAsync(written).Ignore();
-            return new HoldResult(HoldStatus.Held, available, pendingWrites.Hand(stored));
+            return new HoldResult(HoldStatus.Held, available, ticket);
         }
 
         await written;

@@ -44,10 +44,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     private readonly HashSet<string> _writing = new(StringComparer.Ordinal);
 
     // Under _lock: the streams whose next entry waits for entries it rests on (not ready until those are taken into a
-    // batch or stored); every entry not yet answered, by the task its caller holds, so a later entry can rest on it;
-    // entries whose dependencies failed, to be answered outside the lock.
+    // batch or stored); entries whose dependencies failed, to be answered outside the lock. An entry another one rests
+    // on is found from its task, whose state is the entry itself.
     private readonly HashSet<string> _blocked = new(StringComparer.Ordinal);
-    private readonly Dictionary<Task, Pending> _unanswered = new(ReferenceEqualityComparer.Instance);
     private readonly List<Pending> _doomed = new();
     private int _lastBatch;
 
@@ -69,7 +68,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     /// <summary>Test seam: awaited before each batch is written, with its entries; an exception fails the batch.</summary>
     internal Func<IReadOnlyList<JournalEntry>, Task>? BeforeWrite { get; set; }
 
-    public Task AppendAsync(JournalEntry entry) => Enqueue(new Pending(entry, null));
+    public Task AppendAsync(JournalEntry entry) => Enqueue(new Pending(this, entry, null));
 
     public Task AppendAsync(JournalEntry entry, IReadOnlyList<Task> after)
     {
@@ -84,7 +83,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                     continue;
                 }
 
-                if (_unanswered.TryGetValue(task, out var dependency))
+                if (task.AsyncState is Pending dependency && dependency.Journal == this)
                 {
                     if (dependency.Stored == false)
                     {
@@ -107,7 +106,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             }
         }
 
-        return foreign is null ? Enqueue(new Pending(entry, rests?.ToArray())) : AppendAfterAsync(entry, foreign, rests);
+        return foreign is null ? Enqueue(new Pending(this, entry, rests?.ToArray())) : AppendAfterAsync(entry, foreign, rests);
     }
 
     /// <summary>Under _lock: an entry resting on a failed write fails before it is queued, and like any failed entry it
@@ -115,22 +114,14 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     private Task FailAtOnce(string stream)
     {
         _failedStreams.TryAdd(stream, 0);
-        return Task.FromException(new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is."));
+        return Task.FromException(RestingEntries.NotStored());
     }
 
     /// <summary>An entry resting on tasks this journal did not hand out: it waits for them, then rests on the rest.</summary>
     private async Task AppendAfterAsync(JournalEntry entry, List<Task> foreign, List<Pending>? rests)
     {
-        try
-        {
-            await Task.WhenAll(foreign);
-        }
-        catch (Exception exception)
-        {
-            throw new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is.", exception);
-        }
-
-        await Enqueue(new Pending(entry, rests?.ToArray()));
+        await RestingEntries.StoredAsync(foreign);
+        await Enqueue(new Pending(this, entry, rests?.ToArray()));
     }
 
     private Task Enqueue(Pending pending)
@@ -149,7 +140,6 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                 return Task.FromException(new StorageUnavailableException());
             }
 
-            _unanswered[pending.Done.Task] = pending;
             if (_waiting.TryGetValue(entry.Stream, out var queue))
             {
                 queue.Enqueue(pending);
@@ -307,7 +297,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                 Take(stream, batch, id);
             }
 
-            foreach (var stream in _blocked.ToList())
+            foreach (var stream in _blocked.Count > 0 ? _blocked.ToList() : [])
             {
                 if (batch.Count < MaxBatch && Sendable(_waiting[stream].Peek(), id) != false)
                 {
@@ -441,17 +431,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
         foreach (var pending in doomed)
         {
-            pending.Done.TrySetException(new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is."));
-        }
-
-        lock (_lock)
-        {
-            foreach (var pending in doomed)
-            {
-                _unanswered.Remove(pending.Done.Task);
-            }
-
-            SignalIfDrained();
+            pending.Done.TrySetException(RestingEntries.NotStored());
         }
     }
 
@@ -597,7 +577,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         {
             if (pending.RestsOnFailure)
             {
-                pending.Done.TrySetException(new StorageUnavailableException("An entry this one rests on was not stored; nothing of it is."));
+                pending.Done.TrySetException(RestingEntries.NotStored());
             }
             else if (pending.Duplicate || isConflict.Contains(pending))
             {
@@ -623,11 +603,6 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         List<List<Pending>>? batches;
         lock (_lock)
         {
-            foreach (var pending in batch.Concat(stranded))
-            {
-                _unanswered.Remove(pending.Done.Task);
-            }
-
             foreach (var stream in batch.Select(p => p.Entry.Stream).Distinct(StringComparer.Ordinal))
             {
                 _writing.Remove(stream);
@@ -733,12 +708,24 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         public TaskCompletionSource<JournalLoad> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Pending(JournalEntry entry, Pending[]? after)
+    private sealed class Pending
     {
-        public JournalEntry Entry { get; } = entry;
+        public Pending(PostgresJournal journal, JournalEntry entry, Pending[]? after)
+        {
+            (Journal, Entry, After) = (journal, entry, after);
+
+            // The task's state is the entry: an entry appended later to rest on this one finds it from the task alone.
+            // Completed on the writer's thread with continuations run there: a grain's await posts its continuation to
+            // the grain's own scheduler anyway, so an asynchronous completion would only add a thread-pool hop per entry.
+            Done = new TaskCompletionSource(this);
+        }
+
+        public PostgresJournal Journal { get; }
+
+        public JournalEntry Entry { get; }
 
         /// <summary>The entries this one rests on: it goes into their batch or a later one, and fails if they fail.</summary>
-        public Pending[]? After { get; } = after;
+        public Pending[]? After { get; }
 
         /// <summary>Under _lock: the batch it was taken into (0 while it waits).</summary>
         public int Batch { get; set; }
@@ -746,9 +733,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         /// <summary>Under _lock: null until its outcome is known, then whether it is stored.</summary>
         public bool? Stored { get; set; }
 
-        /// <summary>Completed on the writer's thread with continuations run there: a grain's await posts its continuation to
-        /// the grain's own scheduler anyway, so an asynchronous completion would only add a thread-pool hop per entry.</summary>
-        public TaskCompletionSource Done { get; } = new();
+        public TaskCompletionSource Done { get; }
 
         /// <summary>Dropped from its batch because an entry it rests on was (a conflict or a duplicate): answered as not
         /// stored.</summary>

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Dom.Grains.Journal;
 using Dom.Silo.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using static Dom.Silo.Tests.Postgres.JournalTestEntries;
 
 namespace Dom.Silo.Tests.Postgres;
 
@@ -166,29 +166,5 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
             }
         };
         return (gate, batches);
-    }
-
-    private static string NewStream(string name) => $"test/{name}-{Guid.NewGuid():N}";
-
-    private static JournalEntry Entry(string stream, long sequence) => new(stream, sequence, Encoding.UTF8.GetBytes($"{stream}#{sequence}"));
-
-    private static async Task InsertAsync(NpgsqlDataSource data, JournalEntry entry)
-    {
-        await using var insert = data.CreateCommand("INSERT INTO dom_journal (stream, seq, payload) VALUES ($1, $2, $3)");
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Stream });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Sequence });
-        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = entry.Payload });
-        await insert.ExecuteNonQueryAsync();
-    }
-
-    private sealed class Release(params TaskCompletionSource[] gates) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var gate in gates)
-            {
-                gate.TrySetResult();
-            }
-        }
     }
 }

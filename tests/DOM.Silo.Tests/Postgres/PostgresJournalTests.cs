@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using System.Text;
 using CsCheck;
 using Dom.Grains.Journal;
 using Dom.Silo.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using static Dom.Silo.Tests.Postgres.JournalTestEntries;
 
 namespace Dom.Silo.Tests.Postgres;
 
@@ -203,31 +203,5 @@ public class PostgresJournalTests(PostgresFixture database)
         Assert.DoesNotContain(sent, e => e.Stream == failing && e.Sequence == 2);
         Assert.Empty((await journal.LoadAsync(failing)).Events);
         Assert.Equal([1L, 2L], (await journal.LoadAsync(other)).Events.Select(e => e.Sequence));
-    }
-
-    private static string NewStream(string name) => $"test/{name}-{Guid.NewGuid():N}";
-
-    private static JournalEntry Entry(string stream, long sequence) => new(stream, sequence, Encoding.UTF8.GetBytes($"{stream}#{sequence}"));
-
-    private static async Task InsertAsync(NpgsqlDataSource data, JournalEntry entry)
-    {
-        await using var insert = data.CreateCommand("INSERT INTO dom_journal (stream, seq, payload) VALUES ($1, $2, $3)");
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Stream });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Sequence });
-        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = entry.Payload });
-        await insert.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Opens the gates on the way out: a failed assertion must not leave a batch held, or disposing the journal
-    /// would wait for it forever.</summary>
-    private sealed class Release(params TaskCompletionSource[] gates) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var gate in gates)
-            {
-                gate.TrySetResult();
-            }
-        }
     }
 }

@@ -1,0 +1,36 @@
+using System.Text;
+using Dom.Grains.Journal;
+using Npgsql;
+
+namespace Dom.Silo.Tests.Postgres;
+
+/// <summary>Streams, entries and gates shared by the PostgreSQL journal's tests.</summary>
+internal static class JournalTestEntries
+{
+    public static string NewStream(string name) => $"test/{name}-{Guid.NewGuid():N}";
+
+    public static JournalEntry Entry(string stream, long sequence) => new(stream, sequence, Encoding.UTF8.GetBytes($"{stream}#{sequence}"));
+
+    /// <summary>Writes an entry straight into the table, as another activation would have.</summary>
+    public static async Task InsertAsync(NpgsqlDataSource data, JournalEntry entry)
+    {
+        await using var insert = data.CreateCommand("INSERT INTO dom_journal (stream, seq, payload) VALUES ($1, $2, $3)");
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Stream });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Sequence });
+        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = entry.Payload });
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Opens the gates on the way out: a failed assertion must not leave a batch held, or disposing the journal
+    /// would wait for it forever.</summary>
+    public sealed class Release(params TaskCompletionSource[] gates) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var gate in gates)
+            {
+                gate.TrySetResult();
+            }
+        }
+    }
+}
