@@ -16,8 +16,9 @@ stop_pg() { pg_private_destroy "$PG_DIR"; }
 trap stop_pg EXIT INT TERM
 
 pg_private_init "$PG_DIR"
-log "starting a private PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$(cat "$PG_DIR/port")"
+log "starting a private PostgreSQL ($("$PG_BIN/postgres" --version))"
 pg_private_start "$PG_DIR"
+echo "listening on 127.0.0.1:$PG_PORT"
 export DOM_TEST_POSTGRES="$(pg_private_connection "$PG_DIR");Maximum Pool Size=50;Timeout=5;Command Timeout=30"
 
 log "building (warnings are errors)"

@@ -64,15 +64,24 @@ pg_private_init() {
 }
 
 # pg_private_start DIR: starts the server (initialising it first if needed); sets PG_PORT and PG_PID.
+# A start that fails prints the server's log and is tried again on another free port (a port taken between the
+# check and the bind is the usual cause), at most three times.
 pg_private_start() {
-  local dir=$1
+  local dir=$1 attempt
   pg_private_init "$dir"
-  PG_PORT=$(cat "$dir/port")
-  if ! pg_private_running "$dir"; then
-    pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+  for attempt in 1 2 3; do
+    PG_PORT=$(cat "$dir/port")
+    if pg_private_running "$dir"; then break; fi
+    if pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" \
-      start >/dev/null
-  fi
+      start >/dev/null; then
+      break
+    fi
+    echo "PostgreSQL did not start on 127.0.0.1:$PG_PORT (attempt $attempt of 3); its log:" >&2
+    tail -n 20 "$dir/server.log" >&2 2>/dev/null || true
+    [ "$attempt" = 3 ] && return 1
+    pg_free_port >"$dir/port"
+  done
   PG_PID=$(head -n 1 "$dir/data/postmaster.pid")
 }
 
