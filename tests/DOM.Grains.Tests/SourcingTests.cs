@@ -132,6 +132,26 @@ public class SourcingTests
     }
 
     [Fact]
+    public async Task A_change_to_an_articles_master_data_is_planned_with_by_the_next_reservation()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 5);
+        await _world.StockAsync(b, potsdam, 5);
+        var kit = await BundleAsync("kit", allowSplit: false, new BundleComponent(a, 1));
+        var before = await ReserveAsync(Request(new LineRequest(kit, 1)));
+
+        // Straight to the grain, as an operator's change on another silo would arrive: nothing on this silo is told.
+        var article = Grains.GetGrain<IArticleGrain>(kit);
+        await article.PutAsync((await article.GetAsync())! with { Components = [new BundleComponent(b, 2)] });
+        var after = await ReserveAsync(Request(new LineRequest(kit, 1)));
+
+        Assert.Equal([a], before.Reservation.Lines.Select(l => l.Sku));
+        Assert.Equal([(b, 2)], after.Reservation.Lines.Select(l => (l.Sku, l.Quantity)));
+        Assert.Equal((4, 3), (await _world.AvailableAsync(a, potsdam), await _world.AvailableAsync(b, potsdam)));
+    }
+
+    [Fact]
     public async Task Non_physical_articles_go_to_their_virtual_location_without_a_limit_or_with_their_own_counter()
     {
         var a = await _world.ArticleAsync("a");

@@ -89,3 +89,13 @@ public sealed record ArticleAvailability(
     [property: Id(0)] string Sku,
     [property: Id(1)] int Total,
     [property: Id(2)] IReadOnlyList<IndexedAvailability> Locations);
+
+/// <summary>What planning reads of an article, in one call: its master data (null when the article does not exist) and
+/// its availability index, by location id.</summary>
+/// <param name="Info">The master data: kind, bundle components, the location that fulfils a non-physical article.</param>
+/// <param name="Index">Every location that stocks the article, with its last published quantity (eventually
+/// consistent; the slots are the authority).</param>
+[GenerateSerializer, Immutable, Alias("dom.articles.planning-view")]
+public sealed record ArticlePlanningView(
+    [property: Id(0)] ArticleInfo? Info,
+    [property: Id(1)] IReadOnlyList<IndexedAvailability> Index);

@@ -26,4 +26,9 @@ public interface IArticleGrain : IGrainWithStringKey
     /// Immutable: read on every reservation, so it is passed by reference within a silo, never copied.</summary>
     [Alias("get-index"), ReadOnly]
     Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync();
+
+    /// <summary>The master data and the index together: what a reservation plans with, in one call per article, read
+    /// fresh from the article (no silo-local copy of master data that could lag behind a change on another silo).</summary>
+    [Alias("get-planning"), ReadOnly]
+    Task<ArticlePlanningView> GetPlanningAsync();
 }

@@ -75,6 +75,8 @@ internal sealed class ArticleGrain(
     public Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync() =>
         Task.FromResult(new Immutable<IReadOnlyList<IndexedAvailability>>(Index().Entries));
 
+    public Task<ArticlePlanningView> GetPlanningAsync() => Task.FromResult(new ArticlePlanningView(State.Info, Index().Entries));
+
     private (IndexedAvailability[] Entries, long[] Versions) Index()
     {
         if (_index is { } index)

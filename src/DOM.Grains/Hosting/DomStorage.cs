@@ -42,7 +42,6 @@ public static class DomStorage
     {
         services.TryAddSingleton(new DomClock(TimeProvider.System));
         services.TryAddSingleton<LocationDirectory>();
-        services.TryAddSingleton<ArticleDirectory>();
         services.TryAddSingleton<ProfileDirectory>();
         services.TryAddSingleton<Sourcer>();
         services.TryAddSingleton(services => new PendingWrites(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));

@@ -26,7 +26,6 @@ namespace Dom.Grains.Sourcing;
 internal sealed class Sourcer(
     IGrainFactory grains,
     LocationDirectory locations,
-    ArticleDirectory articles,
     ProfileDirectory profiles,
     PendingWrites pendingWrites,
     DomClock clock,
@@ -95,14 +94,13 @@ internal sealed class Sourcer(
 
     public async Task<ArticleAvailability?> GetAvailabilityAsync(string sku)
     {
-        var article = grains.Get<IArticleGrain>(sku);
-        var (info, index) = (await article.GetAsync(), await article.GetIndexAsync());
-        if (info is null)
+        var article = await grains.Get<IArticleGrain>(sku).GetPlanningAsync();
+        if (article.Info is null)
         {
             return null;
         }
 
-        var live = await ReadSlotsAsync(index.Value.Select(entry => new StockSlotKey(sku, entry.LocationId)));
+        var live = await ReadSlotsAsync(article.Index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
         return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
     }
@@ -158,18 +156,26 @@ internal sealed class Sourcer(
     private async Task<Context> PrepareAsync(SourcingRequest request)
     {
         var profileCall = profiles.GetAsync(request.Channel);
-        var demand = await ExplodeAsync(request.Lines);
-        var skus = demand.Select(line => line.Sku).Distinct(StringComparer.Ordinal).ToList();
-        var indexCall = Task.WhenAll(skus.Select(sku => grains.Get<IArticleGrain>(sku).GetIndexAsync()));
-        var infos = await articles.GetAsync(skus);
-        var (profile, indexes) = (await profileCall, await indexCall);
-
-        var supply = new Dictionary<StockSlotKey, Supply>(indexes.Sum(index => index.Value.Count));
-        for (var i = 0; i < skus.Count; i++)
+        var articles = await ReadArticlesAsync(request.Lines.Select(line => line.Sku), null);
+        var components = CollectComponents(articles);
+        if (components is not null)
         {
-            foreach (var entry in indexes[i].Value)
+            articles = await ReadArticlesAsync(components, articles);
+        }
+
+        var demand = Explode(request.Lines, articles);
+        var profile = await profileCall;
+
+        var supply = new Dictionary<StockSlotKey, Supply>();
+        foreach (var line in demand)
+        {
+            if (articles.TryGetValue(line.Sku, out var view))
             {
-                supply[new StockSlotKey(skus[i], entry.LocationId)] = ToSupply(skus[i], entry);
+                supply.EnsureCapacity(supply.Count + view.Index.Count);
+                foreach (var entry in view.Index)
+                {
+                    supply[new StockSlotKey(line.Sku, entry.LocationId)] = ToSupply(line.Sku, entry);
+                }
             }
         }
 
@@ -177,7 +183,7 @@ internal sealed class Sourcer(
         var unlimited = new HashSet<StockSlotKey>();
         foreach (var line in demand.Where(line => !line.Physical))
         {
-            if (infos.GetValueOrDefault(line.Sku)?.FulfilledBy is { } by && new StockSlotKey(line.Sku, by) is var slot && !supply.ContainsKey(slot))
+            if (articles.GetValueOrDefault(line.Sku)?.Info?.FulfilledBy is { } by && new StockSlotKey(line.Sku, by) is var slot && !supply.ContainsKey(slot))
             {
                 supply[slot] = new Supply(line.Sku, by, 0, Unlimited: true);
                 unlimited.Add(slot);
@@ -216,26 +222,63 @@ internal sealed class Sourcer(
         return context;
     }
 
-    /// <summary>Bundles become their components (kept together unless the bundle allows a split); every line learns
-    /// whether it is physical.</summary>
-    private async Task<List<DemandLine>> ExplodeAsync(IReadOnlyList<LineRequest> lines)
+    /// <summary>Master data and availability index of each article in <paramref name="skus"/> not read yet, one call per
+    /// article, added to what <paramref name="known"/> holds.</summary>
+    private async Task<Dictionary<string, ArticlePlanningView>> ReadArticlesAsync(IEnumerable<string> skus, Dictionary<string, ArticlePlanningView>? known)
     {
-        var infos = await articles.GetAsync(lines.Select(line => line.Sku));
-        var components = lines
-            .SelectMany(line => infos.GetValueOrDefault(line.Sku)?.Components ?? [])
-            .Select(component => component.Sku)
-            .ToList();
-        var componentInfos = components.Count > 0 ? await articles.GetAsync(components) : infos;
-        var demand = new List<DemandLine>();
+        var articles = known ?? new Dictionary<string, ArticlePlanningView>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var sku in skus)
+        {
+            if (!articles.ContainsKey(sku) && !missing.Contains(sku, StringComparer.Ordinal))
+            {
+                missing.Add(sku);
+            }
+        }
+
+        if (missing.Count == 1)
+        {
+            articles[missing[0]] = await grains.Get<IArticleGrain>(missing[0]).GetPlanningAsync();
+            return articles;
+        }
+
+        var views = await Task.WhenAll(missing.Select(sku => grains.Get<IArticleGrain>(sku).GetPlanningAsync()));
+        for (var i = 0; i < missing.Count; i++)
+        {
+            articles[missing[i]] = views[i];
+        }
+
+        return articles;
+    }
+
+    private static List<string>? CollectComponents(Dictionary<string, ArticlePlanningView> articles)
+    {
+        List<string>? components = null;
+        foreach (var view in articles.Values)
+        {
+            foreach (var component in view.Info?.Components ?? [])
+            {
+                (components ??= []).Add(component.Sku);
+            }
+        }
+
+        return components;
+    }
+
+    /// <summary>Bundles become their components (kept together unless the bundle allows a split); every line learns
+    /// whether it is physical. An unknown article is planned as physical (it has no slots, so it is short).</summary>
+    private static List<DemandLine> Explode(IReadOnlyList<LineRequest> lines, Dictionary<string, ArticlePlanningView> articles)
+    {
+        var demand = new List<DemandLine>(lines.Count);
         foreach (var line in lines)
         {
-            var info = infos.GetValueOrDefault(line.Sku);
+            var info = articles.GetValueOrDefault(line.Sku)?.Info;
             if (info?.Components is { Count: > 0 } parts)
             {
                 demand.AddRange(parts.Select(part => new DemandLine(
                     part.Sku,
                     line.Quantity * part.Quantity,
-                    IsPhysical(componentInfos.GetValueOrDefault(part.Sku)),
+                    IsPhysical(articles.GetValueOrDefault(part.Sku)?.Info),
                     line.Sku,
                     KeepTogether: !info.AllowSplit)));
             }

@@ -31,7 +31,7 @@ public static class ArticlesApi
 
     private const int MaxComponents = 20;
 
-    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem>> PutAsync(string sku, ArticleBody body, IGrainFactory grains, ArticleDirectory directory)
+    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem>> PutAsync(string sku, ArticleBody body, IGrainFactory grains)
     {
         var kind = body.Kind ?? ArticleKind.Physical;
         var validation = new Validation()
@@ -87,7 +87,6 @@ public static class ArticlesApi
             body.AllowSplit ?? false,
             body.FulfilledBy);
         var stored = await grains.Get<IArticleGrain>(sku).PutAsync(info);
-        directory.Forget(sku);
         return TypedResults.Ok(stored);
     }
 
