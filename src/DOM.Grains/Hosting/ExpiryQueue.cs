@@ -12,6 +12,10 @@ internal sealed class ExpiryQueue
 
     public DateTimeOffset? Next => _queue.TryPeek(out _, out var at) ? at : null;
 
+    /// <summary>True when an entry is due at or before <paramref name="now"/>: every call of a slot or location asks
+    /// first, and nearly always nothing is, so the answer allocates nothing.</summary>
+    public bool AnyDue(DateTimeOffset now) => _queue.TryPeek(out _, out var at) && at <= now;
+
     /// <summary>Pops every entry due at or before <paramref name="now"/> for which <paramref name="isCurrent"/> holds.</summary>
     public List<string> PopDue(DateTimeOffset now, Func<string, DateTimeOffset, bool> isCurrent)
     {

@@ -164,7 +164,7 @@ internal sealed class Sourcer(
         }
 
         var demand = Explode(request.Lines, articles);
-        var profile = await profileCall;
+        var (profile, policy) = await profileCall;
 
         var supply = new Dictionary<StockSlotKey, Supply>();
         foreach (var line in demand)
@@ -211,7 +211,7 @@ internal sealed class Sourcer(
             Request = request,
             Now = clock.UtcNow,
             Profile = profile,
-            Policy = ToPolicy(profile.Settings),
+            Policy = policy,
             Demand = demand,
             Supply = supply,
             Unlimited = unlimited,
@@ -368,25 +368,58 @@ internal sealed class Sourcer(
             .ToList();
 
         // One hold per slot: a bundle's component may share its SKU with another line.
-        var holds = winner.Lines
-            .SelectMany(line => line.Allocations.Select(a => (Slot: new StockSlotKey(line.Sku, a.LocationId), Allocation: a)))
-            .Where(x => !context.Unlimited.Contains(x.Slot))
-            .GroupBy(x => x.Slot)
-            .Select(g => (
-                Slot: g.Key,
-                Call: grains.Get<IStockSlotGrain>(g.Key.ToString()).HoldAsync(new HoldRequest(
-                    request.HoldId,
-                    g.Sum(x => x.Allocation.Quantity),
-                    request.Channel,
-                    request.ExpiresAt,
-                    g.Max(x => x.Allocation.NeedBy),
-                    stockReserve,
-                    early))))
-            .ToList();
+        var perSlot = new Dictionary<StockSlotKey, (int Quantity, DateTimeOffset? NeedBy)>();
+        var slots = new List<StockSlotKey>();
+        foreach (var line in winner.Lines)
+        {
+            foreach (var allocation in line.Allocations)
+            {
+                var slot = new StockSlotKey(line.Sku, allocation.LocationId);
+                if (context.Unlimited.Contains(slot))
+                {
+                    continue;
+                }
+
+                if (perSlot.TryGetValue(slot, out var sum))
+                {
+                    perSlot[slot] = (sum.Quantity + allocation.Quantity, Later(sum.NeedBy, allocation.NeedBy));
+                }
+                else
+                {
+                    perSlot[slot] = (allocation.Quantity, allocation.NeedBy);
+                    slots.Add(slot);
+                }
+            }
+        }
+
+        var holds = new List<(StockSlotKey Slot, Task<HoldResult> Call)>(slots.Count);
+        foreach (var slot in slots)
+        {
+            var (quantity, needBy) = perSlot[slot];
+            holds.Add((slot, grains.Get<IStockSlotGrain>(slot.ToString()).HoldAsync(new HoldRequest(
+                request.HoldId,
+                quantity,
+                request.Channel,
+                request.ExpiresAt,
+                needBy,
+                stockReserve,
+                early))));
+        }
 
         try
         {
-            await Task.WhenAll(bookings.Select(b => (Task)b.Call).Concat(holds.Select(h => h.Call)));
+            var calls = new Task[bookings.Count + holds.Count];
+            for (var i = 0; i < bookings.Count; i++)
+            {
+                calls[i] = bookings[i].Call;
+            }
+
+            for (var i = 0; i < holds.Count; i++)
+            {
+                calls[bookings.Count + i] = holds[i].Call;
+            }
+
+            await Task.WhenAll(calls);
         }
         catch (Exception exception)
         {
@@ -430,6 +463,9 @@ internal sealed class Sourcer(
             bookings.Where(b => b.Call.Result.Status == BookingStatus.Booked).Select(b => b.LocationId));
         return (new Failure(refused, full), []);
     }
+
+    /// <summary>The later need-by of two (as <c>Max</c> over nullable dates: null only when both are).</summary>
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     /// <summary>The writes behind the tickets of grains that answered early. A ticket this silo does not know (which a
     /// grain on it cannot have handed out) stands for a write nobody can vouch for: it counts as failed.</summary>
