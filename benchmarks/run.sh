@@ -27,8 +27,9 @@ if [ -z "${DOM_BENCH_POSTGRES:-}" ]; then
   PG_DIR=$(mktemp -d -t dom-bench-pg.XXXXXX)
   trap 'pg_private_destroy "$PG_DIR"' EXIT INT TERM
   pg_private_init "$PG_DIR"
-  log "starting a private PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$(cat "$PG_DIR/port")"
+  log "starting a private PostgreSQL ($("$PG_BIN/postgres" --version))"
   pg_private_start "$PG_DIR"
+  echo "listening on 127.0.0.1:$PG_PORT"
   export DOM_BENCH_POSTGRES="$(pg_private_connection "$PG_DIR");Maximum Pool Size=100"
 fi
 

@@ -64,23 +64,30 @@ pg_private_init() {
 }
 
 # pg_private_start DIR: starts the server (initialising it first if needed); sets PG_PORT and PG_PID.
-# A start that fails prints the server's log and is tried again on another free port (a port taken between the
-# check and the bind is the usual cause), at most three times.
+# A start that fails prints the server's log and is tried again, at most three times: on another free port when the
+# port was taken between the check and the bind, else on the same one. A server still starting when pg_ctl gave up
+# is stopped first, so the port in DIR/port is always the one the server listens on.
 pg_private_start() {
-  local dir=$1 attempt
+  local dir=$1 attempt seen
   pg_private_init "$dir"
   for attempt in 1 2 3; do
     PG_PORT=$(cat "$dir/port")
     if pg_private_running "$dir"; then break; fi
+    seen=$( [ -f "$dir/server.log" ] && wc -l <"$dir/server.log" || echo 0 )
     if pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" \
       start >/dev/null; then
       break
     fi
     echo "PostgreSQL did not start on 127.0.0.1:$PG_PORT (attempt $attempt of 3); its log:" >&2
-    tail -n 20 "$dir/server.log" >&2 2>/dev/null || true
+    tail -n "+$((seen + 1))" "$dir/server.log" 2>/dev/null | tail -n 20 >&2 || true
+    if pg_private_running "$dir"; then
+      pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+    fi
     [ "$attempt" = 3 ] && return 1
-    pg_free_port >"$dir/port"
+    if tail -n "+$((seen + 1))" "$dir/server.log" 2>/dev/null | grep -q "Address already in use"; then
+      pg_free_port >"$dir/port"
+    fi
   done
   PG_PID=$(head -n 1 "$dir/data/postmaster.pid")
 }

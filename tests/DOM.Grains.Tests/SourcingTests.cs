@@ -146,6 +146,7 @@ public class SourcingTests
         await article.PutAsync((await article.GetAsync())! with { Components = [new BundleComponent(b, 2)] });
         var after = await ReserveAsync(Request(new LineRequest(kit, 1)));
 
+        Assert.Equal((ReservationOutcome.Created, ReservationOutcome.Created), (before.Outcome, after.Outcome));
         Assert.Equal([a], before.Reservation.Lines.Select(l => l.Sku));
         Assert.Equal([(b, 2)], after.Reservation.Lines.Select(l => (l.Sku, l.Quantity)));
         Assert.Equal((4, 3), (await _world.AvailableAsync(a, potsdam), await _world.AvailableAsync(b, potsdam)));

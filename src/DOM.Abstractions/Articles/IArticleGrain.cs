@@ -23,7 +23,8 @@ public interface IArticleGrain : IGrainWithStringKey
     Task PublishAsync(AvailabilityUpdate update);
 
     /// <summary>The index: every location that stocks the article, with its last published quantity, by location id.
-    /// Immutable: read on every reservation, so it is passed by reference within a silo, never copied.</summary>
+    /// Immutable: passed by reference within a silo, never copied. Reservations read it with
+    /// <see cref="GetPlanningAsync"/>.</summary>
     [Alias("get-index"), ReadOnly]
     Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync();
 

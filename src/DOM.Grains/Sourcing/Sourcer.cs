@@ -465,7 +465,7 @@ internal sealed class Sourcer(
     }
 
     /// <summary>The later need-by of two (as <c>Max</c> over nullable dates: null only when both are).</summary>
-    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : b > a ? b : a;
 
     /// <summary>The writes behind the tickets of grains that answered early. A ticket this silo does not know (which a
     /// grain on it cannot have handed out) stands for a write nobody can vouch for: it counts as failed.</summary>
