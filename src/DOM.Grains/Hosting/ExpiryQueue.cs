@@ -12,24 +12,22 @@ internal sealed class ExpiryQueue
 
     public DateTimeOffset? Next => _queue.TryPeek(out _, out var at) ? at : null;
 
-    /// <summary>True when an entry is due at or before <paramref name="now"/>: every call of a slot or location asks
-    /// first, and nearly always nothing is, so the answer allocates nothing.</summary>
-    public bool AnyDue(DateTimeOffset now) => _queue.TryPeek(out _, out var at) && at <= now;
-
-    /// <summary>Pops every entry due at or before <paramref name="now"/> for which <paramref name="isCurrent"/> holds.</summary>
-    public List<string> PopDue(DateTimeOffset now, Func<string, DateTimeOffset, bool> isCurrent)
+    /// <summary>Pops every entry due at or before <paramref name="now"/> for which <paramref name="isCurrent"/> holds
+    /// (given <paramref name="state"/>, so a static predicate needs no closure). Every call of a slot or location asks,
+    /// and nearly always nothing is due: then it allocates nothing.</summary>
+    public IReadOnlyCollection<string> PopDue<TState>(DateTimeOffset now, TState state, Func<TState, string, DateTimeOffset, bool> isCurrent)
     {
-        var due = new List<string>();
+        List<string>? due = null;
         while (_queue.TryPeek(out var entry, out var at) && at <= now)
         {
             _queue.Dequeue();
-            if (isCurrent(entry.Id, entry.ExpiresAt))
+            if (isCurrent(state, entry.Id, entry.ExpiresAt))
             {
-                due.Add(entry.Id);
+                (due ??= []).Add(entry.Id);
             }
         }
 
-        return due;
+        return due ?? (IReadOnlyCollection<string>)[];
     }
 
     public void Clear() => _queue.Clear();

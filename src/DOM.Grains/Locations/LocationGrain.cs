@@ -157,13 +157,7 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
     /// <summary>Forgets lapsed bookings. No event: the clock is the event, and a reload drops them again.</summary>
     private void DropExpiredBookings()
     {
-        var now = clock.UtcNow;
-        if (!_expiries.AnyDue(now))
-        {
-            return;
-        }
-
-        var due = _expiries.PopDue(now, (id, at) => State.Bookings.TryGetValue(id, out var booking) && booking.ExpiresAt == at);
+        var due = _expiries.PopDue(clock.UtcNow, State.Bookings, static (bookings, id, at) => bookings.TryGetValue(id, out var booking) && booking.ExpiresAt == at);
         if (due.Count > 0)
         {
             State = State.WithoutBookings(due);

@@ -156,13 +156,9 @@ internal sealed class Sourcer(
     private async Task<Context> PrepareAsync(SourcingRequest request)
     {
         var profileCall = profiles.GetAsync(request.Channel);
-        var articles = await ReadArticlesAsync(request.Lines.Select(line => line.Sku), null);
-        var components = CollectComponents(articles);
-        if (components is not null)
-        {
-            articles = await ReadArticlesAsync(components, articles);
-        }
-
+        var articles = new Dictionary<string, ArticlePlanningView>(StringComparer.Ordinal);
+        await ReadArticlesAsync(request.Lines.Select(line => line.Sku), articles);
+        await ReadArticlesAsync(articles.Values.SelectMany(view => view.Info?.Components ?? []).Select(component => component.Sku).ToList(), articles);
         var demand = Explode(request.Lines, articles);
         var (profile, policy) = await profileCall;
 
@@ -171,7 +167,6 @@ internal sealed class Sourcer(
         {
             if (articles.TryGetValue(line.Sku, out var view))
             {
-                supply.EnsureCapacity(supply.Count + view.Index.Count);
                 foreach (var entry in view.Index)
                 {
                     supply[new StockSlotKey(line.Sku, entry.LocationId)] = ToSupply(line.Sku, entry);
@@ -222,47 +217,16 @@ internal sealed class Sourcer(
         return context;
     }
 
-    /// <summary>Master data and availability index of each article in <paramref name="skus"/> not read yet, one call per
-    /// article, added to what <paramref name="known"/> holds.</summary>
-    private async Task<Dictionary<string, ArticlePlanningView>> ReadArticlesAsync(IEnumerable<string> skus, Dictionary<string, ArticlePlanningView>? known)
+    /// <summary>Adds the master data and availability index of each article in <paramref name="skus"/> that
+    /// <paramref name="into"/> does not hold yet: one call per article, all at once.</summary>
+    private async Task ReadArticlesAsync(IEnumerable<string> skus, Dictionary<string, ArticlePlanningView> into)
     {
-        var articles = known ?? new Dictionary<string, ArticlePlanningView>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var sku in skus)
-        {
-            if (!articles.ContainsKey(sku) && !missing.Contains(sku, StringComparer.Ordinal))
-            {
-                missing.Add(sku);
-            }
-        }
-
-        if (missing.Count == 1)
-        {
-            articles[missing[0]] = await grains.Get<IArticleGrain>(missing[0]).GetPlanningAsync();
-            return articles;
-        }
-
+        var missing = skus.Where(sku => !into.ContainsKey(sku)).Distinct(StringComparer.Ordinal).ToList();
         var views = await Task.WhenAll(missing.Select(sku => grains.Get<IArticleGrain>(sku).GetPlanningAsync()));
         for (var i = 0; i < missing.Count; i++)
         {
-            articles[missing[i]] = views[i];
+            into[missing[i]] = views[i];
         }
-
-        return articles;
-    }
-
-    private static List<string>? CollectComponents(Dictionary<string, ArticlePlanningView> articles)
-    {
-        List<string>? components = null;
-        foreach (var view in articles.Values)
-        {
-            foreach (var component in view.Info?.Components ?? [])
-            {
-                (components ??= []).Add(component.Sku);
-            }
-        }
-
-        return components;
     }
 
     /// <summary>Bundles become their components (kept together unless the bundle allows a split); every line learns
@@ -368,8 +332,8 @@ internal sealed class Sourcer(
             .ToList();
 
         // One hold per slot: a bundle's component may share its SKU with another line.
-        var perSlot = new Dictionary<StockSlotKey, (int Quantity, DateTimeOffset? NeedBy)>();
-        var slots = new List<StockSlotKey>();
+        var positions = new Dictionary<StockSlotKey, int>();
+        var perSlot = new List<(StockSlotKey Slot, int Quantity, DateTimeOffset? NeedBy)>();
         foreach (var line in winner.Lines)
         {
             foreach (var allocation in line.Allocations)
@@ -380,46 +344,32 @@ internal sealed class Sourcer(
                     continue;
                 }
 
-                if (perSlot.TryGetValue(slot, out var sum))
+                if (positions.TryGetValue(slot, out var at))
                 {
-                    perSlot[slot] = (sum.Quantity + allocation.Quantity, Later(sum.NeedBy, allocation.NeedBy));
+                    perSlot[at] = (slot, perSlot[at].Quantity + allocation.Quantity, Later(perSlot[at].NeedBy, allocation.NeedBy));
                 }
                 else
                 {
-                    perSlot[slot] = (allocation.Quantity, allocation.NeedBy);
-                    slots.Add(slot);
+                    positions[slot] = perSlot.Count;
+                    perSlot.Add((slot, allocation.Quantity, allocation.NeedBy));
                 }
             }
         }
 
-        var holds = new List<(StockSlotKey Slot, Task<HoldResult> Call)>(slots.Count);
-        foreach (var slot in slots)
-        {
-            var (quantity, needBy) = perSlot[slot];
-            holds.Add((slot, grains.Get<IStockSlotGrain>(slot.ToString()).HoldAsync(new HoldRequest(
+        var holds = perSlot
+            .Select(sum => (sum.Slot, Call: grains.Get<IStockSlotGrain>(sum.Slot.ToString()).HoldAsync(new HoldRequest(
                 request.HoldId,
-                quantity,
+                sum.Quantity,
                 request.Channel,
                 request.ExpiresAt,
-                needBy,
+                sum.NeedBy,
                 stockReserve,
-                early))));
-        }
+                early))))
+            .ToList();
 
         try
         {
-            var calls = new Task[bookings.Count + holds.Count];
-            for (var i = 0; i < bookings.Count; i++)
-            {
-                calls[i] = bookings[i].Call;
-            }
-
-            for (var i = 0; i < holds.Count; i++)
-            {
-                calls[bookings.Count + i] = holds[i].Call;
-            }
-
-            await Task.WhenAll(calls);
+            await Task.WhenAll(bookings.Select(b => (Task)b.Call).Concat(holds.Select(h => h.Call)));
         }
         catch (Exception exception)
         {

@@ -301,13 +301,7 @@ internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendin
     /// <summary>Forgets lapsed holds. No event: the clock is the event, and a reload drops them again.</summary>
     private bool DropExpiredHolds()
     {
-        var now = clock.UtcNow;
-        if (!_expiries.AnyDue(now))
-        {
-            return false;
-        }
-
-        var due = _expiries.PopDue(now, (id, at) => State.Holds.TryGetValue(id, out var hold) && hold.ExpiresAt == at);
+        var due = _expiries.PopDue(clock.UtcNow, State.Holds, static (holds, id, at) => holds.TryGetValue(id, out var hold) && hold.ExpiresAt == at);
         if (due.Count == 0)
         {
             return false;
