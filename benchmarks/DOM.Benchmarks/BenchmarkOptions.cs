@@ -51,6 +51,13 @@ internal sealed record BenchmarkOptions
     /// <summary>Scenarios to run (uniform, hot, sell-out, mixed); empty: all.</summary>
     public IReadOnlySet<string> Scenarios { get; init; } = new HashSet<string>();
 
+    /// <summary>Rounds of the whole run; each row reports its median round.</summary>
+    public int Repeat { get; init; } = 1;
+
+    /// <summary>Every system in this process, one after the other (the suite's smoke test, and each group's process of
+    /// an isolated run). Otherwise each system group runs in a process of its own.</summary>
+    public bool OneProcess { get; init; }
+
     /// <summary>The command line, for the report.</summary>
     public string CommandLine { get; init; } = "";
 
@@ -96,13 +103,20 @@ internal sealed record BenchmarkOptions
             SellOutArticles = Int(args, "--sell-out-articles") ?? options.SellOutArticles,
             SellOutUnitsPerSlot = Int(args, "--sell-out-units") ?? options.SellOutUnitsPerSlot,
             Seed = Int(args, "--seed") ?? options.Seed,
+            Repeat = Int(args, "--repeat") ?? options.Repeat,
+            OneProcess = args.Contains("--one-process"),
             Systems = List(args, "--systems"),
             Scenarios = List(args, "--scenarios"),
             CommandLine = string.Join(' ', args.Select(a => a.Contains("Host=", StringComparison.Ordinal) ? "<connection string>" : a)),
         };
-        if (options.Callers < 1 || options.Articles < options.Callers || options.Locations < 1 || options.SellOutArticles < 1 || options.SellOutUnitsPerSlot < 1)
+        if (options.Callers < 1 || options.Articles < options.Callers || options.Locations < 1 || options.SellOutArticles < 1 || options.SellOutUnitsPerSlot < 1 || options.Repeat < 1)
         {
-            throw new ArgumentException("callers ≥ 1, articles ≥ callers, sell-out articles and units ≥ 1.");
+            throw new ArgumentException("callers ≥ 1, articles ≥ callers, sell-out articles and units ≥ 1, repeat ≥ 1.");
+        }
+
+        if (options.OneProcess && options.Repeat > 1)
+        {
+            throw new ArgumentException("--repeat runs each system group in a process of its own: it cannot be combined with --one-process.");
         }
 
         return options;

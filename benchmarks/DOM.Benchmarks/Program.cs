@@ -2,7 +2,7 @@ using Dom.Benchmarks;
 using Dom.Benchmarks.Reporting;
 
 const string Usage = "usage: DOM.Benchmarks [--smoke] [--postgres <admin connection string>] [--out DIR] [--duration S] [--warmup S] [--callers N] [--articles N] "
-    + "[--sell-out-articles N] [--sell-out-units N] [--systems lock,cond,engine-memory,engine-postgres] [--scenarios uniform,hot,sell-out,mixed] [--olist DIR | --no-olist] [--seed N]"
+    + "[--sell-out-articles N] [--sell-out-units N] [--systems lock,cond,engine-memory,engine-postgres] [--scenarios uniform,hot,sell-out,mixed] [--olist DIR | --no-olist] [--seed N] [--repeat N | --one-process]"
     + "\n       DOM.Benchmarks --render benchmarks/results/latest.json   (writes latest.md and latest.svg again from the JSON)";
 if (args.Contains("--help"))
 {
@@ -28,7 +28,9 @@ catch (Exception exception) when (exception is ArgumentException or FormatExcept
     return 2;
 }
 
-var report = await BenchmarkRunner.RunAsync(options, line => Console.WriteLine(line));
+var report = options.OneProcess
+    ? await BenchmarkRunner.RunAsync(options, line => Console.WriteLine(line))
+    : await IsolatedRunner.RunAsync(options, args, line => Console.WriteLine(line));
 Console.WriteLine();
 Console.WriteLine(ReportWriter.ConsoleTable(report));
 await ReportWriter.WriteAsync(report, options.OutputDirectory);

@@ -49,4 +49,38 @@ public sealed class SmokeBenchmarkTests(ITestOutputHelper output)
             results.Delete(recursive: true);
         }
     }
+
+    /// <summary>The documented command runs each system group in a process of its own and merges the rounds; the
+    /// baseline alone keeps this short.</summary>
+    [Fact]
+    public async Task An_isolated_smoke_run_merges_the_rounds_of_each_groups_own_process()
+    {
+        var admin = Environment.GetEnvironmentVariable(BenchmarkOptions.TestPostgresVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{BenchmarkOptions.TestPostgresVariable} is not set: the benchmark's baseline needs a real server. Run the suite with tests/run.sh, which starts one.");
+        var results = Directory.CreateTempSubdirectory("dom-bench-isolated-");
+        try
+        {
+            string[] args = ["--smoke", "--no-olist", "--systems", "lock,cond", "--scenarios", "uniform,hot", "--repeat", "2", "--postgres", admin, "--out", results.FullName];
+            var options = BenchmarkOptions.Parse(args);
+
+            var report = await IsolatedRunner.RunAsync(options, args, output.WriteLine);
+
+            Assert.True(report.Passed, string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
+            Assert.Equal(
+                [("hot", "cond"), ("hot", "lock"), ("uniform", "cond"), ("uniform", "lock")],
+                report.Rows.Select(row => (row.Scenario, row.System)).Order().ToList());
+            Assert.All(report.Rows, row =>
+            {
+                Assert.Equal(2, row.Rounds.Count);
+                Assert.Contains(row.ReservationsPerSecond, row.Rounds);
+                Assert.True(row.Rounds.All(r => r > 0), $"{row.Scenario} {row.System}: a round granted nothing");
+            });
+            Assert.Contains(report.Checks, check => check.Name.StartsWith("round 2: ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            results.Delete(recursive: true);
+        }
+    }
 }

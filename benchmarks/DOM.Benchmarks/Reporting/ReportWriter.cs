@@ -32,18 +32,22 @@ internal static class ReportWriter
     /// <summary>Writes latest.md and latest.svg again from a latest.json (after a change to the report's layout).</summary>
     public static async Task<BenchmarkReport> RenderAgainAsync(string jsonPath)
     {
-        var report = JsonSerializer.Deserialize<BenchmarkReport>(await File.ReadAllTextAsync(jsonPath), Json)
-            ?? throw new InvalidDataException($"{jsonPath} holds no report.");
+        var report = await ReadAsync(jsonPath);
         var directory = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
         await File.WriteAllTextAsync(Path.Combine(directory, "latest.md"), Markdown(report));
         await File.WriteAllTextAsync(Path.Combine(directory, "latest.svg"), SvgChart.Render(report));
         return report;
     }
 
+    public static async Task<BenchmarkReport> ReadAsync(string jsonPath) =>
+        JsonSerializer.Deserialize<BenchmarkReport>(await File.ReadAllTextAsync(jsonPath), Json)
+            ?? throw new InvalidDataException($"{jsonPath} holds no report.");
+
     public static string ConsoleTable(BenchmarkReport report)
     {
-        var cells = report.Rows.Select(Cells).Prepend(Header).ToList();
-        var widths = Enumerable.Range(0, Header.Length).Select(i => cells.Max(row => row[i].Length)).ToArray();
+        var header = Columns(report);
+        var cells = report.Rows.Select(row => Cells(row, header.Length)).Prepend(header).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(i => cells.Max(row => row[i].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in cells)
         {
@@ -55,12 +59,13 @@ internal static class ReportWriter
 
     public static string MarkdownTable(BenchmarkReport report)
     {
+        var header = Columns(report);
         var text = new StringBuilder();
-        text.AppendLine("| " + string.Join(" | ", Header) + " |");
-        text.AppendLine("|" + string.Join("|", Header.Select((_, i) => i < 2 ? "---" : "---:")) + "|");
+        text.AppendLine("| " + string.Join(" | ", header) + " |");
+        text.AppendLine("|" + string.Join("|", header.Select((_, i) => i < 2 ? "---" : "---:")) + "|");
         foreach (var row in report.Rows)
         {
-            text.AppendLine("| " + string.Join(" | ", Cells(row)) + " |");
+            text.AppendLine("| " + string.Join(" | ", Cells(row, header.Length)) + " |");
         }
 
         return text.ToString();
@@ -147,6 +152,12 @@ internal static class ReportWriter
     }
 
     private static string Ratio(double ratio) => ratio.ToString(ratio >= 0.1 ? "0.00" : "0.000", Invariant);
+
+    /// <summary>The table's columns: with several rounds, a last one lists every round's throughput.</summary>
+    private static string[] Columns(BenchmarkReport report) =>
+        report.Rows.Any(row => row.Rounds.Count > 1) ? [.. Header, "rounds (reservations/s)"] : Header;
+
+    private static string[] Cells(RowResult row, int columns) => columns > Header.Length ? [.. Cells(row), string.Join(" · ", row.Rounds.Select(r => r.ToString("N0", Invariant)))] : Cells(row);
 
     private static string[] Cells(RowResult row) =>
     [

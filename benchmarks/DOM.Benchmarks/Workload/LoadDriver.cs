@@ -80,6 +80,10 @@ internal sealed class RowResult
 
     /// <summary>This process's garbage collections in the measured window, and the share of it spent paused.</summary>
     public GcShare? Gc { get; init; }
+
+    /// <summary>A run of several rounds: every round's <see cref="ReservationsPerSecond"/>, in round order (this row
+    /// is the median round). Empty for a single round.</summary>
+    public IReadOnlyList<double> Rounds { get; set; } = [];
 }
 
 /// <summary>The closed-loop load: <see cref="RowPlan.Callers"/> callers, each sending its next request as soon as its
