@@ -82,7 +82,7 @@ public static class SourcingOptimiser
         private readonly SourcingPolicy _policy = problem.Policy;
         private readonly bool _prioritised = problem.Policy.IsPrioritised(problem.Order);
         private readonly DateOnly _today = DateOnly.FromDateTime(problem.Now.UtcDateTime);
-        private readonly List<Candidate> _candidates = new(problem.Sites.Count);
+        private readonly List<Candidate> _candidates = explain ? new(problem.Sites.Count) : [];
         private readonly List<Variant> _variants = new(problem.Sites.Count);
         private readonly Dictionary<string, int> _skuIndex = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Supply?[]> _supplyAt = new(problem.Sites.Count, StringComparer.Ordinal);
@@ -124,7 +124,7 @@ public static class SourcingOptimiser
                 return null;
             }
 
-            var set = allocations.SelectMany(a => a).Select(a => a.Variant).Distinct().Order().ToArray();
+            var set = VariantsOf(allocations);
             var perLine = allocations.Select(line => line.Select(a => (Array.IndexOf(set, a.Variant), a.Quantity)).ToList()).ToArray();
             return Option(set, perLine, 1, "nearest location with stock", digital);
         }
@@ -142,7 +142,7 @@ public static class SourcingOptimiser
                 }
             }
 
-            var digitalSkus = _nonPhysical.Select(l => l.Sku).ToHashSet(StringComparer.Ordinal);
+            var digitalSkus = _nonPhysical.Count > 0 ? _nonPhysical.Select(l => l.Sku).ToHashSet(StringComparer.Ordinal) : null;
             foreach (var supply in problem.Supply)
             {
                 if (_skuIndex.TryGetValue(supply.Sku, out var sku))
@@ -154,7 +154,7 @@ public static class SourcingOptimiser
 
                     atSite[sku] = supply;
                 }
-                else if (digitalSkus.Contains(supply.Sku))
+                else if (digitalSkus?.Contains(supply.Sku) == true)
                 {
                     _digitalSupply[(supply.Sku, supply.LocationId)] = supply;
                 }
@@ -177,7 +177,15 @@ public static class SourcingOptimiser
             }
 
             var seen = new HashSet<string>(problem.Sites.Count, StringComparer.Ordinal);
-            var sites = problem.Sites.Where(site => seen.Add(site.LocationId)).ToList();
+            var sites = new List<Site>(problem.Sites.Count);
+            foreach (var site in problem.Sites)
+            {
+                if (seen.Add(site.LocationId))
+                {
+                    sites.Add(site);
+                }
+            }
+
             if (_order.PickupLocationId is { } pickupId)
             {
                 _pickup = sites.Find(s => s.LocationId == pickupId);
@@ -409,9 +417,17 @@ public static class SourcingOptimiser
 
         private sealed record Digital(List<SourcedLine> Lines, long Handling, List<PlanShortage> Shortages);
 
+        /// <summary>An order without non-physical lines (never changed: no line reads or adds to it).</summary>
+        private static readonly Digital NoDigital = new([], 0, []);
+
         /// <summary>Non-physical lines go to virtual sites: the cheapest with enough (a counter, or no limit).</summary>
         private Digital PlanNonPhysical(List<Site> sites)
         {
+            if (_nonPhysical.Count == 0)
+            {
+                return NoDigital;
+            }
+
             var lines = new List<SourcedLine>();
             var shortages = new List<PlanShortage>();
             long handling = 0;
@@ -476,11 +492,18 @@ public static class SourcingOptimiser
 
             SortVariants();
             var items = BuildItems();
+            var k = _variants.Count;
+            var (fixedCosts, unitCosts, stock, site) = (new long[k], new long[k], new int[k][], new int[k]);
+            for (var v = 0; v < k; v++)
+            {
+                (fixedCosts[v], unitCosts[v], stock[v], site[v]) = (_variants[v].Fixed, _variants[v].Unit, _variants[v].Stock, _variants[v].Site);
+            }
+
             var search = new Search(
-                _variants.Select(v => v.Fixed).ToArray(),
-                _variants.Select(v => v.Unit).ToArray(),
-                _variants.Select(v => v.Stock).ToArray(),
-                _variants.Select(v => v.Site).ToArray(),
+                fixedCosts,
+                unitCosts,
+                stock,
+                site,
                 problem.Sites.Count,
                 items,
                 Millis(_policy.SplitPenalty),
@@ -489,7 +512,7 @@ public static class SourcingOptimiser
                 _policy.NodeBudget);
             if (NearestAllocations(items) is { } nearest)
             {
-                search.Seed(nearest.SelectMany(a => a).Select(a => a.Variant).Distinct().Order().ToArray());
+                search.Seed(VariantsOf(nearest));
             }
 
             search.Run();
@@ -503,6 +526,25 @@ public static class SourcingOptimiser
             }
 
             return search;
+        }
+
+        /// <summary>The variants an assignment uses, each once, in ascending order (a plan's set).</summary>
+        private static int[] VariantsOf(List<(int Variant, int Quantity)>[] allocations)
+        {
+            var set = new List<int>(allocations.Length);
+            foreach (var line in allocations)
+            {
+                foreach (var (variant, _) in line)
+                {
+                    if (!set.Contains(variant))
+                    {
+                        set.Add(variant);
+                    }
+                }
+            }
+
+            set.Sort();
+            return [.. set];
         }
 
         private void SortVariants() =>
@@ -535,7 +577,10 @@ public static class SourcingOptimiser
             }
 
             var grouped = new HashSet<int>();
-            foreach (var bundle in _physical.Select((line, i) => (line, i)).Where(x => x.line.KeepTogether && x.line.Bundle is not null).GroupBy(x => x.line.Bundle!, StringComparer.Ordinal))
+            var together = _physical.Exists(line => line.KeepTogether && line.Bundle is not null)
+                ? _physical.Select((line, i) => (line, i)).Where(x => x.line.KeepTogether && x.line.Bundle is not null).GroupBy(x => x.line.Bundle!, StringComparer.Ordinal)
+                : [];
+            foreach (var bundle in together)
             {
                 var members = bundle.ToList();
                 if (members.Count < 2)
@@ -1396,7 +1441,13 @@ public static class SourcingOptimiser
                 }
             }
 
-            var at = _considered.FindIndex(c => c.Cost > cost || (c.Cost == cost && c.Set.Length > set.Length));
+            var at = -1;
+            for (var i = 0; i < _considered.Count && at < 0; i++)
+            {
+                var (known, knownSet) = _considered[i];
+                at = known > cost || (known == cost && knownSet.Length > set.Length) ? i : -1;
+            }
+
             if (at < 0 && _considered.Count >= MaxConsidered + MaxShipments)
             {
                 return;

@@ -158,11 +158,21 @@ internal sealed class Sourcer(
         var profileCall = profiles.GetAsync(request.Channel);
         var articles = new Dictionary<string, ArticlePlanningView>(StringComparer.Ordinal);
         await ReadArticlesAsync(request.Lines.Select(line => line.Sku), articles);
-        await ReadArticlesAsync(articles.Values.SelectMany(view => view.Info?.Components ?? []).Select(component => component.Sku).ToList(), articles);
+        if (articles.Values.Any(view => view.Info?.Components is { Count: > 0 }))
+        {
+            await ReadArticlesAsync(articles.Values.SelectMany(view => view.Info?.Components ?? []).Select(component => component.Sku).ToList(), articles);
+        }
+
         var demand = Explode(request.Lines, articles);
         var (profile, policy) = await profileCall;
 
-        var supply = new Dictionary<StockSlotKey, Supply>();
+        var slots = 0;
+        foreach (var view in articles.Values)
+        {
+            slots += view.Index.Count;
+        }
+
+        var supply = new Dictionary<StockSlotKey, Supply>(slots);
         foreach (var line in demand)
         {
             if (articles.TryGetValue(line.Sku, out var view))
