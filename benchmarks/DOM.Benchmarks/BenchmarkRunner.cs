@@ -26,7 +26,7 @@ internal static class BenchmarkRunner
         var postgresSettings = "";
         var notes = new List<string>();
         var rowNumber = 0;
-        log($"DOM.Orleans benchmark ({(options.IsSmoke ? "smoke" : "full")}): {options.Callers} callers, {options.Duration.TotalSeconds:0.#} s per row after {options.Warmup.TotalSeconds:0.#} s warm-up, "
+        log($"DOM.Orleans benchmark ({(options.IsSmoke ? "smoke" : "full")}): {options.Callers} callers, {options.Duration.TotalSeconds:0.#} s per row after {options.Warmup.TotalSeconds:0.#} s warm-up{(options.WarmUntilJitQuiet ? " and until the JIT is quiet" : "")}, "
             + $"{options.Articles} articles × {options.Locations} locations, sell-out {catalog.SellOutUnits} units; locations: {geography.Source}");
         log($"machine: {machine.Summary}");
 
@@ -48,7 +48,8 @@ internal static class BenchmarkRunner
             options.Seed,
             scenario == Scenario.Mixed ? options.MixedCapacityPercent : 0,
             scenario == Scenario.Mixed ? options.MixedStockPercent : 0,
-            ledger);
+            ledger,
+            options.WarmUntilJitQuiet);
 
         async Task<List<Ack>> RunRowAsync(Scenario scenario, ITarget target, string sellOutTag, StockLedger ledger, Dictionary<string, IReadOnlyList<Ack>> sellOutAcks)
         {
@@ -58,6 +59,7 @@ internal static class BenchmarkRunner
                 + (row.Refused + row.Retried > 0 ? $"  refused {row.Refused} retried {row.Retried}" : "")
                 + (row.CpuProcessMicros is { } cpu ? $"  cpu/res {cpu:N0} µs" + (row.CpuPostgresMicros is { } pg ? $" + PostgreSQL {pg:N0} µs" : "") : "")
                 + (row.Gc is { } gc ? $"  {gc}" : "")
+                + (row.WarmupSeconds > options.Warmup.TotalSeconds + 0.5 || !row.WarmupQuiet ? $"  warm-up {row.WarmupSeconds:0.#} s{(row.WarmupQuiet ? "" : ", JIT still compiling")}" : "")
                 + (row.ErrorSamples.Count > 0 ? $"  ({row.ErrorSamples[0]})" : ""));
             if (scenario == Scenario.SellOut)
             {
@@ -133,7 +135,8 @@ internal static class BenchmarkRunner
                 options.MixedCapacityPercent,
                 options.MixedStockPercent,
                 geography.Source,
-                postgresSettings),
+                postgresSettings,
+                options.WarmUntilJitQuiet),
             Rows = rows,
             Checks = checks,
             Targets = Ratios.Targets(rows),

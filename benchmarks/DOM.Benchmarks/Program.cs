@@ -1,7 +1,7 @@
 using Dom.Benchmarks;
 using Dom.Benchmarks.Reporting;
 
-const string Usage = "usage: DOM.Benchmarks [--smoke] [--postgres <admin connection string>] [--out DIR] [--duration S] [--warmup S] [--callers N] [--articles N] "
+const string Usage = "usage: DOM.Benchmarks [--smoke] [--postgres <admin connection string>] [--out DIR] [--duration S] [--warmup S] [--fixed-warmup] [--callers N] [--articles N] "
     + "[--sell-out-articles N] [--sell-out-units N] [--systems lock,cond,engine-memory,engine-postgres] [--scenarios uniform,hot,sell-out,mixed] [--olist DIR | --no-olist] [--seed N] [--repeat N | --one-process]"
     + "\n       DOM.Benchmarks --render benchmarks/results/latest.json   (writes latest.md and latest.svg again from the JSON)";
 if (args.Contains("--help"))

@@ -10,7 +10,8 @@ internal sealed record RunSettings(
     int MixedCapacityPercent,
     int MixedStockPercent,
     string Geography,
-    string PostgresSettings);
+    string PostgresSettings,
+    bool WarmUntilJitQuiet = false);
 
 /// <summary>An issue-3 target, measured as a ratio from this run. Informational: only the checks fail a run.</summary>
 internal sealed record TargetResult(string Name, string Goal, double? Measured, bool? Met);

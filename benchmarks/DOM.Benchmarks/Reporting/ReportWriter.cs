@@ -82,7 +82,7 @@ internal static class ReportWriter
         text.AppendLine();
         text.AppendLine(Invariant, $"- **Machine**: {report.Machine.Summary}");
         text.AppendLine(Invariant, $"- **PostgreSQL** (one private server for every row): {s.PostgresSettings}");
-        text.AppendLine(Invariant, $"- **Load**: {s.Callers} concurrent callers (closed loop), {s.WarmupSeconds:0.##} s warm-up then {s.DurationSeconds:0.##} s measured per row; "
+        text.AppendLine(Invariant, $"- **Load**: {s.Callers} concurrent callers (closed loop), {(s.WarmUntilJitQuiet ? "at least " : "")}{s.WarmupSeconds:0.##} s warm-up{(s.WarmUntilJitQuiet ? " and until the JIT had compiled nothing for a second (each row's own warm-up is in the JSON)" : "")} then {s.DurationSeconds:0.##} s measured per row; "
             + $"uniform and mixed over {s.Articles:N0} articles × {s.Locations} locations, hot on one article at {s.Locations} locations, "
             + $"sell-out of {s.SellOutUnits:N0} units per row; mixed = {100 - s.MixedCapacityPercent - s.MixedStockPercent}% reservations, "
             + $"{s.MixedCapacityPercent}% capacity updates, {s.MixedStockPercent}% stock updates; quantity 1; locations and ship-to: {s.Geography}");

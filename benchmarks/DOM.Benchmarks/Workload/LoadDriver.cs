@@ -19,7 +19,8 @@ internal sealed record RowPlan(
     int Seed,
     int CapacityPercent = 0,
     int StockPercent = 0,
-    StockLedger? Ledger = null);
+    StockLedger? Ledger = null,
+    bool WarmUntilJitQuiet = false);
 
 /// <summary>One row of the report.</summary>
 internal sealed class RowResult
@@ -48,6 +49,12 @@ internal sealed class RowResult
     public long Updates { get; init; }
 
     public double Seconds { get; init; }
+
+    /// <summary>How long the warm-up took (its minimum, or longer while the JIT was still compiling).</summary>
+    public double WarmupSeconds { get; init; }
+
+    /// <summary>False when the warm-up reached its limit with the JIT still compiling.</summary>
+    public bool WarmupQuiet { get; init; } = true;
 
     public double ReservationsPerSecond { get; init; }
 
@@ -98,6 +105,7 @@ internal static class LoadDriver
         var sellOut = plan.Scenario == Scenario.SellOut;
         var warmup = sellOut ? TimeSpan.Zero : plan.Warmup;
         var window = sellOut ? plan.SellOutTimeout : plan.Duration;
+        var untilJitQuiet = !sellOut && plan.WarmUntilJitQuiet;
         var soldOut = new int[plan.Skus.Count];
         var remaining = plan.Skus.Count;
         var perSecond = new long[(int)Math.Ceiling(window.TotalSeconds) + 2];
@@ -107,10 +115,11 @@ internal static class LoadDriver
 
         // Every caller connects first, then all start together.
         var connected = await Task.WhenAll(Enumerable.Range(0, plan.Callers).Select(target.ConnectAsync));
+
+        // The window opens when the warm-up ends (its minimum, and the JIT quiet if asked): until then nothing counts.
         var start = Stopwatch.GetTimestamp();
-        var measureFrom = start + Ticks(warmup);
-        var end = measureFrom + Ticks(window);
-        var measureStartTime = DateTimeOffset.UtcNow + warmup;
+        var measureFrom = warmup > TimeSpan.Zero || untilJitQuiet ? long.MaxValue : start;
+        var end = measureFrom == long.MaxValue ? long.MaxValue : start + Ticks(window);
 
         for (var c = 0; c < plan.Callers; c++)
         {
@@ -121,9 +130,23 @@ internal static class LoadDriver
         // CPU from the end of the warm-up to the end of the window, on both sides.
         using var allocations = AllocationSampler.Enabled ? new AllocationSampler() : null;
         using var gcPhases = GcPhaseSampler.Enabled ? new GcPhaseSampler() : null;
-        var cpuFrom = warmup > TimeSpan.Zero ? Task.Delay(warmup).ContinueWith(_ => TakeSample(), TaskScheduler.Default) : Task.FromResult(TakeSample());
+        var (warmedFor, warmQuiet) = (TimeSpan.Zero, true);
+        CpuSample from;
+        if (measureFrom == long.MaxValue)
+        {
+            (warmedFor, warmQuiet) = await WarmupGate.WaitAsync(warmup, untilJitQuiet);
+            from = TakeSample();
+            var opened = Stopwatch.GetTimestamp();
+            Volatile.Write(ref end, opened + Ticks(window));
+            Volatile.Write(ref measureFrom, opened);
+        }
+        else
+        {
+            from = TakeSample();
+        }
+
         var totals = await Task.WhenAll(callers);
-        var (sampled, from) = (CpuSample.Take(), await cpuFrom);
+        var sampled = CpuSample.Take();
         var cpu = sampled.PerReservation(from, totals.Sum(t => t.Granted));
         allocations?.Stop($"{plan.Scenario.Name()} {target.System.Key}", totals.Sum(t => t.Granted));
         gcPhases?.Stop($"{plan.Scenario.Name()} {target.System.Key}");
@@ -153,6 +176,8 @@ internal static class LoadDriver
             Errors = Interlocked.Read(ref errors),
             Updates = totals.Sum(t => t.Updates),
             Seconds = seconds,
+            WarmupSeconds = warmedFor.TotalSeconds,
+            WarmupQuiet = warmQuiet,
             ReservationsPerSecond = granted / seconds,
             P50Ms = Millis(histogram, 50),
             P99Ms = Millis(histogram, 99),
@@ -182,12 +207,12 @@ internal static class LoadDriver
             while (true)
             {
                 var now = Stopwatch.GetTimestamp();
-                if (now >= end || (sellOut && Volatile.Read(ref remaining) == 0))
+                if (now >= Volatile.Read(ref end) || (sellOut && Volatile.Read(ref remaining) == 0))
                 {
                     break;
                 }
 
-                var measuring = now >= measureFrom;
+                var measuring = now >= Volatile.Read(ref measureFrom);
                 var roll = random.Next(100);
                 try
                 {
@@ -239,7 +264,7 @@ internal static class LoadDriver
                             if (measuring)
                             {
                                 totals.Granted++;
-                                var second = (int)((done - measureFrom) / Stopwatch.Frequency);
+                                var second = (int)((done - Volatile.Read(ref measureFrom)) / Stopwatch.Frequency);
                                 if (second < perSecond.Length)
                                 {
                                     Interlocked.Increment(ref perSecond[second]);

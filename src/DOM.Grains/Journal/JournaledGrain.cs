@@ -16,6 +16,7 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     private long _snapshotVersion;
     private bool _broken;
     private Task _lastWrite = Task.CompletedTask;
+    private string? _stream;
 
     /// <summary>The state after every event applied so far (durable or in flight).</summary>
     protected TState State { get; set; } = null!;
@@ -30,7 +31,11 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     /// are spaced at least twice that many events apart: the cost stays O(1) per event however large the state.</summary>
     protected virtual int StateSize => 0;
 
+    /// <summary>The grain's journal stream. Read once per activation: every event carries it, and the memory journal
+    /// keeps it for the life of the process.</summary>
     protected abstract string Stream { get; }
+
+    private string StreamName => _stream ??= Stream;
 
     protected abstract TState Initial { get; }
 
@@ -54,7 +59,7 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
         }
         else
         {
-            journal.Reopen(Stream);
+            journal.Reopen(StreamName);
             State = Initial;
         }
     }
@@ -70,7 +75,7 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     /// <summary>Replaces the state with what the journal holds.</summary>
     protected async Task ReloadAsync(CancellationToken cancellationToken = default)
     {
-        var load = await journal.LoadAsync(Stream, cancellationToken);
+        var load = await journal.LoadAsync(StreamName, cancellationToken);
         State = load.Snapshot is null ? Initial : serializer.Deserialize<TState>(load.Snapshot)!;
         Version = _snapshotVersion = load.SnapshotSequence;
         foreach (var entry in load.Events)
@@ -122,7 +127,7 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
         EnsureUsable();
         State = Apply(State, @event);
         Version++;
-        var append = journal.AppendAsync(new JournalEntry(Stream, Version, serializer.SerializeToArray(@event)));
+        var append = journal.AppendAsync(new JournalEntry(StreamName, Version, serializer.SerializeToArray(@event)));
         stored = _lastWrite = append;
         var snapshot = Version - _snapshotVersion >= Math.Max(SnapshotEvery, 2L * StateSize) ? serializer.SerializeToArray(State) : null;
         if (snapshot is not null)
@@ -152,7 +157,7 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
             if (!_broken)
             {
                 _broken = true;
-                logger.LogError(exception, "{Stream} could not store event {Version}; deactivating to reload what is durable", Stream, version);
+                logger.LogError(exception, "{Stream} could not store event {Version}; deactivating to reload what is durable", StreamName, version);
                 DeactivateOnIdle();
             }
 
@@ -170,11 +175,11 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     {
         try
         {
-            await journal.SaveSnapshotAsync(Stream, version, snapshot, cancellationToken);
+            await journal.SaveSnapshotAsync(StreamName, version, snapshot, cancellationToken);
         }
         catch (Exception exception)
         {
-            logger.LogWarning(exception, "{Stream} snapshot at {Version} not stored; the journal still has every event", Stream, version);
+            logger.LogWarning(exception, "{Stream} snapshot at {Version} not stored; the journal still has every event", StreamName, version);
         }
     }
 }
