@@ -8,6 +8,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using Dom.Grains.Locations;
 using Dom.Grains.Sourcing;
+using Dom.Grains.Stock;
 
 namespace Dom.Grains.Hosting;
 
@@ -44,6 +45,7 @@ public static class DomStorage
         services.TryAddSingleton<LocationDirectory>();
         services.TryAddSingleton<ProfileDirectory>();
         services.TryAddSingleton<Sourcer>();
+        services.TryAddSingleton(RepublishSchedule.For);
         services.TryAddSingleton(services => new PendingWrites(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         services.AddOptions<OrderOptions>();

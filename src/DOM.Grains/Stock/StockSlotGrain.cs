@@ -13,17 +13,22 @@ namespace Dom.Grains.Stock;
 /// concurrent holds share one journal flush (group commit). Each caller is answered after its own event is durable.
 /// <para>Holds lapse exactly at their expiry: every call first drops what has expired by the business clock, so
 /// stock returns at <c>expiresAt</c> whether or not a timer ran (and after a restart), and exactly once, because
-/// returning stock is dropping the hold, never adding units. A timer republishes the availability when holds lapse so
-/// the article's index catches up.</para>
+/// returning stock is dropping the hold, never adding units. The silo's <see cref="RepublishSchedule"/> calls the slot
+/// back when its next hold lapses, and it republishes its availability so the article's index catches up.</para>
 /// </summary>
 [Reentrant]
-internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendingWrites, Serializer serializer, DomClock clock, ILogger<StockSlotGrain> logger)
+internal sealed class StockSlotGrain(
+    IGrainJournal journal,
+    PendingWrites pendingWrites,
+    RepublishSchedule republishing,
+    Serializer serializer,
+    DomClock clock,
+    ILogger<StockSlotGrain> logger)
     : JournaledGrain<StockSlotState, SlotEvent>(journal, serializer, logger), IStockSlotGrain
 {
     private readonly ExpiryQueue _expiries = new();
     private StockSlotKey _key;
-    private IGrainTimer? _expiryTimer;
-    private DateTimeOffset? _timerArmedFor;
+    private DateTimeOffset? _republishAt;
     private long _lastStamp;
 
     protected override string Stream => $"slot/{this.GetPrimaryKeyString()}";
@@ -49,7 +54,7 @@ internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendin
         }
 
         DropExpiredHolds();
-        ArmExpiryTimer();
+        ScheduleRepublish();
     }
 
     protected override StockSlotState Apply(StockSlotState state, SlotEvent @event) => @event switch
@@ -192,7 +197,7 @@ internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendin
         var written = Raise(new HoldPlaced(request.HoldId, request.Quantity, request.Channel, request.ExpiresAt, fromPool, needBy), out var stored);
         var available = State.AvailableTo(request.Channel, request.NeedBy);
         _expiries.Add(request.HoldId, request.ExpiresAt);
-        ArmExpiryTimer();
+        ScheduleRepublish();
         if (pendingWrites.HandIfLocal(request.AnswerEarlyOn, stored) is { } ticket)
         {
             // The caller stores nothing resting on this hold before the hold itself (it redeems the ticket for that).
@@ -223,12 +228,18 @@ internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendin
 
     public Task RepublishAsync()
     {
+        if (_republishAt <= clock.UtcNow)
+        {
+            _republishAt = null;
+        }
+
         DropExpiredHolds();
         if (State.Exists)
         {
             Publish();
         }
 
+        ScheduleRepublish();
         return Task.CompletedTask;
     }
 
@@ -312,35 +323,16 @@ internal sealed class StockSlotGrain(IGrainJournal journal, PendingWrites pendin
         return true;
     }
 
-    private void ArmExpiryTimer()
+    /// <summary>Asks the silo's schedule for a call back when the next hold lapses, unless it is asked already.</summary>
+    private void ScheduleRepublish()
     {
-        if (_expiries.Next is not { } next || next == _timerArmedFor)
+        if (_expiries.Next is not { } next || next == _republishAt)
         {
             return;
         }
 
-        _timerArmedFor = next;
-        var due = clock.Until(next);
-        if (_expiryTimer is null)
-        {
-            _expiryTimer = this.RegisterGrainTimer(OnExpiryTimerAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-        }
-        else
-        {
-            _expiryTimer.Change(due, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private Task OnExpiryTimerAsync(CancellationToken cancellationToken)
-    {
-        _timerArmedFor = null;
-        if (DropExpiredHolds())
-        {
-            Publish();
-        }
-
-        ArmExpiryTimer();
-        return Task.CompletedTask;
+        _republishAt = next;
+        republishing.Add(this.GetPrimaryKeyString(), next);
     }
 
     private void Publish() => GrainFactory.Get<IArticleGrain>(_key.Sku).PublishAsync(Publication()).Ignore();
