@@ -56,20 +56,50 @@ public class StateSerializationTests(ClusterFixture fixture)
     [Fact]
     public void Slot_snapshot_round_trips()
     {
-        var state = new StockSlotState
-        {
-            Exists = true,
-            OnHand = 12,
-            SafetyStock = 2,
-            Allocated = 1,
-            Held = 3,
-            Holds = ImmutableDictionary<string, SlotHold>.Empty.Add("r1", new SlotHold(3, "web", At)),
-        };
+        var state = new StockSlotState { Exists = true, OnHand = 12, SafetyStock = 2, Allocated = 1 }
+            .WithHold("r1", new SlotHold(3, "web", At));
 
         var copy = RoundTrip(state);
 
-        Assert.Equal((state.Exists, state.OnHand, state.SafetyStock, state.Allocated, state.Held), (copy.Exists, copy.OnHand, copy.SafetyStock, copy.Allocated, copy.Held));
-        Assert.Equal(state.Holds.ToList(), copy.Holds.ToList());
+        Assert.Equal((state.Exists, state.OnHand, state.SafetyStock, state.Allocated, 3), (copy.Exists, copy.OnHand, copy.SafetyStock, copy.Allocated, copy.Held));
+        Assert.Equal(state.Holds.Values.ToList(), copy.Holds.Values.ToList());
+    }
+
+    [Fact]
+    public void A_slot_snapshot_taken_with_immutable_holds_loads_into_the_owned_map()
+    {
+        var legacy = new LegacySlotState
+        {
+            Exists = true,
+            OnHand = 12,
+            Held = 5,
+            Holds = ImmutableDictionary<string, SlotHold>.Empty.Add("r1", new SlotHold(3, "web", At)).Add("r2", new SlotHold(2, "pos", At)),
+        };
+
+        var loaded = Serializer.Deserialize<StockSlotState>(Serializer.SerializeToArray(legacy))!;
+
+        Assert.Equal((true, 12, 5), (loaded.Exists, loaded.OnHand, loaded.Held));
+        Assert.Equal(legacy.Holds.OrderBy(h => h.Key).ToList(), loaded.Holds.Values.OrderBy(h => h.Key).ToList());
+        Assert.Equal(2, loaded.WithoutHolds(["r1"]).Held);
+    }
+
+    [Fact]
+    public void A_location_snapshot_taken_with_immutable_bookings_loads_into_the_owned_maps()
+    {
+        var day = new DateOnly(2026, 11, 26);
+        var legacy = new LegacyLocationState
+        {
+            Info = new LocationInfo("l", "L", LocationType.Store, 52.5, 13.4, 40, "DE"),
+            Bookings = ImmutableDictionary<string, CapacityBooking>.Empty.Add("r1", new CapacityBooking(day, At)).Add("r2", new CapacityBooking(day, At)),
+            Booked = ImmutableDictionary<DateOnly, int>.Empty.Add(day, 2),
+        };
+
+        var loaded = Serializer.Deserialize<LocationState>(Serializer.SerializeToArray(legacy))!;
+
+        Assert.Equal(legacy.Info, loaded.Info);
+        Assert.Equal(legacy.Bookings.OrderBy(b => b.Key).ToList(), loaded.Bookings.Values.OrderBy(b => b.Key).ToList());
+        Assert.Equal(2, loaded.Capacity(day).Booked);
+        Assert.Equal(1, loaded.WithoutBookings(["r2"]).Capacity(day).Booked);
     }
 
     [Fact]
@@ -85,8 +115,8 @@ public class StateSerializationTests(ClusterFixture fixture)
 
         Assert.Equal(state.Info, copy.Info);
         Assert.Equal(state.Limits.ToList(), copy.Limits.ToList());
-        Assert.Equal(state.Bookings.ToList(), copy.Bookings.ToList());
-        Assert.Equal(state.Booked.ToList(), copy.Booked.ToList());
+        Assert.Equal(state.Bookings.Values.ToList(), copy.Bookings.Values.ToList());
+        Assert.Equal(state.Booked.Values.ToList(), copy.Booked.Values.ToList());
     }
 
     [Fact]
@@ -119,4 +149,28 @@ public class StateSerializationTests(ClusterFixture fixture)
     }
 
     private T RoundTrip<T>(T value) => Serializer.Deserialize<T>(Serializer.SerializeToArray(value))!;
+}
+
+/// <summary>A stock slot's snapshot as it was stored before holds became an <see cref="Dom.Grains.Hosting.OwnedMap{TKey, TValue}"/>.</summary>
+[GenerateSerializer, Alias("dom.tests.legacy-slot-state")]
+public sealed record LegacySlotState
+{
+    [Id(0)] public bool Exists { get; init; }
+
+    [Id(1)] public int OnHand { get; init; }
+
+    [Id(3)] public ImmutableDictionary<string, SlotHold> Holds { get; init; } = ImmutableDictionary<string, SlotHold>.Empty;
+
+    [Id(5)] public int Held { get; init; }
+}
+
+/// <summary>A location's snapshot as it was stored before bookings became <see cref="Dom.Grains.Hosting.OwnedMap{TKey, TValue}"/>s.</summary>
+[GenerateSerializer, Alias("dom.tests.legacy-location-state")]
+public sealed record LegacyLocationState
+{
+    [Id(0)] public LocationInfo? Info { get; init; }
+
+    [Id(2)] public ImmutableDictionary<string, CapacityBooking> Bookings { get; init; } = ImmutableDictionary<string, CapacityBooking>.Empty;
+
+    [Id(3)] public ImmutableDictionary<DateOnly, int> Booked { get; init; } = ImmutableDictionary<DateOnly, int>.Empty;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Dom.Grains.Hosting;
 using Dom.Locations;
 
 namespace Dom.Grains.Locations;
@@ -9,8 +10,10 @@ public sealed record CapacityBooking(
     [property: Id(0)] DateOnly Date,
     [property: Id(1)] DateTimeOffset ExpiresAt);
 
-/// <summary>A location's state: the fold of its events (and the clock, which drops lapsed bookings).</summary>
-[GenerateSerializer, Immutable, Alias("dom.locations.location-state")]
+/// <summary>A location's state: the fold of its events (and the clock, which drops lapsed bookings). Owned by the
+/// location's one activation: bookings are changed in place (<see cref="OwnedMap{TKey, TValue}"/>), so a state is never
+/// shared or kept after the next event.</summary>
+[GenerateSerializer, Alias("dom.locations.location-state")]
 public sealed record LocationState
 {
     [Id(0)] public LocationInfo? Info { get; init; }
@@ -18,10 +21,10 @@ public sealed record LocationState
     /// <summary>Day limits that differ from <see cref="LocationInfo.CapacityPerDay"/>.</summary>
     [Id(1)] public ImmutableDictionary<DateOnly, int> Limits { get; init; } = ImmutableDictionary<DateOnly, int>.Empty;
 
-    [Id(2)] public ImmutableDictionary<string, CapacityBooking> Bookings { get; init; } = ImmutableDictionary<string, CapacityBooking>.Empty;
+    [Id(2)] public OwnedMap<string, CapacityBooking> Bookings { get; init; } = new();
 
     /// <summary>Bookings per day, kept so a capacity check is O(1).</summary>
-    [Id(3)] public ImmutableDictionary<DateOnly, int> Booked { get; init; } = ImmutableDictionary<DateOnly, int>.Empty;
+    [Id(3)] public OwnedMap<DateOnly, int> Booked { get; init; } = new();
 
     public CapacitySnapshot Capacity(DateOnly date)
     {
@@ -30,29 +33,40 @@ public sealed record LocationState
         return new CapacitySnapshot(date, limit, booked, booked > limit);
     }
 
-    public LocationState WithBooking(string id, CapacityBooking booking) => this with
+    /// <summary>Adds (or replaces) a booking, in place.</summary>
+    public LocationState WithBooking(string id, CapacityBooking booking)
     {
-        Bookings = Bookings.SetItem(id, booking),
-        Booked = Booked.SetItem(booking.Date, Booked.GetValueOrDefault(booking.Date) + 1),
-    };
+        Remove(id);
+        Bookings.Values[id] = booking;
+        Booked.Values[booking.Date] = Booked.GetValueOrDefault(booking.Date) + 1;
+        return this;
+    }
 
+    /// <summary>Removes the bookings that exist among <paramref name="ids"/>, in place.</summary>
     public LocationState WithoutBookings(IEnumerable<string> ids)
     {
-        var state = this;
         foreach (var id in ids)
         {
-            if (state.Bookings.TryGetValue(id, out var booking))
-            {
-                var left = state.Booked[booking.Date] - 1;
-                state = state with
-                {
-                    Bookings = state.Bookings.Remove(id),
-                    Booked = left == 0 ? state.Booked.Remove(booking.Date) : state.Booked.SetItem(booking.Date, left),
-                };
-            }
+            Remove(id);
         }
 
-        return state;
+        return this;
+    }
+
+    private void Remove(string id)
+    {
+        if (Bookings.Values.Remove(id, out var booking))
+        {
+            var left = Booked.Values[booking.Date] - 1;
+            if (left == 0)
+            {
+                Booked.Values.Remove(booking.Date);
+            }
+            else
+            {
+                Booked.Values[booking.Date] = left;
+            }
+        }
     }
 }
 

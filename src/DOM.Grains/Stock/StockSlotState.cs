@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Dom.Grains.Hosting;
 
 namespace Dom.Grains.Stock;
 
@@ -33,7 +34,9 @@ public sealed record InboundBatch(
 /// when for every date t the shared demand due by t is at most the shared supply by t (on hand plus arrivals by t):
 /// the slack at each date bounds what can still be promised for that date or earlier.</para>
 /// </summary>
-[GenerateSerializer, Immutable, Alias("dom.stock.slot-state")]
+/// <para>Owned by the slot's one activation: holds are changed in place (<see cref="OwnedMap{TKey, TValue}"/>), so a state
+/// is never shared or kept after the next event.</para>
+[GenerateSerializer, Alias("dom.stock.slot-state")]
 public sealed record StockSlotState
 {
     [Id(0)] public bool Exists { get; init; }
@@ -42,7 +45,7 @@ public sealed record StockSlotState
 
     [Id(2)] public int SafetyStock { get; init; }
 
-    [Id(3)] public ImmutableDictionary<string, SlotHold> Holds { get; init; } = ImmutableDictionary<string, SlotHold>.Empty;
+    [Id(3)] public OwnedMap<string, SlotHold> Holds { get; init; } = new();
 
     [Id(4)] public int Allocated { get; init; }
 
@@ -154,34 +157,43 @@ public sealed record StockSlotState
         return units;
     }
 
-    public StockSlotState WithHold(string id, SlotHold hold) => this with
+    /// <summary>Adds (or replaces) a hold: the holds in place, their sums anew.</summary>
+    public StockSlotState WithHold(string id, SlotHold hold)
     {
-        Holds = Holds.SetItem(id, hold),
-        Held = Held + hold.Quantity,
-        PoolHeld = hold.FromPool > 0 ? PoolHeld.SetItem(hold.Channel, PoolHeld.GetValueOrDefault(hold.Channel) + hold.FromPool) : PoolHeld,
-        Waiting = hold.WaitingShare > 0 ? Waiting.SetItem(hold.NeedBy!.Value, Waiting.GetValueOrDefault(hold.NeedBy.Value) + hold.WaitingShare) : Waiting,
-    };
+        var state = Without(id);
+        state.Holds.Values[id] = hold;
+        return state with
+        {
+            Held = state.Held + hold.Quantity,
+            PoolHeld = hold.FromPool > 0 ? state.PoolHeld.SetItem(hold.Channel, state.PoolHeld.GetValueOrDefault(hold.Channel) + hold.FromPool) : state.PoolHeld,
+            Waiting = hold.WaitingShare > 0 ? state.Waiting.SetItem(hold.NeedBy!.Value, state.Waiting.GetValueOrDefault(hold.NeedBy.Value) + hold.WaitingShare) : state.Waiting,
+        };
+    }
 
     public StockSlotState WithoutHolds(IReadOnlyCollection<string> ids)
     {
         var state = this;
         foreach (var id in ids)
         {
-            if (!state.Holds.TryGetValue(id, out var hold))
-            {
-                continue;
-            }
-
-            state = state with
-            {
-                Holds = state.Holds.Remove(id),
-                Held = state.Held - hold.Quantity,
-                PoolHeld = hold.FromPool > 0 ? Decrease(state.PoolHeld, hold.Channel, hold.FromPool) : state.PoolHeld,
-                Waiting = hold.WaitingShare > 0 ? Decrease(state.Waiting, hold.NeedBy!.Value, hold.WaitingShare) : state.Waiting,
-            };
+            state = state.Without(id);
         }
 
         return state;
+    }
+
+    private StockSlotState Without(string id)
+    {
+        if (!Holds.Values.Remove(id, out var hold))
+        {
+            return this;
+        }
+
+        return this with
+        {
+            Held = Held - hold.Quantity,
+            PoolHeld = hold.FromPool > 0 ? Decrease(PoolHeld, hold.Channel, hold.FromPool) : PoolHeld,
+            Waiting = hold.WaitingShare > 0 ? Decrease(Waiting, hold.NeedBy!.Value, hold.WaitingShare) : Waiting,
+        };
     }
 
     private static ImmutableDictionary<string, int> Decrease(ImmutableDictionary<string, int> counts, string key, int by) =>
