@@ -80,22 +80,56 @@ internal sealed class EngineHost : IAsyncDisposable
     {
         var grains = Grains;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = LoadParallelism };
-        await Parallel.ForEachAsync(_catalog.Locations, parallel, async (site, _) =>
-            await grains.Get<ILocationGrain>(site.Id).PutAsync(
-                new LocationInfo(site.Id, site.Name, LocationType.Warehouse, site.Latitude, site.Longitude, Catalog.CapacityPerDay, _catalog.Geography.Country)));
+        await Parallel.ForEachAsync(_catalog.Locations, parallel, async (site, _) => await Transient(() =>
+            grains.Get<ILocationGrain>(site.Id).PutAsync(
+                new LocationInfo(site.Id, site.Name, LocationType.Warehouse, site.Latitude, site.Longitude, Catalog.CapacityPerDay, _catalog.Geography.Country))));
         var articles = _catalog.Articles(sellOutTags).ToList();
-        await Parallel.ForEachAsync(articles, parallel, async (article, _) =>
-            await grains.Get<IArticleGrain>(article.Sku).PutAsync(new ArticleInfo(article.Sku, $"Benchmark article {article.Sku}", ArticleKind.Physical, null)));
+        await Parallel.ForEachAsync(articles, parallel, async (article, _) => await Transient(() =>
+            grains.Get<IArticleGrain>(article.Sku).PutAsync(new ArticleInfo(article.Sku, $"Benchmark article {article.Sku}", ArticleKind.Physical, null))));
         // Location by location, so the calls in flight go to different articles (each article indexes its slots one by one).
         var slots = _catalog.Locations.SelectMany(site => articles.Select(a => (Slot: new StockSlotKey(a.Sku, site.Id), a.OnHand)));
         await Parallel.ForEachAsync(slots, parallel, async (slot, _) =>
         {
-            var result = await grains.Get<IStockSlotGrain>(slot.Slot.ToString()).SetStockAsync(new SetStockRequest(slot.OnHand, 0));
+            var result = await Transient(() => grains.Get<IStockSlotGrain>(slot.Slot.ToString()).SetStockAsync(new SetStockRequest(slot.OnHand, 0)));
             if (result.Status != SetStockStatus.Set)
             {
                 throw new InvalidOperationException($"Loading {slot.Slot} answered {result.Status}.");
             }
         });
+    }
+
+    /// <summary>
+    /// A loading call, tried again as the API tells every client to (503: storage unavailable, retry with the same key):
+    /// every load is idempotent. On a busy machine a burst of new connections can outlast Npgsql's connect timeout while
+    /// 64 loads activate their grains at once (seen once in a full run: one article's state read, and the run aborted).
+    /// At most five attempts, a second apart, doubling; anything else fails the load at once.
+    /// </summary>
+    private static async Task<T> Transient<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception exception) when (attempt < 5 && IsStorageUnavailable(exception))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1 << (attempt - 1)));
+            }
+        }
+    }
+
+    private static bool IsStorageUnavailable(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is StorageUnavailableException or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
