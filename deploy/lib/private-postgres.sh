@@ -63,7 +63,8 @@ pg_private_init() {
   [ -s "$dir/port" ] || pg_free_port >"$dir/port"
 }
 
-# pg_private_start DIR: starts the server (initialising it first if needed); sets PG_PORT and PG_PID.
+# pg_private_start DIR: starts the server (initialising it first if needed); sets PG_PORT and PG_PID. Settings in
+# PG_EXTRA_OPTIONS ("-c name=value ...") are added to the server's command line.
 # A start that fails prints the server's log and is tried again, at most three times: on another free port when the
 # port was taken between the check and the bind, else on the same one. A server still starting when pg_ctl gave up
 # is stopped first, so the port in DIR/port is always the one the server listens on.
@@ -75,7 +76,7 @@ pg_private_start() {
     if pg_private_running "$dir"; then break; fi
     seen=$( [ -f "$dir/server.log" ] && wc -l <"$dir/server.log" || echo 0 )
     if pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" \
+      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on ${PG_EXTRA_OPTIONS:-}" \
       start >/dev/null; then
       break
     fi

@@ -143,7 +143,7 @@ internal sealed class PostgresBaseline : IAsyncDisposable
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         var values = new List<string>();
-        foreach (var name in new[] { "synchronous_commit", "fsync", "shared_buffers", "wal_level", "max_connections" })
+        foreach (var name in new[] { "synchronous_commit", "fsync", "shared_buffers", "wal_level", "max_connections", "checkpoint_timeout", "max_wal_size" })
         {
             values.Add($"{name}={await Sql.ScalarAsync<string>(connection, $"SHOW {name}")}");
         }
