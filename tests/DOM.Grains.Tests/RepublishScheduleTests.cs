@@ -55,4 +55,29 @@ public class RepublishScheduleTests
         Assert.Equal(["overdue"], _called);
         Assert.Equal(0, schedule.Count);
     }
+
+    [Fact]
+    public void A_call_back_that_throws_neither_stops_the_others_nor_escapes_onto_the_timer()
+    {
+        using var schedule = new RepublishSchedule(
+            slot =>
+            {
+                if (slot == "failing")
+                {
+                    throw new ObjectDisposedException("grain factory");
+                }
+
+                _called.Add(slot);
+            },
+            new DomClock(_time));
+        schedule.Add("failing", In(5));
+        schedule.Add("fine", In(5));
+        schedule.Add("later", In(10));
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["fine", "later"], _called);
+        Assert.Equal(0, schedule.Count);
+    }
 }

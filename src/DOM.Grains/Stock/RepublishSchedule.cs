@@ -1,6 +1,8 @@
 using Dom.Grains.Hosting;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dom.Grains.Stock;
 
@@ -12,8 +14,9 @@ namespace Dom.Grains.Stock;
 /// schedule runs, as every call on the slot drops what has expired by the clock first. A slot that is not active when
 /// its time comes is activated by the call, and publishes what its journal says.
 /// </summary>
-internal sealed class RepublishSchedule(Action<string> republish, DomClock clock) : IDisposable
+internal sealed class RepublishSchedule(Action<string> republish, DomClock clock, ILogger? logger = null) : IDisposable
 {
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly Lock _lock = new();
     private readonly PriorityQueue<string, DateTimeOffset> _due = new();
     private ITimer? _timer;
@@ -24,7 +27,10 @@ internal sealed class RepublishSchedule(Action<string> republish, DomClock clock
     public static RepublishSchedule For(IServiceProvider services)
     {
         var grains = services.GetRequiredService<IGrainFactory>();
-        return new RepublishSchedule(slot => grains.Get<IStockSlotGrain>(slot).RepublishAsync().Ignore(), services.GetRequiredService<DomClock>());
+        return new RepublishSchedule(
+            slot => grains.Get<IStockSlotGrain>(slot).RepublishAsync().Ignore(),
+            services.GetRequiredService<DomClock>(),
+            services.GetRequiredService<ILogger<RepublishSchedule>>());
     }
 
     /// <summary>Asks the slot <paramref name="slot"/> to republish at <paramref name="at"/>. A slot asks again whenever
@@ -98,9 +104,18 @@ internal sealed class RepublishSchedule(Action<string> republish, DomClock clock
             }
         }
 
+        // On the timer's thread: a call that throws (a silo shutting down) must neither stop the other slots' calls
+        // nor escape, where it would end the process. A slot not called back publishes on its next call.
         foreach (var slot in slots ?? [])
         {
-            republish(slot);
+            try
+            {
+                republish(slot);
+            }
+            catch (Exception error)
+            {
+                _logger.LogWarning(error, "Could not ask {Slot} to republish its availability", slot);
+            }
         }
     }
 
