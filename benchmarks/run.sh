@@ -31,6 +31,10 @@ if [ -z "${DOM_BENCH_POSTGRES:-}" ]; then
   # the next write to every page log the whole page, so one landing inside some rows and not others (a system group
   # lasts longer than the default 5 minutes) charges whichever system runs then. Same server, same settings for all.
   export PG_EXTRA_OPTIONS="-c checkpoint_timeout=1h -c max_wal_size=16GB"
+  # DOM_BENCH_PG_STATEMENTS=1: every row also says what PostgreSQL did per reservation (statements, rows, WAL).
+  if [ "${DOM_BENCH_PG_STATEMENTS:-}" = 1 ]; then
+    PG_EXTRA_OPTIONS="$PG_EXTRA_OPTIONS -c shared_preload_libraries=pg_stat_statements"
+  fi
   log "starting a private PostgreSQL ($("$PG_BIN/postgres" --version))"
   pg_private_start "$PG_DIR"
   echo "listening on 127.0.0.1:$PG_PORT"

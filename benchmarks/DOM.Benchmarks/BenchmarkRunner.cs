@@ -49,7 +49,8 @@ internal static class BenchmarkRunner
             scenario == Scenario.Mixed ? options.MixedCapacityPercent : 0,
             scenario == Scenario.Mixed ? options.MixedStockPercent : 0,
             ledger,
-            options.WarmUntilJitQuiet);
+            options.WarmUntilJitQuiet,
+            PgStatementsSampler.Enabled ? options.PostgresAdmin : null);
 
         async Task<List<Ack>> RunRowAsync(Scenario scenario, ITarget target, string sellOutTag, StockLedger ledger, Dictionary<string, IReadOnlyList<Ack>> sellOutAcks)
         {

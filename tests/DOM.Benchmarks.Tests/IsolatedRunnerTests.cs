@@ -89,7 +89,7 @@ public sealed class IsolatedRunnerTests
         Seconds = 1,
     };
 
-    private static BenchmarkReport Report(params RowResult[] rows) => Report(rows, []);
+    internal static BenchmarkReport Report(params RowResult[] rows) => Report(rows, []);
 
     private static BenchmarkReport Report(RowResult[] rows, params Check[] checks) => new()
     {

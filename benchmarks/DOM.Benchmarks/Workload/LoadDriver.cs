@@ -20,7 +20,8 @@ internal sealed record RowPlan(
     int CapacityPercent = 0,
     int StockPercent = 0,
     StockLedger? Ledger = null,
-    bool WarmUntilJitQuiet = false);
+    bool WarmUntilJitQuiet = false,
+    string? StatementsServer = null);
 
 /// <summary>One row of the report.</summary>
 internal sealed class RowResult
@@ -88,6 +89,10 @@ internal sealed class RowResult
     /// <summary>This process's garbage collections in the measured window, and the share of it spent paused.</summary>
     public GcShare? Gc { get; init; }
 
+    /// <summary>The PostgreSQL server's statements, rows and WAL per granted reservation in the measured window (only
+    /// with <c>DOM_BENCH_PG_STATEMENTS=1</c>).</summary>
+    public PgWork? PgStatements { get; init; }
+
     /// <summary>A run of several rounds: every round's <see cref="ReservationsPerSecond"/>, in round order (this row
     /// is the median round). Empty for a single round.</summary>
     public IReadOnlyList<double> Rounds { get; set; } = [];
@@ -130,11 +135,13 @@ internal static class LoadDriver
         // CPU from the end of the warm-up to the end of the window, on both sides.
         using var allocations = AllocationSampler.Enabled ? new AllocationSampler() : null;
         using var gcPhases = GcPhaseSampler.Enabled ? new GcPhaseSampler() : null;
+        var statements = plan.StatementsServer is { } server ? new PgStatementsSampler(server) : null;
         var (warmedFor, warmQuiet) = (TimeSpan.Zero, true);
         CpuSample from;
         if (measureFrom == long.MaxValue)
         {
             (warmedFor, warmQuiet) = await WarmupGate.WaitAsync(warmup, untilJitQuiet);
+            await (statements?.StartAsync() ?? Task.CompletedTask);
             from = TakeSample();
             var opened = Stopwatch.GetTimestamp();
             Volatile.Write(ref end, opened + Ticks(window));
@@ -142,6 +149,7 @@ internal static class LoadDriver
         }
         else
         {
+            await (statements?.StartAsync() ?? Task.CompletedTask);
             from = TakeSample();
         }
 
@@ -150,6 +158,7 @@ internal static class LoadDriver
         var cpu = sampled.PerReservation(from, totals.Sum(t => t.Granted));
         allocations?.Stop($"{plan.Scenario.Name()} {target.System.Key}", totals.Sum(t => t.Granted));
         gcPhases?.Stop($"{plan.Scenario.Name()} {target.System.Key}");
+        var pgWork = statements is null ? null : await statements.StopAsync($"{plan.Scenario.Name()} {target.System.Key}", totals.Sum(t => t.Granted));
         foreach (var caller in connected)
         {
             await caller.DisposeAsync();
@@ -189,6 +198,7 @@ internal static class LoadDriver
             CpuProcessMicros = cpu.Process,
             CpuPostgresMicros = cpu.Postgres,
             Gc = sampled.GcSince(from, Stopwatch.GetElapsedTime(measureFrom, Math.Max(lastDone, measureFrom))),
+            PgStatements = pgWork,
         };
         return (row, totals.SelectMany(t => t.Acks).ToList());
 
