@@ -33,12 +33,12 @@ public sealed class PostgresFixture : IAsyncLifetime
         await ExecuteAsync(_admin, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
     }
 
-    public Task<SiloHost> StartSiloAsync(TimeProvider? businessTime = null, string? clusterId = null) =>
+    public Task<SiloHost> StartSiloAsync(TimeProvider? businessTime = null, string? clusterId = null, string? connectionString = null) =>
         SiloHost.StartAsync(
             "PostgreSQL",
             new Dictionary<string, string>
             {
-                ["ConnectionStrings:Dom"] = ConnectionString,
+                ["ConnectionStrings:Dom"] = connectionString ?? ConnectionString,
                 ["Auth:OperatorKey"] = SiloHost.OperatorKey,
                 ["Silo:ClusterId"] = clusterId ?? $"pg-{Guid.NewGuid():N}",
             },

@@ -6,6 +6,7 @@ using Dom.Silo.Tests.Hosting;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Dom.Silo.Tests.Postgres;
 
@@ -46,6 +47,20 @@ public class PostgresSiloTests(PostgresFixture database)
 
         Assert.Equal(1, active);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_silos_pool_takes_connections_back_without_a_reset_unless_its_connection_string_asks_for_one()
+    {
+        bool Resets(SiloHost silo) => !new NpgsqlConnectionStringBuilder(silo.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).NoResetOnClose;
+
+        await using (var silo = await database.StartSiloAsync())
+        {
+            Assert.False(Resets(silo));
+        }
+
+        await using var resetting = await database.StartSiloAsync(connectionString: database.ConnectionString + ";no reset on close=false");
+        Assert.True(Resets(resetting));
     }
 
     [Fact]
