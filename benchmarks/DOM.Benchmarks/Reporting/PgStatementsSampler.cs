@@ -89,8 +89,6 @@ internal sealed class PgStatementsSampler(string adminConnectionString)
             {
                 stats.Add(new(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetInt64(4), (long)reader.GetDecimal(5)));
             }
-
-            return 0;
         });
         return stats;
     }
@@ -102,7 +100,7 @@ internal sealed class PgStatementsSampler(string adminConnectionString)
         return connection;
     }
 
-    private static async Task Guarded<T>(Func<Task<T>> action)
+    private static async Task Guarded(Func<Task> action)
     {
         try
         {

@@ -141,24 +141,23 @@ internal static class LoadDriver
         if (measureFrom == long.MaxValue)
         {
             (warmedFor, warmQuiet) = await WarmupGate.WaitAsync(warmup, untilJitQuiet);
-            await (statements?.StartAsync() ?? Task.CompletedTask);
-            from = TakeSample();
+            from = await OpenWindowAsync();
             var opened = Stopwatch.GetTimestamp();
             Volatile.Write(ref end, opened + Ticks(window));
             Volatile.Write(ref measureFrom, opened);
         }
         else
         {
-            await (statements?.StartAsync() ?? Task.CompletedTask);
-            from = TakeSample();
+            from = await OpenWindowAsync();
         }
 
         var totals = await Task.WhenAll(callers);
         var sampled = CpuSample.Take();
         var cpu = sampled.PerReservation(from, totals.Sum(t => t.Granted));
-        allocations?.Stop($"{plan.Scenario.Name()} {target.System.Key}", totals.Sum(t => t.Granted));
-        gcPhases?.Stop($"{plan.Scenario.Name()} {target.System.Key}");
-        var pgWork = statements is null ? null : await statements.StopAsync($"{plan.Scenario.Name()} {target.System.Key}", totals.Sum(t => t.Granted));
+        var rowName = $"{plan.Scenario.Name()} {target.System.Key}";
+        allocations?.Stop(rowName, totals.Sum(t => t.Granted));
+        gcPhases?.Stop(rowName);
+        var pgWork = statements is null ? null : await statements.StopAsync(rowName, totals.Sum(t => t.Granted));
         foreach (var caller in connected)
         {
             await caller.DisposeAsync();
@@ -202,8 +201,13 @@ internal static class LoadDriver
         };
         return (row, totals.SelectMany(t => t.Acks).ToList());
 
-        CpuSample TakeSample()
+        async Task<CpuSample> OpenWindowAsync()
         {
+            if (statements is not null)
+            {
+                await statements.StartAsync();
+            }
+
             allocations?.Start();
             gcPhases?.Start();
             return CpuSample.Take();

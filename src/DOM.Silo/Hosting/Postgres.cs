@@ -49,6 +49,7 @@ internal static class PostgresSetup
             {
                 data.ConnectionStringBuilder.NoResetOnClose = true;
             }
+
             data.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
             return data.Build();
         });
