@@ -9,8 +9,7 @@ namespace Dom.Silo.Hosting;
 /// <summary>
 /// The grain journal on PostgreSQL. Entries of every grain of the silo are written in batches, one or a few at a time:
 /// whatever is queued when a batch slot frees up goes out as one multi-row INSERT, one round trip and one WAL flush for
-/// the whole batch (group commit across grains), so the commit rate of the server is no ceiling on the event rate. A
-/// batch writes one row per stream, however many of the stream's events it carries (<see cref="JournalRows"/>).
+/// the whole batch (group commit across grains), so the commit rate of the server is no ceiling on the event rate.
 /// <para>Per-stream order: a stream with entries in a batch in flight gets no entry into another batch until that
 /// batch completes; its later entries wait and go into a following batch, so what is durable of a stream is always a
 /// prefix. A batch that fails acknowledges nothing and fails its streams with every entry still waiting behind them.
@@ -186,8 +185,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
                 stream);
             upsert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
             upsert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = snapshot });
-            // Only rows whose every event the snapshot covers: a row it ends inside stays, and a reload skips its first events.
-            var trim = Command("DELETE FROM dom_journal WHERE stream = $1 AND seq + events - 1 <= $2", stream);
+            var trim = Command("DELETE FROM dom_journal WHERE stream = $1 AND seq <= $2", stream);
             trim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
             batch.BatchCommands.Add(upsert);
             batch.BatchCommands.Add(trim);
@@ -242,28 +240,26 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             await using (var query = _data.CreateCommand(
                 """
                 WITH snap AS (SELECT stream, seq, payload FROM dom_snapshot WHERE stream = ANY($1))
-                SELECT stream, seq, 1 AS events, payload, true AS is_snapshot FROM snap
+                SELECT stream, seq, payload, true AS is_snapshot FROM snap
                 UNION ALL
-                SELECT j.stream, j.seq, j.events, j.payload, false
+                SELECT j.stream, j.seq, j.payload, false
                 FROM dom_journal j LEFT JOIN snap s ON s.stream = j.stream
-                WHERE j.stream = ANY($1) AND j.seq + j.events - 1 > coalesce(s.seq, 0)
-                ORDER BY 1, 5 DESC, 2
+                WHERE j.stream = ANY($1) AND j.seq > coalesce(s.seq, 0)
+                ORDER BY 1, 4 DESC, 2
                 """))
             {
                 query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 await using var reader = await query.ExecuteReaderAsync();
                 while (await reader.ReadAsync())
                 {
-                    var (stream, sequence, count, payload) = (reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetFieldValue<byte[]>(3));
-                    if (reader.GetBoolean(4))
+                    var (stream, sequence, payload) = (reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+                    if (reader.GetBoolean(3))
                     {
                         snapshots[stream] = (sequence, payload);
                     }
                     else
                     {
-                        // Snapshots come first per stream: a row the snapshot ends inside gives only its later events.
-                        var after = snapshots.TryGetValue(stream, out var snapshot) ? snapshot.Sequence : 0;
-                        events[stream].AddRange(JournalRows.Unpack(stream, sequence, count, payload).Where(e => e.Sequence > after));
+                        events[stream].Add(new JournalEntry(stream, sequence, payload));
                     }
                 }
             }
@@ -635,16 +631,15 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     }
 
     /// <summary>The common path, one round trip: the whole batch in one autocommit statement, durable when it returns
-    /// (synchronous_commit), one row per stream (<see cref="JournalRows"/>). A collision fails the statement with a
-    /// unique violation and stores nothing of it.</summary>
+    /// (synchronous_commit). A collision fails the statement with a unique violation and stores nothing of it.</summary>
     private async Task InsertAsync(List<Pending> batch)
     {
         await using var insert = _data.CreateCommand(
             """
-            INSERT INTO dom_journal (stream, seq, events, payload)
-            SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::bytea[])
+            INSERT INTO dom_journal (stream, seq, payload)
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])
             """);
-        AddRows(insert, batch);
+        AddEntries(insert, batch);
         await insert.ExecuteNonQueryAsync();
     }
 
@@ -655,14 +650,14 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync();
         await using var insert = new NpgsqlCommand(
             """
-            INSERT INTO dom_journal (stream, seq, events, payload)
-            SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::bytea[])
+            INSERT INTO dom_journal (stream, seq, payload)
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])
             ON CONFLICT DO NOTHING
             RETURNING stream, seq
             """,
             connection,
             transaction);
-        var rows = AddRows(insert, batch);
+        AddEntries(insert, batch);
 
         var written = new HashSet<(string, long)>();
         await using (var reader = await insert.ExecuteReaderAsync())
@@ -673,27 +668,30 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             }
         }
 
-        if (written.Count == rows.Count)
+        if (written.Count == batch.Count)
         {
             await transaction.CommitAsync();
             return [];
         }
 
         await transaction.RollbackAsync();
-        var missing = rows.Streams.Zip(rows.Sequences).Where(key => !written.Contains(key)).ToHashSet();
+        var missing = batch.Select(p => (p.Entry.Stream, p.Entry.Sequence)).Where(key => !written.Contains(key)).ToHashSet();
         return missing.Count > 0 ? missing : throw new InvalidOperationException("Journal batch rolled back without an identifiable conflict; nothing acknowledged.");
     }
 
-    /// <summary>Adds the batch's rows as the statement's four arrays (a stream's entries are adjacent in a batch, in
-    /// order: <see cref="Take"/> moves them together) and returns them.</summary>
-    private static JournalRows.Rows AddRows(NpgsqlCommand command, List<Pending> batch)
+    private static void AddEntries(NpgsqlCommand command, List<Pending> batch)
     {
-        var rows = JournalRows.Of(batch.ConvertAll(p => p.Entry));
-        command.Parameters.Add(new NpgsqlParameter<List<string>> { TypedValue = rows.Streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<List<long>> { TypedValue = rows.Sequences, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<List<int>> { TypedValue = rows.Events, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        command.Parameters.Add(new NpgsqlParameter<List<byte[]>> { TypedValue = rows.Payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        return rows;
+        var streams = new string[batch.Count];
+        var sequences = new long[batch.Count];
+        var payloads = new byte[batch.Count][];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            (streams[i], sequences[i], payloads[i]) = (batch[i].Entry.Stream, batch[i].Entry.Sequence, batch[i].Entry.Payload);
+        }
+
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
     }
 
     private static NpgsqlBatchCommand Command(string sql, string stream)

@@ -114,8 +114,7 @@ public class PostgresJournalTests(PostgresFixture database)
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
         var (plug, conflicting, first, second) = (NewStream("plug"), NewStream("conflicting"), NewStream("first"), NewStream("second"));
-        // Another activation wrote the stream's first event: ours start there too, so they collide on the row's key.
-        await InsertAsync(data, new JournalEntry(conflicting, 1, "theirs"u8.ToArray()));
+        await InsertAsync(data, new JournalEntry(conflicting, 2, "theirs"u8.ToArray()));
         var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var conflictGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var conflictSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -158,11 +157,11 @@ public class PostgresJournalTests(PostgresFixture database)
         await Assert.ThrowsAsync<StorageUnavailableException>(() => journal.AppendAsync(Entry(conflicting, 5)));
 
         var stored = await journal.LoadAsync(conflicting);
-        Assert.Equal([1L], stored.Events.Select(e => e.Sequence));
+        Assert.Equal([2L], stored.Events.Select(e => e.Sequence));
         Assert.Equal("theirs"u8.ToArray(), stored.Events[0].Payload);
         Assert.Equal([1L, 2L], (await journal.LoadAsync(first)).Events.Select(e => e.Sequence));
         Assert.Equal([1L], (await journal.LoadAsync(second)).Events.Select(e => e.Sequence));
-        await journal.AppendAsync(Entry(conflicting, 2)).WaitAsync(Patience);
+        await journal.AppendAsync(Entry(conflicting, 3)).WaitAsync(Patience);
     }
 
     [Fact]
