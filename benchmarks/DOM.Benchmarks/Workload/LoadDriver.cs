@@ -153,11 +153,12 @@ internal static class LoadDriver
 
         var totals = await Task.WhenAll(callers);
         var sampled = CpuSample.Take();
-        var cpu = sampled.PerReservation(from, totals.Sum(t => t.Granted));
+        var granted = totals.Sum(t => t.Granted);
+        var cpu = sampled.PerReservation(from, granted);
         var rowName = $"{plan.Scenario.Name()} {target.System.Key}";
-        allocations?.Stop(rowName, totals.Sum(t => t.Granted));
+        allocations?.Stop(rowName, granted);
         gcPhases?.Stop(rowName);
-        var pgWork = statements is null ? null : await statements.StopAsync(rowName, totals.Sum(t => t.Granted));
+        var pgWork = statements is null ? null : await statements.StopAsync(rowName, granted);
         foreach (var caller in connected)
         {
             await caller.DisposeAsync();
@@ -171,7 +172,6 @@ internal static class LoadDriver
 
         var lastDone = totals.Max(t => t.LastDone);
         var seconds = Math.Max(Stopwatch.GetElapsedTime(measureFrom, Math.Max(lastDone, measureFrom)).TotalSeconds, 1e-3);
-        var granted = totals.Sum(t => t.Granted);
         var row = new RowResult
         {
             Scenario = plan.Scenario.Name(),
