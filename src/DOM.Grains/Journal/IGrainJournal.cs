@@ -15,7 +15,8 @@ public sealed record JournalLoad(long SnapshotSequence, byte[]? Snapshot, IReadO
 /// <para>Guarantees: <see cref="AppendAsync(JournalEntry)"/> completes only when the entry is durable. Entries are committed in
 /// append order, and a failed entry fails every later entry of the same stream until the stream is reloaded, so the
 /// durable part of a stream is always a prefix of what its grain appended. An entry whose sequence already exists
-/// (a second activation of the same grain wrote it) fails with <see cref="JournalConflictException"/>.</para>
+/// or is covered by the stream's snapshot (a second activation of the same grain wrote it, and may since have trimmed
+/// it) fails with <see cref="JournalConflictException"/>: never stored where a load would skip it.</para>
 /// </summary>
 public interface IGrainJournal
 {

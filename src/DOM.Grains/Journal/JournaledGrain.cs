@@ -43,8 +43,8 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     protected abstract TState Apply(TState state, TEvent @event);
 
     /// <summary>False for grains that are nearly always new when activated (every reservation id is new): they start
-    /// from <see cref="Initial"/> without a read, and the journal's primary key catches the rare stream that existed
-    /// (the first write then fails with <see cref="JournalConflictException"/> and the grain calls
+    /// from <see cref="Initial"/> without a read, and the journal catches the rare stream that existed, trimmed by a
+    /// snapshot or not (the first write then fails with <see cref="JournalConflictException"/> and the grain calls
     /// <see cref="ReloadAsync"/>). Such grains call <see cref="EnsureLoadedAsync"/> before reading their state.</summary>
     protected virtual bool LoadOnActivation => true;
 

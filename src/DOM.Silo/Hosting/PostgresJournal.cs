@@ -13,7 +13,9 @@ namespace Dom.Silo.Hosting;
 /// <para>Per-stream order: a stream with entries in a batch in flight gets no entry into another batch until that
 /// batch completes; its later entries wait and go into a following batch, so what is durable of a stream is always a
 /// prefix. A batch that fails acknowledges nothing and fails its streams with every entry still waiting behind them.
-/// Entries that collide with an existing (stream, seq) fail their stream's entries as conflicts; the rest commits.</para>
+/// Entries that collide with an existing (stream, seq), or with a snapshot that covers their seq (a stale activation
+/// writing below what the live one snapshotted and trimmed; the schema's guard, 0006, makes that a collision too), fail
+/// their stream's entries as conflicts; the rest commits.</para>
 /// <para>Dependencies: an entry appended with <c>after</c> (a reservation's record resting on its holds and bookings) is
 /// sent only in the batch that carries the last of those entries or in one after they are stored, never before; if one
 /// of them fails, it fails unwritten. In the common case the entries it rests on are still waiting when it arrives, so
@@ -643,7 +645,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         await insert.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Inserts the batch in one transaction and commits it unless some entry already existed; returns those.</summary>
+    /// <summary>Inserts the batch in one transaction and commits it unless some entry already existed or its stream's
+    /// snapshot covers it; returns those. (A snapshot committed while this runs still fails the statement through the
+    /// schema's guard, 0006: the batch then fails as a whole and nothing of it is acknowledged.)</summary>
     private async Task<HashSet<(string, long)>> InsertInTransactionAsync(List<Pending> batch)
     {
         await using var connection = await _data.OpenConnectionAsync();
@@ -651,7 +655,8 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         await using var insert = new NpgsqlCommand(
             """
             INSERT INTO dom_journal (stream, seq, payload)
-            SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS e (stream, seq, payload)
+            WHERE NOT EXISTS (SELECT FROM dom_snapshot s WHERE s.stream = e.stream AND e.seq <= s.seq)
             ON CONFLICT DO NOTHING
             RETURNING stream, seq
             """,

@@ -165,6 +165,80 @@ public class PostgresJournalTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task A_stale_writer_below_a_snapshot_gets_a_conflict_not_a_row_every_load_would_skip_and_the_rest_of_its_batch_commits()
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        var (plug, snapshotted, other) = (NewStream("plug"), NewStream("snapshotted"), NewStream("other"));
+
+        // The live activation wrote 1..5 and snapshotted at 5, which trims them: seq 3 is free in the table again.
+        await Task.WhenAll(Enumerable.Range(1, 5).Select(s => journal.AppendAsync(Entry(snapshotted, s)))).WaitAsync(Patience);
+        await journal.SaveSnapshotAsync(snapshotted, 5, "state@5"u8.ToArray());
+        Assert.Equal(0L, await CountRowsAsync(data, snapshotted));
+
+        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new Release(plugGate);
+        var batches = new ConcurrentQueue<IReadOnlyList<JournalEntry>>();
+        journal.BeforeWrite = async entries =>
+        {
+            batches.Enqueue(entries);
+            if (entries.Any(e => e.Stream == plug))
+            {
+                await plugGate.Task;
+            }
+        };
+
+        // A stale activation, loaded at 2, writes 3 in the same batch as another stream's entry.
+        var plugged = journal.AppendAsync(Entry(plug, 1));
+        var stale = journal.AppendAsync(Entry(snapshotted, 3));
+        var others = journal.AppendAsync(Entry(other, 1));
+        plugGate.SetResult();
+
+        await Task.WhenAll(plugged, others).WaitAsync(Patience);
+        await Assert.ThrowsAsync<JournalConflictException>(() => stale.WaitAsync(Patience));
+        Assert.Contains(batches, b => b.Any(e => e.Stream == snapshotted) && b.Any(e => e.Stream == other));
+        Assert.Equal(0L, await CountRowsAsync(data, snapshotted));
+        Assert.Equal([1L], (await journal.LoadAsync(other)).Events.Select(e => e.Sequence));
+
+        // A reload starts from the snapshot and goes on from there.
+        var load = await journal.LoadAsync(snapshotted);
+        Assert.Equal(5, load.SnapshotSequence);
+        Assert.Empty(load.Events);
+        await journal.AppendAsync(Entry(snapshotted, 6)).WaitAsync(Patience);
+        Assert.Equal([6L], (await journal.LoadAsync(snapshotted)).Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task A_stale_write_waiting_on_a_snapshot_that_trims_its_seq_gets_a_conflict_when_that_snapshot_commits()
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        var stream = NewStream("racing");
+        await Task.WhenAll(Enumerable.Range(1, 5).Select(s => journal.AppendAsync(Entry(stream, s)))).WaitAsync(Patience);
+
+        // The live activation's snapshot at 5, as SaveSnapshotAsync writes it, held open after its trim.
+        await using var live = await data.OpenConnectionAsync();
+        await using var snapshot = await live.BeginTransactionAsync();
+        foreach (var sql in (string[])["INSERT INTO dom_snapshot (stream, seq, payload) VALUES ($1, 5, '\\x00')", "DELETE FROM dom_journal WHERE stream = $1 AND seq <= 5"])
+        {
+            await using var save = new NpgsqlCommand(sql, live, snapshot);
+            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            await save.ExecuteNonQueryAsync();
+        }
+
+        // The stale activation's seq 3: its key check finds the row the open trim deletes, and waits for that transaction.
+        var stale = journal.AppendAsync(Entry(stream, 3));
+        await BlockedByAsync(data, live.ProcessID);
+        Assert.False(stale.IsCompleted);
+
+        // Once the trim commits the row is gone, the key check passes, and only the guard stands between the stale
+        // entry and a row every load skips.
+        await snapshot.CommitAsync();
+        await Assert.ThrowsAsync<JournalConflictException>(() => stale.WaitAsync(Patience));
+        Assert.Equal(0L, await CountRowsAsync(data, stream));
+    }
+
+    [Fact]
     public async Task Entries_waiting_behind_a_failed_batch_of_their_stream_fail_with_it_while_other_streams_are_written_meanwhile()
     {
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
@@ -203,5 +277,25 @@ public class PostgresJournalTests(PostgresFixture database)
         Assert.DoesNotContain(sent, e => e.Stream == failing && e.Sequence == 2);
         Assert.Empty((await journal.LoadAsync(failing)).Events);
         Assert.Equal([1L, 2L], (await journal.LoadAsync(other)).Events.Select(e => e.Sequence));
+    }
+
+    private static async Task<long> CountRowsAsync(NpgsqlDataSource data, string stream)
+    {
+        await using var count = data.CreateCommand("SELECT count(*) FROM dom_journal WHERE stream = $1");
+        count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Returns once some session waits on a lock the given backend holds. The server offers no event for
+    /// that, so this polls what it reports (pg_blocking_pids), within the test's patience.</summary>
+    private static async Task BlockedByAsync(NpgsqlDataSource data, int holder)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        await using var blocked = data.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))");
+        blocked.Parameters.Add(new NpgsqlParameter<int> { TypedValue = holder });
+        while ((long)(await blocked.ExecuteScalarAsync(patience.Token))! == 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), patience.Token);
+        }
     }
 }
