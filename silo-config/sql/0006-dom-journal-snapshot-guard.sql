@@ -16,6 +16,9 @@
 --        transaction and then runs this query after its commit.
 --        It raises unique_violation (constraint dom_journal_snapshot), as the
 --        primary key would: the statement stores nothing.
+--        This needs READ COMMITTED, PostgreSQL's default, which the silo's
+--        journal statements run under: do not raise the database's or the
+--        role's default_transaction_isolation.
 -- Origin: DOM.Orleans' own schema. Idempotent: safe to re-run.
 -- =============================================================================
 

@@ -239,6 +239,58 @@ public class PostgresJournalTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task A_snapshot_committing_under_the_conflict_path_fails_only_the_stale_stream_and_the_rest_of_the_batch_commits()
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        var (plug, taken, racing, good) = (NewStream("plug"), NewStream("taken"), NewStream("racing"), NewStream("good"));
+        await InsertAsync(data, new JournalEntry(taken, 1, "theirs"u8.ToArray()));
+        for (var sequence = 1; sequence <= 5; sequence++)
+        {
+            await journal.AppendAsync(Entry(racing, sequence)).WaitAsync(Patience);
+        }
+
+        // The live activation's snapshot of the racing stream at 5, held open after its trim.
+        await using var live = await data.OpenConnectionAsync();
+        await using var snapshot = await live.BeginTransactionAsync();
+        foreach (var sql in (string[])["INSERT INTO dom_snapshot (stream, seq, payload) VALUES ($1, 5, '\\x00')", "DELETE FROM dom_journal WHERE stream = $1 AND seq <= 5"])
+        {
+            await using var save = new NpgsqlCommand(sql, live, snapshot);
+            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = racing });
+            await save.ExecuteNonQueryAsync();
+        }
+
+        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new Release(plugGate);
+        journal.BeforeWrite = async entries =>
+        {
+            if (entries.Any(e => e.Stream == plug))
+            {
+                await plugGate.Task;
+            }
+        };
+
+        // One batch (the plug's own, or the next one if the slot was still busy with racing#5): taken#1 comes before
+        // racing#3 and fails the fast statement at once, so the conflict path inserts the rest, and its key check on
+        // racing#3 waits for the open trim.
+        var plugged = journal.AppendAsync(Entry(plug, 1));
+        var collides = journal.AppendAsync(Entry(taken, 1));
+        var stale = journal.AppendAsync(Entry(racing, 3));
+        var fine = journal.AppendAsync(Entry(good, 1));
+        plugGate.SetResult();
+        await BlockedByAsync(data, live.ProcessID);
+
+        // The trim commits: that attempt stores racing#3 and the guard fails it; the next one sees the snapshot.
+        await snapshot.CommitAsync();
+        await Task.WhenAll(plugged, fine).WaitAsync(Patience);
+        await Assert.ThrowsAsync<JournalConflictException>(() => collides.WaitAsync(Patience));
+        await Assert.ThrowsAsync<JournalConflictException>(() => stale.WaitAsync(Patience));
+        Assert.Equal(0L, await CountRowsAsync(data, racing));
+        Assert.Equal("theirs"u8.ToArray(), Assert.Single((await journal.LoadAsync(taken)).Events).Payload);
+        Assert.Equal([1L], (await journal.LoadAsync(good)).Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task Entries_waiting_behind_a_failed_batch_of_their_stream_fail_with_it_while_other_streams_are_written_meanwhile()
     {
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
