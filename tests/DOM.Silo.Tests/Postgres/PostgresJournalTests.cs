@@ -218,13 +218,7 @@ public class PostgresJournalTests(PostgresFixture database)
 
         // The live activation's snapshot at 5, as SaveSnapshotAsync writes it, held open after its trim.
         await using var live = await data.OpenConnectionAsync();
-        await using var snapshot = await live.BeginTransactionAsync();
-        foreach (var sql in (string[])["INSERT INTO dom_snapshot (stream, seq, payload) VALUES ($1, 5, '\\x00')", "DELETE FROM dom_journal WHERE stream = $1 AND seq <= 5"])
-        {
-            await using var save = new NpgsqlCommand(sql, live, snapshot);
-            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-            await save.ExecuteNonQueryAsync();
-        }
+        await using var snapshot = await SnapshotHeldOpenAsync(live, stream, 5);
 
         // The stale activation's seq 3: its key check finds the row the open trim deletes, and waits for that transaction.
         var stale = journal.AppendAsync(Entry(stream, 3));
@@ -252,13 +246,7 @@ public class PostgresJournalTests(PostgresFixture database)
 
         // The live activation's snapshot of the racing stream at 5, held open after its trim.
         await using var live = await data.OpenConnectionAsync();
-        await using var snapshot = await live.BeginTransactionAsync();
-        foreach (var sql in (string[])["INSERT INTO dom_snapshot (stream, seq, payload) VALUES ($1, 5, '\\x00')", "DELETE FROM dom_journal WHERE stream = $1 AND seq <= 5"])
-        {
-            await using var save = new NpgsqlCommand(sql, live, snapshot);
-            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = racing });
-            await save.ExecuteNonQueryAsync();
-        }
+        await using var snapshot = await SnapshotHeldOpenAsync(live, racing, 5);
 
         var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var release = new Release(plugGate);
@@ -329,6 +317,22 @@ public class PostgresJournalTests(PostgresFixture database)
         Assert.DoesNotContain(sent, e => e.Stream == failing && e.Sequence == 2);
         Assert.Empty((await journal.LoadAsync(failing)).Events);
         Assert.Equal([1L, 2L], (await journal.LoadAsync(other)).Events.Select(e => e.Sequence));
+    }
+
+    /// <summary>Saves a snapshot as <see cref="PostgresJournal.SaveSnapshotAsync"/> does (upsert, then trim) in a
+    /// transaction left open: committing it is up to the caller.</summary>
+    private static async Task<NpgsqlTransaction> SnapshotHeldOpenAsync(NpgsqlConnection connection, string stream, long sequence)
+    {
+        var transaction = await connection.BeginTransactionAsync();
+        foreach (var sql in (string[])["INSERT INTO dom_snapshot (stream, seq, payload) VALUES ($1, $2, '\\x00')", "DELETE FROM dom_journal WHERE stream = $1 AND seq <= $2"])
+        {
+            await using var save = new NpgsqlCommand(sql, connection, transaction);
+            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+            await save.ExecuteNonQueryAsync();
+        }
+
+        return transaction;
     }
 
     private static async Task<long> CountRowsAsync(NpgsqlDataSource data, string stream)
