@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Dom.Grains.Journal;
+using Dom.Silo.Hosting;
 using Npgsql;
 
 namespace Dom.Silo.Tests.Postgres;
@@ -19,6 +21,23 @@ internal static class JournalTestEntries
         insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Sequence });
         insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = entry.Payload });
         await insert.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Records every batch and holds each one carrying <paramref name="stream"/> until the gate opens (or
+    /// fails it with the gate's exception). With one batch in flight, what is appended meanwhile goes out together next.</summary>
+    public static (TaskCompletionSource Gate, ConcurrentQueue<IReadOnlyList<JournalEntry>> Batches) Gate(PostgresJournal journal, string stream)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batches = new ConcurrentQueue<IReadOnlyList<JournalEntry>>();
+        journal.BeforeWrite = async entries =>
+        {
+            batches.Enqueue(entries);
+            if (entries.Any(e => e.Stream == stream))
+            {
+                await gate.Task;
+            }
+        };
+        return (gate, batches);
     }
 
     /// <summary>Opens the gates on the way out: a failed assertion must not leave a batch held, or disposing the journal

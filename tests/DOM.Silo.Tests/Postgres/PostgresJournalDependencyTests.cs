@@ -150,21 +150,4 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
         Assert.Single((await journal.LoadAsync(record)).Events);
         Assert.Single((await journal.LoadAsync(alone)).Events);
     }
-
-    /// <summary>Records every batch and holds each one carrying <paramref name="stream"/> until the gate opens (or
-    /// fails it with the gate's exception).</summary>
-    private static (TaskCompletionSource Gate, ConcurrentQueue<IReadOnlyList<JournalEntry>> Batches) Gate(PostgresJournal journal, string stream)
-    {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var batches = new ConcurrentQueue<IReadOnlyList<JournalEntry>>();
-        journal.BeforeWrite = async entries =>
-        {
-            batches.Enqueue(entries);
-            if (entries.Any(e => e.Stream == stream))
-            {
-                await gate.Task;
-            }
-        };
-        return (gate, batches);
-    }
 }

@@ -77,17 +77,8 @@ public class PostgresJournalTests(PostgresFixture database)
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
         var (plug, twice, other) = (NewStream("plug"), NewStream("twice"), NewStream("other"));
-        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (plugGate, batches) = Gate(journal, plug);
         using var release = new Release(plugGate);
-        var batches = new ConcurrentQueue<IReadOnlyList<JournalEntry>>();
-        journal.BeforeWrite = async entries =>
-        {
-            batches.Enqueue(entries);
-            if (entries.Any(e => e.Stream == plug))
-            {
-                await plugGate.Task;
-            }
-        };
 
         // Two attempts record the same new stream while the only slot is busy: both go out in the next batch.
         var plugged = journal.AppendAsync(Entry(plug, 1));
@@ -176,17 +167,8 @@ public class PostgresJournalTests(PostgresFixture database)
         await journal.SaveSnapshotAsync(snapshotted, 5, "state@5"u8.ToArray());
         Assert.Equal(0L, await CountRowsAsync(data, snapshotted));
 
-        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (plugGate, batches) = Gate(journal, plug);
         using var release = new Release(plugGate);
-        var batches = new ConcurrentQueue<IReadOnlyList<JournalEntry>>();
-        journal.BeforeWrite = async entries =>
-        {
-            batches.Enqueue(entries);
-            if (entries.Any(e => e.Stream == plug))
-            {
-                await plugGate.Task;
-            }
-        };
 
         // A stale activation, loaded at 2, writes 3 in the same batch as another stream's entry.
         var plugged = journal.AppendAsync(Entry(plug, 1));
@@ -248,15 +230,8 @@ public class PostgresJournalTests(PostgresFixture database)
         await using var live = await data.OpenConnectionAsync();
         await using var snapshot = await SnapshotHeldOpenAsync(live, racing, 5);
 
-        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (plugGate, _) = Gate(journal, plug);
         using var release = new Release(plugGate);
-        journal.BeforeWrite = async entries =>
-        {
-            if (entries.Any(e => e.Stream == plug))
-            {
-                await plugGate.Task;
-            }
-        };
 
         // One batch (the plug's own, or the next one if the slot was still busy with racing#5): taken#1 comes before
         // racing#3 and fails the fast statement at once, so the conflict path inserts the rest, and its key check on
