@@ -172,4 +172,41 @@ public class DurabilityTests(ClusterFixture fixture)
         Assert.Equal(before with { Version = after!.Version }, after);
         Assert.Equal(before.Version, after.Version);
     }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("repeated")]
+    public async Task A_slot_whose_stored_events_do_not_follow_one_another_refuses_to_load_and_decides_nothing(string damage)
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(i => slot.HoldAsync(new HoldRequest($"h{i}", 2, "web", InAnHour))));
+        var before = await slot.GetAsync();
+        var stream = $"slot/{new StockSlotKey(sku, location)}";
+        ClusterFixture.Journal.Damage(stream, events => damage == "missing"
+            ? [.. events.Where(e => e.Sequence != 2)]
+            : [.. events.Take(2), events[1], .. events.Skip(2)]);
+
+        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var read = await Record.ExceptionAsync(() => slot.GetAsync());
+        var hold = await Record.ExceptionAsync(() => slot.HoldAsync(new HoldRequest("h9", 1, "web", InAnHour)));
+        ClusterFixture.Journal.Repair(stream);
+        var repaired = await slot.GetAsync();
+
+        Assert.Equal((6, 4), (before!.Held, before.Available));
+        Assert.IsType<Dom.Grains.Journal.JournalDamagedException>(Innermost(read));
+        Assert.IsType<Dom.Grains.Journal.JournalDamagedException>(Innermost(hold));
+        Assert.Equal(before, repaired);
+    }
+
+    private static Exception? Innermost(Exception? exception)
+    {
+        while (exception?.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        return exception;
+    }
 }

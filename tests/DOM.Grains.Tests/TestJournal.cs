@@ -41,11 +41,20 @@ public sealed class TestJournal : IGrainJournal
 
     public void Reopen(string stream) => _failedStreams.TryRemove(stream, out _);
 
-    public Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
+    private readonly ConcurrentDictionary<string, Func<IReadOnlyList<JournalEntry>, IReadOnlyList<JournalEntry>>> _damage = new(StringComparer.Ordinal);
+
+    /// <summary>Until <see cref="Repair"/>, loads of <paramref name="stream"/> return its stored events as
+    /// <paramref name="damage"/> changes them (an event dropped or repeated, as a bad restore would leave them).</summary>
+    public void Damage(string stream, Func<IReadOnlyList<JournalEntry>, IReadOnlyList<JournalEntry>> damage) => _damage[stream] = damage;
+
+    public void Repair(string stream) => _damage.TryRemove(stream, out _);
+
+    public async Task<JournalLoad> LoadAsync(string stream, CancellationToken cancellationToken = default)
     {
         _loads.AddOrUpdate(stream, 1, (_, n) => n + 1);
         _failedStreams.TryRemove(stream, out _);
-        return _inner.LoadAsync(stream, cancellationToken);
+        var load = await _inner.LoadAsync(stream, cancellationToken);
+        return _damage.TryGetValue(stream, out var damage) ? load with { Events = damage(load.Events) } : load;
     }
 
     public Task SaveSnapshotAsync(string stream, long sequence, byte[] snapshot, CancellationToken cancellationToken = default) =>

@@ -66,3 +66,25 @@ public sealed class JournalConflictException : Exception
     {
     }
 }
+
+/// <summary>A stream's stored events do not follow one another (one is missing or repeated), so the grain was not
+/// loaded: it would answer from a state that never existed. Not transient; an operator repairs the stream. The
+/// message names the stream and is meant for logs, not for clients.</summary>
+[GenerateSerializer, Alias("dom.journal.damaged")]
+public sealed class JournalDamagedException : Exception
+{
+    public JournalDamagedException(string stream, long version, long next)
+        : this($"Journal stream {stream} is damaged: event {next} follows {version}.")
+    {
+    }
+
+    public JournalDamagedException(string message)
+        : base(message)
+    {
+    }
+
+    public JournalDamagedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -76,13 +76,32 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     protected async Task ReloadAsync(CancellationToken cancellationToken = default)
     {
         var load = await journal.LoadAsync(StreamName, cancellationToken);
-        State = load.Snapshot is null ? Initial : serializer.Deserialize<TState>(load.Snapshot)!;
-        Version = _snapshotVersion = load.SnapshotSequence;
+        var state = load.Snapshot is null ? Initial : serializer.Deserialize<TState>(load.Snapshot)!;
+        var version = load.SnapshotSequence;
         foreach (var entry in load.Events)
         {
-            State = Apply(State, serializer.Deserialize<TEvent>(entry.Payload)!);
-            Version = entry.Sequence;
+            // The journal keeps each stream a prefix of what its grain appended, so the events go up one at a time from
+            // the snapshot. A gap or a repeat means rows were lost or written twice outside the engine (a restore, a
+            // hand edit): replaying past it would answer from a state that never existed, so the activation fails,
+            // loudly, and nothing is decided on it.
+            if (entry.Sequence != version + 1)
+            {
+                logger.LogError(
+                    "{Stream} is damaged: event {Sequence} follows {Version} (snapshot at {Snapshot}); not loaded, nothing will be decided on it until it is repaired",
+                    StreamName,
+                    entry.Sequence,
+                    version,
+                    load.SnapshotSequence);
+                throw new JournalDamagedException(StreamName, version, entry.Sequence);
+            }
+
+            state = Apply(state, serializer.Deserialize<TEvent>(entry.Payload)!);
+            version = entry.Sequence;
         }
+
+        State = state;
+        Version = version;
+        _snapshotVersion = load.SnapshotSequence;
 
         Loaded = true;
         _broken = false;

@@ -31,6 +31,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
         var problem = exception switch
         {
             BadHttpRequestException bad => BadRequest(bad),
+            _ when Damaged(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "The stored state of this item is damaged; nothing was changed.",
+                Detail = "It stays unavailable until an operator repairs it. The error was logged with the trace id below.",
+            },
             Dom.Grains.Journal.JournalConflictException => Unavailable("The engine is moving this item between silos; nothing was changed. Retry with the same idempotency key."),
             // Storage trouble may arrive wrapped (a grain that failed to load its state answers every waiting caller with
             // Orleans' wrapper around it) or, from code outside the guarded paths, as a driver exception: all of it is a 503.
@@ -40,7 +46,11 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
             _ => null,
         };
 
-        if (problem is null)
+        if (problem?.Status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Damaged state for {Method} {Path}", context.Request.Method, context.Request.Path);
+        }
+        else if (problem is null)
         {
             if (context.RequestAborted.IsCancellationRequested)
             {
@@ -108,6 +118,20 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
         exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown member."
         : exception.Message.Contains("could not be converted", StringComparison.Ordinal) ? "The value has the wrong type or is out of range."
         : "Malformed JSON.";
+
+    /// <summary>A grain refused to load a damaged journal stream (it may reach the edge wrapped by Orleans).</summary>
+    private static bool Damaged(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is Dom.Grains.Journal.JournalDamagedException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static ProblemDetails Unavailable(string detail) => new()
     {

@@ -137,6 +137,42 @@ public class PostgresSiloTests(PostgresFixture database)
         Assert.Equal(HttpStatusCode.Conflict, eleven.StatusCode);
         Assert.Equal(HttpStatusCode.Created, ten.StatusCode);
     }
+
+    [Fact]
+    public async Task A_slot_whose_journal_lost_a_row_answers_a_clear_error_after_the_restart_and_stores_nothing()
+    {
+        string sku, location;
+        await using (var first = await database.StartSiloAsync())
+        {
+            var catalog = new Catalog(first);
+            (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
+            await catalog.StockAsync(sku, location, 10);
+            var channel = await first.ClientForAsync("channel", "web");
+            foreach (var id in new[] { catalog.Id("r1"), catalog.Id("r2") })
+            {
+                using var created = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 2)), SiloHost.Json);
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+        }
+
+        // A bad restore or a hand edit: the first hold's row is gone, the second's is still there.
+        var stream = $"slot/{new StockSlotKey(sku, location)}";
+        var deleted = await database.ScalarAsync<long>("WITH d AS (DELETE FROM dom_journal WHERE stream = @s AND seq = 2 RETURNING 1) SELECT count(*) FROM d", ("s", stream));
+        var rows = await database.ScalarAsync<long>("SELECT count(*) FROM dom_journal WHERE stream = @s", ("s", stream));
+
+        await using var second = await database.StartSiloAsync();
+        using var read = await second.Operator().GetAsync($"/api/v1/stock/{location}/{sku}");
+        var problem = await read.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>(SiloHost.Json);
+        using var reservation = await (await second.ClientForAsync("channel", "web")).PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(Guid.NewGuid().ToString("N"), (sku, 1)), SiloHost.Json);
+
+        Assert.Equal((1L, 2L), (deleted, rows));
+        Assert.Equal(HttpStatusCode.InternalServerError, read.StatusCode);
+        Assert.Equal("application/problem+json", read.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("The stored state of this item is damaged; nothing was changed.", problem!.Title);
+        Assert.DoesNotContain(stream, await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, reservation.StatusCode);
+        Assert.Equal(rows, await database.ScalarAsync<long>("SELECT count(*) FROM dom_journal WHERE stream = @s", ("s", stream)));
+    }
 }
 
 /// <summary>An order's life across a silo restart on PostgreSQL.</summary>
