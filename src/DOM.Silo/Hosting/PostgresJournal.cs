@@ -519,6 +519,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             {
                 // A snapshot committed while this ran and covers one of its entries: the next attempt's filter sees it
                 // and reports that entry as a conflict, so the rest of the batch is not failed for it.
+                _logger.LogInformation("A snapshot committed under a batch's conflict path ({Detail}); trying again ({Attempt} of {Max})", exception.MessageText, overtaken, MaxOvertaken);
                 continue;
             }
 
