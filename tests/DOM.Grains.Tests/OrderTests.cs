@@ -62,6 +62,24 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal((5, 0, 5), (slot!.OnHand, slot.Allocated, slot.Available));
     }
 
+    [Fact]
+    public async Task A_change_stored_while_the_order_list_is_damaged_is_answered_as_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null));
+        var bucket = $"order-index/{Dom.Grains.Orders.OrderIndexGrain.BucketOf(id)}";
+        ClusterFixture.Journal.Damage(bucket, events => [events[0], .. events]);
+        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        var shipped = await Record.ExceptionAsync(() => Order(id).ReportAsync(new FulfilmentEvent("s", "l1", location, FulfilmentEventType.Shipped, null, null, null)));
+        ClusterFixture.Journal.Repair(bucket);
+
+        Assert.Null(shipped);
+        Assert.Equal(OrderStatus.Shipped, (await Order(id).GetAsync())!.Status);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string sku, DateTimeOffset? promisedBy, int quantity = 1) => new(

@@ -34,6 +34,27 @@ public class ReservationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_slot_whose_history_is_damaged_is_planned_around_and_left_untouched()
+    {
+        var a = await _world.ArticleAsync("a");
+        var (potsdam, munich) = (await _world.LocationAsync("potsdam", 52.39, 13.06), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(a, potsdam, 5);
+        await _world.StockAsync(a, munich, 5);
+        var damaged = $"slot/{new Dom.Stock.StockSlotKey(a, potsdam)}";
+        ClusterFixture.Journal.Damage(damaged, events => [events[0], .. events]);
+        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        var routed = await Desk.CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 2)));
+        var tooMuch = await Desk.CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 4)));
+        ClusterFixture.Journal.Repair(damaged);
+
+        Assert.Equal((ReservationOutcome.Created, ReservationStatus.Held), (routed.Outcome, routed.Reservation.Status));
+        Assert.Equal([new Allocation(munich, 2)], routed.Reservation.Lines.Single().Allocations);
+        Assert.Equal(ReservationOutcome.Refused, tooMuch.Outcome);
+        Assert.Equal((3, 5), (await _world.AvailableAsync(a, munich), await _world.AvailableAsync(a, potsdam)));
+    }
+
+    [Fact]
     public async Task A_line_is_split_across_locations_when_none_has_enough()
     {
         var a = await _world.ArticleAsync("a");

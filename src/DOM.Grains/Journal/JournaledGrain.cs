@@ -144,9 +144,11 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
     protected Task Raise(TEvent @event, out Task stored)
     {
         EnsureUsable();
+        // Serialised first: an event that cannot be stored must leave neither the state nor the sequence moved.
+        var payload = serializer.SerializeToArray(@event);
         State = Apply(State, @event);
         Version++;
-        var append = journal.AppendAsync(new JournalEntry(StreamName, Version, serializer.SerializeToArray(@event)));
+        var append = journal.AppendAsync(new JournalEntry(StreamName, Version, payload));
         stored = _lastWrite = append;
         var snapshot = Version - _snapshotVersion >= Math.Max(SnapshotEvery, 2L * StateSize) ? serializer.SerializeToArray(State) : null;
         if (snapshot is not null)

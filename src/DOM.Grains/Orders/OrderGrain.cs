@@ -597,7 +597,7 @@ internal sealed class OrderGrain(
                 view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
                 view.Total, view.PromisedBy));
         }
-        catch (Exception exception) when (exception is StorageUnavailableException or JournalConflictException or TimeoutException)
+        catch (Exception exception) when (exception is StorageUnavailableException or JournalConflictException or JournalDamagedException or TimeoutException)
         {
             logger.LogWarning(exception, "{OrderId} is stored but the order list did not take its change", OrderId);
         }

@@ -69,7 +69,16 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
     public async Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, IReadOnlyList<ReservationLine> taken)
     {
         // Always read: this activation may predate the record (a read of the id before it was created).
-        await ReloadAsync();
+        try
+        {
+            await ReloadAsync();
+        }
+        catch (JournalDamagedException)
+        {
+            // Whether this attempt was recorded cannot be read, and it was not acknowledged: give back what it took.
+            await sourcer.ReleaseAsync(holdId, taken);
+            throw;
+        }
         if (State.View is null)
         {
             // Nothing recorded: acknowledge nothing, give back what the attempt took; the retry starts over.

@@ -322,9 +322,25 @@ internal sealed class Sourcer(
     private async Task<Dictionary<StockSlotKey, IndexedAvailability?>> ReadSlotsAsync(IEnumerable<StockSlotKey> slots)
     {
         var keys = slots.ToList();
-        var supplies = await Task.WhenAll(keys.Select(key => grains.Get<IStockSlotGrain>(key.ToString()).GetSupplyAsync()));
+        var supplies = await Task.WhenAll(keys.Select(ReadSlotAsync));
         return keys.Zip(supplies).ToDictionary(pair => pair.First, pair => pair.Second);
     }
+
+    /// <summary>A slot's live number; none for a slot whose history is damaged (it logged that itself): nothing is
+    /// planned or shown on a state that never existed.</summary>
+    private async Task<IndexedAvailability?> ReadSlotAsync(StockSlotKey slot)
+    {
+        try
+        {
+            return await grains.Get<IStockSlotGrain>(slot.ToString()).GetSupplyAsync();
+        }
+        catch (JournalDamagedException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsDamaged(Task call) => call.IsFaulted && call.Exception!.InnerExceptions.All(e => e is JournalDamagedException);
 
     private sealed record Failure(List<StockSlotKey> RefusedSlots, List<(string LocationId, DateOnly Date, CapacitySnapshot? Capacity)> FullDays);
 
@@ -396,6 +412,25 @@ internal sealed class Sourcer(
             catch (Exception releaseFailure)
             {
                 logger.LogWarning(releaseFailure, "{HoldId} could not be compensated now; its holds lapse at {ExpiresAt}", request.HoldId, request.ExpiresAt);
+            }
+
+            var calls = holds.Select(h => (Task)h.Call).Concat(bookings.Select(b => b.Call)).Where(call => !call.IsCompletedSuccessfully).ToList();
+            if (calls.TrueForAll(IsDamaged))
+            {
+                // Only damaged history (each grain logged its own): no retry heals that, and the rest of the network can
+                // still serve the request, so the plan goes on without those slots and locations, as if they did not exist.
+                foreach (var hold in holds.Where(h => IsDamaged(h.Call)))
+                {
+                    context.Supply.Remove(hold.Slot);
+                    context.Unlimited.Remove(hold.Slot);
+                }
+
+                foreach (var booking in bookings.Where(b => IsDamaged(b.Call)))
+                {
+                    context.Sites.Remove(booking.LocationId);
+                }
+
+                return (new Failure([], []), []);
             }
 
             throw new StorageUnavailableException();

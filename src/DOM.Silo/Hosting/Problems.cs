@@ -28,14 +28,15 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        var damaged = Damaged(exception);
         var problem = exception switch
         {
             BadHttpRequestException bad => BadRequest(bad),
-            _ when Damaged(exception) => new ProblemDetails
+            _ when damaged => new ProblemDetails
             {
                 Status = StatusCodes.Status500InternalServerError,
-                Title = "The stored state of this item is damaged; nothing was changed.",
-                Detail = "It stays unavailable until an operator repairs it. The error was logged with the trace id below.",
+                Title = "The stored state of an item this request needs is damaged.",
+                Detail = "It stays unavailable until an operator repairs it; retrying does not help. The error was logged with the trace id below.",
             },
             Dom.Grains.Journal.JournalConflictException => Unavailable("The engine is moving this item between silos; nothing was changed. Retry with the same idempotency key."),
             // Storage trouble may arrive wrapped (a grain that failed to load its state answers every waiting caller with
@@ -46,11 +47,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
             _ => null,
         };
 
-        if (problem?.Status == StatusCodes.Status500InternalServerError)
-        {
-            logger.LogError(exception, "Damaged state for {Method} {Path}", context.Request.Method, context.Request.Path);
-        }
-        else if (problem is null)
+        if (problem is null)
         {
             if (context.RequestAborted.IsCancellationRequested)
             {
@@ -64,6 +61,10 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
                 Title = "An unexpected error occurred.",
                 Detail = "The error was logged with the trace id below.",
             };
+        }
+        else if (damaged)
+        {
+            logger.LogError(exception, "Damaged state for {Method} {Path}", context.Request.Method, context.Request.Path);
         }
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {

@@ -139,7 +139,7 @@ public class PostgresSiloTests(PostgresFixture database)
     }
 
     [Fact]
-    public async Task A_slot_whose_journal_lost_a_row_answers_a_clear_error_after_the_restart_and_stores_nothing()
+    public async Task A_slot_whose_journal_lost_a_row_answers_a_clear_error_after_the_restart_is_planned_without_and_stores_nothing()
     {
         string sku, location;
         await using (var first = await database.StartSiloAsync())
@@ -168,9 +168,9 @@ public class PostgresSiloTests(PostgresFixture database)
         Assert.Equal((1L, 2L), (deleted, rows));
         Assert.Equal(HttpStatusCode.InternalServerError, read.StatusCode);
         Assert.Equal("application/problem+json", read.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("The stored state of this item is damaged; nothing was changed.", problem!.Title);
+        Assert.Equal("The stored state of an item this request needs is damaged.", problem!.Title);
         Assert.DoesNotContain(stream, await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, reservation.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, reservation.StatusCode);
         Assert.Equal(rows, await database.ScalarAsync<long>("SELECT count(*) FROM dom_journal WHERE stream = @s", ("s", stream)));
     }
 }
