@@ -34,7 +34,7 @@ public class ReservationTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_slot_whose_history_is_damaged_is_planned_around_and_left_untouched()
+    public async Task A_slot_whose_history_is_damaged_is_planned_around_for_a_while_and_left_untouched()
     {
         var a = await _world.ArticleAsync("a");
         var (potsdam, munich) = (await _world.LocationAsync("potsdam", 52.39, 13.06), await _world.LocationAsync("munich", 48.14, 11.58));
@@ -44,14 +44,23 @@ public class ReservationTests(ClusterFixture fixture)
         ClusterFixture.Journal.Damage(damaged, events => [events[0], .. events]);
         await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
+        var loads = ClusterFixture.Journal.Loads(damaged);
         var routed = await Desk.CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 2)));
+        var loadsAfterFirst = ClusterFixture.Journal.Loads(damaged);
         var tooMuch = await Desk.CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 4)));
+        var loadsAfterSecond = ClusterFixture.Journal.Loads(damaged);
         ClusterFixture.Journal.Repair(damaged);
+        var stillLeftOut = await Desk.CreateAsync(Request(_world.Id("r3"), new LineRequest(a, 4)));
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(31));
+        var repaired = await Desk.CreateAsync(Request(_world.Id("r4"), new LineRequest(a, 4)));
 
         Assert.Equal((ReservationOutcome.Created, ReservationStatus.Held), (routed.Outcome, routed.Reservation.Status));
         Assert.Equal([new Allocation(munich, 2)], routed.Reservation.Lines.Single().Allocations);
-        Assert.Equal(ReservationOutcome.Refused, tooMuch.Outcome);
-        Assert.Equal((3, 5), (await _world.AvailableAsync(a, munich), await _world.AvailableAsync(a, potsdam)));
+        Assert.True(loadsAfterFirst > loads);
+        Assert.Equal((ReservationOutcome.Refused, loadsAfterFirst), (tooMuch.Outcome, loadsAfterSecond));
+        Assert.Equal(ReservationOutcome.Refused, stillLeftOut.Outcome);
+        Assert.Equal([new Allocation(potsdam, 4)], repaired.Reservation.Lines.Single().Allocations);
+        Assert.Equal((3, 1), (await _world.AvailableAsync(a, munich), await _world.AvailableAsync(a, potsdam)));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dom.Articles;
 using Dom.Domain.Geo;
 using Dom.Domain.Sourcing;
@@ -34,6 +35,14 @@ internal sealed class Sourcer(
     /// <summary>Plans per request. A storm on one article herds every request onto the same next-cheapest location
     /// each round, so a round fills at least one location: enough rounds for a few locations, still bounded.</summary>
     private const int MaxAttempts = 8;
+
+    /// <summary>How long this silo plans without a slot or location whose history turned out damaged before it tries
+    /// that one again (an operator may have repaired it): a damaged item costs a failed load per silo and period, not
+    /// one per request that would have picked it.</summary>
+    private static readonly TimeSpan DamagedFor = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<StockSlotKey, DateTimeOffset> _damagedSlots = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _damagedLocations = new(StringComparer.Ordinal);
 
     /// <summary>Plans and takes the holds and bookings; answers once they are durable.</summary>
     public async Task<SourcingResult> ReserveAsync(SourcingRequest request) => (await ReserveAsync(request, answerEarly: false)).Result;
@@ -211,6 +220,12 @@ internal sealed class Sourcer(
         {
             sites.Remove(excluded);
         }
+
+        if (!_damagedSlots.IsEmpty || !_damagedLocations.IsEmpty)
+        {
+            LeaveOutDamaged(supply, unlimited, sites);
+        }
+
         var context = new Context
         {
             Request = request,
@@ -225,6 +240,35 @@ internal sealed class Sourcer(
         };
         await ReadCapacityAsync(context);
         return context;
+    }
+
+    /// <summary>Takes the slots and locations recently found damaged out of a plan; forgets those whose period is over.</summary>
+    private void LeaveOutDamaged(Dictionary<StockSlotKey, Supply> supply, HashSet<StockSlotKey> unlimited, Dictionary<string, Site> sites)
+    {
+        var now = clock.UtcNow;
+        foreach (var damaged in _damagedSlots)
+        {
+            if (damaged.Value <= now)
+            {
+                _damagedSlots.TryRemove(damaged);
+            }
+            else if (supply.Remove(damaged.Key))
+            {
+                unlimited.Remove(damaged.Key);
+            }
+        }
+
+        foreach (var damaged in _damagedLocations)
+        {
+            if (damaged.Value <= now)
+            {
+                _damagedLocations.TryRemove(damaged);
+            }
+            else
+            {
+                sites.Remove(damaged.Key);
+            }
+        }
     }
 
     /// <summary>Adds the master data and availability index of each article in <paramref name="skus"/> that
@@ -336,6 +380,7 @@ internal sealed class Sourcer(
         }
         catch (JournalDamagedException)
         {
+            _damagedSlots[slot] = clock.UtcNow + DamagedFor;
             return null;
         }
     }
@@ -423,11 +468,13 @@ internal sealed class Sourcer(
                 {
                     context.Supply.Remove(hold.Slot);
                     context.Unlimited.Remove(hold.Slot);
+                    _damagedSlots[hold.Slot] = clock.UtcNow + DamagedFor;
                 }
 
                 foreach (var booking in bookings.Where(b => IsDamaged(b.Call)))
                 {
                     context.Sites.Remove(booking.LocationId);
+                    _damagedLocations[booking.LocationId] = clock.UtcNow + DamagedFor;
                 }
 
                 return (new Failure([], []), []);
