@@ -111,7 +111,7 @@ public class DurabilityTests(ClusterFixture fixture)
 
         var gate = ClusterFixture.Journal.Gate($"slot/{new StockSlotKey(sku, location)}");
         var early = await slot.HoldAsync(new HoldRequest("early", 5, "web", InAnHour, AnswerEarlyOn: fixture.Cluster.Primary!.SiloAddress));
-        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.DeactivateAllAsync();
         gate.SetException(new StorageUnavailableException());
         var reloaded = await slot.GetAsync();
 
@@ -139,7 +139,7 @@ public class DurabilityTests(ClusterFixture fixture)
         var id = _world.Id("r");
         var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
         var first = await fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request);
-        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.DeactivateAllAsync();
 
         // The near slot is empty now (held by the first attempt), so this attempt's plan differs: it must give that back.
         var retry = await fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request);
@@ -164,7 +164,7 @@ public class DurabilityTests(ClusterFixture fixture)
         var stream = $"slot/{new StockSlotKey(sku, location)}";
         var loads = ClusterFixture.Journal.Loads(stream);
 
-        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.DeactivateAllAsync();
         var after = await slot.GetAsync();
 
         Assert.Equal(loads + 1, ClusterFixture.Journal.Loads(stream));
@@ -188,7 +188,7 @@ public class DurabilityTests(ClusterFixture fixture)
             ? [.. events.Where(e => e.Sequence != 2)]
             : [.. events.Take(2), events[1], .. events.Skip(2)]);
 
-        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.DeactivateAllAsync();
         var read = await Record.ExceptionAsync(() => slot.GetAsync());
         var hold = await Record.ExceptionAsync(() => slot.HoldAsync(new HoldRequest("h9", 1, "web", InAnHour)));
         ClusterFixture.Journal.Repair(stream);

@@ -71,7 +71,7 @@ public class OrderTests(ClusterFixture fixture)
         await Order(id).CreateAsync(Request(id, sku, null));
         var bucket = $"order-index/{Dom.Grains.Orders.OrderIndexGrain.BucketOf(id)}";
         ClusterFixture.Journal.Damage(bucket, events => [events[0], .. events]);
-        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.DeactivateAllAsync();
 
         var shipped = await Record.ExceptionAsync(() => Order(id).ReportAsync(new FulfilmentEvent("s", "l1", location, FulfilmentEventType.Shipped, null, null, null)));
         ClusterFixture.Journal.Repair(bucket);

@@ -42,7 +42,7 @@ public class ReservationTests(ClusterFixture fixture)
         await _world.StockAsync(a, munich, 5);
         var damaged = $"slot/{new Dom.Stock.StockSlotKey(a, potsdam)}";
         ClusterFixture.Journal.Damage(damaged, events => [events[0], .. events]);
-        await fixture.Cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.DeactivateAllAsync();
 
         var loads = ClusterFixture.Journal.Loads(damaged);
         var routed = await Desk.CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 2)));
