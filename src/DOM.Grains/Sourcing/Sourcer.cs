@@ -464,19 +464,18 @@ internal sealed class Sourcer(
             {
                 // Only damaged history (each grain logged its own): no retry heals that, and the rest of the network can
                 // still serve the request, so the plan goes on without those slots and locations, as if they did not exist.
+                var until = clock.UtcNow + DamagedFor;
                 foreach (var hold in holds.Where(h => IsDamaged(h.Call)))
                 {
-                    context.Supply.Remove(hold.Slot);
-                    context.Unlimited.Remove(hold.Slot);
-                    _damagedSlots[hold.Slot] = clock.UtcNow + DamagedFor;
+                    _damagedSlots[hold.Slot] = until;
                 }
 
                 foreach (var booking in bookings.Where(b => IsDamaged(b.Call)))
                 {
-                    context.Sites.Remove(booking.LocationId);
-                    _damagedLocations[booking.LocationId] = clock.UtcNow + DamagedFor;
+                    _damagedLocations[booking.LocationId] = until;
                 }
 
+                LeaveOutDamaged(context.Supply, context.Unlimited, context.Sites);
                 return (new Failure([], []), []);
             }
 

@@ -28,7 +28,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var damaged = Damaged(exception);
+        // A grain refused to load a damaged journal stream (it may reach the edge wrapped by Orleans).
+        var damaged = StorageFailures.InChain(exception, e => e is Dom.Grains.Journal.JournalDamagedException);
         var problem = exception switch
         {
             BadHttpRequestException bad => BadRequest(bad),
@@ -119,20 +120,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
         exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown member."
         : exception.Message.Contains("could not be converted", StringComparison.Ordinal) ? "The value has the wrong type or is out of range."
         : "Malformed JSON.";
-
-    /// <summary>A grain refused to load a damaged journal stream (it may reach the edge wrapped by Orleans).</summary>
-    private static bool Damaged(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is Dom.Grains.Journal.JournalDamagedException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private static ProblemDetails Unavailable(string detail) => new()
     {

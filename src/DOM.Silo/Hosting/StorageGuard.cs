@@ -13,17 +13,17 @@ namespace Dom.Silo.Hosting;
 internal static class StorageFailures
 {
     /// <summary>True for a failure of the storage or the network under it, anywhere in the exception chain.</summary>
-    public static bool IsStorageFailure(Exception exception)
+    public static bool IsStorageFailure(Exception exception) => InChain(exception, current =>
+        current is StorageUnavailableException or DbException or SocketException
+        || current.GetType().Namespace?.StartsWith("Npgsql", StringComparison.Ordinal) == true);
+
+    /// <summary>True when <paramref name="exception"/>, an inner exception of it, or one inside an aggregate among them
+    /// matches: Orleans and the task machinery may wrap what a grain threw.</summary>
+    public static bool InChain(Exception exception, Func<Exception, bool> match)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is StorageUnavailableException or DbException or SocketException
-                || current.GetType().Namespace?.StartsWith("Npgsql", StringComparison.Ordinal) == true)
-            {
-                return true;
-            }
-
-            if (current is AggregateException aggregate && aggregate.InnerExceptions.Any(IsStorageFailure))
+            if (match(current) || (current is AggregateException aggregate && aggregate.InnerExceptions.Any(inner => InChain(inner, match))))
             {
                 return true;
             }
