@@ -21,10 +21,14 @@ public class ReservationExpiryTimerTests
     [Fact]
     public void An_expiry_the_activation_would_be_collected_before_arms_no_timer()
     {
-        // A reservation read or converted long before it expires: the timer would only cost the silo's timer queue.
+        // A reservation read long before it expires: the timer would only cost the silo's timer queue.
         Assert.Null(ReservationGrain.ExpiryTimerFor(View(ReservationStatus.Held, IdleLife + TimeSpan.FromMilliseconds(1)), Now));
         Assert.Null(ReservationGrain.ExpiryTimerFor(View(ReservationStatus.Held, TimeSpan.FromDays(1)), Now));
     }
+
+    [Fact]
+    public void A_held_reservation_already_past_its_expiry_is_watched_so_that_its_expiry_is_recorded_at_once() =>
+        Assert.Equal(Now - TimeSpan.FromMinutes(5), ReservationGrain.ExpiryTimerFor(View(ReservationStatus.Held, -TimeSpan.FromMinutes(5)), Now));
 
     [Theory]
     [InlineData(ReservationStatus.Converted)]
