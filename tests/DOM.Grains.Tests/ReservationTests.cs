@@ -1,5 +1,8 @@
+using Dom.Grains.Reservations;
 using Dom.Locations;
 using Dom.Reservations;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Dom.Grains.Tests;
 
@@ -161,6 +164,24 @@ public class ReservationTests(ClusterFixture fixture)
         Assert.Equal(0, (await location.GetCapacityAsync(day))!.Booked);
         Assert.Equal(ReservationStatus.Expired, (await Reservation(id).ReleaseAsync("web"))!.Status);
         Assert.Equal(5, await _world.AvailableAsync(a, potsdam));
+    }
+
+    [Fact]
+    public async Task A_reservation_loaded_at_its_expiry_records_it_by_its_timer()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 5);
+        var id = _world.Id("r");
+        await Desk.CreateAsync(Request(id, new LineRequest(a, 1)) with { TtlSeconds = 60 });
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(60));
+        var stored = ClusterFixture.Journal.NextStored(ReservationJournal.StreamOf(id));
+
+        // A read computes the expiry; the load also arms the timer (due at once), which records it.
+        Assert.Equal(ReservationStatus.Expired, (await Reservation(id).GetAsync("web"))!.Status);
+
+        var recorded = fixture.Cluster.ServiceProvider.GetRequiredService<Serializer>().Deserialize<ReservationEvent>((await stored.WaitAsync(TimeSpan.FromSeconds(30))).Payload);
+        Assert.Equal(new ReservationStatusChanged(ReservationStatus.Expired), recorded);
     }
 
     [Fact]

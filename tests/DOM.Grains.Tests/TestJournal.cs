@@ -26,6 +26,13 @@ public sealed class TestJournal : IGrainJournal
     public TaskCompletionSource Gate(string stream) =>
         _gates[stream] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<JournalEntry>> _watches = new(StringComparer.Ordinal);
+
+    /// <summary>Completes with the next entry stored in <paramref name="stream"/>: a test awaits a write it cannot call
+    /// for (one a timer makes).</summary>
+    public Task<JournalEntry> NextStored(string stream) =>
+        _watches.GetOrAdd(stream, _ => new TaskCompletionSource<JournalEntry>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     /// <summary>The next <paramref name="count"/> appends to <paramref name="stream"/> fail as a storage outage would.</summary>
     public void FailNext(string stream, int count = 1) => _failures[stream] = count;
 
@@ -98,6 +105,10 @@ public sealed class TestJournal : IGrainJournal
                     {
                         await _inner.AppendAsync(entry);
                         done.TrySetResult();
+                        if (_watches.TryRemove(entry.Stream, out var watch))
+                        {
+                            watch.TrySetResult(entry);
+                        }
                     }
                     catch (JournalConflictException conflict)
                     {
