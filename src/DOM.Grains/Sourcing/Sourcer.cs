@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Dom.Articles;
 using Dom.Domain.Geo;
 using Dom.Domain.Sourcing;
@@ -41,8 +41,10 @@ internal sealed class Sourcer(
     /// one per request that would have picked it.</summary>
     private static readonly TimeSpan DamagedFor = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentDictionary<StockSlotKey, DateTimeOffset> _damagedSlots = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _damagedLocations = new(StringComparer.Ordinal);
+    // Written rarely (a damaged item found, its period over), read by every plan: immutable, so that the read is one
+    // field load and an O(1) emptiness check (a ConcurrentDictionary's IsEmpty takes all its locks when it is empty).
+    private ImmutableDictionary<StockSlotKey, DateTimeOffset> _damagedSlots = ImmutableDictionary<StockSlotKey, DateTimeOffset>.Empty;
+    private ImmutableDictionary<string, DateTimeOffset> _damagedLocations = ImmutableDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
 
     /// <summary>Plans and takes the holds and bookings; answers once they are durable.</summary>
     public async Task<SourcingResult> ReserveAsync(SourcingRequest request) => (await ReserveAsync(request, answerEarly: false)).Result;
@@ -221,7 +223,7 @@ internal sealed class Sourcer(
             sites.Remove(excluded);
         }
 
-        if (!_damagedSlots.IsEmpty || !_damagedLocations.IsEmpty)
+        if (!Volatile.Read(ref _damagedSlots).IsEmpty || !Volatile.Read(ref _damagedLocations).IsEmpty)
         {
             LeaveOutDamaged(supply, unlimited, sites);
         }
@@ -246,29 +248,50 @@ internal sealed class Sourcer(
     private void LeaveOutDamaged(Dictionary<StockSlotKey, Supply> supply, HashSet<StockSlotKey> unlimited, Dictionary<string, Site> sites)
     {
         var now = clock.UtcNow;
-        foreach (var damaged in _damagedSlots)
+        foreach (var slot in LeftOut(ref _damagedSlots, now))
         {
-            if (damaged.Value <= now)
+            if (supply.Remove(slot))
             {
-                _damagedSlots.TryRemove(damaged);
-            }
-            else if (supply.Remove(damaged.Key))
-            {
-                unlimited.Remove(damaged.Key);
+                unlimited.Remove(slot);
             }
         }
 
-        foreach (var damaged in _damagedLocations)
+        foreach (var location in LeftOut(ref _damagedLocations, now))
         {
-            if (damaged.Value <= now)
+            sites.Remove(location);
+        }
+    }
+
+    /// <summary>The items still left out at <paramref name="now"/>; those whose period is over are forgotten (unless
+    /// found damaged again meanwhile).</summary>
+    private static List<TKey> LeftOut<TKey>(ref ImmutableDictionary<TKey, DateTimeOffset> damaged, DateTimeOffset now)
+        where TKey : notnull
+    {
+        var leftOut = new List<TKey>();
+        foreach (var (key, until) in Volatile.Read(ref damaged))
+        {
+            if (until > now)
             {
-                _damagedLocations.TryRemove(damaged);
+                leftOut.Add(key);
             }
             else
             {
-                sites.Remove(damaged.Key);
+                ImmutableInterlocked.Update(
+                    ref damaged,
+                    static (items, seen) => items.TryGetValue(seen.key, out var at) && at == seen.until ? items.Remove(seen.key) : items,
+                    (key, until));
             }
         }
+
+        return leftOut;
+    }
+
+    /// <summary>Leaves <paramref name="key"/> out of this silo's plans for <see cref="DamagedFor"/>.</summary>
+    private void MarkDamaged<TKey>(ref ImmutableDictionary<TKey, DateTimeOffset> damaged, TKey key)
+        where TKey : notnull
+    {
+        var until = clock.UtcNow + DamagedFor;
+        ImmutableInterlocked.AddOrUpdate(ref damaged, key, until, (_, _) => until);
     }
 
     /// <summary>Adds the master data and availability index of each article in <paramref name="skus"/> that
@@ -380,7 +403,7 @@ internal sealed class Sourcer(
         }
         catch (JournalDamagedException)
         {
-            _damagedSlots[slot] = clock.UtcNow + DamagedFor;
+            MarkDamaged(ref _damagedSlots, slot);
             return null;
         }
     }
@@ -464,15 +487,14 @@ internal sealed class Sourcer(
             {
                 // Only damaged history (each grain logged its own): no retry heals that, and the rest of the network can
                 // still serve the request, so the plan goes on without those slots and locations, as if they did not exist.
-                var until = clock.UtcNow + DamagedFor;
                 foreach (var hold in holds.Where(h => IsDamaged(h.Call)))
                 {
-                    _damagedSlots[hold.Slot] = until;
+                    MarkDamaged(ref _damagedSlots, hold.Slot);
                 }
 
                 foreach (var booking in bookings.Where(b => IsDamaged(b.Call)))
                 {
-                    _damagedLocations[booking.LocationId] = until;
+                    MarkDamaged(ref _damagedLocations, booking.LocationId);
                 }
 
                 LeaveOutDamaged(context.Supply, context.Unlimited, context.Sites);
