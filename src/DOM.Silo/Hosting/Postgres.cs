@@ -28,6 +28,9 @@ public sealed class PostgresOptions
 
 internal static class PostgresSetup
 {
+    /// <summary>Statements Npgsql keeps prepared per connection: the journal's and the silo's own, with room to spare.</summary>
+    public const int AutoPreparedStatements = 32;
+
     public static void AddDomPostgres(this WebApplicationBuilder builder, string connectionStringName)
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionStringName) is { Length: > 0 } value
@@ -41,19 +44,34 @@ internal static class PostgresSetup
             data.ConnectionStringBuilder.Timeout = options.ConnectTimeoutSeconds;
             data.ConnectionStringBuilder.CommandTimeout = options.CommandTimeoutSeconds;
 
-            // Nothing of ours leaves state on a session (no SET, temporary tables, LISTEN or prepared statements), so a
-            // connection going back to the pool need not be reset: otherwise each journal batch costs the server a
-            // DISCARD ALL before its INSERT (pg_stat_statements, one per batch). An open transaction is still rolled
-            // back on close. A connection string that names the setting keeps its own.
-            if (!Names(connectionString, "NoResetOnClose"))
-            {
-                data.ConnectionStringBuilder.NoResetOnClose = true;
-            }
-
+            Configure(data.ConnectionStringBuilder, connectionString);
             data.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
             return data.Build();
         });
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: [HealthTags.Ready]);
+    }
+
+    /// <summary>How the silo's connections behave, on top of the connection string (which wins where it names a
+    /// setting itself).</summary>
+    internal static void Configure(NpgsqlConnectionStringBuilder connections, string connectionString)
+    {
+        // Nothing of ours leaves state on a session (no SET, temporary tables or LISTEN), so a connection going
+        // back to the pool need not be reset: otherwise each journal batch costs the server a DISCARD ALL before
+        // its INSERT (pg_stat_statements, one per batch). An open transaction is still rolled back on close. Here
+        // and below, a connection string that names the setting keeps its own.
+        if (!Names(connectionString, "NoResetOnClose"))
+        {
+            connections.NoResetOnClose = true;
+        }
+
+        // The journal's few statements run hundreds of times a second: Npgsql prepares each one on a connection
+        // after a few uses, so the server parses and plans it once per connection instead of once per batch.
+        // Max Auto Prepare=0 turns it off, e.g. behind a pooler that cannot keep prepared statements (PgBouncer
+        // before 1.21 in transaction mode).
+        if (!Names(connectionString, "MaxAutoPrepare"))
+        {
+            connections.MaxAutoPrepare = AutoPreparedStatements;
+        }
     }
 
     /// <summary>Whether the connection string itself sets <paramref name="keyword"/> (spaces and case aside; Npgsql's

@@ -9,6 +9,16 @@ namespace Dom.Silo.Tests.Postgres;
 /// <summary>Streams, entries and gates shared by the PostgreSQL journal's tests.</summary>
 internal static class JournalTestEntries
 {
+    /// <summary>A data source with the silo's connection settings and every statement prepared from its first use, so
+    /// the journal's tests run its statements the way a busy silo does (prepared after a few uses).</summary>
+    public static NpgsqlDataSource DataSource(string connectionString)
+    {
+        var data = new NpgsqlDataSourceBuilder(connectionString);
+        PostgresSetup.Configure(data.ConnectionStringBuilder, connectionString);
+        data.ConnectionStringBuilder.AutoPrepareMinUsages = 1;
+        return data.Build();
+    }
+
     public static string NewStream(string name) => $"test/{name}-{Guid.NewGuid():N}";
 
     public static JournalEntry Entry(string stream, long sequence) => new(stream, sequence, Encoding.UTF8.GetBytes($"{stream}#{sequence}"));

@@ -21,7 +21,7 @@ public class PostgresJournalTests(PostgresFixture database)
     [Fact]
     public async Task Concurrent_appends_to_many_streams_and_within_a_stream_are_stored_in_order_without_gaps()
     {
-        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var data = DataSource(database.ConnectionString);
         await Workloads.SampleAsync(async windows =>
         {
             await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4);
@@ -74,7 +74,7 @@ public class PostgresJournalTests(PostgresFixture database)
     [Fact]
     public async Task Two_writers_of_one_entry_in_one_batch_get_one_write_and_one_conflict_and_the_rest_commits()
     {
-        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var data = DataSource(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
         var (plug, twice, other) = (NewStream("plug"), NewStream("twice"), NewStream("other"));
         var (plugGate, batches) = Gate(journal, plug);
@@ -102,7 +102,7 @@ public class PostgresJournalTests(PostgresFixture database)
     [Fact]
     public async Task A_conflict_fails_only_its_streams_entries_and_those_waiting_behind_them_while_the_rest_of_the_batch_commits()
     {
-        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var data = DataSource(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
         var (plug, conflicting, first, second) = (NewStream("plug"), NewStream("conflicting"), NewStream("first"), NewStream("second"));
         await InsertAsync(data, new JournalEntry(conflicting, 2, "theirs"u8.ToArray()));
@@ -158,7 +158,7 @@ public class PostgresJournalTests(PostgresFixture database)
     [Fact]
     public async Task A_stale_writer_below_a_snapshot_gets_a_conflict_not_a_row_every_load_would_skip_and_the_rest_of_its_batch_commits()
     {
-        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var data = DataSource(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
         var (plug, snapshotted, other) = (NewStream("plug"), NewStream("snapshotted"), NewStream("other"));
 
@@ -193,7 +193,7 @@ public class PostgresJournalTests(PostgresFixture database)
     [Fact]
     public async Task A_stale_write_waiting_on_a_snapshot_that_trims_its_seq_gets_a_conflict_when_that_snapshot_commits()
     {
-        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var data = DataSource(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
         var stream = NewStream("racing");
         await Task.WhenAll(Enumerable.Range(1, 5).Select(s => journal.AppendAsync(Entry(stream, s)))).WaitAsync(Patience);
@@ -217,7 +217,7 @@ public class PostgresJournalTests(PostgresFixture database)
     [Fact]
     public async Task A_snapshot_committing_under_the_conflict_path_fails_only_the_stale_stream_and_the_rest_of_the_batch_commits()
     {
-        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var data = DataSource(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
         var (plug, taken, racing, good) = (NewStream("plug"), NewStream("taken"), NewStream("racing"), NewStream("good"));
         await InsertAsync(data, new JournalEntry(taken, 1, "theirs"u8.ToArray()));
@@ -256,7 +256,7 @@ public class PostgresJournalTests(PostgresFixture database)
     [Fact]
     public async Task Entries_waiting_behind_a_failed_batch_of_their_stream_fail_with_it_while_other_streams_are_written_meanwhile()
     {
-        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var data = DataSource(database.ConnectionString);
         await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4);
         var (failing, other) = (NewStream("failing"), NewStream("other"));
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -64,6 +64,20 @@ public class PostgresSiloTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task The_silos_statements_are_prepared_after_a_few_uses_unless_its_connection_string_says_otherwise()
+    {
+        int Prepares(SiloHost silo) => new NpgsqlConnectionStringBuilder(silo.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).MaxAutoPrepare;
+
+        await using (var silo = await database.StartSiloAsync())
+        {
+            Assert.True(Prepares(silo) > 0);
+        }
+
+        await using var unprepared = await database.StartSiloAsync(connectionString: database.ConnectionString + ";max auto prepare=0");
+        Assert.Equal(0, Prepares(unprepared));
+    }
+
+    [Fact]
     public async Task A_reminder_fires_and_is_removed()
     {
         await using var silo = await database.StartSiloAsync();
