@@ -28,7 +28,8 @@ public sealed class PostgresOptions
 
 internal static class PostgresSetup
 {
-    /// <summary>Statements Npgsql keeps prepared per connection: the journal's and the silo's own, with room to spare.</summary>
+    /// <summary>Statements Npgsql keeps prepared per connection: the journal's five, the health check's and the Orleans
+    /// providers' queries (about 28 in all); past it, the least used is replaced.</summary>
     public const int AutoPreparedStatements = 32;
 
     public static void AddDomPostgres(this WebApplicationBuilder builder, string connectionStringName)
@@ -65,9 +66,10 @@ internal static class PostgresSetup
         }
 
         // The journal's few statements run hundreds of times a second: Npgsql prepares each one on a connection
-        // after a few uses, so the server parses and plans it once per connection instead of once per batch.
-        // Max Auto Prepare=0 turns it off, e.g. behind a pooler that cannot keep prepared statements (PgBouncer
-        // before 1.21 in transaction mode).
+        // after a few uses, so the server parses it once per connection instead of once per batch (and, once a
+        // generic plan costs no more than the custom ones, plans it once too). Max Auto Prepare=0 turns it off, e.g.
+        // behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode without
+        // max_prepared_statements: before 1.21, or 1.21-1.23 at their default).
         if (!Names(connectionString, "MaxAutoPrepare"))
         {
             connections.MaxAutoPrepare = AutoPreparedStatements;

@@ -9,8 +9,9 @@ namespace Dom.Silo.Tests.Postgres;
 /// <summary>Streams, entries and gates shared by the PostgreSQL journal's tests.</summary>
 internal static class JournalTestEntries
 {
-    /// <summary>A data source with the silo's connection settings and every statement prepared from its first use, so
-    /// the journal's tests run its statements the way a busy silo does (prepared after a few uses).</summary>
+    /// <summary>A data source whose connections behave as the silo's do (<see cref="PostgresSetup.Configure"/>; the
+    /// silo's short timeouts aside) with every statement prepared from its first use, so the journal's tests run its
+    /// statements the way a busy silo does (prepared after a few uses).</summary>
     public static NpgsqlDataSource DataSource(string connectionString)
     {
         var data = new NpgsqlDataSourceBuilder(connectionString);

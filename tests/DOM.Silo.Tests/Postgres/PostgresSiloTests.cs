@@ -70,7 +70,7 @@ public class PostgresSiloTests(PostgresFixture database)
 
         await using (var silo = await database.StartSiloAsync())
         {
-            Assert.True(Prepares(silo) > 0);
+            Assert.Equal(PostgresSetup.AutoPreparedStatements, Prepares(silo));
         }
 
         await using var unprepared = await database.StartSiloAsync(connectionString: database.ConnectionString + ";max auto prepare=0");
