@@ -108,7 +108,6 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
     {
         EnsureUsable();
         await EnsureRecordAsync();
-        WatchExpiry();
         return IsVisibleTo(channel) ? Current(State.View!) : null;
     }
 
@@ -116,7 +115,6 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
     {
         EnsureUsable();
         await EnsureRecordAsync();
-        WatchExpiry();
         if (!IsVisibleTo(channel))
         {
             return null;
@@ -142,7 +140,6 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
     {
         EnsureUsable();
         await EnsureRecordAsync();
-        WatchExpiry();
         if (!IsVisibleTo(channel))
         {
             return null;
@@ -165,13 +162,16 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
     }
 
     /// <summary>The desk records a reservation straight into its stream, so an activation that found no record may be
-    /// behind: it reads again until there is one. After the record, this grain is the stream's only writer.</summary>
+    /// behind: it reads again until there is one. After the record, this grain is the stream's only writer. Every call
+    /// comes through here, so here the expiry timer is looked at again (time may have brought the expiry near).</summary>
     private async Task EnsureRecordAsync()
     {
         if (!Loaded || State.View is null)
         {
             await ReloadAsync();
         }
+
+        WatchExpiry();
     }
 
     private bool IsVisibleTo(string channel) => State.View is not null && State.Channel == channel;
