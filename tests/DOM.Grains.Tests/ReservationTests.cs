@@ -1,6 +1,8 @@
 using Dom.Grains.Reservations;
 using Dom.Locations;
 using Dom.Reservations;
+using Dom.Sourcing;
+using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 
@@ -232,6 +234,42 @@ public class ReservationTests(ClusterFixture fixture)
         var next = await Desk.CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
 
         Assert.Equal(ReservationOutcome.Created, next.Outcome);
+    }
+
+    [Fact]
+    public async Task A_well_stocked_slot_tells_the_index_only_of_a_twentieth_and_a_plan_on_the_old_number_costs_a_retry()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        var munich = await _world.LocationAsync("munich", 48.14, 11.58);
+        await _world.StockAsync(a, potsdam, 100);
+        await _world.StockAsync(a, munich, 100);
+        var indexed = await UsableByIndexAsync(a, potsdam);
+
+        // Four units held at Potsdam, the nearer location: under a twentieth of the 100 the index heard, so it hears nothing.
+        for (var i = 0; i < 4; i++)
+        {
+            var hold = await _world.Slot(a, potsdam).HoldAsync(new HoldRequest(_world.Id($"h{i}"), 1, "web", ClusterFixture.Time.GetUtcNow().AddHours(1)));
+            Assert.Equal(HoldStatus.Held, hold.Status);
+        }
+
+        var stale = await UsableByIndexAsync(a, potsdam);
+
+        // The plan takes the index's 100 at Potsdam for 97 units; the slot refuses, and the re-plan takes Munich.
+        var result = await Desk.CreateAsync(Request(_world.Id("r"), new LineRequest(a, 97)));
+
+        Assert.Equal((100, 100), (indexed, stale));
+        Assert.Equal(ReservationOutcome.Created, result.Outcome);
+        Assert.Equal([new Allocation(munich, 97)], result.Reservation.Lines.Single().Allocations);
+        Assert.Equal((96, 3), (await _world.AvailableAsync(a, potsdam), await _world.AvailableAsync(a, munich)));
+    }
+
+    /// <summary>The units the article's index lists at <paramref name="locationId"/>, as the planner sees them.</summary>
+    private async Task<int> UsableByIndexAsync(string sku, string locationId)
+    {
+        var explanation = await fixture.Grains.GetGrain<ISourcingGrain>(0).ExplainAsync(
+            new SourcingRequest("x", "web", Berlin, [new LineRequest(sku, 1)], ClusterFixture.Time.GetUtcNow().AddMinutes(10)));
+        return explanation.Candidates.Single(c => c.LocationId == locationId && c.InTransitBy is null).Stock.Single().Usable;
     }
 
     [Fact]

@@ -15,6 +15,9 @@ namespace Dom.Grains.Stock;
 /// stock returns at <c>expiresAt</c> whether or not a timer ran (and after a restart), and exactly once, because
 /// returning stock is dropping the hold, never adding units. The silo's <see cref="RepublishSchedule"/> calls the slot
 /// back when its next hold lapses, and it republishes its availability so the article's index catches up.</para>
+/// <para>Holds, releases and allocations tell the index only once the slot's available units have moved a twentieth
+/// from what it last published (<see cref="IndexDrift"/>): a well-stocked slot under checkout load costs its reservations
+/// no call to the article, and a plan made on the index's slightly old number is refused by the slot and re-planned.</para>
 /// </summary>
 [Reentrant]
 internal sealed class StockSlotGrain(
@@ -30,6 +33,9 @@ internal sealed class StockSlotGrain(
     private StockSlotKey _key;
     private DateTimeOffset? _republishAt;
     private long _lastStamp;
+
+    /// <summary>The available units this activation last published to the article's index (null: nothing yet).</summary>
+    private int? _published;
 
     protected override string Stream => $"slot/{this.GetPrimaryKeyString()}";
 
@@ -103,7 +109,7 @@ internal sealed class StockSlotGrain(
         var written = Raise(new UnitsAllocated(request.AllocationId, request.Quantity, converted > 0 ? request.FromHoldId : null));
         var available = State.Available;
         await written;
-        Publish();
+        PublishIfMoved();
         return new AllocateResult(AllocateStatus.Allocated, available);
     }
 
@@ -124,7 +130,7 @@ internal sealed class StockSlotGrain(
 
         var written = Raise(new AllocationEnded(request.AllocationId, units, request.End));
         await written;
-        Publish();
+        PublishIfMoved();
         return units;
     }
 
@@ -201,12 +207,16 @@ internal sealed class StockSlotGrain(
         if (pendingWrites.HandIfLocal(request.AnswerEarlyOn, stored) is { } ticket)
         {
             // The caller stores nothing resting on this hold before the hold itself (it redeems the ticket for that).
-            PublishOnceWrittenAsync(written).Ignore();
+            if (PublicationMatters())
+            {
+                PublishOnceWrittenAsync(written).Ignore();
+            }
+
             return new HoldResult(HoldStatus.Held, available, ticket);
         }
 
         await written;
-        Publish();
+        PublishIfMoved();
         return new HoldResult(HoldStatus.Held, available);
     }
 
@@ -222,7 +232,7 @@ internal sealed class StockSlotGrain(
         var written = Raise(new HoldReleased(request.HoldId));
         var available = State.Available;
         await written;
-        Publish();
+        PublishIfMoved();
         return new ReleaseResult(true, available);
     }
 
@@ -337,6 +347,21 @@ internal sealed class StockSlotGrain(
 
     private void Publish() => GrainFactory.Get<IArticleGrain>(_key.Sku).PublishAsync(Publication()).Ignore();
 
+    /// <summary>After a hold, a release or an allocation: publishes only when the index would otherwise be too far off
+    /// (<see cref="IndexDrift"/>). Expiries, operators' changes and activations still publish every time.</summary>
+    private void PublishIfMoved()
+    {
+        if (PublicationMatters())
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>A slot with pools or expected supply publishes every change (those numbers are per channel and per
+    /// date); any other publishes once its available units drift from what it last published.</summary>
+    private bool PublicationMatters() =>
+        !State.Pools.IsEmpty || !State.Inbound.IsEmpty || IndexDrift.Matters(_published, State.Available);
+
     /// <summary>Publishes once a write answered early is durable; a failed write was logged and deactivates the grain.</summary>
     private async Task PublishOnceWrittenAsync(Task written)
     {
@@ -350,6 +375,7 @@ internal sealed class StockSlotGrain(
     {
         _lastStamp = Math.Max(_lastStamp + 1, DateTime.UtcNow.Ticks);
         var supply = Supply();
+        _published = supply.Available;
         return new AvailabilityUpdate(_key.LocationId, supply.Available, _lastStamp, supply.Pools, supply.InTransit);
     }
 
