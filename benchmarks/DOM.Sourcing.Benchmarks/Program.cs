@@ -5,7 +5,22 @@ using Dom.Sourcing.Benchmarks;
 
 if (args is ["--quick", ..])
 {
-    // A fast check while developing: the best of many runs, which a busy machine disturbs least.
+    // A fast check while developing: the best of many runs, which a busy machine disturbs least. Every instance runs
+    // for two seconds first, so the JIT has finished its optimised code before anything is timed (without it, the
+    // first row timed code of the JIT's first tier: 14.6 µs for a plan that takes 4.7 µs).
+    var instances = new[] { false, true }
+        .SelectMany(scarce => new[] { (1, 20), (1, 200), (5, 200), (10, 200) }.Select(size => OptimiserBenchmarks.Instance(size.Item1, size.Item2, scarce)))
+        .ToList();
+    var warm = Stopwatch.GetTimestamp() + (2 * Stopwatch.Frequency);
+    while (Stopwatch.GetTimestamp() < warm)
+    {
+        foreach (var instance in instances)
+        {
+            SourcingOptimiser.Decide(instance);
+            SourcingOptimiser.NearestWithStock(instance);
+        }
+    }
+
     foreach (var stock in new[] { "typical", "scarce" })
     {
         foreach (var (lines, locations) in new[] { (1, 20), (1, 200), (5, 200), (10, 200) })

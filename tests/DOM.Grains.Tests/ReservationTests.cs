@@ -254,23 +254,24 @@ public class ReservationTests(ClusterFixture fixture)
         }
 
         var stale = await UsableByIndexAsync(a, potsdam);
+        var planned = await ExplainAsync(new LineRequest(a, 97));
 
         // The plan takes the index's 100 at Potsdam for 97 units; the slot refuses, and the re-plan takes Munich.
         var result = await Desk.CreateAsync(Request(_world.Id("r"), new LineRequest(a, 97)));
 
         Assert.Equal((100, 100), (indexed, stale));
+        Assert.Equal([new Allocation(potsdam, 97)], planned.Winner!.Lines.Single().Allocations);
         Assert.Equal(ReservationOutcome.Created, result.Outcome);
         Assert.Equal([new Allocation(munich, 97)], result.Reservation.Lines.Single().Allocations);
         Assert.Equal((96, 3), (await _world.AvailableAsync(a, potsdam), await _world.AvailableAsync(a, munich)));
     }
 
     /// <summary>The units the article's index lists at <paramref name="locationId"/>, as the planner sees them.</summary>
-    private async Task<int> UsableByIndexAsync(string sku, string locationId)
-    {
-        var explanation = await fixture.Grains.GetGrain<ISourcingGrain>(0).ExplainAsync(
-            new SourcingRequest("x", "web", Berlin, [new LineRequest(sku, 1)], ClusterFixture.Time.GetUtcNow().AddMinutes(10)));
-        return explanation.Candidates.Single(c => c.LocationId == locationId && c.InTransitBy is null).Stock.Single().Usable;
-    }
+    private async Task<int> UsableByIndexAsync(string sku, string locationId) =>
+        (await ExplainAsync(new LineRequest(sku, 1))).Candidates.Single(c => c.LocationId == locationId && c.InTransitBy is null).Stock.Single().Usable;
+
+    private Task<SourcingExplanation> ExplainAsync(params LineRequest[] lines) =>
+        fixture.Grains.GetGrain<ISourcingGrain>(0).ExplainAsync(new SourcingRequest("x", "web", Berlin, lines, ClusterFixture.Time.GetUtcNow().AddMinutes(10)));
 
     [Fact]
     public async Task Oversell_storm_across_locations_holds_exactly_the_units_on_hand()

@@ -15,9 +15,9 @@ namespace Dom.Grains.Stock;
 /// stock returns at <c>expiresAt</c> whether or not a timer ran (and after a restart), and exactly once, because
 /// returning stock is dropping the hold, never adding units. The silo's <see cref="RepublishSchedule"/> calls the slot
 /// back when its next hold lapses, and it republishes its availability so the article's index catches up.</para>
-/// <para>Holds, releases and allocations tell the index only once the slot's available units have moved a twentieth
-/// from what it last published (<see cref="IndexDrift"/>): a well-stocked slot under checkout load costs its reservations
-/// no call to the article, and a plan made on the index's slightly old number is refused by the slot and re-planned.</para>
+/// <para>Holds and allocations tell the index only once the slot's available units have fallen a twentieth below what it
+/// last published, releases at once (<see cref="IndexDrift"/>): a well-stocked slot under checkout load costs its holds
+/// no call to the article, and a plan made on the index's slightly high number is refused by the slot and re-planned.</para>
 /// </summary>
 [Reentrant]
 internal sealed class StockSlotGrain(
@@ -167,7 +167,7 @@ internal sealed class StockSlotGrain(
         if (isNew)
         {
             // The index must list a new slot before the count is acknowledged, or sourcing could miss it.
-            await GrainFactory.Get<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
+            await IndexAsync();
         }
         else
         {
@@ -315,7 +315,7 @@ internal sealed class StockSlotGrain(
         }
 
         // Operators' changes are rare: wait for the index, so the next reservation plans with them.
-        await GrainFactory.Get<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
+        await IndexAsync();
         return snapshot;
     }
 
@@ -347,8 +347,24 @@ internal sealed class StockSlotGrain(
 
     private void Publish() => GrainFactory.Get<IArticleGrain>(_key.Sku).PublishAsync(Publication()).Ignore();
 
-    /// <summary>After a hold, a release or an allocation: publishes only when the index would otherwise be too far off
-    /// (<see cref="IndexDrift"/>). Expiries, operators' changes and activations still publish every time.</summary>
+    /// <summary>Lists this slot in the article's index with its numbers and waits for it. If that fails, the index may
+    /// not have them: the next change publishes whatever it is.</summary>
+    private async Task IndexAsync()
+    {
+        try
+        {
+            await GrainFactory.Get<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
+        }
+        catch
+        {
+            _published = null;
+            throw;
+        }
+    }
+
+    /// <summary>After a hold, a release or an allocation: publishes a rise at once and a fall once it is a twentieth of
+    /// the number last published (<see cref="IndexDrift"/>). Lapsed holds, operators' changes and activations still
+    /// publish every time.</summary>
     private void PublishIfMoved()
     {
         if (PublicationMatters())
