@@ -266,6 +266,31 @@ public class ReservationTests(ClusterFixture fixture)
         Assert.Equal((96, 3), (await _world.AvailableAsync(a, potsdam), await _world.AvailableAsync(a, munich)));
     }
 
+    [Fact]
+    public async Task The_expiry_of_a_hold_that_became_an_order_tells_the_index_nothing()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        await _world.StockAsync(a, potsdam, 100);
+        var slot = _world.Slot(a, potsdam);
+        var expiresAt = ClusterFixture.Time.GetUtcNow().AddSeconds(5);
+        for (var i = 0; i < 4; i++)
+        {
+            var hold = _world.Id($"h{i}");
+            Assert.Equal(HoldStatus.Held, (await slot.HoldAsync(new HoldRequest(hold, 1, "web", expiresAt))).Status);
+            Assert.Equal(AllocateStatus.Allocated, (await slot.AllocateAsync(new AllocateRequest(_world.Id($"o{i}/1"), 1, hold))).Status);
+        }
+
+        // The holds' expiry comes: the silo's schedule calls the slot back (and so does this test, to be sure it ran first).
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(5));
+        await slot.CatchUpAsync();
+        var numbers = await slot.GetAsync();
+
+        // Nothing lapsed (the units are allocated), so nothing moved from the 100 the index heard.
+        Assert.Equal((0, 4, 96), (numbers!.Held, numbers.Allocated, numbers.Available));
+        Assert.Equal(100, await UsableByIndexAsync(a, potsdam));
+    }
+
     /// <summary>The units the article's index lists at <paramref name="locationId"/>, as the planner sees them.</summary>
     private async Task<int> UsableByIndexAsync(string sku, string locationId) =>
         (await ExplainAsync(new LineRequest(sku, 1))).Candidates.Single(c => c.LocationId == locationId && c.InTransitBy is null).Stock.Single().Usable;

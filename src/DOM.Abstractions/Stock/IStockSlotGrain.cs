@@ -34,6 +34,11 @@ public interface IStockSlotGrain : IGrainWithStringKey
     [Alias("republish"), OneWay]
     Task RepublishAsync();
 
+    /// <summary>The silo's schedule calls this when the slot's next hold is due to lapse: the slot drops what lapsed and
+    /// tells the article's index if that moved its number (a hold that became an order or was released moves nothing).</summary>
+    [Alias("catch-up"), OneWay]
+    Task CatchUpAsync();
+
     /// <summary>The slot's numbers now, or null when the slot was never stocked.</summary>
     [Alias("get"), ReadOnly]
     Task<SlotSnapshot?> GetAsync();

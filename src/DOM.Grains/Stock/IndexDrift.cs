@@ -8,7 +8,8 @@ namespace Dom.Grains.Stock;
 /// twentieth of its own number (exactly the slot's number while that is 20 or less), which costs at most a refused
 /// hold and a re-plan. A well-stocked slot under checkout load then publishes once per a twentieth of its stock
 /// instead of once per hold. Operators' changes, pools, expected supply and lapsed holds are always published (see the
-/// slot); a publication that is lost is repaired by the next one, at the latest when the slot's next hold lapses.
+/// slot). A lost publication (they are one-way) is repaired by the next one, or when the article's grain is activated
+/// again (it asks every slot to publish).
 /// </summary>
 internal static class IndexDrift
 {

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Dom.Grains.Stock;
 
 /// <summary>
-/// When a slot's next hold lapses, asks it to publish its availability again, so the article's index catches up with
-/// stock that returned by the clock alone. One schedule and one timer for the whole silo instead of a grain timer per
+/// When a slot's next hold lapses, calls it back to drop what lapsed and publish its availability if that moved it, so
+/// the article's index catches up with stock that returned by the clock alone. One schedule and one timer for the whole silo instead of a grain timer per
 /// slot that holds something (100,000 of them under checkout load: each an object graph kept for the hold's life, and
 /// a timer queue the runtime walks). Only the index depends on it: a hold lapses at its expiry whether or not the
 /// schedule runs, as every call on the slot drops what has expired by the clock first. A slot that is not active when
@@ -23,12 +23,12 @@ internal sealed class RepublishSchedule(Action<string> republish, DomClock clock
     private DateTimeOffset? _armedFor;
     private bool _disposed;
 
-    /// <summary>The silo's schedule: a slot's time comes as a one-way <see cref="IStockSlotGrain.RepublishAsync"/>.</summary>
+    /// <summary>The silo's schedule: a slot's time comes as a one-way <see cref="IStockSlotGrain.CatchUpAsync"/>.</summary>
     public static RepublishSchedule For(IServiceProvider services)
     {
         var grains = services.GetRequiredService<IGrainFactory>();
         return new RepublishSchedule(
-            slot => grains.Get<IStockSlotGrain>(slot).RepublishAsync().Ignore(),
+            slot => grains.Get<IStockSlotGrain>(slot).CatchUpAsync().Ignore(),
             services.GetRequiredService<DomClock>(),
             services.GetRequiredService<ILogger<RepublishSchedule>>());
     }

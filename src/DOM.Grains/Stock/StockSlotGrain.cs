@@ -14,7 +14,8 @@ namespace Dom.Grains.Stock;
 /// <para>Holds lapse exactly at their expiry: every call first drops what has expired by the business clock, so
 /// stock returns at <c>expiresAt</c> whether or not a timer ran (and after a restart), and exactly once, because
 /// returning stock is dropping the hold, never adding units. The silo's <see cref="RepublishSchedule"/> calls the slot
-/// back when its next hold lapses, and it republishes its availability so the article's index catches up.</para>
+/// back when its next hold lapses, and it publishes its availability if that moved it, so the article's index catches
+/// up.</para>
 /// <para>Holds and allocations tell the index only once the slot's available units have fallen a twentieth below what it
 /// last published, releases at once (<see cref="IndexDrift"/>): a well-stocked slot under checkout load costs its holds
 /// no call to the article, and a plan made on the index's slightly high number is refused by the slot and re-planned.</para>
@@ -236,7 +237,15 @@ internal sealed class StockSlotGrain(
         return new ReleaseResult(true, available);
     }
 
-    public Task RepublishAsync()
+    public Task RepublishAsync() => CatchUp(always: true);
+
+    public Task CatchUpAsync() => CatchUp(always: false);
+
+    /// <summary>Drops lapsed holds and publishes: <paramref name="always"/> for an article index that starts afresh,
+    /// otherwise only what moved from the number last published (<see cref="IndexDrift"/>: lapses that lift the slot
+    /// above it are told; the expiry of a hold that became an order or was released tells nothing). Arms the next call
+    /// back.</summary>
+    private Task CatchUp(bool always)
     {
         if (_republishAt <= clock.UtcNow)
         {
@@ -244,7 +253,7 @@ internal sealed class StockSlotGrain(
         }
 
         DropExpiredHolds();
-        if (State.Exists)
+        if (State.Exists && (always || PublicationMatters()))
         {
             Publish();
         }
