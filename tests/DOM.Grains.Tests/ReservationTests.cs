@@ -281,7 +281,8 @@ public class ReservationTests(ClusterFixture fixture)
             Assert.Equal(AllocateStatus.Allocated, (await slot.AllocateAsync(new AllocateRequest(_world.Id($"o{i}/1"), 1, hold))).Status);
         }
 
-        // The holds' expiry comes: the silo's schedule calls the slot back (and so does this test, to be sure it ran first).
+        // The holds' expiry comes: the silo's schedule calls the slot back, and so does this test (one-way: the read after
+        // it is what waits for the slot to have run it).
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(5));
         await slot.CatchUpAsync();
         var numbers = await slot.GetAsync();

@@ -35,8 +35,10 @@ internal sealed class StockSlotGrain(
     private DateTimeOffset? _republishAt;
     private long _lastStamp;
 
-    /// <summary>The available units this activation last published to the article's index (null: nothing yet).</summary>
+    /// <summary>The available units this activation last published to the article's index (null: nothing yet), and
+    /// when.</summary>
     private int? _published;
+    private DateTimeOffset _publishedAt;
 
     protected override string Stream => $"slot/{this.GetPrimaryKeyString()}";
 
@@ -60,7 +62,12 @@ internal sealed class StockSlotGrain(
             _expiries.Add(id, hold.ExpiresAt);
         }
 
-        DropExpiredHolds();
+        // Holds that lapsed while no activation was there (a silo went down) return their units now: tell the index.
+        if (DropExpiredHolds() && State.Exists)
+        {
+            Publish();
+        }
+
         ScheduleRepublish();
     }
 
@@ -383,9 +390,15 @@ internal sealed class StockSlotGrain(
     }
 
     /// <summary>A slot with pools or expected supply publishes every change (those numbers are per channel and per
-    /// date); any other publishes once its available units drift from what it last published.</summary>
+    /// date); any other publishes once its available units drift from what it last published (<see cref="IndexDrift"/>).
+    /// A one-way publication can be lost (or dropped by the index as older than one it has, after the slot moved to a
+    /// silo whose clock is behind), so a slot that changes also publishes once <see cref="IndexDrift.RefreshEvery"/>
+    /// has passed since the last: a lost number is repaired within that.</summary>
     private bool PublicationMatters() =>
-        !State.Pools.IsEmpty || !State.Inbound.IsEmpty || IndexDrift.Matters(_published, State.Available);
+        !State.Pools.IsEmpty
+        || !State.Inbound.IsEmpty
+        || IndexDrift.Matters(_published, State.Available)
+        || clock.UtcNow - _publishedAt >= IndexDrift.RefreshEvery;
 
     /// <summary>Publishes once a write answered early is durable; a failed write was logged and deactivates the grain.</summary>
     private async Task PublishOnceWrittenAsync(Task written)
@@ -400,7 +413,7 @@ internal sealed class StockSlotGrain(
     {
         _lastStamp = Math.Max(_lastStamp + 1, DateTime.UtcNow.Ticks);
         var supply = Supply();
-        _published = supply.Available;
+        (_published, _publishedAt) = (supply.Available, clock.UtcNow);
         return new AvailabilityUpdate(_key.LocationId, supply.Available, _lastStamp, supply.Pools, supply.InTransit);
     }
 
