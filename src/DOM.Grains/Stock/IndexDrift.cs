@@ -7,8 +7,8 @@ namespace Dom.Grains.Stock;
 /// never says less than a slot has (a location is not passed over for stock it has), and says more by less than a
 /// twentieth of its own number (exactly the slot's number while that is 20 or less), which costs at most a refused
 /// hold and a re-plan. A well-stocked slot under checkout load then publishes once per a twentieth of its stock
-/// instead of once per hold. Operators' changes, pools, expected supply and lapsed holds are always published (see the
-/// slot). A lost publication (they are one-way) is repaired by the next one, at the latest <see cref="RefreshEvery"/>
+/// instead of once per hold. Operators' changes, pools and expected supply are always published, lapses when they lift
+/// the slot above what the index heard (see the slot). A lost publication (they are one-way) is repaired by the next one, at the latest <see cref="RefreshEvery"/>
 /// after it when the slot keeps changing, or when the article's grain is activated again (it asks every slot).
 /// </summary>
 internal static class IndexDrift

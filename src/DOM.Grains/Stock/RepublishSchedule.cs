@@ -8,11 +8,12 @@ namespace Dom.Grains.Stock;
 
 /// <summary>
 /// When a slot's next hold lapses, calls it back to drop what lapsed and publish its availability if that moved it, so
-/// the article's index catches up with stock that returned by the clock alone. One schedule and one timer for the whole silo instead of a grain timer per
-/// slot that holds something (100,000 of them under checkout load: each an object graph kept for the hold's life, and
-/// a timer queue the runtime walks). Only the index depends on it: a hold lapses at its expiry whether or not the
-/// schedule runs, as every call on the slot drops what has expired by the clock first. A slot that is not active when
-/// its time comes is activated by the call, and publishes what its journal says.
+/// the article's index catches up with stock that returned by the clock alone. One schedule and one timer for the
+/// whole silo instead of a grain timer per slot that holds something (100,000 of them under checkout load: each an
+/// object graph kept for the hold's life, and a timer queue the runtime walks). Only the index depends on it: a hold
+/// lapses at its expiry whether or not the schedule runs, as every call on the slot drops what has expired by the clock
+/// first. A slot that is not active when its time comes is activated by the call, and publishes what its journal says
+/// if holds lapsed meanwhile.
 /// </summary>
 internal sealed class RepublishSchedule(Action<string> republish, DomClock clock, ILogger? logger = null) : IDisposable
 {

@@ -18,7 +18,8 @@ namespace Dom.Grains.Stock;
 /// up.</para>
 /// <para>Holds and allocations tell the index only once the slot's available units have fallen a twentieth below what it
 /// last published, releases at once (<see cref="IndexDrift"/>): a well-stocked slot under checkout load costs its holds
-/// no call to the article, and a plan made on the index's slightly high number is refused by the slot and re-planned.</para>
+/// one call to the article per twentieth of its stock (or per five minutes) instead of one each, and a plan made on the
+/// index's slightly high number is refused by the slot and re-planned.</para>
 /// </summary>
 [Reentrant]
 internal sealed class StockSlotGrain(
@@ -379,7 +380,7 @@ internal sealed class StockSlotGrain(
     }
 
     /// <summary>After a hold, a release or an allocation: publishes a rise at once and a fall once it is a twentieth of
-    /// the number last published (<see cref="IndexDrift"/>). Lapsed holds, operators' changes and activations still
+    /// the number last published (<see cref="IndexDrift"/>). Operators' changes and an article's new activation still
     /// publish every time.</summary>
     private void PublishIfMoved()
     {
