@@ -8,8 +8,9 @@ namespace Dom.Grains.Stock;
 /// twentieth of its own number (exactly the slot's number while that is 20 or less), which costs at most a refused
 /// hold and a re-plan. A well-stocked slot under checkout load then publishes once per a twentieth of its stock
 /// instead of once per hold. Operators' changes, pools and expected supply are always published, lapses when they lift
-/// the slot above what the index heard (see the slot). A lost publication (they are one-way) is repaired by the next one, at the latest <see cref="RefreshEvery"/>
-/// after it when the slot keeps changing, or when the article's grain is activated again (it asks every slot).
+/// the slot above what the index heard (see the slot). A lost publication (they are one-way) is repaired by the next
+/// one, at the latest <see cref="RefreshEvery"/> after it when the slot keeps changing, or when the article's grain is
+/// activated again (it asks every slot).
 /// </summary>
 internal static class IndexDrift
 {
