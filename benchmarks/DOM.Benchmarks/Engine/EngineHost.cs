@@ -275,15 +275,17 @@ internal sealed class EngineHost : IAsyncDisposable
     {
         public SystemInfo System { get; } = system;
 
-        public Task<ICaller> ConnectAsync(int caller) => Task.FromResult<ICaller>(new InProcessCaller(host, host.Grains));
+        public Task<ICaller> ConnectAsync(int caller) =>
+            Task.FromResult<ICaller>(new InProcessCaller(host, host.Grains, host._app.Services.GetRequiredService<IReservationDesk>()));
     }
 
-    /// <summary>A client calling the grains through the host's own IGrainFactory.</summary>
-    private sealed class InProcessCaller(EngineHost host, IGrainFactory grains) : ICaller
+    /// <summary>A client calling the grains through the host's own IGrainFactory, and reserving through the host's own
+    /// reservation desk (the entry the API uses).</summary>
+    private sealed class InProcessCaller(EngineHost host, IGrainFactory grains, IReservationDesk desk) : ICaller
     {
         public async Task<ReserveStatus> ReserveAsync(string reservationId, string sku, int customer)
         {
-            var result = await grains.Get<IReservationDeskGrain>(0).CreateAsync(
+            var result = await desk.CreateAsync(
                 new CreateReservationRequest(reservationId, Catalog.Channel, Catalog.TtlSeconds, host._shipTo[customer], new[] { new LineRequest(sku, 1) }));
             return result switch
             {

@@ -1,9 +1,10 @@
 namespace Dom.Reservations;
 
 /// <summary>
-/// Where reservations are created: a stateless worker on every silo, so a checkout's reservation is planned, held and
-/// recorded on the silo that received it, without activating a grain per reservation. The
-/// <see cref="IReservationGrain"/> of the id serves everything after that (reads, conversion, release).
+/// The <see cref="IReservationDesk"/> for clients outside the silo: a stateless worker on every silo, so a checkout's
+/// reservation is planned, held and recorded on the silo that received it, without activating a grain per
+/// reservation. The <see cref="IReservationGrain"/> of the id serves everything after that (reads, conversion,
+/// release). Code inside a silo (the API) calls the desk service directly and saves this grain call.
 /// </summary>
 [Alias("dom.reservations.desk")]
 public interface IReservationDeskGrain : IGrainWithIntegerKey

@@ -9,6 +9,8 @@ using Orleans.Storage;
 using Dom.Grains.Locations;
 using Dom.Grains.Sourcing;
 using Dom.Grains.Stock;
+using Dom.Grains.Reservations;
+using Dom.Reservations;
 
 namespace Dom.Grains.Hosting;
 
@@ -45,6 +47,7 @@ public static class DomStorage
         services.TryAddSingleton<LocationDirectory>();
         services.TryAddSingleton<ProfileDirectory>();
         services.TryAddSingleton<Sourcer>();
+        services.TryAddSingleton<IReservationDesk, ReservationDesk>();
         services.TryAddSingleton(RepublishSchedule.For);
         services.TryAddSingleton(services => new PendingWrites(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();

@@ -36,7 +36,7 @@ public sealed record ReservationStatusChanged([property: Id(0)] ReservationStatu
 public sealed record ReservationConverted([property: Id(0)] string OrderId) : ReservationEvent;
 
 /// <summary>
-/// A checkout hold across lines, after it was created: the <see cref="ReservationDeskGrain"/> records it as the first
+/// A checkout hold across lines, after it was created: the <see cref="ReservationDesk"/> records it as the first
 /// event of this grain's stream, and this grain serves it from then on (reads, conversion into an order, release) as the
 /// stream's only writer. It also settles create requests for an id that was recorded before. The holds lapse by
 /// themselves at the expiry time; the grain only records the expiry when it sees it (the view is computed on read).

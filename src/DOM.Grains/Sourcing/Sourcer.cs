@@ -46,6 +46,11 @@ internal sealed class Sourcer(
     private ImmutableDictionary<StockSlotKey, DateTimeOffset> _damagedSlots = ImmutableDictionary<StockSlotKey, DateTimeOffset>.Empty;
     private ImmutableDictionary<string, DateTimeOffset> _damagedLocations = ImmutableDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
 
+    /// <summary>The calls for articles' planning views in flight, by SKU (<see cref="ReadArticleAsync"/>).</summary>
+    private readonly SharedCalls<string, ArticlePlanningView> _articleReads = new(StringComparer.Ordinal);
+
+    private readonly Func<string, Task<ArticlePlanningView>> _callArticle = sku => grains.Get<IArticleGrain>(sku).GetPlanningAsync();
+
     /// <summary>Plans and takes the holds and bookings; answers once they are durable.</summary>
     public async Task<SourcingResult> ReserveAsync(SourcingRequest request) => (await ReserveAsync(request, answerEarly: false)).Result;
 
@@ -295,16 +300,22 @@ internal sealed class Sourcer(
     }
 
     /// <summary>Adds the master data and availability index of each article in <paramref name="skus"/> that
-    /// <paramref name="into"/> does not hold yet: one call per article, all at once.</summary>
+    /// <paramref name="into"/> does not hold yet: one read per article, all at once.</summary>
     private async Task ReadArticlesAsync(IEnumerable<string> skus, Dictionary<string, ArticlePlanningView> into)
     {
         var missing = skus.Where(sku => !into.ContainsKey(sku)).Distinct(StringComparer.Ordinal).ToList();
-        var views = await Task.WhenAll(missing.Select(sku => grains.Get<IArticleGrain>(sku).GetPlanningAsync()));
+        var views = await Task.WhenAll(missing.Select(ReadArticleAsync));
         for (var i = 0; i < missing.Count; i++)
         {
             into[missing[i]] = views[i];
         }
     }
+
+    /// <summary>An article's planning view. Requests of this silo that plan on the same article at the same time share
+    /// one call to its grain (<see cref="SharedCalls{TKey, TValue}"/>): on a flash sale they would otherwise queue one
+    /// call each on the article's one activation. A request that joins a call in flight plans on an index at most that
+    /// call old, which the index's eventual consistency allows: the slots decide every hold.</summary>
+    private Task<ArticlePlanningView> ReadArticleAsync(string sku) => _articleReads.GetAsync(sku, _callArticle);
 
     /// <summary>Bundles become their components (kept together unless the bundle allows a split); every line learns
     /// whether it is physical. An unknown article is planned as physical (it has no slots, so it is short).</summary>

@@ -34,7 +34,7 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ReservationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ReservationBody body, ClaimsPrincipal user, IGrainFactory grains, EngineMetrics metrics, DomClock clock)
+        ReservationBody body, ClaimsPrincipal user, IReservationDesk desk, EngineMetrics metrics, DomClock clock)
     {
         var validation = Validate(body, clock.Today);
         if (!validation.IsValid)
@@ -47,7 +47,7 @@ public static class ReservationsApi
         CreateReservationResult result;
         try
         {
-            result = await grains.Get<IReservationDeskGrain>(0).CreateAsync(request);
+            result = await desk.CreateAsync(request);
         }
         catch (Exception)
         {

@@ -18,10 +18,11 @@ namespace Dom.Grains.Reservations;
 /// decides the race: the loser's write fails with a conflict, and the reservation grain answers it from the record and
 /// gives back all the loser took. A failed write is settled the same way: if the record landed after all it stands, if
 /// nothing is there the holds go back; if even that cannot be read, the holds lapse at their expiry.
+/// A silo singleton without state of its own: the API calls it in the request's own flow, so a reservation costs no
+/// grain call to reach it; the <see cref="ReservationDeskGrain"/> serves clients outside the silo through it.
 /// </summary>
-[StatelessWorker, Reentrant]
-internal sealed class ReservationDeskGrain(Sourcer sourcer, IGrainJournal journal, Serializer serializer, DomClock clock, ILogger<ReservationDeskGrain> logger)
-    : Grain, IReservationDeskGrain
+internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Serializer serializer, DomClock clock, IGrainFactory grains, ILogger<ReservationDesk> logger)
+    : IReservationDesk
 {
     public async Task<CreateReservationResult> CreateAsync(CreateReservationRequest request)
     {
@@ -49,17 +50,34 @@ internal sealed class ReservationDeskGrain(Sourcer sourcer, IGrainJournal journa
         journal.Reopen(stream);
         try
         {
-            await journal.AppendAsync(new JournalEntry(stream, 1, serializer.SerializeToArray<ReservationEvent>(new ReservationRecorded(fingerprint, request.Channel, view))), holdWrites);
+            var append = journal.AppendAsync(new JournalEntry(stream, 1, serializer.SerializeToArray<ReservationEvent>(new ReservationRecorded(fingerprint, request.Channel, view))), holdWrites);
+            var waited = !append.IsCompleted;
+            await append;
+            if (waited)
+            {
+                // The journal answers on its writer's thread and runs what awaits there (a grain's await goes to the
+                // grain's own scheduler anyway). The desk runs on no grain's scheduler, so it leaves that thread here:
+                // the caller's answer (an HTTP response, a checkout's next request) must not hold up the next batch.
+                await Task.Yield();
+            }
         }
         catch (Exception exception) when (exception is JournalConflictException or StorageUnavailableException)
         {
             // Recorded before (a retry or a concurrent duplicate), or not stored (or stored but reported failed, or a
             // hold it rests on failed): the reservation grain answers from what is recorded and gives back this
             // attempt's holds unless they are it. If that fails too, the holds lapse at their expiry.
-            return await GrainFactory.Get<IReservationGrain>(request.ReservationId).SettleAsync(request, holdId, result.Lines);
+            return await grains.Get<IReservationGrain>(request.ReservationId).SettleAsync(request, holdId, result.Lines);
         }
 
         logger.LogDebug("{ReservationId} {Status} until {ExpiresAt}", request.ReservationId, view.Status, expiresAt);
         return new CreateReservationResult(result.Succeeded ? ReservationOutcome.Created : ReservationOutcome.Refused, view);
     }
+}
+
+/// <summary>The desk for clients outside the silo (a stateless worker on every silo: the silo that received the call
+/// creates the reservation).</summary>
+[StatelessWorker, Reentrant]
+internal sealed class ReservationDeskGrain(IReservationDesk desk) : Grain, IReservationDeskGrain
+{
+    public Task<CreateReservationResult> CreateAsync(CreateReservationRequest request) => desk.CreateAsync(request);
 }
