@@ -80,4 +80,51 @@ public class SharedCallsTests
         Assert.Equal(0, shared.Count);
         Assert.Equal(5, await shared.GetAsync("sku-1", _ => Task.FromResult(5)));
     }
+
+    [Fact]
+    public async Task Whoever_asks_as_soon_as_the_answer_arrives_makes_a_new_call()
+    {
+        var (shared, calls) = (new SharedCalls<string, int>(StringComparer.Ordinal), new Calls());
+        var first = shared.GetAsync("sku-1", calls.CallAsync);
+        var askedAgain = first.ContinueWith(_ => shared.GetAsync("sku-1", calls.CallAsync), TaskContinuationOptions.ExecuteSynchronously);
+
+        calls.Made[0].Answer.SetResult(7);
+        var again = await askedAgain;
+
+        Assert.NotSame(first, again);
+        Assert.Equal(2, calls.Made.Count);
+        calls.Made[1].Answer.SetResult(8);
+        Assert.Equal(8, await again);
+    }
+
+    [ThreadStatic]
+    private static bool t_answering;
+
+    [Fact]
+    public async Task The_askers_go_on_off_the_thread_that_answered_the_call()
+    {
+        var (shared, calls) = (new SharedCalls<string, int>(StringComparer.Ordinal), new Calls());
+        var first = shared.GetAsync("sku-1", calls.CallAsync);
+        var joined = shared.GetAsync("sku-1", calls.CallAsync);
+        var wentOnThere = new[] { first, joined }
+            .Select(asker => asker.ContinueWith(_ => t_answering, TaskContinuationOptions.ExecuteSynchronously))
+            .ToList();
+
+        // Answered on a thread of its own (no synchronization context, as a grain call's answer arrives), where a
+        // continuation may run inline unless the shared call forbids it.
+        await Task.Run(() =>
+        {
+            t_answering = true;
+            try
+            {
+                calls.Made[0].Answer.SetResult(7);
+            }
+            finally
+            {
+                t_answering = false;
+            }
+        });
+
+        Assert.Equal(new[] { false, false }, await Task.WhenAll(wentOnThere));
+    }
 }

@@ -8,7 +8,7 @@ public interface IReservationGrain : IGrainWithStringKey
     /// a concurrent attempt, or the write failed): from the record — this attempt's own if it landed after all, else
     /// the recorded answer for the same body or an idempotency conflict for another — after giving back what this
     /// attempt took under <paramref name="holdId"/> unless it is the one recorded. With no record at all it gives them
-    /// back and fails, so the caller can retry. Called by the <see cref="IReservationDeskGrain"/>.</summary>
+    /// back and fails, so the caller can retry. Called by the reservation desk (<see cref="IReservationDesk"/>).</summary>
     [Alias("settle")]
     Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, IReadOnlyList<ReservationLine> taken);
 

@@ -42,7 +42,8 @@ internal sealed class SharedCalls<TKey, TValue>(IEqualityComparer<TKey>? compare
         TValue value;
         try
         {
-            value = await call(key);
+            // Not back on the starter's scheduler: the callers who joined should not wait for that grain's next turn.
+            value = await call(key).ConfigureAwait(false);
         }
         catch (Exception exception)
         {

@@ -51,14 +51,17 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
         try
         {
             var append = journal.AppendAsync(new JournalEntry(stream, 1, serializer.SerializeToArray<ReservationEvent>(new ReservationRecorded(fingerprint, request.Channel, view))), holdWrites);
-            var waited = !append.IsCompleted;
-            await append;
-            if (waited)
+            if (append.IsCompleted)
             {
-                // The journal answers on its writer's thread and runs what awaits there (a grain's await goes to the
-                // grain's own scheduler anyway). The desk runs on no grain's scheduler, so it leaves that thread here:
-                // the caller's answer (an HTTP response, a checkout's next request) must not hold up the next batch.
-                await Task.Yield();
+                await append;
+            }
+            else
+            {
+                // The journal answers on its writer's thread, and what awaits there runs there (a grain's await goes
+                // to the grain's own scheduler anyway). The desk runs on no grain's scheduler, so it leaves that thread,
+                // on success and failure alike: the caller's answer (an HTTP response, a checkout's next request, a
+                // settlement) must not hold up the next batch.
+                await append.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
             }
         }
         catch (Exception exception) when (exception is JournalConflictException or StorageUnavailableException)

@@ -21,8 +21,8 @@ namespace Dom.Grains.Sourcing;
 /// remembered) and re-plan, bounded. The index may be stale: a plan that looks impossible is checked against the slots
 /// themselves before a shortage is reported. Explain runs the same preparation and the same optimiser, and stops before
 /// holding anything.
-/// A silo singleton without state of its own, called in the turn of the grain that needs it (the reservation desk, an
-/// order, the <see cref="SourcingGrain"/>), so a reservation costs no extra grain call to reach it.
+/// A silo singleton without state of its own, called in the flow that needs it (the reservation desk in the request's
+/// own flow, an order's or the <see cref="SourcingGrain"/>'s turn), so a reservation costs no extra call to reach it.
 /// </summary>
 internal sealed class Sourcer(
     IGrainFactory grains,
@@ -46,7 +46,10 @@ internal sealed class Sourcer(
     private ImmutableDictionary<StockSlotKey, DateTimeOffset> _damagedSlots = ImmutableDictionary<StockSlotKey, DateTimeOffset>.Empty;
     private ImmutableDictionary<string, DateTimeOffset> _damagedLocations = ImmutableDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
 
-    /// <summary>The calls for articles' planning views in flight, by SKU (<see cref="ReadArticleAsync"/>).</summary>
+    /// <summary>The calls for articles' planning views in flight, by SKU (<see cref="ReadArticleAsync"/>). A plan that
+    /// joins a call gets the article's whole view as that call answers it — availability and master data (Info) alike —
+    /// so it is at most one call's round trip older than its own call would have been; the index is allowed to be stale
+    /// anyway, and the slots decide.</summary>
     private readonly SharedCalls<string, ArticlePlanningView> _articleReads = new(StringComparer.Ordinal);
 
     private readonly Func<string, Task<ArticlePlanningView>> _callArticle = sku => grains.Get<IArticleGrain>(sku).GetPlanningAsync();

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Security.Claims;
 using Dom.Grains.Hosting;
 using Dom.Reservations;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Dom.Silo.Api;
 
@@ -34,7 +36,7 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ReservationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ReservationBody body, ClaimsPrincipal user, IReservationDesk desk, EngineMetrics metrics, DomClock clock)
+        ReservationBody body, ClaimsPrincipal user, IReservationDesk desk, IOptions<SiloMessagingOptions> messaging, EngineMetrics metrics, DomClock clock)
     {
         var validation = Validate(body, clock.Today);
         if (!validation.IsValid)
@@ -47,7 +49,10 @@ public static class ReservationsApi
         CreateReservationResult result;
         try
         {
-            result = await desk.CreateAsync(request);
+            // The desk runs in this request's flow, not behind a grain call, so it gets the grain calls' bound here: a
+            // stalled journal is a 503 after Silo:ResponseTimeoutSeconds, as before. The attempt goes on and either
+            // lands or gives its holds back; the client's retry with the same id gets whichever answer stands.
+            result = await desk.CreateAsync(request).WaitAsync(messaging.Value.ResponseTimeout);
         }
         catch (Exception)
         {
