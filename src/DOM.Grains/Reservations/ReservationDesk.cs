@@ -26,6 +26,15 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
 {
     public async Task<CreateReservationResult> CreateAsync(CreateReservationRequest request)
     {
+        // Off a grain's scheduler (the API's request flow, an in-process client) what follows an await runs on the thread
+        // that finished the awaited task: a slot's answer, the journal writer's batch. Answering there would run the
+        // caller's next steps (the HTTP response, a checkout's next reservation) on that thread ahead of everyone already
+        // queued, and then the next caller's, and the callers not on that thread wait: measured on memory storage, p50
+        // 0.07 ms and p99.9 400 ms in-process, against 1.2 ms and 63 ms when the answer goes back through the thread
+        // pool's queue, in turn, as it does below. It leaves the journal writer's thread at once, before anything else
+        // runs there: the writer's next batch waits for what runs on its thread. On a grain's scheduler (the desk grain)
+        // every await returns through the grain's own queue anyway.
+        var offGrain = TaskScheduler.Current == TaskScheduler.Default;
         var fingerprint = ReservationJournal.Fingerprint(request);
         var expiresAt = clock.UtcNow.AddSeconds(request.TtlSeconds);
         var holdId = $"{request.ReservationId}~{Random.Shared.Next():x8}";
@@ -51,17 +60,17 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
         try
         {
             var append = journal.AppendAsync(new JournalEntry(stream, 1, serializer.SerializeToArray<ReservationEvent>(new ReservationRecorded(fingerprint, request.Channel, view))), holdWrites);
-            if (append.IsCompleted)
+            if (offGrain && !append.IsCompleted)
             {
-                await append;
+                await append.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             }
             else
             {
-                // The journal answers on its writer's thread, and what awaits there runs there (a grain's await goes
-                // to the grain's own scheduler anyway). The desk runs on no grain's scheduler, so it leaves that thread,
-                // on success and failure alike: the caller's answer (an HTTP response, a checkout's next request, a
-                // settlement) must not hold up the next batch.
-                await append.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
+                await append;
+                if (offGrain)
+                {
+                    await Task.Yield();
+                }
             }
         }
         catch (Exception exception) when (exception is JournalConflictException or StorageUnavailableException)
@@ -69,7 +78,13 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
             // Recorded before (a retry or a concurrent duplicate), or not stored (or stored but reported failed, or a
             // hold it rests on failed): the reservation grain answers from what is recorded and gives back this
             // attempt's holds unless they are it. If that fails too, the holds lapse at their expiry.
-            return await grains.Get<IReservationGrain>(request.ReservationId).SettleAsync(request, holdId, result.Lines);
+            var settled = await grains.Get<IReservationGrain>(request.ReservationId).SettleAsync(request, holdId, result.Lines);
+            if (offGrain)
+            {
+                await Task.Yield();
+            }
+
+            return settled;
         }
 
         logger.LogDebug("{ReservationId} {Status} until {ExpiresAt}", request.ReservationId, view.Status, expiresAt);
