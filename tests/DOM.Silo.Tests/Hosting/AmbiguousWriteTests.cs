@@ -9,8 +9,8 @@ namespace Dom.Silo.Tests.Hosting;
 
 /// <summary>
 /// A write whose commit reached the database but whose answer was lost (a connection cut, a command timeout after the
-/// commit) is ambiguous: the caller sees a failure although the event is stored. Invariant 3 needs the engine to stay
-/// consistent either way.
+/// commit) is ambiguous: the caller sees a failure although the event is stored. So is a write that stalls past the
+/// response timeout and lands later. Invariant 3 needs the engine to stay consistent either way.
 /// </summary>
 public class AmbiguousWriteTests
 {
@@ -18,39 +18,71 @@ public class AmbiguousWriteTests
     public async Task A_reservation_whose_write_landed_but_reported_failure_is_answered_from_its_record_and_held_once()
     {
         var journal = new LandsThenFails(new MemoryJournal(), "reservation/");
-        await using var host = await SiloHost.StartAsync("Development", configure: builder =>
-            builder.Services.Replace(ServiceDescriptor.Singleton<IGrainJournal>(journal)));
-        var catalog = new Catalog(host);
-        var (sku, location, id) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1), catalog.Id("r"));
-        await catalog.StockAsync(sku, location, 10);
-        var channel = host.Client("dev-channel-webshop-key");
+        var (host, slot, id, channel) = await StartAsync(journal);
+        await using var _ = host;
         journal.Arm();
 
-        using var first = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 3)), SiloHost.Json);
-        using var retry = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 3)), SiloHost.Json);
-        var slot = await host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{location}/{sku}", SiloHost.Json);
+        using var first = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (slot.Sku, 3)), SiloHost.Json);
+        using var retry = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (slot.Sku, 3)), SiloHost.Json);
+        var stock = await host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{slot.LocationId}/{slot.Sku}", SiloHost.Json);
 
         // The desk reads the stream back: the record is its own, so the answer stands and nothing is given back.
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
-        Assert.Equal((3, 7), (slot!.Held, slot.Available));
+        Assert.Equal((3, 7), (stock!.Held, stock.Available));
     }
 
-    /// <summary>Stores the next entry of a matching stream, then reports it failed.</summary>
-    private sealed class LandsThenFails(IGrainJournal inner, string streamPrefix) : IGrainJournal
+    [Fact]
+    public async Task A_reservation_whose_write_stalls_is_a_503_in_the_response_timeout_and_its_retry_gets_the_answer_that_stands()
+    {
+        var journal = new Stalls(new MemoryJournal(), "reservation/");
+        var (host, slot, id, channel) = await StartAsync(journal, new Dictionary<string, string> { ["Silo:ResponseTimeoutSeconds"] = "1" });
+        await using var _ = host;
+        journal.Arm();
+
+        using var stalled = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (slot.Sku, 3)), SiloHost.Json);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, stalled.StatusCode);
+        Assert.Equal("application/problem+json", stalled.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(stalled.Headers.RetryAfter);
+
+        await journal.ReleaseAsync();
+        using var retry = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (slot.Sku, 3)), SiloHost.Json);
+        var stock = await host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{slot.LocationId}/{slot.Sku}", SiloHost.Json);
+
+        // The stalled attempt's record landed once released; the retry is answered from it and holds nothing more.
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal((3, 7), (stock!.Held, stock.Available));
+    }
+
+    /// <summary>A silo on <paramref name="journal"/> with one article stocked 10 at one location, a fresh reservation
+    /// id and the demo channel's client.</summary>
+    private static async Task<(SiloHost Host, StockSlotKey Slot, string ReservationId, HttpClient Channel)> StartAsync(
+        IGrainJournal journal, IDictionary<string, string>? settings = null)
+    {
+        var host = await SiloHost.StartAsync("Development", settings, configure: builder =>
+            builder.Services.Replace(ServiceDescriptor.Singleton(journal)));
+        var catalog = new Catalog(host);
+        var (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
+        await catalog.StockAsync(sku, location, 10);
+        return (host, new StockSlotKey(sku, location), catalog.Id("r"), host.Client("dev-channel-webshop-key"));
+    }
+
+    /// <summary>A journal that hands the next entry of a matching stream, once armed, to <see cref="AppendArmedAsync"/>
+    /// and everything else to <paramref name="inner"/>.</summary>
+    private abstract class ArmedJournal(IGrainJournal inner, string streamPrefix) : IGrainJournal
     {
         private int _armed;
 
+        protected IGrainJournal Inner => inner;
+
         public void Arm() => Interlocked.Exchange(ref _armed, 1);
 
-        public async Task AppendAsync(JournalEntry entry)
-        {
-            await inner.AppendAsync(entry);
-            if (entry.Stream.StartsWith(streamPrefix, StringComparison.Ordinal) && Interlocked.Exchange(ref _armed, 0) == 1)
-            {
-                throw new StorageUnavailableException();
-            }
-        }
+        public Task AppendAsync(JournalEntry entry) =>
+            entry.Stream.StartsWith(streamPrefix, StringComparison.Ordinal) && Interlocked.Exchange(ref _armed, 0) == 1
+                ? AppendArmedAsync(entry)
+                : inner.AppendAsync(entry);
+
+        protected abstract Task AppendArmedAsync(JournalEntry entry);
 
         public void Reopen(string stream) => inner.Reopen(stream);
 
@@ -58,5 +90,36 @@ public class AmbiguousWriteTests
 
         public Task SaveSnapshotAsync(string stream, long sequence, byte[] snapshot, CancellationToken cancellationToken = default) =>
             inner.SaveSnapshotAsync(stream, sequence, snapshot, cancellationToken);
+    }
+
+    /// <summary>Stores the armed entry, then reports it failed.</summary>
+    private sealed class LandsThenFails(IGrainJournal inner, string streamPrefix) : ArmedJournal(inner, streamPrefix)
+    {
+        protected override async Task AppendArmedAsync(JournalEntry entry)
+        {
+            await Inner.AppendAsync(entry);
+            throw new StorageUnavailableException();
+        }
+    }
+
+    /// <summary>Holds the armed entry back until released, then stores it.</summary>
+    private sealed class Stalls(IGrainJournal inner, string streamPrefix) : ArmedJournal(inner, streamPrefix)
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _stored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Lets the held entry through and waits until it is stored.</summary>
+        public Task ReleaseAsync()
+        {
+            _release.SetResult();
+            return _stored.Task;
+        }
+
+        protected override async Task AppendArmedAsync(JournalEntry entry)
+        {
+            await _release.Task;
+            await Inner.AppendAsync(entry);
+            _stored.SetResult();
+        }
     }
 }
