@@ -32,11 +32,41 @@ public static class SourcingOptimiser
     /// profile's shipment limit. The optimiser is seeded with it, so its winner never costs more.</summary>
     public static PlanOption? NearestWithStock(SourcingProblem problem) => new Run(problem, false).Nearest();
 
-    internal static long Millis(decimal money) => (long)decimal.Round(money * 1000m, MidpointRounding.AwayFromZero);
+    private static readonly long[] ThousandthsPer = [1000, 100, 10, 1];
+
+    /// <summary>Money in thousandths, rounded half away from zero. Money with at most three decimals (prices, rates,
+    /// penalties) is read from its digits, without decimal arithmetic: planning converts a site's handling costs on
+    /// every reservation.</summary>
+    internal static long Millis(decimal money)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(money, bits);
+        var scale = (bits[3] >> 16) & 0xFF;
+        var digits = ((long)bits[1] << 32) | (uint)bits[0];
+        if (scale <= 3 && bits[2] == 0 && bits[1] >= 0 && digits <= long.MaxValue / 1000)
+        {
+            return (bits[3] < 0 ? -digits : digits) * ThousandthsPer[scale];
+        }
+
+        return (long)decimal.Round(money * 1000m, MidpointRounding.AwayFromZero);
+    }
 
     internal static long Millis(double money) => (long)Math.Round(money * 1000d, MidpointRounding.AwayFromZero);
 
-    internal static decimal Money(long millis) => millis / 1000m;
+    /// <summary>Thousandths as money: the same decimal (digits and scale) as <c>millis / 1000m</c>, which keeps no
+    /// trailing zeros, built from the digits instead of dividing.</summary>
+    internal static decimal Money(long millis)
+    {
+        byte scale = 3;
+        while (scale > 0 && millis % 10 == 0)
+        {
+            millis /= 10;
+            scale--;
+        }
+
+        var magnitude = millis < 0 ? (ulong)-millis : (ulong)millis;
+        return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, millis < 0, scale);
+    }
 
     private static string Text(decimal money) => money.ToString("0.00#", CultureInfo.InvariantCulture);
 
@@ -85,13 +115,13 @@ public static class SourcingOptimiser
         private readonly List<Candidate> _candidates = explain ? new(problem.Sites.Count) : [];
         private readonly List<Variant> _variants = new(problem.Sites.Count);
         private readonly Dictionary<string, int> _skuIndex = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, Supply?[]> _supplyAt = new(problem.Sites.Count, StringComparer.Ordinal);
         private readonly Dictionary<(string Sku, string LocationId), Supply> _digitalSupply = [];
         private readonly bool[] _allowed = new bool[SiteKinds];
         private readonly (long PerShipment, double PerKm)?[] _rates = new (long, double)?[SiteKinds];
         private readonly long _deliveryDay = Millis(problem.Policy.DeliveryDayCost);
         private readonly long _pressure = Millis(problem.Policy.CapacityPressureCost);
-        private Dictionary<(string LocationId, DateOnly Date), SiteDay> _capacity = null!;
+        private int[] _capacityHead = null!;
+        private int[] _capacityNext = null!;
         private List<DemandLine> _physical = null!;
         private List<DemandLine> _nonPhysical = null!;
         private Site? _pickup;
@@ -142,17 +172,28 @@ public static class SourcingOptimiser
                 }
             }
 
+            // Sites by position (the first of each id counts), so that a site's supply and capacity are found by its
+            // index rather than by hashing its id again for every line and day.
+            var sites = new List<Site>(problem.Sites.Count);
+            var siteIndex = new Dictionary<string, int>(problem.Sites.Count, StringComparer.Ordinal);
+            foreach (var site in problem.Sites)
+            {
+                if (siteIndex.TryAdd(site.LocationId, sites.Count))
+                {
+                    sites.Add(site);
+                }
+            }
+
+            var supplyAt = new Supply?[sites.Count][];
             var digitalSkus = _nonPhysical.Count > 0 ? _nonPhysical.Select(l => l.Sku).ToHashSet(StringComparer.Ordinal) : null;
             foreach (var supply in problem.Supply)
             {
                 if (_skuIndex.TryGetValue(supply.Sku, out var sku))
                 {
-                    if (!_supplyAt.TryGetValue(supply.LocationId, out var atSite))
+                    if (siteIndex.TryGetValue(supply.LocationId, out var at))
                     {
-                        _supplyAt[supply.LocationId] = atSite = new Supply?[_skuIndex.Count];
+                        (supplyAt[at] ??= new Supply?[_skuIndex.Count])[sku] = supply;
                     }
-
-                    atSite[sku] = supply;
                 }
                 else if (digitalSkus?.Contains(supply.Sku) == true)
                 {
@@ -160,10 +201,16 @@ public static class SourcingOptimiser
                 }
             }
 
-            _capacity = new Dictionary<(string, DateOnly), SiteDay>(problem.Capacity.Count);
-            foreach (var day in problem.Capacity)
+            // Each site's known days, latest entry first (a later entry for the same day replaces an earlier one).
+            _capacityHead = new int[sites.Count];
+            Array.Fill(_capacityHead, -1);
+            _capacityNext = new int[problem.Capacity.Count];
+            for (var d = 0; d < problem.Capacity.Count; d++)
             {
-                _capacity[(day.LocationId, day.Date)] = day;
+                if (siteIndex.TryGetValue(problem.Capacity[d].LocationId, out var at))
+                {
+                    (_capacityNext[d], _capacityHead[at]) = (_capacityHead[at], d);
+                }
             }
 
             foreach (var kind in _policy.AllowedKinds)
@@ -176,19 +223,9 @@ public static class SourcingOptimiser
                 _rates[(int)rate.Kind] ??= (Millis(rate.PerShipment), (double)rate.PerKm * 1000d);
             }
 
-            var seen = new HashSet<string>(problem.Sites.Count, StringComparer.Ordinal);
-            var sites = new List<Site>(problem.Sites.Count);
-            foreach (var site in problem.Sites)
-            {
-                if (seen.Add(site.LocationId))
-                {
-                    sites.Add(site);
-                }
-            }
-
             if (_order.PickupLocationId is { } pickupId)
             {
-                _pickup = sites.Find(s => s.LocationId == pickupId);
+                _pickup = siteIndex.TryGetValue(pickupId, out var at) ? sites[at] : null;
                 _pickupProblem = _pickup is null ? $"pickup location {pickupId} is unknown"
                     : !_pickup.ClickAndCollect ? $"pickup location {pickupId} offers no click & collect"
                     : null;
@@ -199,10 +236,9 @@ public static class SourcingOptimiser
                 for (var i = 0; i < sites.Count; i++)
                 {
                     var site = sites[i];
-                    var stocked = _supplyAt.TryGetValue(site.LocationId, out var supplies);
-                    if (site.Kind != SiteKind.Virtual && (stocked || site == _pickup))
+                    if (site.Kind != SiteKind.Virtual && (supplyAt[i] is not null || site == _pickup))
                     {
-                        AddVariants(i, site, supplies ?? new Supply?[_skuIndex.Count]);
+                        AddVariants(i, site, supplyAt[i] ?? new Supply?[_skuIndex.Count]);
                     }
                 }
             }
@@ -263,7 +299,7 @@ public static class SourcingOptimiser
             foreach (var eta in arrivals)
             {
                 var stock = StockAt(supplies, eta);
-                if (!stock.Where((units, s) => units > onHand[s]).Any())
+                if (!MoreThan(stock, onHand))
                 {
                     continue;
                 }
@@ -289,7 +325,7 @@ public static class SourcingOptimiser
             long pressure = 0;
             if (dispatch is { } day)
             {
-                var capacity = _capacity.TryGetValue((site.LocationId, day), out var known) ? known : new SiteDay(site.LocationId, day, site.CapacityPerDay, 0);
+                var capacity = KnownCapacity(context.Index, day) ?? new SiteDay(site.LocationId, day, site.CapacityPerDay, 0);
                 (limit, booked) = (capacity.Limit, capacity.Booked);
                 var reserve = _prioritised ? 0 : _policy.CapacityReserve;
                 if (capacity.Limit - capacity.Booked < 1)
@@ -334,7 +370,7 @@ public static class SourcingOptimiser
                     booked,
                     new CostBreakdown(Money(context.Shipping), Money(handling), Money(pressure), Money(deliveryCost), 0),
                     site.HandlingPerUnit,
-                    _skuIndex.Select(sku => new CandidateStock(sku.Key, stock[sku.Value])).ToList(),
+                    CandidateStocks(stock),
                     excluded));
             }
 
@@ -358,6 +394,39 @@ public static class SourcingOptimiser
                     Stock = stock,
                 });
             }
+        }
+
+        /// <summary>Whether waiting adds units of some line to what is on hand.</summary>
+        private static bool MoreThan(int[] stock, int[] onHand)
+        {
+            for (var s = 0; s < stock.Length; s++)
+            {
+                if (stock[s] > onHand[s])
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>An explanation's view of a candidate's stock, per line (kept out of <see cref="AddVariant"/>, whose
+        /// every call would otherwise allocate the closure).</summary>
+        private List<CandidateStock> CandidateStocks(int[] stock) =>
+            _skuIndex.Select(sku => new CandidateStock(sku.Key, stock[sku.Value])).ToList();
+
+        /// <summary>The capacity the problem gives for the site at <paramref name="index"/> on <paramref name="day"/>.</summary>
+        private SiteDay? KnownCapacity(int index, DateOnly day)
+        {
+            for (var d = _capacityHead[index]; d >= 0; d = _capacityNext[d])
+            {
+                if (problem.Capacity[d].Date == day)
+                {
+                    return problem.Capacity[d];
+                }
+            }
+
+            return null;
         }
 
         private int TransitDays(double km) => 1 + (int)Math.Floor(km / _policy.KmPerTransitDay);
@@ -625,32 +694,46 @@ public static class SourcingOptimiser
                 remaining[v] = _variants[v].Stock;
             }
 
-            int[] Writable(int v) => remaining[v] == _variants[v].Stock ? remaining[v] = (int[])_variants[v].Stock.Clone() : remaining[v];
             var result = new List<(int Variant, int Quantity)>[_physical.Count];
             foreach (var group in items.Groups)
             {
-                var at = nearest.FindIndex(v => group.Skus.Select((s, c) => remaining[v][s] >= group.Quantities[c]).All(ok => ok));
-                if (at < 0)
+                var site = -1;
+                foreach (var v in nearest)
+                {
+                    if (Holds(remaining[v], group.Skus, group.Quantities))
+                    {
+                        site = v;
+                        break;
+                    }
+                }
+
+                if (site < 0)
                 {
                     return null;
                 }
 
-                var site = nearest[at];
-
                 for (var c = 0; c < group.Skus.Length; c++)
                 {
-                    Writable(site)[group.Skus[c]] -= group.Quantities[c];
+                    Writable(remaining, site)[group.Skus[c]] -= group.Quantities[c];
                     result[group.Lines[c]] = [(site, group.Quantities[c])];
                 }
             }
 
             foreach (var (sku, quantity, line) in items.Singles)
             {
-                var wholeAt = nearest.FindIndex(v => remaining[v][sku] >= quantity);
-                if (wholeAt >= 0)
+                var whole = -1;
+                foreach (var v in nearest)
                 {
-                    var whole = nearest[wholeAt];
-                    Writable(whole)[sku] -= quantity;
+                    if (remaining[v][sku] >= quantity)
+                    {
+                        whole = v;
+                        break;
+                    }
+                }
+
+                if (whole >= 0)
+                {
+                    Writable(remaining, whole)[sku] -= quantity;
                     result[line] = [(whole, quantity)];
                     continue;
                 }
@@ -662,7 +745,7 @@ public static class SourcingOptimiser
                     var take = Math.Min(missing, remaining[v][sku]);
                     if (take > 0)
                     {
-                        Writable(v)[sku] -= take;
+                        Writable(remaining, v)[sku] -= take;
                         result[line].Add((v, take));
                         missing -= take;
                     }
@@ -681,6 +764,24 @@ public static class SourcingOptimiser
 
             return result;
         }
+
+        /// <summary>Whether <paramref name="stock"/> has every quantity of a group.</summary>
+        private static bool Holds(int[] stock, int[] skus, int[] quantities)
+        {
+            for (var c = 0; c < skus.Length; c++)
+            {
+                if (stock[skus[c]] < quantities[c])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A variant's remaining stock, copied from its own on first change.</summary>
+        private int[] Writable(int[][] remaining, int v) =>
+            remaining[v] == _variants[v].Stock ? remaining[v] = (int[])_variants[v].Stock.Clone() : remaining[v];
 
         private SourcingDecision Conclude(Search? search, Digital digital)
         {
