@@ -87,10 +87,6 @@ public static class SourcingOptimiser
 
         public required DateOnly Delivery { get; init; }
 
-        public required int Limit { get; init; }
-
-        public required int Booked { get; init; }
-
         public required long Shipping { get; init; }
 
         public required long Handling { get; init; }
@@ -384,8 +380,6 @@ public static class SourcingOptimiser
                     DistanceKm = context.Distance,
                     Dispatch = dispatch!.Value,
                     Delivery = delivery!.Value,
-                    Limit = limit!.Value,
-                    Booked = booked!.Value,
                     Shipping = context.Shipping,
                     Handling = handling,
                     Pressure = pressure,

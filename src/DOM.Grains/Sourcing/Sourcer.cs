@@ -364,25 +364,29 @@ internal sealed class Sourcer(
                 days.Add((site.LocationId, day));
             }
 
-            if (context.Request.PromisedBy is null)
+            if (context.Request.PromisedBy is not null)
             {
-                continue;
-            }
-
-            foreach (var supply in context.Supply.Values.Where(s => s.LocationId == site.LocationId && s.InTransit is not null))
-            {
-                foreach (var point in supply.InTransit!)
-                {
-                    if (site.NextDispatchDay(point.Eta > context.Now ? point.Eta : context.Now) is { } later)
-                    {
-                        days.Add((site.LocationId, later));
-                    }
-                }
+                AddArrivalDays(context, site, days);
             }
         }
 
         days.ExceptWith(context.Capacity.Keys);
         await locations.ReadCapacityAsync(days, context.Capacity);
+    }
+
+    /// <summary>The days <paramref name="site"/> would dispatch on after each of its in-transit arrivals.</summary>
+    private static void AddArrivalDays(Context context, Site site, HashSet<(string LocationId, DateOnly Date)> days)
+    {
+        foreach (var supply in context.Supply.Values.Where(s => s.LocationId == site.LocationId && s.InTransit is not null))
+        {
+            foreach (var point in supply.InTransit!)
+            {
+                if (site.NextDispatchDay(point.Eta > context.Now ? point.Eta : context.Now) is { } later)
+                {
+                    days.Add((site.LocationId, later));
+                }
+            }
+        }
     }
 
     private async Task<SourcingDecision> DecideAsync(Context context, bool explain)
