@@ -68,6 +68,21 @@ public static class SourcingOptimiser
         return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, millis < 0, scale);
     }
 
+    /// <summary>Whether <paramref name="stock"/> has every quantity of a group (a bundle kept together); the nearest
+    /// seed and the search's coverage both ask it.</summary>
+    private static bool Holds(int[] stock, int[] skus, int[] quantities)
+    {
+        for (var c = 0; c < skus.Length; c++)
+        {
+            if (stock[skus[c]] < quantities[c])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static string Text(decimal money) => money.ToString("0.00#", CultureInfo.InvariantCulture);
 
     private static string Text(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -759,20 +774,6 @@ public static class SourcingOptimiser
             return result;
         }
 
-        /// <summary>Whether <paramref name="stock"/> has every quantity of a group.</summary>
-        private static bool Holds(int[] stock, int[] skus, int[] quantities)
-        {
-            for (var c = 0; c < skus.Length; c++)
-            {
-                if (stock[skus[c]] < quantities[c])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
         /// <summary>A variant's remaining stock, copied from its own on first change.</summary>
         private int[] Writable(int[][] remaining, int v) =>
             remaining[v] == _variants[v].Stock ? remaining[v] = (int[])_variants[v].Stock.Clone() : remaining[v];
@@ -1119,12 +1120,7 @@ public static class SourcingOptimiser
             var covers = new bool[groups.Count];
             for (var g = 0; g < groups.Count; g++)
             {
-                var (skus, quantities, _) = groups[g];
-                covers[g] = true;
-                for (var c = 0; c < skus.Length && covers[g]; c++)
-                {
-                    covers[g] = stock[skus[c]] >= quantities[c];
-                }
+                covers[g] = Holds(stock, groups[g].Skus, groups[g].Quantities);
             }
 
             return covers;
