@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Dom.Articles;
 using Dom.Grains.Hosting;
 using Dom.Locations;
 using Dom.Reservations;
 using Dom.Silo.Hosting;
+using Dom.Testing;
 using Dom.Stock;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -212,8 +212,8 @@ internal sealed class EngineHost : IAsyncDisposable
         {
             "--environment", _environment,
             "--urls", "http://127.0.0.1:0",
-            $"--Silo:SiloPort={FreePort()}",
-            $"--Silo:GatewayPort={FreePort()}",
+            $"--Silo:SiloPort={LoopbackPorts.Next()}",
+            $"--Silo:GatewayPort={LoopbackPorts.Next()}",
             $"--Silo:ClusterId={_clusterId}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
@@ -264,12 +264,6 @@ internal sealed class EngineHost : IAsyncDisposable
     private static string Sample(IEnumerable<string> items) =>
         items.Take(3).ToList() is { Count: > 0 } sample ? $" (e.g. {string.Join("; ", sample)})" : "";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class InProcessTarget(EngineHost host, SystemInfo system) : ITarget
     {

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json;
+using Dom.Testing;
 
 namespace Dom.Cluster.Tests.Infrastructure;
 
@@ -64,7 +64,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Starts a silo process; returns once it is running (not yet ready: see <see cref="WaitReadyAsync"/>).</summary>
     public static SiloProcess Start(int index, string clusterId, string connectionString, string logDirectory, IDictionary<string, string>? settings = null)
     {
-        var (httpPort, siloPort, gatewayPort) = (FreePort(), FreePort(), FreePort());
+        var (httpPort, siloPort, gatewayPort) = (LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next());
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -207,10 +207,4 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Dom.Grains.Hosting;
 using Dom.Silo.Hosting;
+using Dom.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -38,8 +38,8 @@ public sealed class SiloHost : IAsyncDisposable
         {
             "--environment", environment,
             "--urls", "http://127.0.0.1:0",
-            $"--Silo:SiloPort={FreePort()}",
-            $"--Silo:GatewayPort={FreePort()}",
+            $"--Silo:SiloPort={LoopbackPorts.Next()}",
+            $"--Silo:GatewayPort={LoopbackPorts.Next()}",
             $"--Silo:ClusterId=test-{Guid.NewGuid():N}",
             "--Logging:LogLevel:Default=Warning",
         };
@@ -86,10 +86,4 @@ public sealed class SiloHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
