@@ -5,6 +5,4 @@ if (args.FirstOrDefault() == "migrate")
     return await DatabaseSchema.MigrateCommandAsync(args[1..]);
 }
 
-var app = DomHost.Build(args);
-await app.RunAsync();
-return 0;
+return await DomHost.RunAsync(DomHost.Build(args), Console.Error);

@@ -1,8 +1,11 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dom.Grains.Hosting;
 using Dom.Silo.Api;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace Dom.Silo.Hosting;
 
@@ -66,6 +69,55 @@ public static class DomHost
         app.MapRiskApi();
         return app;
     }
+
+    /// <summary>
+    /// Runs <paramref name="app"/> until it is shut down; 0 then. A silo that cannot start because a port it listens on
+    /// is taken (most often by another silo still running) returns 1 after one plain line on <paramref name="error"/>
+    /// naming the ports it asked for and the settings that move them, instead of Orleans' and Kestrel's stack traces
+    /// and an abort. What did start is stopped first, so Orleans leaves before its services are disposed (disposing a
+    /// started silo sent its background work into a disposed container: a page of ObjectDisposedExceptions).
+    /// </summary>
+    public static async Task<int> RunAsync(WebApplication app, TextWriter error)
+    {
+        await using (app)
+        {
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception exception) when (AddressInUse(exception))
+            {
+                try
+                {
+                    await app.StopAsync();
+                }
+                catch (InvalidOperationException)
+                {
+                    // Orleans refuses to stop a silo that never got to run (its own port was the one taken); the other
+                    // services have been stopped by then.
+                }
+
+                var silo = app.Services.GetRequiredService<IOptions<OrleansHostingOptions>>().Value;
+                var urls = app.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured : "http://localhost:5000";
+                await error.WriteLineAsync(
+                    $"DOM.Silo cannot start: {exception.Message.TrimEnd('.')}. It listens on {urls} (--urls), silo port " +
+                    $"{silo.SiloPort} (--Silo:SiloPort) and gateway port {silo.GatewayPort} (--Silo:GatewayPort); is another " +
+                    "silo still running? Stop it, or give this one free ports.");
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync();
+            return 0;
+        }
+    }
+
+    private static bool AddressInUse(Exception? exception) => exception switch
+    {
+        null => false,
+        SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } or AddressInUseException => true,
+        AggregateException all => all.InnerExceptions.Any(AddressInUse),
+        _ => AddressInUse(exception.InnerException),
+    };
 
     /// <summary>The JSON every answer and request uses: camelCase, enums as camelCase strings, unknown members refused.</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)

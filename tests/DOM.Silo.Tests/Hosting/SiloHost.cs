@@ -34,18 +34,7 @@ public sealed class SiloHost : IAsyncDisposable
     /// <summary>Starts a silo. <paramref name="settings"/> are passed as command-line configuration.</summary>
     public static async Task<SiloHost> StartAsync(string environment, IDictionary<string, string>? settings = null, TimeProvider? businessTime = null, Action<WebApplicationBuilder>? configure = null)
     {
-        var args = new List<string>
-        {
-            "--environment", environment,
-            "--urls", "http://127.0.0.1:0",
-            $"--Silo:SiloPort={LoopbackPorts.Next()}",
-            $"--Silo:GatewayPort={LoopbackPorts.Next()}",
-            $"--Silo:ClusterId=test-{Guid.NewGuid():N}",
-            "--Logging:LogLevel:Default=Warning",
-        };
-        args.AddRange((settings ?? new Dictionary<string, string>()).Select(s => $"--{s.Key}={s.Value}"));
-
-        var builder = DomHost.CreateBuilder([.. args]);
+        var builder = DomHost.CreateBuilder(Arguments(environment, settings));
         if (businessTime is not null)
         {
             builder.Services.Replace(ServiceDescriptor.Singleton(new DomClock(businessTime)));
@@ -56,6 +45,23 @@ public sealed class SiloHost : IAsyncDisposable
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new SiloHost(app, new Uri(address));
+    }
+
+    /// <summary>A silo's command line: free loopback ports, a cluster of its own, warnings only; then
+    /// <paramref name="settings"/>, which win over those.</summary>
+    public static string[] Arguments(string environment, IDictionary<string, string>? settings = null)
+    {
+        var args = new List<string>
+        {
+            "--environment", environment,
+            "--urls", "http://127.0.0.1:0",
+            $"--Silo:SiloPort={LoopbackPorts.Next()}",
+            $"--Silo:GatewayPort={LoopbackPorts.Next()}",
+            $"--Silo:ClusterId=test-{Guid.NewGuid():N}",
+            "--Logging:LogLevel:Default=Warning",
+        };
+        args.AddRange((settings ?? new Dictionary<string, string>()).Select(s => $"--{s.Key}={s.Value}"));
+        return [.. args];
     }
 
     public HttpClient Client(string? apiKey = null)
