@@ -100,7 +100,7 @@ public static class DomHost
                 var silo = app.Services.GetRequiredService<IOptions<OrleansHostingOptions>>().Value;
                 var urls = app.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured : "http://localhost:5000";
                 await error.WriteLineAsync(
-                    $"DOM.Silo cannot start: {exception.Message.TrimEnd('.')}. It listens on {urls} (--urls), silo port " +
+                    $"DOM.Silo cannot start: {exception.Message.TrimEnd('.')}. It needs {urls} (--urls), silo port " +
                     $"{silo.SiloPort} (--Silo:SiloPort) and gateway port {silo.GatewayPort} (--Silo:GatewayPort); is another " +
                     "silo still running? Stop it, or give this one free ports.");
                 return 1;

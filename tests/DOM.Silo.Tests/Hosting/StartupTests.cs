@@ -11,7 +11,7 @@ namespace Dom.Silo.Tests.Hosting;
 public class StartupTests
 {
     [Theory]
-    [InlineData("urls", "It listens on {0} (--urls)")]
+    [InlineData("urls", "It needs {0} (--urls)")]
     [InlineData("Silo:SiloPort", "silo port {0} (--Silo:SiloPort)")]
     [InlineData("Silo:GatewayPort", "gateway port {0} (--Silo:GatewayPort)")]
     public async Task A_silo_whose_port_is_taken_exits_with_1_naming_the_setting_that_moves_it(string setting, string named)
