@@ -52,7 +52,8 @@ internal static class LoopbackPorts
         throw new InvalidOperationException($"No free loopback port in {First}-{End - 1}");
     }
 
-    private static FileStream? Reserve(int port)
+    /// <summary>The reservation of <paramref name="port"/>, or null when another open of its lock file holds it.</summary>
+    internal static FileStream? Reserve(int port)
     {
         try
         {
