@@ -51,8 +51,9 @@ public static class ReservationsApi
         {
             // The desk runs in this request's flow, not behind a grain call, so it gets the grain calls' bound here: a
             // stalled journal is a 503 after Silo:ResponseTimeoutSeconds, as before. The attempt goes on and either
-            // lands or gives its holds back; the client's retry with the same id gets whichever answer stands.
-            result = await desk.CreateAsync(request).WaitAsync(messaging.Value.ResponseTimeout);
+            // lands or gives its holds back; the client's retry with the same id gets whichever answer stands. Timed on
+            // the silo's clock, which tests drive.
+            result = await desk.CreateAsync(request).WaitAsync(messaging.Value.ResponseTimeout, clock.Time);
         }
         catch (Exception)
         {

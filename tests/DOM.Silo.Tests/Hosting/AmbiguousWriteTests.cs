@@ -4,6 +4,9 @@ using Dom.Grains.Journal;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
 
 namespace Dom.Silo.Tests.Hosting;
 
@@ -35,12 +38,20 @@ public class AmbiguousWriteTests
     [Fact]
     public async Task A_reservation_whose_write_stalls_is_a_503_in_the_response_timeout_and_its_retry_gets_the_answer_that_stands()
     {
+        // The silo's clock is fake, so the response timeout passes when the test says, not when a loaded machine
+        // happens to be slow (with a real 1 s timeout, the silo's own start-up calls timed out under the suite's load).
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var journal = new Stalls(new MemoryJournal(), "reservation/");
-        var (host, slot, id, channel) = await StartAsync(journal, new Dictionary<string, string> { ["Silo:ResponseTimeoutSeconds"] = "1" });
+        var (host, slot, id, channel) = await StartAsync(journal, time);
         await using var _ = host;
+        var timeout = host.Services.GetRequiredService<IOptions<SiloMessagingOptions>>().Value.ResponseTimeout;
         journal.Arm();
 
-        using var stalled = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (slot.Sku, 3)), SiloHost.Json);
+        var call = channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (slot.Sku, 3)), SiloHost.Json);
+        await journal.Reached;
+        Assert.False(call.IsCompleted);
+        time.Advance(timeout);
+        using var stalled = await call.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, stalled.StatusCode);
         Assert.Equal("application/problem+json", stalled.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(stalled.Headers.RetryAfter);
@@ -57,9 +68,9 @@ public class AmbiguousWriteTests
     /// <summary>A silo on <paramref name="journal"/> with one article stocked 10 at one location, a fresh reservation
     /// id and the demo channel's client.</summary>
     private static async Task<(SiloHost Host, StockSlotKey Slot, string ReservationId, HttpClient Channel)> StartAsync(
-        IGrainJournal journal, IDictionary<string, string>? settings = null)
+        IGrainJournal journal, TimeProvider? time = null)
     {
-        var host = await SiloHost.StartAsync("Development", settings, configure: builder =>
+        var host = await SiloHost.StartAsync("Development", businessTime: time, configure: builder =>
             builder.Services.Replace(ServiceDescriptor.Singleton(journal)));
         var catalog = new Catalog(host);
         var (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
@@ -107,6 +118,10 @@ public class AmbiguousWriteTests
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _stored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the armed entry has arrived and is being held back.</summary>
+        public Task Reached => _reached.Task;
 
         /// <summary>Lets the held entry through and waits until it is stored.</summary>
         public Task ReleaseAsync()
@@ -117,6 +132,7 @@ public class AmbiguousWriteTests
 
         protected override async Task AppendArmedAsync(JournalEntry entry)
         {
+            _reached.SetResult();
             await _release.Task;
             await Inner.AppendAsync(entry);
             _stored.SetResult();
