@@ -20,14 +20,15 @@ internal static class LoopbackPorts
     private const int First = 12000;
     private const int End = 22000;
 
-    private static readonly string Directory = Path.Combine(Path.GetTempPath(), "dom-loopback-ports");
+    private static readonly string Directory = System.IO.Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "dom-loopback-ports")).FullName;
+
+    // The open lock files: kept referenced so no finalizer closes one (and releases its port) before the process ends.
     private static readonly List<FileStream> Reservations = [];
     private static int _next = Random.Shared.Next(End - First);
 
     /// <summary>A port nobody listens on and no other process using this class holds.</summary>
     public static int Next()
     {
-        System.IO.Directory.CreateDirectory(Directory);
         for (var attempt = 0; attempt < End - First; attempt++)
         {
             var port = First + (int)((uint)Interlocked.Increment(ref _next) % (End - First));

@@ -7,8 +7,8 @@ using Dom.Grains.Hosting;
 using Dom.Locations;
 using Dom.Reservations;
 using Dom.Silo.Hosting;
-using Dom.Testing;
 using Dom.Stock;
+using Dom.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -263,7 +263,6 @@ internal sealed class EngineHost : IAsyncDisposable
 
     private static string Sample(IEnumerable<string> items) =>
         items.Take(3).ToList() is { Count: > 0 } sample ? $" (e.g. {string.Join("; ", sample)})" : "";
-
 
     private sealed class InProcessTarget(EngineHost host, SystemInfo system) : ITarget
     {

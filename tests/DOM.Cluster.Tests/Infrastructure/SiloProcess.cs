@@ -206,5 +206,4 @@ public sealed class SiloProcess : IAsyncDisposable
             }
         }
     }
-
 }

@@ -91,5 +91,4 @@ public sealed class SiloHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-
 }
