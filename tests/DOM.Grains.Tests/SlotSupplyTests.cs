@@ -36,6 +36,76 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Removing_a_pool_leaves_its_holds_counted_on_the_shared_stock()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 4));
+        await slot.HoldAsync(new HoldRequest("m1", 4, "marketplace", InAnHour));
+
+        var removed = await slot.SetPoolAsync(new SetPoolRequest("marketplace", 0));
+
+        Assert.Equal((4, 6, 0), (removed!.Held, removed.Available, removed.Overcommitted));
+        Assert.Equal(HoldStatus.Refused, (await slot.HoldAsync(new HoldRequest("w1", 7, "web", InAnHour))).Status);
+        Assert.Equal(HoldStatus.Held, (await slot.HoldAsync(new HoldRequest("w2", 6, "web", InAnHour))).Status);
+        Assert.Equal(HoldStatus.Refused, (await slot.HoldAsync(new HoldRequest("m2", 1, "marketplace", InAnHour))).Status);
+    }
+
+    [Fact]
+    public async Task An_order_converting_a_pool_hold_keeps_using_the_pool_until_its_units_ship()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 6);
+        var slot = _world.Slot(sku, location);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 4));
+        await slot.HoldAsync(new HoldRequest("m1", 4, "marketplace", InAnHour));
+
+        var converted = await slot.AllocateAsync(new AllocateRequest("o1/1", 4, "m1"));
+        var second = await slot.HoldAsync(new HoldRequest("m2", 4, "marketplace", InAnHour));
+        var allocated = await slot.GetAsync();
+        await fixture.DeactivateAllAsync();
+        var reloaded = await slot.GetAsync();
+        await slot.EndAllocationAsync(new EndAllocationRequest("o1/1", 1, AllocationEnd.Shipped));
+        var partlyShipped = await slot.GetAsync();
+        await slot.EndAllocationAsync(new EndAllocationRequest("o1/1", 0, AllocationEnd.Shipped));
+        var shipped = await slot.GetAsync();
+
+        Assert.Equal(AllocateStatus.Allocated, converted.Status);
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 2), second);
+        Assert.Equal([new PoolView("marketplace", 4, 0, 4)], allocated!.Pools!);
+        Assert.Equal((4, 2), (allocated.Allocated, allocated.Available));
+        Assert.Equal([new PoolView("marketplace", 4, 0, 4)], reloaded!.Pools!);
+        Assert.Equal((4, 2), (reloaded.Allocated, reloaded.Available));
+        Assert.Equal([new PoolView("marketplace", 4, 0, 1)], partlyShipped!.Pools!);
+        Assert.Equal((3, 1, 0), (partlyShipped.OnHand, partlyShipped.Allocated, partlyShipped.Available));
+        Assert.Equal([new PoolView("marketplace", 4, 0, 0)], shipped!.Pools!);
+        Assert.Equal((2, 0, 0, 0), (shipped.OnHand, shipped.Allocated, shipped.Available, shipped.Overcommitted));
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 2), await slot.HoldAsync(new HoldRequest("m3", 3, "marketplace", InAnHour)));
+        Assert.Equal(HoldStatus.Held, (await slot.HoldAsync(new HoldRequest("m4", 2, "marketplace", InAnHour))).Status);
+    }
+
+    [Fact]
+    public async Task A_pool_larger_than_the_stock_left_gives_its_channel_only_what_is_there()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.HoldAsync(new HoldRequest("w1", 6, "web", InAnHour));
+        await slot.SetStockAsync(new SetStockRequest(8, 0));
+
+        var pooled = await slot.SetPoolAsync(new SetPoolRequest("marketplace", 4));
+        var tooMany = await slot.HoldAsync(new HoldRequest("m1", 3, "marketplace", InAnHour));
+        var entry = (await fixture.Grains.GetGrain<IArticleGrain>(sku).GetIndexAsync()).Value.Single();
+
+        Assert.Equal((0, 0), (pooled!.Available, pooled.Overcommitted));
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 2), tooMany);
+        Assert.Equal([new PoolAvailability("marketplace", 2)], entry.Pools!);
+        Assert.Equal(HoldStatus.Held, (await slot.HoldAsync(new HoldRequest("m2", 2, "marketplace", InAnHour))).Status);
+        Assert.Equal(HoldStatus.Refused, (await slot.HoldAsync(new HoldRequest("m3", 1, "marketplace", InAnHour))).Status);
+    }
+
+    [Fact]
     public async Task In_transit_supply_covers_only_holds_that_can_wait_for_it()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

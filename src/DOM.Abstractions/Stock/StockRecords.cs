@@ -53,12 +53,14 @@ public sealed record SlotSnapshot(
     [property: Id(9)] IReadOnlyList<PoolView>? Pools = null,
     [property: Id(10)] IReadOnlyList<InboundView>? InTransit = null);
 
-/// <summary>A channel pool of a slot: units set aside for one channel, and how many of them its holds use.</summary>
+/// <summary>A channel pool of a slot: units set aside for one channel, how many of them its holds use, and how many its
+/// open order allocations (converted from those holds) use.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.pool-view")]
 public sealed record PoolView(
     [property: Id(0)] string Channel,
     [property: Id(1)] int Size,
-    [property: Id(2)] int Held);
+    [property: Id(2)] int Held,
+    [property: Id(3)] int Allocated = 0);
 
 /// <summary>An expected delivery into a slot.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.inbound-view")]

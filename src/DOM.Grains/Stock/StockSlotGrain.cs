@@ -78,8 +78,8 @@ internal sealed class StockSlotGrain(
         HoldPlaced placed => state.WithHold(placed.HoldId, new SlotHold(placed.Quantity, placed.Channel, placed.ExpiresAt, placed.FromPool, placed.NeedBy)),
         HoldReleased released when state.Holds.ContainsKey(released.HoldId) => state.WithoutHolds([released.HoldId]),
         HoldReleased => state,
-        UnitsAllocated allocated => Allocate(allocated.FromHoldId is { } hold && state.Holds.ContainsKey(hold) ? state.WithoutHolds([hold]) : state, allocated),
-        AllocationEnded ended => End(state, ended),
+        UnitsAllocated allocated => state.WithAllocation(allocated.AllocationId, allocated.Quantity, allocated.FromHoldId),
+        AllocationEnded ended => state.WithAllocationEnded(ended.AllocationId, ended.Quantity, ended.End),
         PoolSized sized => state with { Pools = sized.Size > 0 ? state.Pools.SetItem(sized.Channel, sized.Size) : state.Pools.Remove(sized.Channel) },
         InboundExpected expected => state with
         {
@@ -277,23 +277,6 @@ internal sealed class StockSlotGrain(
         return Task.FromResult(State.Exists ? Snapshot() : null);
     }
 
-    private static StockSlotState Allocate(StockSlotState state, UnitsAllocated allocated) => state with
-    {
-        Allocations = state.Allocations.SetItem(allocated.AllocationId, allocated.Quantity),
-        Allocated = state.Allocated + allocated.Quantity,
-    };
-
-    private static StockSlotState End(StockSlotState state, AllocationEnded ended)
-    {
-        var left = state.Allocations.GetValueOrDefault(ended.AllocationId) - ended.Quantity;
-        return state with
-        {
-            Allocations = left > 0 ? state.Allocations.SetItem(ended.AllocationId, left) : state.Allocations.Remove(ended.AllocationId),
-            Allocated = state.Allocated - ended.Quantity,
-            OnHand = ended.End == AllocationEnd.Released ? state.OnHand : Math.Max(0, state.OnHand - ended.Quantity),
-        };
-    }
-
     public Task<SlotSnapshot?> SetPoolAsync(SetPoolRequest request) =>
         ChangeAsync(new PoolSized(request.Channel, Math.Max(0, request.Size)));
 
@@ -425,7 +408,7 @@ internal sealed class StockSlotGrain(
         var available = State.Available;
         var pools = State.Pools.IsEmpty
             ? null
-            : State.Pools.Keys.Order(StringComparer.Ordinal).Select(channel => new PoolAvailability(channel, State.PoolFree(channel))).ToList();
+            : State.Pools.Keys.Order(StringComparer.Ordinal).Select(channel => new PoolAvailability(channel, State.PoolAvailable(channel))).ToList();
         var inTransit = State.Inbound.IsEmpty
             ? null
             : State.Inbound.Values.Select(b => b.Eta).Distinct().Order()
@@ -445,6 +428,6 @@ internal sealed class StockSlotGrain(
         State.Available,
         State.Overcommitted,
         Version,
-        State.Pools.IsEmpty ? null : State.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolView(p.Key, p.Value, State.PoolHeld.GetValueOrDefault(p.Key))).ToList(),
+        State.Pools.IsEmpty ? null : State.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolView(p.Key, p.Value, State.PoolHeld.GetValueOrDefault(p.Key), State.PoolAllocated.GetValueOrDefault(p.Key))).ToList(),
         State.Inbound.IsEmpty ? null : State.Inbound.OrderBy(b => b.Value.Eta).ThenBy(b => b.Key, StringComparer.Ordinal).Select(b => new InboundView(b.Key, b.Value.Quantity, b.Value.Eta)).ToList());
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dom.Grains.Hosting;
+using Dom.Stock;
 
 namespace Dom.Grains.Stock;
 
@@ -20,6 +21,12 @@ public sealed record SlotHold(
     /// <summary>Units on the shared stock that may wait for supply arriving by <see cref="NeedBy"/>.</summary>
     public int WaitingShare => NeedBy is null ? 0 : Quantity - FromPool;
 }
+
+/// <summary>Units of a channel's pool an allocation uses.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.pool-share")]
+public sealed record PoolShare(
+    [property: Id(0)] string Channel,
+    [property: Id(1)] int Units);
 
 /// <summary>An expected delivery.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.inbound-batch")]
@@ -67,40 +74,56 @@ public sealed record StockSlotState
     /// <summary>Shared units held by need-by date (holds that may wait for in-transit supply).</summary>
     [Id(10)] public ImmutableSortedDictionary<DateTimeOffset, int> Waiting { get; init; } = ImmutableSortedDictionary<DateTimeOffset, int>.Empty;
 
+    /// <summary>The pool units of open allocations that converted a pool hold, by allocation id: an order keeps using
+    /// the pool its reservation held from until its units ship or are released.</summary>
+    [Id(11)] public ImmutableDictionary<string, PoolShare> AllocationPools { get; init; } = ImmutableDictionary<string, PoolShare>.Empty;
+
+    /// <summary>Units of each channel's pool its open allocations use (the sums of <see cref="AllocationPools"/>).</summary>
+    [Id(12)] public ImmutableDictionary<string, int> PoolAllocated { get; init; } = ImmutableDictionary<string, int>.Empty;
+
     /// <summary>What can be promised on hand to any channel now: the smallest slack over all dates, never below zero.</summary>
     public int Available => Math.Max(0, SharedFree(null));
 
-    /// <summary>Units promised beyond what will be there: after a count lowered the stock, or a pool shrank.</summary>
-    public int Overcommitted => Math.Max(0, -SharedFree(null));
+    /// <summary>Units promised beyond what will be there: after a count lowered the stock below the holds and
+    /// allocations. A pool larger than what is left promises nothing and is not counted.</summary>
+    public int Overcommitted => Math.Max(0, -Slack(null, setAside: 0));
 
-    /// <summary>Units of <paramref name="channel"/>'s pool not yet held.</summary>
-    public int PoolFree(string channel) => Math.Max(0, Pools.GetValueOrDefault(channel) - PoolHeld.GetValueOrDefault(channel));
+    /// <summary>Units of <paramref name="channel"/>'s pool its holds and open allocations use.</summary>
+    public int PoolUsed(string channel) => PoolHeld.GetValueOrDefault(channel) + PoolAllocated.GetValueOrDefault(channel);
 
-    /// <summary>What <paramref name="channel"/> may take with supply arriving by <paramref name="needBy"/>.</summary>
-    public int AvailableTo(string channel, DateTimeOffset? needBy) => PoolFree(channel) + Math.Max(0, SharedFree(needBy));
+    /// <summary>Units of <paramref name="channel"/>'s pool not yet used (whether or not they are on hand).</summary>
+    public int PoolFree(string channel) => Math.Max(0, Pools.GetValueOrDefault(channel) - PoolUsed(channel));
+
+    /// <summary>What <paramref name="channel"/> may take with supply arriving by <paramref name="needBy"/>: its pool's
+    /// free units and the shared slack, never more than is there (a pool larger than the stock left gives only that).</summary>
+    public int AvailableTo(string channel, DateTimeOffset? needBy) => Math.Max(0, PoolFree(channel) + SharedFree(needBy));
+
+    /// <summary>The free units of <paramref name="channel"/>'s pool that are there to take now (what the index is told).</summary>
+    public int PoolAvailable(string channel) => Math.Min(PoolFree(channel), AvailableTo(channel, null));
 
     /// <summary>The shared units a hold due by <paramref name="needBy"/> (null: on hand only) may still take: the smallest
-    /// slack at that date and every later need-by date (negative when overcommitted).</summary>
+    /// slack at that date and every later need-by date, less every pool's free units (negative when overcommitted, or
+    /// when the pools set aside more than is left).</summary>
     public int SharedFree(DateTimeOffset? needBy)
     {
-        // The empty checks keep the common slot (no pools, nothing waiting) free of enumerator allocations.
-        var poolOverflow = 0;
-        var pooled = 0;
-        var poolHeld = 0;
-        if (!Pools.IsEmpty || !PoolHeld.IsEmpty)
+        // The empty check keeps the common slot (no pools) free of enumerator allocations.
+        var setAside = 0;
+        if (!Pools.IsEmpty)
         {
-            foreach (var (channel, size) in Pools)
+            foreach (var channel in Pools.Keys)
             {
-                pooled += size;
-                poolOverflow += Math.Max(0, PoolHeld.GetValueOrDefault(channel) - size);
-            }
-
-            foreach (var held in PoolHeld.Values)
-            {
-                poolHeld += held;
+                setAside += PoolFree(channel);
             }
         }
 
+        return Slack(needBy, setAside);
+    }
+
+    /// <summary>Supply (on hand, less safety stock and <paramref name="setAside"/>, plus arrivals) less demand (every
+    /// hold and allocation, pool units included: they are on hand too) at <paramref name="needBy"/> and every later
+    /// need-by date, the smallest of those.</summary>
+    private int Slack(DateTimeOffset? needBy, int setAside)
+    {
         var waiting = 0;
         if (!Waiting.IsEmpty)
         {
@@ -110,8 +133,8 @@ public sealed record StockSlotState
             }
         }
 
-        var supply = OnHand - SafetyStock - pooled;
-        var dueNow = Held - poolHeld - waiting + poolOverflow + Allocated;
+        var supply = OnHand - SafetyStock - setAside;
+        var dueNow = Held - waiting + Allocated;
         var free = needBy is null ? supply - dueNow : int.MaxValue;
         if (Waiting.IsEmpty && Inbound.IsEmpty)
         {
@@ -167,6 +190,51 @@ public sealed record StockSlotState
             Held = state.Held + hold.Quantity,
             PoolHeld = hold.FromPool > 0 ? state.PoolHeld.SetItem(hold.Channel, state.PoolHeld.GetValueOrDefault(hold.Channel) + hold.FromPool) : state.PoolHeld,
             Waiting = hold.WaitingShare > 0 ? state.Waiting.SetItem(hold.NeedBy!.Value, state.Waiting.GetValueOrDefault(hold.NeedBy.Value) + hold.WaitingShare) : state.Waiting,
+        };
+    }
+
+    /// <summary>Allocates units to an order line, converting the hold <paramref name="fromHoldId"/> if it is there: the
+    /// pool units that hold used stay used by the allocation.</summary>
+    public StockSlotState WithAllocation(string id, int quantity, string? fromHoldId)
+    {
+        var state = this;
+        PoolShare? share = null;
+        if (fromHoldId is not null && Holds.TryGetValue(fromHoldId, out var hold))
+        {
+            share = hold.FromPool > 0 ? new PoolShare(hold.Channel, Math.Min(hold.FromPool, quantity)) : null;
+            state = Without(fromHoldId);
+        }
+
+        return state with
+        {
+            Allocations = state.Allocations.SetItem(id, quantity),
+            Allocated = state.Allocated + quantity,
+            AllocationPools = share is null ? state.AllocationPools : state.AllocationPools.SetItem(id, share),
+            PoolAllocated = share is null ? state.PoolAllocated : state.PoolAllocated.SetItem(share.Channel, state.PoolAllocated.GetValueOrDefault(share.Channel) + share.Units),
+        };
+    }
+
+    /// <summary>Ends <paramref name="quantity"/> open units of an allocation: shipped or written off (they leave the
+    /// stock) or released (they stay). Its shared units end first, its pool units last.</summary>
+    public StockSlotState WithAllocationEnded(string id, int quantity, AllocationEnd end)
+    {
+        var left = Allocations.GetValueOrDefault(id) - quantity;
+        var state = this with
+        {
+            Allocations = left > 0 ? Allocations.SetItem(id, left) : Allocations.Remove(id),
+            Allocated = Allocated - quantity,
+            OnHand = end == AllocationEnd.Released ? OnHand : Math.Max(0, OnHand - quantity),
+        };
+        if (!AllocationPools.TryGetValue(id, out var share) || share.Units <= Math.Max(0, left))
+        {
+            return state;
+        }
+
+        var kept = Math.Max(0, left);
+        return state with
+        {
+            AllocationPools = kept > 0 ? AllocationPools.SetItem(id, share with { Units = kept }) : AllocationPools.Remove(id),
+            PoolAllocated = Decrease(PoolAllocated, share.Channel, share.Units - kept),
         };
     }
 
@@ -232,7 +300,7 @@ public sealed record UnitsAllocated([property: Id(0)] string AllocationId, [prop
 
 /// <summary>Open units of an allocation ended: released back, written off, or shipped.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.allocation-ended")]
-public sealed record AllocationEnded([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] Dom.Stock.AllocationEnd End) : SlotEvent;
+public sealed record AllocationEnded([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] AllocationEnd End) : SlotEvent;
 
 /// <summary>A channel pool resized (0 removes it).</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.pool-sized")]
