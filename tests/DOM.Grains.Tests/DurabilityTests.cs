@@ -112,7 +112,7 @@ public class DurabilityTests(ClusterFixture fixture)
         var gate = ClusterFixture.Journal.Gate($"slot/{new StockSlotKey(sku, location)}");
         var early = await slot.HoldAsync(new HoldRequest("early", 5, "web", InAnHour, AnswerEarlyOn: fixture.Cluster.Primary!.SiloAddress));
         await fixture.DeactivateAllAsync();
-        gate.SetException(new StorageUnavailableException());
+        gate.Fail();
         var reloaded = await slot.GetAsync();
 
         Assert.Equal(HoldStatus.Held, early.Status);
@@ -208,5 +208,73 @@ public class DurabilityTests(ClusterFixture fixture)
         }
 
         return exception;
+    }
+
+    // A retry that finds the first call's decision in memory while that call's write is held back, then the write
+    // failing: the retry must not have been answered from memory ("already done") before the write was stored.
+
+    [Fact]
+    public async Task An_allocation_retried_while_its_write_is_on_the_way_is_not_answered_before_it_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+
+        var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
+            $"slot/{new StockSlotKey(sku, location)}", () => slot.AllocateAsync(new AllocateRequest("o/1", 4, null)), slot.GetAsync);
+        var afterwards = await slot.GetAsync();
+
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(retried);
+        Assert.Equal((0, 10), (afterwards!.Allocated, afterwards.Available));
+    }
+
+    [Fact]
+    public async Task A_hold_retried_while_its_write_is_on_the_way_is_not_answered_before_it_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+
+        var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
+            $"slot/{new StockSlotKey(sku, location)}", () => slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour)), slot.GetAsync);
+        var afterwards = await slot.GetAsync();
+
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(retried);
+        Assert.Equal((0, 10), (afterwards!.Held, afterwards.Available));
+    }
+
+    [Fact]
+    public async Task A_booking_retried_while_its_write_is_on_the_way_is_not_answered_before_it_is_stored()
+    {
+        var location = await _world.LocationAsync("l", 52, 13, capacityPerDay: 5);
+        var grain = fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(location);
+        var today = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime);
+
+        var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
+            $"location/{location}", () => grain.BookAsync(new Dom.Locations.BookingRequest("b", today, InAnHour)), () => grain.GetCapacityAsync(today));
+        var afterwards = await grain.GetCapacityAsync(today);
+
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(retried);
+        Assert.Equal(0, afterwards!.Booked);
+    }
+
+    /// <summary>Calls <paramref name="call"/> with its write held back, calls it again, lets the grain take that retry
+    /// (<paramref name="barrier"/> is a read sent after it: the grain is reentrant, so the retry was decided first),
+    /// then fails the write. Whether the retry had been answered by then, and how it ended.</summary>
+    private static async Task<(bool AnsweredEarly, Exception? Retried)> RetryWhileHeldBackAsync(string stream, Func<Task> call, Func<Task> barrier)
+    {
+        var gate = ClusterFixture.Journal.Gate(stream);
+        var first = call();
+        await gate.Reached;
+        var retry = call();
+        await barrier();
+        var answeredEarly = retry.IsCompleted;
+        gate.Fail();
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => first);
+        return (answeredEarly, await Record.ExceptionAsync(() => retry));
     }
 }

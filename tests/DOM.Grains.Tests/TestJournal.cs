@@ -19,12 +19,11 @@ public sealed class TestJournal : IGrainJournal
 
     public TestJournal() => _ = Task.Run(AcknowledgeAsync);
 
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, WriteGate> _gates = new(StringComparer.Ordinal);
 
     /// <summary>The next append to <paramref name="stream"/> (and everything queued behind it) waits until the returned
     /// gate is opened; failing the gate fails that append as a storage outage would.</summary>
-    public TaskCompletionSource Gate(string stream) =>
-        _gates[stream] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public WriteGate Gate(string stream) => _gates[stream] = new WriteGate();
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JournalEntry>> _watches = new(StringComparer.Ordinal);
 
@@ -85,7 +84,8 @@ public sealed class TestJournal : IGrainJournal
                 {
                     try
                     {
-                        await gate.Task;
+                        gate.Arrived.TrySetResult();
+                        await gate.Opened.Task;
                     }
                     catch (StorageUnavailableException)
                     {
@@ -133,4 +133,21 @@ public sealed class TestJournal : IGrainJournal
 
         return false;
     }
+}
+
+/// <summary>Holds back one append of a stream: <see cref="Reached"/> completes once the append waits at it.</summary>
+public sealed class WriteGate
+{
+    internal TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal TaskCompletionSource Opened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the held-back append is in the journal's hands.</summary>
+    public Task Reached => Arrived.Task;
+
+    /// <summary>Lets the append be stored.</summary>
+    public void Open() => Opened.TrySetResult();
+
+    /// <summary>Fails the append (and so its stream) as a storage outage would.</summary>
+    public void Fail() => Opened.TrySetException(new StorageUnavailableException());
 }

@@ -134,6 +134,24 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
         }
     }
 
+    /// <summary>Completes once every event this activation raised is stored; throws <see cref="StorageUnavailableException"/>
+    /// if one of them failed. An answer that repeats an earlier decision ("already held") waits for it: the event that
+    /// made the decision may still be on its way to the journal, and may yet fail (the journal stores each stream as a
+    /// prefix, so the last write stored means every earlier one is).</summary>
+    protected Task EarlierWritesAsync() => _lastWrite.IsCompletedSuccessfully ? Task.CompletedTask : AwaitEarlierWritesAsync();
+
+    private async Task AwaitEarlierWritesAsync()
+    {
+        try
+        {
+            await _lastWrite;
+        }
+        catch (Exception exception) when (exception is not StorageUnavailableException)
+        {
+            throw new StorageUnavailableException();
+        }
+    }
+
     /// <summary>Applies <paramref name="event"/> now and returns its durable write. Call only in the synchronous part
     /// of a call (before any await), after every check, so the decision and its event cannot interleave.</summary>
     protected Task Raise(TEvent @event) => Raise(@event, out _);

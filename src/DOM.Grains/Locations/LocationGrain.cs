@@ -92,6 +92,8 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
 
         if (State.Bookings.ContainsKey(request.BookingId))
         {
+            // A retry while the booking's write is on its way: answered once it is stored.
+            await EarlierWritesAsync();
             return new BookingResult(BookingStatus.AlreadyBooked, State.Capacity(request.Date));
         }
 
@@ -128,6 +130,7 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
 
         if (State.Bookings.TryGetValue(orderId, out var existing) && existing.ExpiresAt == DateTimeOffset.MaxValue)
         {
+            await EarlierWritesAsync();
             return new BookingResult(BookingStatus.AlreadyBooked, State.Capacity(existing.Date));
         }
 

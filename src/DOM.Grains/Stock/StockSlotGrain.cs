@@ -105,7 +105,14 @@ internal sealed class StockSlotGrain(
 
         if (State.Allocations.TryGetValue(request.AllocationId, out var existing))
         {
-            return new AllocateResult(existing == request.Quantity ? AllocateStatus.AlreadyAllocated : AllocateStatus.Refused, State.Available);
+            if (existing != request.Quantity)
+            {
+                return new AllocateResult(AllocateStatus.Refused, State.Available);
+            }
+
+            // A retry while the allocation's write is on its way: answered once it is stored.
+            await EarlierWritesAsync();
+            return new AllocateResult(AllocateStatus.AlreadyAllocated, State.Available);
         }
 
         // Units of the converted hold are already set aside; only what goes beyond it must be available.
@@ -197,7 +204,14 @@ internal sealed class StockSlotGrain(
 
         if (State.Holds.TryGetValue(request.HoldId, out var existing))
         {
-            return new HoldResult(existing.Quantity == request.Quantity ? HoldStatus.AlreadyHeld : HoldStatus.Conflict, State.Available);
+            if (existing.Quantity != request.Quantity)
+            {
+                return new HoldResult(HoldStatus.Conflict, State.Available);
+            }
+
+            // A retry while the hold's write is on its way: answered once it is stored.
+            await EarlierWritesAsync();
+            return new HoldResult(HoldStatus.AlreadyHeld, State.Available);
         }
 
         var availableTo = State.AvailableTo(request.Channel, request.NeedBy);
