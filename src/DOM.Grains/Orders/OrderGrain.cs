@@ -271,12 +271,21 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, "Nothing of this line was delivered yet.");
         }
 
+        // A report replaces the delivered units not replaced yet: a retried report (a lost answer) replaces nothing
+        // twice and answers as the first did. The replacement's id follows the count of replacements stored, so a
+        // report whose save failed creates the same order again, which answers from what it stored.
+        var replaced = State.Replaced.GetValueOrDefault(lineId);
+        if (delivered <= replaced)
+        {
+            return Result(OrderCommandStatus.Done);
+        }
+
         var replacementId = ReplacementId(View.Replacements.Count + 1);
         var replacement = await GrainFactory.Get<IOrderGrain>(replacementId).CreateAsync(Request with
         {
             OrderId = replacementId,
             ReservationId = null,
-            Lines = [new OrderLineRequest(line.LineId, line.Sku, delivered, 0m)],
+            Lines = [new OrderLineRequest(line.LineId, line.Sku, delivered - replaced, 0m)],
             Payments = [],
             Priority = true,
             PromisedBy = null,
@@ -291,6 +300,7 @@ internal sealed class OrderGrain(
         await SaveAsync(State with
         {
             View = Notify(Note(View, "wrong item", lineId, $"replacement {replacementId}"), "replacementCreated", lineId) with { Replacements = [.. View.Replacements, replacementId] },
+            Replaced = State.Replaced.SetItem(lineId, delivered),
         });
         return Result(OrderCommandStatus.Done);
     }

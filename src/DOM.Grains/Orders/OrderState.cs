@@ -26,6 +26,9 @@ public sealed record OrderState
 
     /// <summary>Counts routing attempts, so each one holds under its own id.</summary>
     [Id(7)] public int Attempts { get; init; }
+
+    /// <summary>Units of each line already replaced after a wrong item (a report replaces only what is not yet).</summary>
+    [Id(8)] public ImmutableDictionary<string, int> Replaced { get; init; } = ImmutableDictionary<string, int>.Empty;
 }
 
 [GenerateSerializer, Immutable, Alias("dom.orders.changed")]
