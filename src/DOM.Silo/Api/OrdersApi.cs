@@ -57,9 +57,9 @@ public static class OrdersApi
         return api;
     }
 
-    private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)
     {
-        var validation = Validate(body);
+        var validation = Validate(body, clock.UtcNow);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -251,13 +251,19 @@ public static class OrdersApi
     private static Address ToAddress(AddressBody body) =>
         new(body.Country!, body.Latitude!.Value, body.Longitude!.Value, body.Street, body.PostalCode, body.City);
 
-    private static Validation Validate(OrderBody body)
+    private static Validation Validate(OrderBody body, DateTimeOffset now)
     {
         var validation = new Validation()
             .Id("orderId", body.OrderId)
             .Id("customerId", body.CustomerId)
             .Id("reservationId", body.ReservationId, required: false)
             .Required("delivery", body.Delivery);
+        // A day back, so a retry of yesterday's order still replays; a year ahead, as reservations.
+        if (body.PromisedBy is { } promised && (promised < now.AddDays(-1) || promised > now.AddDays(366)))
+        {
+            validation.Add("promisedBy", "Must be at most a year ahead and not more than a day past.");
+        }
+
         if (body.Currency is not null && (body.Currency.Length != 3 || !body.Currency.All(char.IsAsciiLetterUpper)))
         {
             validation.Add("currency", "Must be an ISO 4217 code such as EUR.");

@@ -58,6 +58,37 @@ public class ValidationTests(ApiFixture fixture)
         Assert.Equal(10, await AvailableAsync(sku, location));
     }
 
+    public static TheoryData<string, string, string> BadOrders => new()
+    {
+        // promisedBy ({sku} is a stocked article), the field the error must name
+        { "promised in the year 9999", "9999-12-31T23:59:59Z", "promisedBy" },
+        { "promised two years ahead", "{in two years}", "promisedBy" },
+        { "promised a week ago", "{a week ago}", "promisedBy" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOrders))]
+    public async Task A_bad_order_is_a_400_naming_the_field_and_creates_nothing(string because, string promisedBy, string field)
+    {
+        var (sku, location) = await StockedAsync();
+        var id = _catalog.Id("o");
+        var now = DateTimeOffset.UtcNow;
+        promisedBy = promisedBy.Replace("{in two years}", now.AddYears(2).ToString("O")).Replace("{a week ago}", now.AddDays(-7).ToString("O"));
+        var body = $$"""
+            { "orderId": "{{id}}", "customerId": "c1", "lines": [{ "lineId": "l1", "sku": "{{sku}}", "quantity": 1 }],
+              "delivery": { "method": "ship", "address": { "country": "DE", "latitude": 52.5, "longitude": 13.4 } }, "promisedBy": "{{promisedBy}}" }
+            """;
+
+        using var response = await Host.Client("dev-channel-webshop-key").PostAsync("/api/v1/orders", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var order = await Host.Operator().GetAsync($"/api/v1/orders/{id}");
+
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{because}: {(int)response.StatusCode} {problem}");
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{because}: {problem}");
+        Assert.Equal(HttpStatusCode.NotFound, order.StatusCode);
+        Assert.Equal(10, await AvailableAsync(sku, location));
+    }
+
     public static TheoryData<string, string, string, string> BadOperatorCalls => new()
     {
         { "negative on hand", "PUT", "/api/v1/stock/{location}/{sku}", """{ "onHand": -1 }""" },
