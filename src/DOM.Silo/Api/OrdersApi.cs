@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Dom.Access;
 using Dom.Grains.Hosting;
 using Dom.Orders;
@@ -102,7 +103,7 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListAsync(
         ClaimsPrincipal user,
         IGrainFactory grains,
-        OrderStatus? status,
+        string? status,
         string? channel,
         string? customerId,
         string? locationId,
@@ -115,6 +116,19 @@ public static class OrdersApi
             .Id("customerId", customerId, required: false)
             .Id("locationId", locationId, required: false)
             .Int("limit", limit, 1, MaxPage, required: false);
+        OrderStatus? wanted = null;
+        if (status is not null)
+        {
+            if (Validation.TryParseName<OrderStatus>(status, out var parsed))
+            {
+                wanted = parsed;
+            }
+            else
+            {
+                validation.Add("status", $"Must be one of: {string.Join(", ", Enum.GetNames<OrderStatus>().Select(JsonNamingPolicy.CamelCase.ConvertName))}.");
+            }
+        }
+
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -130,7 +144,7 @@ public static class OrdersApi
             locationId = user.Scope();
         }
 
-        var query = new OrderQuery(status, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1);
+        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1);
         var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
@@ -225,7 +239,7 @@ public static class OrdersApi
         OrderCommandStatus.Done or OrderCommandStatus.AlreadyDone when VisibleTo(user, result.Order) is { } view => TypedResults.Ok(view),
         OrderCommandStatus.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not allowed in the current state.", detail: result.Problem),
         OrderCommandStatus.IdempotencyConflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Event id already used.", detail: result.Problem),
-        _ => Answers.NotFound(result.Problem ?? "The order"),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: result.Problem ?? "The order does not exist."),
     };
 
     /// <summary>Channels see their own orders; stores and partners only the lines at their location; null otherwise.</summary>

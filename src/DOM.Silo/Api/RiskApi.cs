@@ -48,12 +48,12 @@ public static class RiskApi
     private static (Validation, RiskListEntry?) Parse(string list, string subject, string? value)
     {
         var validation = new Validation().Text("value", value, 300);
-        if (!Enum.TryParse<RiskList>(list, ignoreCase: true, out var parsedList) || int.TryParse(list, out _))
+        if (!Validation.TryParseName<RiskList>(list, out var parsedList))
         {
             validation.Add("list", "Must be 'black' or 'white'.");
         }
 
-        if (!Enum.TryParse<RiskSubject>(subject, ignoreCase: true, out var parsedSubject) || int.TryParse(subject, out _))
+        if (!Validation.TryParseName<RiskSubject>(subject, out var parsedSubject))
         {
             validation.Add("subject", "Must be 'customer', 'email', 'address' or 'payment'.");
         }

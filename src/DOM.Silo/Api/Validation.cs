@@ -26,6 +26,16 @@ internal sealed class Validation
         return Ids.IsValid(value) ? this : Add(field, $"Must be 1–{Ids.MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
     }
 
+    /// <summary>Parses one of <typeparamref name="TEnum"/>'s names, case-insensitively. Enum.TryParse alone also takes
+    /// numbers and comma-separated lists, which it ORs into a value that may not be, or may be another, member.</summary>
+    public static bool TryParseName<TEnum>(string? text, out TEnum value)
+        where TEnum : struct, Enum
+    {
+        value = default;
+        return text is { Length: > 0 } && char.IsAsciiLetter(text[0]) && !text.Contains(',')
+            && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value);
+    }
+
     /// <summary>An optional body copy of a route id must match the route.</summary>
     public Validation SameAsRoute(string field, string? value, string route) =>
         value is null || value == route ? this : Add(field, "Must match the id in the path when given.");

@@ -89,6 +89,40 @@ public class ValidationTests(ApiFixture fixture)
         Assert.Equal(10, await AvailableAsync(sku, location));
     }
 
+    public static TheoryData<string, string, string, string, string> BadNames => new()
+    {
+        // method, path, body, the field the error must name
+        { "two risk subjects OR-ed", "PUT", "/api/v1/risk/lists/black/email,address", """{ "value": "x@example.com" }""", "subject" },
+        { "risk list by number", "PUT", "/api/v1/risk/lists/1/email", """{ "value": "x@example.com" }""", "list" },
+        { "order status by number", "GET", "/api/v1/orders?status=42", "", "status" },
+        { "two order statuses OR-ed", "GET", "/api/v1/orders?status=heldForReview,rejected", "", "status" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadNames))]
+    public async Task A_name_given_as_a_number_or_a_list_is_a_400(string because, string method, string path, string body, string field)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Content = body.Length > 0 ? new StringContent(body, Encoding.UTF8, "application/json") : null;
+        using var response = await Host.Operator().SendAsync(request);
+
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{because}: {(int)response.StatusCode} {problem}");
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{because}: {problem}");
+    }
+
+    [Fact]
+    public async Task Names_are_still_taken_in_any_case_and_an_unknown_order_is_a_404_that_reads_well()
+    {
+        using var listed = await Host.Operator().PutAsJsonAsync($"/api/v1/risk/lists/Black/EMAIL", new { value = $"{_catalog.Id("x")}@example.com" }, SiloHost.Json);
+        using var released = await Host.Operator().GetAsync("/api/v1/orders?status=released&limit=1");
+        using var unknown = await Host.Operator().PostAsync($"/api/v1/orders/{_catalog.Id("nope")}/retry-backorders", null);
+
+        var problem = await unknown.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.OK, HttpStatusCode.NotFound), (listed.StatusCode, released.StatusCode, unknown.StatusCode));
+        Assert.Equal("Order not found.", problem.GetProperty("detail").GetString());
+    }
+
     public static TheoryData<string, string, string, string> BadOperatorCalls => new()
     {
         { "negative on hand", "PUT", "/api/v1/stock/{location}/{sku}", """{ "onHand": -1 }""" },
