@@ -324,7 +324,8 @@ public sealed record OrderCommandResult(
 [GenerateSerializer, Immutable, Alias("dom.orders.review")]
 public sealed record ReviewDecision([property: Id(0)] bool Release, [property: Id(1)] string? Note);
 
-/// <summary>A row of the order list.</summary>
+/// <summary>A row of the order list. In a store's or partner's list, <c>Locations</c> is its own location and
+/// <c>Total</c> is 0 (the order's value is the channel's).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.summary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,

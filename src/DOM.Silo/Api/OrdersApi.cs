@@ -148,6 +148,12 @@ public static class OrdersApi
         var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
+        if (!user.IsOperator() && !user.IsInRole(nameof(ApiRole.Channel)))
+        {
+            // A store's or partner's list names no other location; the order's value is the channel's.
+            page = page.Select(o => o with { Locations = [locationId!], Total = 0m }).ToList();
+        }
+
         return TypedResults.Ok(new OrderPage(page, items.Count > page.Count ? page[^1].CreatedAt : null));
     }
 
@@ -255,11 +261,32 @@ public static class OrdersApi
             return view.Channel == user.Scope() ? view : null;
         }
 
+        var location = user.Scope();
         var own = view.Lines
-            .Select(l => l with { Allocations = l.Allocations.Where(a => a.LocationId == user.Scope()).ToList() })
+            .Select(l => l with { Allocations = l.Allocations.Where(a => a.LocationId == location).ToList() })
             .Where(l => l.Allocations.Count > 0)
             .ToList();
-        return own.Count == 0 ? null : view with { Lines = own };
+        if (own.Count == 0)
+        {
+            return null;
+        }
+
+        // A store or partner sees its own lines and what happened to them, nothing of the other locations (not even
+        // in a history entry's detail), the customer's messages, the risk check's reasons or the order's other value.
+        var lineIds = own.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
+        var others = view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Where(id => id != location).ToHashSet(StringComparer.Ordinal);
+        return view with
+        {
+            Lines = own,
+            Risk = view.Risk with { Reasons = [] },
+            Total = own.Sum(l => l.UnitPrice * l.AllocatedQuantity),
+            ReservationId = null,
+            Replacements = [],
+            History = view.History
+                .Where(h => h.LineId is { } lineId && lineIds.Contains(lineId) && (h.Detail is null || !others.Any(other => h.Detail.Contains(other, StringComparison.Ordinal))))
+                .ToList(),
+            Outbox = [],
+        };
     }
 
     private static Address ToAddress(AddressBody body) =>

@@ -271,6 +271,34 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_store_sees_only_its_own_lines_of_a_split_order_and_nothing_of_the_other_location()
+    {
+        var (a, near, far) = await StockAsync(5);
+        var b = await _catalog.ArticleAsync("b");
+        await _catalog.StockAsync(b, far, 5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (a, 1), (b, 2)));
+        var farStore = await Host.ClientForAsync("store", far);
+        await farStore.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l2/events", new { eventId = "s", locationId = far, type = "shipped", carrier = "DHL", trackingNumber = "JJD-FAR" }, SiloHost.Json);
+        var nearStore = await Host.ClientForAsync("store", near);
+
+        var seen = (await nearStore.GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
+        var listed = (await nearStore.GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId=c-{id}", SiloHost.Json))!.Items.Single();
+        var json = await nearStore.GetStringAsync($"/api/v1/orders/{id}");
+
+        Assert.Equal(["l1"], seen.Lines.Select(l => l.LineId));
+        Assert.DoesNotContain(far, json);
+        Assert.DoesNotContain("JJD-FAR", json);
+        Assert.All(seen.History, h => Assert.Equal("l1", h.LineId));
+        Assert.Contains(seen.History, h => h.Event == "routed");
+        Assert.Empty(seen.Outbox);
+        Assert.Empty(seen.Risk.Reasons);
+        Assert.Equal(20m, seen.Total);
+        Assert.Equal([near], listed.Locations);
+        Assert.Equal(0m, listed.Total);
+    }
+
+    [Fact]
     public async Task A_store_reports_events_only_for_its_own_location()
     {
         var (sku, near, far) = await StockAsync(10);
