@@ -32,8 +32,15 @@ public sealed class TestJournal : IGrainJournal
     public Task<JournalEntry> NextStored(string stream) =>
         _watches.GetOrAdd(stream, _ => new TaskCompletionSource<JournalEntry>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
-    /// <summary>The next <paramref name="count"/> appends to <paramref name="stream"/> fail as a storage outage would.</summary>
-    public void FailNext(string stream, int count = 1) => _failures[stream] = count;
+    private readonly ConcurrentDictionary<string, int> _skips = new(StringComparer.Ordinal);
+
+    /// <summary>The next <paramref name="count"/> appends to <paramref name="stream"/> fail as a storage outage would,
+    /// after <paramref name="after"/> more are stored.</summary>
+    public void FailNext(string stream, int count = 1, int after = 0)
+    {
+        _skips[stream] = after;
+        _failures[stream] = count;
+    }
 
     public Task AppendAsync(JournalEntry entry)
     {
@@ -123,6 +130,14 @@ public sealed class TestJournal : IGrainJournal
 
     private bool TryConsumeFailure(string stream)
     {
+        while (_skips.TryGetValue(stream, out var skip) && skip > 0)
+        {
+            if (_skips.TryUpdate(stream, skip - 1, skip))
+            {
+                return false;
+            }
+        }
+
         while (_failures.TryGetValue(stream, out var left) && left > 0)
         {
             if (_failures.TryUpdate(stream, left - 1, left))

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dom.Reservations;
 
 namespace Dom.Orders;
@@ -147,7 +148,9 @@ public enum LineStatus
     Delivered,
 }
 
-/// <summary>Units of a line at one location, and how far they are.</summary>
+/// <summary>Units of a line at one location, and how far they are. <c>AllocationId</c> is the slot's allocation id
+/// (internal, not serialised to clients; null for allocations stored before it was kept: <c>{orderId}/{lineId}</c>):
+/// a line routed to one location twice (a re-route) has one allocation id per time.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.allocation")]
 public sealed record OrderAllocation(
     [property: Id(0)] string LocationId,
@@ -155,7 +158,8 @@ public sealed record OrderAllocation(
     [property: Id(2)] AllocationStatus Status,
     [property: Id(3)] int Shipped,
     [property: Id(4)] string? Carrier,
-    [property: Id(5)] string? TrackingNumber);
+    [property: Id(5)] string? TrackingNumber,
+    [property: Id(6), JsonIgnore] string? AllocationId = null);
 
 /// <summary>A line of an order with its allocations; <paramref name="CancelledQuantity"/> units were cancelled.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.line")]

@@ -58,11 +58,20 @@ internal sealed class OrderGrain(
     {
         EnsureUsable();
         var fingerprint = Fingerprint(request);
-        if (State.View is { } existing)
+        if (State.View is not null)
         {
-            return fingerprint == State.Fingerprint
-                ? new CreateOrderResult(OrderOutcome.Replayed, Current(existing), null)
-                : new CreateOrderResult(OrderOutcome.IdempotencyConflict, null, $"Order {OrderId} exists with another body.");
+            if (fingerprint != State.Fingerprint)
+            {
+                return new CreateOrderResult(OrderOutcome.IdempotencyConflict, null, $"Order {OrderId} exists with another body.");
+            }
+
+            // The retry of an intake that stopped half-way (a crash, a failed save) finishes it before answering.
+            if (!State.Routed)
+            {
+                await CompleteIntakeAsync();
+            }
+
+            return new CreateOrderResult(OrderOutcome.Replayed, Current(View), null);
         }
 
         ReservationView? reservation = null;
@@ -102,9 +111,10 @@ internal sealed class OrderGrain(
             return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
         }
 
-        // Record the intake before touching stock: if the silo dies while routing, the reminder resumes it.
-        await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = view, ReviewPending = risk.Decision == RiskDecision.Review });
+        // Record the intake before touching stock: if the silo dies while routing, the reminder resumes it. The reminder
+        // first, so no stored intake is left without one (a reminder finding no order unregisters itself).
         await this.RegisterOrUpdateReminder(IntakeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = view, ReviewPending = risk.Decision == RiskDecision.Review });
         await CompleteIntakeAsync();
         return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
     }
@@ -123,6 +133,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order not found.");
         }
 
+        await FinishPendingRoutingAsync();
+
         var fingerprint = $"{fulfilment.LineId}|{fulfilment.LocationId}|{fulfilment.Type}|{fulfilment.Quantity}|{fulfilment.Carrier}|{fulfilment.TrackingNumber}";
         if (State.Events.TryGetValue(fulfilment.EventId, out var seen))
         {
@@ -135,7 +147,11 @@ internal sealed class OrderGrain(
         }
 
         var line = View.Lines.FirstOrDefault(l => l.LineId == fulfilment.LineId);
-        var index = line?.Allocations.ToList().FindIndex(a => a.LocationId == fulfilment.LocationId && OrderRules.IsActive(a)) ?? -1;
+        // A line re-routed to a location it was already at has several allocations there: the event goes to the first
+        // one it can follow.
+        var atLocation = line?.Allocations.ToList() ?? [];
+        var index = atLocation.FindIndex(a => a.LocationId == fulfilment.LocationId && OrderRules.IsActive(a) && OrderRules.Allows(fulfilment.Type, a, View.Delivery.Method));
+        index = index >= 0 ? index : atLocation.FindIndex(a => a.LocationId == fulfilment.LocationId && OrderRules.IsActive(a));
         if (line is null || index < 0)
         {
             return Result(OrderCommandStatus.NotFound, $"Line {fulfilment.LineId} has no open allocation at {fulfilment.LocationId}.");
@@ -148,7 +164,7 @@ internal sealed class OrderGrain(
         }
 
         var slot = Slot(line.Sku, allocation.LocationId);
-        var allocationId = AllocationId(line.LineId);
+        var allocationId = allocation.AllocationId ?? AllocationId(line.LineId);
         var view = View;
         switch (fulfilment.Type)
         {
@@ -220,6 +236,7 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.AlreadyDone);
         }
 
+        await FinishPendingRoutingAsync();
         var view = await CancelUnshippedAsync(View, lineId);
         if (view == View)
         {
@@ -227,6 +244,11 @@ internal sealed class OrderGrain(
         }
 
         await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId) });
+        if (lineId is null)
+        {
+            await UnregisterAsync(BackorderReminder);
+        }
+
         return Result(OrderCommandStatus.Done);
     }
 
@@ -243,6 +265,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, "The order is not held for review.");
         }
 
+        await FinishPendingRoutingAsync();
+
         if (decision.Release)
         {
             await SaveAsync(State with { ReviewPending = false, View = Notify(Note(View, "review released", null, decision.Note), "orderConfirmed", null) });
@@ -251,6 +275,7 @@ internal sealed class OrderGrain(
         {
             var view = await CancelUnshippedAsync(View, null);
             await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) });
+            await UnregisterAsync(BackorderReminder);
         }
 
         return Result(OrderCommandStatus.Done);
@@ -313,8 +338,11 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order not found.");
         }
 
-        if (State.Rejected || View.Lines.All(l => l.OpenQuantity == 0))
+        await FinishPendingRoutingAsync();
+        if (State.Rejected || View.Status == OrderStatus.Cancelled || View.Lines.All(l => l.OpenQuantity == 0))
         {
+            // Nothing left to route (cancelled, rejected, or supplied since): the periodic retry stops.
+            await UnregisterAsync(BackorderReminder);
             return Result(OrderCommandStatus.AlreadyDone);
         }
 
@@ -360,6 +388,7 @@ internal sealed class OrderGrain(
     /// outcome, and arms the late-delivery and backorder reminders. Idempotent: safe to resume.</summary>
     private async Task CompleteIntakeAsync()
     {
+        await FinishPendingRoutingAsync();
         var state = State;
         if (Request.ReservationId is { } reservationId
             && await GrainFactory.Get<IReservationGrain>(reservationId).ConvertAsync(Request.Channel, OrderId) is { } held)
@@ -391,7 +420,7 @@ internal sealed class OrderGrain(
                 var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.HeldUnder));
                 if (result.Succeeded)
                 {
-                    allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null));
+                    allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null, AllocationId(line.LineId)));
                 }
             }
 
@@ -419,15 +448,18 @@ internal sealed class OrderGrain(
         }
 
         var attempt = state.Attempts + 1;
-        var together = await TryRouteAsync(view, open, $"{OrderId}.{attempt}", excludeRejecting);
-        view = together ?? view;
+        state = state with { Attempts = attempt };
+        var together = await TryRouteAsync(state, open, $"{OrderId}.{attempt}", excludeRejecting);
+        state = together ?? state;
         if (together is null)
         {
             for (var i = 0; i < open.Count; i++)
             {
-                view = await TryRouteAsync(view, [open[i]], $"{OrderId}.{attempt}.{i}", excludeRejecting) ?? view;
+                state = await TryRouteAsync(state, [open[i]], $"{OrderId}.{attempt}.{i}", excludeRejecting) ?? state;
             }
         }
+
+        view = state.View!;
 
         foreach (var line in view.Lines.Where(l => l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity).ToList())
         {
@@ -450,13 +482,15 @@ internal sealed class OrderGrain(
             await UnregisterAsync(BackorderReminder);
         }
 
-        return state with { View = view, Attempts = attempt };
+        return state with { View = view };
     }
 
-    /// <summary>Holds the open units of <paramref name="lines"/> through sourcing and turns the holds into
-    /// allocations; null when sourcing cannot supply all of them.</summary>
-    private async Task<OrderView?> TryRouteAsync(OrderView view, List<OrderLine> lines, string holdId, bool excludeRejecting)
+    /// <summary>Holds the open units of <paramref name="lines"/> through sourcing, stores where (written ahead, see
+    /// <see cref="OrderState.Pending"/>) and turns the holds into allocations; null when sourcing cannot supply all of
+    /// them.</summary>
+    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId, bool excludeRejecting)
     {
+        var view = state.View!;
         var shipTo = await ShipToAsync(view.Delivery);
         var excluded = excludeRejecting
             ? lines.SelectMany(l => l.Allocations).Where(a => a.Status == AllocationStatus.Rejected).Select(a => a.LocationId).Distinct().ToList()
@@ -479,33 +513,102 @@ internal sealed class OrderGrain(
             return null;
         }
 
+        var parts = new List<PlannedAllocation>();
         foreach (var routed in result.Lines)
         {
-            var line = lines.Single(l => l.Sku == routed.Sku);
+            var line = view.Lines.Single(l => l.LineId == lines.Single(open => open.Sku == routed.Sku).LineId);
+            parts.AddRange(routed.Allocations.Select(part => new PlannedAllocation(line.LineId, part.LocationId, part.Quantity, NextAllocationId(line, part.LocationId))));
+        }
+
+        var planned = state with { Pending = new RoutingPlan(holdId, parts) };
+        try
+        {
+            await SaveAsync(planned);
+        }
+        catch
+        {
+            await ReleaseUnstoredPlanAsync(holdId, result.Lines);
+            throw;
+        }
+
+        return await CompletePlanAsync(planned);
+    }
+
+    /// <summary>Nothing of a plan was stored: gives its holds back now rather than at their expiry, so a retry plans
+    /// with that stock. Best effort: they lapse anyway.</summary>
+    private async Task ReleaseUnstoredPlanAsync(string holdId, IReadOnlyList<ReservationLine> lines)
+    {
+        try
+        {
+            await sourcer.ReleaseAsync(holdId, lines);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "{OrderId} could not give back the holds of routing {HoldId}; they lapse at their expiry", OrderId, holdId);
+        }
+    }
+
+    /// <summary>Turns the holds of the stored plan into allocations (each slot answers a repeat from what it
+    /// stored), confirms the capacity booked, and clears the plan. The caller stores the result.</summary>
+    private async Task<OrderState> CompletePlanAsync(OrderState state)
+    {
+        var plan = state.Pending!;
+        var view = state.View!;
+        foreach (var parts in plan.Parts.GroupBy(p => p.LineId, StringComparer.Ordinal))
+        {
+            var line = view.Lines.Single(l => l.LineId == parts.Key);
             var allocations = new List<OrderAllocation>();
-            foreach (var part in routed.Allocations)
+            foreach (var part in parts)
             {
-                var allocated = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, holdId));
+                var slot = Slot(line.Sku, part.LocationId);
+                var allocated = await slot.AllocateAsync(new AllocateRequest(part.AllocationId, part.Quantity, plan.HoldId));
                 if (allocated.Succeeded)
                 {
-                    allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null));
+                    allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null, part.AllocationId));
+                }
+                else
+                {
+                    // The hold lapsed and the stock went meanwhile: the units stay open, and the hold goes at once.
+                    await slot.ReleaseAsync(new ReleaseRequest(plan.HoldId));
                 }
             }
 
             view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations, .. allocations] }), "routed", line.LineId, string.Join(", ", allocations.Select(a => $"{a.Quantity}@{a.LocationId}")));
         }
 
-        foreach (var locationId in result.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal))
+        foreach (var locationId in plan.Parts.Select(p => p.LocationId).Distinct(StringComparer.Ordinal))
         {
             var location = GrainFactory.Get<ILocationGrain>(locationId);
-            var confirmed = await location.ConfirmBookingAsync(holdId, OrderId, clock.Today);
+            var confirmed = await location.ConfirmBookingAsync(plan.HoldId, OrderId, clock.Today);
             if (confirmed.Status == BookingStatus.AlreadyBooked)
             {
-                await location.ReleaseBookingAsync(holdId);
+                await location.ReleaseBookingAsync(plan.HoldId);
             }
         }
 
-        return view;
+        return state with { View = view, Pending = null };
+    }
+
+    /// <summary>Finishes a routing written ahead but not recorded (a crash or a failed save came between) before the
+    /// order does anything else.</summary>
+    private async Task FinishPendingRoutingAsync()
+    {
+        if (State.Pending is null)
+        {
+            return;
+        }
+
+        logger.LogWarning("{OrderId} finishes routing {HoldId}, interrupted after it was planned", OrderId, State.Pending.HoldId);
+        await SaveAsync(await CompletePlanAsync(State));
+    }
+
+    /// <summary>The slot allocation id for more units of <paramref name="line"/> at <paramref name="locationId"/>: the
+    /// line's id for the first there, numbered after it for a re-route to the same location (a slot keeps one
+    /// quantity per allocation id).</summary>
+    private string NextAllocationId(OrderLine line, string locationId)
+    {
+        var before = line.Allocations.Count(a => a.LocationId == locationId);
+        return before == 0 ? AllocationId(line.LineId) : $"{AllocationId(line.LineId)}/{before}";
     }
 
     /// <summary>Releases every unit not shipped yet (of one line, or all) back to its slot.</summary>
@@ -524,7 +627,7 @@ internal sealed class OrderGrain(
                     continue;
                 }
 
-                await Slot(line.Sku, allocation.LocationId).EndAllocationAsync(new EndAllocationRequest(AllocationId(line.LineId), 0, AllocationEnd.Released));
+                await Slot(line.Sku, allocation.LocationId).EndAllocationAsync(new EndAllocationRequest(allocation.AllocationId ?? AllocationId(line.LineId), 0, AllocationEnd.Released));
                 released += unshipped;
                 allocations.Add(allocation.Shipped > 0
                     ? allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped }
