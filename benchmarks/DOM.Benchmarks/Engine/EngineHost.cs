@@ -223,6 +223,8 @@ internal sealed class EngineHost : IAsyncDisposable
             $"--Auth:Keys:9:Key={ChannelKey}",
             "--Auth:Keys:9:Role=Channel",
             $"--Auth:Keys:9:Scope={Catalog.Channel}",
+            // What the engine can take, not the default per-key limit (the limiter still runs, with no limit).
+            "--RateLimits:PerKey=0",
         };
         if (_connectionString is not null)
         {

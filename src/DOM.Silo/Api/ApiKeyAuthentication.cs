@@ -66,7 +66,7 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
 
     public static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    public static string NewKey() => "dom_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+    public static string NewKey() => IssuedPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
     public async Task<ApiKeyGrant?> FindAsync(string key)
     {
@@ -74,6 +74,12 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
         if (_configured.TryGetValue(hash, out var grant) || _issued.TryGetValue(hash, out grant))
         {
             return grant;
+        }
+
+        // A key that is not configured and not of the issued shape was never issued: no lookup for it.
+        if (!IsIssuedShape(key))
+        {
+            return null;
         }
 
         // Issued keys never change, so a found grant can be cached for good.
@@ -85,6 +91,16 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
 
         return grant;
     }
+
+    /// <summary>What <see cref="NewKey"/> makes: <c>dom_</c> and 43 base64url characters (32 random bytes).</summary>
+    private static bool IsIssuedShape(string key) =>
+        key.Length == IssuedPrefix.Length + 43 && key.StartsWith(IssuedPrefix, StringComparison.Ordinal)
+        && key.AsSpan(IssuedPrefix.Length).ContainsAnyExcept(Base64UrlCharacters) is false;
+
+    private const string IssuedPrefix = "dom_";
+
+    private static readonly System.Buffers.SearchValues<char> Base64UrlCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     private static Dictionary<string, ApiKeyGrant> Configured(AuthOptions options)
     {

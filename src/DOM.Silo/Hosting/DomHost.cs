@@ -30,6 +30,7 @@ public static class DomHost
         builder.Services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
         builder.Services.AddProblems();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
+        builder.Services.AddDomRateLimiting();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks()
             .AddCheck<SiloHealthCheck>("membership", tags: [HealthTags.Ready])
@@ -52,11 +53,13 @@ public static class DomHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapOpenApi();
-        app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains(HealthTags.Live), ResponseWriter = HealthResponse.WriteAsync });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(HealthTags.Ready), ResponseWriter = HealthResponse.WriteAsync });
+        // Probes are never rate limited: a busy address must not look like a dead silo.
+        app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains(HealthTags.Live), ResponseWriter = HealthResponse.WriteAsync }).DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(HealthTags.Ready), ResponseWriter = HealthResponse.WriteAsync }).DisableRateLimiting();
         app.MapArticlesApi();
         app.MapLocationsApi();
         app.MapStockApi();
