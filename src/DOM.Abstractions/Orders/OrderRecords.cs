@@ -342,7 +342,9 @@ public sealed record OrderSummary(
     [property: Id(7)] decimal Total,
     [property: Id(8)] DateTimeOffset PromisedBy);
 
-/// <summary>A filter over the order list; null members do not filter.</summary>
+/// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
+/// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
+/// <c>After</c> (orders created in the same tick are not skipped).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.query")]
 public sealed record OrderQuery(
     [property: Id(0)] OrderStatus? Status,
@@ -351,4 +353,12 @@ public sealed record OrderQuery(
     [property: Id(3)] string? LocationId,
     [property: Id(4)] bool? Late,
     [property: Id(5)] DateTimeOffset? CreatedBefore,
-    [property: Id(6)] int Limit);
+    [property: Id(6)] int Limit,
+    [property: Id(7)] string? After = null)
+{
+    /// <summary>Whether <paramref name="order"/> comes after the page this query goes on from.</summary>
+    public bool Follows(OrderSummary order) =>
+        CreatedBefore is not { } before
+        || order.CreatedAt < before
+        || (After is not null && order.CreatedAt == before && string.CompareOrdinal(order.OrderId, After) > 0);
+}

@@ -56,7 +56,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
                 && (query.CustomerId is null || order.CustomerId == query.CustomerId)
                 && (query.LocationId is null || order.Locations.Contains(query.LocationId))
                 && (query.Late is null || order.Late == query.Late)
-                && (query.CreatedBefore is null || order.CreatedAt < query.CreatedBefore))
+                && query.Follows(order))
             .OrderByDescending(order => order.CreatedAt)
             .ThenBy(order => order.OrderId, StringComparer.Ordinal)
             .Take(query.Limit)

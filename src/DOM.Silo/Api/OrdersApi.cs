@@ -37,8 +37,9 @@ public sealed record CancelBody(string? LineId);
 
 public sealed record ReviewBody(string? Decision, string? Note);
 
-/// <summary>A page of the order list; pass <paramref name="Next"/> as <c>createdBefore</c> for the next page.</summary>
-public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset? Next);
+/// <summary>A page of the order list; pass <paramref name="Next"/> as <c>createdBefore</c> and <paramref name="NextAfter"/>
+/// as <c>after</c> for the next page (null at the last page).</summary>
+public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset? Next, string? NextAfter = null);
 
 public static class OrdersApi
 {
@@ -109,9 +110,11 @@ public static class OrdersApi
         string? locationId,
         bool? late,
         DateTimeOffset? createdBefore,
+        string? after,
         int? limit)
     {
         var validation = new Validation()
+            .Id("after", after, required: false)
             .Id("channel", channel, required: false)
             .Id("customerId", customerId, required: false)
             .Id("locationId", locationId, required: false)
@@ -144,7 +147,7 @@ public static class OrdersApi
             locationId = user.Scope();
         }
 
-        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1);
+        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after);
         var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
@@ -154,7 +157,7 @@ public static class OrdersApi
             page = page.Select(o => o with { Locations = [locationId!], Total = 0m }).ToList();
         }
 
-        return TypedResults.Ok(new OrderPage(page, items.Count > page.Count ? page[^1].CreatedAt : null));
+        return TypedResults.Ok(items.Count > page.Count ? new OrderPage(page, page[^1].CreatedAt, page[^1].OrderId) : new OrderPage(page, null));
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ReportAsync(
