@@ -65,6 +65,24 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_step_reported_late_is_recorded_but_does_not_move_the_allocation_back()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null));
+
+        await Order(id).ReportAsync(new FulfilmentEvent("p", "l1", location, FulfilmentEventType.Packed, null, null, null));
+        var late = await Order(id).ReportAsync(new FulfilmentEvent("a", "l1", location, FulfilmentEventType.Accepted, null, null, null));
+        var picked = await Order(id).ReportAsync(new FulfilmentEvent("k", "l1", location, FulfilmentEventType.Picked, null, null, null));
+
+        Assert.Equal(OrderCommandStatus.Done, late.Status);
+        Assert.Equal(AllocationStatus.Packed, late.Order!.Lines.Single().Allocations.Single().Status);
+        Assert.Equal(AllocationStatus.Packed, picked.Order!.Lines.Single().Allocations.Single().Status);
+        Assert.Contains(late.Order.History, h => h.Event == "accepted");
+    }
+
+    [Fact]
     public async Task A_change_stored_while_the_order_list_is_damaged_is_answered_as_stored()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

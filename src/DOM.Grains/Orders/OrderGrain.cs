@@ -194,14 +194,16 @@ internal sealed class OrderGrain(
                 allocation = allocation with { Status = AllocationStatus.Rejected };
                 break;
             default:
-                allocation = allocation with { Status = fulfilment.Type switch
+                var reported = fulfilment.Type switch
                 {
                     FulfilmentEventType.Accepted => AllocationStatus.Accepted,
                     FulfilmentEventType.Picked => AllocationStatus.Picked,
                     FulfilmentEventType.Packed => AllocationStatus.Packed,
                     FulfilmentEventType.ReadyForPickup => AllocationStatus.ReadyForPickup,
                     _ => AllocationStatus.Delivered,
-                } };
+                };
+                // A step reported late (accepted after picked) is recorded, but does not move the allocation back.
+                allocation = allocation with { Status = reported is AllocationStatus.Accepted or AllocationStatus.Picked && reported < allocation.Status ? allocation.Status : reported };
                 if (fulfilment.Type == FulfilmentEventType.ReadyForPickup)
                 {
                     view = Notify(view, "readyForPickup", line.LineId);
