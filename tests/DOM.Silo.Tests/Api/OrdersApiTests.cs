@@ -299,6 +299,22 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_store_learns_nothing_of_an_order_it_has_no_part_in()
+    {
+        var (sku, near, far) = await StockAsync(10);
+        var cancelled = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(cancelled, (sku, 1)));
+        using var _ = await Webshop.PostAsJsonAsync($"/api/v1/orders/{cancelled}/cancel", new { }, SiloHost.Json);
+        var farStore = await Host.ClientForAsync("store", far);
+
+        using var toCancelled = await farStore.PostAsJsonAsync($"/api/v1/orders/{cancelled}/lines/l1/events", new { eventId = "e", locationId = far, type = "accepted" }, SiloHost.Json);
+        using var toMissing = await farStore.PostAsJsonAsync($"/api/v1/orders/{_catalog.Id("missing")}/lines/l1/events", new { eventId = "e", locationId = far, type = "accepted" }, SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (toCancelled.StatusCode, toMissing.StatusCode));
+        Assert.Equal(OrderStatus.Cancelled, (await GetAsync(cancelled)).Status);
+    }
+
+    [Fact]
     public async Task A_store_reports_events_only_for_its_own_location()
     {
         var (sku, near, far) = await StockAsync(10);
