@@ -233,7 +233,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order or line not found.");
         }
 
-        if (View.Status is OrderStatus.Rejected or OrderStatus.Cancelled)
+        if (View.Status is OrderStatus.Rejected or OrderStatus.Cancelled
+            || (lineId is not null && View.Lines.Single(l => l.LineId == lineId).Status == LineStatus.Cancelled))
         {
             return Result(OrderCommandStatus.AlreadyDone);
         }
@@ -245,7 +246,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, "Nothing is left to cancel: every unit is shipped or handed over.");
         }
 
-        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId) });
+        // Cancelling the whole order also ends a pending review: there is nothing left to release.
+        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = State.ReviewPending && lineId is not null });
         if (lineId is null)
         {
             await UnregisterAsync(BackorderReminder);
@@ -264,7 +266,11 @@ internal sealed class OrderGrain(
 
         if (!State.ReviewPending)
         {
-            return Result(OrderCommandStatus.NotAllowed, "The order is not held for review.");
+            // A retried decision answers as the first did.
+            var decided = decision.Release ? "review released" : "review rejected";
+            return View.History.Any(h => h.Event == decided) && State.Rejected != decision.Release
+                ? Result(OrderCommandStatus.AlreadyDone)
+                : Result(OrderCommandStatus.NotAllowed, "The order is not held for review.");
         }
 
         await FinishPendingRoutingAsync();

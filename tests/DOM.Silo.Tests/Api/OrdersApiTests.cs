@@ -186,6 +186,35 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Retried_cancels_and_reviews_answer_as_the_first_and_a_cancelled_review_is_over()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var (split, reviewed, dropped) = (_catalog.Id("o1"), _catalog.Id("o2"), _catalog.Id("o3"));
+        var other = await _catalog.ArticleAsync("b");
+        await _catalog.StockAsync(other, near, 5);
+        await PlaceAsync(Webshop, Order(split, (sku, 1), (other, 1)));
+        var expensive = new[] { new OrderLineBody("l1", sku, 1, 1_500m) };
+        await PlaceAsync(Webshop, Order(reviewed, (sku, 1)) with { Lines = [.. expensive] });
+        await PlaceAsync(Webshop, Order(dropped, (sku, 1)) with { Lines = [.. expensive] });
+        var op = Host.Operator();
+
+        using var lineCancelled = await Webshop.PostAsJsonAsync($"/api/v1/orders/{split}/cancel", new { lineId = "l1" }, SiloHost.Json);
+        using var lineCancelledAgain = await Webshop.PostAsJsonAsync($"/api/v1/orders/{split}/cancel", new { lineId = "l1" }, SiloHost.Json);
+        using var released = await op.PostAsJsonAsync($"/api/v1/orders/{reviewed}/review", new { decision = "release" }, SiloHost.Json);
+        using var releasedAgain = await op.PostAsJsonAsync($"/api/v1/orders/{reviewed}/review", new { decision = "release" }, SiloHost.Json);
+        using var rejectedAfterRelease = await op.PostAsJsonAsync($"/api/v1/orders/{reviewed}/review", new { decision = "reject" }, SiloHost.Json);
+        using var cancelled = await Webshop.PostAsJsonAsync($"/api/v1/orders/{dropped}/cancel", new { }, SiloHost.Json);
+        using var releasedAfterCancel = await op.PostAsJsonAsync($"/api/v1/orders/{dropped}/review", new { decision = "release" }, SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (lineCancelled.StatusCode, lineCancelledAgain.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.UnprocessableEntity), (released.StatusCode, releasedAgain.StatusCode, rejectedAfterRelease.StatusCode));
+        Assert.Equal(OrderStatus.Cancelled, (await cancelled.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, releasedAfterCancel.StatusCode);
+        Assert.DoesNotContain((await GetAsync(dropped)).Outbox, n => n.Type == "orderConfirmed");
+        Assert.Single((await GetAsync(reviewed)).Outbox, n => n.Type == "orderConfirmed");
+    }
+
+    [Fact]
     public async Task A_black_listed_email_is_rejected_and_claims_nothing()
     {
         var (sku, near, _) = await StockAsync(10);
