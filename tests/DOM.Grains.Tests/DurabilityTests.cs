@@ -30,6 +30,22 @@ public class DurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_journal_that_throws_instead_of_failing_its_task_leaves_nothing_in_memory()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        ClusterFixture.Journal.ThrowNext($"slot/{new StockSlotKey(sku, location)}");
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour)));
+        var afterwards = await slot.GetAsync();
+        var retry = await slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour));
+
+        Assert.Equal((0, 10), (afterwards!.Held, afterwards.Available));
+        Assert.Equal(new HoldResult(HoldStatus.Held, 6), retry);
+    }
+
+    [Fact]
     public async Task Holds_decided_on_top_of_a_failed_write_fail_with_it()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

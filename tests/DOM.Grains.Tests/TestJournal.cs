@@ -42,8 +42,18 @@ public sealed class TestJournal : IGrainJournal
         _failures[stream] = count;
     }
 
+    private readonly ConcurrentDictionary<string, byte> _throws = new(StringComparer.Ordinal);
+
+    /// <summary>The next append to <paramref name="stream"/> throws at once instead of failing its task.</summary>
+    public void ThrowNext(string stream) => _throws[stream] = 0;
+
     public Task AppendAsync(JournalEntry entry)
     {
+        if (_throws.TryRemove(entry.Stream, out _))
+        {
+            throw new StorageUnavailableException();
+        }
+
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _queue.Writer.TryWrite((entry, done));
         return done.Task;

@@ -166,7 +166,18 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
         var payload = serializer.SerializeToArray(@event);
         State = Apply(State, @event);
         Version++;
-        var append = journal.AppendAsync(new JournalEntry(StreamName, Version, payload));
+        Task append;
+        try
+        {
+            append = journal.AppendAsync(new JournalEntry(StreamName, Version, payload));
+        }
+        catch (Exception exception)
+        {
+            // A journal that throws instead of failing its task: the state moved already, so this is a failed write
+            // like any other (the grain stops answering from memory and reloads).
+            append = Task.FromException(exception);
+        }
+
         stored = _lastWrite = append;
         var snapshot = Version - _snapshotVersion >= Math.Max(SnapshotEvery, 2L * StateSize) ? serializer.SerializeToArray(State) : null;
         if (snapshot is not null)
