@@ -106,6 +106,26 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_pool_hold_takes_on_hand_units_from_the_pool_and_waits_for_supply_for_the_rest()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 2);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(1);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 5));
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 3, eta));
+
+        var held = await slot.HoldAsync(new HoldRequest("m1", 5, "marketplace", InAnHour, NeedBy: eta));
+        var after = await slot.GetAsync();
+        var onHandOnly = await slot.HoldAsync(new HoldRequest("m2", 1, "marketplace", InAnHour));
+
+        Assert.Equal(HoldStatus.Held, held.Status);
+        Assert.Equal((5, 0), (after!.Held, after.Overcommitted));
+        Assert.Equal([new PoolView("marketplace", 5, 2, 0)], after.Pools!);
+        Assert.Equal(HoldStatus.Refused, onHandOnly.Status);
+    }
+
+    [Fact]
     public async Task In_transit_supply_covers_only_holds_that_can_wait_for_it()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

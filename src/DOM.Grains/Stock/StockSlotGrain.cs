@@ -220,8 +220,9 @@ internal sealed class StockSlotGrain(
             return new HoldResult(HoldStatus.Refused, availableTo);
         }
 
-        // The channel's pool first: it is on hand and only this channel may use it; the rest is shared.
-        var fromPool = Math.Min(request.Quantity, State.PoolFree(request.Channel));
+        // The channel's pool first, as far as its units are on hand now (a pool larger than the stock left gives only
+        // what is there); only this channel may use it. The rest is shared, and may wait for supply by the need-by date.
+        var fromPool = Math.Min(request.Quantity, State.PoolAvailable(request.Channel));
         var needBy = request.Quantity > fromPool ? request.NeedBy : null;
         var written = Raise(new HoldPlaced(request.HoldId, request.Quantity, request.Channel, request.ExpiresAt, fromPool, needBy), out var stored);
         var available = State.AvailableTo(request.Channel, request.NeedBy);
