@@ -83,6 +83,24 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_retried_cancel_after_a_partial_shipment_answers_as_the_first()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 10);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null, quantity: 5));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", location, FulfilmentEventType.Shipped, 2, "UPS", "1Z"));
+
+        var cancelled = await Order(id).CancelAsync(null);
+        var retried = await Order(id).CancelAsync(null);
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.Equal(OrderCommandStatus.Done, cancelled.Status);
+        Assert.Equal(OrderCommandStatus.AlreadyDone, retried.Status);
+        Assert.Equal((8, 0, 8), (slot!.OnHand, slot.Allocated, slot.Available));
+    }
+
+    [Fact]
     public async Task A_change_stored_while_the_order_list_is_damaged_is_answered_as_stored()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

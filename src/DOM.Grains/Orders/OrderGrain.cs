@@ -243,7 +243,10 @@ internal sealed class OrderGrain(
         var view = await CancelUnshippedAsync(View, lineId);
         if (view == View)
         {
-            return Result(OrderCommandStatus.NotAllowed, "Nothing is left to cancel: every unit is shipped or handed over.");
+            // A retry of a cancel that already released everything left answers as the first did.
+            return View.History.Any(h => h.Event == "cancelled" && h.LineId == lineId)
+                ? Result(OrderCommandStatus.AlreadyDone)
+                : Result(OrderCommandStatus.NotAllowed, "Nothing is left to cancel: every unit is shipped or handed over.");
         }
 
         // Cancelling the whole order also ends a pending review: there is nothing left to release.
@@ -423,7 +426,8 @@ internal sealed class OrderGrain(
         {
             var held = reservation.Lines.Single(r => r.Sku == line.Sku);
             var allocations = new List<OrderAllocation>();
-            foreach (var part in held.Allocations)
+            // A resumed intake converts again: parts already on the line (same slot allocation, same location) stay once.
+            foreach (var part in held.Allocations.Where(p => !line.Allocations.Any(a => a.LocationId == p.LocationId && (a.AllocationId ?? AllocationId(line.LineId)) == AllocationId(line.LineId))))
             {
                 var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.HeldUnder));
                 if (result.Succeeded)
@@ -529,9 +533,15 @@ internal sealed class OrderGrain(
         }
 
         var planned = state with { Pending = new RoutingPlan(holdId, parts) };
+        if (planned.Routed)
+        {
+            // A re-route has no intake reminder behind it: the backorder reminder finishes the plan after a crash.
+            await this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+
         try
         {
-            await SaveAsync(planned);
+            await StoreAsync(planned);
         }
         catch
         {
@@ -539,6 +549,7 @@ internal sealed class OrderGrain(
             throw;
         }
 
+        await IndexAsync(View);
         return await CompletePlanAsync(planned);
     }
 
@@ -584,13 +595,17 @@ internal sealed class OrderGrain(
             view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations, .. allocations] }), "routed", line.LineId, string.Join(", ", allocations.Select(a => $"{a.Quantity}@{a.LocationId}")));
         }
 
-        foreach (var locationId in plan.Parts.Select(p => p.LocationId).Distinct(StringComparer.Ordinal))
+        // Capacity is taken where units were allocated; the routing's booking elsewhere goes back.
+        var allocatedAt = view.Lines.SelectMany(l => l.Allocations).Select(a => a.AllocationId).ToHashSet(StringComparer.Ordinal);
+        foreach (var location in plan.Parts.GroupBy(p => p.LocationId, StringComparer.Ordinal))
         {
-            var location = GrainFactory.Get<ILocationGrain>(locationId);
-            var confirmed = await location.ConfirmBookingAsync(plan.HoldId, OrderId, clock.Today);
-            if (confirmed.Status == BookingStatus.AlreadyBooked)
+            var grain = GrainFactory.Get<ILocationGrain>(location.Key);
+            var confirmed = location.Any(p => allocatedAt.Contains(p.AllocationId))
+                ? await grain.ConfirmBookingAsync(plan.HoldId, OrderId, clock.Today)
+                : null;
+            if (confirmed is null || confirmed.Status == BookingStatus.AlreadyBooked)
             {
-                await location.ReleaseBookingAsync(plan.HoldId);
+                await grain.ReleaseBookingAsync(plan.HoldId);
             }
         }
 
@@ -607,7 +622,13 @@ internal sealed class OrderGrain(
         }
 
         logger.LogWarning("{OrderId} finishes routing {HoldId}, interrupted after it was planned", OrderId, State.Pending.HoldId);
-        await SaveAsync(await CompletePlanAsync(State));
+        var finished = await CompletePlanAsync(State);
+        await SaveAsync(finished);
+        if (finished.Routed && finished.View!.Lines.Any(l => l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity))
+        {
+            // Units the plan could no longer allocate (its holds lapsed and the stock went): routed again later.
+            await this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
     }
 
     /// <summary>The slot allocation id for more units of <paramref name="line"/> at <paramref name="locationId"/>: the
@@ -706,10 +727,22 @@ internal sealed class OrderGrain(
 
     private async Task SaveAsync(OrderState state)
     {
+        await StoreAsync(state);
+        await IndexAsync(View);
+    }
+
+    /// <summary>Stores <paramref name="state"/> with its statuses worked out; throws only when the journal did not take it.</summary>
+    private Task StoreAsync(OrderState state)
+    {
         var view = state.View!;
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
         view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending) };
-        await Raise(new OrderChanged(state with { View = view }));
+        return Raise(new OrderChanged(state with { View = view }));
+    }
+
+    /// <summary>Tells the order list; a failure there does not undo the (durable) order.</summary>
+    private async Task IndexAsync(OrderView view)
+    {
         try
         {
             // Awaited so a list read after the answer sees the change; a failure does not undo the (durable) order.
