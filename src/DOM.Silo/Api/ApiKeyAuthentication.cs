@@ -68,18 +68,26 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
 
     public static string NewKey() => IssuedPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
-    public async Task<ApiKeyGrant?> FindAsync(string key)
+    /// <summary>The grant behind <paramref name="key"/>, or null. A key this silo does not know yet is looked up only
+    /// when <paramref name="mayLookUp"/> allows it (the caller's address has lookups left); otherwise
+    /// <see cref="KeyLookup.Refused"/>.</summary>
+    public async Task<KeyLookup> FindAsync(string key, Func<bool> mayLookUp)
     {
         var hash = Hash(key);
         if (_configured.TryGetValue(hash, out var grant) || _issued.TryGetValue(hash, out grant))
         {
-            return grant;
+            return new KeyLookup(grant, false);
         }
 
         // A key that is not configured and not of the issued shape was never issued: no lookup for it.
         if (!IsIssuedShape(key))
         {
-            return null;
+            return new KeyLookup(null, false);
+        }
+
+        if (!mayLookUp())
+        {
+            return new KeyLookup(null, true);
         }
 
         // Issued keys never change, so a found grant can be cached for good.
@@ -89,7 +97,7 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
             _issued[hash] = grant;
         }
 
-        return grant;
+        return new KeyLookup(grant, false);
     }
 
     /// <summary>What <see cref="NewKey"/> makes: <c>dom_</c> and 43 base64url characters (32 random bytes).</summary>
@@ -116,16 +124,24 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>Authenticates <c>X-Api-Key</c>; answers 401 and 403 as ProblemDetails.</summary>
+/// <summary>What <see cref="ApiKeyStore.FindAsync"/> found; <paramref name="Refused"/>: a lookup was needed and the
+/// caller's address had none left.</summary>
+internal readonly record struct KeyLookup(ApiKeyGrant? Grant, bool Refused);
+
+/// <summary>Authenticates <c>X-Api-Key</c>; answers 401 and 403 as ProblemDetails, and 429 when an address looks up
+/// more unknown keys than <see cref="RateLimitOptions.KeyLookups"/> allows (each costs a grain call and a read).</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyStore keys,
+    KeyLookupLimiter lookups,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string Header = "X-Api-Key";
+
+    private TimeSpan? _lookupsRefusedFor;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -135,9 +151,15 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (key.Length > 256 || await keys.FindAsync(key) is not { } grant)
+        if (key.Length > 256)
         {
             return AuthenticateResult.Fail("Unknown API key.");
+        }
+
+        var lookup = await keys.FindAsync(key, () => lookups.TryAcquire(Context, out _lookupsRefusedFor));
+        if (lookup.Grant is not { } grant)
+        {
+            return AuthenticateResult.Fail(lookup.Refused ? "Too many unknown API keys from this address." : "Unknown API key.");
         }
 
         var identity = new ClaimsIdentity(
@@ -146,8 +168,16 @@ internal sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteAsync(StatusCodes.Status401Unauthorized, "Authentication required.", $"Send a valid API key in the {Header} header.");
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (_lookupsRefusedFor is { } wait)
+        {
+            Response.Headers.RetryAfter = RateLimiting.Seconds(wait);
+            return WriteAsync(StatusCodes.Status429TooManyRequests, "Too many requests.", "This address sent more unknown API keys than the silo looks up; retry after the time in Retry-After.");
+        }
+
+        return WriteAsync(StatusCodes.Status401Unauthorized, "Authentication required.", $"Send a valid API key in the {Header} header.");
+    }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteAsync(StatusCodes.Status403Forbidden, "Forbidden.", "This API key's role or scope does not allow this request.");
@@ -173,6 +203,7 @@ internal static class ApiKeyAuthenticationSetup
             .Validate(o => o.Keys.All(k => k.Key.Length >= 16 && k.Role != ApiRole.Operator && Dom.Ids.IsValid(k.Scope)), "Every Auth:Keys entry needs a key of 16+ characters, a non-operator role and a valid scope.")
             .ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<KeyLookupLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -309,10 +309,11 @@ public static class OrdersApi
             .Id("customerId", body.CustomerId)
             .Id("reservationId", body.ReservationId, required: false)
             .Required("delivery", body.Delivery);
-        // A day back, so a retry of yesterday's order still replays; a year ahead, as reservations.
-        if (body.PromisedBy is { } promised && (promised < now.AddDays(-1) || promised > now.AddDays(366)))
+        // At most a year ahead, as reservations. A date passed is taken (the order is late at once), so a retry of an
+        // order whose promise has passed still replays.
+        if (body.PromisedBy is { } promised && promised > now.AddDays(366))
         {
-            validation.Add("promisedBy", "Must be at most a year ahead and not more than a day past.");
+            validation.Add("promisedBy", "Must be at most a year ahead.");
         }
 
         if (body.Currency is not null && (body.Currency.Length != 3 || !body.Currency.All(char.IsAsciiLetterUpper)))

@@ -18,8 +18,11 @@ public sealed class RateLimitOptions
     /// <summary>Per API key (its role and scope): a runaway client slows itself, not the other channels and stores.</summary>
     public int PerKey { get; set; } = 20_000;
 
-    /// <summary>Per client address, for requests without a valid key (an unknown key can cost a lookup).</summary>
+    /// <summary>Per client address, for requests without a valid key.</summary>
     public int Anonymous { get; set; } = 20;
+
+    /// <summary>Per client address, lookups of keys this silo does not know yet (each costs a grain call and a read).</summary>
+    public int KeyLookups { get; set; } = 20;
 
     public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(1);
 }
@@ -30,7 +33,7 @@ internal static class RateLimiting
     {
         services.AddOptions<RateLimitOptions>()
             .BindConfiguration(RateLimitOptions.Section)
-            .Validate(o => o.PerKey >= 0 && o.Anonymous >= 0 && o.Period > TimeSpan.Zero, "RateLimits: PerKey and Anonymous must be 0 (off) or more, Period positive.")
+            .Validate(o => o.PerKey >= 0 && o.Anonymous >= 0 && o.KeyLookups >= 0 && o.Period > TimeSpan.Zero, "RateLimits: PerKey, Anonymous and KeyLookups must be 0 (off) or more, Period positive.")
             .ValidateOnStart();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>
@@ -50,22 +53,28 @@ internal static class RateLimiting
             : ($"address:{context.Connection.RemoteIpAddress}", limits.Anonymous);
         return permits == 0
             ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = permits,
-                TokensPerPeriod = permits,
-                ReplenishmentPeriod = limits.Period,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            : RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(permits, limits.Period));
     }
+
+    /// <summary>A Retry-After value: whole seconds, at least 1.</summary>
+    public static string Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A token bucket of <paramref name="permits"/> per <paramref name="period"/>, refused beyond it.</summary>
+    public static TokenBucketRateLimiterOptions Bucket(int permits, TimeSpan period) => new()
+    {
+        TokenLimit = permits,
+        TokensPerPeriod = permits,
+        ReplenishmentPeriod = period,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var context = rejected.HttpContext;
         var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = Seconds(wait);
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -77,4 +86,25 @@ internal static class RateLimiting
             },
         });
     }
+}
+
+/// <summary>Lookups of API keys this silo does not know yet, per client address: <see cref="RateLimitOptions.KeyLookups"/>
+/// per period. Authentication runs before the request limiter, so without this a stream of made-up keys of the issued
+/// shape would each cost a grain activation and a storage read.</summary>
+internal sealed class KeyLookupLimiter(IOptions<RateLimitOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(address =>
+        options.Value.KeyLookups == 0
+            ? RateLimitPartition.GetNoLimiter(address)
+            : RateLimitPartition.GetTokenBucketLimiter(address, _ => RateLimiting.Bucket(options.Value.KeyLookups, options.Value.Period)));
+
+    /// <summary>Takes one lookup for the caller's address; false with how long to wait when none is left.</summary>
+    public bool TryAcquire(HttpContext context, out TimeSpan? wait)
+    {
+        using var lease = _limiter.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "");
+        wait = lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : options.Value.Period;
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _limiter.Dispose();
 }

@@ -14,6 +14,7 @@ public class RateLimitTests
     {
         ["RateLimits:PerKey"] = "5",
         ["RateLimits:Anonymous"] = "2",
+        ["RateLimits:KeyLookups"] = "100",
         ["RateLimits:Period"] = "01:00:00",
     };
 
@@ -45,6 +46,33 @@ public class RateLimitTests
         Assert.Equal(429, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
         Assert.Equal((5, 5), (slot!.Held, slot.Available));
         Assert.Equal(HttpStatusCode.OK, otherChannel.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_address_looks_up_only_so_many_unknown_keys_and_configured_keys_go_on()
+    {
+        // Requests without a valid key unlimited: only the lookups of keys of the issued shape are.
+        await using var host = await SiloHost.StartAsync("Development", new Dictionary<string, string>(Limits) { ["RateLimits:Anonymous"] = "0", ["RateLimits:KeyLookups"] = "2" });
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await host.Client($"dom_{i}{new string('A', 42)}").GetAsync("/api/v1/orders");
+            answers.Add(response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(i < 2, response.Headers.RetryAfter is null);
+        }
+
+        // A key issued and never used on this silo needs a lookup too: none is left for this address, so it is not
+        // looked up (a lookup would find it).
+        using var issuedKey = await (await host.ClientForAsync("channel", "web")).GetAsync("/api/v1/orders");
+        using var notIssuedShape = await host.Client("not-a-key-of-this-silo").GetAsync("/api/v1/orders");
+        using var configured = await host.Operator().GetAsync("/api/v1/orders");
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], answers);
+        Assert.Equal(HttpStatusCode.TooManyRequests, issuedKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, notIssuedShape.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, configured.StatusCode);
     }
 
     [Fact]

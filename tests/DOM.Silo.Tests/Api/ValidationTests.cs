@@ -63,7 +63,6 @@ public class ValidationTests(ApiFixture fixture)
         // promisedBy ({sku} is a stocked article), the field the error must name
         { "promised in the year 9999", "9999-12-31T23:59:59Z", "promisedBy" },
         { "promised two years ahead", "{in two years}", "promisedBy" },
-        { "promised a week ago", "{a week ago}", "promisedBy" },
     };
 
     [Theory]
@@ -73,7 +72,7 @@ public class ValidationTests(ApiFixture fixture)
         var (sku, location) = await StockedAsync();
         var id = _catalog.Id("o");
         var now = DateTimeOffset.UtcNow;
-        promisedBy = promisedBy.Replace("{in two years}", now.AddYears(2).ToString("O")).Replace("{a week ago}", now.AddDays(-7).ToString("O"));
+        promisedBy = promisedBy.Replace("{in two years}", now.AddYears(2).ToString("O"));
         var body = $$"""
             { "orderId": "{{id}}", "customerId": "c1", "lines": [{ "lineId": "l1", "sku": "{{sku}}", "quantity": 1 }],
               "delivery": { "method": "ship", "address": { "country": "DE", "latitude": 52.5, "longitude": 13.4 } }, "promisedBy": "{{promisedBy}}" }
