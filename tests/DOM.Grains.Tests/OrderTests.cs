@@ -198,6 +198,31 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 100);
+        var desk = fixture.Grains.GetGrain<Dom.Reservations.IReservationDeskGrain>(0);
+        var reservations = Enumerable.Range(0, 10).Select(i => _world.Id($"r{i}")).ToList();
+        foreach (var reservation in reservations)
+        {
+            await desk.CreateAsync(new Dom.Reservations.CreateReservationRequest(reservation, "web", 600, new Dom.Reservations.ShipTo("DE", 52, 13), [new Dom.Reservations.LineRequest(sku, 1)]));
+        }
+
+        var results = await Task.WhenAll(reservations.SelectMany(reservation => new[] { "a", "b" }.Select(order =>
+        {
+            var id = _world.Id($"{reservation}-{order}");
+            return Order(id).CreateAsync(Request(id, sku, null) with { ReservationId = reservation });
+        })));
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.All(results.Chunk(2), pair => Assert.Equal(
+            [OrderOutcome.Created, OrderOutcome.ReservationMismatch],
+            pair.Select(r => r.Outcome).Order()));
+        Assert.Equal((10, 0, 90), (slot!.Allocated, slot.Held, slot.Available));
+    }
+
+    [Fact]
     public async Task A_cancelled_backorder_stops_its_retries()
     {
         var sku = await _world.ArticleAsync("a");

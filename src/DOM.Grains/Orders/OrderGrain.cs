@@ -77,12 +77,19 @@ internal sealed class OrderGrain(
         ReservationView? reservation = null;
         if (request.ReservationId is { } reservationId)
         {
-            reservation = await GrainFactory.Get<IReservationGrain>(reservationId).GetAsync(request.Channel);
-            if (reservation is not { Status: ReservationStatus.Held } || !Matches(reservation, request.Lines))
+            // Checked, then claimed at once: of two orders naming one reservation, the second is refused rather than
+            // taken in on fresh stock. Claiming is idempotent for this order, so a retried create (even one whose
+            // first attempt stopped after the claim) gets it again.
+            var reservations = GrainFactory.Get<IReservationGrain>(reservationId);
+            reservation = await reservations.GetAsync(request.Channel);
+            if (reservation is not { Status: ReservationStatus.Held or ReservationStatus.Converted } || !Matches(reservation, request.Lines)
+                || await reservations.ConvertAsync(request.Channel, OrderId) is not { } claimed)
             {
                 return new CreateOrderResult(OrderOutcome.ReservationMismatch, null,
                     $"Reservation {reservationId} is not held for channel {request.Channel} with exactly these SKUs and quantities.");
             }
+
+            reservation = claimed;
         }
 
         var now = clock.UtcNow;
@@ -104,7 +111,8 @@ internal sealed class OrderGrain(
         {
             if (reservation is not null)
             {
-                await GrainFactory.Get<IReservationGrain>(reservation.ReservationId).ReleaseAsync(request.Channel);
+                // The reservation is this order's now: its holds go back with the rejected order.
+                await sourcer.ReleaseAsync(reservation.HeldUnder, reservation.Lines);
             }
 
             await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = Notify(view, "orderRejected", null), Routed = true, Rejected = true });

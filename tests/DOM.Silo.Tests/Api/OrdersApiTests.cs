@@ -222,10 +222,15 @@ public class OrdersApiTests(ApiFixture fixture)
         using var listed = await Host.Operator().PutAsJsonAsync("/api/v1/risk/lists/black/email", new { value = email.ToUpperInvariant() }, SiloHost.Json);
 
         var order = await PlaceAsync(Webshop, Order(_catalog.Id("o"), (sku, 1)) with { Customer = new CustomerBody(email, "F") });
+        var reservationId = _catalog.Id("r");
+        using var reserved = await Webshop.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(reservationId, (sku, 2)), SiloHost.Json);
+        var fromReservation = await PlaceAsync(Webshop, Order(_catalog.Id("o2"), (sku, 2)) with { Customer = new CustomerBody(email, "F"), ReservationId = reservationId });
 
         Assert.Equal(HttpStatusCode.NoContent, listed.StatusCode);
         Assert.Equal((OrderStatus.Rejected, RiskDecision.Reject), (order.Status, order.Risk.Decision));
+        Assert.Equal((HttpStatusCode.Created, OrderStatus.Rejected), (reserved.StatusCode, fromReservation.Status));
         Assert.Equal((10, 0, 10), await SlotAsync(sku, near));
+        Assert.Equal(0, (await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{near}/{sku}", SiloHost.Json))!.Held);
     }
 
     [Fact]
