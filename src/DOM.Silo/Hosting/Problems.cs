@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Dom.Grains.Hosting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -24,7 +25,7 @@ internal static class Problems
 }
 
 /// <summary>Maps the exceptions that can reach the edge to ProblemDetails.</summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, EngineMetrics metrics, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, EngineMetrics metrics, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -97,11 +98,22 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
 
         if (exception.InnerException is JsonException json)
         {
-            var field = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
+            // Named as the edge's own checks name fields (lines[0].quantity); "$" is the body itself.
+            var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "$";
             return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [JsonProblem(json)] })
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The request body is not valid.",
+            };
+        }
+
+        // A route or query value that does not bind ("?limit=abc"): named like any other field error.
+        if (BindFailure().Match(exception.Message) is { Success: true } bind)
+        {
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [bind.Groups["name"].Value] = ["The value has the wrong type or is out of range."] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request is not valid.",
             };
         }
 
@@ -114,6 +126,10 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, E
                 : "A route or query value is not valid.",
         };
     }
+
+    /// <summary>ASP.NET Core's message for a parameter that did not bind: <c>Failed to bind parameter "int? limit" from "abc".</c></summary>
+    [GeneratedRegex("""^Failed to bind parameter "(?:[^"]*[ ])?(?<name>[A-Za-z_][A-Za-z0-9_]*)" from""")]
+    private static partial Regex BindFailure();
 
     /// <summary>A client-safe description: System.Text.Json's own messages name .NET types.</summary>
     private static string JsonProblem(JsonException exception) =>

@@ -220,12 +220,12 @@ public class SourcingApiTests(ApiFixture fixture)
     public static TheoryData<string, string, string, string> BadRequests => new()
     {
         // what, path ({channel} is a fresh channel), body, the field the 400 must name
-        { "priority not a level", "/api/v1/reservations", """{ "reservationId": "{id}", "priority": "urgent", {{shipTo}}, "lines": [{ "sku": "x", "quantity": 1 }] }""", "$.priority" },
+        { "priority not a level", "/api/v1/reservations", """{ "reservationId": "{id}", "priority": "urgent", {{shipTo}}, "lines": [{ "sku": "x", "quantity": 1 }] }""", "priority" },
         { "tier with a slash", "/api/v1/reservations", """{ "reservationId": "{id}", "customerTier": "a/b", {{shipTo}}, "lines": [{ "sku": "x", "quantity": 1 }] }""", "customerTier" },
         { "pickup id too long", "/api/v1/sourcing/explain", """{ "reservationId": "{id}", "pickupLocationId": "{{long}}", {{shipTo}}, "lines": [{ "sku": "x", "quantity": 1 }] }""", "pickupLocationId" },
         { "promised in the past", "/api/v1/reservations", """{ "reservationId": "{id}", "promisedBy": "2020-01-01", {{shipTo}}, "lines": [{ "sku": "x", "quantity": 1 }] }""", "promisedBy" },
         { "explain without lines", "/api/v1/sourcing/explain", """{ "reservationId": "{id}", {{shipTo}}, "lines": [] }""", "lines" },
-        { "explain with unknown member", "/api/v1/sourcing/explain", """{ "reservationId": "{id}", "why": true, {{shipTo}}, "lines": [{ "sku": "x", "quantity": 1 }] }""", "$.why" },
+        { "explain with unknown member", "/api/v1/sourcing/explain", """{ "reservationId": "{id}", "why": true, {{shipTo}}, "lines": [{ "sku": "x", "quantity": 1 }] }""", "why" },
         { "draft with zero shipments", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "maxShipments": 0 }""", "maxShipments" },
         { "draft with negative penalty", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "splitPenalty": -1 }""", "splitPenalty" },
         { "draft with no location type", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "allowedLocationTypes": [] }""", "allowedLocationTypes" },
@@ -233,7 +233,7 @@ public class SourcingApiTests(ApiFixture fixture)
         { "draft with a rate twice", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "shippingRates": [{ "type": "store", "perShipment": 1, "perKm": 0 }, { "type": "store", "perShipment": 2, "perKm": 0 }] }""", "shippingRates" },
         { "draft with an infinite distance", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "maxDistanceKm": 1e400 }""", "maxDistanceKm" },
         { "draft with a bad tier", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "priorityTiers": ["ok", ""] }""", "priorityTiers[1]" },
-        { "draft with unknown member", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "magic": 1 }""", "$.magic" },
+        { "draft with unknown member", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "magic": 1 }""", "magic" },
     };
 
     [Theory]
