@@ -143,6 +143,13 @@ internal sealed class OrderGrain(
 
         await FinishPendingRoutingAsync();
 
+        // A location with no part in the order learns nothing of it: not whether it exists, nor its state, nor its
+        // event ids (checked after a pending routing is finished, which may give it its part).
+        if (!View.Lines.Any(l => l.Allocations.Any(a => a.LocationId == fulfilment.LocationId)))
+        {
+            return Result(OrderCommandStatus.NotFound, "Order not found.");
+        }
+
         var fingerprint = $"{fulfilment.LineId}|{fulfilment.LocationId}|{fulfilment.Type}|{fulfilment.Quantity}|{fulfilment.Carrier}|{fulfilment.TrackingNumber}";
         if (State.Events.TryGetValue(fulfilment.EventId, out var seen))
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Dom.Customers;
 using Dom.Orders;
 using Dom.Reservations;
@@ -343,8 +344,10 @@ public class OrdersApiTests(ApiFixture fixture)
 
         using var toCancelled = await farStore.PostAsJsonAsync($"/api/v1/orders/{cancelled}/lines/l1/events", new { eventId = "e", locationId = far, type = "accepted" }, SiloHost.Json);
         using var toMissing = await farStore.PostAsJsonAsync($"/api/v1/orders/{_catalog.Id("missing")}/lines/l1/events", new { eventId = "e", locationId = far, type = "accepted" }, SiloHost.Json);
+        var (cancelledDetail, missingDetail) = (await DetailAsync(toCancelled), await DetailAsync(toMissing));
 
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (toCancelled.StatusCode, toMissing.StatusCode));
+        Assert.Equal(missingDetail, cancelledDetail);
         Assert.Equal(OrderStatus.Cancelled, (await GetAsync(cancelled)).Status);
     }
 
@@ -447,6 +450,9 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
     }
+
+    private static async Task<string?> DetailAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
 
     private async Task<OrderView> GetAsync(string orderId) =>
         (await Host.Operator().GetFromJsonAsync<OrderView>($"/api/v1/orders/{orderId}", SiloHost.Json))!;
