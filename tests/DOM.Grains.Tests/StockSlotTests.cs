@@ -1,4 +1,8 @@
+using Dom.Grains.Journal;
+using Dom.Grains.Stock;
 using Dom.Stock;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Dom.Grains.Tests;
 
@@ -8,6 +12,23 @@ public class StockSlotTests(ClusterFixture fixture)
     private readonly World _world = new(fixture.Grains);
 
     private static DateTimeOffset InAnHour => ClusterFixture.Time.GetUtcNow().AddHours(1);
+
+    [Fact]
+    public async Task A_count_lists_a_slot_whose_first_listing_in_the_index_never_happened()
+    {
+        // The first count was stored, and then its call listing the slot in the article's index failed (the article's
+        // write, a timeout, a crash between the two): the stream has the count, the index no slot.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        var serializer = fixture.Cluster.Client.ServiceProvider.GetRequiredService<Serializer>();
+        await ClusterFixture.Journal.AppendAsync(new JournalEntry($"slot/{new StockSlotKey(sku, location)}", 1, serializer.SerializeToArray<SlotEvent>(new StockCounted(5, 0))));
+        var before = (await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(sku).GetIndexAsync()).Value;
+
+        await _world.Slot(sku, location).SetStockAsync(new SetStockRequest(7, 0));
+        var after = (await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(sku).GetIndexAsync()).Value;
+
+        Assert.Empty(before);
+        Assert.Equal([(location, 7)], after.Select(e => (e.LocationId, e.Available)));
+    }
 
     [Fact]
     public async Task Hold_is_refused_when_it_would_exceed_available_stock()

@@ -41,6 +41,11 @@ internal sealed class StockSlotGrain(
     private int? _published;
     private DateTimeOffset _publishedAt;
 
+    /// <summary>Whether this activation has seen the article's index list the slot. A count is stored before the slot is
+    /// listed, so a listing that failed (the article's write, a timeout, a crash between the two) is retried by the next
+    /// count instead of leaving a slot with stock that sourcing never sees.</summary>
+    private bool _listed;
+
     protected override string Stream => $"slot/{this.GetPrimaryKeyString()}";
 
     protected override StockSlotState Initial => new();
@@ -180,9 +185,9 @@ internal sealed class StockSlotGrain(
             logger.LogWarning("{Slot} counted {OnHand} on hand, {Overcommitted} below what is promised", _key, request.OnHand, snapshot.Overcommitted);
         }
 
-        if (isNew)
+        if (isNew || !_listed)
         {
-            // The index must list a new slot before the count is acknowledged, or sourcing could miss it.
+            // The index must list the slot before the count is acknowledged, or sourcing could miss it.
             await IndexAsync();
         }
         else
@@ -369,6 +374,7 @@ internal sealed class StockSlotGrain(
         try
         {
             await GrainFactory.Get<IArticleGrain>(_key.Sku).IndexLocationAsync(Publication());
+            _listed = true;
         }
         catch
         {
