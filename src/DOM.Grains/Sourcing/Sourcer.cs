@@ -488,6 +488,7 @@ internal sealed class Sourcer(
             // Something could not be stored: undo whatever did succeed and acknowledge nothing.
             logger.LogWarning(exception, "{HoldId} failed while holding; compensating", request.HoldId);
             Redeem(holds.Where(h => h.Call.IsCompletedSuccessfully).Select(h => h.Call.Result.Ticket), bookings.Where(b => b.Call.IsCompletedSuccessfully).Select(b => b.Call.Result.Ticket));
+            var compensated = true;
             try
             {
                 await ReleaseAsync(
@@ -497,11 +498,14 @@ internal sealed class Sourcer(
             }
             catch (Exception releaseFailure)
             {
+                compensated = false;
                 logger.LogWarning(releaseFailure, "{HoldId} could not be compensated now; its holds lapse at {ExpiresAt}", request.HoldId, request.ExpiresAt);
             }
 
             var calls = holds.Select(h => (Task)h.Call).Concat(bookings.Select(b => b.Call)).Where(call => !call.IsCompletedSuccessfully).ToList();
-            if (calls.TrueForAll(IsDamaged))
+            // Planning again under the same hold id is safe only once this attempt's holds are given back: one left
+            // behind would be held beyond the plan, or conflict with the next plan's quantity at that slot.
+            if (compensated && calls.TrueForAll(IsDamaged))
             {
                 // Only damaged history (each grain logged its own): no retry heals that, and the rest of the network can
                 // still serve the request, so the plan goes on without those slots and locations, as if they did not exist.
