@@ -250,6 +250,9 @@ public enum OrderOutcome
 
     /// <summary>The reservation named does not fit the order (another channel, other lines, no longer held).</summary>
     ReservationMismatch,
+
+    /// <summary>The order asks for something orders cannot carry yet (a bundle article); nothing was taken in.</summary>
+    Unsupported,
 }
 
 /// <summary>The answer to a <see cref="CreateOrderRequest"/>; <paramref name="Problem"/> explains a refusal.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Dom.Articles;
 using Dom.Customers;
 using Dom.Domain.Risk;
 using Dom.Grains.Hosting;
@@ -72,6 +73,15 @@ internal sealed class OrderGrain(
             }
 
             return new CreateOrderResult(OrderOutcome.Replayed, Current(View), null);
+        }
+
+        // An order line's allocations are units of its own SKU; a bundle would be routed as its components, which an
+        // order line cannot carry yet. Refused before anything is stored or claimed, rather than failing in routing.
+        var articles = await Task.WhenAll(request.Lines.Select(l => GrainFactory.Get<IArticleGrain>(l.Sku).GetAsync()));
+        if (articles.FirstOrDefault(a => a?.Components is { Count: > 0 }) is { } bundle)
+        {
+            return new CreateOrderResult(OrderOutcome.Unsupported, null,
+                $"{bundle.Sku} is a bundle: orders cannot carry bundle articles yet. Order its components as lines of their own.");
         }
 
         ReservationView? reservation = null;

@@ -86,6 +86,7 @@ public static class OrdersApi
         {
             OrderOutcome.Created or OrderOutcome.Replayed => TypedResults.Created($"/api/v1/orders/{request.OrderId}", result.Order),
             OrderOutcome.IdempotencyConflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Order id already used.", detail: result.Problem),
+            OrderOutcome.Unsupported => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not supported.", detail: result.Problem),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The reservation does not fit the order.", detail: result.Problem),
         };
     }

@@ -216,6 +216,24 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_for_a_bundle_article_is_a_422_that_takes_nothing_in()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var kit = _catalog.Id("kit");
+        using var put = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "Kit", components = new[] { new { sku, quantity = 2 } } }, SiloHost.Json);
+        var id = _catalog.Id("o");
+
+        using var response = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(id, (kit, 1)), SiloHost.Json);
+        using var stored = await Host.Operator().GetAsync($"/api/v1/orders/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains(kit, await DetailAsync(response));
+        Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
+        Assert.Equal((10, 0, 10), await SlotAsync(sku, near));
+    }
+
+    [Fact]
     public async Task A_black_listed_email_is_rejected_and_claims_nothing()
     {
         var (sku, near, _) = await StockAsync(10);
