@@ -210,6 +210,9 @@ public enum ProfileChangeStatus
 
     /// <summary>No earlier version to roll back to; nothing changed.</summary>
     NothingToRollBack,
+
+    /// <summary>A rollback from a version that is not the active one (nor the one last rolled back from); nothing changed.</summary>
+    NotActive,
 }
 
 /// <summary>The answer to an activation or rollback.</summary>
@@ -230,9 +233,11 @@ public interface ISourcingProfileGrain : IGrainWithStringKey
     [Alias("activate")]
     Task<ProfileChangeResult> ActivateAsync(ActivateProfileRequest request);
 
-    /// <summary>Reactivates the version that was active before the current one (the built-in defaults before the first).</summary>
+    /// <summary>Reactivates the version that was active before the current one (the built-in defaults before the first).
+    /// With <paramref name="from"/>, only if that version is the active one, so a retry cannot roll back twice: a retry of
+    /// the rollback from it answers the book as it is; while another version is active, <see cref="ProfileChangeStatus.NotActive"/>.</summary>
     [Alias("roll-back")]
-    Task<ProfileChangeResult> RollBackAsync();
+    Task<ProfileChangeResult> RollBackAsync(int? from = null);
 
     /// <summary>Every version and the active one.</summary>
     [Alias("get"), ReadOnly]

@@ -23,6 +23,9 @@ public sealed record SourcingProfileState
     /// <summary>Every version that has been active at some time.</summary>
     [Id(2)] public ImmutableSortedSet<int> EverActive { get; init; } = [];
 
+    /// <summary>The version the last rollback left, until the next activation: a retried rollback from it is done.</summary>
+    [Id(3)] public int? RolledBackFrom { get; init; }
+
     public int Active => History.IsEmpty ? 0 : History[^1];
 
     public SourcingProfileSettings ActiveSettings => Active == 0 ? SourcingProfileSettings.Default : Versions[Active - 1].Settings;
@@ -60,21 +63,26 @@ internal sealed class SourcingProfileGrain(
             return new ProfileChangeResult(ProfileChangeStatus.AlreadyActive, Book());
         }
 
-        await state.WriteAsync(State with { History = State.History.Add(request.Version), EverActive = State.EverActive.Add(request.Version) }, GrainContext, logger);
+        await state.WriteAsync(State with { History = State.History.Add(request.Version), EverActive = State.EverActive.Add(request.Version), RolledBackFrom = null }, GrainContext, logger);
         directory.Forget(Channel);
         logger.LogInformation("{Channel} sourcing profile {Version} activated", Channel, request.Version);
         return new ProfileChangeResult(ProfileChangeStatus.Activated, Book());
     }
 
-    public async Task<ProfileChangeResult> RollBackAsync()
+    public async Task<ProfileChangeResult> RollBackAsync(int? from = null)
     {
+        if (from is { } expected && expected != State.Active)
+        {
+            return new ProfileChangeResult(State.RolledBackFrom == expected ? ProfileChangeStatus.Activated : ProfileChangeStatus.NotActive, Book());
+        }
+
         if (State.History.IsEmpty)
         {
             return new ProfileChangeResult(ProfileChangeStatus.NothingToRollBack, Book());
         }
 
-        var from = State.Active;
-        await state.WriteAsync(State with { History = State.History.RemoveAt(State.History.Count - 1) }, GrainContext, logger);
+        from = State.Active;
+        await state.WriteAsync(State with { History = State.History.RemoveAt(State.History.Count - 1), RolledBackFrom = from }, GrainContext, logger);
         directory.Forget(Channel);
         logger.LogInformation("{Channel} sourcing profile rolled back from {From} to {Version}", Channel, from, State.Active);
         return new ProfileChangeResult(ProfileChangeStatus.Activated, Book());

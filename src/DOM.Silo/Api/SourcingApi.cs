@@ -139,18 +139,23 @@ public static class SourcingApi
             : TypedResults.Ok(result.Book);
     }
 
-    private static async Task<Results<Ok<SourcingProfileBook>, ValidationProblem, ProblemHttpResult>> RollBackAsync(string channel, IGrainFactory grains)
+    /// <summary>Rolls back to the version active before; <paramref name="from"/> (the version the caller saw active)
+    /// makes a retry safe: it is done once, and a retry answers the book as it is.</summary>
+    private static async Task<Results<Ok<SourcingProfileBook>, ValidationProblem, ProblemHttpResult>> RollBackAsync(string channel, int? from, IGrainFactory grains)
     {
-        var validation = new Validation().Id("channel", channel);
+        var validation = new Validation().Id("channel", channel).Int("from", from, 0, int.MaxValue, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
         }
 
-        var result = await grains.Get<ISourcingProfileGrain>(channel).RollBackAsync();
-        return result.Status == ProfileChangeStatus.NothingToRollBack
-            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back.", detail: $"Channel {channel} runs on the built-in profile.")
-            : TypedResults.Ok(result.Book);
+        var result = await grains.Get<ISourcingProfileGrain>(channel).RollBackAsync(from);
+        return result.Status switch
+        {
+            ProfileChangeStatus.NothingToRollBack => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back.", detail: $"Channel {channel} runs on the built-in profile."),
+            ProfileChangeStatus.NotActive => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not the active version.", detail: $"Channel {channel} runs on version {result.Book.ActiveVersion}, not {from}."),
+            _ => TypedResults.Ok(result.Book),
+        };
     }
 
     private static Validation Validate(string channel, ProfileDraftBody body)

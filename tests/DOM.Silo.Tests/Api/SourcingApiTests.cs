@@ -111,6 +111,31 @@ public class SourcingApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_rollback_from_a_named_version_is_done_once_however_often_it_is_sent()
+    {
+        var name = _catalog.Id("shop");
+        var op = Host.Operator();
+        foreach (var note in new[] { "first", "second" })
+        {
+            using var drafted = await op.PostAsJsonAsync($"/api/v1/sourcing/profiles/{name}/drafts", new { note, maxShipments = 2 }, SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, drafted.StatusCode);
+        }
+
+        using var first = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/versions/1/activate", null);
+        using var second = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/versions/2/activate", null);
+
+        using var rolledBack = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/rollback?from=2", null);
+        using var retried = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/rollback?from=2", null);
+        using var stale = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/rollback?from=5", null);
+        var book = await op.GetFromJsonAsync<SourcingProfileBook>($"/api/v1/sourcing/profiles/{name}", SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict), (rolledBack.StatusCode, retried.StatusCode, stale.StatusCode));
+        Assert.Equal(1, book!.ActiveVersion);
+        Assert.Equal(1, (await retried.Content.ReadFromJsonAsync<SourcingProfileBook>(SiloHost.Json))!.ActiveVersion);
+    }
+
+    [Fact]
     public async Task A_zone_table_in_the_profile_routes_a_cross_border_order_to_the_domestic_location()
     {
         var name = _catalog.Id("shop");
