@@ -189,7 +189,7 @@ internal sealed class OrderGrain(
         }
 
         var slot = Slot(line.Sku, allocation.LocationId);
-        var allocationId = allocation.AllocationId ?? AllocationId(line.LineId);
+        var allocationId = SlotAllocationId(line, allocation);
         var view = View;
         switch (fulfilment.Type)
         {
@@ -452,7 +452,7 @@ internal sealed class OrderGrain(
             var held = reservation.Lines.Single(r => r.Sku == line.Sku);
             var allocations = new List<OrderAllocation>();
             // A resumed intake converts again: parts already on the line (same slot allocation, same location) stay once.
-            foreach (var part in held.Allocations.Where(p => !line.Allocations.Any(a => a.LocationId == p.LocationId && (a.AllocationId ?? AllocationId(line.LineId)) == AllocationId(line.LineId))))
+            foreach (var part in held.Allocations.Where(p => !line.Allocations.Any(a => a.LocationId == p.LocationId && SlotAllocationId(line, a) == AllocationId(line.LineId))))
             {
                 var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.HeldUnder));
                 if (result.Succeeded)
@@ -498,7 +498,7 @@ internal sealed class OrderGrain(
 
         view = state.View!;
 
-        foreach (var line in view.Lines.Where(l => l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity).ToList())
+        foreach (var line in view.Lines.Where(WaitsForSupply).ToList())
         {
             if (options.Value.UnavailableFor(view.Channel) == UnavailableLinePolicy.Cancel)
             {
@@ -510,9 +510,9 @@ internal sealed class OrderGrain(
             }
         }
 
-        if (view.Lines.Any(l => l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity))
+        if (view.Lines.Any(WaitsForSupply))
         {
-            await this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await ArmBackorderRetryAsync();
         }
         else
         {
@@ -553,7 +553,8 @@ internal sealed class OrderGrain(
         var parts = new List<PlannedAllocation>();
         foreach (var routed in result.Lines)
         {
-            var line = view.Lines.Single(l => l.LineId == lines.Single(open => open.Sku == routed.Sku).LineId);
+            var lineId = lines.Single(open => open.Sku == routed.Sku).LineId;
+            var line = view.Lines.Single(l => l.LineId == lineId);
             parts.AddRange(routed.Allocations.Select(part => new PlannedAllocation(line.LineId, part.LocationId, part.Quantity, NextAllocationId(line, part.LocationId))));
         }
 
@@ -561,7 +562,7 @@ internal sealed class OrderGrain(
         if (planned.Routed)
         {
             // A re-route has no intake reminder behind it: the backorder reminder finishes the plan after a crash.
-            await this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await ArmBackorderRetryAsync();
         }
 
         try
@@ -574,7 +575,7 @@ internal sealed class OrderGrain(
             throw;
         }
 
-        await IndexAsync(View);
+        // No order list update for the plan itself: the save that finishes it makes one.
         return await CompletePlanAsync(planned);
     }
 
@@ -649,10 +650,10 @@ internal sealed class OrderGrain(
         logger.LogWarning("{OrderId} finishes routing {HoldId}, interrupted after it was planned", OrderId, State.Pending.HoldId);
         var finished = await CompletePlanAsync(State);
         await SaveAsync(finished);
-        if (finished.Routed && finished.View!.Lines.Any(l => l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity))
+        if (finished.Routed && finished.View!.Lines.Any(WaitsForSupply))
         {
             // Units the plan could no longer allocate (its holds lapsed and the stock went): routed again later.
-            await this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await ArmBackorderRetryAsync();
         }
     }
 
@@ -681,7 +682,7 @@ internal sealed class OrderGrain(
                     continue;
                 }
 
-                await Slot(line.Sku, allocation.LocationId).EndAllocationAsync(new EndAllocationRequest(allocation.AllocationId ?? AllocationId(line.LineId), 0, AllocationEnd.Released));
+                await Slot(line.Sku, allocation.LocationId).EndAllocationAsync(new EndAllocationRequest(SlotAllocationId(line, allocation), 0, AllocationEnd.Released));
                 released += unshipped;
                 allocations.Add(allocation.Shipped > 0
                     ? allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped }
@@ -770,7 +771,7 @@ internal sealed class OrderGrain(
     {
         try
         {
-            // Awaited so a list read after the answer sees the change; a failure does not undo the (durable) order.
+            // Awaited so a list read after the answer sees the change.
             await GrainFactory.Get<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
                 OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
                 view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
@@ -809,6 +810,15 @@ internal sealed class OrderGrain(
     private IStockSlotGrain Slot(string sku, string locationId) => GrainFactory.Get<IStockSlotGrain>(new StockSlotKey(sku, locationId).ToString());
 
     private string AllocationId(string lineId) => $"{OrderId}/{lineId}";
+
+    /// <summary>The slot's allocation id of <paramref name="allocation"/> (those stored before ids were kept used the line's).</summary>
+    private string SlotAllocationId(OrderLine line, OrderAllocation allocation) => allocation.AllocationId ?? AllocationId(line.LineId);
+
+    /// <summary>Units of the line are neither allocated nor cancelled: it waits for supply.</summary>
+    private static bool WaitsForSupply(OrderLine line) => line.OpenQuantity > 0 && line.CancelledQuantity < line.Quantity;
+
+    /// <summary>Retries the order's open units every minute (and finishes an interrupted routing) until none is left.</summary>
+    private Task ArmBackorderRetryAsync() => this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
     private string ReplacementId(int n)
     {

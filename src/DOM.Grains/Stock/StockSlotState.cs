@@ -99,7 +99,7 @@ public sealed record StockSlotState
     public int AvailableTo(string channel, DateTimeOffset? needBy) => Math.Max(0, PoolFree(channel) + SharedFree(needBy));
 
     /// <summary>The free units of <paramref name="channel"/>'s pool that are there to take now (what the index is told).</summary>
-    public int PoolAvailable(string channel) => Math.Min(PoolFree(channel), AvailableTo(channel, null));
+    public int PoolAvailable(string channel) => PoolFree(channel) is > 0 and var free ? Math.Min(free, AvailableTo(channel, null)) : 0;
 
     /// <summary>The shared units a hold due by <paramref name="needBy"/> (null: on hand only) may still take: the smallest
     /// slack at that date and every later need-by date, less every pool's free units (negative when overcommitted, or

@@ -51,23 +51,25 @@ internal static class RateLimiting
         var (key, permits) = user.Identity?.IsAuthenticated == true
             ? ($"key:{user.FindFirstValue(ClaimTypes.Role)}:{user.Scope()}", limits.PerKey)
             : ($"address:{context.Connection.RemoteIpAddress}", limits.Anonymous);
-        return permits == 0
-            ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(permits, limits.Period));
+        return Partition(key, permits, limits.Period);
     }
+
+    /// <summary>A caller's token bucket of <paramref name="permits"/> per <paramref name="period"/> (refused beyond
+    /// it); no limit for 0.</summary>
+    public static RateLimitPartition<string> Partition(string key, int permits, TimeSpan period) =>
+        permits == 0
+            ? RateLimitPartition.GetNoLimiter(key)
+            : RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = permits,
+                TokensPerPeriod = permits,
+                ReplenishmentPeriod = period,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
 
     /// <summary>A Retry-After value: whole seconds, at least 1.</summary>
     public static string Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>A token bucket of <paramref name="permits"/> per <paramref name="period"/>, refused beyond it.</summary>
-    public static TokenBucketRateLimiterOptions Bucket(int permits, TimeSpan period) => new()
-    {
-        TokenLimit = permits,
-        TokensPerPeriod = permits,
-        ReplenishmentPeriod = period,
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
@@ -94,9 +96,7 @@ internal static class RateLimiting
 internal sealed class KeyLookupLimiter(IOptions<RateLimitOptions> options) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(address =>
-        options.Value.KeyLookups == 0
-            ? RateLimitPartition.GetNoLimiter(address)
-            : RateLimitPartition.GetTokenBucketLimiter(address, _ => RateLimiting.Bucket(options.Value.KeyLookups, options.Value.Period)));
+        RateLimiting.Partition(address, options.Value.KeyLookups, options.Value.Period));
 
     /// <summary>Takes one lookup for the caller's address; false with how long to wait when none is left.</summary>
     public bool TryAcquire(HttpContext context, out TimeSpan? wait)
