@@ -198,6 +198,50 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_cancel_whose_save_fails_changes_no_stock_so_a_later_shipment_still_takes_the_units_off_the_shelf()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
+        ClusterFixture.Journal.FailNext($"order/{id}");
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CancelAsync(null));
+        var afterFailure = await _world.Slot(sku, location).GetAsync();
+        var shipped = await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", location, FulfilmentEventType.Shipped, null, null, null));
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal((5, 2), (afterFailure!.OnHand, afterFailure.Allocated));
+        Assert.Equal((OrderCommandStatus.Done, OrderStatus.Shipped), (shipped.Status, shipped.Order!.Status));
+        Assert.Equal((3, 0, 3), (slot!.OnHand, slot.Allocated, slot.Available));
+    }
+
+    [Fact]
+    public async Task A_cancel_stored_while_its_slot_fails_is_acknowledged_and_its_units_go_back_on_the_retry()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
+        ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, location)}");
+        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+        var cancelled = await Order(id).CancelAsync(null);
+        var meanwhile = await _world.Slot(sku, location).GetAsync();
+        var armed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        await Order(id).RetryBackordersAsync();
+        var slot = await _world.Slot(sku, location).GetAsync();
+        var disarmed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+
+        Assert.Equal((OrderCommandStatus.Done, OrderStatus.Cancelled), (cancelled.Status, cancelled.Order!.Status));
+        Assert.Equal(2, meanwhile!.Allocated);
+        Assert.NotNull(armed);
+        Assert.Equal((5, 0, 5), (slot!.OnHand, slot.Allocated, slot.Available));
+        Assert.Null(disarmed);
+    }
+
+    [Fact]
     public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -41,6 +41,9 @@ internal sealed class OrderGrain(
     private const string BackorderReminder = "backorders";
     private static readonly TimeSpan RoutingHoldTtl = TimeSpan.FromMinutes(10);
 
+    /// <summary>True once this activation did the stored <see cref="OrderState.Effects"/> (none counts as done).</summary>
+    private bool _effectsDone;
+
     protected override string Stream => $"order/{this.GetPrimaryKeyString()}";
 
     protected override OrderState Initial => new();
@@ -151,7 +154,7 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order not found.");
         }
 
-        await FinishPendingRoutingAsync();
+        await FinishPendingAsync();
 
         // A location with no part in the order learns nothing of it: not whether it exists, nor its state, nor its
         // event ids (checked after a pending routing is finished, which may give it its part).
@@ -163,7 +166,19 @@ internal sealed class OrderGrain(
         var fingerprint = $"{fulfilment.LineId}|{fulfilment.LocationId}|{fulfilment.Type}|{fulfilment.Quantity}|{fulfilment.Carrier}|{fulfilment.TrackingNumber}";
         if (State.Events.TryGetValue(fulfilment.EventId, out var seen))
         {
-            return seen == fingerprint ? Result(OrderCommandStatus.AlreadyDone) : Result(OrderCommandStatus.IdempotencyConflict, $"Event {fulfilment.EventId} was reported with another body.");
+            if (seen != fingerprint)
+            {
+                return Result(OrderCommandStatus.IdempotencyConflict, $"Event {fulfilment.EventId} was reported with another body.");
+            }
+
+            if (fulfilment.Type == FulfilmentEventType.Rejected && !State.Rejected && View.Status != OrderStatus.HeldForReview && View.Lines.Any(WaitsForSupply))
+            {
+                // A rejection stored whose routing elsewhere did not finish (its save failed): the retry routes it, as
+                // the backorder reminder would (without telling the customer again).
+                await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: false));
+            }
+
+            return Result(OrderCommandStatus.AlreadyDone);
         }
 
         if (View.Status is OrderStatus.HeldForReview or OrderStatus.Rejected or OrderStatus.Cancelled)
@@ -188,8 +203,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, $"{fulfilment.Type} does not follow {allocation.Status} for a {View.Delivery.Method} order.");
         }
 
-        var slot = Slot(line.Sku, allocation.LocationId);
         var allocationId = SlotAllocationId(line, allocation);
+        AllocationEnding? ending = null;
         var view = View;
         switch (fulfilment.Type)
         {
@@ -200,7 +215,7 @@ internal sealed class OrderGrain(
                     return Result(OrderCommandStatus.NotAllowed, $"Only {allocation.Quantity - allocation.Shipped} units are left to ship there.");
                 }
 
-                await slot.EndAllocationAsync(new EndAllocationRequest(allocationId, allocation.Quantity - allocation.Shipped - quantity, AllocationEnd.Shipped));
+                ending = new AllocationEnding(line.Sku, allocation.LocationId, allocationId, allocation.Quantity - allocation.Shipped - quantity, AllocationEnd.Shipped);
                 allocation = allocation with
                 {
                     Status = AllocationStatus.Shipped,
@@ -211,11 +226,11 @@ internal sealed class OrderGrain(
                 view = Notify(view, "shipped", line.LineId);
                 break;
             case FulfilmentEventType.PickedUp:
-                await slot.EndAllocationAsync(new EndAllocationRequest(allocationId, 0, AllocationEnd.Shipped));
+                ending = new AllocationEnding(line.Sku, allocation.LocationId, allocationId, 0, AllocationEnd.Shipped);
                 allocation = allocation with { Status = AllocationStatus.PickedUp, Shipped = allocation.Quantity };
                 break;
             case FulfilmentEventType.Rejected:
-                await slot.EndAllocationAsync(new EndAllocationRequest(allocationId, 0, AllocationEnd.WrittenOff));
+                ending = new AllocationEnding(line.Sku, allocation.LocationId, allocationId, 0, AllocationEnd.WrittenOff);
                 allocation = allocation with { Status = AllocationStatus.Rejected };
                 break;
             default:
@@ -240,13 +255,14 @@ internal sealed class OrderGrain(
         view = Note(Replace(view, line.LineId, l => l with { Allocations = l.Allocations.Select((a, i) => i == index ? allocation : a).ToList() }),
             fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, $"{fulfilment.LocationId}{(fulfilment.TrackingNumber is null ? "" : $" {fulfilment.Carrier} {fulfilment.TrackingNumber}")}");
         var state = State with { View = view, Events = State.Events.SetItem(fulfilment.EventId, fingerprint) };
-        if (fulfilment.Type == FulfilmentEventType.Rejected)
+        var effects = new OrderEffects(ending is null ? [] : [ending], fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
+        // A rejected line is routed again once its units are written off (if that has to wait, the backorder
+        // reminder routes it).
+        if (await SaveAsync(state, effects) && fulfilment.Type == FulfilmentEventType.Rejected)
         {
-            await ReleaseIdleBookingsAsync(view);
-            state = await RouteOpenUnitsAsync(state, excludeRejecting: true, announce: true);
+            await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: true));
         }
 
-        await SaveAsync(state);
         return Result(OrderCommandStatus.Done);
     }
 
@@ -264,8 +280,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.AlreadyDone);
         }
 
-        await FinishPendingRoutingAsync();
-        var view = await CancelUnshippedAsync(View, lineId);
+        await FinishPendingAsync();
+        var (view, effects) = CancelUnshipped(View, lineId);
         if (view == View)
         {
             // A retry of a cancel that already released everything left answers as the first did.
@@ -275,8 +291,9 @@ internal sealed class OrderGrain(
         }
 
         // Cancelling the whole order also ends a pending review: there is nothing left to release.
-        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = State.ReviewPending && lineId is not null });
-        if (lineId is null)
+        // The backorder retries stop once the units are back (until then, they are what gives them back).
+        if (await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = State.ReviewPending && lineId is not null }, effects)
+            && lineId is null)
         {
             await UnregisterAsync(BackorderReminder);
         }
@@ -301,7 +318,7 @@ internal sealed class OrderGrain(
                 : Result(OrderCommandStatus.NotAllowed, "The order is not held for review.");
         }
 
-        await FinishPendingRoutingAsync();
+        await FinishPendingAsync();
 
         if (decision.Release)
         {
@@ -309,9 +326,11 @@ internal sealed class OrderGrain(
         }
         else
         {
-            var view = await CancelUnshippedAsync(View, null);
-            await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) });
-            await UnregisterAsync(BackorderReminder);
+            var (view, effects) = CancelUnshipped(View, null);
+            if (await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) }, effects))
+            {
+                await UnregisterAsync(BackorderReminder);
+            }
         }
 
         return Result(OrderCommandStatus.Done);
@@ -326,6 +345,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order or line not found.");
         }
 
+        await FinishPendingAsync();
+        line = View.Lines.Single(l => l.LineId == lineId);
         var delivered = line.Allocations.Where(a => a.Status is AllocationStatus.Delivered or AllocationStatus.PickedUp).Sum(a => a.Quantity);
         if (delivered == 0)
         {
@@ -374,7 +395,7 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order not found.");
         }
 
-        await FinishPendingRoutingAsync();
+        await FinishPendingAsync();
         if (State.Rejected || View.Status == OrderStatus.Cancelled || View.Lines.All(l => l.OpenQuantity == 0))
         {
             // Nothing left to route (cancelled, rejected, or supplied since): the periodic retry stops.
@@ -394,6 +415,7 @@ internal sealed class OrderGrain(
             return;
         }
 
+        await FinishPendingAsync();
         switch (reminderName)
         {
             case IntakeReminder when !State.Routed:
@@ -424,7 +446,7 @@ internal sealed class OrderGrain(
     /// outcome, and arms the late-delivery and backorder reminders. Idempotent: safe to resume.</summary>
     private async Task CompleteIntakeAsync()
     {
-        await FinishPendingRoutingAsync();
+        await FinishPendingAsync();
         var state = State;
         if (Request.ReservationId is { } reservationId
             && await GrainFactory.Get<IReservationGrain>(reservationId).ConvertAsync(Request.Channel, OrderId) is { } held)
@@ -638,10 +660,12 @@ internal sealed class OrderGrain(
         return state with { View = view, Pending = null };
     }
 
-    /// <summary>Finishes a routing written ahead but not recorded (a crash or a failed save came between) before the
-    /// order does anything else.</summary>
-    private async Task FinishPendingRoutingAsync()
+    /// <summary>Finishes what a stored change left undone (a crash or a failure came between) before the order does
+    /// anything else: the effects of the last change at slots and locations, and a routing written ahead but not
+    /// recorded.</summary>
+    private async Task FinishPendingAsync()
     {
+        await ApplyEffectsAsync();
         if (State.Pending is null)
         {
             return;
@@ -666,9 +690,11 @@ internal sealed class OrderGrain(
         return before == 0 ? AllocationId(line.LineId) : $"{AllocationId(line.LineId)}/{before}";
     }
 
-    /// <summary>Releases every unit not shipped yet (of one line, or all) back to its slot.</summary>
-    private async Task<OrderView> CancelUnshippedAsync(OrderView view, string? lineId)
+    /// <summary>Cancels every unit not shipped yet (of one line, or all): the view after it, and the releases of those
+    /// units to their slots and of the bookings left idle, which follow once it is stored.</summary>
+    private (OrderView View, OrderEffects Effects) CancelUnshipped(OrderView view, string? lineId)
     {
+        var endings = new List<AllocationEnding>();
         foreach (var line in view.Lines.Where(l => lineId is null || l.LineId == lineId).ToList())
         {
             var released = 0;
@@ -682,7 +708,7 @@ internal sealed class OrderGrain(
                     continue;
                 }
 
-                await Slot(line.Sku, allocation.LocationId).EndAllocationAsync(new EndAllocationRequest(SlotAllocationId(line, allocation), 0, AllocationEnd.Released));
+                endings.Add(new AllocationEnding(line.Sku, allocation.LocationId, SlotAllocationId(line, allocation), 0, AllocationEnd.Released));
                 released += unshipped;
                 allocations.Add(allocation.Shipped > 0
                     ? allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped }
@@ -696,18 +722,37 @@ internal sealed class OrderGrain(
             }
         }
 
-        await ReleaseIdleBookingsAsync(view);
-        return view;
+        return (view, new OrderEffects(endings, IdleBookings(view)));
     }
 
-    /// <summary>Frees the capacity booked at locations where the order has nothing left to pick.</summary>
-    private async Task ReleaseIdleBookingsAsync(OrderView view)
+    /// <summary>The locations where the order has nothing left to pick: their capacity booked for it goes back.</summary>
+    private static List<string> IdleBookings(OrderView view)
     {
         var busy = view.Lines.SelectMany(l => l.Allocations).Where(a => OrderRules.Unshipped(a) > 0).Select(a => a.LocationId).ToHashSet(StringComparer.Ordinal);
-        foreach (var locationId in view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal).Where(id => !busy.Contains(id)))
+        return view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal).Where(id => !busy.Contains(id)).ToList();
+    }
+
+    /// <summary>Does the effects of the change stored last at slots and locations, unless this activation did them.
+    /// Each is idempotent (an allocation ends down to an absolute number, a booking goes once), and no other change
+    /// was stored after them, so doing them again after a crash is safe.</summary>
+    private async Task ApplyEffectsAsync()
+    {
+        if (State.Effects is not { } effects || _effectsDone)
+        {
+            return;
+        }
+
+        foreach (var ending in effects.Endings)
+        {
+            await Slot(ending.Sku, ending.LocationId).EndAllocationAsync(new EndAllocationRequest(ending.AllocationId, ending.LeaveOpen, ending.End));
+        }
+
+        foreach (var locationId in effects.ReleasedBookings)
         {
             await GrainFactory.Get<ILocationGrain>(locationId).ReleaseBookingAsync(OrderId);
         }
+
+        _effectsDone = true;
     }
 
     private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer)
@@ -757,9 +802,36 @@ internal sealed class OrderGrain(
         await IndexAsync(View);
     }
 
-    /// <summary>Stores <paramref name="state"/> with its statuses worked out; throws only when the journal did not take it.</summary>
+    /// <summary>Saves <paramref name="state"/>, then does <paramref name="effects"/> at slots and locations. The
+    /// change is acknowledged once stored: if an effect fails, the backorder reminder does it again (as does the next
+    /// call), so stock and capacity follow the order a little late, never ahead of it. True when the effects are done.</summary>
+    private async Task<bool> SaveAsync(OrderState state, OrderEffects effects)
+    {
+        await SaveAsync(state with { Effects = effects.Endings.Count + effects.ReleasedBookings.Count == 0 ? null : effects });
+        try
+        {
+            await ApplyEffectsAsync();
+        }
+        catch (Exception exception)
+        {
+            // Any failure: the change is stored, so it is acknowledged; the reminder (or the next call) finishes it.
+            logger.LogWarning(exception, "{OrderId} is stored but its stock and capacity changes are not done yet; the backorder reminder retries them", OrderId);
+            await ArmBackorderRetryAsync();
+        }
+
+        return _effectsDone;
+    }
+
+    /// <summary>Stores <paramref name="state"/> with its statuses worked out; throws only when the journal did not take it.
+    /// Effects carried over from the state before are dropped once done.</summary>
     private Task StoreAsync(OrderState state)
     {
+        if (state.Effects is not null && ReferenceEquals(state.Effects, State.Effects))
+        {
+            state = _effectsDone ? state with { Effects = null } : throw new InvalidOperationException("A change was stored before the effects of the one before it were done.");
+        }
+
+        _effectsDone = state.Effects is null;
         var view = state.View!;
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
         view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending) };

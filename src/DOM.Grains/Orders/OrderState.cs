@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dom.Orders;
+using Dom.Stock;
 
 namespace Dom.Grains.Orders;
 
@@ -34,7 +35,29 @@ public sealed record OrderState
     /// failed save the next call finishes exactly this plan rather than routing again around the order's own
     /// allocations (which a new plan could not see as the order's).</summary>
     [Id(9)] public RoutingPlan? Pending { get; init; }
+
+    /// <summary>What the change stored last still has to do at stock slots and locations. A change is stored before it
+    /// touches them, so a failed save changes nothing anywhere; the effects follow, and are done again (each is
+    /// idempotent) by the next call or the backorder reminder if the silo dies or a slot fails in between.</summary>
+    [Id(10)] public OrderEffects? Effects { get; init; }
 }
+
+/// <summary>Allocations to end at their slots, and locations whose booking for the order goes back.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.effects")]
+public sealed record OrderEffects(
+    [property: Id(0)] IReadOnlyList<AllocationEnding> Endings,
+    [property: Id(1)] IReadOnlyList<string> ReleasedBookings);
+
+/// <summary>Ends slot allocation <paramref name="AllocationId"/> of <paramref name="Sku"/> at
+/// <paramref name="LocationId"/> down to <paramref name="LeaveOpen"/> units (an absolute target: done twice, it ends
+/// nothing more).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.allocation-ending")]
+public sealed record AllocationEnding(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] string AllocationId,
+    [property: Id(3)] int LeaveOpen,
+    [property: Id(4)] AllocationEnd End);
 
 /// <summary>Where sourcing held an order's open units, under <paramref name="HoldId"/>.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.routing-plan")]
