@@ -45,6 +45,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new DomClock(Time));
             silo.Services.AddSingleton<IGrainJournal>(Journal);
             silo.Services.AddDomGrains();
+            silo.Services.Configure<Orders.OrderOptions>(orders => orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel });
         }
     }
 }

@@ -242,6 +242,66 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_wrong_item_report_whose_save_fails_is_finished_with_the_same_replacement_and_a_retry_replaces_the_rest()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (a, b) = (await _world.LocationAsync("a", 52.5, 13.4), await _world.LocationAsync("b", 48, 11));
+        await _world.StockAsync(sku, a, 1);
+        await _world.StockAsync(sku, b, 1);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
+        await DeliverAsync(id, a);
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).ReportWrongItemAsync("l1"));
+        await DeliverAsync(id, b);
+        var retried = await Order(id).ReportWrongItemAsync("l1");
+        var replacements = await Task.WhenAll(retried.Order!.Replacements.Select(r => Order(r).GetAsync()));
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.True(retried.Status == OrderCommandStatus.Done, retried.Problem);
+        Assert.Equal([$"{id}-r1", $"{id}-r2"], retried.Order.Replacements);
+        Assert.All(replacements, r => Assert.Equal((id, 1), (r!.ReplacementFor, r.Lines.Single().Quantity)));
+        Assert.Equal(2, retried.Order.Outbox.Count(n => n.Type == "replacementCreated"));
+    }
+
+    [Fact]
+    public async Task A_replacement_skips_an_id_a_channel_used_for_an_order_of_its_own()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null));
+        await Order($"{id}-r1").CreateAsync(Request($"{id}-r1", sku, null));
+        await DeliverAsync(id, location);
+
+        var reported = await Order(id).ReportWrongItemAsync("l1");
+        var replacement = await Order($"{id}-r2").GetAsync();
+
+        Assert.True(reported.Status == OrderCommandStatus.Done, reported.Problem);
+        Assert.Equal([$"{id}-r2"], reported.Order!.Replacements);
+        Assert.Equal(id, replacement!.ReplacementFor);
+    }
+
+    [Fact]
+    public async Task A_replacement_waits_for_supply_on_a_channel_that_cancels_unavailable_lines()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 1);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null) with { Channel = "marketplace" });
+        await DeliverAsync(id, location);
+
+        var reported = await Order(id).ReportWrongItemAsync("l1");
+        var replacement = await Order(reported.Order!.Replacements.Single()).GetAsync();
+        var customer = await fixture.Grains.GetGrain<Dom.Customers.ICustomerGrain>("c-" + id).GetAsync();
+
+        Assert.Equal(OrderCommandStatus.Done, reported.Status);
+        Assert.Equal((OrderStatus.Backordered, 0), (replacement!.Status, replacement.Lines.Single().CancelledQuantity));
+        Assert.Equal([id], customer!.Orders);
+    }
+
+    [Fact]
     public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
@@ -284,6 +344,13 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    /// <summary>Ships and delivers line l1's units at <paramref name="location"/>.</summary>
+    private async Task DeliverAsync(string id, string location)
+    {
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent($"s-{location}", "l1", location, FulfilmentEventType.Shipped, null, null, null))).Status);
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent($"d-{location}", "l1", location, FulfilmentEventType.Delivered, null, null, null))).Status);
+    }
 
     private static CreateOrderRequest Request(string id, string sku, DateTimeOffset? promisedBy, int quantity = 1) => new(
         id,

@@ -40,6 +40,7 @@ internal sealed class OrderGrain(
     private const string PromiseReminder = "promised";
     private const string BackorderReminder = "backorders";
     private static readonly TimeSpan RoutingHoldTtl = TimeSpan.FromMinutes(10);
+    private const int MaxReplacementIdTries = 20;
 
     /// <summary>True once this activation did the stored <see cref="OrderState.Effects"/> (none counts as done).</summary>
     private bool _effectsDone;
@@ -106,8 +107,11 @@ internal sealed class OrderGrain(
         }
 
         var now = clock.UtcNow;
-        var customer = await GrainFactory.Get<ICustomerGrain>(request.CustomerId)
-            .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name), riskPolicy.Value.VelocityWindow);
+        // A replacement is not an order the customer placed: it counts neither in their history nor in their velocity.
+        var customer = request.ReplacementFor is not null
+            ? new CustomerOrderFacts(CustomerTier.Standard, 0, 0)
+            : await GrainFactory.Get<ICustomerGrain>(request.CustomerId)
+                .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name), riskPolicy.Value.VelocityWindow);
         var risk = request.ReplacementFor is { } original
             ? new RiskOutcome(RiskDecision.Accept, [$"replacement for order {original}"])
             : await CheckRiskAsync(request, customer);
@@ -354,37 +358,71 @@ internal sealed class OrderGrain(
         }
 
         // A report replaces the delivered units not replaced yet: a retried report (a lost answer) replaces nothing
-        // twice and answers as the first did. The replacement's id follows the count of replacements stored, so a
-        // report whose save failed creates the same order again, which answers from what it stored.
+        // twice and answers as the first did.
         var replaced = State.Replaced.GetValueOrDefault(lineId);
         if (delivered <= replaced)
         {
             return Result(OrderCommandStatus.Done);
         }
 
-        var replacementId = ReplacementId(View.Replacements.Count + 1);
+        // Stored first, so a report whose save fails is finished with the same replacement (the same id and units)
+        // however many units were delivered meanwhile.
+        await StoreAsync(State with { Replacing = new PendingReplacement(lineId, await FreeReplacementAsync(View.Replacements.Count + 1), delivered - replaced) });
+        return await FinishReplacementAsync();
+    }
+
+    /// <summary>Creates the stored replacement order (a repeat answers from what the replacement stored) and records
+    /// it. An id taken meanwhile by an order of a channel moves the replacement to the next free one.</summary>
+    private async Task<OrderCommandResult> FinishReplacementAsync()
+    {
+        var pending = State.Replacing!;
+        var replacementId = ReplacementId(pending.Number);
+        var line = View.Lines.Single(l => l.LineId == pending.LineId);
         var replacement = await GrainFactory.Get<IOrderGrain>(replacementId).CreateAsync(Request with
         {
             OrderId = replacementId,
             ReservationId = null,
-            Lines = [new OrderLineRequest(line.LineId, line.Sku, delivered - replaced, 0m)],
+            Lines = [new OrderLineRequest(line.LineId, line.Sku, pending.Quantity, 0m)],
             Payments = [],
             Priority = true,
             PromisedBy = null,
             ReplacementFor = OrderId,
             BillingAddress = null,
         });
+        if (replacement.Outcome == OrderOutcome.IdempotencyConflict)
+        {
+            await StoreAsync(State with { Replacing = pending with { Number = await FreeReplacementAsync(pending.Number + 1) } });
+            return await FinishReplacementAsync();
+        }
+
         if (replacement.Order is null)
         {
+            await StoreAsync(State with { Replacing = null });
             return Result(OrderCommandStatus.NotAllowed, replacement.Problem);
         }
 
         await SaveAsync(State with
         {
-            View = Notify(Note(View, "wrong item", lineId, $"replacement {replacementId}"), "replacementCreated", lineId) with { Replacements = [.. View.Replacements, replacementId] },
-            Replaced = State.Replaced.SetItem(lineId, delivered),
+            View = Notify(Note(View, "wrong item", line.LineId, $"replacement {replacementId}"), "replacementCreated", line.LineId) with { Replacements = [.. View.Replacements, replacementId] },
+            Replaced = State.Replaced.SetItem(line.LineId, State.Replaced.GetValueOrDefault(line.LineId) + pending.Quantity),
+            Replacing = null,
         });
         return Result(OrderCommandStatus.Done);
+    }
+
+    /// <summary>The first replacement number from <paramref name="from"/> on whose id no order has (a channel may have
+    /// used one for an order of its own).</summary>
+    private async Task<int> FreeReplacementAsync(int from)
+    {
+        for (var n = from; n < from + MaxReplacementIdTries; n++)
+        {
+            if (await GrainFactory.Get<IOrderGrain>(ReplacementId(n)).GetAsync() is null)
+            {
+                return n;
+            }
+        }
+
+        throw new InvalidOperationException($"{OrderId}: replacement ids {from} to {from + MaxReplacementIdTries - 1} are all taken by other orders.");
     }
 
     public async Task<OrderCommandResult> RetryBackordersAsync()
@@ -522,7 +560,8 @@ internal sealed class OrderGrain(
 
         foreach (var line in view.Lines.Where(WaitsForSupply).ToList())
         {
-            if (options.Value.UnavailableFor(view.Channel) == UnavailableLinePolicy.Cancel)
+            // A replacement is owed to the customer: it waits for supply whatever the channel does with unavailable lines.
+            if (options.Value.UnavailableFor(view.Channel) == UnavailableLinePolicy.Cancel && view.ReplacementFor is null)
             {
                 view = Notify(Note(Replace(view, line.LineId, l => l with { CancelledQuantity = l.CancelledQuantity + l.OpenQuantity }), "line cancelled: unavailable", line.LineId, null), "lineCancelled", line.LineId);
             }
@@ -666,6 +705,11 @@ internal sealed class OrderGrain(
     private async Task FinishPendingAsync()
     {
         await ApplyEffectsAsync();
+        if (State.Replacing is not null)
+        {
+            await FinishReplacementAsync();
+        }
+
         if (State.Pending is null)
         {
             return;

@@ -40,7 +40,19 @@ public sealed record OrderState
     /// touches them, so a failed save changes nothing anywhere; the effects follow, and are done again (each is
     /// idempotent) by the next call or the backorder reminder if the silo dies or a slot fails in between.</summary>
     [Id(10)] public OrderEffects? Effects { get; init; }
+
+    /// <summary>A replacement for a wrong item, stored before the replacement order is created and until it is
+    /// recorded: the next call creates exactly this one (the same id and units) rather than a new one.</summary>
+    [Id(11)] public PendingReplacement? Replacing { get; init; }
 }
+
+/// <summary>Replacement number <paramref name="Number"/> (its order id follows from it) for <paramref name="Quantity"/>
+/// units of line <paramref name="LineId"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.pending-replacement")]
+public sealed record PendingReplacement(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] int Number,
+    [property: Id(2)] int Quantity);
 
 /// <summary>Allocations to end at their slots, and locations whose booking for the order goes back.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.effects")]
