@@ -302,6 +302,22 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_retry_writing_its_amounts_with_other_trailing_zeros_is_the_same_order()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        var request = Request(id, sku, null) with { Payments = [new Payment("card", null, 10m)] };
+        await Order(id).CreateAsync(request);
+
+        var retried = await Order(id).CreateAsync(request with { Lines = [request.Lines[0] with { UnitPrice = 10.00m }], Payments = [new Payment("card", null, 10.0m)] });
+        var other = await Order(id).CreateAsync(request with { Lines = [request.Lines[0] with { UnitPrice = 10.01m }] });
+
+        Assert.Equal(OrderOutcome.Replayed, retried.Outcome);
+        Assert.Equal(OrderOutcome.IdempotencyConflict, other.Outcome);
+    }
+
+    [Fact]
     public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -65,7 +65,7 @@ internal sealed class OrderGrain(
         var fingerprint = Fingerprint(request);
         if (State.View is not null)
         {
-            if (fingerprint != State.Fingerprint)
+            if (fingerprint != State.Fingerprint && Fingerprint(request, asWritten: true) != State.Fingerprint)
             {
                 return new CreateOrderResult(OrderOutcome.IdempotencyConflict, null, $"Order {OrderId} exists with another body.");
             }
@@ -946,14 +946,19 @@ internal sealed class OrderGrain(
         reservation.Lines.Count == lines.Count
         && lines.All(l => reservation.Lines.Any(r => r.Sku == l.Sku && r.Quantity == l.Quantity));
 
-    private static string Fingerprint(CreateOrderRequest request) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|',
+    /// <summary>The hash of what the request asks for. Amounts count by value, so 20 and 20.00 are the same request;
+    /// with <paramref name="asWritten"/> they count as written, as fingerprints stored before that did.</summary>
+    private static string Fingerprint(CreateOrderRequest request, bool asWritten = false)
+    {
+        string Amount(decimal value) => (asWritten ? value : value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|',
         [
             request.Channel, request.CustomerId, request.ReservationId ?? "", request.Currency, request.Priority.ToString(), request.PromisedBy?.ToString("O", CultureInfo.InvariantCulture) ?? "",
             request.Delivery.ToString(), request.Customer?.ToString() ?? "", request.BillingAddress?.ToString() ?? "", request.ReplacementFor ?? "",
-            .. request.Lines.Select(l => $"{l.LineId}*{l.Sku}*{l.Quantity}*{l.UnitPrice.ToString(CultureInfo.InvariantCulture)}"),
-            .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{p.Amount.ToString(CultureInfo.InvariantCulture)}"),
+            .. request.Lines.Select(l => $"{l.LineId}*{l.Sku}*{l.Quantity}*{Amount(l.UnitPrice)}"),
+            .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{Amount(p.Amount)}"),
         ]))));
+    }
 }
 
 /// <summary>How list entries and order data are compared: case- and space-insensitive.</summary>
