@@ -31,11 +31,13 @@ public sealed record CustomerOrderPlaced(
 /// <param name="Tier">The customer's tier.</param>
 /// <param name="PreviousOrders">Orders placed before this one.</param>
 /// <param name="OrdersInWindow">Orders in the velocity window, this one included.</param>
+/// <param name="EarlierEmails">The e-mails given with the orders before this one (kept per order since they were).</param>
 [GenerateSerializer, Immutable, Alias("dom.customers.order-facts")]
 public sealed record CustomerOrderFacts(
     [property: Id(0)] CustomerTier Tier,
     [property: Id(1)] int PreviousOrders,
-    [property: Id(2)] int OrdersInWindow);
+    [property: Id(2)] int OrdersInWindow,
+    [property: Id(3)] IReadOnlyList<string>? EarlierEmails = null);
 
 /// <summary>A customer, keyed by the channel's customer id: profile, tier, order history and velocity.</summary>
 [Alias("dom.customers.customer")]

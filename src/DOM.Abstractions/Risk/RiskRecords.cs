@@ -48,4 +48,8 @@ public interface IRiskListGrain : IGrainWithStringKey
     /// <summary>Every entry.</summary>
     [Alias("get"), ReadOnly]
     Task<IReadOnlyList<RiskListEntry>> GetAsync();
+
+    /// <summary>Those of <paramref name="candidates"/> (normalized as the lists compare) that are listed.</summary>
+    [Alias("match"), ReadOnly]
+    Task<IReadOnlyList<RiskListEntry>> MatchAsync(IReadOnlyList<RiskListEntry> candidates);
 }

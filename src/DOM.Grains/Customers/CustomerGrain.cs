@@ -5,8 +5,9 @@ using Orleans.Serialization;
 
 namespace Dom.Grains.Customers;
 
+/// <summary>An order of the customer: when, and the e-mail it gave (none before e-mails were kept per order).</summary>
 [GenerateSerializer, Immutable, Alias("dom.customers.order-ref")]
-public sealed record CustomerOrderRef([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset At);
+public sealed record CustomerOrderRef([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset At, [property: Id(2)] string? Email = null);
 
 [GenerateSerializer, Immutable, Alias("dom.customers.state")]
 public sealed record CustomerState
@@ -48,7 +49,7 @@ internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer
             Exists = true,
             Email = ordered.Order.Email ?? state.Email,
             Name = ordered.Order.Name ?? state.Name,
-            Orders = state.Orders.Add(new CustomerOrderRef(ordered.Order.OrderId, ordered.Order.At)),
+            Orders = state.Orders.Add(new CustomerOrderRef(ordered.Order.OrderId, ordered.Order.At, ordered.Order.Email)),
         },
         CustomerTierSet set => state with { Exists = true, Tier = set.Tier },
         _ => throw new InvalidOperationException($"Unknown customer event {@event.GetType().Name}."),
@@ -64,9 +65,9 @@ internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer
             placed = new CustomerOrderRef(order.OrderId, order.At);
         }
 
-        var before = State.Orders.Count(o => o.OrderId != order.OrderId && o.At <= placed.At);
+        var earlier = State.Orders.Where(o => o.OrderId != order.OrderId && o.At <= placed.At).ToList();
         var inWindow = State.Orders.Count(o => o.At > placed.At - velocityWindow && o.At <= placed.At);
-        return new CustomerOrderFacts(State.Tier, before, inWindow);
+        return new CustomerOrderFacts(State.Tier, earlier.Count, inWindow, earlier.Select(o => o.Email).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
     }
 
     public async Task<CustomerView> SetTierAsync(CustomerTier tier)

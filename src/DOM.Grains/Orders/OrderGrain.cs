@@ -801,20 +801,31 @@ internal sealed class OrderGrain(
 
     private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer)
     {
-        var entries = await GrainFactory.Get<IRiskListGrain>(RiskListGrain.Key).GetAsync();
-        bool On(RiskList list, RiskSubject subject, string? value) =>
-            value is not null && entries.Contains(new RiskListEntry(list, subject, RiskKeys.Normalize(subject, value)));
-
+        // The e-mails the customer ordered with before count too: leaving the e-mail out does not get past a black list.
+        var email = request.Customer?.Email;
+        var earlierEmails = customer.EarlierEmails ?? [];
         var subjects = new List<(RiskSubject Subject, string? Value)>
         {
             (RiskSubject.Customer, request.CustomerId),
-            (RiskSubject.Email, request.Customer?.Email),
+            (RiskSubject.Email, email),
             (RiskSubject.Address, RiskKeys.Of(request.Delivery.Address)),
             (RiskSubject.Address, request.BillingAddress is { } billing ? RiskKeys.Of(billing) : null),
         };
+        subjects.AddRange(earlierEmails.Select(e => (RiskSubject.Email, (string?)e)));
         subjects.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
+        var candidates = subjects.Where(s => s.Value is not null)
+            .SelectMany(s => new[] { RiskList.Black, RiskList.White }.Select(list => new RiskListEntry(list, s.Subject, RiskKeys.Normalize(s.Subject, s.Value!))))
+            .Distinct()
+            .ToList();
+        var matched = (await GrainFactory.Get<IRiskListGrain>(RiskListGrain.Key).MatchAsync(candidates)).ToHashSet();
+        bool On(RiskList list, RiskSubject subject, string? value) =>
+            value is not null && matched.Contains(new RiskListEntry(list, subject, RiskKeys.Normalize(subject, value)));
+
         var black = subjects.Where(s => On(RiskList.Black, s.Subject, s.Value)).Select(s => $"{s.Subject.ToString().ToLowerInvariant()} {s.Value}").Distinct().ToList();
-        var white = On(RiskList.White, RiskSubject.Customer, request.CustomerId) || On(RiskList.White, RiskSubject.Email, request.Customer?.Email);
+        // A white-listed e-mail vouches only for a customer who ordered with it before: anyone can type it into a checkout.
+        var white = On(RiskList.White, RiskSubject.Customer, request.CustomerId)
+            || (email is not null && On(RiskList.White, RiskSubject.Email, email)
+                && earlierEmails.Any(e => RiskKeys.Normalize(RiskSubject.Email, e) == RiskKeys.Normalize(RiskSubject.Email, email)));
         var facts = new RiskFacts(
             request.Lines.Sum(l => l.UnitPrice * l.Quantity),
             request.Lines.Max(l => l.Quantity),
@@ -959,14 +970,4 @@ internal sealed class OrderGrain(
             .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{Amount(p.Amount)}"),
         ]))));
     }
-}
-
-/// <summary>How list entries and order data are compared: case- and space-insensitive.</summary>
-public static class RiskKeys
-{
-    public static string Of(Address address) =>
-        string.Join(", ", new[] { address.Street, address.PostalCode, address.City, address.Country }.Where(p => !string.IsNullOrWhiteSpace(p)));
-
-    public static string Normalize(RiskSubject subject, string value) =>
-        subject == RiskSubject.Customer ? value.Trim() : string.Join(' ', value.Trim().ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries));
 }

@@ -39,9 +39,30 @@ internal sealed class RiskListGrain(IGrainJournal journal, Serializer serializer
         _ => throw new InvalidOperationException($"Unknown risk list event {@event.GetType().Name}."),
     };
 
+    /// <summary>The entries as the lists compare them (entries stored under an earlier form of the comparison
+    /// included), rebuilt when the lists change.</summary>
+    private HashSet<RiskListEntry> Index
+    {
+        get
+        {
+            if (!ReferenceEquals(_indexed, State))
+            {
+                _index = State.Entries.Select(Normalized).ToHashSet();
+                _indexed = State;
+            }
+
+            return _index;
+        }
+    }
+
+    private RiskListState? _indexed;
+    private HashSet<RiskListEntry> _index = [];
+
     public async Task AddAsync(RiskListEntry entry)
     {
-        if (!State.Entries.Contains(entry))
+        EnsureUsable();
+        entry = Normalized(entry);
+        if (!Index.Contains(entry))
         {
             await Raise(new RiskEntryAdded(entry));
         }
@@ -49,12 +70,26 @@ internal sealed class RiskListGrain(IGrainJournal journal, Serializer serializer
 
     public async Task RemoveAsync(RiskListEntry entry)
     {
-        if (State.Entries.Contains(entry))
+        EnsureUsable();
+        entry = Normalized(entry);
+        foreach (var stored in State.Entries.Where(e => Normalized(e) == entry).ToList())
         {
-            await Raise(new RiskEntryRemoved(entry));
+            await Raise(new RiskEntryRemoved(stored));
         }
     }
 
-    public Task<IReadOnlyList<RiskListEntry>> GetAsync() =>
-        Task.FromResult<IReadOnlyList<RiskListEntry>>(State.Entries.OrderBy(e => e.List).ThenBy(e => e.Subject).ThenBy(e => e.Value, StringComparer.Ordinal).ToList());
+    public Task<IReadOnlyList<RiskListEntry>> GetAsync()
+    {
+        EnsureUsable();
+        return Task.FromResult<IReadOnlyList<RiskListEntry>>(State.Entries.OrderBy(e => e.List).ThenBy(e => e.Subject).ThenBy(e => e.Value, StringComparer.Ordinal).ToList());
+    }
+
+    public Task<IReadOnlyList<RiskListEntry>> MatchAsync(IReadOnlyList<RiskListEntry> candidates)
+    {
+        EnsureUsable();
+        var index = Index;
+        return Task.FromResult<IReadOnlyList<RiskListEntry>>(candidates.Select(Normalized).Where(index.Contains).Distinct().ToList());
+    }
+
+    private static RiskListEntry Normalized(RiskListEntry entry) => entry with { Value = RiskKeys.Normalize(entry.Subject, entry.Value) };
 }
