@@ -33,6 +33,12 @@ pg_ensure_installed() {
     PG_BIN=$(pg_bin_dir)
   fi
   [ -n "$PG_BIN" ] || { echo "PostgreSQL binaries not found after install" >&2; return 1; }
+  # The schema needs 15 or later (UNIQUE NULLS NOT DISTINCT); say so now rather than fail in a migration.
+  local major
+  major=$("$PG_BIN/pg_ctl" --version | sed -E 's/.* ([0-9]+)[.0-9]*.*/\1/')
+  if [ "${major:-0}" -lt 15 ]; then
+    echo "PostgreSQL $major in $PG_BIN is too old: DOM.Orleans needs 15 or later" >&2; return 1
+  fi
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin postgres
   fi

@@ -32,4 +32,12 @@ CREATE TABLE IF NOT EXISTS OrleansQuery
 COMMENT ON TABLE OrleansQuery IS
     'Orleans ADO.NET providers read their SQL from here by QueryKey (Orleans 10.4.2 contract). Maintained by DOM.Orleans silo-config/sql scripts.';
 
+-- Recorded here as well as by `DOM.Silo migrate`, so a database set up with psql is one the silo recognises.
+CREATE TABLE IF NOT EXISTS dom_schema_version (
+    version    integer     PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO dom_schema_version (version, name) VALUES (1, '0001-orleans-main.sql') ON CONFLICT (version) DO NOTHING;
+
 COMMIT;

@@ -254,4 +254,12 @@ $sql$)
 
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
 
+-- Recorded here as well as by `DOM.Silo migrate`, so a database set up with psql is one the silo recognises.
+CREATE TABLE IF NOT EXISTS dom_schema_version (
+    version    integer     PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO dom_schema_version (version, name) VALUES (2, '0002-orleans-clustering.sql') ON CONFLICT (version) DO NOTHING;
+
 COMMIT;

@@ -35,4 +35,12 @@ CREATE TABLE IF NOT EXISTS dom_snapshot
     CONSTRAINT dom_snapshot_pk PRIMARY KEY (stream)
 );
 
+-- Recorded here as well as by `DOM.Silo migrate`, so a database set up with psql is one the silo recognises.
+CREATE TABLE IF NOT EXISTS dom_schema_version (
+    version    integer     PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO dom_schema_version (version, name) VALUES (5, '0005-dom-journal.sql') ON CONFLICT (version) DO NOTHING;
+
 COMMIT;

@@ -52,4 +52,12 @@ CREATE TRIGGER dom_journal_snapshot_guard
     REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION dom_journal_snapshot_guard();
 
+-- Recorded here as well as by `DOM.Silo migrate`, so a database set up with psql is one the silo recognises.
+CREATE TABLE IF NOT EXISTS dom_schema_version (
+    version    integer     PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO dom_schema_version (version, name) VALUES (6, '0006-dom-journal-snapshot-guard.sql') ON CONFLICT (version) DO NOTHING;
+
 COMMIT;

@@ -5,4 +5,4 @@ if (args.FirstOrDefault() == "migrate")
     return await DatabaseSchema.MigrateCommandAsync(args[1..]);
 }
 
-return await DomHost.RunAsync(DomHost.Build(args), Console.Error);
+return await DomHost.RunAsync(args, Console.Error);

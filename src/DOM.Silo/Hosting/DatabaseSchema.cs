@@ -12,6 +12,9 @@ public static class DatabaseSchema
 {
     private const long MigrationLock = 0x444f4d5f534348; // "DOM_SCH"
 
+    /// <summary>The oldest PostgreSQL major version the scripts run on.</summary>
+    public const int MinimumServerVersion = 15;
+
     /// <summary>The scripts, ordered by their numeric prefix.</summary>
     public static IReadOnlyList<(int Version, string Name, string Sql)> Scripts { get; } = LoadScripts();
 
@@ -19,6 +22,11 @@ public static class DatabaseSchema
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        if (connection.PostgreSqlVersion.Major < MinimumServerVersion)
+        {
+            throw new SchemaException($"PostgreSQL {MinimumServerVersion} or later is needed (the scripts use UNIQUE NULLS NOT DISTINCT); this server is {connection.PostgreSqlVersion}.");
+        }
+
         await ExecuteAsync(connection, $"SELECT pg_advisory_lock({MigrationLock})", cancellationToken);
         try
         {
@@ -46,9 +54,19 @@ public static class DatabaseSchema
             var done = new List<string>();
             foreach (var (version, name, sql) in Scripts.Where(s => !applied.Contains(s.Version)))
             {
-                // Each script carries its own transaction (so it also runs as is under psql).
-                await ExecuteAsync(connection, sql, cancellationToken);
-                await using var record = new NpgsqlCommand("INSERT INTO dom_schema_version (version, name) VALUES (@version, @name)", connection);
+                // Each script carries its own transaction (so it also runs as is under psql) and records itself.
+                try
+                {
+                    await ExecuteAsync(connection, sql, cancellationToken);
+                }
+                catch (PostgresException failure)
+                {
+                    // The script's transaction is aborted: end it, or releasing the lock fails and hides this error.
+                    await ExecuteAsync(connection, "ROLLBACK", CancellationToken.None);
+                    throw new SchemaException($"{name} failed, nothing of it was applied: {failure.SqlState}: {failure.MessageText}", failure);
+                }
+
+                await using var record = new NpgsqlCommand("INSERT INTO dom_schema_version (version, name) VALUES (@version, @name) ON CONFLICT (version) DO NOTHING", connection);
                 record.Parameters.AddWithValue("version", version);
                 record.Parameters.AddWithValue("name", name);
                 await record.ExecuteNonQueryAsync(cancellationToken);
@@ -73,9 +91,39 @@ public static class DatabaseSchema
             return 2;
         }
 
-        var applied = await ApplyAsync(connectionString);
-        Console.WriteLine(applied.Count == 0 ? "Schema is up to date." : $"Applied: {string.Join(", ", applied)}");
-        return 0;
+        try
+        {
+            var applied = await ApplyAsync(connectionString);
+            Console.WriteLine(applied.Count == 0 ? "Schema is up to date." : $"Applied: {string.Join(", ", applied)}");
+            return 0;
+        }
+        catch (Exception exception) when (exception is SchemaException or NpgsqlException)
+        {
+            await Console.Error.WriteLineAsync($"migrate failed: {exception.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Why a silo cannot run on this database, or null when it can: no schema, or one older than this build's
+    /// scripts (a silo that started anyway would miss tables, queries or guards the code relies on).</summary>
+    public static async Task<string?> CheckAsync(NpgsqlDataSource data, CancellationToken cancellationToken = default)
+    {
+        var needed = Scripts[^1];
+        int? version;
+        try
+        {
+            await using var command = data.CreateCommand("SELECT max(version) FROM dom_schema_version");
+            version = await command.ExecuteScalarAsync(cancellationToken) is int found ? found : null;
+        }
+        catch (PostgresException missing) when (missing.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            version = null;
+        }
+
+        return version >= needed.Version
+            ? null
+            : $"the database's schema is {(version is { } at ? $"at version {at}" : "not there")}; this build needs version {needed.Version} ({needed.Name}). " +
+              "Run `DOM.Silo migrate` (or the scripts in silo-config/sql with psql) first.";
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
@@ -100,3 +148,6 @@ public static class DatabaseSchema
             .ToList();
     }
 }
+
+/// <summary>The schema cannot be applied: the message names the script or the reason.</summary>
+public sealed class SchemaException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -38,8 +39,16 @@ public static class DomHost
         builder.Services.AddGracefulShutdown();
         builder.AddDomTelemetry();
         builder.Services.AddDomGrains();
-        builder.Services.AddOptions<Dom.Grains.Orders.OrderOptions>().BindConfiguration(Dom.Grains.Orders.OrderOptions.Section);
-        builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk");
+        // Checked when the silo starts, not at the first order: a value that does not bind (an unknown policy name, a
+        // window written "1h") or is out of range stops the start with a message naming it.
+        builder.Services.AddOptions<Dom.Grains.Orders.OrderOptions>().BindConfiguration(Dom.Grains.Orders.OrderOptions.Section)
+            .Validate(o => o.DefaultPromiseDays is >= 1 and <= 365, "Orders:DefaultPromiseDays must be 1 to 365.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk")
+            .Validate(r => r.ReviewOrderValue >= 0 && r.FirstOrderReviewValue >= 0, "Risk:ReviewOrderValue and Risk:FirstOrderReviewValue must not be negative.")
+            .Validate(r => r.MaxLineQuantity >= 1 && r.VelocityOrders >= 1, "Risk:MaxLineQuantity and Risk:VelocityOrders must be at least 1.")
+            .Validate(r => r.VelocityWindow > TimeSpan.Zero, "Risk:VelocityWindow must be a positive time span (e.g. 01:00:00).")
+            .ValidateOnStart();
         builder.AddDomOrleans();
         builder.Services.AddDemoData();
         return builder;
@@ -73,6 +82,24 @@ public static class DomHost
         return app;
     }
 
+    /// <summary>Builds and runs the silo; a configuration that cannot work stops it with one line naming the setting
+    /// and exit code 1.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter error)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (Exception exception) when (Misconfigured(exception) is { } problem)
+        {
+            await error.WriteLineAsync($"DOM.Silo cannot start: {problem}");
+            return 1;
+        }
+
+        return await RunAsync(app, error);
+    }
+
     /// <summary>
     /// Runs <paramref name="app"/> until it is shut down; 0 then. A silo that cannot start because a port it listens on
     /// is taken (most often by another silo still running) returns 1 after one plain line on <paramref name="error"/>
@@ -86,7 +113,19 @@ public static class DomHost
         {
             try
             {
+                ClaimSiloPorts(app.Services.GetRequiredService<IOptions<OrleansHostingOptions>>().Value);
+                if (app.Services.GetService<Npgsql.NpgsqlDataSource>() is { } data && await CheckDatabaseAsync(data) is { } database)
+                {
+                    await error.WriteLineAsync($"DOM.Silo cannot start: {database}");
+                    return 1;
+                }
+
                 await app.StartAsync();
+            }
+            catch (Exception exception) when (Misconfigured(exception) is { } problem)
+            {
+                await error.WriteLineAsync($"DOM.Silo cannot start: {problem}");
+                return 1;
             }
             catch (Exception exception) when (AddressInUse(exception))
             {
@@ -109,10 +148,83 @@ public static class DomHost
                 return 1;
             }
 
-            await app.WaitForShutdownAsync();
+            // Shutdown:TimeoutSeconds bounds the host's own stop, but not Orleans' membership agent, which retries its
+            // "Dead" update for a minute (twice) when PostgreSQL is gone: past the budget and a margin, the process
+            // stops hard with 1, so a supervisor (systemd, the local cluster script) is not left waiting.
+            var budget = TimeSpan.FromSeconds(app.Services.GetRequiredService<IOptions<ShutdownOptions>>().Value.TimeoutSeconds) + HardStopMargin;
+            using var stopped = new CancellationTokenSource();
+            using (app.Lifetime.ApplicationStopping.Register(() => _ = StopHardAfterAsync(budget, error, stopped.Token)))
+            {
+                await app.WaitForShutdownAsync();
+                await stopped.CancelAsync();
+            }
+
             return 0;
         }
     }
+
+    /// <summary>The grace past <c>Shutdown:TimeoutSeconds</c> before a stop that hangs ends the process.</summary>
+    public static readonly TimeSpan HardStopMargin = TimeSpan.FromSeconds(5);
+
+    private static async Task StopHardAfterAsync(TimeSpan budget, TextWriter error, CancellationToken stopped)
+    {
+        try
+        {
+            await Task.Delay(budget, stopped);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        await error.WriteLineAsync($"DOM.Silo did not stop within Shutdown:TimeoutSeconds and {HardStopMargin.TotalSeconds:0} s more (is PostgreSQL unreachable?); stopping hard.");
+        await error.FlushAsync(CancellationToken.None);
+        Environment.Exit(1);
+    }
+
+    /// <summary>Why the silo cannot run on its database (unreachable, or without this build's schema); null if it can.</summary>
+    private static async Task<string?> CheckDatabaseAsync(Npgsql.NpgsqlDataSource data)
+    {
+        try
+        {
+            return await DatabaseSchema.CheckAsync(data);
+        }
+        catch (Npgsql.NpgsqlException unreachable)
+        {
+            return $"PostgreSQL (ConnectionStrings:{OrleansSetup.ConnectionStringName}) cannot be used: {unreachable.Message}";
+        }
+    }
+
+    /// <summary>Fails with "address in use" when the silo or gateway port is taken. Orleans listens with the address
+    /// reuse option, which on Linux lets a second silo share a port a running one listens on (both then take half the
+    /// connections); a bind without it fails against any listener, so it is tried first.</summary>
+    private static void ClaimSiloPorts(OrleansHostingOptions options)
+    {
+        if (options.Kubernetes)
+        {
+            return; // One silo per pod: nothing else listens on its address.
+        }
+
+        var address = options.Clustering == "Localhost" ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
+        foreach (var port in new[] { options.SiloPort, options.GatewayPort })
+        {
+            using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(address, port));
+        }
+    }
+
+    /// <summary>What is wrong with the configuration, when that is why the start failed: a setting that failed its
+    /// validation, or one that does not bind to its type (the binder names the key and the value).</summary>
+    private static string? Misconfigured(Exception? exception) => exception switch
+    {
+        null => null,
+        OptionsValidationException invalid => string.Join(" ", invalid.Failures),
+        System.ComponentModel.DataAnnotations.ValidationException invalid => invalid.Message,
+        InvalidOperationException { InnerException: FormatException or InvalidOperationException or ArgumentException or OverflowException } binding
+            when binding.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => binding.Message,
+        AggregateException all => all.InnerExceptions.Select(Misconfigured).FirstOrDefault(m => m is not null),
+        _ => Misconfigured(exception.InnerException),
+    };
 
     private static bool AddressInUse(Exception? exception) => exception switch
     {

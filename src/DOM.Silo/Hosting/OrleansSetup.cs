@@ -25,16 +25,20 @@ public sealed class OrleansHostingOptions
 
     [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>The address other silos reach this one at. Loopback by default.</summary>
+    /// <summary>The address other silos reach this one at (an IP address). Loopback by default.</summary>
+    [RegularExpression(@"^[0-9A-Fa-f.:]+$", ErrorMessage = "Silo:AdvertisedAddress must be an IP address (e.g. 10.0.0.5), not a host name.")]
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Localhost or AdoNet.</summary>
+    [RegularExpression("^(Localhost|AdoNet)$", ErrorMessage = "Silo:Clustering must be Localhost or AdoNet.")]
     public string Clustering { get; set; } = "Localhost";
 
     /// <summary>Memory or AdoNet.</summary>
+    [RegularExpression("^(Memory|AdoNet)$", ErrorMessage = "Silo:Storage must be Memory or AdoNet.")]
     public string Storage { get; set; } = "Memory";
 
     /// <summary>Memory or AdoNet.</summary>
+    [RegularExpression("^(Memory|AdoNet)$", ErrorMessage = "Silo:Reminders must be Memory or AdoNet.")]
     public string Reminders { get; set; } = "Memory";
 
     /// <summary>Seconds a grain call may take before the caller gets a timeout (a 503 at the API). Short on purpose: a
@@ -108,7 +112,7 @@ internal static class OrleansSetup
                     silo.Services.AddOptions<AdoNetClusteringSiloOptions>().Configure<NpgsqlDataSource>((o, data) => o.DataSource = data);
                     break;
                 default:
-                    throw new InvalidOperationException($"Orleans:Clustering '{options.Clustering}' is not Localhost or AdoNet.");
+                    throw new InvalidOperationException($"Silo:Clustering '{options.Clustering}' is not Localhost or AdoNet.");
             }
 
             switch (options.Storage)
@@ -137,7 +141,7 @@ internal static class OrleansSetup
 
                     break;
                 default:
-                    throw new InvalidOperationException($"Orleans:Storage '{options.Storage}' is not Memory or AdoNet.");
+                    throw new InvalidOperationException($"Silo:Storage '{options.Storage}' is not Memory or AdoNet.");
             }
 
             switch (options.Reminders)
@@ -150,7 +154,7 @@ internal static class OrleansSetup
                     silo.Services.AddOptions<AdoNetReminderTableOptions>().Configure<NpgsqlDataSource>((o, data) => o.DataSource = data);
                     break;
                 default:
-                    throw new InvalidOperationException($"Orleans:Reminders '{options.Reminders}' is not Memory or AdoNet.");
+                    throw new InvalidOperationException($"Silo:Reminders '{options.Reminders}' is not Memory or AdoNet.");
             }
 
             silo.AddMemoryStreams(StreamProvider);

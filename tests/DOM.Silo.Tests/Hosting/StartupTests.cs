@@ -18,6 +18,8 @@ public class StartupTests
     {
         var port = LoopbackPorts.Next();
         using var taken = new TcpListener(IPAddress.Loopback, port);
+        // As Orleans listens: with address reuse, which on Linux would let a second listener with it share the port.
+        taken.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         taken.Start();
         var value = setting == "urls" ? $"http://127.0.0.1:{port}" : port.ToString(CultureInfo.InvariantCulture);
         var app = DomHost.Build(DomHost.CreateBuilder(SiloHost.Arguments("Development", new Dictionary<string, string> { [setting] = value })));
@@ -29,5 +31,23 @@ public class StartupTests
         var message = error.ToString();
         Assert.StartsWith("DOM.Silo cannot start: ", message, StringComparison.Ordinal);
         Assert.Contains(string.Format(CultureInfo.InvariantCulture, named, value), message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Orders:Unavailable", "Cancelled", "Failed to convert configuration value 'Cancelled' at 'Orders:Unavailable'")]
+    [InlineData("Risk:VelocityWindow", "1h", "at 'Risk:VelocityWindow'")]
+    [InlineData("Orders:DefaultPromiseDays", "-4", "Orders:DefaultPromiseDays must be 1 to 365.")]
+    [InlineData("Silo:Clustering", "adonet", "Silo:Clustering must be Localhost or AdoNet.")]
+    [InlineData("Silo:AdvertisedAddress", "silo-1.internal", "Silo:AdvertisedAddress must be an IP address")]
+    public async Task A_setting_that_is_wrong_stops_the_start_with_one_line_naming_it(string setting, string value, string named)
+    {
+        using var error = new StringWriter();
+        var args = SiloHost.Arguments("Development", new Dictionary<string, string> { [setting] = value });
+
+        var exitCode = await Task.Run(() => DomHost.RunAsync(args, error)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("DOM.Silo cannot start: ", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -44,6 +44,18 @@ public sealed class PostgresFixture : IAsyncLifetime
             },
             businessTime);
 
+    /// <summary>Another database on the same server, with nothing in it; dropped when disposed.</summary>
+    public async Task<ScratchDatabase> CreateEmptyDatabaseAsync()
+    {
+        var name = $"dom_test_{Guid.NewGuid():N}";
+        await ExecuteAsync(_admin, $"CREATE DATABASE {name}");
+        return new ScratchDatabase(new NpgsqlConnectionStringBuilder(_admin) { Database = name }.ConnectionString, async () =>
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(_admin, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        });
+    }
+
     public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
@@ -57,7 +69,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    public static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -70,4 +82,14 @@ public sealed class PostgresFixture : IAsyncLifetime
 public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
 {
     public const string Name = "postgres";
+}
+
+/// <summary>A database of its own for one test.</summary>
+public sealed class ScratchDatabase(string connectionString, Func<Task> drop) : IAsyncDisposable
+{
+    public string ConnectionString { get; } = connectionString;
+
+    public Task ExecuteAsync(string sql) => PostgresFixture.ExecuteAsync(ConnectionString, sql);
+
+    public async ValueTask DisposeAsync() => await drop();
 }
