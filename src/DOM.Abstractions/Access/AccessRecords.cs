@@ -30,7 +30,11 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("issue")]
     Task<bool> IssueAsync(ApiKeyGrant grant);
 
-    /// <summary>The grant, or null for an unknown key.</summary>
+    /// <summary>The grant, or null for an unknown or revoked key.</summary>
     [Alias("get"), ReadOnly]
     Task<ApiKeyGrant?> GetAsync();
+
+    /// <summary>Revokes the key for good; false when no key with this hash was issued. Idempotent.</summary>
+    [Alias("revoke")]
+    Task<bool> RevokeAsync();
 }

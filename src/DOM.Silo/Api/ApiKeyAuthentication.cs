@@ -23,6 +23,10 @@ public sealed class AuthOptions
     /// <summary>Fixed keys for channels, stores and partners, beside those issued through the API.</summary>
     public List<ConfiguredKey> Keys { get; set; } = [];
 
+    /// <summary>How long a silo trusts an issued key it has looked up before it asks again: the longest a key revoked
+    /// through another silo still works on this one (the silo that revoked it stops at once).</summary>
+    public int IssuedKeyRecheckSeconds { get; set; } = 30;
+
     public sealed class ConfiguredKey
     {
         public string Key { get; set; } = "";
@@ -59,12 +63,17 @@ public static class CallerExtensions
 }
 
 /// <summary>Finds the grant behind a key: the configured ones first, then the issued ones (stored as SHA-256).</summary>
-internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory grains)
+internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory grains, DomClock clock)
 {
-    private readonly ConcurrentDictionary<string, ApiKeyGrant> _issued = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ApiKeyGrant Grant, DateTimeOffset RecheckAt)> _issued = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ApiKeyGrant> _configured = Configured(options.Value);
+    private readonly TimeSpan _recheck = TimeSpan.FromSeconds(options.Value.IssuedKeyRecheckSeconds);
 
+    /// <summary>The key's id: its SHA-256 in upper-case hex. Issued keys are stored under it, and revoked by it.</summary>
     public static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>Forgets a key this silo trusted (it was just revoked here).</summary>
+    public void Forget(string hash) => _issued.TryRemove(hash, out _);
 
     public static string NewKey() => IssuedPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
@@ -74,9 +83,15 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
     public async Task<KeyLookup> FindAsync(string key, Func<bool> mayLookUp)
     {
         var hash = Hash(key);
-        if (_configured.TryGetValue(hash, out var grant) || _issued.TryGetValue(hash, out grant))
+        if (_configured.TryGetValue(hash, out var grant))
         {
             return new KeyLookup(grant, false);
+        }
+
+        if (_issued.TryGetValue(hash, out var known))
+        {
+            // A key this silo knows is checked again now and then, without the lookup limit: it may have been revoked.
+            return known.RecheckAt > clock.UtcNow ? new KeyLookup(known.Grant, false) : new KeyLookup(await LookUpAsync(hash), false);
         }
 
         // A key that is not configured and not of the issued shape was never issued: no lookup for it.
@@ -90,14 +105,22 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
             return new KeyLookup(null, true);
         }
 
-        // Issued keys never change, so a found grant can be cached for good.
-        grant = await grains.Get<IApiKeyGrain>(hash).GetAsync();
-        if (grant is not null)
+        return new KeyLookup(await LookUpAsync(hash), false);
+    }
+
+    private async Task<ApiKeyGrant?> LookUpAsync(string hash)
+    {
+        var grant = await grains.Get<IApiKeyGrain>(hash).GetAsync();
+        if (grant is null)
         {
-            _issued[hash] = grant;
+            _issued.TryRemove(hash, out _);
+        }
+        else
+        {
+            _issued[hash] = (grant, clock.UtcNow + _recheck);
         }
 
-        return new KeyLookup(grant, false);
+        return grant;
     }
 
     /// <summary>What <see cref="NewKey"/> makes: <c>dom_</c> and 43 base64url characters (32 random bytes).</summary>
@@ -201,6 +224,7 @@ internal static class ApiKeyAuthenticationSetup
             .BindConfiguration(AuthOptions.Section)
             .Validate(o => o.OperatorKey.Length >= 16, "Auth:OperatorKey must be set to at least 16 characters.")
             .Validate(o => o.Keys.All(k => k.Key.Length >= 16 && k.Role != ApiRole.Operator && Dom.Ids.IsValid(k.Scope)), "Every Auth:Keys entry needs a key of 16+ characters, a non-operator role and a valid scope.")
+            .Validate(o => o.IssuedKeyRecheckSeconds is >= 1 and <= 3_600, "Auth:IssuedKeyRecheckSeconds must be 1 to 3600.")
             .ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<KeyLookupLimiter>();

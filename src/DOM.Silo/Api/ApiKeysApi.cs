@@ -6,8 +6,8 @@ namespace Dom.Silo.Api;
 /// <summary>A key to issue for a channel, store or partner.</summary>
 public sealed record IssueKeyBody(ApiRole? Role, string? Scope);
 
-/// <summary>An issued key. The key is shown once and stored only as a hash.</summary>
-public sealed record IssuedKey(string Key, ApiRole Role, string Scope);
+/// <summary>An issued key. The key is shown once and stored only as a hash, its id (what revokes it).</summary>
+public sealed record IssuedKey(string Key, string KeyId, ApiRole Role, string Scope);
 
 public static class ApiKeysApi
 {
@@ -15,7 +15,33 @@ public static class ApiKeysApi
     {
         var api = app.MapGroup("/api/v1/api-keys").WithTags("Access").RequireAuthorization(Policies.Operator);
         api.MapPost("/", IssueAsync);
+        api.MapDelete("/{keyId}", RevokeAsync);
         return api;
+    }
+
+    /// <summary>Revokes an issued key: at once on this silo, within <c>Auth:IssuedKeyRecheckSeconds</c> on the others.
+    /// The id is the one the key was issued with (the SHA-256 of the key, in hex).</summary>
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RevokeAsync(string keyId, IGrainFactory grains, ApiKeyStore keys)
+    {
+        var validation = new Validation();
+        if (keyId.Length != 64 || !keyId.All(char.IsAsciiHexDigit))
+        {
+            validation.Add("keyId", "Must be the key's id: 64 hexadecimal characters (the SHA-256 of the key).");
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var hash = keyId.ToUpperInvariant();
+        if (!await grains.Get<IApiKeyGrain>(hash).RevokeAsync())
+        {
+            return Answers.NotFound($"API key {hash}");
+        }
+
+        keys.Forget(hash);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Created<IssuedKey>, ValidationProblem>> IssueAsync(IssueKeyBody body, IGrainFactory grains)
@@ -34,6 +60,6 @@ public static class ApiKeysApi
         var key = ApiKeyStore.NewKey();
         var grant = new ApiKeyGrant(body.Role!.Value, body.Scope!);
         await grains.Get<IApiKeyGrain>(ApiKeyStore.Hash(key)).IssueAsync(grant);
-        return TypedResults.Created((string?)null, new IssuedKey(key, grant.Role, grant.Scope));
+        return TypedResults.Created((string?)null, new IssuedKey(key, ApiKeyStore.Hash(key), grant.Role, grant.Scope));
     }
 }

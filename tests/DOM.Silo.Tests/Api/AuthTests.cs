@@ -38,6 +38,8 @@ public class AuthTests(ApiFixture fixture)
         { "none", "POST", "/api/v1/reservations", HttpStatusCode.Unauthorized },
         { "channel", "POST", "/api/v1/api-keys", HttpStatusCode.Forbidden },
         { "store", "POST", "/api/v1/api-keys", HttpStatusCode.Forbidden },
+        { "partner", "DELETE", "/api/v1/api-keys/" + new string('A', 64), HttpStatusCode.Forbidden },
+        { "none", "DELETE", "/api/v1/api-keys/" + new string('A', 64), HttpStatusCode.Unauthorized },
     };
 
     [Theory]

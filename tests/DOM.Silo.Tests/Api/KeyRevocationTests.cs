@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Dom.Access;
+using Dom.Silo.Api;
+using Dom.Silo.Tests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dom.Silo.Tests.Api;
+
+/// <summary>An issued key can be revoked: at once on the silo that revoked it, within the recheck time on the others.</summary>
+public class KeyRevocationTests
+{
+    [Fact]
+    public async Task A_revoked_key_is_refused_at_once_and_revoking_is_idempotent()
+    {
+        await using var host = await SiloHost.StartAsync("Development");
+        var issued = await IssueAsync(host);
+        var channel = host.Client(issued.Key);
+
+        using var before = await channel.GetAsync("/api/v1/orders");
+        using var revoked = await host.Operator().DeleteAsync($"/api/v1/api-keys/{issued.KeyId}");
+        using var after = await channel.GetAsync("/api/v1/orders");
+        using var again = await host.Operator().DeleteAsync($"/api/v1/api-keys/{issued.KeyId.ToLowerInvariant()}");
+        using var unknown = await host.Operator().DeleteAsync($"/api/v1/api-keys/{new string('A', 64)}");
+        using var malformed = await host.Operator().DeleteAsync("/api/v1/api-keys/not-a-key-id");
+        using var byChannel = await host.Client("dev-channel-webshop-key").DeleteAsync($"/api/v1/api-keys/{issued.KeyId}");
+
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(issued.Key))), issued.KeyId);
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.Unauthorized, HttpStatusCode.NoContent), (revoked.StatusCode, after.StatusCode, again.StatusCode));
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.BadRequest, HttpStatusCode.Forbidden), (unknown.StatusCode, malformed.StatusCode, byChannel.StatusCode));
+    }
+
+    [Fact]
+    public async Task A_key_revoked_through_another_silo_stops_working_here_once_the_recheck_time_has_passed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await SiloHost.StartAsync("Development", new Dictionary<string, string> { ["Auth:IssuedKeyRecheckSeconds"] = "30" }, time);
+        var issued = await IssueAsync(host);
+        var channel = host.Client(issued.Key);
+        using var trusted = await channel.GetAsync("/api/v1/orders");
+
+        // As another silo revokes it: in the key's grain, without this silo's cache hearing of it.
+        await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyGrain>(issued.KeyId).RevokeAsync();
+        using var stillCached = await channel.GetAsync("/api/v1/orders");
+        time.Advance(TimeSpan.FromSeconds(31));
+        using var rechecked = await channel.GetAsync("/api/v1/orders");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Unauthorized), (trusted.StatusCode, stillCached.StatusCode, rechecked.StatusCode));
+    }
+
+    private static async Task<IssuedKey> IssueAsync(SiloHost host)
+    {
+        using var response = await host.Operator().PostAsJsonAsync("/api/v1/api-keys", new { role = "channel", scope = "web" }, SiloHost.Json);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<IssuedKey>(SiloHost.Json))!;
+    }
+}
