@@ -91,7 +91,20 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
         if (_issued.TryGetValue(hash, out var known))
         {
             // A key this silo knows is checked again now and then, without the lookup limit: it may have been revoked.
-            return known.RecheckAt > clock.UtcNow ? new KeyLookup(known.Grant, false) : new KeyLookup(await LookUpAsync(hash), false);
+            // If that check cannot be made (storage unavailable), the key goes on working until it can.
+            if (known.RecheckAt > clock.UtcNow)
+            {
+                return new KeyLookup(known.Grant, false);
+            }
+
+            try
+            {
+                return new KeyLookup(await LookUpAsync(hash), false);
+            }
+            catch (Exception exception) when (exception is StorageUnavailableException or TimeoutException)
+            {
+                return new KeyLookup(known.Grant, false);
+            }
         }
 
         // A key that is not configured and not of the issued shape was never issued: no lookup for it.
