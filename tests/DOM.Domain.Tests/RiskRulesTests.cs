@@ -33,6 +33,28 @@ public class RiskRulesTests
         Assert.Equal((RiskVerdict.Review, 1), Verdict(facts));
     }
 
+    [Theory]
+    [InlineData("EUR", 2_500, "order value 2500 over 2000")]
+    [InlineData("USD", 5_000, "order value 2500 EUR (5000 USD) over 2000")]
+    [InlineData("JPY", 100, "no exchange rate for JPY: the order's value cannot be checked against the thresholds in EUR")]
+    public void The_value_rules_compare_in_the_policys_currency_and_hold_a_currency_they_cannot(string currency, int value, string reason)
+    {
+        var policy = new RiskPolicy { ExchangeRates = new() { ["USD"] = 0.5m } };
+
+        var (verdict, reasons) = RiskRules.Evaluate(Ordinary with { OrderValue = value, Currency = currency }, policy);
+
+        Assert.Equal(RiskVerdict.Review, verdict);
+        Assert.Equal([reason], reasons);
+    }
+
+    [Fact]
+    public void An_order_in_another_currency_worth_less_than_the_threshold_there_is_accepted()
+    {
+        var policy = new RiskPolicy { ExchangeRates = new() { ["USD"] = 0.5m } };
+
+        Assert.Equal(RiskVerdict.Accept, RiskRules.Evaluate(Ordinary with { OrderValue = 3_000m, Currency = "USD" }, policy).Verdict);
+    }
+
     [Fact]
     public void The_black_list_rejects_even_a_white_listed_customer()
     {

@@ -1,8 +1,17 @@
+using System.Globalization;
+
 namespace Dom.Domain.Risk;
 
 /// <summary>The thresholds of the risk rules (configuration: <c>Risk</c> section).</summary>
 public sealed record RiskPolicy
 {
+    /// <summary>The currency the value thresholds are in.</summary>
+    public string Currency { get; init; } = "EUR";
+
+    /// <summary>What one unit of another currency is worth in <see cref="Currency"/> (e.g. <c>"USD": 0.92</c>). An
+    /// order in a currency without a rate is held for review: its value cannot be held against the thresholds.</summary>
+    public Dictionary<string, decimal> ExchangeRates { get; init; } = [];
+
     /// <summary>Orders worth more than this are held for review.</summary>
     public decimal ReviewOrderValue { get; init; } = 2_000m;
 
@@ -30,6 +39,7 @@ public sealed record RiskPolicy
 /// <param name="ShippingCountry">The delivery country.</param>
 /// <param name="BlackListed">The list entries (customer, e-mail, address, payment) the order matches on the black list.</param>
 /// <param name="WhiteListed">True when the customer matches the white list.</param>
+/// <param name="Currency">The currency of <paramref name="OrderValue"/>; none means the policy's.</param>
 public sealed record RiskFacts(
     decimal OrderValue,
     int LargestLineQuantity,
@@ -38,7 +48,8 @@ public sealed record RiskFacts(
     string? BillingCountry,
     string ShippingCountry,
     IReadOnlyList<string> BlackListed,
-    bool WhiteListed);
+    bool WhiteListed,
+    string? Currency = null);
 
 public enum RiskVerdict
 {
@@ -64,14 +75,27 @@ public static class RiskRules
         }
 
         var reasons = new List<string>();
-        if (facts.OrderValue > policy.ReviewOrderValue)
+        var currency = facts.Currency ?? policy.Currency;
+        decimal? rate = currency == policy.Currency ? 1m : policy.ExchangeRates.TryGetValue(currency, out var known) ? known : null;
+        if (rate is not { } toPolicy)
         {
-            reasons.Add($"order value {facts.OrderValue} over {policy.ReviewOrderValue}");
+            reasons.Add($"no exchange rate for {currency}: the order's value cannot be checked against the thresholds in {policy.Currency}");
         }
-
-        if (facts.FirstOrder && facts.OrderValue > policy.FirstOrderReviewValue)
+        else
         {
-            reasons.Add($"first order with value {facts.OrderValue} over {policy.FirstOrderReviewValue}");
+            var value = facts.OrderValue * toPolicy;
+            var shown = currency == policy.Currency
+                ? value.ToString(CultureInfo.InvariantCulture)
+                : $"{decimal.Round(value, 2).ToString("0.##", CultureInfo.InvariantCulture)} {policy.Currency} ({facts.OrderValue.ToString(CultureInfo.InvariantCulture)} {currency})";
+            if (value > policy.ReviewOrderValue)
+            {
+                reasons.Add($"order value {shown} over {policy.ReviewOrderValue.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (facts.FirstOrder && value > policy.FirstOrderReviewValue)
+            {
+                reasons.Add($"first order with value {shown} over {policy.FirstOrderReviewValue.ToString(CultureInfo.InvariantCulture)}");
+            }
         }
 
         if (facts.LargestLineQuantity > policy.MaxLineQuantity)

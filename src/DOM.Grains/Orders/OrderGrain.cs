@@ -834,7 +834,8 @@ internal sealed class OrderGrain(
             request.BillingAddress?.Country,
             request.Delivery.Address.Country,
             black,
-            white);
+            white,
+            request.Currency);
         var (verdict, reasons) = RiskRules.Evaluate(facts, riskPolicy.Value);
         return new RiskOutcome(verdict switch { RiskVerdict.Accept => RiskDecision.Accept, RiskVerdict.Review => RiskDecision.Review, _ => RiskDecision.Reject }, reasons);
     }

@@ -311,7 +311,7 @@ public static class OrdersApi
             validation.Add("promisedBy", "Must be at most a year ahead.");
         }
 
-        if (body.Currency is not null && (body.Currency.Length != 3 || !body.Currency.All(char.IsAsciiLetterUpper)))
+        if (body.Currency is not null && !Validation.IsCurrency(body.Currency))
         {
             validation.Add("currency", "Must be an ISO 4217 code such as EUR.");
         }
@@ -357,10 +357,7 @@ public static class OrdersApi
             }
 
             validation.Text($"payments[{i}].method", payment.Method, 40).Text($"payments[{i}].instrument", payment.Instrument, 100, required: false);
-            if (payment.Amount is < 0 or > 10_000_000m)
-            {
-                validation.Add($"payments[{i}].amount", "Must be from 0 to 10,000,000.");
-            }
+            validation.Money($"payments[{i}].amount", payment.Amount, 10_000_000m);
         }
 
         if (body.Lines is not { Count: > 0 and <= Validation.MaxLines } lines)
@@ -379,10 +376,7 @@ public static class OrdersApi
             }
 
             validation.Id($"lines[{i}].lineId", line.LineId).Id($"lines[{i}].sku", line.Sku).Int($"lines[{i}].quantity", line.Quantity, 1, Validation.MaxQuantity);
-            if (line.UnitPrice is < 0 or > 1_000_000m)
-            {
-                validation.Add($"lines[{i}].unitPrice", "Must be from 0 to 1,000,000.");
-            }
+            validation.Money($"lines[{i}].unitPrice", line.UnitPrice, 1_000_000m);
 
             if (line.LineId is not null && !lineIds.Add(line.LineId))
             {

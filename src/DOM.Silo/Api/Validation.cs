@@ -54,6 +54,9 @@ internal sealed class Validation
     public Validation Double(string field, double? value, double min, double max) =>
         value is null || (double.IsFinite(value.Value) && value >= min && value <= max) ? this : Add(field, $"Must be a number from {min} to {max}.");
 
+    /// <summary>True for an ISO 4217 code's shape: three capital letters.</summary>
+    public static bool IsCurrency(string? code) => code is { Length: 3 } && code.All(char.IsAsciiLetterUpper);
+
     /// <summary>An amount of money: not negative, at most <paramref name="max"/>, at most 4 decimal places.</summary>
     public Validation Money(string field, decimal? value, decimal max, bool required = false)
     {

@@ -48,6 +48,8 @@ public static class DomHost
             .Validate(r => r.ReviewOrderValue >= 0 && r.FirstOrderReviewValue >= 0, "Risk:ReviewOrderValue and Risk:FirstOrderReviewValue must not be negative.")
             .Validate(r => r.MaxLineQuantity >= 1 && r.VelocityOrders >= 1, "Risk:MaxLineQuantity and Risk:VelocityOrders must be at least 1.")
             .Validate(r => r.VelocityWindow > TimeSpan.Zero, "Risk:VelocityWindow must be a positive time span (e.g. 01:00:00).")
+            .Validate(r => Validation.IsCurrency(r.Currency) && r.ExchangeRates.All(x => Validation.IsCurrency(x.Key) && x.Value > 0),
+                "Risk:Currency and the keys of Risk:ExchangeRates must be ISO 4217 codes (three capital letters), and every rate positive.")
             .ValidateOnStart();
         builder.AddDomOrleans();
         builder.Services.AddDemoData();
