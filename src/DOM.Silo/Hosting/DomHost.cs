@@ -113,6 +113,14 @@ public static class DomHost
     {
         await using (app)
         {
+            if (app.Environment.IsDevelopment() && ExposedUrl(app.Configuration[WebHostDefaults.ServerUrlsKey]) is { } exposed)
+            {
+                await error.WriteLineAsync(
+                    $"DOM.Silo cannot start: the Development environment (its demo keys are public, its storage is memory) " +
+                    $"listens on loopback only, not {exposed}. Choose an environment (--environment PostgreSQL) or listen on localhost.");
+                return 1;
+            }
+
             try
             {
                 ClaimSiloPorts(app.Services.GetRequiredService<IOptions<OrleansHostingOptions>>().Value);
@@ -183,6 +191,16 @@ public static class DomHost
         await error.FlushAsync(CancellationToken.None);
         Environment.Exit(1);
     }
+
+    /// <summary>The first of <paramref name="urls"/> (Kestrel's <c>--urls</c>, ';'-separated) that listens beyond this
+    /// machine: a wildcard host or an address that is not loopback.</summary>
+    private static string? ExposedUrl(string? urls) =>
+        (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(url =>
+        {
+            var host = BindingAddress.Parse(url).Host;
+            return host is "*" or "+" or "0.0.0.0" or "[::]" or "::"
+                || (!string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) && !(IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)));
+        });
 
     /// <summary>Why the silo cannot run on its database (unreachable, or without this build's schema); null if it can.</summary>
     private static async Task<string?> CheckDatabaseAsync(Npgsql.NpgsqlDataSource data)
