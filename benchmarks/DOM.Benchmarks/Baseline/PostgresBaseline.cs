@@ -205,9 +205,9 @@ internal sealed class PostgresBaseline : IAsyncDisposable
             var (onHand, reserved) = (reader.GetInt64(0), reader.GetInt64(1));
             var granted = acks.Sum(a => (long)a.Quantity);
             checks.Add(new Check(
-                $"baseline {tag} sell-out: units granted = units reserved = units on hand",
-                granted == onHand && reserved == onHand,
-                $"granted {granted}, reserved {reserved}, on hand {onHand}"));
+                $"baseline {tag} sell-out: units granted = units reserved = units on hand = units stocked",
+                granted == onHand && reserved == onHand && onHand == _catalog.SellOutUnits,
+                $"granted {granted}, reserved {reserved}, on hand {onHand}, stocked {_catalog.SellOutUnits}"));
         }
 
         return checks;

@@ -69,6 +69,13 @@ internal sealed class EngineHost : IAsyncDisposable
         await StartAsync();
     }
 
+    /// <summary>What the silo's own connections commit with (<c>SHOW synchronous_commit</c> through its pool).</summary>
+    public async Task<string> SynchronousCommitAsync()
+    {
+        await using var command = _app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand("SHOW synchronous_commit");
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
     public ITarget InProcess(SystemInfo system) => new InProcessTarget(this, system);
 
     public ITarget OverHttp(SystemInfo system) => new HttpTarget(this, system);
@@ -134,14 +141,16 @@ internal sealed class EngineHost : IAsyncDisposable
 
     /// <summary>
     /// The oversell and loss check, read from the grains: every acknowledged reservation is there, held, as
-    /// acknowledged; every slot holds at most onHand − safetyStock and at least what was acknowledged on it; each
-    /// sell-out set sold exactly what was on hand.
+    /// acknowledged; every slot holds at most onHand − safetyStock and at least what was acknowledged on it, and, when
+    /// <paramref name="exact"/> (no attempt failed, so none can have landed unacknowledged), exactly that; each sell-out
+    /// set sold exactly what was on hand, and that is the units the load stocked it with.
     /// </summary>
     public async Task<IReadOnlyList<Check>> CheckAsync(
         string name,
         IReadOnlyList<Ack> acknowledged,
         IEnumerable<string> skus,
         IReadOnlyDictionary<string, IReadOnlyList<Ack>> sellOutAcks,
+        bool exact,
         bool onlySlotsWithAcks = false)
     {
         var grains = Grains;
@@ -179,9 +188,18 @@ internal sealed class EngineHost : IAsyncDisposable
             .Where(s => s.Held < ackedUnits.GetValueOrDefault(new StockSlotKey(s.Sku, s.LocationId)))
             .Select(s => $"{s.Sku}@{s.LocationId} holds {s.Held} < acknowledged {ackedUnits[new StockSlotKey(s.Sku, s.LocationId)]}")
             .ToList();
+        // Units held beyond what was acknowledged: only an attempt that failed (a timeout whose hold landed after the
+        // caller gave up) can leave them, and they lapse at the TTL. With no failed attempt there must be none: a
+        // stray hold could otherwise cover a lost acknowledged one in the per-slot sums.
+        var stray = snapshots.Values.OfType<SlotSnapshot>()
+            .Where(s => s.Held > ackedUnits.GetValueOrDefault(new StockSlotKey(s.Sku, s.LocationId)))
+            .Select(s => $"{s.Sku}@{s.LocationId} holds {s.Held} > acknowledged {ackedUnits.GetValueOrDefault(new StockSlotKey(s.Sku, s.LocationId))}")
+            .ToList();
         var unacknowledged = snapshots.Values.OfType<SlotSnapshot>().Sum(s => (long)Math.Max(0, s.Held - ackedUnits.GetValueOrDefault(new StockSlotKey(s.Sku, s.LocationId))));
         checks.Add(new($"{name}: no slot oversold (held + allocated ≤ onHand − safetyStock)", oversold.Count == 0 && unknown.Count == 0, $"{oversold.Count} of {slots.Count} slots oversold, {unknown.Count} unknown{Sample(oversold.Concat(unknown))}"));
-        checks.Add(new($"{name}: every acknowledged unit is held by its slot", lost.Count == 0, $"{lost.Count} slots hold less than acknowledged; {unacknowledged} units held without an acknowledgement (lapse at TTL){Sample(lost)}"));
+        checks.Add(exact
+            ? new($"{name}: every slot holds exactly the units acknowledged on it", lost.Count == 0 && stray.Count == 0, $"{lost.Count} slots hold less than acknowledged, {stray.Count} more ({unacknowledged} units without an acknowledgement){Sample(lost.Concat(stray))}")
+            : new($"{name}: every acknowledged unit is held by its slot (attempts failed: units held without an acknowledgement allowed)", lost.Count == 0, $"{lost.Count} slots hold less than acknowledged; {unacknowledged} units held without an acknowledgement (lapse at TTL){Sample(lost)}"));
 
         // Where the engine routed the acknowledged units: a location grain books every reservation routed to it.
         var byLocation = ackedUnits.GroupBy(a => a.Key.LocationId).Select(g => (Location: g.Key, Units: g.Sum(a => (long)a.Value))).OrderByDescending(x => x.Units).ToList();
@@ -195,10 +213,11 @@ internal sealed class EngineHost : IAsyncDisposable
             var onHand = set.Sum(s => (long)(s?.OnHand ?? 0));
             var held = set.Sum(s => (long)(s?.Held ?? 0));
             var granted = acks.Sum(a => (long)a.Quantity);
+            var absent = set.Count(s => s is null);
             checks.Add(new(
-                $"{name} {tag} sell-out: units granted = units held = units on hand",
-                granted == onHand && held == onHand,
-                $"granted {granted}, held {held}, on hand {onHand}"));
+                $"{name} {tag} sell-out: units granted = units held = units on hand = units stocked",
+                granted == onHand && held == onHand && onHand == _catalog.SellOutUnits && absent == 0,
+                $"granted {granted}, held {held}, on hand {onHand}, stocked {_catalog.SellOutUnits}{(absent > 0 ? $", {absent} slots unknown" : "")}"));
         }
 
         return checks;

@@ -103,6 +103,9 @@ internal sealed class RowResult
 internal static class LoadDriver
 {
     private const long HighestMicros = 10L * 60 * 1_000_000;
+
+    /// <summary>How often one timed attempt tries again after losing a race to stock that was there.</summary>
+    private const int MaxRetries = 8;
     private const int MaxErrorSamples = 5;
 
     public static async Task<(RowResult Row, List<Ack> Acks)> RunAsync(RowPlan plan, ITarget target)
@@ -228,6 +231,7 @@ internal static class LoadDriver
 
                 var measuring = now >= Volatile.Read(ref measureFrom);
                 var roll = random.Next(100);
+                long began = 0;
                 try
                 {
                     if (roll < plan.CapacityPercent)
@@ -261,8 +265,18 @@ internal static class LoadDriver
 
                     var id = $"{plan.Tag}-{index}-{sequence++}";
                     var sku = plan.Skus[skuIndex];
-                    var began = Stopwatch.GetTimestamp();
-                    var status = await caller.ReserveAsync(id, sku, random.Next(plan.Customers));
+                    var customer = random.Next(plan.Customers);
+                    began = Stopwatch.GetTimestamp();
+                    var status = await caller.ReserveAsync(id, sku, customer);
+                    // Lost a race to stock that was there (the engine's index, cond's conditional update): tried again
+                    // within the same timed attempt, under a new id (a refused id answers its refusal), as a client would.
+                    for (var again = 1; status == ReserveStatus.Retry && again <= MaxRetries; again++)
+                    {
+                        totals.Retried += measuring ? 1 : 0;
+                        id = $"{plan.Tag}-{index}-{sequence - 1}.{again}";
+                        status = await caller.ReserveAsync(id, sku, customer);
+                    }
+
                     var done = Stopwatch.GetTimestamp();
                     totals.LastDone = done;
                     if (measuring)
@@ -295,12 +309,22 @@ internal static class LoadDriver
 
                             break;
                         case ReserveStatus.Retry:
+                            // Still losing after the retries: counted as given up (retried once more than the retries).
                             totals.Retried += measuring ? 1 : 0;
                             break;
                     }
                 }
                 catch (Exception exception)
                 {
+                    // A failed reservation is an attempt too, and its time (a timeout is the tail) is in the latencies.
+                    if (measuring && began != 0)
+                    {
+                        var failed = Stopwatch.GetTimestamp();
+                        totals.LastDone = failed;
+                        totals.Attempts++;
+                        totals.Histogram.RecordValue(Math.Max(1, Math.Min(HighestMicros, (failed - began) * 1_000_000 / Stopwatch.Frequency)));
+                    }
+
                     Interlocked.Increment(ref errors);
                     if (errorSamples.Count < MaxErrorSamples)
                     {

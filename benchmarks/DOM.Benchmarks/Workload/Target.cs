@@ -29,8 +29,8 @@ internal sealed record SystemInfo(string Key, string Label, string Family)
 {
     public static readonly SystemInfo Lock = new("lock", "lock (PostgreSQL FOR UPDATE)", "baseline");
     public static readonly SystemInfo Cond = new("cond", "cond (PostgreSQL conditional UPDATE)", "baseline");
-    public static readonly SystemInfo MemoryInProcess = new("engine-memory-inproc", "engine · memory · in-process", "engine-memory");
-    public static readonly SystemInfo MemoryHttp = new("engine-memory-http", "engine · memory · HTTP", "engine-memory");
+    public static readonly SystemInfo MemoryInProcess = new("engine-memory-inproc", "engine · memory · in-process (not durable)", "engine-memory");
+    public static readonly SystemInfo MemoryHttp = new("engine-memory-http", "engine · memory · HTTP (not durable)", "engine-memory");
     public static readonly SystemInfo PostgresInProcess = new("engine-pg-inproc", "engine · PostgreSQL · in-process", "engine-postgres");
     public static readonly SystemInfo PostgresHttp = new("engine-pg-http", "engine · PostgreSQL · HTTP", "engine-postgres");
     public static readonly SystemInfo Ceiling = new("ceiling", "ceiling (bare grain call, decrement)", "engine-memory");
