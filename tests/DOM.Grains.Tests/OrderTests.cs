@@ -1,3 +1,4 @@
+using Dom.Locations;
 using Dom.Orders;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
@@ -318,6 +319,101 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_backorder_retry_whose_save_fails_keeps_its_reminder_and_the_next_tick_finishes_it()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null));
+        await _world.StockAsync(sku, location, 1);
+        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+        // The plan is stored first; the save after it, which records the allocation, fails.
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).RetryBackordersAsync());
+        var armed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        var retried = await Order(id).RetryBackordersAsync();
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.NotNull(armed);
+        Assert.Equal((OrderStatus.Released, 1), (retried.Order!.Status, retried.Order.Lines.Single().AllocatedQuantity));
+        Assert.Equal((1, 0), (slot!.Allocated, slot.Available));
+        Assert.Null(await reminders.ReadRow(Order(id).GetGrainId(), "backorders"));
+    }
+
+    [Fact]
+    public async Task A_location_rejecting_some_units_has_only_those_written_off_and_routed_elsewhere_even_after_a_partial_shipment()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (x, y) = (await _world.LocationAsync("x", 52.5, 13.4), await _world.LocationAsync("y", 48, 11));
+        foreach (var sku in new[] { a, b })
+        {
+            await _world.StockAsync(sku, x, 5);
+            await _world.StockAsync(sku, y, 10);
+        }
+
+        var (one, two) = (_world.Id("o1"), _world.Id("o2"));
+        await Order(one).CreateAsync(Request(one, a, null, quantity: 5));
+        await Order(two).CreateAsync(Request(two, b, null, quantity: 5));
+
+        var rejected = await Order(one).ReportAsync(new FulfilmentEvent("r", "l1", x, FulfilmentEventType.Rejected, 1, null, null));
+        var atX = await _world.Slot(a, x).GetAsync();
+        await Order(two).ReportAsync(new FulfilmentEvent("s", "l1", x, FulfilmentEventType.Shipped, 3, "UPS", "1Z"));
+        var afterShipping = await Order(two).ReportAsync(new FulfilmentEvent("r", "l1", x, FulfilmentEventType.Rejected, null, null, null));
+        var atXAfter = await _world.Slot(b, x).GetAsync();
+
+        Assert.Equal(OrderCommandStatus.Done, rejected.Status);
+        Assert.Equal([(x, 4, AllocationStatus.Allocated), (x, 1, AllocationStatus.Rejected), (y, 1, AllocationStatus.Allocated)],
+            rejected.Order!.Lines.Single().Allocations.Select(a => (a.LocationId, a.Quantity, a.Status)));
+        Assert.Equal((4, 4), (atX!.OnHand, atX.Allocated));
+        Assert.True(afterShipping.Status == OrderCommandStatus.Done, afterShipping.Problem);
+        Assert.Equal([(x, 3, AllocationStatus.Shipped), (x, 2, AllocationStatus.Rejected), (y, 2, AllocationStatus.Allocated)],
+            afterShipping.Order!.Lines.Single().Allocations.Select(a => (a.LocationId, a.Quantity, a.Status)));
+        Assert.Equal((0, 0), (atXAfter!.OnHand, atXAfter.Allocated));
+    }
+
+    [Fact]
+    public async Task Capacity_a_location_used_for_a_shipment_stays_booked_when_another_line_is_cancelled()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (x, y) = (await _world.LocationAsync("x", 52.5, 13.4), await _world.LocationAsync("y", 48, 11));
+        await _world.StockAsync(a, x, 1);
+        await _world.StockAsync(b, y, 1);
+        var id = _world.Id("o");
+        var request = Request(id, a, null);
+        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+        var before = await BookedAsync(x);
+
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", x, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).CancelAsync("l2");
+
+        Assert.Equal(1, before);
+        Assert.Equal(1, await BookedAsync(x));
+        Assert.Equal(0, await BookedAsync(y));
+    }
+
+    [Fact]
+    public async Task An_order_held_for_review_whose_lines_are_all_cancelled_is_cancelled_and_no_longer_held()
+    {
+        var (sku, other) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var location = await _world.LocationAsync("l", 52, 13);
+        await _world.StockAsync(sku, location, 10);
+        await _world.StockAsync(other, location, 10);
+        var id = _world.Id("o");
+        var request = Request(id, sku, null) with { Lines = [new OrderLineRequest("l1", sku, 1, 1_500m), new OrderLineRequest("l2", other, 1, 1_500m)] };
+        var held = await Order(id).CreateAsync(request);
+
+        await Order(id).CancelAsync("l1");
+        var cancelled = await Order(id).CancelAsync("l2");
+        var released = await Order(id).ReviewAsync(new ReviewDecision(true, null));
+
+        Assert.Equal(OrderStatus.HeldForReview, held.Order!.Status);
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Order!.Status);
+        Assert.Equal(OrderCommandStatus.NotAllowed, released.Status);
+        Assert.DoesNotContain(released.Order!.Outbox, n => n.Type == "orderConfirmed");
+    }
+
+    [Fact]
     public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
@@ -360,6 +456,10 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    /// <summary>Orders booked at <paramref name="location"/> today (the test clock's day).</summary>
+    private async Task<int> BookedAsync(string location) =>
+        (await fixture.Grains.GetGrain<ILocationGrain>(location).GetCapacityAsync(DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime)))!.Booked;
 
     /// <summary>Ships and delivers line l1's units at <paramref name="location"/>.</summary>
     private async Task DeliverAsync(string id, string location)

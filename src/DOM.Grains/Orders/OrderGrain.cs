@@ -180,6 +180,7 @@ internal sealed class OrderGrain(
                 // A rejection stored whose routing elsewhere did not finish (its save failed): the retry routes it, as
                 // the backorder reminder would (without telling the customer again).
                 await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: false));
+                await SettleBackorderRetryAsync();
             }
 
             return Result(OrderCommandStatus.AlreadyDone);
@@ -209,6 +210,7 @@ internal sealed class OrderGrain(
 
         var allocationId = SlotAllocationId(line, allocation);
         AllocationEnding? ending = null;
+        OrderAllocation? rejectedPart = null;
         var view = View;
         switch (fulfilment.Type)
         {
@@ -234,8 +236,27 @@ internal sealed class OrderGrain(
                 allocation = allocation with { Status = AllocationStatus.PickedUp, Shipped = allocation.Quantity };
                 break;
             case FulfilmentEventType.Rejected:
-                ending = new AllocationEnding(line.Sku, allocation.LocationId, allocationId, 0, AllocationEnd.WrittenOff);
-                allocation = allocation with { Status = AllocationStatus.Rejected };
+                // The units the location cannot find (all it has left of the allocation unless a quantity is given) are
+                // written off there and routed again; the rest stays allocated. The rejected units are kept as an
+                // allocation of their own, so the re-route leaves that location out.
+                var left = allocation.Quantity - allocation.Shipped;
+                var missing = fulfilment.Quantity ?? left;
+                if (missing > left)
+                {
+                    return Result(OrderCommandStatus.NotAllowed, $"Only {left} units are left there.");
+                }
+
+                ending = new AllocationEnding(line.Sku, allocation.LocationId, allocationId, left - missing, AllocationEnd.WrittenOff);
+                if (missing == allocation.Quantity)
+                {
+                    allocation = allocation with { Status = AllocationStatus.Rejected };
+                }
+                else
+                {
+                    rejectedPart = allocation with { Quantity = missing, Shipped = 0, Status = AllocationStatus.Rejected, Carrier = null, TrackingNumber = null };
+                    allocation = allocation with { Quantity = allocation.Quantity - missing };
+                }
+
                 break;
             default:
                 var reported = fulfilment.Type switch
@@ -256,7 +277,7 @@ internal sealed class OrderGrain(
                 break;
         }
 
-        view = Note(Replace(view, line.LineId, l => l with { Allocations = l.Allocations.Select((a, i) => i == index ? allocation : a).ToList() }),
+        view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select((a, i) => i == index ? allocation : a), .. rejectedPart is null ? [] : new[] { rejectedPart }] }),
             fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, $"{fulfilment.LocationId}{(fulfilment.TrackingNumber is null ? "" : $" {fulfilment.Carrier} {fulfilment.TrackingNumber}")}");
         var state = State with { View = view, Events = State.Events.SetItem(fulfilment.EventId, fingerprint) };
         var effects = new OrderEffects(ending is null ? [] : [ending], fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
@@ -265,6 +286,7 @@ internal sealed class OrderGrain(
         if (await SaveAsync(state, effects) && fulfilment.Type == FulfilmentEventType.Rejected)
         {
             await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: true));
+            await SettleBackorderRetryAsync();
         }
 
         return Result(OrderCommandStatus.Done);
@@ -294,13 +316,11 @@ internal sealed class OrderGrain(
                 : Result(OrderCommandStatus.NotAllowed, "Nothing is left to cancel: every unit is shipped or handed over.");
         }
 
-        // Cancelling the whole order also ends a pending review: there is nothing left to release.
-        // The backorder retries stop once the units are back (until then, they are what gives them back).
-        if (await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = State.ReviewPending && lineId is not null }, effects)
-            && lineId is null)
-        {
-            await UnregisterAsync(BackorderReminder);
-        }
+        // Cancelling the whole order, or its last live line, also ends a pending review: there is nothing left to
+        // release. The backorder retries stop once the units are back (until then, they are what gives them back).
+        var reviewGoesOn = State.ReviewPending && lineId is not null && view.Lines.Any(l => l.CancelledQuantity < l.Quantity);
+        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = reviewGoesOn }, effects);
+        await SettleBackorderRetryAsync();
 
         return Result(OrderCommandStatus.Done);
     }
@@ -331,10 +351,8 @@ internal sealed class OrderGrain(
         else
         {
             var (view, effects) = CancelUnshipped(View, null);
-            if (await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) }, effects))
-            {
-                await UnregisterAsync(BackorderReminder);
-            }
+            await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) }, effects);
+            await SettleBackorderRetryAsync();
         }
 
         return Result(OrderCommandStatus.Done);
@@ -442,6 +460,7 @@ internal sealed class OrderGrain(
         }
 
         await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: false, announce: false));
+        await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
     }
 
@@ -498,9 +517,12 @@ internal sealed class OrderGrain(
             state = state with { View = Notify(state.View!, "orderConfirmed", null) };
         }
 
-        await SaveAsync(state with { Routed = true });
-        await UnregisterAsync(IntakeReminder);
+        // The late-delivery reminder before the save that ends the intake: the intake reminder stops after it, and
+        // nothing would register this one after a crash in between.
         await this.RegisterOrUpdateReminder(PromiseReminder, clock.Until(View.PromisedBy) + TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        await SaveAsync(state with { Routed = true });
+        await SettleBackorderRetryAsync();
+        await UnregisterAsync(IntakeReminder);
     }
 
     /// <summary>The reservation's holds become the order's allocations, at the same locations.</summary>
@@ -575,12 +597,20 @@ internal sealed class OrderGrain(
         {
             await ArmBackorderRetryAsync();
         }
-        else
+
+        // The retries stop only once this is stored (SettleBackorderRetryAsync): until then they finish what was begun.
+        return state with { View = view };
+    }
+
+    /// <summary>After a save: the backorder retries stop when no line waits for supply and nothing stored is left to
+    /// finish (a routing plan, the effects of the last change). Stopped before the save, a failed save would leave a
+    /// stored plan with allocated units that nothing comes back to.</summary>
+    private async Task SettleBackorderRetryAsync()
+    {
+        if (State.Pending is null && (State.Effects is null || _effectsDone) && !View.Lines.Any(WaitsForSupply))
         {
             await UnregisterAsync(BackorderReminder);
         }
-
-        return state with { View = view };
     }
 
     /// <summary>Holds the open units of <paramref name="lines"/> through sourcing, stores where (written ahead, see
@@ -769,11 +799,13 @@ internal sealed class OrderGrain(
         return (view, new OrderEffects(endings, IdleBookings(view)));
     }
 
-    /// <summary>The locations where the order has nothing left to pick: their capacity booked for it goes back.</summary>
+    /// <summary>The locations that will do no work for the order: nothing left to pick there and nothing shipped or
+    /// handed over from there. Their capacity booked for it goes back; where units went out, the work was done and its
+    /// capacity stays used.</summary>
     private static List<string> IdleBookings(OrderView view)
     {
-        var busy = view.Lines.SelectMany(l => l.Allocations).Where(a => OrderRules.Unshipped(a) > 0).Select(a => a.LocationId).ToHashSet(StringComparer.Ordinal);
-        return view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal).Where(id => !busy.Contains(id)).ToList();
+        var working = view.Lines.SelectMany(l => l.Allocations).Where(a => OrderRules.Unshipped(a) > 0 || a.Shipped > 0).Select(a => a.LocationId).ToHashSet(StringComparer.Ordinal);
+        return view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal).Where(id => !working.Contains(id)).ToList();
     }
 
     /// <summary>Does the effects of the change stored last at slots and locations, unless this activation did them.

@@ -45,15 +45,15 @@ public static class OrderRules
             return OrderStatus.Rejected;
         }
 
-        if (reviewPending)
-        {
-            return OrderStatus.HeldForReview;
-        }
-
         var live = lines.Where(l => l.Status != LineStatus.Cancelled).ToList();
         if (live.Count == 0)
         {
             return OrderStatus.Cancelled;
+        }
+
+        if (reviewPending)
+        {
+            return OrderStatus.HeldForReview;
         }
 
         if (live.All(l => l.Status == LineStatus.Delivered))
@@ -78,7 +78,7 @@ public static class OrderRules
     public static bool Allows(FulfilmentEventType type, OrderAllocation allocation, DeliveryMethod delivery) => type switch
     {
         FulfilmentEventType.Accepted or FulfilmentEventType.Picked or FulfilmentEventType.Packed => NotStarted.Contains(allocation.Status),
-        FulfilmentEventType.Rejected => NotStarted.Contains(allocation.Status),
+        FulfilmentEventType.Rejected => NotStarted.Contains(allocation.Status) || (allocation.Status == AllocationStatus.Shipped && allocation.Shipped < allocation.Quantity),
         FulfilmentEventType.ReadyForPickup => delivery == DeliveryMethod.Pickup && NotStarted.Contains(allocation.Status),
         FulfilmentEventType.PickedUp => allocation.Status == AllocationStatus.ReadyForPickup,
         FulfilmentEventType.Shipped => delivery == DeliveryMethod.Ship
