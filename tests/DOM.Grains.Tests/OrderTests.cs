@@ -119,6 +119,26 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal(OrderStatus.Shipped, (await Order(id).GetAsync())!.Status);
     }
 
+    [Fact]
+    public async Task The_order_list_catches_up_with_a_change_it_missed_at_the_orders_next_call()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null));
+        var bucket = $"order-index/{Dom.Grains.Orders.OrderIndexGrain.BucketOf(id)}";
+        ClusterFixture.Journal.FailNext(bucket);
+
+        var shipped = await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", location, FulfilmentEventType.Shipped, null, null, null));
+        var missed = await ListedAsync(id);
+        await Order(id).RetryBackordersAsync();
+        var caughtUp = await ListedAsync(id);
+
+        Assert.Equal(OrderStatus.Shipped, shipped.Order!.Status);
+        Assert.Equal(OrderStatus.Released, missed);
+        Assert.Equal(OrderStatus.Shipped, caughtUp);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -414,6 +434,53 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_line_routed_after_another_was_cancelled_keeps_the_capacity_it_booked()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var x = await _world.LocationAsync("x", 52, 13);
+        await _world.StockAsync(a, x, 1);
+        var id = _world.Id("o");
+        var request = Request(id, a, null);
+        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+        var booked = new List<int> { await BookedAsync(x) };
+
+        await Order(id).CancelAsync("l1");
+        booked.Add(await BookedAsync(x));
+        await _world.StockAsync(b, x, 1);
+        await Order(id).RetryBackordersAsync();
+        booked.Add(await BookedAsync(x));
+        // The cancel's effects (its booking given back) were done: nothing may do them again.
+        var accepted = await Order(id).ReportAsync(new FulfilmentEvent("a", "l2", x, FulfilmentEventType.Accepted, null, null, null));
+        booked.Add(await BookedAsync(x));
+
+        Assert.Equal(OrderCommandStatus.Done, accepted.Status);
+        Assert.Equal([1, 0, 1, 1], booked);
+    }
+
+    [Fact]
+    public async Task Lines_routed_one_by_one_after_a_change_with_effects_are_all_recorded()
+    {
+        var skus = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            skus.Add(await _world.ArticleAsync($"a{i}"));
+        }
+
+        var x = await _world.LocationAsync("x", 52, 13);
+        await _world.StockAsync(skus[0], x, 1);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, skus[0], null) with { Lines = [.. skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 10m))] });
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", x, FulfilmentEventType.Shipped, null, null, null));
+        await _world.StockAsync(skus[1], x, 1);
+        await _world.StockAsync(skus[2], x, 1);
+
+        var retried = await Order(id).RetryBackordersAsync();
+
+        Assert.Equal(OrderCommandStatus.Done, retried.Status);
+        Assert.Equal(["l2", "l3"], retried.Order!.Lines.Where(l => l.LineId != "l1" && l.AllocatedQuantity > 0).Select(l => l.LineId));
+    }
+
+    [Fact]
     public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
@@ -456,6 +523,11 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    /// <summary>The order's status as the order list has it.</summary>
+    private async Task<OrderStatus?> ListedAsync(string id) =>
+        (await fixture.Grains.GetGrain<IOrderIndexGrain>(Orders.OrderIndexGrain.BucketOf(id)).QueryAsync(new OrderQuery(null, null, "c-" + id, null, null, null, 10)))
+            .SingleOrDefault(o => o.OrderId == id)?.Status;
 
     /// <summary>Orders booked at <paramref name="location"/> today (the test clock's day).</summary>
     private async Task<int> BookedAsync(string location) =>

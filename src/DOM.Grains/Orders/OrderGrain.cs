@@ -45,6 +45,9 @@ internal sealed class OrderGrain(
     /// <summary>True once this activation did the stored <see cref="OrderState.Effects"/> (none counts as done).</summary>
     private bool _effectsDone;
 
+    /// <summary>True once the order list took the order as this activation has it.</summary>
+    private bool _listed;
+
     protected override string Stream => $"order/{this.GetPrimaryKeyString()}";
 
     protected override OrderState Initial => new();
@@ -383,11 +386,19 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.Done);
         }
 
+        if (await FreeReplacementAsync(View.Replacements.Count + 1) is not { } number)
+        {
+            return Result(OrderCommandStatus.NotAllowed, NoReplacementId);
+        }
+
         // Stored first, so a report whose save fails is finished with the same replacement (the same id and units)
-        // however many units were delivered meanwhile.
-        await StoreAsync(State with { Replacing = new PendingReplacement(lineId, await FreeReplacementAsync(View.Replacements.Count + 1), delivered - replaced) });
+        // however many units were delivered meanwhile: by the retry, the next call, or the backorder reminder.
+        await ArmBackorderRetryAsync();
+        await StoreAsync(State with { Replacing = new PendingReplacement(lineId, number, delivered - replaced) });
         return await FinishReplacementAsync();
     }
+
+    private const string NoReplacementId = "Every replacement id this order may use is taken by another order.";
 
     /// <summary>Creates the stored replacement order (a repeat answers from what the replacement stored) and records
     /// it. An id taken meanwhile by an order of a channel moves the replacement to the next free one.</summary>
@@ -407,16 +418,17 @@ internal sealed class OrderGrain(
             ReplacementFor = OrderId,
             BillingAddress = null,
         });
-        if (replacement.Outcome == OrderOutcome.IdempotencyConflict)
+        if (replacement.Outcome == OrderOutcome.IdempotencyConflict && await FreeReplacementAsync(pending.Number + 1) is { } next)
         {
-            await StoreAsync(State with { Replacing = pending with { Number = await FreeReplacementAsync(pending.Number + 1) } });
+            await StoreAsync(State with { Replacing = pending with { Number = next } });
             return await FinishReplacementAsync();
         }
 
         if (replacement.Order is null)
         {
             await StoreAsync(State with { Replacing = null });
-            return Result(OrderCommandStatus.NotAllowed, replacement.Problem);
+            await SettleBackorderRetryAsync();
+            return Result(OrderCommandStatus.NotAllowed, replacement.Outcome == OrderOutcome.IdempotencyConflict ? NoReplacementId : replacement.Problem);
         }
 
         await SaveAsync(State with
@@ -425,12 +437,13 @@ internal sealed class OrderGrain(
             Replaced = State.Replaced.SetItem(line.LineId, State.Replaced.GetValueOrDefault(line.LineId) + pending.Quantity),
             Replacing = null,
         });
+        await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
     }
 
     /// <summary>The first replacement number from <paramref name="from"/> on whose id no order has (a channel may have
-    /// used one for an order of its own).</summary>
-    private async Task<int> FreeReplacementAsync(int from)
+    /// used one for an order of its own); null when the next <see cref="MaxReplacementIdTries"/> are all taken.</summary>
+    private async Task<int?> FreeReplacementAsync(int from)
     {
         for (var n = from; n < from + MaxReplacementIdTries; n++)
         {
@@ -440,7 +453,8 @@ internal sealed class OrderGrain(
             }
         }
 
-        throw new InvalidOperationException($"{OrderId}: replacement ids {from} to {from + MaxReplacementIdTries - 1} are all taken by other orders.");
+        logger.LogWarning("{OrderId}: replacement ids {From} to {To} are all taken by other orders", OrderId, from, from + MaxReplacementIdTries - 1);
+        return null;
     }
 
     public async Task<OrderCommandResult> RetryBackordersAsync()
@@ -607,7 +621,7 @@ internal sealed class OrderGrain(
     /// stored plan with allocated units that nothing comes back to.</summary>
     private async Task SettleBackorderRetryAsync()
     {
-        if (State.Pending is null && (State.Effects is null || _effectsDone) && !View.Lines.Any(WaitsForSupply))
+        if (State.Pending is null && State.Replacing is null && (State.Effects is null || _effectsDone) && !View.Lines.Any(WaitsForSupply))
         {
             await UnregisterAsync(BackorderReminder);
         }
@@ -735,6 +749,12 @@ internal sealed class OrderGrain(
     private async Task FinishPendingAsync()
     {
         await ApplyEffectsAsync();
+        if (!_listed && State.View is not null)
+        {
+            // Once per activation, and after a list update that failed: the list shows the order as stored.
+            await IndexAsync(View);
+        }
+
         if (State.Replacing is not null)
         {
             await FinishReplacementAsync();
@@ -890,12 +910,13 @@ internal sealed class OrderGrain(
         await IndexAsync(View);
     }
 
-    /// <summary>Saves <paramref name="state"/>, then does <paramref name="effects"/> at slots and locations. The
-    /// change is acknowledged once stored: if an effect fails, the backorder reminder does it again (as does the next
-    /// call), so stock and capacity follow the order a little late, never ahead of it. True when the effects are done.</summary>
+    /// <summary>Saves <paramref name="state"/> with <paramref name="effects"/>, then does them at slots and locations.
+    /// The change is acknowledged once stored: if an effect fails, the backorder reminder does it again (as does the
+    /// next call), so stock and capacity follow the order a little late, never ahead of it. True when they are done.</summary>
     private async Task<bool> SaveAsync(OrderState state, OrderEffects effects)
     {
-        await SaveAsync(state with { Effects = effects.Endings.Count + effects.ReleasedBookings.Count == 0 ? null : effects });
+        await StoreAsync(state, effects.Endings.Count + effects.ReleasedBookings.Count == 0 ? null : effects);
+        await IndexAsync(View);
         try
         {
             await ApplyEffectsAsync();
@@ -911,14 +932,16 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>Stores <paramref name="state"/> with its statuses worked out; throws only when the journal did not take it.
-    /// Effects carried over from the state before are dropped once done.</summary>
-    private Task StoreAsync(OrderState state)
+    /// Effects come only from the change that has them (<paramref name="effects"/>): whatever a state handed in carries is
+    /// ignored, and a store without effects keeps the last change's until they are done (entry points do them first).</summary>
+    private Task StoreAsync(OrderState state, OrderEffects? effects = null)
     {
-        if (state.Effects is not null && ReferenceEquals(state.Effects, State.Effects))
+        if (effects is not null && State.Effects is not null && !_effectsDone)
         {
-            state = _effectsDone ? state with { Effects = null } : throw new InvalidOperationException("A change was stored before the effects of the one before it were done.");
+            throw new InvalidOperationException("A change with effects was stored before the effects of the one before it were done.");
         }
 
+        state = state with { Effects = effects ?? (_effectsDone ? null : State.Effects) };
         _effectsDone = state.Effects is null;
         var view = state.View!;
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
@@ -926,9 +949,11 @@ internal sealed class OrderGrain(
         return Raise(new OrderChanged(state with { View = view }));
     }
 
-    /// <summary>Tells the order list; a failure there does not undo the (durable) order.</summary>
+    /// <summary>Tells the order list; a failure there does not undo the (durable) order, and the order's next call
+    /// (or next activation) tells it again.</summary>
     private async Task IndexAsync(OrderView view)
     {
+        _listed = false;
         try
         {
             // Awaited so a list read after the answer sees the change.
@@ -940,7 +965,10 @@ internal sealed class OrderGrain(
         catch (Exception exception) when (exception is StorageUnavailableException or JournalConflictException or JournalDamagedException or TimeoutException)
         {
             logger.LogWarning(exception, "{OrderId} is stored but the order list did not take its change", OrderId);
+            return;
         }
+
+        _listed = true;
     }
 
     private async Task UnregisterAsync(string reminderName)

@@ -44,7 +44,22 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     protected override OrderIndexState Apply(OrderIndexState state, OrderIndexed @event) =>
         state with { Orders = state.Orders.SetItem(@event.Summary.OrderId, @event.Summary) };
 
-    public Task UpsertAsync(OrderSummary summary) => Raise(new OrderIndexed(summary));
+    public async Task UpsertAsync(OrderSummary summary)
+    {
+        EnsureUsable();
+        if (State.Orders.TryGetValue(summary.OrderId, out var listed) && Same(listed, summary))
+        {
+            // As listed (a change the list does not show, or an order making sure after a failure): nothing to write,
+            // once the write that listed it is stored.
+            await EarlierWritesAsync();
+            return;
+        }
+
+        await Raise(new OrderIndexed(summary));
+    }
+
+    private static bool Same(OrderSummary listed, OrderSummary summary) =>
+        listed with { Locations = summary.Locations } == summary && listed.Locations.SequenceEqual(summary.Locations, StringComparer.Ordinal);
 
     public Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query)
     {
