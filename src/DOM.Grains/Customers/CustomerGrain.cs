@@ -59,6 +59,9 @@ internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer
     {
         EnsureUsable();
         var placed = State.Orders.Find(o => o.OrderId == order.OrderId);
+        // The profile's e-mail as it was before this order (the last one given): it also stands for the orders recorded
+        // before e-mails were kept per order.
+        var profileEmail = State.Email;
         if (placed is null)
         {
             await Raise(new CustomerOrdered(order));
@@ -67,7 +70,8 @@ internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer
 
         var earlier = State.Orders.Where(o => o.OrderId != order.OrderId && o.At <= placed.At).ToList();
         var inWindow = State.Orders.Count(o => o.At > placed.At - velocityWindow && o.At <= placed.At);
-        return new CustomerOrderFacts(State.Tier, earlier.Count, inWindow, earlier.Select(o => o.Email).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
+        var emails = earlier.Select(o => o.Email).Append(profileEmail).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        return new CustomerOrderFacts(State.Tier, earlier.Count, inWindow, emails);
     }
 
     public async Task<CustomerView> SetTierAsync(CustomerTier tier)

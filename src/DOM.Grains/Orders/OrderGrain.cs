@@ -866,7 +866,8 @@ internal sealed class OrderGrain(
         subjects.AddRange(earlierEmails.Select(e => (RiskSubject.Email, (string?)e)));
         subjects.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
         var candidates = subjects.Where(s => s.Value is not null)
-            .SelectMany(s => new[] { RiskList.Black, RiskList.White }.Select(list => new RiskListEntry(list, s.Subject, RiskKeys.Normalize(s.Subject, s.Value!))))
+            .Select(s => new RiskListEntry(RiskList.Black, s.Subject, RiskKeys.Normalize(s.Subject, s.Value!)))
+            .Append(new RiskListEntry(RiskList.White, RiskSubject.Customer, RiskKeys.Normalize(RiskSubject.Customer, request.CustomerId)))
             .Distinct()
             .ToList();
         var matched = (await GrainFactory.Get<IRiskListGrain>(RiskListGrain.Key).MatchAsync(candidates)).ToHashSet();
@@ -874,10 +875,9 @@ internal sealed class OrderGrain(
             value is not null && matched.Contains(new RiskListEntry(list, subject, RiskKeys.Normalize(subject, value)));
 
         var black = subjects.Where(s => On(RiskList.Black, s.Subject, s.Value)).Select(s => $"{s.Subject.ToString().ToLowerInvariant()} {s.Value}").Distinct().ToList();
-        // A white-listed e-mail vouches only for a customer who ordered with it before: anyone can type it into a checkout.
-        var white = On(RiskList.White, RiskSubject.Customer, request.CustomerId)
-            || (email is not null && On(RiskList.White, RiskSubject.Email, email)
-                && earlierEmails.Any(e => RiskKeys.Normalize(RiskSubject.Email, e) == RiskKeys.Normalize(RiskSubject.Email, email)));
+        // Only a white-listed customer skips the rules: an e-mail (or address, or card) is whatever the buyer types, so a
+        // white-list entry for one (which the API no longer takes) vouches for nobody.
+        var white = On(RiskList.White, RiskSubject.Customer, request.CustomerId);
         var facts = new RiskFacts(
             request.Lines.Sum(l => l.UnitPrice * l.Quantity),
             request.Lines.Max(l => l.Quantity),

@@ -24,6 +24,12 @@ public static class RiskApi
     private static async Task<Results<NoContent, ValidationProblem>> AddAsync(string list, string subject, RiskEntryBody body, IGrainFactory grains)
     {
         var (validation, entry) = Parse(list, subject, body.Value);
+        if (entry is { List: RiskList.White, Subject: not RiskSubject.Customer })
+        {
+            // An e-mail, address or card is whatever the buyer types: trusting one would let anyone skip the rules.
+            (validation, entry) = (validation.Add("subject", "Only customers are white-listed; an e-mail, address or payment instrument is whatever the buyer types."), null);
+        }
+
         if (entry is null)
         {
             return validation.Problem();

@@ -122,6 +122,7 @@ public class ValidationTests(ApiFixture fixture)
     {
         // method, path, body, the field the error must name
         { "two risk subjects OR-ed", "PUT", "/api/v1/risk/lists/black/email,address", """{ "value": "x@example.com" }""", "subject" },
+        { "a white-listed e-mail", "PUT", "/api/v1/risk/lists/white/email", """{ "value": "x@example.com" }""", "subject" },
         { "risk list by number", "PUT", "/api/v1/risk/lists/1/email", """{ "value": "x@example.com" }""", "list" },
         { "order status by number", "GET", "/api/v1/orders?status=42", "", "status" },
         { "two order statuses OR-ed", "GET", "/api/v1/orders?status=heldForReview,rejected", "", "status" },
