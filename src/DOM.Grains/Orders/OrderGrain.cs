@@ -870,7 +870,7 @@ internal sealed class OrderGrain(
             .Append(new RiskListEntry(RiskList.White, RiskSubject.Customer, RiskKeys.Normalize(RiskSubject.Customer, request.CustomerId)))
             .Distinct()
             .ToList();
-        var matched = (await GrainFactory.Get<IRiskListGrain>(RiskListGrain.Key).MatchAsync(candidates)).ToHashSet();
+        var matched = (await MatchListsAsync(candidates)).ToHashSet();
         bool On(RiskList list, RiskSubject subject, string? value) =>
             value is not null && matched.Contains(new RiskListEntry(list, subject, RiskKeys.Normalize(subject, value)));
 
@@ -890,6 +890,23 @@ internal sealed class OrderGrain(
             request.Currency);
         var (verdict, reasons) = RiskRules.Evaluate(facts, riskPolicy.Value);
         return new RiskOutcome(verdict switch { RiskVerdict.Accept => RiskDecision.Accept, RiskVerdict.Review => RiskDecision.Review, _ => RiskDecision.Reject }, reasons);
+    }
+
+    /// <summary>Those of <paramref name="candidates"/> that are listed. During a rolling update the list grain may be
+    /// active on a silo of the build before, which has no MatchAsync: then the whole list is read and matched here.</summary>
+    private async Task<IReadOnlyList<RiskListEntry>> MatchListsAsync(IReadOnlyList<RiskListEntry> candidates)
+    {
+        var lists = GrainFactory.Get<IRiskListGrain>(RiskListGrain.Key);
+        try
+        {
+            return await lists.MatchAsync(candidates);
+        }
+        catch (Exception exception) when (exception is not (StorageUnavailableException or TimeoutException or JournalDamagedException))
+        {
+            logger.LogWarning(exception, "{OrderId}: the risk lists could not match (an older silo?); reading them whole", OrderId);
+            var listed = (await lists.GetAsync()).Select(e => e with { Value = RiskKeys.Normalize(e.Subject, e.Value) }).ToHashSet();
+            return candidates.Where(listed.Contains).ToList();
+        }
     }
 
     private async Task<ShipTo> ShipToAsync(Delivery delivery)

@@ -72,8 +72,15 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
     /// <summary>The key's id: its SHA-256 in upper-case hex. Issued keys are stored under it, and revoked by it.</summary>
     public static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    /// <summary>Forgets a key this silo trusted (it was just revoked here).</summary>
-    public void Forget(string hash) => _issued.TryRemove(hash, out _);
+    /// <summary>Forgets a key this silo trusted (it was just revoked here), for good: a lookup still in flight from before
+    /// the revocation does not bring it back.</summary>
+    public void Forget(string hash)
+    {
+        _revoked[hash] = true;
+        _issued.TryRemove(hash, out _);
+    }
+
+    private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
 
     public static string NewKey() => IssuedPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
@@ -86,6 +93,11 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
         if (_configured.TryGetValue(hash, out var grant))
         {
             return new KeyLookup(grant, false);
+        }
+
+        if (_revoked.ContainsKey(hash))
+        {
+            return new KeyLookup(null, false);
         }
 
         if (_issued.TryGetValue(hash, out var known))
@@ -101,8 +113,10 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
             {
                 return new KeyLookup(await LookUpAsync(hash), false);
             }
-            catch (Exception exception) when (exception is StorageUnavailableException or TimeoutException)
+            catch (Exception)
             {
+                // Asked again a few seconds later, not on every request meanwhile.
+                _issued.TryUpdate(hash, (known.Grant, clock.UtcNow + RecheckAfterFailure), known);
                 return new KeyLookup(known.Grant, false);
             }
         }
@@ -121,16 +135,21 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
         return new KeyLookup(await LookUpAsync(hash), false);
     }
 
+    private static readonly TimeSpan RecheckAfterFailure = TimeSpan.FromSeconds(5);
+
     private async Task<ApiKeyGrant?> LookUpAsync(string hash)
     {
         var grant = await grains.Get<IApiKeyGrain>(hash).GetAsync();
-        if (grant is null)
-        {
-            _issued.TryRemove(hash, out _);
-        }
-        else
+        if (grant is not null)
         {
             _issued[hash] = (grant, clock.UtcNow + _recheck);
+        }
+
+        // Checked after caching (Forget marks first, then removes), so a revocation here meanwhile always wins.
+        if (grant is null || _revoked.ContainsKey(hash))
+        {
+            _issued.TryRemove(hash, out _);
+            return null;
         }
 
         return grant;

@@ -115,9 +115,7 @@ public static class DomHost
         {
             if (app.Environment.IsDevelopment() && ExposedUrl(app.Configuration[WebHostDefaults.ServerUrlsKey]) is { } exposed)
             {
-                await error.WriteLineAsync(
-                    $"DOM.Silo cannot start: the Development environment (its demo keys are public, its storage is memory) " +
-                    $"listens on loopback only, not {exposed}. Choose an environment (--environment PostgreSQL) or listen on localhost.");
+                await error.WriteLineAsync(DevelopmentExposed(exposed));
                 return 1;
             }
 
@@ -135,6 +133,12 @@ public static class DomHost
             catch (Exception exception) when (Misconfigured(exception) is { } problem)
             {
                 await error.WriteLineAsync($"DOM.Silo cannot start: {problem}");
+                return 1;
+            }
+            catch (Exception exception) when (SocketErrorOf(exception) == SocketError.AddressNotAvailable)
+            {
+                var silo = app.Services.GetRequiredService<IOptions<OrleansHostingOptions>>().Value;
+                await error.WriteLineAsync($"DOM.Silo cannot start: {silo.AdvertisedAddress} (--Silo:AdvertisedAddress) is not an address of this machine.");
                 return 1;
             }
             catch (Exception exception) when (AddressInUse(exception))
@@ -155,6 +159,17 @@ public static class DomHost
                     $"DOM.Silo cannot start: {exception.Message.TrimEnd('.')}. It needs {urls} (--urls), silo port " +
                     $"{silo.SiloPort} (--Silo:SiloPort) and gateway port {silo.GatewayPort} (--Silo:GatewayPort); is another " +
                     "silo still running? Stop it, or give this one free ports.");
+                return 1;
+            }
+
+            // What Kestrel listens on can also come from ASPNETCORE_HTTP_PORTS or Kestrel:Endpoints, which --urls does
+            // not show: checked again on the addresses it did bind.
+            var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+            if (app.Environment.IsDevelopment() && ExposedUrl(string.Join(';', bound)) is { } exposedNow)
+            {
+                await error.WriteLineAsync(DevelopmentExposed(exposedNow));
+                await app.StopAsync();
                 return 1;
             }
 
@@ -191,6 +206,10 @@ public static class DomHost
         await error.FlushAsync(CancellationToken.None);
         Environment.Exit(1);
     }
+
+    private static string DevelopmentExposed(string url) =>
+        $"DOM.Silo cannot start: the Development environment (its demo keys are public, its storage is memory) listens on " +
+        $"loopback only, not {url}. Choose an environment (--environment PostgreSQL) or listen on localhost.";
 
     /// <summary>The first of <paramref name="urls"/> (Kestrel's <c>--urls</c>, ';'-separated) that listens beyond this
     /// machine: a wildcard host or an address that is not loopback.</summary>
@@ -244,6 +263,14 @@ public static class DomHost
             when binding.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => binding.Message,
         AggregateException all => all.InnerExceptions.Select(Misconfigured).FirstOrDefault(m => m is not null),
         _ => Misconfigured(exception.InnerException),
+    };
+
+    private static SocketError? SocketErrorOf(Exception? exception) => exception switch
+    {
+        null => null,
+        SocketException socket => socket.SocketErrorCode,
+        AggregateException all => all.InnerExceptions.Select(SocketErrorOf).FirstOrDefault(e => e is not null),
+        _ => SocketErrorOf(exception.InnerException),
     };
 
     private static bool AddressInUse(Exception? exception) => exception switch

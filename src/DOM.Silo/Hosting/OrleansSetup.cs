@@ -13,7 +13,7 @@ namespace Dom.Silo.Hosting;
 /// <summary>Which providers the silo runs on: the <c>Silo</c> section of silo-config/, never code branches elsewhere.
 /// (Not the <c>Orleans</c> section: Orleans reads that one itself, with a provider model that cannot share one
 /// NpgsqlDataSource.)</summary>
-public sealed class OrleansHostingOptions
+public sealed class OrleansHostingOptions : IValidatableObject
 {
     public const string Section = "Silo";
 
@@ -26,7 +26,6 @@ public sealed class OrleansHostingOptions
     [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
 
     /// <summary>The address other silos reach this one at (an IP address). Loopback by default.</summary>
-    [RegularExpression(@"^[0-9A-Fa-f.:]+$", ErrorMessage = "Silo:AdvertisedAddress must be an IP address (e.g. 10.0.0.5), not a host name.")]
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Localhost or AdoNet.</summary>
@@ -56,6 +55,15 @@ public sealed class OrleansHostingOptions
     /// reservations/s with 1, 4.6k with 4). Raise it when the database has cores of its own and commit latency matters
     /// more than its CPU.</summary>
     [Range(1, 64)] public int JournalBatchesInFlight { get; set; } = PostgresJournal.DefaultBatchesInFlight;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Four dotted numbers or an IPv6 address; IPAddress.Parse alone also takes "1.2.3" and "cafe" as addresses.
+        if (!IPAddress.TryParse(AdvertisedAddress, out var address) || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && AdvertisedAddress.Count(c => c == '.') != 3))
+        {
+            yield return new ValidationResult("Silo:AdvertisedAddress must be an IP address (e.g. 10.0.0.5), not a host name.", [nameof(AdvertisedAddress)]);
+        }
+    }
 }
 
 internal static class OrleansSetup

@@ -39,8 +39,11 @@ public class StartupTests
     [InlineData("Orders:DefaultPromiseDays", "-4", "Orders:DefaultPromiseDays must be 1 to 365.")]
     [InlineData("Silo:Clustering", "adonet", "Silo:Clustering must be Localhost or AdoNet.")]
     [InlineData("Silo:AdvertisedAddress", "silo-1.internal", "Silo:AdvertisedAddress must be an IP address")]
+    [InlineData("Silo:AdvertisedAddress", "1.2.3", "Silo:AdvertisedAddress must be an IP address")]
+    [InlineData("Silo:AdvertisedAddress", "cafe", "Silo:AdvertisedAddress must be an IP address")]
     [InlineData("urls", "http://0.0.0.0:0", "the Development environment (its demo keys are public, its storage is memory) listens on loopback only, not http://0.0.0.0:0")]
     [InlineData("urls", "http://127.0.0.1:0;http://[::]:0", "listens on loopback only, not http://[::]:0")]
+    [InlineData("Kestrel:Endpoints:Exposed:Url", "http://0.0.0.0:0", "listens on loopback only, not http://0.0.0.0:")]
     public async Task A_setting_that_is_wrong_stops_the_start_with_one_line_naming_it(string setting, string value, string named)
     {
         using var error = new StringWriter();
