@@ -32,6 +32,53 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_click_and_collect_order_ready_at_the_store_is_not_late_and_the_customer_is_told_once()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var store = _world.Id("store");
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        await _world.StockAsync(a, store, 5);
+        await _world.StockAsync(b, store, 5);
+        var id = _world.Id("o");
+        var request = Request(id, a, ClusterFixture.Time.GetUtcNow().AddHours(1));
+        await Order(id).CreateAsync(request with
+        {
+            Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)],
+            Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
+        });
+
+        var first = await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        var second = await Order(id).ReportAsync(new FulfilmentEvent("r2", "l2", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        ClusterFixture.Time.Advance(TimeSpan.FromHours(3));
+        var waiting = await Order(id).GetAsync();
+        var listed = (await fixture.Grains.GetGrain<IOrderIndexGrain>(Orders.OrderIndexGrain.BucketOf(id)).QueryAsync(new OrderQuery(null, null, "c-" + id, null, null, null, 10))).Single();
+
+        Assert.DoesNotContain(first.Order!.Outbox, n => n.Type == "readyForPickup");
+        Assert.Single(second.Order!.Outbox, n => n.Type == "readyForPickup");
+        Assert.Equal((OrderStatus.Shipped, false), (waiting!.Status, waiting.Late));
+        Assert.False(listed.Late);
+    }
+
+    [Fact]
+    public async Task Two_locations_may_use_the_same_event_id_for_their_own_events()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (x, y) = (await _world.LocationAsync("x", 52.5, 13.4), await _world.LocationAsync("y", 48, 11));
+        await _world.StockAsync(a, x, 1);
+        await _world.StockAsync(b, y, 1);
+        var id = _world.Id("o");
+        var request = Request(id, a, null);
+        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+
+        var atX = await Order(id).ReportAsync(new FulfilmentEvent("1", "l1", x, FulfilmentEventType.Accepted, null, null, null));
+        var atY = await Order(id).ReportAsync(new FulfilmentEvent("1", "l2", y, FulfilmentEventType.Accepted, null, null, null));
+        var retriedAtX = await Order(id).ReportAsync(new FulfilmentEvent("1", "l1", x, FulfilmentEventType.Accepted, null, null, null));
+
+        Assert.Equal((OrderCommandStatus.Done, OrderCommandStatus.Done, OrderCommandStatus.AlreadyDone), (atX.Status, atY.Status, retriedAtX.Status));
+        Assert.All(atY.Order!.Lines, l => Assert.Equal(AllocationStatus.Accepted, l.Allocations.Single().Status));
+    }
+
+    [Fact]
     public async Task A_delivered_order_is_never_late()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

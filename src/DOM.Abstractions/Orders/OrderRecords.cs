@@ -343,7 +343,8 @@ public sealed record OrderSummary(
     [property: Id(5)] bool Late,
     [property: Id(6)] IReadOnlyList<string> Locations,
     [property: Id(7)] decimal Total,
-    [property: Id(8)] DateTimeOffset PromisedBy);
+    [property: Id(8)] DateTimeOffset PromisedBy,
+    [property: Id(9)] bool ReadyAtStore = false);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after

@@ -171,7 +171,11 @@ internal sealed class OrderGrain(
         }
 
         var fingerprint = $"{fulfilment.LineId}|{fulfilment.LocationId}|{fulfilment.Type}|{fulfilment.Quantity}|{fulfilment.Carrier}|{fulfilment.TrackingNumber}";
-        if (State.Events.TryGetValue(fulfilment.EventId, out var seen))
+        // Event ids are each location's own: two stores may both send "1". (Ids stored before were the event id alone;
+        // such an entry counts for the location its body names.)
+        var eventKey = $"{fulfilment.LocationId}/{fulfilment.EventId}";
+        if (State.Events.TryGetValue(eventKey, out var seen)
+            || (State.Events.TryGetValue(fulfilment.EventId, out seen) && seen.Split('|')[1] == fulfilment.LocationId))
         {
             if (seen != fingerprint)
             {
@@ -272,17 +276,19 @@ internal sealed class OrderGrain(
                 };
                 // A step reported late (accepted after picked) is recorded, but does not move the allocation back.
                 allocation = allocation with { Status = reported is AllocationStatus.Accepted or AllocationStatus.Picked && reported < allocation.Status ? allocation.Status : reported };
-                if (fulfilment.Type == FulfilmentEventType.ReadyForPickup)
-                {
-                    view = Notify(view, "readyForPickup", line.LineId);
-                }
-
                 break;
         }
 
+        var wasReady = OrderRules.ReadyAtStore(view);
         view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select((a, i) => i == index ? allocation : a), .. rejectedPart is null ? [] : new[] { rejectedPart }] }),
             fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, $"{fulfilment.LocationId}{(fulfilment.TrackingNumber is null ? "" : $" {fulfilment.Carrier} {fulfilment.TrackingNumber}")}");
-        var state = State with { View = view, Events = State.Events.SetItem(fulfilment.EventId, fingerprint) };
+        if (fulfilment.Type == FulfilmentEventType.ReadyForPickup && !wasReady && OrderRules.ReadyAtStore(view))
+        {
+            // Once, when the last line is ready: the customer comes once, for everything.
+            view = Notify(view, "readyForPickup", null);
+        }
+
+        var state = State with { View = view, Events = State.Events.SetItem(eventKey, fingerprint) };
         var effects = new OrderEffects(ending is null ? [] : [ending], fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
         // A rejected line is routed again once its units are written off (if that has to wait, the backorder
         // reminder routes it).
@@ -493,7 +499,7 @@ internal sealed class OrderGrain(
                 logger.LogWarning("{OrderId} intake was interrupted; resuming", OrderId);
                 await CompleteIntakeAsync();
                 break;
-            case PromiseReminder when OrderIndexGrain.IsOpen(View.Status) && clock.UtcNow >= View.PromisedBy:
+            case PromiseReminder when OrderIndexGrain.IsOpen(View.Status) && !OrderRules.ReadyAtStore(View) && clock.UtcNow >= View.PromisedBy:
                 if (!View.Late)
                 {
                     await SaveAsync(State with { View = Notify(Note(View with { Late = true }, "late", null, $"promised by {View.PromisedBy:u}"), "delayed", null) });
@@ -501,7 +507,7 @@ internal sealed class OrderGrain(
 
                 await UnregisterAsync(reminderName);
                 break;
-            case PromiseReminder when !OrderIndexGrain.IsOpen(View.Status):
+            case PromiseReminder when !OrderIndexGrain.IsOpen(View.Status) || OrderRules.ReadyAtStore(View):
                 await UnregisterAsync(reminderName);
                 break;
             case BackorderReminder:
@@ -977,7 +983,7 @@ internal sealed class OrderGrain(
             await GrainFactory.Get<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
                 OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
                 view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
-                view.Total, view.PromisedBy));
+                view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view)));
         }
         catch (Exception exception) when (exception is StorageUnavailableException or JournalConflictException or JournalDamagedException or TimeoutException)
         {
@@ -998,7 +1004,7 @@ internal sealed class OrderGrain(
 
     /// <summary>The view as of now: an open order past its promised date is late, whether or not the reminder ran.</summary>
     private OrderView Current(OrderView view) =>
-        view.Late || !OrderIndexGrain.IsOpen(view.Status) || clock.UtcNow < view.PromisedBy ? view : view with { Late = true };
+        view.Late || !OrderIndexGrain.IsOpen(view.Status) || OrderRules.ReadyAtStore(view) || clock.UtcNow < view.PromisedBy ? view : view with { Late = true };
 
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };

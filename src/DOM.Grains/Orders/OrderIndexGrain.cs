@@ -65,7 +65,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     {
         var now = clock.UtcNow;
         return Task.FromResult<IReadOnlyList<OrderSummary>>(State.Orders.Values
-            .Select(order => order with { Late = order.Late || (IsOpen(order.Status) && now > order.PromisedBy) })
+            .Select(order => order with { Late = order.Late || (IsOpen(order.Status) && !order.ReadyAtStore && now > order.PromisedBy) })
             .Where(order => (query.Status is null || order.Status == query.Status)
                 && (query.Channel is null || order.Channel == query.Channel)
                 && (query.CustomerId is null || order.CustomerId == query.CustomerId)

@@ -74,6 +74,14 @@ public static class OrderRules
         return live.All(l => l.Status == LineStatus.Backordered && l.AllocatedQuantity == 0) ? OrderStatus.Backordered : OrderStatus.Released;
     }
 
+    /// <summary>True when a click &amp; collect order has done what it promised: every unit not cancelled is at the store,
+    /// ready for pickup or handed over. Past that, the customer's pickup is not the order's lateness.</summary>
+    public static bool ReadyAtStore(OrderView view) =>
+        view.Delivery.Method == DeliveryMethod.Pickup
+        && view.Lines.Any(l => l.CancelledQuantity < l.Quantity)
+        && view.Lines.Where(l => l.CancelledQuantity < l.Quantity).All(l =>
+            l.OpenQuantity == 0 && l.Allocations.Where(IsActive).All(a => a.Status is AllocationStatus.ReadyForPickup or AllocationStatus.PickedUp));
+
     /// <summary>Which allocation statuses a fulfilment event may follow, and what it leads to.</summary>
     public static bool Allows(FulfilmentEventType type, OrderAllocation allocation, DeliveryMethod delivery) => type switch
     {
