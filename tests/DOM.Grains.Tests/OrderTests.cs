@@ -60,6 +60,61 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_click_and_collect_customer_is_told_when_the_last_line_not_ready_is_cancelled()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var store = _world.Id("store");
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        await _world.StockAsync(a, store, 5);
+        await _world.StockAsync(b, store, 5);
+        var id = _world.Id("o");
+        var request = Request(id, a, null);
+        await Order(id).CreateAsync(request with
+        {
+            Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)],
+            Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
+        });
+
+        await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        var cancelled = await Order(id).CancelAsync("l2");
+
+        Assert.Equal(OrderStatus.Shipped, cancelled.Order!.Status);
+        Assert.Single(cancelled.Order.Outbox, n => n.Type == "readyForPickup");
+    }
+
+    [Fact]
+    public async Task A_held_order_whose_lines_are_all_cancelled_as_unavailable_is_no_longer_held()
+    {
+        var sku = await _world.ArticleAsync("a");
+        await _world.LocationAsync("l", 52, 13);
+        var id = _world.Id("o");
+        var held = await Order(id).CreateAsync(Request(id, sku, null) with { Channel = "marketplace", Lines = [new OrderLineRequest("l1", sku, 1, 3_000m)] });
+
+        var released = await Order(id).ReviewAsync(new ReviewDecision(true, null));
+
+        Assert.Equal((RiskDecision.Review, OrderStatus.Cancelled), (held.Order!.Risk.Decision, held.Order.Status));
+        Assert.Equal(OrderCommandStatus.NotAllowed, released.Status);
+        Assert.DoesNotContain(released.Order!.Outbox, n => n.Type == "orderConfirmed");
+    }
+
+    [Fact]
+    public async Task The_backorder_retry_leaves_out_the_location_that_rejected_the_line()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var x = await _world.LocationAsync("x", 52.5, 13.4);
+        await _world.StockAsync(sku, x, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null));
+
+        var rejected = await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", x, FulfilmentEventType.Rejected, null, null, null));
+        var retried = await Order(id).RetryBackordersAsync();
+
+        Assert.Equal(0, rejected.Order!.Lines.Single().AllocatedQuantity);
+        Assert.Equal(0, retried.Order!.Lines.Single().AllocatedQuantity);
+        Assert.Equal((4, 0), ((await _world.Slot(sku, x).GetAsync())!.OnHand, (await _world.Slot(sku, x).GetAsync())!.Allocated));
+    }
+
+    [Fact]
     public async Task Two_locations_may_use_the_same_event_id_for_their_own_events()
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));

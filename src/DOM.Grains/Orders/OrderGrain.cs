@@ -279,16 +279,13 @@ internal sealed class OrderGrain(
                 break;
         }
 
-        var wasReady = OrderRules.ReadyAtStore(view);
         view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select((a, i) => i == index ? allocation : a), .. rejectedPart is null ? [] : new[] { rejectedPart }] }),
             fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, $"{fulfilment.LocationId}{(fulfilment.TrackingNumber is null ? "" : $" {fulfilment.Carrier} {fulfilment.TrackingNumber}")}");
-        if (fulfilment.Type == FulfilmentEventType.ReadyForPickup && !wasReady && OrderRules.ReadyAtStore(view))
-        {
-            // Once, when the last line is ready: the customer comes once, for everything.
-            view = Notify(view, "readyForPickup", null);
-        }
 
-        var state = State with { View = view, Events = State.Events.SetItem(eventKey, fingerprint) };
+        // Under the bare id as well while it is free, so a silo of the build before (a rolling update, a rollback)
+        // still finds the event and answers its retry as the first.
+        var events = State.Events.SetItem(eventKey, fingerprint);
+        var state = State with { View = view, Events = events.ContainsKey(fulfilment.EventId) ? events : events.SetItem(fulfilment.EventId, fingerprint) };
         var effects = new OrderEffects(ending is null ? [] : [ending], fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
         // A rejected line is routed again once its units are written off (if that has to wait, the backorder
         // reminder routes it).
@@ -479,7 +476,8 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.AlreadyDone);
         }
 
-        await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: false, announce: false));
+        // A location that rejected units of a line is left out of its retries too: its count was wrong once.
+        await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: false));
         await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
     }
@@ -967,6 +965,19 @@ internal sealed class OrderGrain(
         state = state with { Effects = effects ?? (_effectsDone ? null : State.Effects) };
         _effectsDone = state.Effects is null;
         var view = state.View!;
+        if (state.ReviewPending && view.Lines.All(l => l.CancelledQuantity >= l.Quantity))
+        {
+            // Nothing left to release, however the lines came to be cancelled (the customer, unavailability).
+            state = state with { ReviewPending = false };
+        }
+
+        if (OrderRules.ReadyAtStore(view) && !(State.View is { } before && OrderRules.ReadyAtStore(before)))
+        {
+            // Once, when the last line is ready at the store (or the last one not ready is cancelled): the customer
+            // comes once, for everything.
+            view = Notify(view, "readyForPickup", null);
+        }
+
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
         view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending) };
         return Raise(new OrderChanged(state with { View = view }));
@@ -985,8 +996,9 @@ internal sealed class OrderGrain(
                 view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
                 view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view)));
         }
-        catch (Exception exception) when (exception is StorageUnavailableException or JournalConflictException or JournalDamagedException or TimeoutException)
+        catch (Exception exception)
         {
+            // Best effort, whatever the failure (storage, a silo gone): the order is stored, and the next call lists it.
             logger.LogWarning(exception, "{OrderId} is stored but the order list did not take its change", OrderId);
             return;
         }

@@ -135,10 +135,10 @@ public static class DomHost
                 await error.WriteLineAsync($"DOM.Silo cannot start: {problem}");
                 return 1;
             }
-            catch (Exception exception) when (SocketErrorOf(exception) == SocketError.AddressNotAvailable)
+            catch (AdvertisedAddressException foreign)
             {
-                var silo = app.Services.GetRequiredService<IOptions<OrleansHostingOptions>>().Value;
-                await error.WriteLineAsync($"DOM.Silo cannot start: {silo.AdvertisedAddress} (--Silo:AdvertisedAddress) is not an address of this machine.");
+                // Thrown before anything started.
+                await error.WriteLineAsync($"DOM.Silo cannot start: {foreign.Address} (--Silo:AdvertisedAddress) is not an address of this machine.");
                 return 1;
             }
             catch (Exception exception) when (AddressInUse(exception))
@@ -248,8 +248,21 @@ public static class DomHost
         foreach (var port in new[] { options.SiloPort, options.GatewayPort })
         {
             using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            probe.Bind(new IPEndPoint(address, port));
+            try
+            {
+                probe.Bind(new IPEndPoint(address, port));
+            }
+            catch (SocketException notHere) when (notHere.SocketErrorCode == SocketError.AddressNotAvailable)
+            {
+                throw new AdvertisedAddressException(options.AdvertisedAddress);
+            }
         }
+    }
+
+    /// <summary>Silo:AdvertisedAddress is not an address of this machine.</summary>
+    private sealed class AdvertisedAddressException(string address) : Exception($"{address} is not an address of this machine.")
+    {
+        public string Address { get; } = address;
     }
 
     /// <summary>What is wrong with the configuration, when that is why the start failed: a setting that failed its
@@ -263,14 +276,6 @@ public static class DomHost
             when binding.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => binding.Message,
         AggregateException all => all.InnerExceptions.Select(Misconfigured).FirstOrDefault(m => m is not null),
         _ => Misconfigured(exception.InnerException),
-    };
-
-    private static SocketError? SocketErrorOf(Exception? exception) => exception switch
-    {
-        null => null,
-        SocketException socket => socket.SocketErrorCode,
-        AggregateException all => all.InnerExceptions.Select(SocketErrorOf).FirstOrDefault(e => e is not null),
-        _ => SocketErrorOf(exception.InnerException),
     };
 
     private static bool AddressInUse(Exception? exception) => exception switch
