@@ -34,18 +34,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_click_and_collect_order_ready_at_the_store_is_not_late_and_the_customer_is_told_once()
     {
-        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
-        var store = _world.Id("store");
-        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
-        await _world.StockAsync(a, store, 5);
-        await _world.StockAsync(b, store, 5);
-        var id = _world.Id("o");
-        var request = Request(id, a, ClusterFixture.Time.GetUtcNow().AddHours(1));
-        await Order(id).CreateAsync(request with
-        {
-            Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)],
-            Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
-        });
+        var (id, store) = await PickupOrderOfTwoLinesAsync(ClusterFixture.Time.GetUtcNow().AddHours(1));
 
         var first = await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
         var second = await Order(id).ReportAsync(new FulfilmentEvent("r2", "l2", store, FulfilmentEventType.ReadyForPickup, null, null, null));
@@ -62,18 +51,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_click_and_collect_customer_is_told_when_the_last_line_not_ready_is_cancelled()
     {
-        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
-        var store = _world.Id("store");
-        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
-        await _world.StockAsync(a, store, 5);
-        await _world.StockAsync(b, store, 5);
-        var id = _world.Id("o");
-        var request = Request(id, a, null);
-        await Order(id).CreateAsync(request with
-        {
-            Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)],
-            Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
-        });
+        var (id, store) = await PickupOrderOfTwoLinesAsync(null);
 
         await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
         var cancelled = await Order(id).CancelAsync("l2");
@@ -117,13 +95,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task Two_locations_may_use_the_same_event_id_for_their_own_events()
     {
-        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
-        var (x, y) = (await _world.LocationAsync("x", 52.5, 13.4), await _world.LocationAsync("y", 48, 11));
-        await _world.StockAsync(a, x, 1);
-        await _world.StockAsync(b, y, 1);
-        var id = _world.Id("o");
-        var request = Request(id, a, null);
-        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+        var (id, x, y) = await OrderOfTwoLinesAtTwoLocationsAsync();
 
         var atX = await Order(id).ReportAsync(new FulfilmentEvent("1", "l1", x, FulfilmentEventType.Accepted, null, null, null));
         var atY = await Order(id).ReportAsync(new FulfilmentEvent("1", "l2", y, FulfilmentEventType.Accepted, null, null, null));
@@ -497,13 +469,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task Capacity_a_location_used_for_a_shipment_stays_booked_when_another_line_is_cancelled()
     {
-        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
-        var (x, y) = (await _world.LocationAsync("x", 52.5, 13.4), await _world.LocationAsync("y", 48, 11));
-        await _world.StockAsync(a, x, 1);
-        await _world.StockAsync(b, y, 1);
-        var id = _world.Id("o");
-        var request = Request(id, a, null);
-        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+        var (id, x, y) = await OrderOfTwoLinesAtTwoLocationsAsync();
         var before = await BookedAsync(x);
 
         await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", x, FulfilmentEventType.Shipped, null, null, null));
@@ -625,6 +591,37 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    /// <summary>A click &amp; collect order of lines l1 and l2 (one unit each of two articles stocked at the store).</summary>
+    private async Task<(string Id, string Store)> PickupOrderOfTwoLinesAsync(DateTimeOffset? promisedBy)
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var store = _world.Id("store");
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        await _world.StockAsync(a, store, 5);
+        await _world.StockAsync(b, store, 5);
+        var id = _world.Id("o");
+        var request = Request(id, a, promisedBy);
+        await Order(id).CreateAsync(request with
+        {
+            Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)],
+            Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
+        });
+        return (id, store);
+    }
+
+    /// <summary>An order whose line l1 is allocated at x and l2 at y (one unit each of two articles).</summary>
+    private async Task<(string Id, string X, string Y)> OrderOfTwoLinesAtTwoLocationsAsync()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (x, y) = (await _world.LocationAsync("x", 52.5, 13.4), await _world.LocationAsync("y", 48, 11));
+        await _world.StockAsync(a, x, 1);
+        await _world.StockAsync(b, y, 1);
+        var id = _world.Id("o");
+        var request = Request(id, a, null);
+        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+        return (id, x, y);
+    }
 
     /// <summary>The order's status as the order list has it.</summary>
     private async Task<OrderStatus?> ListedAsync(string id) =>
