@@ -103,11 +103,13 @@ public static class DomHost
     }
 
     /// <summary>
-    /// Runs <paramref name="app"/> until it is shut down; 0 then. A silo that cannot start because a port it listens on
-    /// is taken (most often by another silo still running) returns 1 after one plain line on <paramref name="error"/>
-    /// naming the ports it asked for and the settings that move them, instead of Orleans' and Kestrel's stack traces
-    /// and an abort. What did start is stopped first, so Orleans leaves before its services are disposed (disposing a
-    /// started silo sent its background work into a disposed container: a page of ObjectDisposedExceptions).
+    /// Runs <paramref name="app"/> until it is shut down; 0 then. A silo that cannot start returns 1 after one plain line
+    /// on <paramref name="error"/> instead of Orleans' and Kestrel's stack traces and an abort: a port it listens on is
+    /// taken (most often by another silo still running; the line names the ports and the settings that move them), a
+    /// setting fails its validation, Silo:AdvertisedAddress is not this machine's, PostgreSQL cannot be used or lacks
+    /// this build's schema, or Development would listen beyond loopback. What did start is stopped first, so Orleans
+    /// leaves before its services are disposed (disposing a started silo sent its background work into a disposed
+    /// container: a page of ObjectDisposedExceptions). A stop that outlasts Shutdown:TimeoutSeconds ends the process.
     /// </summary>
     public static async Task<int> RunAsync(WebApplication app, TextWriter error)
     {
