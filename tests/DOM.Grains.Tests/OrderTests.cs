@@ -93,6 +93,48 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Click_and_collect_from_a_warehouse_is_shipped_to_the_store_made_ready_there_and_picked_up()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (store, warehouse) = (await StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null, quantity: 2) with { Delivery = PickupAt(store) });
+        FulfilmentEvent Event(string eventId, string at, FulfilmentEventType type) => new(eventId, "l1", at, type, null, null, null);
+
+        var readyTooEarly = await Order(id).ReportAsync(Event("r0", store, FulfilmentEventType.ReadyForPickup));
+        var readyFromWarehouse = await Order(id).ReportAsync(Event("r1", warehouse, FulfilmentEventType.ReadyForPickup));
+        var shipped = await Order(id).ReportAsync(Event("s", warehouse, FulfilmentEventType.Shipped));
+        var ready = await Order(id).ReportAsync(Event("r2", store, FulfilmentEventType.ReadyForPickup));
+        var pickedUp = await Order(id).ReportAsync(Event("p", store, FulfilmentEventType.PickedUp));
+        var slot = await _world.Slot(sku, warehouse).GetAsync();
+
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (readyTooEarly.Status, readyFromWarehouse.Status));
+        Assert.Equal((OrderCommandStatus.Done, OrderCommandStatus.Done, OrderCommandStatus.Done), (shipped.Status, ready.Status, pickedUp.Status));
+        Assert.DoesNotContain(shipped.Order!.Outbox, n => n.Type == "shipped");
+        Assert.Single(ready.Order!.Outbox, n => n.Type == "readyForPickup");
+        Assert.Equal(OrderStatus.Delivered, pickedUp.Order!.Status);
+        Assert.Equal((3, 0), (slot!.OnHand, slot.Allocated));
+    }
+
+    [Fact]
+    public async Task A_line_the_pickup_store_rejects_comes_from_a_warehouse_by_transfer()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (store, warehouse) = (await StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
+        await _world.StockAsync(sku, store, 1);
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        var created = await Order(id).CreateAsync(Request(id, sku, null) with { Delivery = PickupAt(store) });
+
+        var rejected = await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.Rejected, null, null, null));
+
+        Assert.Equal(store, created.Order!.Lines.Single().Allocations.Single().LocationId);
+        Assert.Equal([(store, AllocationStatus.Rejected), (warehouse, AllocationStatus.Allocated)], rejected.Order!.Lines.Single().Allocations.Select(a => (a.LocationId, a.Status)));
+        Assert.DoesNotContain(rejected.Order.Outbox, n => n.Type is "itemUnavailable" or "lineCancelled");
+    }
+
+    [Fact]
     public async Task Two_locations_may_use_the_same_event_id_for_their_own_events()
     {
         var (id, x, y) = await OrderOfTwoLinesAtTwoLocationsAsync();
@@ -592,21 +634,26 @@ public class OrderTests(ClusterFixture fixture)
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
+    /// <summary>A store that offers click &amp; collect.</summary>
+    private async Task<string> StoreAsync()
+    {
+        var store = _world.Id("store");
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        return store;
+    }
+
+    private static Delivery PickupAt(string store) => new(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store);
+
     /// <summary>A click &amp; collect order of lines l1 and l2 (one unit each of two articles stocked at the store).</summary>
     private async Task<(string Id, string Store)> PickupOrderOfTwoLinesAsync(DateTimeOffset? promisedBy)
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
-        var store = _world.Id("store");
-        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        var store = await StoreAsync();
         await _world.StockAsync(a, store, 5);
         await _world.StockAsync(b, store, 5);
         var id = _world.Id("o");
         var request = Request(id, a, promisedBy);
-        await Order(id).CreateAsync(request with
-        {
-            Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)],
-            Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
-        });
+        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)], Delivery = PickupAt(store) });
         return (id, store);
     }
 

@@ -165,7 +165,7 @@ internal sealed class OrderGrain(
 
         // A location with no part in the order learns nothing of it: not whether it exists, nor its state, nor its
         // event ids (checked after a pending routing is finished, which may give it its part).
-        if (!View.Lines.Any(l => l.Allocations.Any(a => a.LocationId == fulfilment.LocationId)))
+        if (!View.Lines.Any(l => l.Allocations.Any(a => OrderRules.Concerns(a, View.Delivery, fulfilment.LocationId))))
         {
             return Result(OrderCommandStatus.NotFound, "Order not found.");
         }
@@ -202,17 +202,17 @@ internal sealed class OrderGrain(
         // A line re-routed to a location it was already at has several allocations there: the event goes to the first
         // one it can follow.
         var atLocation = line?.Allocations.ToList() ?? [];
-        var index = atLocation.FindIndex(a => a.LocationId == fulfilment.LocationId && OrderRules.IsActive(a) && OrderRules.Allows(fulfilment.Type, a, View.Delivery.Method));
-        index = index >= 0 ? index : atLocation.FindIndex(a => a.LocationId == fulfilment.LocationId && OrderRules.IsActive(a));
+        var index = atLocation.FindIndex(a => OrderRules.Concerns(a, View.Delivery, fulfilment.LocationId) && OrderRules.IsActive(a) && OrderRules.Allows(fulfilment.Type, a, View.Delivery, fulfilment.LocationId));
+        index = index >= 0 ? index : atLocation.FindIndex(a => OrderRules.Concerns(a, View.Delivery, fulfilment.LocationId) && OrderRules.IsActive(a));
         if (line is null || index < 0)
         {
             return Result(OrderCommandStatus.NotFound, $"Line {fulfilment.LineId} has no open allocation at {fulfilment.LocationId}.");
         }
 
         var allocation = line.Allocations[index];
-        if (!OrderRules.Allows(fulfilment.Type, allocation, View.Delivery.Method))
+        if (!OrderRules.Allows(fulfilment.Type, allocation, View.Delivery, fulfilment.LocationId))
         {
-            return Result(OrderCommandStatus.NotAllowed, $"{fulfilment.Type} does not follow {allocation.Status} for a {View.Delivery.Method} order.");
+            return Result(OrderCommandStatus.NotAllowed, $"{fulfilment.Type} from {fulfilment.LocationId} does not follow {allocation.Status} at {allocation.LocationId} for a {View.Delivery.Method} order.");
         }
 
         var allocationId = SlotAllocationId(line, allocation);
@@ -236,7 +236,12 @@ internal sealed class OrderGrain(
                     Carrier = fulfilment.Carrier ?? allocation.Carrier,
                     TrackingNumber = fulfilment.TrackingNumber ?? allocation.TrackingNumber,
                 };
-                view = Notify(view, "shipped", line.LineId);
+                if (View.Delivery.Method == DeliveryMethod.Ship)
+                {
+                    // A transfer to the pickup store is not the customer's parcel: they hear when it is ready there.
+                    view = Notify(view, "shipped", line.LineId);
+                }
+
                 break;
             case FulfilmentEventType.PickedUp:
                 ending = new AllocationEnding(line.Sku, allocation.LocationId, allocationId, 0, AllocationEnd.Shipped);
@@ -993,7 +998,8 @@ internal sealed class OrderGrain(
             // Awaited so a list read after the answer sees the change.
             await GrainFactory.Get<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
                 OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
-                view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).Distinct().ToList(),
+                view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId)
+                    .Concat(view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } ? [store] : []).Distinct().ToList(),
                 view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view)));
         }
         catch (Exception exception)

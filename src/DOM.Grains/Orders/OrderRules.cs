@@ -82,16 +82,31 @@ public static class OrderRules
         && view.Lines.Where(l => l.CancelledQuantity < l.Quantity).All(l =>
             l.OpenQuantity == 0 && l.Allocations.Where(IsActive).All(a => a.Status is AllocationStatus.ReadyForPickup or AllocationStatus.PickedUp));
 
-    /// <summary>Which allocation statuses a fulfilment event may follow, and what it leads to.</summary>
-    public static bool Allows(FulfilmentEventType type, OrderAllocation allocation, DeliveryMethod delivery) => type switch
+    /// <summary>True when <paramref name="location"/> may report about <paramref name="allocation"/>: its own location,
+    /// or, for click &amp; collect, the pickup store about units sent to it from elsewhere.</summary>
+    public static bool Concerns(OrderAllocation allocation, Delivery delivery, string location) =>
+        allocation.LocationId == location || (delivery.Method == DeliveryMethod.Pickup && delivery.PickupLocationId == location);
+
+    /// <summary>Which allocation statuses a fulfilment event may follow, reported by <paramref name="location"/>. Click
+    /// &amp; collect from elsewhere than the pickup store is a transfer: its location ships the units to the store, and
+    /// the store reports them ready and picked up; the store's own units go from packed to ready.</summary>
+    public static bool Allows(FulfilmentEventType type, OrderAllocation allocation, Delivery delivery, string location)
     {
-        FulfilmentEventType.Accepted or FulfilmentEventType.Picked or FulfilmentEventType.Packed => NotStarted.Contains(allocation.Status),
-        FulfilmentEventType.Rejected => NotStarted.Contains(allocation.Status) || (allocation.Status == AllocationStatus.Shipped && allocation.Shipped < allocation.Quantity),
-        FulfilmentEventType.ReadyForPickup => delivery == DeliveryMethod.Pickup && NotStarted.Contains(allocation.Status),
-        FulfilmentEventType.PickedUp => allocation.Status == AllocationStatus.ReadyForPickup,
-        FulfilmentEventType.Shipped => delivery == DeliveryMethod.Ship
-            && (NotStarted.Contains(allocation.Status) || (allocation.Status == AllocationStatus.Shipped && allocation.Shipped < allocation.Quantity)),
-        FulfilmentEventType.Delivered => allocation.Status == AllocationStatus.Shipped && allocation.Shipped == allocation.Quantity,
-        _ => false,
-    };
+        var own = allocation.LocationId == location;
+        var pickup = delivery.Method == DeliveryMethod.Pickup;
+        var byStore = pickup && delivery.PickupLocationId == location;
+        var transfer = pickup && allocation.LocationId != delivery.PickupLocationId;
+        var shippable = NotStarted.Contains(allocation.Status) || (allocation.Status == AllocationStatus.Shipped && allocation.Shipped < allocation.Quantity);
+        return type switch
+        {
+            FulfilmentEventType.Accepted or FulfilmentEventType.Picked or FulfilmentEventType.Packed => own && NotStarted.Contains(allocation.Status),
+            FulfilmentEventType.Rejected => own && shippable,
+            FulfilmentEventType.Shipped => own && (!pickup || transfer) && shippable,
+            FulfilmentEventType.ReadyForPickup => byStore
+                && (transfer ? allocation.Status == AllocationStatus.Shipped && allocation.Shipped == allocation.Quantity : NotStarted.Contains(allocation.Status)),
+            FulfilmentEventType.PickedUp => byStore && allocation.Status == AllocationStatus.ReadyForPickup,
+            FulfilmentEventType.Delivered => own && !pickup && allocation.Status == AllocationStatus.Shipped && allocation.Shipped == allocation.Quantity,
+            _ => false,
+        };
+    }
 }

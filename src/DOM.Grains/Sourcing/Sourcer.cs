@@ -228,7 +228,19 @@ internal sealed class Sourcer(
         var sites = await locations.GetSitesAsync(ids);
         foreach (var excluded in request.ExcludedLocations ?? [])
         {
-            sites.Remove(excluded);
+            if (excluded == request.PickupLocationId)
+            {
+                // Still where the customer collects: only its own stock is left out, and units come by transfer.
+                foreach (var slot in supply.Keys.Where(slot => slot.LocationId == excluded).ToList())
+                {
+                    supply.Remove(slot);
+                    unlimited.Remove(slot);
+                }
+            }
+            else
+            {
+                sites.Remove(excluded);
+            }
         }
 
         if (!Volatile.Read(ref _damagedSlots).IsEmpty || !Volatile.Read(ref _damagedLocations).IsEmpty)

@@ -266,9 +266,10 @@ public static class OrdersApi
             return view.Channel == user.Scope() ? view : null;
         }
 
+        // A store sees the lines it fulfils, and, for click & collect at the store, every line it hands over.
         var location = user.Scope();
         var own = view.Lines
-            .Select(l => l with { Allocations = l.Allocations.Where(a => a.LocationId == location).ToList() })
+            .Select(l => l with { Allocations = l.Allocations.Where(a => Dom.Grains.Orders.OrderRules.Concerns(a, view.Delivery, location)).ToList() })
             .Where(l => l.Allocations.Count > 0)
             .ToList();
         if (own.Count == 0)
@@ -279,7 +280,7 @@ public static class OrdersApi
         // A store or partner sees its own lines and what happened to them, nothing of the other locations (not even
         // in a history entry's detail), the customer's messages, the risk check's reasons or the order's other value.
         var lineIds = own.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
-        var others = view.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Where(id => id != location).ToHashSet(StringComparer.Ordinal);
+        var others = view.Lines.SelectMany(l => l.Allocations).Where(a => !Dom.Grains.Orders.OrderRules.Concerns(a, view.Delivery, location)).Select(a => a.LocationId).ToHashSet(StringComparer.Ordinal);
         return view with
         {
             Lines = own,

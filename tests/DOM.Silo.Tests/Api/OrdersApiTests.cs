@@ -425,6 +425,26 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Click_and_collect_from_a_warehouse_is_seen_and_handed_over_by_the_pickup_store()
+    {
+        var (sku, store, warehouse) = await StockAsync(0, 5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 1)) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 52.4, 13.1, null, null, "Berlin"), store) });
+        var (storeClient, warehouseClient) = (await Host.ClientForAsync("store", store), await Host.ClientForAsync("store", warehouse));
+
+        using var seenByStore = await storeClient.GetAsync($"/api/v1/orders/{id}");
+        using var shipped = await warehouseClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s", locationId = warehouse, type = "shipped" }, SiloHost.Json);
+        using var ready = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "r", locationId = store, type = "readyForPickup" }, SiloHost.Json);
+        using var collected = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "p", locationId = store, type = "pickedUp" }, SiloHost.Json);
+        var listed = await storeClient.GetFromJsonAsync<OrderPage>("/api/v1/orders?limit=100", SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.OK, seenByStore.StatusCode);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (shipped.StatusCode, ready.StatusCode, collected.StatusCode));
+        Assert.Equal(OrderStatus.Delivered, (await GetAsync(id)).Status);
+        Assert.Contains(listed!.Items, o => o.OrderId == id);
+    }
+
+    [Fact]
     public async Task Too_many_orders_from_one_customer_in_the_window_are_held_for_review()
     {
         var (sku, _, _) = await StockAsync(20);
