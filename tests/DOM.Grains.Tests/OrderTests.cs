@@ -122,14 +122,21 @@ public class OrderTests(ClusterFixture fixture)
     {
         var sku = await _world.ArticleAsync("a");
         var (store, warehouse) = (await StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
-        await _world.StockAsync(sku, store, 1);
+        // More at the store than it rejects: the re-route must leave its stock out, not find it empty.
+        await _world.StockAsync(sku, store, 5);
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
         var created = await Order(id).CreateAsync(Request(id, sku, null) with { Delivery = PickupAt(store) });
 
         var rejected = await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.Rejected, null, null, null));
+        var nowhere = _world.Id("o2");
+        var unrouted = await Order(nowhere).CreateAsync(Request(nowhere, await _world.ArticleAsync("none"), null) with { Delivery = PickupAt(store) });
+        var storeList = await fixture.Grains.GetGrain<IOrderIndexGrain>(Orders.OrderIndexGrain.BucketOf(nowhere)).QueryAsync(new OrderQuery(null, null, "c-" + nowhere, store, null, null, 10));
 
         Assert.Equal(store, created.Order!.Lines.Single().Allocations.Single().LocationId);
+        // A pickup order with nothing on its way to the store is not in the store's list (it could not open it).
+        Assert.Equal(OrderStatus.Backordered, unrouted.Order!.Status);
+        Assert.Empty(storeList);
         Assert.Equal([(store, AllocationStatus.Rejected), (warehouse, AllocationStatus.Allocated)], rejected.Order!.Lines.Single().Allocations.Select(a => (a.LocationId, a.Status)));
         Assert.DoesNotContain(rejected.Order.Outbox, n => n.Type is "itemUnavailable" or "lineCancelled");
     }

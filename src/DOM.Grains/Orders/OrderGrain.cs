@@ -202,7 +202,10 @@ internal sealed class OrderGrain(
         // A line re-routed to a location it was already at has several allocations there: the event goes to the first
         // one it can follow.
         var atLocation = line?.Allocations.ToList() ?? [];
-        var index = atLocation.FindIndex(a => OrderRules.Concerns(a, View.Delivery, fulfilment.LocationId) && OrderRules.IsActive(a) && OrderRules.Allows(fulfilment.Type, a, View.Delivery, fulfilment.LocationId));
+        // The location's own units first, then (the pickup store) units sent to it.
+        bool Fits(OrderAllocation a) => OrderRules.IsActive(a) && OrderRules.Allows(fulfilment.Type, a, View.Delivery, fulfilment.LocationId);
+        var index = atLocation.FindIndex(a => a.LocationId == fulfilment.LocationId && Fits(a));
+        index = index >= 0 ? index : atLocation.FindIndex(a => OrderRules.Concerns(a, View.Delivery, fulfilment.LocationId) && Fits(a));
         index = index >= 0 ? index : atLocation.FindIndex(a => OrderRules.Concerns(a, View.Delivery, fulfilment.LocationId) && OrderRules.IsActive(a));
         if (line is null || index < 0)
         {
@@ -998,8 +1001,7 @@ internal sealed class OrderGrain(
             // Awaited so a list read after the answer sees the change.
             await GrainFactory.Get<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
                 OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
-                view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId)
-                    .Concat(view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } ? [store] : []).Distinct().ToList(),
+                ListedLocations(view),
                 view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view)));
         }
         catch (Exception exception)
@@ -1018,6 +1020,15 @@ internal sealed class OrderGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+    }
+
+    /// <summary>The locations the order list shows the order under: those with units of it, and the pickup store once
+    /// units are on their way to it (then it has a part in the order, and sees it).</summary>
+    private static List<string> ListedLocations(OrderView view)
+    {
+        var active = view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).ToList();
+        return (active.Count > 0 && view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } ? active.Append(store) : active)
+            .Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The view as of now: an open order past its promised date is late, whether or not the reminder ran.</summary>
