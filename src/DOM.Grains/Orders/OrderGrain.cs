@@ -186,7 +186,7 @@ internal sealed class OrderGrain(
             {
                 // A rejection stored whose routing elsewhere did not finish (its save failed): the retry routes it, as
                 // the backorder reminder would (without telling the customer again).
-                await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: false));
+                await SaveAsync(await RouteOpenUnitsAsync(State, announce: false));
                 await SettleBackorderRetryAsync();
             }
 
@@ -299,7 +299,7 @@ internal sealed class OrderGrain(
         // reminder routes it).
         if (await SaveAsync(state, effects) && fulfilment.Type == FulfilmentEventType.Rejected)
         {
-            await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: true));
+            await SaveAsync(await RouteOpenUnitsAsync(State, announce: true));
             await SettleBackorderRetryAsync();
         }
 
@@ -330,10 +330,9 @@ internal sealed class OrderGrain(
                 : Result(OrderCommandStatus.NotAllowed, "Nothing is left to cancel: every unit is shipped or handed over.");
         }
 
-        // Cancelling the whole order, or its last live line, also ends a pending review: there is nothing left to
-        // release. The backorder retries stop once the units are back (until then, they are what gives them back).
-        var reviewGoesOn = State.ReviewPending && lineId is not null && view.Lines.Any(l => l.CancelledQuantity < l.Quantity);
-        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = reviewGoesOn }, effects);
+        // Cancelling the whole order also ends a pending review (as StoreAsync does once no line is left live): there is
+        // nothing left to release. The backorder retries stop once the units are back (they are what gives them back).
+        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = State.ReviewPending && lineId is not null }, effects);
         await SettleBackorderRetryAsync();
 
         return Result(OrderCommandStatus.Done);
@@ -484,8 +483,7 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.AlreadyDone);
         }
 
-        // A location that rejected units of a line is left out of its retries too: its count was wrong once.
-        await SaveAsync(await RouteOpenUnitsAsync(State, excludeRejecting: true, announce: false));
+        await SaveAsync(await RouteOpenUnitsAsync(State, announce: false));
         await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
     }
@@ -505,7 +503,7 @@ internal sealed class OrderGrain(
                 logger.LogWarning("{OrderId} intake was interrupted; resuming", OrderId);
                 await CompleteIntakeAsync();
                 break;
-            case PromiseReminder when OrderIndexGrain.IsOpen(View.Status) && !OrderRules.ReadyAtStore(View) && clock.UtcNow >= View.PromisedBy:
+            case PromiseReminder when OrderIndexGrain.OwesPromise(View.Status, OrderRules.ReadyAtStore(View)) && clock.UtcNow >= View.PromisedBy:
                 if (!View.Late)
                 {
                     await SaveAsync(State with { View = Notify(Note(View with { Late = true }, "late", null, $"promised by {View.PromisedBy:u}"), "delayed", null) });
@@ -513,7 +511,7 @@ internal sealed class OrderGrain(
 
                 await UnregisterAsync(reminderName);
                 break;
-            case PromiseReminder when !OrderIndexGrain.IsOpen(View.Status) || OrderRules.ReadyAtStore(View):
+            case PromiseReminder when !OrderIndexGrain.OwesPromise(View.Status, OrderRules.ReadyAtStore(View)):
                 await UnregisterAsync(reminderName);
                 break;
             case BackorderReminder:
@@ -537,7 +535,7 @@ internal sealed class OrderGrain(
             state = await ConvertAsync(state, held);
         }
 
-        state = await RouteOpenUnitsAsync(state, excludeRejecting: false, announce: true);
+        state = await RouteOpenUnitsAsync(state, announce: true);
         if (!state.ReviewPending && !state.Rejected)
         {
             state = state with { View = Notify(state.View!, "orderConfirmed", null) };
@@ -583,7 +581,7 @@ internal sealed class OrderGrain(
     /// <summary>Sources every unit not yet allocated (all lines at once first, then line by line), allocates them,
     /// and applies the channel's policy to what no location can supply (telling the customer when
     /// <paramref name="announce"/>; a periodic backorder retry does not repeat the message).</summary>
-    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool excludeRejecting, bool announce)
+    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce)
     {
         var view = state.View!;
         var open = view.Lines.Where(l => l.OpenQuantity > 0).ToList();
@@ -594,13 +592,13 @@ internal sealed class OrderGrain(
 
         var attempt = state.Attempts + 1;
         state = state with { Attempts = attempt };
-        var together = await TryRouteAsync(state, open, $"{OrderId}.{attempt}", excludeRejecting);
+        var together = await TryRouteAsync(state, open, $"{OrderId}.{attempt}");
         state = together ?? state;
         if (together is null)
         {
             for (var i = 0; i < open.Count; i++)
             {
-                state = await TryRouteAsync(state, [open[i]], $"{OrderId}.{attempt}.{i}", excludeRejecting) ?? state;
+                state = await TryRouteAsync(state, [open[i]], $"{OrderId}.{attempt}.{i}") ?? state;
             }
         }
 
@@ -642,13 +640,12 @@ internal sealed class OrderGrain(
     /// <summary>Holds the open units of <paramref name="lines"/> through sourcing, stores where (written ahead, see
     /// <see cref="OrderState.Pending"/>) and turns the holds into allocations; null when sourcing cannot supply all of
     /// them.</summary>
-    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId, bool excludeRejecting)
+    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId)
     {
         var view = state.View!;
         var shipTo = await ShipToAsync(view.Delivery);
-        var excluded = excludeRejecting
-            ? lines.SelectMany(l => l.Allocations).Where(a => a.Status == AllocationStatus.Rejected).Select(a => a.LocationId).Distinct().ToList()
-            : null;
+        // A location that rejected units of a line is left out of its routings: its count was wrong once.
+        var excluded = lines.SelectMany(l => l.Allocations).Where(a => a.Status == AllocationStatus.Rejected).Select(a => a.LocationId).Distinct().ToList();
         var result = await sourcer.ReserveAsync(new SourcingRequest(
             holdId,
             view.Channel,
@@ -878,13 +875,13 @@ internal sealed class OrderGrain(
         subjects.AddRange(earlierEmails.Select(e => (RiskSubject.Email, (string?)e)));
         subjects.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
         var candidates = subjects.Where(s => s.Value is not null)
-            .Select(s => new RiskListEntry(RiskList.Black, s.Subject, RiskKeys.Normalize(s.Subject, s.Value!)))
-            .Append(new RiskListEntry(RiskList.White, RiskSubject.Customer, RiskKeys.Normalize(RiskSubject.Customer, request.CustomerId)))
+            .Select(s => RiskKeys.Normalize(new RiskListEntry(RiskList.Black, s.Subject, s.Value!)))
+            .Append(RiskKeys.Normalize(new RiskListEntry(RiskList.White, RiskSubject.Customer, request.CustomerId)))
             .Distinct()
             .ToList();
         var matched = (await MatchListsAsync(candidates)).ToHashSet();
         bool On(RiskList list, RiskSubject subject, string? value) =>
-            value is not null && matched.Contains(new RiskListEntry(list, subject, RiskKeys.Normalize(subject, value)));
+            value is not null && matched.Contains(RiskKeys.Normalize(new RiskListEntry(list, subject, value)));
 
         var black = subjects.Where(s => On(RiskList.Black, s.Subject, s.Value)).Select(s => $"{s.Subject.ToString().ToLowerInvariant()} {s.Value}").Distinct().ToList();
         // Only a white-listed customer skips the rules: an e-mail (or address, or card) is whatever the buyer types, so a
@@ -916,7 +913,7 @@ internal sealed class OrderGrain(
         catch (Exception exception) when (exception is not (StorageUnavailableException or TimeoutException or JournalDamagedException))
         {
             logger.LogWarning(exception, "{OrderId}: the risk lists could not match (an older silo?); reading them whole", OrderId);
-            var listed = (await lists.GetAsync()).Select(e => e with { Value = RiskKeys.Normalize(e.Subject, e.Value) }).ToHashSet();
+            var listed = (await lists.GetAsync()).Select(RiskKeys.Normalize).ToHashSet();
             return candidates.Where(listed.Contains).ToList();
         }
     }
@@ -1033,7 +1030,7 @@ internal sealed class OrderGrain(
 
     /// <summary>The view as of now: an open order past its promised date is late, whether or not the reminder ran.</summary>
     private OrderView Current(OrderView view) =>
-        view.Late || !OrderIndexGrain.IsOpen(view.Status) || OrderRules.ReadyAtStore(view) || clock.UtcNow < view.PromisedBy ? view : view with { Late = true };
+        view.Late || !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) || clock.UtcNow < view.PromisedBy ? view : view with { Late = true };
 
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };

@@ -65,7 +65,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     {
         var now = clock.UtcNow;
         return Task.FromResult<IReadOnlyList<OrderSummary>>(State.Orders.Values
-            .Select(order => order with { Late = order.Late || (IsOpen(order.Status) && !order.ReadyAtStore && now > order.PromisedBy) })
+            .Select(order => order with { Late = order.Late || (OwesPromise(order.Status, order.ReadyAtStore) && now > order.PromisedBy) })
             .Where(order => (query.Status is null || order.Status == query.Status)
                 && (query.Channel is null || order.Channel == query.Channel)
                 && (query.CustomerId is null || order.CustomerId == query.CustomerId)
@@ -77,6 +77,9 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             .Take(query.Limit)
             .ToList());
     }
+
+    /// <summary>True while an order can still be late: open, and (click &amp; collect) not yet ready at the store.</summary>
+    public static bool OwesPromise(OrderStatus status, bool readyAtStore) => IsOpen(status) && !readyAtStore;
 
     public static bool IsOpen(OrderStatus status) =>
         status is not (OrderStatus.Delivered or OrderStatus.Cancelled or OrderStatus.Rejected);

@@ -34,6 +34,9 @@ public static class RiskKeys
         return Compact(value, keepSpaces: false, dropDashes: subject == RiskSubject.Payment);
     }
 
+    /// <summary><paramref name="entry"/> with its value in the form the lists compare.</summary>
+    public static RiskListEntry Normalize(RiskListEntry entry) => entry with { Value = Normalize(entry.Subject, entry.Value) };
+
     private static string Compact(string value, bool keepSpaces, bool dropDashes)
     {
         var text = value.Normalize(NormalizationForm.FormKC);

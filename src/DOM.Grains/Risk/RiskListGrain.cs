@@ -47,7 +47,7 @@ internal sealed class RiskListGrain(IGrainJournal journal, Serializer serializer
         {
             if (!ReferenceEquals(_indexed, State))
             {
-                _index = State.Entries.Select(Normalized).ToHashSet();
+                _index = State.Entries.Select(RiskKeys.Normalize).ToHashSet();
                 _indexed = State;
             }
 
@@ -61,7 +61,7 @@ internal sealed class RiskListGrain(IGrainJournal journal, Serializer serializer
     public async Task AddAsync(RiskListEntry entry)
     {
         EnsureUsable();
-        entry = Normalized(entry);
+        entry = RiskKeys.Normalize(entry);
         if (!Index.Contains(entry))
         {
             await Raise(new RiskEntryAdded(entry));
@@ -71,8 +71,8 @@ internal sealed class RiskListGrain(IGrainJournal journal, Serializer serializer
     public async Task RemoveAsync(RiskListEntry entry)
     {
         EnsureUsable();
-        entry = Normalized(entry);
-        foreach (var stored in State.Entries.Where(e => Normalized(e) == entry).ToList())
+        entry = RiskKeys.Normalize(entry);
+        foreach (var stored in State.Entries.Where(e => RiskKeys.Normalize(e) == entry).ToList())
         {
             await Raise(new RiskEntryRemoved(stored));
         }
@@ -88,8 +88,6 @@ internal sealed class RiskListGrain(IGrainJournal journal, Serializer serializer
     {
         EnsureUsable();
         var index = Index;
-        return Task.FromResult<IReadOnlyList<RiskListEntry>>(candidates.Select(Normalized).Where(index.Contains).Distinct().ToList());
+        return Task.FromResult<IReadOnlyList<RiskListEntry>>(candidates.Select(RiskKeys.Normalize).Where(index.Contains).Distinct().ToList());
     }
-
-    private static RiskListEntry Normalized(RiskListEntry entry) => entry with { Value = RiskKeys.Normalize(entry.Subject, entry.Value) };
 }
