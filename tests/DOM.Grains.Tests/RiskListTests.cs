@@ -84,6 +84,25 @@ public class RiskListTests(ClusterFixture fixture)
         Assert.Equal(RiskDecision.Accept, byCustomer.Order!.Risk.Decision);
     }
 
+    [Fact]
+    public async Task Only_an_earlier_order_that_stood_makes_a_large_order_no_first_order()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 10);
+        var (cancels, keeps) = (_world.Id("cancels"), _world.Id("keeps"));
+        var (small, large, kept, later) = (_world.Id("o1"), _world.Id("o2"), _world.Id("o3"), _world.Id("o4"));
+        await Order(small).CreateAsync(Request(small, sku) with { CustomerId = cancels });
+        await Order(small).CancelAsync(null);
+        await Order(kept).CreateAsync(Request(kept, sku) with { CustomerId = keeps });
+
+        var afterCancelled = await Order(large).CreateAsync(Request(large, sku, 600m) with { CustomerId = cancels });
+        var afterKept = await Order(later).CreateAsync(Request(later, sku, 600m) with { CustomerId = keeps });
+
+        Assert.Equal(RiskDecision.Review, afterCancelled.Order!.Risk.Decision);
+        Assert.Contains(afterCancelled.Order.Risk.Reasons, r => r.StartsWith("first order", StringComparison.Ordinal));
+        Assert.Equal(RiskDecision.Accept, afterKept.Order!.Risk.Decision);
+    }
+
     private IRiskListGrain Lists => fixture.Grains.GetGrain<IRiskListGrain>(RiskListGrain.Key);
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);

@@ -32,12 +32,19 @@ public sealed record CustomerOrderPlaced(
 /// <param name="PreviousOrders">Orders placed before this one.</param>
 /// <param name="OrdersInWindow">Orders in the velocity window, this one included.</param>
 /// <param name="EarlierEmails">The e-mails given with the orders before this one (kept per order since they were).</param>
+/// <param name="EarlierOrderIds">The orders recorded before this one, the latest first, at most
+/// <see cref="CustomerOrderFacts.EarlierOrdersShown"/> (none from a silo older than this member).</param>
 [GenerateSerializer, Immutable, Alias("dom.customers.order-facts")]
 public sealed record CustomerOrderFacts(
     [property: Id(0)] CustomerTier Tier,
     [property: Id(1)] int PreviousOrders,
     [property: Id(2)] int OrdersInWindow,
-    [property: Id(3)] IReadOnlyList<string>? EarlierEmails = null);
+    [property: Id(3)] IReadOnlyList<string>? EarlierEmails = null,
+    [property: Id(4)] IReadOnlyList<string>? EarlierOrderIds = null)
+{
+    /// <summary>How many earlier orders <see cref="EarlierOrderIds"/> names at most.</summary>
+    public const int EarlierOrdersShown = 20;
+}
 
 /// <summary>A customer, keyed by the channel's customer id: profile, tier, order history and velocity.</summary>
 [Alias("dom.customers.customer")]

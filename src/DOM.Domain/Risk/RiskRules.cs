@@ -34,7 +34,8 @@ public sealed record RiskPolicy
 /// <param name="OrderValue">The order's value after promotions.</param>
 /// <param name="LargestLineQuantity">The most units on one line.</param>
 /// <param name="OrdersInWindow">The customer's orders within the velocity window, this one included.</param>
-/// <param name="FirstOrder">True when the customer never ordered before.</param>
+/// <param name="FirstOrder">True when the customer has no earlier order that stands (none, or only orders cancelled,
+/// rejected or still held for review).</param>
 /// <param name="BillingCountry">The billing address's country, when given.</param>
 /// <param name="ShippingCountry">The delivery country.</param>
 /// <param name="BlackListed">The list entries (customer, e-mail, address, payment) the order matches on the black list.</param>

@@ -71,7 +71,11 @@ internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer
         var earlier = State.Orders.Where(o => o.OrderId != order.OrderId && o.At <= placed.At).ToList();
         var inWindow = State.Orders.Count(o => o.At > placed.At - velocityWindow && o.At <= placed.At);
         var emails = earlier.Select(o => o.Email).Append(profileEmail).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        return new CustomerOrderFacts(State.Tier, earlier.Count, inWindow, emails);
+        // Recorded before this one, in the order recorded (one call at a time): two orders never name each other, so
+        // each can ask the ones it names how they stand without waiting on the other.
+        var recordedBefore = State.Orders.Take(State.Orders.FindIndex(o => o.OrderId == order.OrderId))
+            .Reverse().Take(CustomerOrderFacts.EarlierOrdersShown).Select(o => o.OrderId).ToList();
+        return new CustomerOrderFacts(State.Tier, earlier.Count, inWindow, emails, recordedBefore);
     }
 
     public async Task<CustomerView> SetTierAsync(CustomerTier tier)

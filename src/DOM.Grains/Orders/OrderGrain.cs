@@ -860,6 +860,21 @@ internal sealed class OrderGrain(
         _effectsDone = true;
     }
 
+    /// <summary>Whether any of these orders stands: accepted (or released by an operator) and not cancelled or
+    /// rejected as a whole. An order the customer has on record that was never stored (its intake failed) does not.</summary>
+    private async Task<bool> AnyStoodAsync(IReadOnlyList<string> orderIds)
+    {
+        foreach (var orderId in orderIds)
+        {
+            if (await GrainFactory.Get<IOrderGrain>(orderId).GetAsync() is { Status: not (OrderStatus.HeldForReview or OrderStatus.Rejected or OrderStatus.Cancelled) })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer)
     {
         // The e-mails the customer ordered with before count too: leaving the e-mail out does not get past a black list.
@@ -898,6 +913,15 @@ internal sealed class OrderGrain(
             white,
             request.Currency);
         var (verdict, reasons) = RiskRules.Evaluate(facts, riskPolicy.Value);
+        // An earlier order makes this one no first order only if it stood: a small order cancelled or rejected is no
+        // history to trust a large one on. The earlier orders are asked only when the rule would hold this one.
+        if (!facts.FirstOrder && customer.EarlierOrderIds is { Count: > 0 } earlierOrders
+            && RiskRules.Evaluate(facts with { FirstOrder = true }, riskPolicy.Value) is var asFirst && asFirst.Reasons.Count > reasons.Count
+            && !await AnyStoodAsync(earlierOrders))
+        {
+            (verdict, reasons) = asFirst;
+        }
+
         return new RiskOutcome(verdict switch { RiskVerdict.Accept => RiskDecision.Accept, RiskVerdict.Review => RiskDecision.Review, _ => RiskDecision.Reject }, reasons);
     }
 
