@@ -189,6 +189,29 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Parcels_are_delivered_one_by_one_and_the_rest_cancelled_leaves_the_line_delivered()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 10);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null, quantity: 5));
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", location, FulfilmentEventType.Shipped, 2, "UPS", "1Z1"));
+
+        var first = await Order(id).ReportAsync(new FulfilmentEvent("d1", "l1", location, FulfilmentEventType.Delivered, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1", location, FulfilmentEventType.Shipped, 2, "UPS", "1Z2"));
+        var tooMany = await Order(id).ReportAsync(new FulfilmentEvent("d2", "l1", location, FulfilmentEventType.Delivered, 3, null, null));
+        var second = await Order(id).ReportAsync(new FulfilmentEvent("d3", "l1", location, FulfilmentEventType.Delivered, 2, null, null));
+        var cancelled = await Order(id).CancelAsync(null);
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.Equal((OrderStatus.PartiallyShipped, AllocationStatus.Shipped, 2), (first.Order!.Status, first.Order.Lines.Single().Allocations.Single().Status, first.Order.Lines.Single().Allocations.Single().Delivered));
+        Assert.Equal(OrderCommandStatus.NotAllowed, tooMany.Status);
+        Assert.Equal((OrderStatus.PartiallyShipped, 4), (second.Order!.Status, second.Order.Lines.Single().Allocations.Single().Delivered));
+        Assert.Equal((OrderStatus.Delivered, LineStatus.Delivered, AllocationStatus.Delivered), (cancelled.Order!.Status, cancelled.Order.Lines.Single().Status, cancelled.Order.Lines.Single().Allocations.Single().Status));
+        Assert.Equal((6, 0, 6), (slot!.OnHand, slot.Allocated, slot.Available));
+    }
+
+    [Fact]
     public async Task A_step_reported_late_is_recorded_but_does_not_move_the_allocation_back()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

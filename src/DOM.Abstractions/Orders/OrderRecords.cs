@@ -148,9 +148,11 @@ public enum LineStatus
     Delivered,
 }
 
-/// <summary>Units of a line at one location, and how far they are. <c>AllocationId</c> is the slot's allocation id
-/// (internal, not serialised to clients; null for allocations stored before it was kept: <c>{orderId}/{lineId}</c>):
-/// a line routed to one location twice (a re-route) has one allocation id per time.</summary>
+/// <summary>Units of a line at one location, and how far they are: <c>Shipped</c> of them handed to the carrier, in
+/// one parcel or several, and <c>Delivered</c> of those delivered (parcel by parcel; allocations stored before it was
+/// kept have 0 until they are delivered as a whole). <c>AllocationId</c> is the slot's allocation id (internal, not
+/// serialised to clients; null for allocations stored before it was kept: <c>{orderId}/{lineId}</c>): a line routed
+/// to one location twice (a re-route) has one allocation id per time.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.allocation")]
 public sealed record OrderAllocation(
     [property: Id(0)] string LocationId,
@@ -159,7 +161,8 @@ public sealed record OrderAllocation(
     [property: Id(3)] int Shipped,
     [property: Id(4)] string? Carrier,
     [property: Id(5)] string? TrackingNumber,
-    [property: Id(6), JsonIgnore] string? AllocationId = null);
+    [property: Id(6), JsonIgnore] string? AllocationId = null,
+    [property: Id(7)] int Delivered = 0);
 
 /// <summary>A line of an order with its allocations; <paramref name="CancelledQuantity"/> units were cancelled.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.line")]

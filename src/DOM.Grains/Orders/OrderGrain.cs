@@ -246,6 +246,17 @@ internal sealed class OrderGrain(
                 }
 
                 break;
+            case FulfilmentEventType.Delivered:
+                // Parcel by parcel: the units given (all shipped and not delivered yet by default) arrived.
+                var onTheirWay = allocation.Shipped - allocation.Delivered;
+                var arrived = fulfilment.Quantity ?? onTheirWay;
+                if (arrived <= 0 || arrived > onTheirWay)
+                {
+                    return Result(OrderCommandStatus.NotAllowed, $"Only {onTheirWay} units shipped from there are on their way.");
+                }
+
+                allocation = OrderRules.Settled(allocation with { Delivered = allocation.Delivered + arrived });
+                break;
             case FulfilmentEventType.PickedUp:
                 ending = new AllocationEnding(line.Sku, allocation.LocationId, allocationId, 0, AllocationEnd.Shipped);
                 allocation = allocation with { Status = AllocationStatus.PickedUp, Shipped = allocation.Quantity };
@@ -268,8 +279,8 @@ internal sealed class OrderGrain(
                 }
                 else
                 {
-                    rejectedPart = allocation with { Quantity = missing, Shipped = 0, Status = AllocationStatus.Rejected, Carrier = null, TrackingNumber = null };
-                    allocation = allocation with { Quantity = allocation.Quantity - missing };
+                    rejectedPart = allocation with { Quantity = missing, Shipped = 0, Delivered = 0, Status = AllocationStatus.Rejected, Carrier = null, TrackingNumber = null };
+                    allocation = OrderRules.Settled(allocation with { Quantity = allocation.Quantity - missing });
                 }
 
                 break;
@@ -280,7 +291,7 @@ internal sealed class OrderGrain(
                     FulfilmentEventType.Picked => AllocationStatus.Picked,
                     FulfilmentEventType.Packed => AllocationStatus.Packed,
                     FulfilmentEventType.ReadyForPickup => AllocationStatus.ReadyForPickup,
-                    _ => AllocationStatus.Delivered,
+                    _ => throw new InvalidOperationException($"Unknown fulfilment event {fulfilment.Type}."),
                 };
                 // A step reported late (accepted after picked) is recorded, but does not move the allocation back.
                 allocation = allocation with { Status = reported is AllocationStatus.Accepted or AllocationStatus.Picked && reported < allocation.Status ? allocation.Status : reported };
@@ -382,7 +393,7 @@ internal sealed class OrderGrain(
 
         await FinishPendingAsync();
         line = View.Lines.Single(l => l.LineId == lineId);
-        var delivered = line.Allocations.Where(a => a.Status is AllocationStatus.Delivered or AllocationStatus.PickedUp).Sum(a => a.Quantity);
+        var delivered = line.Allocations.Sum(OrderRules.DeliveredUnits);
         if (delivered == 0)
         {
             return Result(OrderCommandStatus.NotAllowed, "Nothing of this line was delivered yet.");
@@ -814,7 +825,7 @@ internal sealed class OrderGrain(
                 endings.Add(new AllocationEnding(line.Sku, allocation.LocationId, SlotAllocationId(line, allocation), 0, AllocationEnd.Released));
                 released += unshipped;
                 allocations.Add(allocation.Shipped > 0
-                    ? allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped }
+                    ? OrderRules.Settled(allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped })
                     : allocation with { Status = AllocationStatus.Cancelled });
             }
 

@@ -14,6 +14,18 @@ public static class OrderRules
     public static int Unshipped(OrderAllocation allocation) =>
         !IsActive(allocation) || allocation.Status is AllocationStatus.PickedUp or AllocationStatus.Delivered ? 0 : allocation.Quantity - allocation.Shipped;
 
+    /// <summary>Units of the allocation delivered or handed over (all of it once its status says so, which is how
+    /// allocations stored before deliveries were counted read).</summary>
+    public static int DeliveredUnits(OrderAllocation allocation) =>
+        !IsActive(allocation) ? 0 : allocation.Status is AllocationStatus.PickedUp or AllocationStatus.Delivered ? allocation.Quantity : allocation.Delivered;
+
+    /// <summary>The allocation with its status caught up with its counts: shipped units all delivered are a delivered
+    /// allocation.</summary>
+    public static OrderAllocation Settled(OrderAllocation allocation) =>
+        allocation.Status == AllocationStatus.Shipped && allocation.Delivered >= allocation.Quantity
+            ? allocation with { Status = AllocationStatus.Delivered }
+            : allocation;
+
     public static LineStatus StatusOf(OrderLine line)
     {
         if (line.CancelledQuantity >= line.Quantity)
@@ -105,7 +117,7 @@ public static class OrderRules
             FulfilmentEventType.ReadyForPickup => byStore
                 && (transfer ? allocation.Status == AllocationStatus.Shipped && allocation.Shipped == allocation.Quantity : NotStarted.Contains(allocation.Status)),
             FulfilmentEventType.PickedUp => byStore && allocation.Status == AllocationStatus.ReadyForPickup,
-            FulfilmentEventType.Delivered => own && !pickup && allocation.Status == AllocationStatus.Shipped && allocation.Shipped == allocation.Quantity,
+            FulfilmentEventType.Delivered => own && !pickup && allocation.Status == AllocationStatus.Shipped && allocation.Delivered < allocation.Shipped,
             _ => false,
         };
     }
