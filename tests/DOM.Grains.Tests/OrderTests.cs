@@ -212,6 +212,25 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_parcel_carrying_two_lines_is_one_shipped_message_and_the_next_parcel_another()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var location = await _world.LocationAsync("l", 52, 13);
+        await _world.StockAsync(a, location, 5);
+        await _world.StockAsync(b, location, 5);
+        var id = _world.Id("o");
+        var request = Request(id, a, null, quantity: 2);
+        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", location, FulfilmentEventType.Shipped, 1, "UPS", "1Z1"));
+        var together = await Order(id).ReportAsync(new FulfilmentEvent("s2", "l2", location, FulfilmentEventType.Shipped, null, "UPS", "1Z1"));
+        var next = await Order(id).ReportAsync(new FulfilmentEvent("s3", "l1", location, FulfilmentEventType.Shipped, null, "UPS", "1Z2"));
+
+        Assert.Single(together.Order!.Outbox, n => n.Type == "shipped");
+        Assert.Equal(2, next.Order!.Outbox.Count(n => n.Type == "shipped"));
+    }
+
+    [Fact]
     public async Task A_step_reported_late_is_recorded_but_does_not_move_the_allocation_back()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -239,9 +239,11 @@ internal sealed class OrderGrain(
                     Carrier = fulfilment.Carrier ?? allocation.Carrier,
                     TrackingNumber = fulfilment.TrackingNumber ?? allocation.TrackingNumber,
                 };
-                if (View.Delivery.Method == DeliveryMethod.Ship)
+                // A transfer to the pickup store is not the customer's parcel: they hear when it is ready there. A parcel
+                // carrying several lines (one event per line, the same tracking number) is one message.
+                if (View.Delivery.Method == DeliveryMethod.Ship
+                    && (fulfilment.TrackingNumber is null || !View.History.Any(h => h.Event == "shipped" && h.Detail == Whence(fulfilment))))
                 {
-                    // A transfer to the pickup store is not the customer's parcel: they hear when it is ready there.
                     view = Notify(view, "shipped", line.LineId);
                 }
 
@@ -299,7 +301,7 @@ internal sealed class OrderGrain(
         }
 
         view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select((a, i) => i == index ? allocation : a), .. rejectedPart is null ? [] : new[] { rejectedPart }] }),
-            fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, $"{fulfilment.LocationId}{(fulfilment.TrackingNumber is null ? "" : $" {fulfilment.Carrier} {fulfilment.TrackingNumber}")}");
+            fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, Whence(fulfilment));
 
         // Under the bare id as well while it is free, so a silo of the build before (a rolling update, a rollback)
         // still finds the event and answers its retry as the first.
@@ -1072,6 +1074,11 @@ internal sealed class OrderGrain(
 
     private OrderView Notify(OrderView view, string type, string? lineId) =>
         view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId)] };
+
+    /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
+    /// number when it has one.</summary>
+    private static string Whence(FulfilmentEvent fulfilment) =>
+        $"{fulfilment.LocationId}{(fulfilment.TrackingNumber is null ? "" : $" {fulfilment.Carrier} {fulfilment.TrackingNumber}")}";
 
     private static OrderView Replace(OrderView view, string lineId, Func<OrderLine, OrderLine> change) =>
         view with { Lines = view.Lines.Select(l => l.LineId == lineId ? change(l) : l).ToList() };
