@@ -133,7 +133,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     /// <summary>A client-safe description: System.Text.Json's own messages name .NET types.</summary>
     private static string JsonProblem(JsonException exception) =>
-        exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown member."
+        exception is EnumValueException named ? named.Detail
+        : exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown member."
         : exception.Message.Contains("could not be converted", StringComparison.Ordinal) ? "The value has the wrong type or is out of range."
         : "Malformed JSON.";
 

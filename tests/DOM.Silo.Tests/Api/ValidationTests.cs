@@ -140,6 +140,8 @@ public class ValidationTests(ApiFixture fixture)
         { "capacity date not a date", "PUT", "/api/v1/locations/{location}/capacity", """{ "date": "tomorrow", "limit": 3 }""" },
         { "location without type", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
         { "location with unknown type", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "castle", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
+        { "location with two types", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "partner, logisticsProvider", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
+        { "location with a type as a number", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "1", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
         { "location longitude out of range", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "store", "latitude": 1, "longitude": 181, "capacityPerDay": 1 }""" },
         { "location id differs from path", "PUT", "/api/v1/locations/{location}", """{ "locationId": "other", "name": "x", "type": "store", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
         { "article without name", "PUT", "/api/v1/articles/{sku}", """{ "kind": "physical" }""" },
@@ -166,6 +168,21 @@ public class ValidationTests(ApiFixture fixture)
         Assert.Equal(100, capacity.GetProperty("limit").GetInt32());
         var article = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/articles/{sku}");
         Assert.Equal("a", article.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task An_enum_value_that_is_none_of_its_names_is_named_with_the_names_it_may_take()
+    {
+        var location = _catalog.Id("l");
+
+        using var response = await Host.Operator().PutAsJsonAsync($"/api/v1/locations/{location}",
+            new { name = "x", type = "warehouse, store", latitude = 1, longitude = 1, capacityPerDay = 1 });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        using var stored = await Host.Operator().GetAsync($"/api/v1/locations/{location}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("Must be one of: warehouse, store", problem.GetProperty("errors").GetProperty("type")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
     }
 
     [Fact]
