@@ -150,7 +150,12 @@ public class SlotSupplyTests(ClusterFixture fixture)
         var received = await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-1"));
         Assert.Equal((7, 7, 0, 0), (received!.OnHand, received.Held, received.Available, received.Overcommitted));
         Assert.Null(received.InTransit);
-        Assert.Null(await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-1")));
+        var again = await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-1"));
+        var resent = await slot.ExpectInboundAsync(new SetInboundRequest("po-1", 5, eta));
+        Assert.Equal((7, 7), (again!.OnHand, again.Held));
+        Assert.Equal((InboundOutcome.AlreadyReceived, 7), (resent.Outcome, resent.Slot!.OnHand));
+        Assert.Null((await slot.GetAsync())!.InTransit);
+        Assert.Null(await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-2")));
     }
 
     [Fact]

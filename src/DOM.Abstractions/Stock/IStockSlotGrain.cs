@@ -47,11 +47,17 @@ public interface IStockSlotGrain : IGrainWithStringKey
     [Alias("set-pool")]
     Task<SlotSnapshot?> SetPoolAsync(SetPoolRequest request);
 
-    /// <summary>Records an expected delivery; null when the slot was never stocked.</summary>
+    /// <summary>Records an expected delivery; null when the slot was never stocked (kept for silos of earlier builds: a
+    /// delivery received already is left as it is and the slot returned).</summary>
     [Alias("set-inbound")]
     Task<SlotSnapshot?> SetInboundAsync(SetInboundRequest request);
 
-    /// <summary>Books an expected delivery into on-hand stock; null when the slot or the batch is unknown.</summary>
+    /// <summary>Records an expected delivery, unless it was received already (see <see cref="InboundOutcome"/>).</summary>
+    [Alias("expect-inbound")]
+    Task<InboundResult> ExpectInboundAsync(SetInboundRequest request);
+
+    /// <summary>Books an expected delivery into on-hand stock, once: a delivery received already answers with the slot
+    /// as it is. Null when the slot or the batch is unknown.</summary>
     [Alias("receive-inbound")]
     Task<SlotSnapshot?> ReceiveInboundAsync(ReceiveInboundRequest request);
 

@@ -84,6 +84,23 @@ public sealed record SetInboundRequest(
     [property: Id(1)] int Quantity,
     [property: Id(2)] DateTimeOffset Eta);
 
+/// <summary>How recording an expected delivery ended.</summary>
+public enum InboundOutcome
+{
+    /// <summary>Recorded (or removed, for quantity 0).</summary>
+    Recorded,
+
+    /// <summary>The slot was never stocked.</summary>
+    NotStocked,
+
+    /// <summary>A delivery of that id was received already: nothing changed.</summary>
+    AlreadyReceived,
+}
+
+/// <summary>How recording an expected delivery ended, and the slot after it.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.inbound-result")]
+public sealed record InboundResult([property: Id(0)] InboundOutcome Outcome, [property: Id(1)] SlotSnapshot? Slot);
+
 /// <summary>An expected delivery arrived: its units join the on-hand stock.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.receive-inbound-request")]
 public sealed record ReceiveInboundRequest([property: Id(0)] string BatchId);

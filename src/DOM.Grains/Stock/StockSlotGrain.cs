@@ -94,6 +94,7 @@ internal sealed class StockSlotGrain(
         {
             OnHand = state.OnHand + batch.Quantity,
             Inbound = state.Inbound.Remove(received.BatchId),
+            Received = (state.Received.Count < StockSlotState.ReceivedKept ? state.Received : state.Received.RemoveAt(0)).Add(received.BatchId),
         },
         InboundReceived => state,
         _ => throw new InvalidOperationException($"Unknown slot event {@event.GetType().Name}."),
@@ -300,12 +301,32 @@ internal sealed class StockSlotGrain(
     public Task<SlotSnapshot?> SetPoolAsync(SetPoolRequest request) =>
         ChangeAsync(new PoolSized(request.Channel, Math.Max(0, request.Size)));
 
-    public Task<SlotSnapshot?> SetInboundAsync(SetInboundRequest request) =>
-        ChangeAsync(new InboundExpected(request.BatchId, Math.Max(0, request.Quantity), request.Eta));
+    public async Task<SlotSnapshot?> SetInboundAsync(SetInboundRequest request) => (await ExpectInboundAsync(request)).Slot;
+
+    public async Task<InboundResult> ExpectInboundAsync(SetInboundRequest request)
+    {
+        EnsureUsable();
+        if (State.Exists && State.Received.Contains(request.BatchId))
+        {
+            DropExpiredHolds();
+            return new InboundResult(InboundOutcome.AlreadyReceived, Snapshot());
+        }
+
+        return await ChangeAsync(new InboundExpected(request.BatchId, Math.Max(0, request.Quantity), request.Eta)) is { } slot
+            ? new InboundResult(InboundOutcome.Recorded, slot)
+            : new InboundResult(InboundOutcome.NotStocked, null);
+    }
 
     public Task<SlotSnapshot?> ReceiveInboundAsync(ReceiveInboundRequest request)
     {
         EnsureUsable();
+        if (State.Exists && State.Received.Contains(request.BatchId))
+        {
+            // A retried receipt (its answer was lost, or the scanner sent it twice) books nothing again.
+            DropExpiredHolds();
+            return Task.FromResult<SlotSnapshot?>(Snapshot());
+        }
+
         return State.Inbound.ContainsKey(request.BatchId) ? ChangeAsync(new InboundReceived(request.BatchId)) : Task.FromResult<SlotSnapshot?>(null);
     }
 

@@ -60,9 +60,14 @@ public static class StockApi
             return Answers.Forbidden();
         }
 
-        return await Slot(grains, locationId, sku).SetInboundAsync(new SetInboundRequest(batchId, body.Quantity!.Value, body.Eta!.Value)) is { } slot
-            ? TypedResults.Ok(slot)
-            : Answers.NotFound($"Stock of {sku} at {locationId}");
+        var result = await Slot(grains, locationId, sku).ExpectInboundAsync(new SetInboundRequest(batchId, body.Quantity!.Value, body.Eta!.Value));
+        return result switch
+        {
+            { Outcome: InboundOutcome.Recorded, Slot: { } slot } => TypedResults.Ok(slot),
+            { Outcome: InboundOutcome.AlreadyReceived } => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Delivery already received.",
+                detail: $"Delivery {batchId} of {sku} at {locationId} was received already: a new delivery needs a new id."),
+            _ => Answers.NotFound($"Stock of {sku} at {locationId}"),
+        };
     }
 
     private static async Task<Results<Ok<SlotSnapshot>, ValidationProblem, ProblemHttpResult>> ReceiveAsync(

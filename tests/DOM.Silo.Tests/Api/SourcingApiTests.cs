@@ -202,6 +202,7 @@ public class SourcingApiTests(ApiFixture fixture)
         using var inbound = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{a}/inbound/po-1", new { quantity = 6, eta = DateTimeOffset.UtcNow.AddDays(2) }, SiloHost.Json);
         using var received = await op.PostAsync($"/api/v1/stock/{store}/{a}/inbound/po-1/receive", null);
         using var again = await op.PostAsync($"/api/v1/stock/{store}/{a}/inbound/po-1/receive", null);
+        using var resent = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{a}/inbound/po-1", new { quantity = 6, eta = DateTimeOffset.UtcNow.AddDays(2) }, SiloHost.Json);
         var storeClient = await Host.ClientForAsync("store", store);
         using var storePool = await storeClient.PutAsJsonAsync($"/api/v1/stock/{store}/{a}/pools/marketplace", new { size = 0 }, SiloHost.Json);
 
@@ -213,7 +214,8 @@ public class SourcingApiTests(ApiFixture fixture)
         Assert.Equal((1, 3), (pooled!.Available, pooled.Pools!.Single().Size));
         Assert.Equal(6, (await inbound.Content.ReadFromJsonAsync<SlotSnapshot>(SiloHost.Json))!.InTransit!.Single().Quantity);
         Assert.Equal(10, (await received.Content.ReadFromJsonAsync<SlotSnapshot>(SiloHost.Json))!.OnHand);
-        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal((HttpStatusCode.OK, 10), (again.StatusCode, (await again.Content.ReadFromJsonAsync<SlotSnapshot>(SiloHost.Json))!.OnHand));
+        Assert.Equal(HttpStatusCode.Conflict, resent.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, storePool.StatusCode);
     }
 
