@@ -231,6 +231,21 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_whose_id_looks_like_another_orders_routing_books_capacity_of_its_own()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52.5, 13.4));
+        await _world.StockAsync(sku, location, 5);
+        var first = _world.Id("o");
+        var second = $"{first}.1";
+
+        await Order(second).CreateAsync(Request(second, sku, null));
+        var routed = await Order(first).CreateAsync(Request(first, sku, null));
+
+        Assert.Equal([location], routed.Order!.Lines.Single().Allocations.Select(a => a.LocationId));
+        Assert.Equal(2, await BookedAsync(location));
+    }
+
+    [Fact]
     public async Task A_step_reported_late_is_recorded_but_does_not_move_the_allocation_back()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

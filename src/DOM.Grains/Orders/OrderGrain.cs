@@ -605,13 +605,15 @@ internal sealed class OrderGrain(
 
         var attempt = state.Attempts + 1;
         state = state with { Attempts = attempt };
-        var together = await TryRouteAsync(state, open, $"{OrderId}.{attempt}");
+        // Routing ids are the order's id, '~o' (ids have no '~'; a reservation's holds end in '~' and eight hex digits)
+        // and the attempt: with '.' (which ids may contain), order "x" routing again was order "x.1"'s booking.
+        var together = await TryRouteAsync(state, open, $"{OrderId}~o{attempt}");
         state = together ?? state;
         if (together is null)
         {
             for (var i = 0; i < open.Count; i++)
             {
-                state = await TryRouteAsync(state, [open[i]], $"{OrderId}.{attempt}.{i}") ?? state;
+                state = await TryRouteAsync(state, [open[i]], $"{OrderId}~o{attempt}.{i}") ?? state;
             }
         }
 
