@@ -3,10 +3,13 @@ namespace Dom.Stock;
 /// <summary>Sets a slot's physical numbers, as counted by the location.</summary>
 /// <param name="OnHand">Units physically at the location.</param>
 /// <param name="SafetyStock">Units never promised to anyone.</param>
+/// <param name="KeepSafetyStock">The count does not give safety stock: the slot's stays as it is
+/// (<paramref name="SafetyStock"/> is not used).</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.set-stock-request")]
 public sealed record SetStockRequest(
     [property: Id(0)] int OnHand,
-    [property: Id(1)] int SafetyStock);
+    [property: Id(1)] int SafetyStock,
+    [property: Id(2)] bool KeepSafetyStock = false);
 
 /// <summary>How a stock count ended.</summary>
 public enum SetStockStatus

@@ -177,7 +177,7 @@ internal sealed class StockSlotGrain(
 
         DropExpiredHolds();
         var isNew = !State.Exists;
-        var written = Raise(new StockCounted(request.OnHand, request.SafetyStock));
+        var written = Raise(new StockCounted(request.OnHand, request.KeepSafetyStock ? State.SafetyStock : request.SafetyStock));
         var snapshot = Snapshot();
         await written;
 

@@ -107,7 +107,7 @@ public static class StockApi
             return Answers.Forbidden();
         }
 
-        var result = await Slot(grains, locationId, sku).SetStockAsync(new SetStockRequest(body.OnHand!.Value, body.SafetyStock ?? 0));
+        var result = await Slot(grains, locationId, sku).SetStockAsync(new SetStockRequest(body.OnHand!.Value, body.SafetyStock ?? 0, KeepSafetyStock: body.SafetyStock is null));
         return result.Status switch
         {
             SetStockStatus.Set => TypedResults.Ok(result.Slot!),

@@ -54,6 +54,22 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_count_without_safety_stock_leaves_it_as_it_is()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var store = await _catalog.LocationAsync("store", 52.4, 13.1);
+        var op = Host.Operator();
+        using var set = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}", new { onHand = 10, safetyStock = 2 }, SiloHost.Json);
+
+        using var counted = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}", new { onHand = 12 }, SiloHost.Json);
+        using var cleared = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}", new { onHand = 12, safetyStock = 0 }, SiloHost.Json);
+
+        var slot = await counted.Content.ReadFromJsonAsync<SlotSnapshot>(SiloHost.Json);
+        Assert.Equal((12, 2, 10), (slot!.OnHand, slot.SafetyStock, slot.Available));
+        Assert.Equal(0, (await cleared.Content.ReadFromJsonAsync<SlotSnapshot>(SiloHost.Json))!.SafetyStock);
+    }
+
+    [Fact]
     public async Task A_reservation_is_created_read_and_released_over_http()
     {
         var sku = await _catalog.ArticleAsync("shirt");
