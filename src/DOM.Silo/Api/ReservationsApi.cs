@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Claims;
+using System.Text.Json;
 using Dom.Grains.Hosting;
 using Dom.Reservations;
 using Microsoft.Extensions.Options;
@@ -65,6 +66,12 @@ public static class ReservationsApi
         metrics.ReservationAnswered(EngineMetrics.OutcomeOf(result), Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
+            // A retry after the reservation was released or lapsed holds nothing: not a 201, which means "held".
+            ReservationOutcome.Replayed when result.Reservation.Status is ReservationStatus.Released or ReservationStatus.Expired => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Reservation no longer held.",
+                detail: $"Reservation {request.ReservationId} was {result.Reservation.Status.ToString().ToLowerInvariant()}; nothing is held under it. Use a new id for a new reservation.",
+                extensions: new Dictionary<string, object?> { ["status"] = JsonNamingPolicy.CamelCase.ConvertName(result.Reservation.Status.ToString()) }),
             ReservationOutcome.Created or ReservationOutcome.Replayed when result.Reservation.Status != ReservationStatus.Refused =>
                 TypedResults.Created($"/api/v1/reservations/{request.ReservationId}", result.Reservation),
             ReservationOutcome.IdempotencyConflict => TypedResults.Problem(

@@ -84,6 +84,7 @@ public class CoreApiTests(ApiFixture fixture)
         var released = await channel.DeleteAsync($"/api/v1/reservations/{id}");
         var releasedAgain = await channel.DeleteAsync($"/api/v1/reservations/{id}");
         var after = await channel.GetFromJsonAsync<ReservationView>($"/api/v1/reservations/{id}", SiloHost.Json);
+        using var retried = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(id, (sku, 4)), SiloHost.Json);
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal($"/api/v1/reservations/{id}", created.Headers.Location!.OriginalString);
@@ -96,6 +97,7 @@ public class CoreApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, releasedAgain.StatusCode);
         Assert.Equal(ReservationStatus.Released, after!.Status);
+        Assert.Equal((HttpStatusCode.Conflict, "released"), (retried.StatusCode, (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, (await channel.GetAsync($"/api/v1/reservations/{_catalog.Id("unknown")}")).StatusCode);
     }
 
