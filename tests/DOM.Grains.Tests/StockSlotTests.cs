@@ -107,6 +107,20 @@ public class StockSlotTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Stock_below_its_safety_stock_breaks_no_promise_but_stock_below_the_holds_does()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        var below = await _world.StockAsync(sku, location, onHand: 3, safetyStock: 5);
+        await _world.StockAsync(sku, location, onHand: 10, safetyStock: 2);
+        await _world.Slot(sku, location).HoldAsync(new HoldRequest("h", 8, "web", InAnHour));
+
+        var recount = await _world.StockAsync(sku, location, onHand: 6, safetyStock: 2);
+
+        Assert.Equal((0, 0), (below.Available, below.Overcommitted));
+        Assert.Equal((0, 2), (recount.Available, recount.Overcommitted));
+    }
+
+    [Fact]
     public async Task A_count_below_what_is_held_is_accepted_and_reported_as_overcommitted()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -93,8 +93,9 @@ public sealed record StockSlotState
     public int Available => Math.Max(0, SharedFree(null));
 
     /// <summary>Units promised beyond what will be there: after a count lowered the stock below the holds and
-    /// allocations. A pool larger than what is left promises nothing and is not counted.</summary>
-    public int Overcommitted => Math.Max(0, -Slack(null, setAside: 0));
+    /// allocations. A pool larger than what is left promises nothing and is not counted; safety stock is never promised,
+    /// so a count below it breaks no promise.</summary>
+    public int Overcommitted => Math.Max(0, -Slack(null, setAside: 0, keepSafetyStock: false));
 
     /// <summary>Units of <paramref name="channel"/>'s pool its holds and open allocations use.</summary>
     public int PoolUsed(string channel) => PoolHeld.GetValueOrDefault(channel) + PoolAllocated.GetValueOrDefault(channel);
@@ -127,10 +128,10 @@ public sealed record StockSlotState
         return Slack(needBy, setAside);
     }
 
-    /// <summary>Supply (on hand, less safety stock and <paramref name="setAside"/>, plus arrivals) less demand (every
-    /// hold and allocation, pool units included: they are on hand too) at <paramref name="needBy"/> and every later
-    /// need-by date, the smallest of those.</summary>
-    private int Slack(DateTimeOffset? needBy, int setAside)
+    /// <summary>Supply (on hand, less safety stock unless <paramref name="keepSafetyStock"/> is false and less
+    /// <paramref name="setAside"/>, plus arrivals) less demand (every hold and allocation, pool units included: they are
+    /// on hand too) at <paramref name="needBy"/> and every later need-by date, the smallest of those.</summary>
+    private int Slack(DateTimeOffset? needBy, int setAside, bool keepSafetyStock = true)
     {
         var waiting = 0;
         if (!Waiting.IsEmpty)
@@ -141,7 +142,7 @@ public sealed record StockSlotState
             }
         }
 
-        var supply = OnHand - SafetyStock - setAside;
+        var supply = OnHand - (keepSafetyStock ? SafetyStock : 0) - setAside;
         var dueNow = Held - waiting + Allocated;
         var free = needBy is null ? supply - dueNow : int.MaxValue;
         if (Waiting.IsEmpty && Inbound.IsEmpty)
