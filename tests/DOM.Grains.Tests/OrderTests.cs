@@ -246,6 +246,20 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_pickup_order_at_a_location_without_click_and_collect_is_refused_and_stores_nothing()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+
+        var refused = await Order(id).CreateAsync(Request(id, sku, null) with { Delivery = PickupAt(warehouse) });
+
+        Assert.Equal(OrderOutcome.Unsupported, refused.Outcome);
+        Assert.Null(await Order(id).GetAsync());
+        Assert.Equal(5, (await _world.Slot(sku, warehouse).GetAsync())!.Available);
+    }
+
+    [Fact]
     public async Task A_step_reported_late_is_recorded_but_does_not_move_the_allocation_back()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

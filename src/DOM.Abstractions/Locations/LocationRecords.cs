@@ -47,7 +47,18 @@ public sealed record LocationInfo(
     [property: Id(7)] LocationCalendar? Calendar = null,
     [property: Id(8)] LocationCosts? Costs = null,
     [property: Id(9)] bool? ShipsToCustomers = null,
-    [property: Id(10)] bool? ClickAndCollect = null);
+    [property: Id(10)] bool? ClickAndCollect = null)
+{
+    /// <summary>Whether customers may collect orders here: as set, or by default at stores.</summary>
+    public bool OffersClickAndCollect() => ClickAndCollect ?? Type == LocationType.Store;
+
+    /// <summary>Why <paramref name="location"/> (looked up as <paramref name="locationId"/>) cannot be an order's
+    /// pickup store, or null when it can.</summary>
+    public static string? PickupProblem(string locationId, LocationInfo? location) =>
+        location is null ? $"Pickup location {locationId} does not exist."
+        : !location.OffersClickAndCollect() ? $"Pickup location {locationId} offers no click & collect."
+        : null;
+}
 
 /// <summary>One weekday's opening hours, in the engine's calendar (UTC).</summary>
 /// <param name="Day">The weekday.</param>

@@ -82,6 +82,13 @@ internal sealed class OrderGrain(
             return new CreateOrderResult(OrderOutcome.Replayed, Current(View), null);
         }
 
+        // A pickup store that is none would leave every line unroutable: refused before anything is stored or claimed.
+        if (request.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } pickupId }
+            && LocationInfo.PickupProblem(pickupId, await GrainFactory.Get<ILocationGrain>(pickupId).GetAsync()) is { } pickupProblem)
+        {
+            return new CreateOrderResult(OrderOutcome.Unsupported, null, pickupProblem);
+        }
+
         // An order line's allocations are units of its own SKU; a bundle would be routed as its components, which an
         // order line cannot carry yet. Refused before anything is stored or claimed, rather than failing in routing.
         var articles = await Task.WhenAll(request.Lines.Select(l => GrainFactory.Get<IArticleGrain>(l.Sku).GetAsync()));

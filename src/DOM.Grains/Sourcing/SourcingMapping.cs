@@ -67,7 +67,7 @@ internal static class SourcingMapping
         info.Costs?.HandlingPerShipment ?? 0,
         info.Costs?.HandlingPerUnit ?? 0,
         info.ShipsToCustomers ?? info.Type != LocationType.Virtual,
-        info.ClickAndCollect ?? info.Type == LocationType.Store);
+        info.OffersClickAndCollect());
 
     public static Supply ToSupply(string sku, IndexedAvailability availability) => new(
         sku,

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
 using Dom.Grains.Hosting;
+using Dom.Locations;
 using Dom.Reservations;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -37,7 +38,7 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ReservationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ReservationBody body, ClaimsPrincipal user, IReservationDesk desk, IOptions<SiloMessagingOptions> messaging, EngineMetrics metrics, DomClock clock)
+        ReservationBody body, ClaimsPrincipal user, IReservationDesk desk, IGrainFactory grains, IOptions<SiloMessagingOptions> messaging, EngineMetrics metrics, DomClock clock)
     {
         var validation = Validate(body, clock.Today);
         if (!validation.IsValid)
@@ -48,6 +49,15 @@ public static class ReservationsApi
         var request = ToRequest(body, user.Scope());
         var started = Stopwatch.GetTimestamp();
         CreateReservationResult result;
+        // A pickup store that is none is the request's fault, not a shortage: a 422 that records nothing, so the id is
+        // still free for the corrected request (unless it holds a reservation already, which the desk answers).
+        if (request.PickupLocationId is { } pickupId
+            && LocationInfo.PickupProblem(pickupId, await grains.Get<ILocationGrain>(pickupId).GetAsync()) is { } pickupProblem
+            && await grains.Get<IReservationGrain>(request.ReservationId).GetAsync(request.Channel) is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not a pickup location.", detail: pickupProblem);
+        }
+
         try
         {
             // The desk runs in this request's flow, not behind a grain call, so it gets the grain calls' bound here: a

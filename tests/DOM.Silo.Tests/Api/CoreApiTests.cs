@@ -70,6 +70,33 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_pickup_location_that_is_none_is_a_422_that_leaves_the_id_free()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var warehouse = await _catalog.LocationAsync("warehouse", 52.4, 13.1);
+        await _catalog.StockAsync(sku, warehouse, 10);
+        var channel = Host.Client("dev-channel-webshop-key");
+        var id = _catalog.Id("r");
+        object Body(string pickup) => new
+        {
+            reservationId = id,
+            shipTo = new { country = "DE", latitude = 52.52, longitude = 13.405 },
+            lines = new[] { new { sku, quantity = 1 } },
+            pickupLocationId = pickup,
+        };
+
+        using var unknown = await channel.PostAsJsonAsync("/api/v1/reservations", Body(_catalog.Id("nowhere")), SiloHost.Json);
+        using var noCollect = await channel.PostAsJsonAsync("/api/v1/reservations", Body(warehouse), SiloHost.Json);
+        var store = _catalog.Id("store");
+        using var opened = await Host.Operator().PutAsJsonAsync($"/api/v1/locations/{store}", new { name = "store", type = "store", latitude = 52.5, longitude = 13.4, capacityPerDay = 10 }, SiloHost.Json);
+        using var corrected = await channel.PostAsJsonAsync("/api/v1/reservations", Body(store), SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, HttpStatusCode.UnprocessableEntity), (unknown.StatusCode, noCollect.StatusCode));
+        Assert.Contains("offers no click & collect", (await noCollect.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
+    }
+
+    [Fact]
     public async Task A_reservation_is_created_read_and_released_over_http()
     {
         var sku = await _catalog.ArticleAsync("shirt");
