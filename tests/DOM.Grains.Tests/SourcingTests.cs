@@ -267,6 +267,19 @@ public class SourcingTests
         Assert.Contains(explanation.Plans, p => p.Rank > 1 && p.Verdict.Length > 0);
     }
 
+    [Fact]
+    public async Task A_draft_changing_one_types_shipping_rate_keeps_the_other_types_rates()
+    {
+        var a = await _world.ArticleAsync("a");
+        var store = await PlaceAsync("store", 48.14, 11.58, LocationType.Store);
+        await _world.StockAsync(a, store, 5);
+
+        await UseProfileAsync(new SourcingProfileDraft { ShippingRates = [new ShippingRate(LocationType.Warehouse, 3.5m, 0.01m)] });
+        var explained = await Grains.GetGrain<ISourcingGrain>(0).ExplainAsync(new SourcingRequest("x", _channel, Berlin, [new LineRequest(a, 1)], ClusterFixture.Time.GetUtcNow().AddMinutes(10)));
+
+        Assert.True(explained.Candidates.Single(c => c.LocationId == store).ShipmentCost.Shipping > 5m);
+    }
+
     private CreateReservationRequest Request(params LineRequest[] lines) => new(_world.Id($"r{Guid.NewGuid():N}"[..20]), _channel, 600, Berlin, lines);
 
     private async Task<CreateReservationResult> ReserveAsync(CreateReservationRequest request) =>

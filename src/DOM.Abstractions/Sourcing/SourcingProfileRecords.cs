@@ -110,7 +110,7 @@ public sealed record SourcingProfileDraft
     /// <inheritdoc cref="SourcingProfileSettings.ShippingModel"/>
     [Id(4)] public ShippingModel? ShippingModel { get; init; }
 
-    /// <inheritdoc cref="SourcingProfileSettings.ShippingRates"/>
+    /// <summary>Shipping rates of the types that change (distance model); the other types keep theirs.</summary>
     [Id(5)] public IReadOnlyList<ShippingRate>? ShippingRates { get; init; }
 
     /// <inheritdoc cref="SourcingProfileSettings.ShippingZones"/>

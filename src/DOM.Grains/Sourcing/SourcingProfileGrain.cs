@@ -107,7 +107,10 @@ internal sealed class SourcingProfileGrain(
         MaxShipments = draft.MaxShipments ?? active.MaxShipments,
         MaxDistanceKm = draft.MaxDistanceKm is { } km ? (km > 0 ? km : null) : active.MaxDistanceKm,
         ShippingModel = draft.ShippingModel ?? active.ShippingModel,
-        ShippingRates = draft.ShippingRates ?? active.ShippingRates,
+        // Rates by type: a draft that changes one type's rate keeps the others (a type without a rate ships for free).
+        ShippingRates = draft.ShippingRates is { } rates
+            ? [.. active.ShippingRates.Where(a => rates.All(r => r.Type != a.Type)), .. rates]
+            : active.ShippingRates,
         ShippingZones = draft.ShippingZones ?? active.ShippingZones,
         SplitPenalty = draft.SplitPenalty ?? active.SplitPenalty,
         FewerShipmentsTolerance = draft.FewerShipmentsTolerance ?? active.FewerShipmentsTolerance,
