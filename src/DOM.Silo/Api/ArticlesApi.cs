@@ -1,6 +1,7 @@
 using Dom.Articles;
 using Dom.Grains.Articles;
 using Dom.Grains.Hosting;
+using Dom.Locations;
 
 namespace Dom.Silo.Api;
 
@@ -71,6 +72,28 @@ public static class ArticlesApi
             {
                 validation.Add("components", "Each component SKU at most once.");
             }
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        // Sourcing expands a bundle one level, and serves a non-physical article from its virtual location: a bundle of
+        // bundles, or a virtual location that is none, would be stored and then reported as out of stock at every checkout.
+        var listed = body.Components ?? [];
+        var found = await Task.WhenAll(listed.Select(c => grains.Get<IArticleGrain>(c!.Sku!).GetAsync()));
+        for (var i = 0; i < found.Length; i++)
+        {
+            if (found[i]?.Components is { Count: > 0 })
+            {
+                validation.Add($"components[{i}].sku", $"{listed[i]!.Sku} is a bundle itself: list its components instead.");
+            }
+        }
+
+        if (body.FulfilledBy is { } virtualId && await grains.Get<ILocationGrain>(virtualId).GetAsync() is not { Type: LocationType.Virtual })
+        {
+            validation.Add("fulfilledBy", $"{virtualId} is not a virtual location.");
         }
 
         if (!validation.IsValid)

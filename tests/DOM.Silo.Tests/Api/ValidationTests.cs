@@ -171,6 +171,23 @@ public class ValidationTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_bundle_of_bundles_and_a_virtual_location_that_is_none_are_refused_and_store_nothing()
+    {
+        var (sku, location) = await StockedAsync();
+        var (kit, outer, card) = (_catalog.Id("kit"), _catalog.Id("outer"), _catalog.Id("card"));
+        using var inner = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku, quantity = 1 } } }, SiloHost.Json);
+
+        using var nested = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{outer}", new { name = "outer", components = new[] { new { sku = kit, quantity = 1 } } }, SiloHost.Json);
+        using var notVirtual = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{card}", new { name = "card", kind = "giftCard", fulfilledBy = location }, SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.OK, inner.StatusCode);
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (nested.StatusCode, notVirtual.StatusCode));
+        Assert.True((await nested.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("components[0].sku", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Operator().GetAsync($"/api/v1/articles/{outer}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Operator().GetAsync($"/api/v1/articles/{card}")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_enum_value_that_is_none_of_its_names_is_named_with_the_names_it_may_take()
     {
         var location = _catalog.Id("l");
