@@ -221,4 +221,24 @@ public class SlotSupplyTests(ClusterFixture fixture)
         Assert.Equal(BookingStatus.Full, second.Status);
         Assert.Equal(new CapacitySnapshot(today, 2, 2, false), priority.Capacity);
     }
+
+    [Fact]
+    public async Task A_location_forgets_the_bookings_of_days_long_past_and_keeps_the_rest()
+    {
+        var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("l", 52, 13, capacityPerDay: 5));
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        var later = today.AddDays(Locations.LocationGrain.DaysKept + 3);
+        await location.ConfirmBookingAsync("r1", "o1", today);
+        await location.ConfirmBookingAsync("r2", "o2", today);
+        await location.ConfirmBookingAsync("r3", "o3", later);
+        await location.SetCapacityAsync(new SetCapacityRequest(today, 3));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(Locations.LocationGrain.DaysKept + 1));
+        var past = await location.GetCapacityAsync(today);
+        await fixture.DeactivateAllAsync();
+        var reloaded = (await location.GetCapacityAsync(today), await location.GetCapacityAsync(later));
+
+        Assert.Equal((0, 5), (past!.Booked, past.Limit));
+        Assert.Equal((0, 1), (reloaded.Item1!.Booked, reloaded.Item2!.Booked));
+    }
 }

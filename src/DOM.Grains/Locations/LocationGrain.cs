@@ -157,7 +157,8 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         }
     }
 
-    /// <summary>Forgets lapsed bookings. No event: the clock is the event, and a reload drops them again.</summary>
+    /// <summary>Forgets lapsed bookings, and once a day the days more than <see cref="DaysKept"/> back. No event: the
+    /// clock is the event, and a reload drops them again.</summary>
     private void DropExpiredBookings()
     {
         var due = _expiries.PopDue(clock.UtcNow, State.Bookings, static (bookings, id, at) => bookings.TryGetValue(id, out var booking) && booking.ExpiresAt == at);
@@ -165,5 +166,16 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         {
             State = State.WithoutBookings(due);
         }
+
+        if (clock.Today != _sweptOn)
+        {
+            _sweptOn = clock.Today;
+            State = State.WithoutDaysBefore(clock.Today.AddDays(-DaysKept));
+        }
     }
+
+    /// <summary>How many past days a location still shows its bookings for.</summary>
+    public const int DaysKept = 7;
+
+    private DateOnly _sweptOn;
 }

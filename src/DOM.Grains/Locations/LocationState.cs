@@ -53,6 +53,32 @@ public sealed record LocationState
         return this;
     }
 
+    /// <summary>Forgets the days before <paramref name="first"/>, in place: their bookings and limits. They take no more
+    /// orders, and every order booked there has its booking for good; kept, they would grow the state with every
+    /// order the location ever took.</summary>
+    public LocationState WithoutDaysBefore(DateOnly first)
+    {
+        var past = new List<string>();
+        foreach (var (id, booking) in Bookings.Values)
+        {
+            if (booking.Date < first)
+            {
+                past.Add(id);
+            }
+        }
+
+        var limits = Limits;
+        foreach (var date in Limits.Keys)
+        {
+            if (date < first)
+            {
+                limits = limits.Remove(date);
+            }
+        }
+
+        return WithoutBookings(past) with { Limits = limits };
+    }
+
     private void Remove(string id)
     {
         if (Bookings.Values.Remove(id, out var booking))
