@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dom.Articles;
 using Dom.Grains.Hosting;
 using Dom.Sourcing;
@@ -13,7 +14,7 @@ public static class AvailabilityApi
         return api;
     }
 
-    private static async Task<Results<Ok<ArticleAvailability>, ValidationProblem, ProblemHttpResult>> GetAsync(string sku, IGrainFactory grains)
+    private static async Task<Results<Ok<ArticleAvailability>, ValidationProblem, ProblemHttpResult>> GetAsync(string sku, ClaimsPrincipal user, IGrainFactory grains)
     {
         var validation = new Validation().Id("sku", sku);
         if (!validation.IsValid)
@@ -22,7 +23,19 @@ public static class AvailabilityApi
         }
 
         return await grains.Get<ISourcingGrain>(0).GetAvailabilityAsync(sku) is { } availability
-            ? TypedResults.Ok(availability)
+            ? TypedResults.Ok(user.IsOperator() ? availability : ForChannel(availability, user.Scope()))
             : Answers.NotFound($"Article {sku}");
+    }
+
+    /// <summary>What a channel may reserve: the shared units and its own pool's. Other channels' pools are theirs to
+    /// take and theirs to know of; operators see every pool, and the shared units alone as available.</summary>
+    internal static ArticleAvailability ForChannel(ArticleAvailability all, string channel)
+    {
+        var locations = all.Locations.Select(l =>
+        {
+            var own = l.Pools?.Where(p => p.Channel == channel).ToList();
+            return l with { Available = l.Available + (own?.Sum(p => p.Available) ?? 0), Pools = own is { Count: > 0 } ? own : null };
+        }).ToList();
+        return all with { Total = locations.Sum(l => l.Available), Locations = locations };
     }
 }

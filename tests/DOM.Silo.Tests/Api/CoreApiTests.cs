@@ -54,6 +54,25 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_channel_sees_what_it_may_reserve_its_own_pool_included_and_no_other_channels_pool()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var store = await _catalog.LocationAsync("store", 52.4, 13.1);
+        await _catalog.StockAsync(sku, store, 5);
+        var op = Host.Operator();
+        using var pool = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}/pools/marketplace", new { size = 3 }, SiloHost.Json);
+
+        var marketplace = await Host.Client("dev-channel-marketplace-key").GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{sku}", SiloHost.Json);
+        var webshop = await Host.Client("dev-channel-webshop-key").GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{sku}", SiloHost.Json);
+        var all = await op.GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{sku}", SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.OK, pool.StatusCode);
+        Assert.Equal((5, "marketplace"), (marketplace!.Total, marketplace.Locations.Single().Pools!.Single().Channel));
+        Assert.Equal((2, null), (webshop!.Total, webshop.Locations.Single().Pools));
+        Assert.Equal((2, 3), (all!.Total, all.Locations.Single().Pools!.Single().Available));
+    }
+
+    [Fact]
     public async Task A_count_without_safety_stock_leaves_it_as_it_is()
     {
         var sku = await _catalog.ArticleAsync("shirt");
