@@ -223,6 +223,22 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_booking_confirmed_after_the_reservations_lapsed_goes_on_the_next_working_day()
+    {
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        var id = _world.Id("closed-today");
+        var location = fixture.Grains.GetGrain<ILocationGrain>(id);
+        await location.PutAsync(new LocationInfo(id, "store", LocationType.Store, 52, 13, 10, "DE", new LocationCalendar([], [today], null)));
+        await location.BookAsync(new BookingRequest("r1", today.AddDays(1), Now.AddSeconds(1)));
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(2));
+
+        var confirmed = await location.ConfirmBookingAsync("r1", "o1", DateOnly.FromDateTime(Now.UtcDateTime));
+
+        Assert.Equal((BookingStatus.Booked, today.AddDays(1)), (confirmed.Status, confirmed.Capacity!.Date));
+        Assert.Equal(0, (await location.GetCapacityAsync(today))!.Booked);
+    }
+
+    [Fact]
     public async Task A_location_forgets_the_bookings_of_days_long_past_and_keeps_the_rest()
     {
         var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("l", 52, 13, capacityPerDay: 5));

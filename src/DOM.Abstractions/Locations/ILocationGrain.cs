@@ -25,8 +25,9 @@ public interface ILocationGrain : IGrainWithStringKey
     [Alias("book")]
     Task<BookingResult> BookAsync(BookingRequest request);
 
-    /// <summary>Turns a booking (a reservation's, lapsing) into an order's permanent booking; books anew when the
-    /// first one lapsed and the day still has room. Idempotent.</summary>
+    /// <summary>Turns a booking (a reservation's, lapsing) into an order's permanent booking; when the first one lapsed,
+    /// books anew on the location's next working day (<paramref name="date"/> at the earliest) if it still has room.
+    /// Idempotent.</summary>
     [Alias("confirm-booking")]
     Task<BookingResult> ConfirmBookingAsync(string bookingId, string orderId, DateOnly date);
 

@@ -590,9 +590,20 @@ internal sealed class OrderGrain(
             view = Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations, .. allocations] });
         }
 
+        // The order keeps the reservation's capacity where it has units, and gives it back where none could be taken
+        // over (no allocation there would ever release it).
+        var allocatedAt = view.Lines.SelectMany(l => l.Allocations).Where(OrderRules.IsActive).Select(a => a.LocationId).ToHashSet(StringComparer.Ordinal);
         foreach (var locationId in reservation.Lines.SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct(StringComparer.Ordinal))
         {
-            await GrainFactory.Get<ILocationGrain>(locationId).ConfirmBookingAsync(reservation.HeldUnder, OrderId, clock.Today);
+            var location = GrainFactory.Get<ILocationGrain>(locationId);
+            if (allocatedAt.Contains(locationId))
+            {
+                await location.ConfirmBookingAsync(reservation.HeldUnder, OrderId, clock.Today);
+            }
+            else
+            {
+                await location.ReleaseBookingAsync(reservation.HeldUnder);
+            }
         }
 
         return state with { View = Note(view, "reservation converted", null, reservation.ReservationId) };
