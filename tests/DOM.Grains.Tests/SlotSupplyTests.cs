@@ -159,6 +159,28 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_taking_over_a_hold_that_waits_for_a_delivery_keeps_waiting_for_it()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 2);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(2);
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 5, eta));
+        var held = await slot.HoldAsync(new HoldRequest("r1", 6, "web", InAnHour, NeedBy: eta.AddDays(1)));
+        var before = await slot.GetAsync();
+
+        var allocated = await slot.AllocateAsync(new AllocateRequest("o1/l1", 6, "r1"));
+        var after = await slot.GetAsync();
+        await slot.EndAllocationAsync(new EndAllocationRequest("o1/l1", 0, AllocationEnd.Released));
+        var released = await slot.GetAsync();
+
+        Assert.Equal((HoldStatus.Held, AllocateStatus.Allocated), (held.Status, allocated.Status));
+        Assert.Equal((0, 1), (before!.Overcommitted, before.Available));
+        Assert.Equal((6, 0, 1), (after!.Allocated, after.Overcommitted, after.Available));
+        Assert.Equal((0, 2), (released!.Allocated, released.Available));
+    }
+
+    [Fact]
     public async Task The_slot_publishes_pools_and_in_transit_to_the_index()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -22,6 +22,13 @@ public sealed record SlotHold(
     public int WaitingShare => NeedBy is null ? 0 : Quantity - FromPool;
 }
 
+/// <summary>Shared units of an allocation that may still wait for supply arriving by <paramref name="NeedBy"/>: those of
+/// the hold it converted.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.waiting-share")]
+public sealed record WaitingShare(
+    [property: Id(0)] DateTimeOffset NeedBy,
+    [property: Id(1)] int Units);
+
 /// <summary>Units of a channel's pool an allocation uses.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.pool-share")]
 public sealed record PoolShare(
@@ -71,7 +78,8 @@ public sealed record StockSlotState
     /// <summary>Expected deliveries by batch id.</summary>
     [Id(9)] public ImmutableDictionary<string, InboundBatch> Inbound { get; init; } = ImmutableDictionary<string, InboundBatch>.Empty;
 
-    /// <summary>Shared units held by need-by date (holds that may wait for in-transit supply).</summary>
+    /// <summary>Shared units held or allocated by need-by date (holds that may wait for in-transit supply, and the
+    /// allocations that converted them).</summary>
     [Id(10)] public ImmutableSortedDictionary<DateTimeOffset, int> Waiting { get; init; } = ImmutableSortedDictionary<DateTimeOffset, int>.Empty;
 
     /// <summary>The pool units of open allocations that converted a pool hold, by allocation id: an order keeps using
@@ -80,6 +88,11 @@ public sealed record StockSlotState
 
     /// <summary>Units of each channel's pool its open allocations use (the sums of <see cref="AllocationPools"/>).</summary>
     [Id(12)] public ImmutableDictionary<string, int> PoolAllocated { get; init; } = ImmutableDictionary<string, int>.Empty;
+
+    /// <summary>The waiting shares of open allocations that converted a hold able to wait for supply, by allocation id:
+    /// an order keeps the promise its reservation was given (counted in <see cref="Waiting"/> until its units ship or
+    /// are released).</summary>
+    [Id(14)] public ImmutableDictionary<string, WaitingShare> AllocationWaits { get; init; } = ImmutableDictionary<string, WaitingShare>.Empty;
 
     /// <summary>The deliveries received last, oldest first (at most <see cref="ReceivedKept"/>): a delivery is booked in
     /// once, and a retried or late notice of one received is not expected again.</summary>
@@ -208,9 +221,11 @@ public sealed record StockSlotState
     {
         var state = this;
         PoolShare? share = null;
+        WaitingShare? waits = null;
         if (fromHoldId is not null && Holds.TryGetValue(fromHoldId, out var hold))
         {
             share = hold.FromPool > 0 ? new PoolShare(hold.Channel, Math.Min(hold.FromPool, quantity)) : null;
+            waits = hold.WaitingShare > 0 ? new WaitingShare(hold.NeedBy!.Value, Math.Min(hold.WaitingShare, quantity)) : null;
             state = Without(fromHoldId);
         }
 
@@ -220,6 +235,8 @@ public sealed record StockSlotState
             Allocated = state.Allocated + quantity,
             AllocationPools = share is null ? state.AllocationPools : state.AllocationPools.SetItem(id, share),
             PoolAllocated = share is null ? state.PoolAllocated : state.PoolAllocated.SetItem(share.Channel, state.PoolAllocated.GetValueOrDefault(share.Channel) + share.Units),
+            AllocationWaits = waits is null ? state.AllocationWaits : state.AllocationWaits.SetItem(id, waits),
+            Waiting = waits is null ? state.Waiting : state.Waiting.SetItem(waits.NeedBy, state.Waiting.GetValueOrDefault(waits.NeedBy) + waits.Units),
         };
     }
 
@@ -234,6 +251,17 @@ public sealed record StockSlotState
             Allocated = Allocated - quantity,
             OnHand = end == AllocationEnd.Released ? OnHand : Math.Max(0, OnHand - quantity),
         };
+        if (AllocationWaits.TryGetValue(id, out var waits) && waits.Units > Math.Max(0, left))
+        {
+            // The units still open wait at most as before; those that ended wait no more.
+            var stillWaiting = Math.Max(0, left);
+            state = state with
+            {
+                AllocationWaits = stillWaiting > 0 ? AllocationWaits.SetItem(id, waits with { Units = stillWaiting }) : AllocationWaits.Remove(id),
+                Waiting = Decrease(Waiting, waits.NeedBy, waits.Units - stillWaiting),
+            };
+        }
+
         if (!AllocationPools.TryGetValue(id, out var share) || share.Units <= Math.Max(0, left))
         {
             return state;
@@ -242,8 +270,8 @@ public sealed record StockSlotState
         var kept = Math.Max(0, left);
         return state with
         {
-            AllocationPools = kept > 0 ? AllocationPools.SetItem(id, share with { Units = kept }) : AllocationPools.Remove(id),
-            PoolAllocated = Decrease(PoolAllocated, share.Channel, share.Units - kept),
+            AllocationPools = kept > 0 ? state.AllocationPools.SetItem(id, share with { Units = kept }) : state.AllocationPools.Remove(id),
+            PoolAllocated = Decrease(state.PoolAllocated, share.Channel, share.Units - kept),
         };
     }
 
