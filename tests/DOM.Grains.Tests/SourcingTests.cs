@@ -268,6 +268,26 @@ public class SourcingTests
     }
 
     [Fact]
+    public async Task A_bundles_availability_is_what_its_scarcest_component_allows_at_each_location()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (potsdam, munich) = (await _world.LocationAsync("potsdam", 52.39, 13.06), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(a, potsdam, 5);
+        await _world.StockAsync(b, potsdam, 1);
+        await _world.StockAsync(a, munich, 4);
+        await _world.StockAsync(b, munich, 3);
+        var kit = _world.Id("kit");
+        await Grains.GetGrain<IArticleGrain>(kit).PutAsync(new ArticleInfo(kit, "kit", ArticleKind.Physical, null, [new BundleComponent(a, 2), new BundleComponent(b, 1)]));
+
+        var availability = await Grains.GetGrain<ISourcingGrain>(0).GetAvailabilityAsync(kit);
+        var reserved = await ReserveAsync(Request(new LineRequest(kit, 2)));
+
+        Assert.Equal(3, availability!.Total);
+        Assert.Equal(new[] { (munich, 2), (potsdam, 1) }.OrderBy(l => l.Item1, StringComparer.Ordinal), availability.Locations.Select(l => (l.LocationId, l.Available)));
+        Assert.Equal(ReservationOutcome.Created, reserved.Outcome);
+    }
+
+    [Fact]
     public async Task A_draft_changing_one_types_shipping_rate_keeps_the_other_types_rates()
     {
         var a = await _world.ArticleAsync("a");

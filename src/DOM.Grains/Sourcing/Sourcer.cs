@@ -119,9 +119,36 @@ internal sealed class Sourcer(
             return null;
         }
 
-        var live = await ReadSlotsAsync(article.Index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
+        if (article.Info.Components is { Count: > 0 } parts)
+        {
+            return await BundleAvailabilityAsync(article.Info, parts);
+        }
+
+        return await SlotAvailabilityAsync(sku, article.Index);
+    }
+
+    private async Task<ArticleAvailability> SlotAvailabilityAsync(string sku, IEnumerable<IndexedAvailability> index)
+    {
+        var live = await ReadSlotsAsync(index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
         return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
+    }
+
+    /// <summary>How many bundles can be had: at a location, as many as its scarcest component allows there; in all, the
+    /// sum over locations, or, when the bundle may be split, as many as each component allows wherever it is.</summary>
+    private async Task<ArticleAvailability> BundleAvailabilityAsync(ArticleInfo bundle, IReadOnlyList<BundleComponent> parts)
+    {
+        var components = await Task.WhenAll(parts.Select(async part =>
+            (Part: part, Stock: await SlotAvailabilityAsync(part.Sku, (await grains.Get<IArticleGrain>(part.Sku).GetPlanningAsync()).Index))));
+        var locations = components
+            .Select(c => c.Stock.Locations.ToDictionary(l => l.LocationId, l => l.Available / c.Part.Quantity, StringComparer.Ordinal))
+            .Aggregate((together, next) => together.Where(l => next.ContainsKey(l.Key)).ToDictionary(l => l.Key, l => Math.Min(l.Value, next[l.Key]), StringComparer.Ordinal))
+            .Where(l => l.Value > 0)
+            .OrderBy(l => l.Key, StringComparer.Ordinal)
+            .Select(l => new IndexedAvailability(l.Key, l.Value))
+            .ToList();
+        var total = bundle.AllowSplit ? components.Min(c => c.Stock.Total / c.Part.Quantity) : locations.Sum(l => l.Available);
+        return new ArticleAvailability(bundle.Sku, total, locations);
     }
 
     public Task ReleaseAsync(string holdId, IReadOnlyList<ReservationLine> lines) =>
