@@ -6,6 +6,7 @@ using Dom.Grains.Reservations;
 using Dom.Grains.Stock;
 using Dom.Locations;
 using Dom.Reservations;
+using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -51,6 +52,23 @@ public class StateSerializationTests(ClusterFixture fixture)
         {
             Assert.Equal(@event, copy);
         }
+    }
+
+    [Fact]
+    public void A_slot_state_read_by_a_silo_that_knows_no_allocation_waits_counts_those_allocations_as_due_now()
+    {
+        // No units on hand, 5 arriving tomorrow; a reservation promised by day 3 holds them, an order takes it over.
+        var converted = (new StockSlotState { Exists = true } with { Inbound = ImmutableDictionary<string, InboundBatch>.Empty.Add("po-1", new InboundBatch(5, At.AddDays(1))) })
+            .WithHold("r1", new SlotHold(5, "web", At.AddHours(1), 0, At.AddDays(3)))
+            .WithAllocation("o1/l1", 5, "r1");
+        // What an earlier build keeps of its snapshot (the members it knows), which then takes the delivery in, ships
+        // the order's units and hears of the next delivery.
+        var earlierBuild = converted with { AllocationWaits = ImmutableDictionary<string, WaitingShare>.Empty, Received = [] };
+        var shipped = (earlierBuild with { OnHand = 5, Inbound = earlierBuild.Inbound.Remove("po-1") }).WithAllocationEnded("o1/l1", 5, AllocationEnd.Shipped);
+        var announced = shipped with { Inbound = shipped.Inbound.Add("po-2", new InboundBatch(10, At.AddDays(2))) };
+
+        Assert.Equal((0, 0), (converted.Overcommitted, converted.Available));
+        Assert.Equal((0, 0, 0), (announced.OnHand, announced.Allocated, announced.Available));
     }
 
     [Fact]

@@ -83,7 +83,8 @@ internal sealed class OrderGrain(
         }
 
         // A pickup store that is none would leave every line unroutable: refused before anything is stored or claimed.
-        if (request.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } pickupId }
+        // Not a replacement: it goes where its original went, and is owed to the customer whatever became of the store.
+        if (request.ReplacementFor is null && request.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } pickupId }
             && LocationInfo.PickupProblem(pickupId, await GrainFactory.Get<ILocationGrain>(pickupId).GetAsync()) is { } pickupProblem)
         {
             return new CreateOrderResult(OrderOutcome.Unsupported, null, pickupProblem);

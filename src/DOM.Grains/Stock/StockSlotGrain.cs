@@ -308,6 +308,8 @@ internal sealed class StockSlotGrain(
         EnsureUsable();
         if (State.Exists && State.Received.Contains(request.BatchId))
         {
+            // Answered once the receipt is stored: it may still be on its way (the grain is reentrant).
+            await EarlierWritesAsync();
             DropExpiredHolds();
             return new InboundResult(InboundOutcome.AlreadyReceived, Snapshot());
         }
@@ -317,17 +319,19 @@ internal sealed class StockSlotGrain(
             : new InboundResult(InboundOutcome.NotStocked, null);
     }
 
-    public Task<SlotSnapshot?> ReceiveInboundAsync(ReceiveInboundRequest request)
+    public async Task<SlotSnapshot?> ReceiveInboundAsync(ReceiveInboundRequest request)
     {
         EnsureUsable();
         if (State.Exists && State.Received.Contains(request.BatchId))
         {
-            // A retried receipt (its answer was lost, or the scanner sent it twice) books nothing again.
+            // A retried receipt (its answer was lost, or the scanner sent it twice) books nothing again, and is answered
+            // once the first is stored.
+            await EarlierWritesAsync();
             DropExpiredHolds();
-            return Task.FromResult<SlotSnapshot?>(Snapshot());
+            return Snapshot();
         }
 
-        return State.Inbound.ContainsKey(request.BatchId) ? ChangeAsync(new InboundReceived(request.BatchId)) : Task.FromResult<SlotSnapshot?>(null);
+        return State.Inbound.ContainsKey(request.BatchId) ? await ChangeAsync(new InboundReceived(request.BatchId)) : null;
     }
 
     public Task<IndexedAvailability?> GetSupplyAsync()

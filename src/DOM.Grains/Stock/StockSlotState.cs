@@ -78,8 +78,8 @@ public sealed record StockSlotState
     /// <summary>Expected deliveries by batch id.</summary>
     [Id(9)] public ImmutableDictionary<string, InboundBatch> Inbound { get; init; } = ImmutableDictionary<string, InboundBatch>.Empty;
 
-    /// <summary>Shared units held or allocated by need-by date (holds that may wait for in-transit supply, and the
-    /// allocations that converted them).</summary>
+    /// <summary>Shared units held by need-by date (holds that may wait for in-transit supply; the allocations that
+    /// converted such holds are in <see cref="AllocationWaits"/>).</summary>
     [Id(10)] public ImmutableSortedDictionary<DateTimeOffset, int> Waiting { get; init; } = ImmutableSortedDictionary<DateTimeOffset, int>.Empty;
 
     /// <summary>The pool units of open allocations that converted a pool hold, by allocation id: an order keeps using
@@ -90,8 +90,7 @@ public sealed record StockSlotState
     [Id(12)] public ImmutableDictionary<string, int> PoolAllocated { get; init; } = ImmutableDictionary<string, int>.Empty;
 
     /// <summary>The waiting shares of open allocations that converted a hold able to wait for supply, by allocation id:
-    /// an order keeps the promise its reservation was given (counted in <see cref="Waiting"/> until its units ship or
-    /// are released).</summary>
+    /// an order keeps the promise its reservation was given (until its units ship or are released).</summary>
     [Id(14)] public ImmutableDictionary<string, WaitingShare> AllocationWaits { get; init; } = ImmutableDictionary<string, WaitingShare>.Empty;
 
     /// <summary>The deliveries received last, oldest first (at most <see cref="ReceivedKept"/>): a delivery is booked in
@@ -146,10 +145,11 @@ public sealed record StockSlotState
     /// on hand too) at <paramref name="needBy"/> and every later need-by date, the smallest of those.</summary>
     private int Slack(DateTimeOffset? needBy, int setAside, bool keepSafetyStock = true)
     {
+        var waitingByDate = AllocationWaits.IsEmpty ? Waiting : WaitingWithAllocations();
         var waiting = 0;
-        if (!Waiting.IsEmpty)
+        if (!waitingByDate.IsEmpty)
         {
-            foreach (var units in Waiting.Values)
+            foreach (var units in waitingByDate.Values)
             {
                 waiting += units;
             }
@@ -158,7 +158,7 @@ public sealed record StockSlotState
         var supply = OnHand - (keepSafetyStock ? SafetyStock : 0) - setAside;
         var dueNow = Held - waiting + Allocated;
         var free = needBy is null ? supply - dueNow : int.MaxValue;
-        if (Waiting.IsEmpty && Inbound.IsEmpty)
+        if (waitingByDate.IsEmpty && Inbound.IsEmpty)
         {
             return free == int.MaxValue ? supply - dueNow : free;
         }
@@ -167,7 +167,7 @@ public sealed record StockSlotState
         // for and at every later need-by date (demand steps); arrivals only add slack.
         var due = dueNow;
         var checkAsked = needBy is not null;
-        foreach (var (date, units) in Waiting)
+        foreach (var (date, units) in waitingByDate)
         {
             if (checkAsked && needBy < date)
             {
@@ -188,6 +188,20 @@ public sealed record StockSlotState
         }
 
         return free;
+    }
+
+    /// <summary>The holds' waiting units by need-by date with the allocations' added. Kept apart in the state, so a silo
+    /// of an earlier build, which knows no allocation waits, counts those allocations as due now (never as waiting
+    /// units nobody takes out again).</summary>
+    private ImmutableSortedDictionary<DateTimeOffset, int> WaitingWithAllocations()
+    {
+        var all = Waiting.ToBuilder();
+        foreach (var share in AllocationWaits.Values)
+        {
+            all[share.NeedBy] = all.GetValueOrDefault(share.NeedBy) + share.Units;
+        }
+
+        return all.ToImmutable();
     }
 
     /// <summary>The expected deliveries arriving by <paramref name="by"/>.</summary>
@@ -236,7 +250,6 @@ public sealed record StockSlotState
             AllocationPools = share is null ? state.AllocationPools : state.AllocationPools.SetItem(id, share),
             PoolAllocated = share is null ? state.PoolAllocated : state.PoolAllocated.SetItem(share.Channel, state.PoolAllocated.GetValueOrDefault(share.Channel) + share.Units),
             AllocationWaits = waits is null ? state.AllocationWaits : state.AllocationWaits.SetItem(id, waits),
-            Waiting = waits is null ? state.Waiting : state.Waiting.SetItem(waits.NeedBy, state.Waiting.GetValueOrDefault(waits.NeedBy) + waits.Units),
         };
     }
 
@@ -255,11 +268,7 @@ public sealed record StockSlotState
         {
             // The units still open wait at most as before; those that ended wait no more.
             var stillWaiting = Math.Max(0, left);
-            state = state with
-            {
-                AllocationWaits = stillWaiting > 0 ? AllocationWaits.SetItem(id, waits with { Units = stillWaiting }) : AllocationWaits.Remove(id),
-                Waiting = Decrease(Waiting, waits.NeedBy, waits.Units - stillWaiting),
-            };
+            state = state with { AllocationWaits = stillWaiting > 0 ? AllocationWaits.SetItem(id, waits with { Units = stillWaiting }) : AllocationWaits.Remove(id) };
         }
 
         if (!AllocationPools.TryGetValue(id, out var share) || share.Units <= Math.Max(0, left))

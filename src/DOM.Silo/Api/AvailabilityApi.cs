@@ -34,7 +34,13 @@ public static class AvailabilityApi
         var locations = all.Locations.Select(l =>
         {
             var own = l.Pools?.Where(p => p.Channel == channel).ToList();
-            return l with { Available = l.Available + (own?.Sum(p => p.Available) ?? 0), Pools = own is { Count: > 0 } ? own : null };
+            var pooled = own?.Sum(p => p.Available) ?? 0;
+            return l with
+            {
+                Available = l.Available + pooled,
+                Pools = own is { Count: > 0 } ? own : null,
+                InTransit = l.InTransit?.Select(t => t with { Available = t.Available + pooled }).ToList(),
+            };
         }).ToList();
         return all with { Total = locations.Sum(l => l.Available), Locations = locations };
     }

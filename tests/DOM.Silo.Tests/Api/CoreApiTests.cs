@@ -61,14 +61,15 @@ public class CoreApiTests(ApiFixture fixture)
         await _catalog.StockAsync(sku, store, 5);
         var op = Host.Operator();
         using var pool = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}/pools/marketplace", new { size = 3 }, SiloHost.Json);
+        using var inbound = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}/inbound/po-1", new { quantity = 4, eta = DateTimeOffset.UtcNow.AddDays(2) }, SiloHost.Json);
 
         var marketplace = await Host.Client("dev-channel-marketplace-key").GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{sku}", SiloHost.Json);
         var webshop = await Host.Client("dev-channel-webshop-key").GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{sku}", SiloHost.Json);
         var all = await op.GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{sku}", SiloHost.Json);
 
         Assert.Equal(HttpStatusCode.OK, pool.StatusCode);
-        Assert.Equal((5, "marketplace"), (marketplace!.Total, marketplace.Locations.Single().Pools!.Single().Channel));
-        Assert.Equal((2, null), (webshop!.Total, webshop.Locations.Single().Pools));
+        Assert.Equal((5, "marketplace", 9), (marketplace!.Total, marketplace.Locations.Single().Pools!.Single().Channel, marketplace.Locations.Single().InTransit!.Single().Available));
+        Assert.Equal((2, null, 6), (webshop!.Total, webshop.Locations.Single().Pools, webshop.Locations.Single().InTransit!.Single().Available));
         Assert.Equal((2, 3), (all!.Total, all.Locations.Single().Pools!.Single().Available));
     }
 
