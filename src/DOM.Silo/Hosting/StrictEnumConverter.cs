@@ -55,3 +55,21 @@ internal sealed class EnumValueException(string detail) : JsonException(detail)
     /// <summary>The message without the path and position System.Text.Json adds to it.</summary>
     public string Detail { get; } = detail;
 }
+
+/// <summary>The OpenAPI document describes enums as our converter reads and writes them: a string, one of the camelCase
+/// names. (The schema exporter knows only System.Text.Json's own converters and says "anything" for ours.)</summary>
+internal static class EnumSchemas
+{
+    public static Task DescribeAsync(Microsoft.OpenApi.OpenApiSchema schema, Microsoft.AspNetCore.OpenApi.OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying.IsEnum)
+        {
+            schema.Type = underlying == type ? Microsoft.OpenApi.JsonSchemaType.String : Microsoft.OpenApi.JsonSchemaType.String | Microsoft.OpenApi.JsonSchemaType.Null;
+            schema.Enum = [.. Enum.GetNames(underlying).Select(name => (System.Text.Json.Nodes.JsonNode)JsonNamingPolicy.CamelCase.ConvertName(name))];
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -26,6 +26,8 @@ public class CoreApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         var openApi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/v1/reservations", out _));
+        var locationType = openApi.GetProperty("components").GetProperty("schemas").GetProperty("LocationType");
+        Assert.Equal(["warehouse", "store", "dropShipper", "partner", "logisticsProvider", "virtual"], locationType.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         var demo = await channel.GetFromJsonAsync<ArticleAvailability>("/api/v1/availability/tshirt-basic-m", SiloHost.Json);
         Assert.True(demo!.Total > 0);
     }
