@@ -669,6 +669,30 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_reservation_holding_one_sku_on_two_lines_becomes_an_order_carrying_it_on_one()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var location = await _world.LocationAsync("l", 52, 13);
+        await _world.StockAsync(a, location, 5);
+        await _world.StockAsync(b, location, 5);
+        var kit = _world.Id("kit");
+        await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(kit).PutAsync(new Dom.Articles.ArticleInfo(kit, "kit", Dom.Articles.ArticleKind.Physical, null, [new(a, 1), new(b, 1)]));
+        var reservation = _world.Id("r");
+        var held = await fixture.Grains.GetGrain<Dom.Reservations.IReservationDeskGrain>(0).CreateAsync(new Dom.Reservations.CreateReservationRequest(
+            reservation, "web", 600, new Dom.Reservations.ShipTo("DE", 52, 13), [new Dom.Reservations.LineRequest(kit, 1), new Dom.Reservations.LineRequest(a, 1)]));
+        var id = _world.Id("o");
+        var request = Request(id, a, null, quantity: 2);
+
+        var ordered = await Order(id).CreateAsync(request with { ReservationId = reservation, Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)] });
+        var slot = await _world.Slot(a, location).GetAsync();
+
+        Assert.Equal(Dom.Reservations.ReservationOutcome.Created, held.Outcome);
+        Assert.Equal(OrderOutcome.Created, ordered.Outcome);
+        Assert.Equal([(location, 2)], ordered.Order!.Lines.Single(l => l.LineId == "l1").Allocations.Select(x => (x.LocationId, x.Quantity)));
+        Assert.Equal((2, 0, 3), (slot!.Allocated, slot.Held, slot.Available));
+    }
+
+    [Fact]
     public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

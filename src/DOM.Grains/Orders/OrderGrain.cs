@@ -576,10 +576,13 @@ internal sealed class OrderGrain(
         var view = state.View!;
         foreach (var line in view.Lines.Where(l => l.OpenQuantity > 0))
         {
-            var held = reservation.Lines.Single(r => r.Sku == line.Sku);
+            // Per location, as the slot holds it: a SKU on two of the reservation's lines is one hold there.
+            var held = reservation.Lines.Where(r => r.Sku == line.Sku).SelectMany(r => r.Allocations)
+                .GroupBy(a => a.LocationId, StringComparer.Ordinal)
+                .Select(g => (LocationId: g.Key, Quantity: g.Sum(a => a.Quantity)));
             var allocations = new List<OrderAllocation>();
             // A resumed intake converts again: parts already on the line (same slot allocation, same location) stay once.
-            foreach (var part in held.Allocations.Where(p => !line.Allocations.Any(a => a.LocationId == p.LocationId && SlotAllocationId(line, a) == AllocationId(line.LineId))))
+            foreach (var part in held.Where(p => !line.Allocations.Any(a => a.LocationId == p.LocationId && SlotAllocationId(line, a) == AllocationId(line.LineId))))
             {
                 var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.HeldUnder));
                 if (result.Succeeded)
@@ -1126,9 +1129,13 @@ internal sealed class OrderGrain(
         return id.Length <= Ids.MaxLength ? id : $"r{n}-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(OrderId)))[..24]}";
     }
 
-    private static bool Matches(ReservationView reservation, IReadOnlyList<OrderLineRequest> lines) =>
-        reservation.Lines.Count == lines.Count
-        && lines.All(l => reservation.Lines.Any(r => r.Sku == l.Sku && r.Quantity == l.Quantity));
+    /// <summary>Whether the order asks for what the reservation holds, SKU by SKU. A reservation may hold one SKU on
+    /// two lines (a bundle and its component, or two bundles sharing one); an order carries it on one.</summary>
+    private static bool Matches(ReservationView reservation, IReadOnlyList<OrderLineRequest> lines)
+    {
+        var held = reservation.Lines.GroupBy(r => r.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(r => r.Quantity), StringComparer.Ordinal);
+        return held.Count == lines.Count && lines.All(l => held.GetValueOrDefault(l.Sku) == l.Quantity);
+    }
 
     /// <summary>The hash of what the request asks for. Amounts count by value, so 20 and 20.00 are the same request;
     /// with <paramref name="asWritten"/> they count as written, as fingerprints stored before that did.</summary>
