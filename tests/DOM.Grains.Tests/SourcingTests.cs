@@ -288,6 +288,22 @@ public class SourcingTests
     }
 
     [Fact]
+    public async Task A_location_stored_with_a_type_that_does_not_exist_is_left_out_not_every_plan()
+    {
+        var a = await _world.ArticleAsync("a");
+        var good = await _world.LocationAsync("good", 48.14, 11.58);
+        var bad = _world.Id("bad");
+        // As a location PUT with "partner, logisticsProvider" was stored before the API read enums strictly.
+        await Grains.GetGrain<ILocationGrain>(bad).PutAsync(new LocationInfo(bad, "bad", (LocationType)7, 52.5, 13.4, 100, "DE"));
+        await _world.StockAsync(a, good, 5);
+        await _world.StockAsync(a, bad, 5);
+
+        var reserved = await ReserveAsync(Request(new LineRequest(a, 1)));
+
+        Assert.Equal((ReservationOutcome.Created, good), (reserved.Outcome, Where(reserved)));
+    }
+
+    [Fact]
     public async Task A_draft_changing_one_types_shipping_rate_keeps_the_other_types_rates()
     {
         var a = await _world.ArticleAsync("a");
