@@ -54,10 +54,16 @@ public sealed record LocationInfo(
 
     /// <summary>Why <paramref name="location"/> (looked up as <paramref name="locationId"/>) cannot be an order's
     /// pickup store, or null when it can.</summary>
-    public static string? PickupProblem(string locationId, LocationInfo? location) =>
-        location is null ? $"Pickup location {locationId} does not exist."
-        : !location.OffersClickAndCollect() ? $"Pickup location {locationId} offers no click & collect."
-        : null;
+    public static string? PickupProblem(string locationId, LocationInfo? location) => PickupProblem(locationId, location?.OffersClickAndCollect());
+
+    /// <summary>Why a location cannot be an order's pickup store (<paramref name="offersClickAndCollect"/> null: it does
+    /// not exist), or null when it can.</summary>
+    public static string? PickupProblem(string locationId, bool? offersClickAndCollect) => offersClickAndCollect switch
+    {
+        null => $"Pickup location {locationId} does not exist.",
+        false => $"Pickup location {locationId} offers no click & collect.",
+        true => null,
+    };
 }
 
 /// <summary>One weekday's opening hours, in the engine's calendar (UTC).</summary>

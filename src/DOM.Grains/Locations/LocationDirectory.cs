@@ -49,9 +49,7 @@ internal sealed class LocationDirectory(IGrainFactory grains)
         var fetched = await Task.WhenAll(missing.Select(id => grains.Get<ILocationGrain>(id).GetAsync()));
         for (var i = 0; i < missing.Count; i++)
         {
-            // A type no name stands for (stored before the API read enums strictly) is planned as no location at all,
-            // rather than failing every plan that could use it.
-            var site = fetched[i] is { } info && Enum.IsDefined(info.Type) ? ToSite(info) : null;
+            var site = fetched[i] is { } info ? ToSite(info) : null;
             _sites[missing[i]] = (site, now);
             if (site is not null)
             {

@@ -138,7 +138,7 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         // The day the reservation's booking was for; when that lapsed, the location's next working day (its calendar,
         // closed dates and cut-off), not the day asked for if that is earlier: a store closed today cannot dispatch today.
         var day = State.Bookings.TryGetValue(bookingId, out var held) ? held.Date
-            : Enum.IsDefined(State.Info.Type) && SourcingMapping.ToSite(State.Info).NextDispatchDay(clock.UtcNow) is { } next && next > date ? next : date;
+            : SourcingMapping.ToSite(State.Info)?.NextDispatchDay(clock.UtcNow) is { } next && next > date ? next : date;
         var capacity = State.Capacity(day);
         if (held is null && !State.Bookings.ContainsKey(orderId) && capacity.Booked >= capacity.Limit)
         {

@@ -124,12 +124,7 @@ internal sealed class Sourcer(
             return await BundleAvailabilityAsync(article.Info, parts);
         }
 
-        return await SlotAvailabilityAsync(sku, article.Index);
-    }
-
-    private async Task<ArticleAvailability> SlotAvailabilityAsync(string sku, IEnumerable<IndexedAvailability> index)
-    {
-        var live = await ReadSlotsAsync(index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
+        var live = await ReadSlotsAsync(article.Index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
         return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
     }
@@ -139,7 +134,7 @@ internal sealed class Sourcer(
     private async Task<ArticleAvailability> BundleAvailabilityAsync(ArticleInfo bundle, IReadOnlyList<BundleComponent> parts)
     {
         var components = await Task.WhenAll(parts.Select(async part =>
-            (Part: part, Stock: await SlotAvailabilityAsync(part.Sku, (await grains.Get<IArticleGrain>(part.Sku).GetPlanningAsync()).Index))));
+            (Part: part, Stock: await GetAvailabilityAsync(part.Sku) ?? new ArticleAvailability(part.Sku, 0, []))));
         var locations = components
             .Select(c => c.Stock.Locations.ToDictionary(l => l.LocationId, l => l.Available / c.Part.Quantity, StringComparer.Ordinal))
             .Aggregate((together, next) => together.Where(l => next.ContainsKey(l.Key)).ToDictionary(l => l.Key, l => Math.Min(l.Value, next[l.Key]), StringComparer.Ordinal))

@@ -55,7 +55,9 @@ internal static class SourcingMapping
         CapacityReserve = settings.CapacityReserve,
     };
 
-    public static Site ToSite(LocationInfo info) => new(
+    /// <summary>The location as the optimiser plans with it; null for a type no name stands for (stored before the API
+    /// read enums strictly), which is planned as no location rather than failing every plan that could use it.</summary>
+    public static Site? ToSite(LocationInfo info) => !Enum.IsDefined(info.Type) ? null : new(
         info.LocationId,
         ToKind(info.Type),
         new GeoPoint(info.Latitude, info.Longitude),

@@ -308,10 +308,7 @@ internal sealed class StockSlotGrain(
         EnsureUsable();
         if (State.Exists && State.Received.Contains(request.BatchId))
         {
-            // Answered once the receipt is stored: it may still be on its way (the grain is reentrant).
-            await EarlierWritesAsync();
-            DropExpiredHolds();
-            return new InboundResult(InboundOutcome.AlreadyReceived, Snapshot());
+            return new InboundResult(InboundOutcome.AlreadyReceived, await AsReceivedAsync());
         }
 
         return await ChangeAsync(new InboundExpected(request.BatchId, Math.Max(0, request.Quantity), request.Eta)) is { } slot
@@ -324,14 +321,20 @@ internal sealed class StockSlotGrain(
         EnsureUsable();
         if (State.Exists && State.Received.Contains(request.BatchId))
         {
-            // A retried receipt (its answer was lost, or the scanner sent it twice) books nothing again, and is answered
-            // once the first is stored.
-            await EarlierWritesAsync();
-            DropExpiredHolds();
-            return Snapshot();
+            // A retried receipt (its answer was lost, or the scanner sent it twice) books nothing again.
+            return await AsReceivedAsync();
         }
 
         return State.Inbound.ContainsKey(request.BatchId) ? await ChangeAsync(new InboundReceived(request.BatchId)) : null;
+    }
+
+    /// <summary>The slot as it is, for a delivery it received already: answered once the receipt is stored, which may
+    /// still be on its way (the grain is reentrant).</summary>
+    private async Task<SlotSnapshot> AsReceivedAsync()
+    {
+        await EarlierWritesAsync();
+        DropExpiredHolds();
+        return Snapshot();
     }
 
     public Task<IndexedAvailability?> GetSupplyAsync()

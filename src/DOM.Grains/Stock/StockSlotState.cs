@@ -89,10 +89,6 @@ public sealed record StockSlotState
     /// <summary>Units of each channel's pool its open allocations use (the sums of <see cref="AllocationPools"/>).</summary>
     [Id(12)] public ImmutableDictionary<string, int> PoolAllocated { get; init; } = ImmutableDictionary<string, int>.Empty;
 
-    /// <summary>The waiting shares of open allocations that converted a hold able to wait for supply, by allocation id:
-    /// an order keeps the promise its reservation was given (until its units ship or are released).</summary>
-    [Id(14)] public ImmutableDictionary<string, WaitingShare> AllocationWaits { get; init; } = ImmutableDictionary<string, WaitingShare>.Empty;
-
     /// <summary>The deliveries received last, oldest first (at most <see cref="ReceivedKept"/>): a delivery is booked in
     /// once, and a retried or late notice of one received is not expected again.</summary>
     [Id(13)] public ImmutableList<string> Received { get; init; } = [];
@@ -100,6 +96,10 @@ public sealed record StockSlotState
     /// <summary>How many received deliveries a slot remembers: far more than arrive at one slot while a notice of one can
     /// still be retried.</summary>
     public const int ReceivedKept = 100;
+
+    /// <summary>The waiting shares of open allocations that converted a hold able to wait for supply, by allocation id:
+    /// an order keeps the promise its reservation was given (until its units ship or are released).</summary>
+    [Id(14)] public ImmutableDictionary<string, WaitingShare> AllocationWaits { get; init; } = ImmutableDictionary<string, WaitingShare>.Empty;
 
     /// <summary>What can be promised on hand to any channel now: the smallest slack over all dates, never below zero.</summary>
     public int Available => Math.Max(0, SharedFree(null));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
 using Dom.Grains.Hosting;
+using Dom.Grains.Locations;
 using Dom.Locations;
 using Dom.Reservations;
 using Microsoft.Extensions.Options;
@@ -38,7 +39,7 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ReservationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ReservationBody body, ClaimsPrincipal user, IReservationDesk desk, IGrainFactory grains, IOptions<SiloMessagingOptions> messaging, EngineMetrics metrics, DomClock clock)
+        ReservationBody body, ClaimsPrincipal user, IReservationDesk desk, LocationDirectory locations, IGrainFactory grains, IOptions<SiloMessagingOptions> messaging, EngineMetrics metrics, DomClock clock)
     {
         var validation = Validate(body, clock.Today);
         if (!validation.IsValid)
@@ -51,8 +52,9 @@ public static class ReservationsApi
         CreateReservationResult result;
         // A pickup store that is none is the request's fault, not a shortage: a 422 that records nothing, so the id is
         // still free for the corrected request (unless it holds a reservation already, which the desk answers).
+        // Read through the silo's location directory, which sourcing reads the store from next anyway.
         if (request.PickupLocationId is { } pickupId
-            && LocationInfo.PickupProblem(pickupId, await grains.Get<ILocationGrain>(pickupId).GetAsync()) is { } pickupProblem
+            && LocationInfo.PickupProblem(pickupId, (await locations.GetSitesAsync(new HashSet<string>(StringComparer.Ordinal) { pickupId })).GetValueOrDefault(pickupId)?.ClickAndCollect) is { } pickupProblem
             && await grains.Get<IReservationGrain>(request.ReservationId).GetAsync(request.Channel) is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not a pickup location.", detail: pickupProblem);
