@@ -6,9 +6,26 @@ namespace Dom.Articles;
 [Alias("dom.articles.article")]
 public interface IArticleGrain : IGrainWithStringKey
 {
-    /// <summary>Creates or replaces the master data.</summary>
+    /// <summary>Creates or replaces the master data: <see cref="SaveAsync"/>, throwing when it is refused.</summary>
     [Alias("put")]
     Task<ArticleInfo> PutAsync(ArticleInfo info);
+
+    /// <summary>Creates or replaces the master data, unless it would make a bundle of bundles (sourcing expands a bundle
+    /// one level): a bundle's components must not be bundles, and an article listed in a bundle must not become one.
+    /// A bundle's components learn that it lists them (<see cref="JoinBundleAsync"/>) before it is stored, and those it
+    /// no longer lists are told after.</summary>
+    [Alias("save")]
+    Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info);
+
+    /// <summary>Records that <paramref name="bundleSku"/> lists this article as a component; false, recording nothing,
+    /// when this article is a bundle itself. Checked and recorded in one turn of this article, so it and this article
+    /// becoming a bundle exclude each other.</summary>
+    [Alias("join-bundle")]
+    Task<bool> JoinBundleAsync(string bundleSku);
+
+    /// <summary>Records that <paramref name="bundleSku"/> no longer lists this article.</summary>
+    [Alias("leave-bundle")]
+    Task LeaveBundleAsync(string bundleSku);
 
     /// <summary>The master data, or null when the article does not exist.</summary>
     [Alias("get"), ReadOnly]

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Dom.Articles;
 using Dom.Grains.Hosting;
 using Dom.Stock;
@@ -35,10 +36,83 @@ internal sealed class ArticleGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<ArticleInfo> PutAsync(ArticleInfo info)
+    public async Task<ArticleInfo> PutAsync(ArticleInfo info) =>
+        (await SaveAsync(info)).Stored
+        ?? throw new InvalidOperationException($"Article {info.Sku} would make a bundle of bundles.");
+
+    public async Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info)
     {
-        await state.WriteAsync(State with { Info = info }, GrainContext, logger);
-        return info;
+        var sku = this.GetPrimaryKeyString();
+        var listed = info.Components?.Select(c => c.Sku).Where(c => c != sku).Distinct().ToList() ?? [];
+        if (listed.Count > 0 && !State.PartOf.IsEmpty)
+        {
+            return new ArticleSaveAnswer(null, ListedIn: [.. State.PartOf]);
+        }
+
+        // Components a change before did not get to tell, unless listed again.
+        await TellLeavingAsync(State.Leaving.Except(listed));
+
+        var before = State.Info?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
+        var joined = await Task.WhenAll(listed.Select(c => GrainFactory.Get<IArticleGrain>(c).JoinBundleAsync(sku)));
+        if (listed.Where((_, i) => !joined[i]).ToList() is { Count: > 0 } bundles)
+        {
+            await TellLeavingAsync(listed.Where((c, i) => joined[i] && !before.Contains(c)));
+            return new ArticleSaveAnswer(null, BundleComponents: bundles);
+        }
+
+        var dropped = before.Except(listed).ToImmutableSortedSet(StringComparer.Ordinal);
+        try
+        {
+            await state.WriteAsync(State with { Info = info, Leaving = dropped }, GrainContext, logger);
+        }
+        catch (StorageUnavailableException)
+        {
+            // Not stored: the components that joined only now leave again (if that fails too, they refuse to become
+            // bundles for a bundle that does not list them, until it lists and drops them).
+            await TellLeavingAsync(listed.Where(c => !before.Contains(c)), quietly: true);
+            throw;
+        }
+
+        await TellLeavingAsync(dropped, quietly: true);
+        return new ArticleSaveAnswer(info);
+    }
+
+    public async Task<bool> JoinBundleAsync(string bundleSku)
+    {
+        if (State.Info?.Components is { Count: > 0 })
+        {
+            return false;
+        }
+
+        if (!State.PartOf.Contains(bundleSku))
+        {
+            await state.WriteAsync(State with { PartOf = State.PartOf.Add(bundleSku) }, GrainContext, logger);
+        }
+
+        return true;
+    }
+
+    public async Task LeaveBundleAsync(string bundleSku)
+    {
+        if (State.PartOf.Contains(bundleSku))
+        {
+            await state.WriteAsync(State with { PartOf = State.PartOf.Remove(bundleSku) }, GrainContext, logger);
+        }
+    }
+
+    /// <summary>Tells components this bundle no longer lists them. Quietly: a failure is logged, not thrown (the stored
+    /// <see cref="ArticleState.Leaving"/> tells them again before the next change).</summary>
+    private async Task TellLeavingAsync(IEnumerable<string> components, bool quietly = false)
+    {
+        var sku = this.GetPrimaryKeyString();
+        try
+        {
+            await Task.WhenAll(components.Select(c => GrainFactory.Get<IArticleGrain>(c).LeaveBundleAsync(sku)));
+        }
+        catch (Exception exception) when (quietly)
+        {
+            logger.LogWarning(exception, "Bundle {Sku} could not tell every component it dropped; it tells them again on its next change", sku);
+        }
     }
 
     public Task<ArticleInfo?> GetAsync() => Task.FromResult(State.Info);

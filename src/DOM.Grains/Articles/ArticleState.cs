@@ -11,6 +11,12 @@ public sealed record ArticleState
     [Id(0)] public ArticleInfo? Info { get; init; }
 
     [Id(1)] public ImmutableDictionary<string, IndexEntry> Index { get; init; } = ImmutableDictionary<string, IndexEntry>.Empty;
+
+    /// <summary>The bundles that list this article as a component.</summary>
+    [Id(2)] public ImmutableSortedSet<string> PartOf { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>Components this bundle stopped listing that may not know it yet: told again before the next change.</summary>
+    [Id(3)] public ImmutableSortedSet<string> Leaving { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 }
 
 /// <summary>A location's last published availability.</summary>

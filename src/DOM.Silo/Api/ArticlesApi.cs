@@ -79,25 +79,11 @@ public static class ArticlesApi
             return validation.Problem();
         }
 
-        // Sourcing expands a bundle one level, and serves a non-physical article from its virtual location: a bundle of
-        // bundles, or a virtual location that is none, would be stored and then reported as out of stock at every checkout.
-        var listed = body.Components ?? [];
-        var found = await Task.WhenAll(listed.Select(c => grains.Get<IArticleGrain>(c!.Sku!).GetAsync()));
-        for (var i = 0; i < found.Length; i++)
-        {
-            if (found[i]?.Components is { Count: > 0 })
-            {
-                validation.Add($"components[{i}].sku", $"{listed[i]!.Sku} is a bundle itself: list its components instead.");
-            }
-        }
-
+        // A non-physical article is served from its virtual location: one that is none would be stored and then reported
+        // as out of stock at every checkout.
         if (body.FulfilledBy is { } virtualId && await grains.Get<ILocationGrain>(virtualId).GetAsync() is not { Type: LocationType.Virtual })
         {
             validation.Add("fulfilledBy", $"{virtualId} is not a virtual location.");
-        }
-
-        if (!validation.IsValid)
-        {
             return validation.Problem();
         }
 
@@ -109,8 +95,26 @@ public static class ArticlesApi
             body.Components is { Count: > 0 } parts ? parts.Select(c => new BundleComponent(c!.Sku!, c.Quantity!.Value)).ToList() : null,
             body.AllowSplit ?? false,
             body.FulfilledBy);
-        var stored = await grains.Get<IArticleGrain>(sku).PutAsync(info);
-        return TypedResults.Ok(stored);
+
+        // Sourcing expands a bundle one level: the article refuses a bundle of bundles, either way round.
+        var answer = await grains.Get<IArticleGrain>(sku).SaveAsync(info);
+        if (answer.Stored is { } stored)
+        {
+            return TypedResults.Ok(stored);
+        }
+
+        foreach (var bundle in answer.BundleComponents ?? [])
+        {
+            var at = body.Components!.FindIndex(c => c!.Sku == bundle);
+            validation.Add($"components[{at}].sku", $"{bundle} is a bundle itself: list its components instead.");
+        }
+
+        if (answer.ListedIn is { Count: > 0 } bundles)
+        {
+            validation.Add("components", $"{sku} is a component of {string.Join(", ", bundles)}: take it out of those bundles before making it a bundle.");
+        }
+
+        return validation.Problem();
     }
 
     private static async Task<Results<Ok<ArticleInfo>, ValidationProblem, ProblemHttpResult>> GetAsync(string sku, IGrainFactory grains)

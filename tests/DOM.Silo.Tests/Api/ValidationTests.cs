@@ -188,6 +188,27 @@ public class ValidationTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_component_becomes_a_bundle_only_once_no_bundle_lists_it()
+    {
+        var (sku, _) = await StockedAsync();
+        var (part, kit) = (_catalog.Id("part"), _catalog.Id("kit"));
+        var partAsBundle = new { name = "part", components = new[] { new { sku, quantity = 2 } } };
+        using var listed = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = part, quantity = 1 } } });
+
+        using var refused = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{part}", partAsBundle);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        using var dropped = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku, quantity = 1 } } });
+        using var accepted = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{part}", partAsBundle);
+
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains(kit, problem.GetProperty("errors").GetProperty("components")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (dropped.StatusCode, accepted.StatusCode));
+        var stored = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/articles/{part}");
+        Assert.Equal(sku, stored.GetProperty("components")[0].GetProperty("sku").GetString());
+    }
+
+    [Fact]
     public async Task An_enum_value_that_is_none_of_its_names_is_named_with_the_names_it_may_take()
     {
         var location = _catalog.Id("l");
