@@ -95,11 +95,15 @@ public sealed record IndexedAvailability(
 /// <param name="Sku">The article.</param>
 /// <param name="Total">Available units across all locations.</param>
 /// <param name="Locations">Every location that stocks the article, with its available units.</param>
+/// <param name="Unlimited">A non-physical article its virtual location fulfils without a limit (no slot there counts
+/// it): <paramref name="Total"/> and that location's units are <see cref="int.MaxValue"/>, so a check of a quantity
+/// against them holds for a client that does not read this flag.</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.availability")]
 public sealed record ArticleAvailability(
     [property: Id(0)] string Sku,
     [property: Id(1)] int Total,
-    [property: Id(2)] IReadOnlyList<IndexedAvailability> Locations);
+    [property: Id(2)] IReadOnlyList<IndexedAvailability> Locations,
+    [property: Id(3)] bool Unlimited = false);
 
 /// <summary>What planning reads of an article, in one call: its master data (null when the article does not exist) and
 /// its availability index, by location id.</summary>

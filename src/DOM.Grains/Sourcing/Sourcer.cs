@@ -126,6 +126,13 @@ internal sealed class Sourcer(
 
         var live = await ReadSlotsAsync(article.Index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
+        if (!IsPhysical(article.Info) && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by))
+        {
+            // Served without a limit by its virtual location, as sourcing plans it.
+            list.Add(new IndexedAvailability(by, int.MaxValue));
+            return new ArticleAvailability(sku, int.MaxValue, [.. list.OrderBy(l => l.LocationId, StringComparer.Ordinal)], Unlimited: true);
+        }
+
         return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
     }
 

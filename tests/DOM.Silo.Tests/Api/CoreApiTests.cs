@@ -76,6 +76,25 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_non_physical_article_is_available_without_a_limit_until_a_slot_counts_it()
+    {
+        var (card, digital) = (_catalog.Id("card"), _catalog.Id("digital"));
+        var op = Host.Operator();
+        using var location = await op.PutAsJsonAsync($"/api/v1/locations/{digital}", new { name = "digital", type = "virtual", latitude = 52.5, longitude = 13.4, capacityPerDay = 0 });
+        using var article = await op.PutAsJsonAsync($"/api/v1/articles/{card}", new { name = "card", kind = "giftCard", fulfilledBy = digital });
+        var channel = Host.Client("dev-channel-webshop-key");
+
+        var unlimited = await channel.GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{card}", SiloHost.Json);
+        await _catalog.StockAsync(card, digital, 3);
+        var counted = await channel.GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{card}", SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (location.StatusCode, article.StatusCode));
+        Assert.Equal((true, int.MaxValue), (unlimited!.Unlimited, unlimited.Total));
+        Assert.Equal((digital, int.MaxValue), (unlimited.Locations.Single().LocationId, unlimited.Locations.Single().Available));
+        Assert.Equal((false, 3), (counted!.Unlimited, counted.Total));
+    }
+
+    [Fact]
     public async Task A_count_without_safety_stock_leaves_it_as_it_is()
     {
         var sku = await _catalog.ArticleAsync("shirt");
