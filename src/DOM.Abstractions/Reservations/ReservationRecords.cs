@@ -138,10 +138,15 @@ public enum ReservationOutcome
 
     /// <summary>The id was used before with another body; nothing changed.</summary>
     IdempotencyConflict,
+
+    /// <summary>A requested SKU is no article (<see cref="CreateReservationResult.UnknownArticles"/>); nothing is held
+    /// or recorded, so the id stays free for the corrected request.</summary>
+    UnknownArticles,
 }
 
 /// <summary>The answer to a <see cref="CreateReservationRequest"/>.</summary>
 [GenerateSerializer, Immutable, Alias("dom.reservations.create-result")]
 public sealed record CreateReservationResult(
     [property: Id(0)] ReservationOutcome Outcome,
-    [property: Id(1)] ReservationView Reservation);
+    [property: Id(1)] ReservationView Reservation,
+    [property: Id(2)] IReadOnlyList<string>? UnknownArticles = null);

@@ -35,12 +35,14 @@ public sealed record SourcingRequest(
 /// <param name="Shortages">Why nothing is held.</param>
 /// <param name="ProfileVersion">The version of the channel's sourcing profile that decided (0: built-in defaults).</param>
 /// <param name="Cost">The held plan's cost under that profile.</param>
+/// <param name="UnknownArticles">Requested SKUs (or a bundle's components) that are no article: nothing was planned.</param>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.result")]
 public sealed record SourcingResult(
     [property: Id(0)] IReadOnlyList<ReservationLine> Lines,
     [property: Id(1)] IReadOnlyList<Shortage> Shortages,
     [property: Id(2)] int ProfileVersion = 0,
-    [property: Id(3)] decimal? Cost = null)
+    [property: Id(3)] decimal? Cost = null,
+    [property: Id(4)] IReadOnlyList<string>? UnknownArticles = null)
 {
     /// <summary>True when every line is held.</summary>
     public bool Succeeded => Shortages.Count == 0;

@@ -33,7 +33,7 @@ public sealed class EngineMetrics
     {
         var meter = meters.Create(MeterName);
         _reservations = meter.CreateCounter<long>(
-            "dom.reservations", "{reservation}", "Reservation requests answered, by outcome: created, replayed, refused (shortage), conflict (idempotency key reused), unavailable (503).");
+            "dom.reservations", "{reservation}", "Reservation requests answered, by outcome: created, replayed, refused (shortage), conflict (idempotency key reused), invalid (an unknown article), unavailable (503).");
         _reservationDuration = meter.CreateHistogram(
             "dom.reservation.duration", "s", "Time to answer a reservation request at the API, by outcome.", advice: LatencyBuckets);
         _holds = meter.CreateCounter<long>(
@@ -68,6 +68,7 @@ public sealed class EngineMetrics
         ReservationOutcome.Replayed when result.Reservation.Status == ReservationStatus.Refused => "refused",
         ReservationOutcome.Replayed => "replayed",
         ReservationOutcome.IdempotencyConflict => "conflict",
+        ReservationOutcome.UnknownArticles => "invalid",
         _ => "refused",
     };
 

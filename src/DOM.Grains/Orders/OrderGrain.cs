@@ -93,6 +93,12 @@ internal sealed class OrderGrain(
         // An order line's allocations are units of its own SKU; a bundle would be routed as its components, which an
         // order line cannot carry yet. Refused before anything is stored or claimed, rather than failing in routing.
         var articles = await Task.WhenAll(request.Lines.Select(l => GrainFactory.Get<IArticleGrain>(l.Sku).GetAsync()));
+        if (request.Lines.Where((_, i) => articles[i] is null).Select(l => l.Sku).ToList() is { Count: > 0 } unknown)
+        {
+            // Not sold here at all: backordered, it would wait for stock that never comes and tell the customer so.
+            return new CreateOrderResult(OrderOutcome.Unsupported, null, $"No article {string.Join(", ", unknown)}.");
+        }
+
         if (articles.FirstOrDefault(a => a?.Components is { Count: > 0 }) is { } bundle)
         {
             return new CreateOrderResult(OrderOutcome.Unsupported, null,

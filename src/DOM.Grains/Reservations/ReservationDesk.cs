@@ -52,6 +52,11 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
                 result.Shortages,
                 result.ProfileVersion,
                 HoldId: holdId);
+        if (result.UnknownArticles is { } unknown)
+        {
+            // A typo in a SKU is the caller's to correct under the same id: not recorded, as nothing was tried.
+            return new CreateReservationResult(ReservationOutcome.UnknownArticles, view, unknown);
+        }
 
         var stream = ReservationJournal.StreamOf(request.ReservationId);
 

@@ -67,6 +67,12 @@ internal sealed class Sourcer(
     private async Task<(SourcingResult Result, IReadOnlyList<Task> Writes)> ReserveAsync(SourcingRequest request, bool answerEarly)
     {
         var context = await PrepareAsync(request);
+        if (context.UnknownArticles is { } unknown)
+        {
+            // Not short: not sold here at all. Nothing is planned or held.
+            return (Refused(context, []) with { UnknownArticles = unknown }, []);
+        }
+
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var decision = await DecideAsync(context, explain: false);
@@ -95,6 +101,12 @@ internal sealed class Sourcer(
     public async Task<SourcingExplanation> ExplainAsync(SourcingRequest request)
     {
         var context = await PrepareAsync(request);
+        if (context.UnknownArticles is { } unknown)
+        {
+            return new SourcingExplanation(
+                request.Channel, context.Profile.Version, false, false, true, $"No article {string.Join(", ", unknown)}.", null, [], [], Refused(context, []).Shortages, 0, 0);
+        }
+
         var decision = await DecideAsync(context, explain: true);
         return new SourcingExplanation(
             request.Channel,
@@ -177,6 +189,9 @@ internal sealed class Sourcer(
         /// <summary>Slots of non-physical articles their fulfilling location serves without a limit.</summary>
         public required HashSet<StockSlotKey> Unlimited { get; init; }
 
+        /// <summary>Requested SKUs (or a bundle's components) that are no article; null when every one is.</summary>
+        public required List<string>? UnknownArticles { get; init; }
+
         public required Dictionary<string, Site> Sites { get; init; }
 
         public required Dictionary<(string LocationId, DateOnly Date), SiteDay> Capacity { get; init; }
@@ -212,6 +227,15 @@ internal sealed class Sourcer(
         }
 
         var demand = Explode(request.Lines, articles);
+        List<string>? unknown = null;
+        foreach (var line in demand)
+        {
+            if (articles.GetValueOrDefault(line.Sku)?.Info is null && unknown?.Contains(line.Sku) != true)
+            {
+                (unknown ??= []).Add(line.Sku);
+            }
+        }
+
         var (profile, policy) = await profileCall;
 
         var slots = 0;
@@ -286,6 +310,7 @@ internal sealed class Sourcer(
             Demand = demand,
             Supply = supply,
             Unlimited = unlimited,
+            UnknownArticles = unknown,
             Sites = sites,
             Capacity = new(sites.Count),
         };

@@ -83,9 +83,14 @@ public static class ReservationsApi
                 statusCode: StatusCodes.Status409Conflict,
                 title: "Reservation no longer held.",
                 detail: $"Reservation {request.ReservationId} was {result.Reservation.Status.ToString().ToLowerInvariant()}; nothing is held under it. Use a new id for a new reservation.",
-                extensions: new Dictionary<string, object?> { ["status"] = JsonNamingPolicy.CamelCase.ConvertName(result.Reservation.Status.ToString()) }),
+                extensions: new Dictionary<string, object?> { ["reservationStatus"] = JsonNamingPolicy.CamelCase.ConvertName(result.Reservation.Status.ToString()) }),
             ReservationOutcome.Created or ReservationOutcome.Replayed when result.Reservation.Status != ReservationStatus.Refused =>
                 TypedResults.Created($"/api/v1/reservations/{request.ReservationId}", result.Reservation),
+            ReservationOutcome.UnknownArticles => TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "Unknown article.",
+                detail: $"No article {string.Join(", ", result.UnknownArticles ?? [])}; nothing was held and the id is still free.",
+                extensions: new Dictionary<string, object?> { ["unknownSkus"] = result.UnknownArticles }),
             ReservationOutcome.IdempotencyConflict => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict,
                 title: "Reservation id already used.",

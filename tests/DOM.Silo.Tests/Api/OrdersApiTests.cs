@@ -234,6 +234,29 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_unknown_sku_is_a_422_naming_it_for_an_order_a_reservation_and_an_explanation()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var (typo, order, reservation) = (_catalog.Id("typo"), _catalog.Id("o"), _catalog.Id("r"));
+
+        using var ordered = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(order, (sku, 1), (typo, 1)), SiloHost.Json);
+        using var stored = await Host.Operator().GetAsync($"/api/v1/orders/{order}");
+        var reserve = (string line) => Webshop.PostAsJsonAsync("/api/v1/reservations", new { reservationId = reservation, shipTo = new { country = "DE", latitude = 52.5, longitude = 13.4 }, lines = new[] { new { sku = line, quantity = 1 } } }, SiloHost.Json);
+        using var reserved = await reserve(typo);
+        using var corrected = await reserve(sku);
+        using var explained = await Webshop.PostAsJsonAsync("/api/v1/sourcing/explain", new { reservationId = _catalog.Id("e"), shipTo = new { country = "DE", latitude = 52.5, longitude = 13.4 }, lines = new[] { new { sku = typo, quantity = 1 } } }, SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, ordered.StatusCode);
+        Assert.Contains(typo, await DetailAsync(ordered));
+        Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reserved.StatusCode);
+        Assert.Equal(typo, (await reserved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("unknownSkus")[0].GetString());
+        Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
+        Assert.Contains(typo, (await explained.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        Assert.Equal((1, 0, 9), await SlotAsync(sku, near, held: true));
+    }
+
+    [Fact]
     public async Task A_black_listed_email_is_rejected_and_claims_nothing()
     {
         var (sku, near, _) = await StockAsync(10);
