@@ -782,6 +782,33 @@ public class OrderTests(ClusterFixture fixture)
         (await fixture.Grains.GetGrain<ILocationGrain>(location).GetCapacityAsync(DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime)))!.Booked;
 
     /// <summary>Ships and delivers line l1's units at <paramref name="location"/>.</summary>
+    [Fact]
+    public async Task A_gift_card_its_virtual_location_fulfils_is_allocated_there_in_an_order_and_from_a_reservation()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var (digital, card) = (_world.Id("digital"), _world.Id("card"));
+        await fixture.Grains.GetGrain<ILocationGrain>(digital).PutAsync(new LocationInfo(digital, "digital", LocationType.Virtual, 52.5, 13.4, 1_000, "DE"));
+        await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(card).PutAsync(new Dom.Articles.ArticleInfo(card, "card", Dom.Articles.ArticleKind.GiftCard, null, FulfilledBy: digital));
+        var (direct, converted, reservation) = (_world.Id("o"), _world.Id("c"), _world.Id("r"));
+        Dom.Reservations.LineRequest[] reserved = [new(sku, 1), new(card, 2)];
+        await fixture.Grains.GetGrain<Dom.Reservations.IReservationDeskGrain>(0).CreateAsync(new Dom.Reservations.CreateReservationRequest(
+            reservation, "web", 600, new Dom.Reservations.ShipTo("DE", 52.5, 13.4), reserved));
+
+        var ordered = await Order(direct).CreateAsync(Request(direct, sku, null) with { Lines = [new("l1", sku, 1, 10m), new("l2", card, 2, 25m)] });
+        var fromReservation = await Order(converted).CreateAsync(Request(converted, sku, null) with { ReservationId = reservation, Lines = [new("l1", sku, 1, 10m), new("l2", card, 2, 25m)] });
+        var shipped = await Order(direct).ReportAsync(new FulfilmentEvent("s1", "l2", digital, FulfilmentEventType.Shipped, null, null, null));
+
+        foreach (var order in new[] { ordered.Order!, fromReservation.Order! })
+        {
+            var lines = string.Join("; ", order.Lines.Select(l => $"{l.LineId} {l.Status} {string.Join(",", l.Allocations.Select(a => $"{a.Quantity}@{a.LocationId}"))}"));
+            Assert.True(order.Lines.Single(l => l.LineId == "l2").Allocations.SingleOrDefault() is { LocationId: var at, Quantity: 2 } && at == digital, lines);
+        }
+
+        Assert.Equal(OrderCommandStatus.Done, shipped.Status);
+        Assert.Equal(AllocationStatus.Shipped, (await Order(direct).GetAsync())!.Lines.Single(l => l.LineId == "l2").Allocations.Single().Status);
+    }
+
     private async Task DeliverAsync(string id, string location)
     {
         Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent($"s-{location}", "l1", location, FulfilmentEventType.Shipped, null, null, null))).Status);

@@ -590,8 +590,7 @@ internal sealed class OrderGrain(
             // A resumed intake converts again: parts already on the line (same slot allocation, same location) stay once.
             foreach (var part in held.Where(p => !line.Allocations.Any(a => a.LocationId == p.LocationId && SlotAllocationId(line, a) == AllocationId(line.LineId))))
             {
-                var result = await Slot(line.Sku, part.LocationId).AllocateAsync(new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.HeldUnder));
-                if (result.Succeeded)
+                if (await AllocateAtAsync(line.Sku, part.LocationId, new AllocateRequest(AllocationId(line.LineId), part.Quantity, reservation.HeldUnder)))
                 {
                     allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null, AllocationId(line.LineId)));
                 }
@@ -617,6 +616,17 @@ internal sealed class OrderGrain(
         }
 
         return state with { View = Note(view, "reservation converted", null, reservation.ReservationId) };
+    }
+
+    /// <summary>Allocates units at a slot. A non-physical article routed to the virtual location that fulfils it without
+    /// a limit has no slot there (sourcing held nothing): its units need none, and count as allocated.</summary>
+    private async Task<bool> AllocateAtAsync(string sku, string locationId, AllocateRequest request)
+    {
+        var result = await Slot(sku, locationId).AllocateAsync(request);
+        return result.Succeeded
+            || (result.Status == AllocateStatus.UnknownSlot
+                && await GrainFactory.Get<IArticleGrain>(sku).GetAsync() is { Kind: not ArticleKind.Physical, FulfilledBy: { } by }
+                && by == locationId);
     }
 
     /// <summary>Sources every unit not yet allocated (all lines at once first, then line by line), allocates them,
@@ -763,8 +773,7 @@ internal sealed class OrderGrain(
             foreach (var part in parts)
             {
                 var slot = Slot(line.Sku, part.LocationId);
-                var allocated = await slot.AllocateAsync(new AllocateRequest(part.AllocationId, part.Quantity, plan.HoldId));
-                if (allocated.Succeeded)
+                if (await AllocateAtAsync(line.Sku, part.LocationId, new AllocateRequest(part.AllocationId, part.Quantity, plan.HoldId)))
                 {
                     allocations.Add(new OrderAllocation(part.LocationId, part.Quantity, AllocationStatus.Allocated, 0, null, null, part.AllocationId));
                 }
