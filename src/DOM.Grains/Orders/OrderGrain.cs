@@ -149,7 +149,9 @@ internal sealed class OrderGrain(
                 await sourcer.ReleaseAsync(reservation.HeldUnder, reservation.Lines);
             }
 
-            await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = Notify(view, "orderRejected", null), Routed = true, Rejected = true });
+            // Its lines are cancelled, as a review's rejection cancels them (nothing is allocated, so nothing else ends).
+            var (rejected, _) = CancelUnshipped(view, null);
+            await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = Notify(rejected, "orderRejected", null), Routed = true, Rejected = true });
             return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
         }
 

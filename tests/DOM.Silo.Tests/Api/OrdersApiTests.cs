@@ -271,6 +271,7 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, listed.StatusCode);
         Assert.Equal((OrderStatus.Rejected, RiskDecision.Reject), (order.Status, order.Risk.Decision));
         Assert.Equal((HttpStatusCode.Created, OrderStatus.Rejected), (reserved.StatusCode, fromReservation.Status));
+        Assert.All(order.Lines.Concat(fromReservation.Lines), line => Assert.Equal((LineStatus.Cancelled, 0), (line.Status, line.OpenQuantity)));
         Assert.Equal((10, 0, 10), await SlotAsync(sku, near));
         Assert.Equal(0, (await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{near}/{sku}", SiloHost.Json))!.Held);
     }
