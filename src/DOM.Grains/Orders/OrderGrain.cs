@@ -1062,7 +1062,7 @@ internal sealed class OrderGrain(
         }
 
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
-        view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending) };
+        view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending), Total = OrderRules.TotalOf(lines) };
         return Raise(new OrderChanged(state with { View = view }));
     }
 

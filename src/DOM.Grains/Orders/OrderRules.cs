@@ -86,6 +86,9 @@ public static class OrderRules
         return live.All(l => l.Status == LineStatus.Backordered && l.AllocatedQuantity == 0) ? OrderStatus.Backordered : OrderStatus.Released;
     }
 
+    /// <summary>The order's value: its units not cancelled (a rejected order's are all cancelled).</summary>
+    public static decimal TotalOf(IReadOnlyList<OrderLine> lines) => lines.Sum(l => l.UnitPrice * (l.Quantity - l.CancelledQuantity));
+
     /// <summary>True when a click &amp; collect order has done what it promised: every unit not cancelled is at the store,
     /// ready for pickup or handed over. Past that, the customer's pickup is not the order's lateness.</summary>
     public static bool ReadyAtStore(OrderView view) =>

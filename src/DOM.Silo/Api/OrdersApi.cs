@@ -138,13 +138,24 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        // Channels see their own orders; stores and partners the orders with lines at their location.
+        // Channels see their own orders; stores and partners the orders with lines at their location. A filter naming
+        // another channel or location matches none of those.
         if (user.IsInRole(nameof(ApiRole.Channel)))
         {
+            if (channel is not null && channel != user.Scope())
+            {
+                return TypedResults.Ok(new OrderPage([], null));
+            }
+
             channel = user.Scope();
         }
         else if (!user.IsOperator())
         {
+            if (locationId is not null && locationId != user.Scope())
+            {
+                return TypedResults.Ok(new OrderPage([], null));
+            }
+
             locationId = user.Scope();
         }
 
