@@ -113,11 +113,18 @@ internal sealed class OrderGrain(
             // first attempt stopped after the claim) gets it again.
             var reservations = GrainFactory.Get<IReservationGrain>(reservationId);
             reservation = await reservations.GetAsync(request.Channel);
-            if (reservation is not { Status: ReservationStatus.Held or ReservationStatus.Converted } || !Matches(reservation, request.Lines)
-                || await reservations.ConvertAsync(request.Channel, OrderId) is not { } claimed)
+            var mismatch = reservation switch
             {
-                return new CreateOrderResult(OrderOutcome.ReservationMismatch, null,
-                    $"Reservation {reservationId} is not held for channel {request.Channel} with exactly these SKUs and quantities.");
+                null => $"Reservation {reservationId} does not exist for channel {request.Channel}.",
+                { Status: not (ReservationStatus.Held or ReservationStatus.Converted) } =>
+                    $"Reservation {reservationId} is {reservation.Status.ToString().ToLowerInvariant()}{(reservation.Status == ReservationStatus.Expired ? $" since {reservation.ExpiresAt:u}" : "")}: it holds nothing.",
+                _ when !Matches(reservation, request.Lines) =>
+                    $"Reservation {reservationId} holds {string.Join(", ", reservation.Lines.GroupBy(l => l.Sku).Select(g => $"{g.Sum(l => l.Quantity)} × {g.Key}"))}; the order's lines must ask for exactly these SKUs and quantities.",
+                _ => null,
+            };
+            if (mismatch is not null || await reservations.ConvertAsync(request.Channel, OrderId) is not { } claimed)
+            {
+                return new CreateOrderResult(OrderOutcome.ReservationMismatch, null, mismatch ?? $"Reservation {reservationId} was taken over by another order.");
             }
 
             reservation = claimed;

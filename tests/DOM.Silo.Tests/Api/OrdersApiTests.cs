@@ -70,9 +70,19 @@ public class OrdersApiTests(ApiFixture fixture)
         var reservationId = _catalog.Id("r");
         await Webshop.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(reservationId, (sku, 4)), SiloHost.Json);
 
-        using var response = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(_catalog.Id("o"), (sku, 5)) with { ReservationId = reservationId }, SiloHost.Json);
+        var released = _catalog.Id("released");
+        await Webshop.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(released, (sku, 1)), SiloHost.Json);
+        await Webshop.DeleteAsync($"/api/v1/reservations/{released}");
 
+        using var response = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(_catalog.Id("o"), (sku, 5)) with { ReservationId = reservationId }, SiloHost.Json);
+        using var unknown = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(_catalog.Id("o"), (sku, 1)) with { ReservationId = _catalog.Id("none") }, SiloHost.Json);
+        using var gone = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(_catalog.Id("o"), (sku, 1)) with { ReservationId = released }, SiloHost.Json);
+
+        // Each says what is wrong: the lines, the id, the reservation's state.
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains($"holds 4 × {sku}", await DetailAsync(response), StringComparison.Ordinal);
+        Assert.Contains("does not exist", await DetailAsync(unknown), StringComparison.Ordinal);
+        Assert.Contains("is released", await DetailAsync(gone), StringComparison.Ordinal);
         Assert.Equal((4, 0, 6), await SlotAsync(sku, near, held: true));
     }
 
