@@ -123,6 +123,9 @@ public static class DomHost
 
             try
             {
+                // The settings' validation, which StartAsync would run too, but only after the host logged the failure
+                // with a stack trace of its own ahead of the one line below.
+                app.Services.GetService<IStartupValidator>()?.Validate();
                 ClaimSiloPorts(app.Services.GetRequiredService<IOptions<OrleansHostingOptions>>().Value);
                 if (app.Services.GetService<Npgsql.NpgsqlDataSource>() is { } data && await CheckDatabaseAsync(data) is { } database)
                 {

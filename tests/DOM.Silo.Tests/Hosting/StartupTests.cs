@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Dom.Silo.Hosting;
 using Dom.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace Dom.Silo.Tests.Hosting;
 
@@ -49,10 +51,58 @@ public class StartupTests
         using var error = new StringWriter();
         var args = SiloHost.Arguments("Development", new Dictionary<string, string> { [setting] = value });
 
-        var exitCode = await Task.Run(() => DomHost.RunAsync(args, error)).WaitAsync(TimeSpan.FromSeconds(60));
+        var logged = new ErrorsLogged();
+
+        var exitCode = await Task.Run(async () =>
+        {
+            WebApplication app;
+            try
+            {
+                var builder = DomHost.CreateBuilder(args);
+                builder.Logging.AddProvider(logged);
+                app = DomHost.Build(builder);
+            }
+            catch (Exception)
+            {
+                // A setting that does not bind fails the build: the entry point answers that one.
+                return await DomHost.RunAsync(args, error);
+            }
+
+            return await DomHost.RunAsync(app, error);
+        }).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, exitCode);
         Assert.StartsWith("DOM.Silo cannot start: ", error.ToString(), StringComparison.Ordinal);
         Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
+        // The one line is all: no host's "failed to start" with its stack trace before it.
+        Assert.Empty(logged.Errors);
+    }
+
+    /// <summary>What was logged at Error or above, by category.</summary>
+    private sealed class ErrorsLogged : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Errors { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Errors);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> errors) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    errors.Enqueue($"{category}: {formatter(state, exception)}");
+                }
+            }
+        }
     }
 }
