@@ -9,10 +9,10 @@ namespace Dom.Silo.Api;
 /// (kept at one location unless <c>allowSplit</c>); a non-physical article may name the virtual location that fulfils it
 /// without a limit (<c>fulfilledBy</c>).</summary>
 public sealed record ArticleBody(
-    string? Sku,
     string? Name,
-    ArticleKind? Kind,
-    string? Description,
+    string? Sku = null,
+    ArticleKind? Kind = null,
+    string? Description = null,
     List<ComponentBody?>? Components = null,
     bool? AllowSplit = null,
     string? FulfilledBy = null);

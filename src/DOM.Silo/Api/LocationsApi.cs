@@ -8,13 +8,13 @@ namespace Dom.Silo.Api;
 /// <summary>Location master data as sent by an operator. The id comes from the path. Optional: the dispatch calendar,
 /// handling costs, and whether it ships to customers (default: unless virtual) or offers click &amp; collect (default: stores).</summary>
 public sealed record LocationBody(
-    string? LocationId,
     string? Name,
     LocationType? Type,
     double? Latitude,
     double? Longitude,
     int? CapacityPerDay,
-    string? Country,
+    string? LocationId = null,
+    string? Country = null,
     CalendarBody? Calendar = null,
     CostsBody? Costs = null,
     bool? ShipsToCustomers = null,
@@ -24,13 +24,13 @@ public sealed record LocationBody(
 public sealed record HoursBody(DayOfWeek? Day, TimeOnly? Opens, TimeOnly? Closes);
 
 /// <summary>A location's dispatch calendar: working weekdays with hours (none: every day), closed dates, cut-off time.</summary>
-public sealed record CalendarBody(List<HoursBody?>? Hours, List<DateOnly>? ClosedDates, TimeOnly? CutOff);
+public sealed record CalendarBody(List<HoursBody?>? Hours = null, List<DateOnly>? ClosedDates = null, TimeOnly? CutOff = null);
 
 /// <summary>A location's handling costs.</summary>
-public sealed record CostsBody(decimal? HandlingPerShipment, decimal? HandlingPerUnit);
+public sealed record CostsBody(decimal? HandlingPerShipment = null, decimal? HandlingPerUnit = null);
 
 /// <summary>A day's capacity limit; the date defaults to today.</summary>
-public sealed record CapacityBody(DateOnly? Date, int? Limit);
+public sealed record CapacityBody(int? Limit, DateOnly? Date = null);
 
 public static class LocationsApi
 {

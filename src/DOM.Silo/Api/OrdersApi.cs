@@ -3,39 +3,41 @@ using System.Text.Json;
 using Dom.Access;
 using Dom.Grains.Hosting;
 using Dom.Orders;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Dom.Silo.Api;
 
-public sealed record AddressBody(string? Country, double? Latitude, double? Longitude, string? Street, string? PostalCode, string? City);
+public sealed record AddressBody(string? Country, double? Latitude, double? Longitude, string? Street = null, string? PostalCode = null, string? City = null);
 
-public sealed record DeliveryBody(DeliveryMethod? Method, AddressBody? Address, string? PickupLocationId);
+public sealed record DeliveryBody(DeliveryMethod? Method, AddressBody? Address, string? PickupLocationId = null);
 
-public sealed record OrderLineBody(string? LineId, string? Sku, int? Quantity, decimal? UnitPrice);
+public sealed record OrderLineBody(string? LineId, string? Sku, int? Quantity, decimal? UnitPrice = null);
 
-public sealed record CustomerBody(string? Email, string? Name);
+public sealed record CustomerBody(string? Email = null, string? Name = null);
 
-public sealed record PaymentBody(string? Method, string? Instrument, decimal? Amount);
+public sealed record PaymentBody(string? Method, decimal? Amount, string? Instrument = null);
 
 /// <summary>An order as a channel sends it. The channel comes from the caller's key.</summary>
 public sealed record OrderBody(
     string? OrderId,
     string? CustomerId,
-    string? ReservationId,
     List<OrderLineBody?>? Lines,
     DeliveryBody? Delivery,
-    CustomerBody? Customer,
-    AddressBody? BillingAddress,
-    List<PaymentBody?>? Payments,
-    string? Currency,
-    bool? Priority,
-    DateTimeOffset? PromisedBy);
+    string? ReservationId = null,
+    CustomerBody? Customer = null,
+    AddressBody? BillingAddress = null,
+    List<PaymentBody?>? Payments = null,
+    string? Currency = null,
+    bool? Priority = null,
+    DateTimeOffset? PromisedBy = null);
 
 /// <summary>A location's or partner's event for a line.</summary>
-public sealed record FulfilmentBody(string? EventId, string? LocationId, FulfilmentEventType? Type, int? Quantity, string? Carrier, string? TrackingNumber);
+public sealed record FulfilmentBody(string? EventId, string? LocationId, FulfilmentEventType? Type, int? Quantity = null, string? Carrier = null, string? TrackingNumber = null);
 
-public sealed record CancelBody(string? LineId);
+public sealed record CancelBody(string? LineId = null);
 
-public sealed record ReviewBody(string? Decision, string? Note);
+public sealed record ReviewBody(string? Decision, string? Note = null);
 
 /// <summary>A page of the order list; pass <paramref name="Next"/> as <c>createdBefore</c> and <paramref name="NextAfter"/>
 /// as <c>after</c> for the next page (null at the last page).</summary>
@@ -48,14 +50,23 @@ public static class OrdersApi
     public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/orders").WithTags("Orders");
-        api.MapPost("/", CreateAsync).RequireAuthorization(Policies.Channel);
+        api.MapPost("/", CreateAsync).RequireAuthorization(Policies.Channel)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyRole);
-        api.MapGet("/{orderId}", GetAsync).RequireAuthorization(Policies.AnyRole);
-        api.MapPost("/{orderId}/lines/{lineId}/events", ReportAsync).RequireAuthorization(Policies.Fulfilment);
-        api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator);
-        api.MapPost("/{orderId}/review", ReviewAsync).RequireAuthorization(Policies.Operator);
-        api.MapPost("/{orderId}/lines/{lineId}/wrong-item", WrongItemAsync).RequireAuthorization(Policies.ChannelOrOperator);
-        api.MapPost("/{orderId}/retry-backorders", RetryBackordersAsync).RequireAuthorization(Policies.Operator);
+        api.MapGet("/{orderId}", GetAsync).RequireAuthorization(Policies.AnyRole).ProducesProblem(StatusCodes.Status404NotFound);
+        // A change to an order: not found, not allowed in its state (422), or an event id used with another body (409).
+        foreach (var change in new[]
+        {
+            api.MapPost("/{orderId}/lines/{lineId}/events", ReportAsync).RequireAuthorization(Policies.Fulfilment),
+            api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapPost("/{orderId}/review", ReviewAsync).RequireAuthorization(Policies.Operator),
+            api.MapPost("/{orderId}/lines/{lineId}/wrong-item", WrongItemAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapPost("/{orderId}/retry-backorders", RetryBackordersAsync).RequireAuthorization(Policies.Operator),
+        })
+        {
+            change.ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        }
+
         return api;
     }
 
@@ -200,9 +211,10 @@ public static class OrdersApi
         return Answer(result, user);
     }
 
-    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CancelAsync(string orderId, CancelBody body, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CancelAsync(
+        string orderId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CancelBody? body, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var validation = new Validation().Id("orderId", orderId).Id("lineId", body.LineId, required: false);
+        var validation = new Validation().Id("orderId", orderId).Id("lineId", body?.LineId, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -214,7 +226,7 @@ public static class OrdersApi
             return Answers.NotFound($"Order {orderId}");
         }
 
-        return Answer(await order.CancelAsync(body.LineId), user);
+        return Answer(await order.CancelAsync(body?.LineId), user);
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ReviewAsync(string orderId, ReviewBody body, ClaimsPrincipal user, IGrainFactory grains)

@@ -19,9 +19,9 @@ public sealed record LineBody(string? Sku, int? Quantity);
 /// asks for click &amp; collect; <c>promisedBy</c> is the delivery date promised (in-transit supply counts against it).</summary>
 public sealed record ReservationBody(
     string? ReservationId,
-    int? TtlSeconds,
     ShipToBody? ShipTo,
     List<LineBody?>? Lines,
+    int? TtlSeconds = null,
     RequestPriority? Priority = null,
     string? CustomerTier = null,
     string? PickupLocationId = null,
@@ -32,9 +32,9 @@ public static class ReservationsApi
     public static RouteGroupBuilder MapReservationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/reservations").WithTags("Reservations").RequireAuthorization(Policies.Channel);
-        api.MapPost("/", CreateAsync);
-        api.MapGet("/{reservationId}", GetAsync);
-        api.MapDelete("/{reservationId}", ReleaseAsync);
+        api.MapPost("/", CreateAsync).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/{reservationId}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{reservationId}", ReleaseAsync).ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -14,23 +14,23 @@ public sealed record ZoneBody(string? FromCountry, string? ToCountry, decimal? P
 /// <summary>A new profile draft: only what changes; every member left out is copied from the active version.
 /// <c>maxDistanceKm</c> 0 removes the distance limit.</summary>
 public sealed record ProfileDraftBody(
-    string? Note,
-    List<LocationType>? AllowedLocationTypes,
-    int? MaxShipments,
-    double? MaxDistanceKm,
-    ShippingModel? ShippingModel,
-    List<RateBody?>? ShippingRates,
-    List<ZoneBody?>? ShippingZones,
-    decimal? SplitPenalty,
-    decimal? FewerShipmentsTolerance,
-    decimal? DeliveryDayCost,
-    decimal? CapacityPressureCost,
-    double? KmPerTransitDay,
-    int? TransferDays,
-    bool? UseInTransit,
-    List<string?>? PriorityTiers,
-    int? StockReserve,
-    int? CapacityReserve);
+    string? Note = null,
+    List<LocationType>? AllowedLocationTypes = null,
+    int? MaxShipments = null,
+    double? MaxDistanceKm = null,
+    ShippingModel? ShippingModel = null,
+    List<RateBody?>? ShippingRates = null,
+    List<ZoneBody?>? ShippingZones = null,
+    decimal? SplitPenalty = null,
+    decimal? FewerShipmentsTolerance = null,
+    decimal? DeliveryDayCost = null,
+    decimal? CapacityPressureCost = null,
+    double? KmPerTransitDay = null,
+    int? TransferDays = null,
+    bool? UseInTransit = null,
+    List<string?>? PriorityTiers = null,
+    int? StockReserve = null,
+    int? CapacityReserve = null);
 
 /// <summary>Sourcing: explain a decision without taking anything, and the versioned sourcing profiles per channel.</summary>
 public static class SourcingApi

@@ -5,7 +5,7 @@ using Dom.Stock;
 namespace Dom.Silo.Api;
 
 /// <summary>A stock count for one slot.</summary>
-public sealed record StockBody(int? OnHand, int? SafetyStock);
+public sealed record StockBody(int? OnHand, int? SafetyStock = null);
 
 /// <summary>The size of a channel's pool at a slot (0 removes it).</summary>
 public sealed record PoolBody(int? Size);

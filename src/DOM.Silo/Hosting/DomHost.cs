@@ -32,7 +32,7 @@ public static class DomHost
         builder.Services.AddProblems();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
         builder.Services.AddDomRateLimiting();
-        builder.Services.AddOpenApi(options => options.AddSchemaTransformer(EnumSchemas.DescribeAsync));
+        builder.Services.AddOpenApi(options => options.AddSchemaTransformer(EnumSchemas.DescribeAsync).AddApiAnswers());
         builder.Services.AddHealthChecks()
             .AddCheck<SiloHealthCheck>("membership", tags: [HealthTags.Ready])
             .AddCheck<SiloHealthCheck>("silo", tags: [HealthTags.Live]);

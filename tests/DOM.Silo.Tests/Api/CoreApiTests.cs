@@ -29,6 +29,14 @@ public class CoreApiTests(ApiFixture fixture)
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/v1/reservations", out _));
         var locationType = openApi.GetProperty("components").GetProperty("schemas").GetProperty("LocationType");
         Assert.Equal(["warehouse", "store", "dropShipper", "partner", "logisticsProvider", "virtual"], locationType.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        // Only what a request must carry is required, so a generated client can leave the rest out; the key and the
+        // problems every keyed call may meet are described.
+        var orderBody = openApi.GetProperty("components").GetProperty("schemas").GetProperty("OrderBody");
+        Assert.Equal(["orderId", "customerId", "lines", "delivery"], orderBody.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("X-Api-Key", openApi.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("name").GetString());
+        var createOrder = openApi.GetProperty("paths").GetProperty("/api/v1/orders").GetProperty("post");
+        Assert.Superset(new HashSet<string> { "201", "400", "401", "403", "409", "422", "429", "503" }, createOrder.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToHashSet());
+        Assert.True(createOrder.GetProperty("security")[0].TryGetProperty("ApiKey", out _));
         var demo = await channel.GetFromJsonAsync<ArticleAvailability>("/api/v1/availability/tshirt-basic-m", SiloHost.Json);
         Assert.True(demo!.Total > 0);
     }
