@@ -4,7 +4,7 @@
 # run against that one server, prints the table, writes benchmarks/results/latest.{md,json,svg}, and stops the server
 # whatever the outcome. Exits non-zero when an oversell or loss check fails.
 #
-#   benchmarks/run.sh            # full run (10 s per row; about 15 minutes on 2 cores)
+#   benchmarks/run.sh            # full run (10 s per row; about 17 minutes on 2 cores)
 #   benchmarks/run.sh --smoke    # seconds per row, small data
 #   benchmarks/run.sh --help     # every option (durations, callers, systems, scenarios, …)
 #
