@@ -660,12 +660,8 @@ public static class SourcingOptimiser
                 : [];
             foreach (var bundle in together)
             {
+                // Also a bundle of one component (a six-pack): its units stay together too.
                 var members = bundle.ToList();
-                if (members.Count < 2)
-                {
-                    continue;
-                }
-
                 groups.Add((members.Select(m => _skuIndex[m.line.Sku]).ToArray(), members.Select(m => m.line.Quantity).ToArray(), members.Select(m => m.i).ToArray()));
                 grouped.UnionWith(members.Select(m => m.i));
             }
@@ -1169,7 +1165,6 @@ public static class SourcingOptimiser
             for (var a = 0; a < n; a++)
             {
                 cost += _fixed[set[a]];
-                Array.Copy(_stock[set[a]], 0, _remaining, a * _skus, _skus);
 
                 // Insertion sort by unit cost; equal costs keep set order (cheaper fixed cost first).
                 var at = a;
@@ -1182,43 +1177,115 @@ public static class SourcingOptimiser
                 _order[at] = a;
             }
 
-            foreach (var group in _items.Groups)
+            // Each bundle at the cheapest location that fits it, in turn, then each line cheapest first.
+            Restock(set);
+            var units = PlaceGroups(set, null, record);
+            units = units < 0 ? -1 : PlaceSingles(set, units, record);
+            if (units >= 0 || _items.Groups.Count == 0)
             {
-                var served = false;
-                for (var o = 0; o < n && !served; o++)
+                return units < 0 ? -1 : cost + units;
+            }
+
+            // A bundle placed first can take what a later bundle, or a line of its own, needed at that location while
+            // another location had it: before saying no, try every placement of the bundles (few bundles, at most
+            // MaxShipments locations each, and at most MaxPlacements tried), and keep the cheapest that fits.
+            var placement = new int[_items.Groups.Count];
+            var best = new int[_items.Groups.Count];
+            var bestUnits = -1L;
+            var tried = 0;
+            Restock(set);
+            TryPlacements(set, 0, 0, placement, best, ref bestUnits, ref tried);
+            if (bestUnits < 0)
+            {
+                return -1;
+            }
+
+            foreach (var line in record ?? [])
+            {
+                line.Clear();
+            }
+
+            Restock(set);
+            units = PlaceSingles(set, PlaceGroups(set, best, record), record);
+            return cost + units;
+        }
+
+        private const int MaxPlacements = 4_096;
+
+        private void Restock(ReadOnlySpan<int> set)
+        {
+            for (var a = 0; a < set.Length; a++)
+            {
+                Array.Copy(_stock[set[a]], 0, _remaining, a * _skus, _skus);
+            }
+        }
+
+        private bool Fits((int[] Skus, int[] Quantities, int[] Lines) group, int a)
+        {
+            for (var c = 0; c < group.Skus.Length; c++)
+            {
+                if (_remaining[(a * _skus) + group.Skus[c]] < group.Quantities[c])
                 {
-                    var a = _order[o];
-                    var fits = true;
-                    for (var c = 0; c < group.Skus.Length && fits; c++)
-                    {
-                        fits = _remaining[(a * _skus) + group.Skus[c]] >= group.Quantities[c];
-                    }
-
-                    if (!fits)
-                    {
-                        continue;
-                    }
-
-                    for (var c = 0; c < group.Skus.Length; c++)
-                    {
-                        _remaining[(a * _skus) + group.Skus[c]] -= group.Quantities[c];
-                        cost += _unit[set[a]] * group.Quantities[c];
-                        record?[group.Lines[c]].Add((a, group.Quantities[c]));
-                    }
-
-                    served = true;
-                }
-
-                if (!served)
-                {
-                    return -1;
+                    return false;
                 }
             }
 
+            return true;
+        }
+
+        private void Take((int[] Skus, int[] Quantities, int[] Lines) group, int a, int sign)
+        {
+            for (var c = 0; c < group.Skus.Length; c++)
+            {
+                _remaining[(a * _skus) + group.Skus[c]] -= sign * group.Quantities[c];
+            }
+        }
+
+        /// <summary>Places every bundle: at <paramref name="at"/>'s location for it, or (null) at the cheapest that fits.
+        /// The bundles' unit cost, or -1 when one does not fit.</summary>
+        private long PlaceGroups(ReadOnlySpan<int> set, int[]? at, List<(int Position, int Quantity)>[]? record)
+        {
+            long units = 0;
+            for (var g = 0; g < _items.Groups.Count; g++)
+            {
+                var group = _items.Groups[g];
+                var a = -1;
+                if (at is not null)
+                {
+                    a = at[g];
+                }
+                else
+                {
+                    for (var o = 0; o < set.Length && a < 0; o++)
+                    {
+                        a = Fits(group, _order[o]) ? _order[o] : -1;
+                    }
+                }
+
+                if (a < 0)
+                {
+                    return -1;
+                }
+
+                Take(group, a, 1);
+                for (var c = 0; c < group.Skus.Length; c++)
+                {
+                    units += _unit[set[a]] * group.Quantities[c];
+                    record?[group.Lines[c]].Add((a, group.Quantities[c]));
+                }
+            }
+
+            return units;
+        }
+
+        /// <summary>Places every line of its own, cheapest location first, on top of <paramref name="units"/>; -1 when
+        /// one cannot be covered.</summary>
+        private long PlaceSingles(ReadOnlySpan<int> set, long units, List<(int Position, int Quantity)>[]? record)
+        {
             foreach (var (sku, quantity, line) in _items.Singles)
             {
                 var missing = quantity;
-                for (var o = 0; o < n && missing > 0; o++)
+                for (var o = 0; o < set.Length && missing > 0; o++)
                 {
                     var a = _order[o];
                     var take = Math.Min(missing, _remaining[(a * _skus) + sku]);
@@ -1229,7 +1296,7 @@ public static class SourcingOptimiser
 
                     _remaining[(a * _skus) + sku] -= take;
                     missing -= take;
-                    cost += _unit[set[a]] * take;
+                    units += _unit[set[a]] * take;
                     record?[line].Add((a, take));
                 }
 
@@ -1239,7 +1306,48 @@ public static class SourcingOptimiser
                 }
             }
 
-            return cost;
+            return units;
+        }
+
+        /// <summary>Every placement of bundles <paramref name="g"/> onward on what is left; the cheapest that leaves the
+        /// lines of their own coverable goes to <paramref name="best"/>.</summary>
+        private void TryPlacements(ReadOnlySpan<int> set, int g, long units, int[] placement, int[] best, ref long bestUnits, ref int tried)
+        {
+            if (g == _items.Groups.Count)
+            {
+                tried++;
+                var left = _remaining.AsSpan(0, set.Length * _skus).ToArray();
+                var total = PlaceSingles(set, units, null);
+                left.CopyTo(_remaining, 0);
+                if (total >= 0 && (bestUnits < 0 || total < bestUnits))
+                {
+                    bestUnits = total;
+                    placement.CopyTo(best, 0);
+                }
+
+                return;
+            }
+
+            var group = _items.Groups[g];
+            for (var o = 0; o < set.Length && tried < MaxPlacements; o++)
+            {
+                var a = _order[o];
+                if (!Fits(group, a))
+                {
+                    continue;
+                }
+
+                Take(group, a, 1);
+                placement[g] = a;
+                var added = 0L;
+                for (var c = 0; c < group.Skus.Length; c++)
+                {
+                    added += _unit[set[a]] * group.Quantities[c];
+                }
+
+                TryPlacements(set, g + 1, units + added, placement, best, ref bestUnits, ref tried);
+                Take(group, a, -1);
+            }
         }
 
         private void Dfs(int start)

@@ -274,6 +274,35 @@ public class SourcingFactorTests
     }
 
     [Fact]
+    public void Two_bundles_sharing_a_component_are_each_kept_together_where_the_locations_allow_it()
+    {
+        // The nearest location can take either kit but not both: the first kit placed there first left the second none.
+        var decision = Base
+            .With(Site("potsdam", Potsdam), ("x", 1), ("y", 1), ("z", 1))
+            .With(Site("munich", Munich), ("x", 1), ("y", 1))
+            .Ordering(
+                new DemandLine("x", 1, Bundle: "k1", KeepTogether: true), new DemandLine("y", 1, Bundle: "k1", KeepTogether: true),
+                new DemandLine("x", 1, Bundle: "k2", KeepTogether: true), new DemandLine("z", 1, Bundle: "k2", KeepTogether: true))
+            .Decide();
+
+        Assert.True(decision.Feasible, decision.Reason);
+        Assert.Equal(["munich"], decision.Winner!.Lines.Where(l => l.Bundle == "k1").SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct());
+        Assert.Equal(["potsdam"], decision.Winner.Lines.Where(l => l.Bundle == "k2").SelectMany(l => l.Allocations).Select(a => a.LocationId).Distinct());
+    }
+
+    [Fact]
+    public void A_bundle_of_one_component_that_may_not_split_is_not_split()
+    {
+        var decision = Base
+            .With(Site("potsdam", Potsdam), ("x", 3))
+            .With(Site("munich", Munich), ("x", 3))
+            .Ordering(new DemandLine("x", 6, Bundle: "six-pack", KeepTogether: true))
+            .Decide();
+
+        Assert.False(decision.Feasible, string.Join(", ", decision.Winner?.Lines.SelectMany(l => l.Allocations).Select(a => $"{a.Quantity}@{a.LocationId}") ?? []));
+    }
+
+    [Fact]
     public void Click_and_collect_takes_the_pickup_stores_own_stock_first()
     {
         var store = Site("store-mitte", Mitte, SiteKind.Store) with { ClickAndCollect = true, HandlingPerShipment = 50 };
