@@ -510,6 +510,8 @@ public static class SourcingOptimiser
             var shortages = new List<PlanShortage>();
             long handling = 0;
             var virtualSites = sites.Where(s => s.Kind == SiteKind.Virtual).OrderBy(s => s.HandlingPerUnit).ThenBy(s => s.LocationId, StringComparer.Ordinal).ToList();
+            // A counter serves every line of its article once: what an earlier line took is not there for the next.
+            var taken = new Dictionary<(string Sku, string LocationId), int>();
             foreach (var line in _nonPhysical)
             {
                 var offers = new List<(Site Site, int Usable, bool Unlimited)>();
@@ -517,7 +519,9 @@ public static class SourcingOptimiser
                 {
                     if (_digitalSupply.TryGetValue((line.Sku, site.LocationId), out var supply))
                     {
-                        var usable = supply.Unlimited ? int.MaxValue : Math.Max(0, supply.UsableBy(_order.Channel, null) - StockReserve);
+                        var usable = supply.Unlimited
+                            ? int.MaxValue
+                            : Math.Max(0, supply.UsableBy(_order.Channel, null) - StockReserve - taken.GetValueOrDefault((line.Sku, site.LocationId)));
                         offers.Add((site, usable, supply.Unlimited));
                         if (explain)
                         {
@@ -534,6 +538,7 @@ public static class SourcingOptimiser
                 {
                     allocations.Add(new SourcedAllocation(whole.Site.LocationId, line.Quantity, null, whole.Unlimited));
                     handling += Millis(whole.Site.HandlingPerUnit) * line.Quantity;
+                    taken[(line.Sku, whole.Site.LocationId)] = taken.GetValueOrDefault((line.Sku, whole.Site.LocationId)) + line.Quantity;
                 }
                 else if (offers.Sum(o => (long)o.Usable) >= line.Quantity)
                 {
@@ -543,6 +548,7 @@ public static class SourcingOptimiser
                         var take = Math.Min(missing, offer.Usable);
                         allocations.Add(new SourcedAllocation(offer.Site.LocationId, take, null, offer.Unlimited));
                         handling += Millis(offer.Site.HandlingPerUnit) * take;
+                        taken[(line.Sku, offer.Site.LocationId)] = taken.GetValueOrDefault((line.Sku, offer.Site.LocationId)) + take;
                         missing -= take;
                         if (missing == 0)
                         {

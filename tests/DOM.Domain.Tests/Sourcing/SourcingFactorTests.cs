@@ -303,6 +303,18 @@ public class SourcingFactorTests
     }
 
     [Fact]
+    public void Two_lines_of_one_counted_non_physical_article_take_no_more_than_its_counter()
+    {
+        var licences = Base.With(new Site("keys", SiteKind.Virtual, Berlin, "DE", 0), ("lic", 3));
+
+        var over = licences.Ordering(new DemandLine("lic", 2, Physical: false), new DemandLine("lic", 2, Physical: false, Bundle: "kit", KeepTogether: true)).Decide();
+        var within = licences.Ordering(new DemandLine("lic", 2, Physical: false), new DemandLine("lic", 1, Physical: false, Bundle: "kit", KeepTogether: true)).Decide();
+
+        Assert.False(over.Feasible, string.Join(", ", over.Winner?.Lines.SelectMany(l => l.Allocations).Select(a => $"{a.Quantity}@{a.LocationId}") ?? []));
+        Assert.True(within.Feasible, within.Reason);
+    }
+
+    [Fact]
     public void Click_and_collect_takes_the_pickup_stores_own_stock_first()
     {
         var store = Site("store-mitte", Mitte, SiteKind.Store) with { ClickAndCollect = true, HandlingPerShipment = 50 };
