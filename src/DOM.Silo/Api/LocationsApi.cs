@@ -56,7 +56,7 @@ public static class LocationsApi
             .Country("country", body.Country, required: false);
         if (body.Costs is { } costs)
         {
-            validation.Money("costs.handlingPerShipment", costs.HandlingPerShipment, 100_000m).Money("costs.handlingPerUnit", costs.HandlingPerUnit, 100_000m);
+            validation.Money("costs.handlingPerShipment", costs.HandlingPerShipment, 100_000m).Money("costs.handlingPerUnit", costs.HandlingPerUnit, 100_000m, decimals: 3);
         }
 
         if (body.Calendar is { } calendar)

@@ -58,14 +58,14 @@ internal sealed class Validation
     public static bool IsCurrency(string? code) => code is { Length: 3 } && code.All(char.IsAsciiLetterUpper);
 
     /// <summary>An amount of money: not negative, at most <paramref name="max"/>, at most 4 decimal places.</summary>
-    public Validation Money(string field, decimal? value, decimal max, bool required = false)
+    public Validation Money(string field, decimal? value, decimal max, bool required = false, int decimals = 4)
     {
         if (value is null)
         {
             return required ? Add(field, "Required.") : this;
         }
 
-        return value >= 0 && value <= max && decimal.Round(value.Value, 4) == value ? this : Add(field, $"Must be an amount from 0 to {max} with at most 4 decimals.");
+        return value >= 0 && value <= max && decimal.Round(value.Value, decimals) == value ? this : Add(field, $"Must be an amount from 0 to {max} with at most {decimals} decimals.");
     }
 
     public Validation Text(string field, string? value, int maxLength, bool required = true)

@@ -144,6 +144,7 @@ public class ValidationTests(ApiFixture fixture)
         { "location with a type as a number", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "1", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
         { "location longitude out of range", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "store", "latitude": 1, "longitude": 181, "capacityPerDay": 1 }""" },
         { "location id differs from path", "PUT", "/api/v1/locations/{location}", """{ "locationId": "other", "name": "x", "type": "store", "latitude": 1, "longitude": 1, "capacityPerDay": 1 }""" },
+        { "handling per unit finer than sourcing counts", "PUT", "/api/v1/locations/{location}", """{ "name": "x", "type": "store", "latitude": 1, "longitude": 1, "capacityPerDay": 1, "costs": { "handlingPerUnit": 0.0014 } }""" },
         { "article without name", "PUT", "/api/v1/articles/{sku}", """{ "kind": "physical" }""" },
         { "article with blank name", "PUT", "/api/v1/articles/{sku}", """{ "name": "  " }""" },
         { "key for operator role", "POST", "/api/v1/api-keys", """{ "role": "operator", "scope": "x" }""" },
