@@ -67,6 +67,30 @@ public class SourcingTests
     }
 
     [Fact]
+    public async Task A_vip_customers_order_takes_the_reserve_only_where_the_channels_profile_names_the_tier()
+    {
+        var a = await _world.ArticleAsync("a");
+        var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
+        // The one unit is the reserve: only a priority order may take it.
+        await _world.StockAsync(a, potsdam, onHand: 1);
+        var (customer, first, second) = (_world.Id("c"), _world.Id("o1"), _world.Id("o2"));
+        await Grains.GetGrain<Dom.Customers.ICustomerGrain>(customer).SetTierAsync(Dom.Customers.CustomerTier.Vip);
+        await UseProfileAsync(new SourcingProfileDraft { StockReserve = 1 });
+        var order = (string id) => new Dom.Orders.CreateOrderRequest(
+            id, _channel, customer, null, [new Dom.Orders.OrderLineRequest("l1", a, 1, 10m)],
+            new Dom.Orders.Delivery(Dom.Orders.DeliveryMethod.Ship, new Dom.Orders.Address("DE", 52.5, 13.4, null, null, null), null),
+            null, null, [], "EUR", false, null, null);
+
+        var vip = await Grains.GetGrain<Dom.Orders.IOrderGrain>(first).CreateAsync(order(first));
+        await UseProfileAsync(new SourcingProfileDraft { PriorityTiers = [] });
+        await _world.StockAsync(a, potsdam, onHand: 2);
+        var notPriority = await Grains.GetGrain<Dom.Orders.IOrderGrain>(second).CreateAsync(order(second));
+
+        Assert.Equal(1, vip.Order!.Lines.Single().AllocatedQuantity);
+        Assert.Equal(0, notPriority.Order!.Lines.Single().AllocatedQuantity);
+    }
+
+    [Fact]
     public async Task A_regular_order_leaves_the_last_capacity_to_priority_orders()
     {
         var a = await _world.ArticleAsync("a");

@@ -60,6 +60,9 @@ internal sealed class OrderGrain(
 
     private CreateOrderRequest Request => State.Request!;
 
+    /// <summary>The customer tier VIP as sourcing profiles name it.</summary>
+    private static readonly string VipTier = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(nameof(CustomerTier.Vip));
+
     protected override OrderState Apply(OrderState state, OrderChanged @event) => @event.State;
 
     public async Task<CreateOrderResult> CreateAsync(CreateOrderRequest request)
@@ -715,8 +718,10 @@ internal sealed class OrderGrain(
             lines.Select(l => new LineRequest(l.Sku, l.OpenQuantity)).ToList(),
             clock.UtcNow.Add(RoutingHoldTtl),
             excluded,
-            view.Priority ? RequestPriority.High : RequestPriority.Normal,
-            null,
+            // The order's priority is the channel's flag or a VIP customer: the flag counts as is, the tier as the
+            // channel's sourcing profile says (its priority tiers).
+            Request.Priority ? RequestPriority.High : RequestPriority.Normal,
+            view.Priority && !Request.Priority ? VipTier : null,
             view.Delivery.Method == DeliveryMethod.Pickup ? view.Delivery.PickupLocationId : null,
             // No promised date as a constraint: an order is routed even when it will be late (it is then flagged late),
             // rather than backordered while stock sits on a shelf.
