@@ -57,6 +57,12 @@ public static class ApiKeysApi
             return validation.Problem();
         }
 
+        // A store's or partner's scope is a location: a key for one that does not exist (a typo) would see and do nothing.
+        if (body.Role is ApiRole.Store or ApiRole.Partner && await grains.Get<Dom.Locations.ILocationGrain>(body.Scope!).GetAsync() is null)
+        {
+            return validation.Add("scope", $"No location {body.Scope}: a {body.Role.ToString()!.ToLowerInvariant()} key is scoped to an existing location.").Problem();
+        }
+
         var key = ApiKeyStore.NewKey();
         var grant = new ApiKeyGrant(body.Role!.Value, body.Scope!);
         await grains.Get<IApiKeyGrain>(ApiKeyStore.Hash(key)).IssueAsync(grant);

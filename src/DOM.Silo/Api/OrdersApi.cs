@@ -174,13 +174,16 @@ public static class OrdersApi
         var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
+        var last = items.Count > page.Count ? page[^1] : null;
         if (!user.IsOperator() && !user.IsInRole(nameof(ApiRole.Channel)))
         {
-            // A store's or partner's list names no other location; the order's value is the channel's.
-            page = page.Select(o => o with { Locations = [locationId!], Total = 0m }).ToList();
+            // A store's or partner's list names no other location; the order's value is the channel's. Orders held for
+            // review are not released to it yet (such a page can come out shorter than the limit; the next goes on
+            // after the last order looked at).
+            page = page.Where(o => o.Status != OrderStatus.HeldForReview).Select(o => o with { Locations = [locationId!], Total = 0m }).ToList();
         }
 
-        return TypedResults.Ok(items.Count > page.Count ? new OrderPage(page, page[^1].CreatedAt, page[^1].OrderId) : new OrderPage(page, null));
+        return TypedResults.Ok(last is not null ? new OrderPage(page, last.CreatedAt, last.OrderId) : new OrderPage(page, null));
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ReportAsync(
@@ -287,6 +290,13 @@ public static class OrdersApi
         if (user.IsInRole(nameof(ApiRole.Channel)))
         {
             return view.Channel == user.Scope() ? view : null;
+        }
+
+        // An order is released to its locations once the risk check lets it through: until an operator releases one
+        // held for review, its stores and partners do not see it (nor pick what may be rejected).
+        if (view.Status == OrderStatus.HeldForReview)
+        {
+            return null;
         }
 
         // A store sees the lines it fulfils, and, for click & collect at the store, every line it hands over.

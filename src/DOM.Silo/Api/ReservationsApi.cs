@@ -34,7 +34,7 @@ public static class ReservationsApi
         var api = app.MapGroup("/api/v1/reservations").WithTags("Reservations").RequireAuthorization(Policies.Channel);
         api.MapPost("/", CreateAsync).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/{reservationId}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapDelete("/{reservationId}", ReleaseAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{reservationId}", ReleaseAsync).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
@@ -126,9 +126,17 @@ public static class ReservationsApi
             return validation.Problem();
         }
 
-        return await grains.Get<IReservationGrain>(reservationId).ReleaseAsync(user.Scope()) is not null
-            ? TypedResults.NoContent()
-            : Answers.NotFound($"Reservation {reservationId}");
+        return await grains.Get<IReservationGrain>(reservationId).ReleaseAsync(user.Scope()) switch
+        {
+            null => Answers.NotFound($"Reservation {reservationId}"),
+            // Its units are an order's now: a 204 would say they were given back.
+            { Status: ReservationStatus.Converted } => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Reservation became an order.",
+                detail: $"Reservation {reservationId} was converted into an order, which holds its units now; cancel the order to give them back.",
+                extensions: new Dictionary<string, object?> { ["reservationStatus"] = "converted" }),
+            _ => TypedResults.NoContent(),
+        };
     }
 
     /// <summary>The request a valid body stands for.</summary>

@@ -56,6 +56,7 @@ public class AuthTests(ApiFixture fixture)
             "unknown" => Host.Client("not-a-key-of-this-engine"),
             "operator" => Host.Operator(),
             "store" => await Host.ClientForAsync("store", own),
+            "partner" => await Host.ClientForAsync(role, await _catalog.LocationAsync("partner", 51.3, 12.4, type: "dropShipper")),
             _ => await Host.ClientForAsync(role, _catalog.Id(role)),
         };
         var path = template.Replace("{sku}", sku).Replace("{own}", own).Replace("{other}", other);

@@ -56,10 +56,13 @@ public class OrdersApiTests(ApiFixture fixture)
 
         var order = await PlaceAsync(Webshop, Order(_catalog.Id("o"), (sku, 4)) with { ReservationId = reservationId });
         var reservation = await Webshop.GetFromJsonAsync<ReservationView>($"/api/v1/reservations/{reservationId}", SiloHost.Json);
+        using var released = await Webshop.DeleteAsync($"/api/v1/reservations/{reservationId}");
         var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{near}/{sku}", SiloHost.Json);
 
         Assert.Equal(near, order.Lines.Single().Allocations.Single().LocationId);
         Assert.Equal(ReservationStatus.Converted, reservation!.Status);
+        // Releasing it now gives nothing back, and says so.
+        Assert.Equal(HttpStatusCode.Conflict, released.StatusCode);
         Assert.Equal((0, 4, 6), (slot!.Held, slot.Allocated, slot.Available));
     }
 
@@ -298,8 +301,13 @@ public class OrdersApiTests(ApiFixture fixture)
         await PlaceAsync(Webshop, Order(dropped, (sku, 2)) with { Lines = [new OrderLineBody("l1", sku, 2, 1_500m)] });
         using var blocked = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{kept}/lines/l1/events", new { eventId = "x", locationId = near, type = "picked" }, SiloHost.Json);
         Assert.Equal((10, 4, 6), await SlotAsync(sku, near));
+        // Not released to the store yet: it neither reads nor lists what it must not pick.
+        var store = await Host.ClientForAsync("store", near);
+        using var unseen = await store.GetAsync($"/api/v1/orders/{kept}");
+        var unlisted = await store.GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId=c-{kept}", SiloHost.Json);
 
         using var released = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{kept}/review", new { decision = "release" }, SiloHost.Json);
+        using var seen = await store.GetAsync($"/api/v1/orders/{kept}");
         using var rejected = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{dropped}/review", new { decision = "reject", note = "card stolen" }, SiloHost.Json);
 
         Assert.Equal(OrderStatus.HeldForReview, held.Status);
@@ -307,6 +315,8 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.UnprocessableEntity, blocked.StatusCode);
         Assert.Equal(OrderStatus.Released, (await released.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
         Assert.Equal(OrderStatus.Rejected, (await rejected.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.OK), (unseen.StatusCode, seen.StatusCode));
+        Assert.Empty(unlisted!.Items);
         Assert.Equal((10, 2, 8), await SlotAsync(sku, near));
     }
 
@@ -351,9 +361,9 @@ public class OrdersApiTests(ApiFixture fixture)
         var next = await Host.Operator().GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}&limit=2&createdBefore={Uri.EscapeDataString(byCustomer!.Next!.Value.ToString("O"))}", SiloHost.Json);
         var marketplace = await Host.Client("dev-channel-marketplace-key").GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}", SiloHost.Json);
         var store = await (await Host.ClientForAsync("store", near)).GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}", SiloHost.Json);
-        using var otherStore = await (await Host.ClientForAsync("store", _catalog.Id("elsewhere"))).GetAsync($"/api/v1/orders/{ids[0]}");
+        using var otherStore = await (await Host.ClientForAsync("store", await _catalog.LocationAsync("elsewhere", 48.1, 11.6))).GetAsync($"/api/v1/orders/{ids[0]}");
         var marketplaceAsked = await Webshop.GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}&channel=marketplace", SiloHost.Json);
-        var otherLocationAsked = await (await Host.ClientForAsync("store", near)).GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}&locationId={_catalog.Id("elsewhere")}", SiloHost.Json);
+        var otherLocationAsked = await (await Host.ClientForAsync("store", near)).GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId={customer}&locationId={_catalog.Id("far")}", SiloHost.Json);
 
         Assert.Equal(2, byCustomer.Items.Count);
         Assert.Empty(marketplaceAsked!.Items);

@@ -149,6 +149,7 @@ public class ValidationTests(ApiFixture fixture)
         { "article with blank name", "PUT", "/api/v1/articles/{sku}", """{ "name": "  " }""" },
         { "key for operator role", "POST", "/api/v1/api-keys", """{ "role": "operator", "scope": "x" }""" },
         { "key without scope", "POST", "/api/v1/api-keys", """{ "role": "store" }""" },
+        { "store key for no location", "POST", "/api/v1/api-keys", """{ "role": "store", "scope": "no-such-store" }""" },
     };
 
     [Theory]
