@@ -67,6 +67,27 @@ public class SourcingTests
     }
 
     [Fact]
+    public async Task As_many_bundles_as_availability_reports_can_be_reserved_on_one_line()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (potsdam, munich) = (await _world.LocationAsync("potsdam", 52.39, 13.06), await _world.LocationAsync("munich", 48.14, 11.58));
+        foreach (var (sku, location) in new[] { (a, potsdam), (b, potsdam), (a, munich), (b, munich) })
+        {
+            await _world.StockAsync(sku, location, 1);
+        }
+
+        var kit = _world.Id("kit");
+        await Grains.GetGrain<IArticleGrain>(kit).PutAsync(new ArticleInfo(kit, "kit", ArticleKind.Physical, null, [new BundleComponent(a, 1), new BundleComponent(b, 1)]));
+
+        var availability = await Grains.GetGrain<ISourcingGrain>(0).GetAvailabilityAsync(kit);
+        var reserved = await ReserveAsync(Request(new LineRequest(kit, 2)));
+
+        Assert.Equal(2, availability!.Total);
+        Assert.Equal(ReservationOutcome.Created, reserved.Outcome);
+        Assert.Equal([munich, potsdam], Locations(reserved).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_vip_customers_order_takes_the_reserve_only_where_the_channels_profile_names_the_tier()
     {
         var a = await _world.ArticleAsync("a");

@@ -45,7 +45,7 @@ public sealed record SourcingResult(
     [property: Id(4)] IReadOnlyList<string>? UnknownArticles = null)
 {
     /// <summary>True when every line is held.</summary>
-    public bool Succeeded => Shortages.Count == 0;
+    public bool Succeeded => Shortages.Count == 0 && UnknownArticles is null;
 }
 
 /// <summary>A cost split into its factors.</summary>

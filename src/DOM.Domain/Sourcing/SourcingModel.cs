@@ -145,8 +145,10 @@ public sealed record Supply(
 }
 
 /// <summary>A line to fulfil. Bundle components carry their bundle's SKU; components of a bundle that must stay
-/// together (<paramref name="KeepTogether"/>) come from one site.</summary>
-public sealed record DemandLine(string Sku, int Quantity, bool Physical = true, string? Bundle = null, bool KeepTogether = false);
+/// together (<paramref name="KeepTogether"/>) come from one site, each bundle whole: <paramref name="BundleUnits"/>
+/// bundles (each a <c>Quantity / BundleUnits</c> share of this component) may come whole from different sites; 0 (not
+/// given): all of them from one.</summary>
+public sealed record DemandLine(string Sku, int Quantity, bool Physical = true, string? Bundle = null, bool KeepTogether = false, int BundleUnits = 0);
 
 /// <summary>The order to source.</summary>
 /// <remarks>

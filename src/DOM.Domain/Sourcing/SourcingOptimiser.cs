@@ -650,6 +650,9 @@ public static class SourcingOptimiser
                 return byId != 0 ? byId : Nullable.Compare(a.By, b.By);
             });
 
+        /// <summary>The most bundles of one line planned as bundles of their own (each whole at one site).</summary>
+        private const int MaxBundlesApart = 24;
+
         private Items BuildItems()
         {
             var demand = new int[_skuIndex.Count];
@@ -666,9 +669,21 @@ public static class SourcingOptimiser
                 : [];
             foreach (var bundle in together)
             {
-                // Also a bundle of one component (a six-pack): its units stay together too.
+                // Also a bundle of one component (a six-pack): its units stay together too. Each bundle of the line is
+                // whole at one site, the bundles of one line may come from different sites: one group per bundle (up to
+                // MaxBundlesApart; a line of more, or one whose bundle count is not given, is one group).
                 var members = bundle.ToList();
-                groups.Add((members.Select(m => _skuIndex[m.line.Sku]).ToArray(), members.Select(m => m.line.Quantity).ToArray(), members.Select(m => m.i).ToArray()));
+                var units = members[0].line.BundleUnits;
+                var apart = units is > 1 and <= MaxBundlesApart && members.All(m => m.line.BundleUnits == units && m.line.Quantity % units == 0);
+                // One set of arrays for the bundles of a line: the search knows them alike by it.
+                var skus = members.Select(m => _skuIndex[m.line.Sku]).ToArray();
+                var quantities = members.Select(m => apart ? m.line.Quantity / units : m.line.Quantity).ToArray();
+                var lines = members.Select(m => m.i).ToArray();
+                for (var u = 0; u < (apart ? units : 1); u++)
+                {
+                    groups.Add((skus, quantities, lines));
+                }
+
                 grouped.UnionWith(members.Select(m => m.i));
             }
 
@@ -726,7 +741,7 @@ public static class SourcingOptimiser
                 for (var c = 0; c < group.Skus.Length; c++)
                 {
                     Writable(remaining, site)[group.Skus[c]] -= group.Quantities[c];
-                    result[group.Lines[c]] = [(site, group.Quantities[c])];
+                    AddUnits(result[group.Lines[c]] ??= [], site, group.Quantities[c]);
                 }
             }
 
@@ -957,6 +972,21 @@ public static class SourcingOptimiser
             }
 
             return new PlanOption(rank, shipments, allLines, total, verdict);
+        }
+    }
+
+    /// <summary>Adds units at a position to a line's allocations, to its entry there if it has one (the bundles of one
+    /// line placed apart can meet at one site).</summary>
+    private static void AddUnits(List<(int Position, int Quantity)> line, int position, int quantity)
+    {
+        var at = line.FindIndex(entry => entry.Position == position);
+        if (at < 0)
+        {
+            line.Add((position, quantity));
+        }
+        else
+        {
+            line[at] = (position, line[at].Quantity + quantity);
         }
     }
 
@@ -1193,15 +1223,20 @@ public static class SourcingOptimiser
             }
 
             // A bundle placed first can take what a later bundle, or a line of its own, needed at that location while
-            // another location had it: before saying no, try every placement of the bundles (few bundles, at most
-            // MaxShipments locations each, and at most MaxPlacements tried), and keep the cheapest that fits.
-            var placement = new int[_items.Groups.Count];
-            var best = new int[_items.Groups.Count];
-            var bestUnits = -1L;
-            var tried = 0;
+            // another location had it: before saying no, try the placements of the bundles (within the search's budget
+            // for them), and keep the cheapest that fits.
+            var search = new Placements(_items.Groups.Count, n * _skus);
             Restock(set);
-            TryPlacements(set, 0, 0, placement, best, ref bestUnits, ref tried);
-            if (bestUnits < 0)
+            TryPlacements(set, 0, 0, search);
+            if (search.Cut)
+            {
+                // Not every placement was tried: this set may have a plan, costing at least its fixed costs and the
+                // cheapest handling of every unit. The search is no longer exact, with that as its bound.
+                Aborted = true;
+                OpenBound = Math.Min(OpenBound, cost + _unitBound);
+            }
+
+            if (search.BestUnits < 0)
             {
                 return -1;
             }
@@ -1212,11 +1247,14 @@ public static class SourcingOptimiser
             }
 
             Restock(set);
-            units = PlaceSingles(set, PlaceGroups(set, best, record), record);
+            units = PlaceSingles(set, PlaceGroups(set, search.Best, record), record);
             return cost + units;
         }
 
-        private const int MaxPlacements = 4_096;
+        /// <summary>Steps one decision may spend on placements of bundles, over every set it evaluates.</summary>
+        private const int PlacementBudget = 20_000;
+
+        private int _placementSteps = PlacementBudget;
 
         private void Restock(ReadOnlySpan<int> set)
         {
@@ -1277,7 +1315,10 @@ public static class SourcingOptimiser
                 for (var c = 0; c < group.Skus.Length; c++)
                 {
                     units += _unit[set[a]] * group.Quantities[c];
-                    record?[group.Lines[c]].Add((a, group.Quantities[c]));
+                    if (record is not null)
+                    {
+                        AddUnits(record[group.Lines[c]], a, group.Quantities[c]);
+                    }
                 }
             }
 
@@ -1315,27 +1356,40 @@ public static class SourcingOptimiser
             return units;
         }
 
-        /// <summary>Every placement of bundles <paramref name="g"/> onward on what is left; the cheapest that leaves the
-        /// lines of their own coverable goes to <paramref name="best"/>.</summary>
-        private void TryPlacements(ReadOnlySpan<int> set, int g, long units, int[] placement, int[] best, ref long bestUnits, ref int tried)
+        /// <summary>Every placement of bundles <paramref name="g"/> onward on what is left, cheapest first and pruned by
+        /// the cheapest found so far; the cheapest that leaves the lines of their own coverable goes to
+        /// <see cref="Placements.Best"/>. Every step counts against the search's budget for placements.</summary>
+        private void TryPlacements(ReadOnlySpan<int> set, int g, long units, Placements search)
         {
+            if (--_placementSteps < 0)
+            {
+                search.Cut = true;
+                return;
+            }
+
+            if (search.BestUnits >= 0 && units >= search.BestUnits)
+            {
+                return; // Lines of their own only add to it.
+            }
+
             if (g == _items.Groups.Count)
             {
-                tried++;
-                var left = _remaining.AsSpan(0, set.Length * _skus).ToArray();
+                _remaining.AsSpan(0, set.Length * _skus).CopyTo(search.Scratch);
                 var total = PlaceSingles(set, units, null);
-                left.CopyTo(_remaining, 0);
-                if (total >= 0 && (bestUnits < 0 || total < bestUnits))
+                search.Scratch.AsSpan(0, set.Length * _skus).CopyTo(_remaining);
+                if (total >= 0 && (search.BestUnits < 0 || total < search.BestUnits))
                 {
-                    bestUnits = total;
-                    placement.CopyTo(best, 0);
+                    search.BestUnits = total;
+                    search.Placement.CopyTo(search.Best, 0);
                 }
 
                 return;
             }
 
+            // Bundles of one line are alike: placed in the order of the sites, so no placement is tried twice.
             var group = _items.Groups[g];
-            for (var o = 0; o < set.Length && tried < MaxPlacements; o++)
+            var alike = g > 0 && ReferenceEquals(group.Quantities, _items.Groups[g - 1].Quantities);
+            for (var o = alike ? search.At[g - 1] : 0; o < set.Length && !search.Cut; o++)
             {
                 var a = _order[o];
                 if (!Fits(group, a))
@@ -1344,16 +1398,32 @@ public static class SourcingOptimiser
                 }
 
                 Take(group, a, 1);
-                placement[g] = a;
+                (search.Placement[g], search.At[g]) = (a, o);
                 var added = 0L;
                 for (var c = 0; c < group.Skus.Length; c++)
                 {
                     added += _unit[set[a]] * group.Quantities[c];
                 }
 
-                TryPlacements(set, g + 1, units + added, placement, best, ref bestUnits, ref tried);
+                TryPlacements(set, g + 1, units + added, search);
                 Take(group, a, -1);
             }
+        }
+
+        /// <summary>The state of one search for placements of the bundles.</summary>
+        private sealed class Placements(int groups, int cells)
+        {
+            public int[] Placement { get; } = new int[groups];
+
+            public int[] At { get; } = new int[groups];
+
+            public int[] Best { get; } = new int[groups];
+
+            public int[] Scratch { get; } = new int[cells];
+
+            public long BestUnits { get; set; } = -1;
+
+            public bool Cut { get; set; }
         }
 
         private void Dfs(int start)

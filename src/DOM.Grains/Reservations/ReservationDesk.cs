@@ -52,9 +52,10 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
                 result.Shortages,
                 result.ProfileVersion,
                 HoldId: holdId);
-        if (result.UnknownArticles is { } unknown)
+        // A typo in a SKU is the caller's to correct under the same id: not recorded, as nothing was tried. Unless the id
+        // is taken already: then the record answers (a replay, or another body's conflict).
+        if (result.UnknownArticles is { } unknown && await grains.Get<IReservationGrain>(request.ReservationId).GetAsync(request.Channel) is null)
         {
-            // A typo in a SKU is the caller's to correct under the same id: not recorded, as nothing was tried.
             return new CreateReservationResult(ReservationOutcome.UnknownArticles, view, unknown);
         }
 

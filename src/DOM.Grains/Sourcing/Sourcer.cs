@@ -104,7 +104,18 @@ internal sealed class Sourcer(
         if (context.UnknownArticles is { } unknown)
         {
             return new SourcingExplanation(
-                request.Channel, context.Profile.Version, false, false, true, $"No article {string.Join(", ", unknown)}.", null, [], [], Refused(context, []).Shortages, 0, 0);
+                request.Channel,
+                context.Profile.Version,
+                Feasible: false,
+                Prioritised: false,
+                Exact: true,
+                Reason: $"No article {string.Join(", ", unknown)}.",
+                Winner: null,
+                Plans: [],
+                Candidates: [],
+                Shortages: Refused(context, []).Shortages,
+                LowerBound: 0,
+                SearchNodes: 0);
         }
 
         var decision = await DecideAsync(context, explain: true);
@@ -161,7 +172,8 @@ internal sealed class Sourcer(
             .OrderBy(l => l.Key, StringComparer.Ordinal)
             .Select(l => new IndexedAvailability(l.Key, l.Value))
             .ToList();
-        var total = bundle.AllowSplit ? components.Min(c => c.Stock.Total / c.Part.Quantity) : locations.Sum(l => l.Available);
+        // Summed wide: a component served without a limit counts int.MaxValue at its virtual location.
+        var total = bundle.AllowSplit ? components.Min(c => c.Stock.Total / c.Part.Quantity) : (int)Math.Min(int.MaxValue, locations.Sum(l => (long)l.Available));
         return new ArticleAvailability(bundle.Sku, total, locations);
     }
 
@@ -237,6 +249,15 @@ internal sealed class Sourcer(
         }
 
         var (profile, policy) = await profileCall;
+        if (unknown is not null)
+        {
+            // Nothing is planned for a request naming what is no article: no sites or capacity to read.
+            return new Context
+            {
+                Request = request, Now = clock.UtcNow, Profile = profile, Policy = policy, Demand = demand, Supply = [], Unlimited = [],
+                UnknownArticles = unknown, Sites = [], Capacity = [],
+            };
+        }
 
         var slots = 0;
         foreach (var view in articles.Values)
@@ -386,8 +407,9 @@ internal sealed class Sourcer(
     /// call old, which the index's eventual consistency allows: the slots decide every hold.</summary>
     private Task<ArticlePlanningView> ReadArticleAsync(string sku) => _articleReads.GetAsync(sku, _callArticle);
 
-    /// <summary>Bundles become their components (kept together unless the bundle allows a split); every line learns
-    /// whether it is physical. An unknown article is planned as physical (it has no slots, so it is short).</summary>
+    /// <summary>Bundles become their components (each bundle kept together unless it allows a split); every line learns
+    /// whether it is physical. An unknown article counts as physical here; <see cref="PrepareAsync"/> names it, and
+    /// nothing is planned.</summary>
     private static List<DemandLine> Explode(IReadOnlyList<LineRequest> lines, Dictionary<string, ArticlePlanningView> articles)
     {
         var demand = new List<DemandLine>(lines.Count);
@@ -401,7 +423,8 @@ internal sealed class Sourcer(
                     line.Quantity * part.Quantity,
                     IsPhysical(articles.GetValueOrDefault(part.Sku)?.Info),
                     line.Sku,
-                    KeepTogether: !info.AllowSplit)));
+                    KeepTogether: !info.AllowSplit,
+                    BundleUnits: line.Quantity)));
             }
             else
             {

@@ -42,6 +42,6 @@ public static class AvailabilityApi
                 InTransit = l.InTransit?.Select(t => t with { Available = t.Available + pooled }).ToList(),
             };
         }).ToList();
-        return all with { Total = all.Unlimited ? all.Total : locations.Sum(l => l.Available), Locations = locations };
+        return all with { Total = all.Unlimited ? all.Total : (int)Math.Min(int.MaxValue, locations.Sum(l => (long)l.Available)), Locations = locations };
     }
 }

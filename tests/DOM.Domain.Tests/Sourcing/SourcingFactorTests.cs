@@ -291,6 +291,38 @@ public class SourcingFactorTests
     }
 
     [Fact]
+    public void Two_bundles_of_one_line_may_each_come_whole_from_a_different_location()
+    {
+        var twoKits = Base
+            .With(Site("potsdam", Potsdam), ("x", 1), ("y", 2))
+            .With(Site("munich", Munich), ("x", 1), ("y", 2))
+            .Ordering(new DemandLine("x", 2, Bundle: "kit", KeepTogether: true, BundleUnits: 2), new DemandLine("y", 4, Bundle: "kit", KeepTogether: true, BundleUnits: 2))
+            .Decide();
+
+        Assert.True(twoKits.Feasible, twoKits.Reason);
+        // One kit (an x and two y) from each: no kit is split.
+        Assert.Equal(
+            [("potsdam", "x", 1), ("potsdam", "y", 2), ("munich", "x", 1), ("munich", "y", 2)],
+            twoKits.Winner!.Lines.SelectMany(l => l.Allocations.Select(a => (a.LocationId, l.Sku, a.Quantity))).OrderBy(a => a.LocationId != "potsdam").ThenBy(a => a.Sku));
+    }
+
+    [Fact]
+    public void Placing_many_bundles_that_cannot_all_fit_stops_at_its_budget_and_says_the_answer_is_not_proven()
+    {
+        // Sixteen bundles of two x each, three locations of eleven: the sums cover them, but only fifteen fit whole.
+        var scenario = Base;
+        foreach (var (id, at) in new[] { ("potsdam", Potsdam), ("spandau", Spandau), ("munich", Munich) })
+        {
+            scenario = scenario.With(Site(id, at), ("x", 11));
+        }
+
+        var decision = scenario.Ordering([.. Enumerable.Range(0, 16).Select(i => new DemandLine("x", 2, Bundle: $"k{i}", KeepTogether: true))]).Decide();
+
+        Assert.False(decision.Feasible);
+        Assert.False(decision.Exact);
+    }
+
+    [Fact]
     public void A_bundle_of_one_component_that_may_not_split_is_not_split()
     {
         var decision = Base
