@@ -781,7 +781,6 @@ public class OrderTests(ClusterFixture fixture)
     private async Task<int> BookedAsync(string location) =>
         (await fixture.Grains.GetGrain<ILocationGrain>(location).GetCapacityAsync(DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime)))!.Booked;
 
-    /// <summary>Ships and delivers line l1's units at <paramref name="location"/>.</summary>
     [Fact]
     public async Task A_gift_card_its_virtual_location_fulfils_is_allocated_there_in_an_order_and_from_a_reservation()
     {
@@ -809,6 +808,7 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal(AllocationStatus.Shipped, (await Order(direct).GetAsync())!.Lines.Single(l => l.LineId == "l2").Allocations.Single().Status);
     }
 
+    /// <summary>Ships and delivers line l1's units at <paramref name="location"/>.</summary>
     private async Task DeliverAsync(string id, string location)
     {
         Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent($"s-{location}", "l1", location, FulfilmentEventType.Shipped, null, null, null))).Status);

@@ -35,16 +35,18 @@ public sealed record ArticleInfo(
     [property: Id(5)] bool AllowSplit = false,
     [property: Id(6)] string? FulfilledBy = null);
 
-/// <summary>What <see cref="IArticleGrain.SaveAsync"/> did: stored the article, or refused it because of
-/// <paramref name="BundleComponents"/> or <paramref name="ListedIn"/>.</summary>
+/// <summary>What saving an article did: stored it, or refused it because of <paramref name="BundleComponents"/> or
+/// <paramref name="ListedIn"/>.</summary>
 /// <param name="Stored">The article as stored; null when refused.</param>
 /// <param name="BundleComponents">Listed components that are bundles themselves.</param>
 /// <param name="ListedIn">The bundles that list this article, which therefore cannot become a bundle.</param>
+/// <param name="Leaving">Components this bundle no longer lists that may not know it yet.</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.save-answer")]
 public sealed record ArticleSaveAnswer(
     [property: Id(0)] ArticleInfo? Stored,
     [property: Id(1)] IReadOnlyList<string>? BundleComponents = null,
-    [property: Id(2)] IReadOnlyList<string>? ListedIn = null);
+    [property: Id(2)] IReadOnlyList<string>? ListedIn = null,
+    [property: Id(3)] IReadOnlyList<string>? Leaving = null);
 
 /// <summary>One component of a bundle: an article and how many of it one bundle holds.</summary>
 [GenerateSerializer, Immutable, Alias("dom.articles.bundle-component")]

@@ -6,26 +6,31 @@ namespace Dom.Articles;
 [Alias("dom.articles.article")]
 public interface IArticleGrain : IGrainWithStringKey
 {
-    /// <summary>Creates or replaces the master data: <see cref="SaveAsync"/>, throwing when it is refused.</summary>
+    /// <summary>Creates or replaces the master data as <see cref="SaveAsync"/> does, throwing when it is refused; tells
+    /// no component (seeding and tests: the API saves through <c>ArticleCatalog</c>, which does).</summary>
     [Alias("put")]
     Task<ArticleInfo> PutAsync(ArticleInfo info);
 
-    /// <summary>Creates or replaces the master data, unless it would make a bundle of bundles (sourcing expands a bundle
-    /// one level): a bundle's components must not be bundles, and an article listed in a bundle must not become one.
-    /// A bundle's components learn that it lists them (<see cref="JoinBundleAsync"/>) before it is stored, and those it
-    /// no longer lists are told after.</summary>
+    /// <summary>Creates or replaces the master data, unless it makes this article a bundle while a bundle lists it
+    /// (sourcing expands a bundle one level). Checked and stored in one turn of this article. The components a bundle
+    /// stops listing come back in <see cref="ArticleSaveAnswer.Leaving"/> (kept until <see cref="ForgetLeavingAsync"/>),
+    /// for the caller to tell them; no call to another grain is made from here.</summary>
     [Alias("save")]
     Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info);
 
     /// <summary>Records that <paramref name="bundleSku"/> lists this article as a component; false, recording nothing,
     /// when this article is a bundle itself. Checked and recorded in one turn of this article, so it and this article
-    /// becoming a bundle exclude each other.</summary>
+    /// becoming a bundle (<see cref="SaveAsync"/>) exclude each other, whichever comes first.</summary>
     [Alias("join-bundle")]
     Task<bool> JoinBundleAsync(string bundleSku);
 
     /// <summary>Records that <paramref name="bundleSku"/> no longer lists this article.</summary>
     [Alias("leave-bundle")]
     Task LeaveBundleAsync(string bundleSku);
+
+    /// <summary>The components in <paramref name="told"/> know this bundle no longer lists them.</summary>
+    [Alias("forget-leaving")]
+    Task ForgetLeavingAsync(IReadOnlyList<string> told);
 
     /// <summary>The master data, or null when the article does not exist.</summary>
     [Alias("get"), ReadOnly]

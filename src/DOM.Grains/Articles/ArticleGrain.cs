@@ -38,43 +38,21 @@ internal sealed class ArticleGrain(
 
     public async Task<ArticleInfo> PutAsync(ArticleInfo info) =>
         (await SaveAsync(info)).Stored
-        ?? throw new InvalidOperationException($"Article {info.Sku} would make a bundle of bundles.");
+        ?? throw new InvalidOperationException($"Article {info.Sku} is listed in a bundle and cannot become one.");
 
     public async Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info)
     {
         var sku = this.GetPrimaryKeyString();
-        var listed = info.Components?.Select(c => c.Sku).Where(c => c != sku).Distinct().ToList() ?? [];
+        var listed = info.Components?.Select(c => c.Sku).Where(c => c != sku).ToHashSet(StringComparer.Ordinal) ?? [];
         if (listed.Count > 0 && !State.PartOf.IsEmpty)
         {
             return new ArticleSaveAnswer(null, ListedIn: [.. State.PartOf]);
         }
 
-        // Components a change before did not get to tell, unless listed again.
-        await TellLeavingAsync(State.Leaving.Except(listed));
-
-        var before = State.Info?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
-        var joined = await Task.WhenAll(listed.Select(c => GrainFactory.Get<IArticleGrain>(c).JoinBundleAsync(sku)));
-        if (listed.Where((_, i) => !joined[i]).ToList() is { Count: > 0 } bundles)
-        {
-            await TellLeavingAsync(listed.Where((c, i) => joined[i] && !before.Contains(c)));
-            return new ArticleSaveAnswer(null, BundleComponents: bundles);
-        }
-
-        var dropped = before.Except(listed).ToImmutableSortedSet(StringComparer.Ordinal);
-        try
-        {
-            await state.WriteAsync(State with { Info = info, Leaving = dropped }, GrainContext, logger);
-        }
-        catch (StorageUnavailableException)
-        {
-            // Not stored: the components that joined only now leave again (if that fails too, they refuse to become
-            // bundles for a bundle that does not list them, until it lists and drops them).
-            await TellLeavingAsync(listed.Where(c => !before.Contains(c)), quietly: true);
-            throw;
-        }
-
-        await TellLeavingAsync(dropped, quietly: true);
-        return new ArticleSaveAnswer(info);
+        var dropped = State.Info?.Components?.Select(c => c.Sku).Where(c => !listed.Contains(c)) ?? [];
+        var leaving = State.Leaving.Union(dropped).Except(listed);
+        await state.WriteAsync(State with { Info = info, Leaving = leaving }, GrainContext, logger);
+        return new ArticleSaveAnswer(info, Leaving: leaving.IsEmpty ? null : [.. leaving]);
     }
 
     public async Task<bool> JoinBundleAsync(string bundleSku)
@@ -100,18 +78,11 @@ internal sealed class ArticleGrain(
         }
     }
 
-    /// <summary>Tells components this bundle no longer lists them. Quietly: a failure is logged, not thrown (the stored
-    /// <see cref="ArticleState.Leaving"/> tells them again before the next change).</summary>
-    private async Task TellLeavingAsync(IEnumerable<string> components, bool quietly = false)
+    public async Task ForgetLeavingAsync(IReadOnlyList<string> told)
     {
-        var sku = this.GetPrimaryKeyString();
-        try
+        if (State.Leaving.Overlaps(told))
         {
-            await Task.WhenAll(components.Select(c => GrainFactory.Get<IArticleGrain>(c).LeaveBundleAsync(sku)));
-        }
-        catch (Exception exception) when (quietly)
-        {
-            logger.LogWarning(exception, "Bundle {Sku} could not tell every component it dropped; it tells them again on its next change", sku);
+            await state.WriteAsync(State with { Leaving = State.Leaving.Except(told) }, GrainContext, logger);
         }
     }
 

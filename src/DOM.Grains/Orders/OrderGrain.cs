@@ -60,8 +60,8 @@ internal sealed class OrderGrain(
 
     private CreateOrderRequest Request => State.Request!;
 
-    /// <summary>The customer tier VIP as sourcing profiles name it.</summary>
-    private static readonly string VipTier = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(nameof(CustomerTier.Vip));
+    /// <summary><see cref="CustomerTier.Vip"/> as sourcing profiles name it (camelCase, as the API writes tiers).</summary>
+    private const string VipTier = "vip";
 
     protected override OrderState Apply(OrderState state, OrderChanged @event) => @event.State;
 

@@ -32,7 +32,7 @@ public static class ArticlesApi
 
     private const int MaxComponents = 20;
 
-    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem>> PutAsync(string sku, ArticleBody body, IGrainFactory grains)
+    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem>> PutAsync(string sku, ArticleBody body, IGrainFactory grains, ILoggerFactory loggers)
     {
         var kind = body.Kind ?? ArticleKind.Physical;
         var validation = new Validation()
@@ -97,7 +97,7 @@ public static class ArticlesApi
             body.FulfilledBy);
 
         // Sourcing expands a bundle one level: the article refuses a bundle of bundles, either way round.
-        var answer = await grains.Get<IArticleGrain>(sku).SaveAsync(info);
+        var answer = await ArticleCatalog.SaveAsync(grains, info, loggers.CreateLogger(typeof(ArticleCatalog)));
         if (answer.Stored is { } stored)
         {
             return TypedResults.Ok(stored);

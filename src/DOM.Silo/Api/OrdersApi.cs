@@ -208,8 +208,15 @@ public static class OrdersApi
             return Answers.Forbidden();
         }
 
-        // A location with no part in the order gets "Order not found." from the grain, whatever the order's state.
-        var result = await grains.Get<IOrderGrain>(orderId).ReportAsync(
+        // A location with no part in the order gets "Order not found." from the grain, whatever the order's state; and so
+        // does a store or partner while the order is held for review (not released to it yet).
+        var order = grains.Get<IOrderGrain>(orderId);
+        if (!user.IsOperator() && await order.GetAsync() is { Status: OrderStatus.HeldForReview })
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        var result = await order.ReportAsync(
             new FulfilmentEvent(body.EventId!, lineId, body.LocationId!, body.Type!.Value, body.Quantity, body.Carrier, body.TrackingNumber));
         return Answer(result, user);
     }
@@ -391,7 +398,7 @@ public static class OrdersApi
             }
 
             validation.Text($"payments[{i}].method", payment.Method, 40).Text($"payments[{i}].instrument", payment.Instrument, 100, required: false);
-            validation.Money($"payments[{i}].amount", payment.Amount, 10_000_000m);
+            validation.Money($"payments[{i}].amount", payment.Amount, 10_000_000m, required: true);
         }
 
         if (body.Lines is not { Count: > 0 and <= Validation.MaxLines } lines)

@@ -40,7 +40,7 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         }
 
         await Task.WhenAll(Locations.Select(location => grains.Get<ILocationGrain>(location.LocationId).PutAsync(location)));
-        await Task.WhenAll(Articles.Select(article => grains.Get<IArticleGrain>(article.Sku).PutAsync(article)));
+        await Task.WhenAll(Articles.Select(article => Dom.Grains.Articles.ArticleCatalog.SaveAsync(grains, article, logger)));
         var counts = from location in Locations.Select((l, i) => (l.LocationId, l.Type, i)).Where(l => l.Type != LocationType.Virtual)
                      from article in Articles.Select((a, j) => (a.Sku, a.Kind, a.Components, j)).Where(a => a.Kind == ArticleKind.Physical && a.Components is null)
                      let onHand = ((location.i * 7) + (article.j * 13)) % 4 == 0 ? 0 : 5 + (((location.i + 1) * (article.j + 3) * 11) % 60)

@@ -304,6 +304,7 @@ public class OrdersApiTests(ApiFixture fixture)
         // Not released to the store yet: it neither reads nor lists what it must not pick.
         var store = await Host.ClientForAsync("store", near);
         using var unseen = await store.GetAsync($"/api/v1/orders/{kept}");
+        using var unseenEvent = await store.PostAsJsonAsync($"/api/v1/orders/{kept}/lines/l1/events", new { eventId = "y", locationId = near, type = "picked" }, SiloHost.Json);
         var unlisted = await store.GetFromJsonAsync<OrderPage>($"/api/v1/orders?customerId=c-{kept}", SiloHost.Json);
 
         using var released = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{kept}/review", new { decision = "release" }, SiloHost.Json);
@@ -315,7 +316,7 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.UnprocessableEntity, blocked.StatusCode);
         Assert.Equal(OrderStatus.Released, (await released.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
         Assert.Equal(OrderStatus.Rejected, (await rejected.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
-        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.OK), (unseen.StatusCode, seen.StatusCode));
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.OK), (unseen.StatusCode, unseenEvent.StatusCode, seen.StatusCode));
         Assert.Empty(unlisted!.Items);
         Assert.Equal((10, 2, 8), await SlotAsync(sku, near));
     }

@@ -66,6 +66,7 @@ public class ValidationTests(ApiFixture fixture)
         { "a unit price with five decimals", """, "unitPrice": 1.23456""", "", "lines[0].unitPrice" },
         { "a negative unit price", """, "unitPrice": -1""", "", "lines[0].unitPrice" },
         { "a payment with five decimals", "", """, "payments": [{ "method": "card", "amount": 1.00001 }]""", "payments[0].amount" },
+        { "a payment without an amount", "", """, "payments": [{ "method": "card" }]""", "payments[0].amount" },
         { "a currency in lower case", "", """, "currency": "eur" """, "currency" },
     };
 
@@ -208,6 +209,32 @@ public class ValidationTests(ApiFixture fixture)
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (dropped.StatusCode, accepted.StatusCode));
         var stored = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/articles/{part}");
         Assert.Equal(sku, stored.GetProperty("components")[0].GetProperty("sku").GetString());
+    }
+
+    [Fact]
+    public async Task Two_articles_naming_each_other_at_once_make_at_most_one_bundle_and_leave_nothing_stuck()
+    {
+        var (sku, _) = await StockedAsync();
+        var (a, b) = (_catalog.Id("first"), _catalog.Id("second"));
+        var op = Host.Operator();
+
+        var answers = await Task.WhenAll(
+            op.PutAsJsonAsync($"/api/v1/articles/{a}", new { name = "a", components = new[] { new { sku = b, quantity = 1 } } }),
+            op.PutAsJsonAsync($"/api/v1/articles/{b}", new { name = "b", components = new[] { new { sku = a, quantity = 1 } } }));
+        var statuses = answers.Select(r => r.StatusCode).ToList();
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        // Neither waited on the other; whichever lost (or both) can be put right at once.
+        Assert.All(statuses, status => Assert.Contains(status, new[] { HttpStatusCode.OK, HttpStatusCode.BadRequest }));
+        Assert.Contains(HttpStatusCode.BadRequest, statuses);
+        // The one stored as a bundle (or, when both lost, the first) is a bundle again; the other a plain article.
+        var (kit, loser) = statuses[1] == HttpStatusCode.OK ? (b, a) : (a, b);
+        using var plain = await op.PutAsJsonAsync($"/api/v1/articles/{loser}", new { name = "plain" });
+        using var bundle = await op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = loser, quantity = 1 }, new { sku, quantity = 1 } } });
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (plain.StatusCode, bundle.StatusCode));
     }
 
     [Fact]

@@ -64,7 +64,8 @@ public class StartupTests
             }
             catch (Exception)
             {
-                // A setting that does not bind fails the build: the entry point answers that one.
+                // A setting that does not bind fails the build: the entry point answers that one (nothing was built, so
+                // nothing is there to log).
                 return await DomHost.RunAsync(args, error);
             }
 

@@ -1,0 +1,78 @@
+using Dom.Articles;
+
+namespace Dom.Grains.Articles;
+
+/// <summary>
+/// Saves an article with the bookkeeping that keeps bundles one level deep (sourcing expands a bundle once): a bundle's
+/// components learn that it lists them before it is stored, each refusing in its own turn if it is a bundle itself,
+/// and the article refuses in its turn to become a bundle while one lists it, so either PUT of a pair that would nest
+/// loses, whichever comes first. Every call to another article is made from here, outside any grain's turn, so two
+/// PUTs naming each other cannot wait on each other.
+/// </summary>
+public static class ArticleCatalog
+{
+    public static async Task<ArticleSaveAnswer> SaveAsync(IGrainFactory grains, ArticleInfo info, ILogger logger)
+    {
+        var article = grains.GetGrain<IArticleGrain>(info.Sku);
+        var before = (await article.GetAsync())?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
+        var listed = info.Components?.Select(c => c.Sku).Where(c => c != info.Sku).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        var joins = listed.Select(c => grains.GetGrain<IArticleGrain>(c).JoinBundleAsync(info.Sku)).ToList();
+        try
+        {
+            await Task.WhenAll(joins);
+        }
+        catch (Exception)
+        {
+            // Each join answered on its own: the ones that did not fail are undone below.
+        }
+
+        var bundles = listed.Where((_, i) => joins[i].IsCompletedSuccessfully && !joins[i].Result).ToList();
+        var failed = joins.FirstOrDefault(join => !join.IsCompletedSuccessfully);
+        if (failed is not null || bundles.Count > 0)
+        {
+            await ForgetJoinsAsync(grains, info.Sku, listed.Where((c, i) => joins[i].IsCompletedSuccessfully && joins[i].Result && !before.Contains(c)), logger);
+            await (failed ?? Task.CompletedTask);
+            return new ArticleSaveAnswer(null, BundleComponents: bundles);
+        }
+
+        // A failed save leaves the joins: a component then refuses to become a bundle for one that does not list it,
+        // which the bundle's next PUT clears; undoing them could clear one a save that landed after all relies on.
+        var answer = await article.SaveAsync(info);
+        if (answer.Stored is null)
+        {
+            await ForgetJoinsAsync(grains, info.Sku, listed.Where(c => !before.Contains(c)), logger);
+            return answer;
+        }
+
+        if (answer.Leaving is { Count: > 0 } leaving)
+        {
+            try
+            {
+                await Task.WhenAll(leaving.Select(c => grains.GetGrain<IArticleGrain>(c).LeaveBundleAsync(info.Sku)));
+                await article.ForgetLeavingAsync(leaving);
+            }
+            catch (Exception exception)
+            {
+                // Stored: the bundle keeps the components to tell, and tells them at its next save.
+                logger.LogWarning(exception, "Bundle {Sku} is stored but could not tell every component it dropped; it tells them at its next save", info.Sku);
+            }
+        }
+
+        return answer;
+    }
+
+    /// <summary>Takes back joins this save made, unless the bundle as stored now lists the component (another save of
+    /// it got there). Best effort: a join left over only keeps that component from becoming a bundle.</summary>
+    private static async Task ForgetJoinsAsync(IGrainFactory grains, string bundleSku, IEnumerable<string> joined, ILogger logger)
+    {
+        try
+        {
+            var stored = (await grains.GetGrain<IArticleGrain>(bundleSku).GetAsync())?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
+            await Task.WhenAll(joined.Where(c => !stored.Contains(c)).Select(c => grains.GetGrain<IArticleGrain>(c).LeaveBundleAsync(bundleSku)));
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "Bundle {Sku} was not saved, and a component it joined may still name it", bundleSku);
+        }
+    }
+}
