@@ -158,12 +158,17 @@ public class StateSerializationTests(ClusterFixture fixture)
         {
             Info = new ArticleInfo("a", "A", ArticleKind.GiftCard, "text"),
             Index = ImmutableDictionary<string, IndexEntry>.Empty.Add("l", new IndexEntry(4, 9)),
+            PartOf = ImmutableSortedSet.Create(StringComparer.Ordinal, "kit-b", "kit-a"),
+            Leaving = ImmutableSortedSet.Create(StringComparer.Ordinal, "old"),
         };
 
         var copy = storage.Deserialize<ArticleState>(storage.Serialize(state))!;
 
         Assert.Equal(state.Info, copy.Info);
         Assert.Equal(state.Index.ToList(), copy.Index.ToList());
+        Assert.Equal(["kit-a", "kit-b"], copy.PartOf);
+        Assert.Equal(["old"], copy.Leaving);
+        Assert.True(copy.PartOf.Add("kit-a").SequenceEqual(copy.PartOf));
     }
 
     private T RoundTrip<T>(T value) => Serializer.Deserialize<T>(Serializer.SerializeToArray(value))!;
