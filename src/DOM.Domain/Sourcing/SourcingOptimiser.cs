@@ -1004,6 +1004,13 @@ public static class SourcingOptimiser
         private readonly int _budget;
         private readonly int _skus;
         private readonly bool[][] _covers;
+
+        /// <summary>Per group, the whole bundles the chosen sites must hold together to cover it: 1, or for the k-th
+        /// of a line's alike bundles k (so the line is covered when the sites hold all of its bundles).</summary>
+        private readonly int[] _groupNeed;
+
+        /// <summary>Per site and group, the whole bundles the site holds (at most the group's need).</summary>
+        private readonly int[][] _holds;
         private readonly bool[] _improver;
         private readonly long _unitBound;
         private readonly int _requirements;
@@ -1044,6 +1051,14 @@ public static class SourcingOptimiser
 
             var k = @fixed.Length;
             _covers = new bool[k][];
+            _groupNeed = new int[items.Groups.Count];
+            for (var g = 0; g < items.Groups.Count; g++)
+            {
+                _groupNeed[g] = g > 0 && ReferenceEquals(items.Groups[g].Quantities, items.Groups[g - 1].Quantities) ? _groupNeed[g - 1] + 1 : 1;
+            }
+
+            _holds = new int[k][];
+            _placementsMatter = items.Groups.Select(g => g.Quantities).Distinct(ReferenceEqualityComparer.Instance).Count() > 1;
             _improver = new bool[k];
             var minUnit = k == 0 ? 0 : unit.Min();
             var maxUnit = k == 0 ? 0 : unit.Max();
@@ -1051,6 +1066,17 @@ public static class SourcingOptimiser
             for (var v = 0; v < k; v++)
             {
                 _covers[v] = Covers(items.Groups, stock[v]);
+                _holds[v] = new int[items.Groups.Count];
+                for (var g = 0; g < items.Groups.Count; g++)
+                {
+                    var whole = int.MaxValue;
+                    for (var c = 0; c < items.Groups[g].Skus.Length; c++)
+                    {
+                        whole = Math.Min(whole, stock[v][items.Groups[g].Skus[c]] / items.Groups[g].Quantities[c]);
+                    }
+
+                    _holds[v][g] = Math.Min(whole, _groupNeed[g]);
+                }
                 long saving = 0;
                 for (var s = 0; s < _skus; s++)
                 {
@@ -1191,7 +1217,13 @@ public static class SourcingOptimiser
                 result[i] = [];
             }
 
-            return Assign(set, result) >= 0 ? result : null;
+            // A set chosen before may have needed the placement search: it gets a budget of its own here, so it finds
+            // that placement again (the search runs the same way) even when the decision's budget is spent.
+            var left = _placementSteps;
+            _placementSteps = PlacementBudget;
+            var cost = Assign(set, result);
+            _placementSteps = left;
+            return cost >= 0 ? result : null;
         }
 
         private long Assign(ReadOnlySpan<int> set, List<(int Position, int Quantity)>[]? record)
@@ -1217,7 +1249,7 @@ public static class SourcingOptimiser
             Restock(set);
             var units = PlaceGroups(set, null, record);
             units = units < 0 ? -1 : PlaceSingles(set, units, record);
-            if (units >= 0 || _items.Groups.Count == 0)
+            if (units >= 0 || !_placementsMatter)
             {
                 return units < 0 ? -1 : cost + units;
             }
@@ -1255,6 +1287,12 @@ public static class SourcingOptimiser
         private const int PlacementBudget = 20_000;
 
         private int _placementSteps = PlacementBudget;
+
+        /// <summary>Whether placing bundles another way than cheapest-first can make a set work: only when bundles of
+        /// different lines compete. Lines of their own never decide it (they take what is left wherever it is, and what
+        /// is left in sum does not depend on where the bundles went), and bundles of one line are alike: cheapest-first
+        /// fits them whenever the sites hold enough.</summary>
+        private readonly bool _placementsMatter;
 
         private void Restock(ReadOnlySpan<int> set)
         {
@@ -1516,10 +1554,10 @@ public static class SourcingOptimiser
                 }
             }
 
-            var covers = _covers[j];
-            for (var g = 0; g < covers.Length; g++)
+            var holds = _holds[j];
+            for (var g = 0; g < holds.Length; g++)
             {
-                if (_groupCover[g] == 0 && !covers[g])
+                if (_groupCover[g] + holds[g] < _groupNeed[g])
                 {
                     if (shares[_skus + g] == long.MaxValue)
                     {
@@ -1551,10 +1589,10 @@ public static class SourcingOptimiser
                 }
             }
 
-            var covers = _covers[j];
-            for (var g = 0; g < covers.Length; g++)
+            var holds = _holds[j];
+            for (var g = 0; g < holds.Length; g++)
             {
-                if (covers[g] && _groupCover[g] == 0)
+                if (holds[g] > 0 && _groupCover[g] < _groupNeed[g])
                 {
                     return true;
                 }
@@ -1580,10 +1618,12 @@ public static class SourcingOptimiser
                 }
             }
 
-            var covers = _covers[j];
-            for (var g = 0; g < covers.Length; g++)
+            var holds = _holds[j];
+            for (var g = 0; g < holds.Length; g++)
             {
-                if (covers[g] && _groupCover[g]++ == 0)
+                var before = _groupCover[g];
+                _groupCover[g] = before + holds[g];
+                if (before < _groupNeed[g] && _groupCover[g] >= _groupNeed[g])
                 {
                     _uncoveredGroups--;
                     _uncoveredMask &= ~(1UL << (_skus + g));
@@ -1608,10 +1648,12 @@ public static class SourcingOptimiser
                 }
             }
 
-            var covers = _covers[j];
-            for (var g = 0; g < covers.Length; g++)
+            var holds = _holds[j];
+            for (var g = 0; g < holds.Length; g++)
             {
-                if (covers[g] && --_groupCover[g] == 0)
+                var before = _groupCover[g];
+                _groupCover[g] = before - holds[g];
+                if (before >= _groupNeed[g] && _groupCover[g] < _groupNeed[g])
                 {
                     _uncoveredGroups++;
                     _uncoveredMask |= _masks && _skus + g < 64 ? 1UL << (_skus + g) : 0;
@@ -1641,7 +1683,7 @@ public static class SourcingOptimiser
 
                     for (var g = 0; g < _covers[j].Length; g++)
                     {
-                        if (_covers[j][g] && _groupCover[g] == 0)
+                        if (_covers[j][g] && _groupCover[g] < _groupNeed[g])
                         {
                             gain += _items.Groups[g].Quantities.Sum();
                         }

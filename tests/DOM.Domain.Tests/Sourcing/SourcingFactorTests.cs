@@ -307,6 +307,32 @@ public class SourcingFactorTests
     }
 
     [Fact]
+    public void A_location_holding_a_second_kit_of_a_line_counts_as_helping_the_plan()
+    {
+        // Two kits (A+B each), C and D. Four cheap locations together are the plan: one holds a kit (and a spare A), one
+        // B and D, one the second kit, one C; a dear one holds everything. The first two hold every unit of A, B and D
+        // and "a kit", so the third, adding only the second kit, was passed over as helping nothing, and the dear
+        // location won as if proven optimal.
+        var twoKits = new[]
+        {
+            new DemandLine("a", 2, Bundle: "kit", KeepTogether: true, BundleUnits: 2), new DemandLine("b", 2, Bundle: "kit", KeepTogether: true, BundleUnits: 2),
+            new DemandLine("c", 1), new DemandLine("d", 1),
+        };
+        var decision = Base
+            .With(Site("one", Spandau), ("a", 2), ("b", 1))
+            .With(Site("two", Spandau) with { HandlingPerShipment = 0.1m }, ("b", 1), ("d", 1))
+            .With(Site("three", Spandau) with { HandlingPerShipment = 0.2m }, ("a", 1), ("b", 1))
+            .With(Site("four", Spandau) with { HandlingPerShipment = 0.3m }, ("c", 1))
+            .With(Site("dear", Mitte) with { HandlingPerShipment = 50 }, ("a", 2), ("b", 2), ("c", 1), ("d", 1))
+            .Profile(p => p with { MaxShipments = 4, SplitPenalty = 0.5m })
+            .Ordering(twoKits)
+            .Decide();
+
+        Assert.True(decision.Feasible, decision.Reason);
+        Assert.Equal(["four", "one", "three", "two"], decision.Winner!.Locations.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Placing_many_bundles_that_cannot_all_fit_stops_at_its_budget_and_says_the_answer_is_not_proven()
     {
         // Sixteen bundles of two x each, three locations of eleven: the sums cover them, but only fifteen fit whole.
