@@ -89,7 +89,7 @@ public static class ReservationsApi
             ReservationOutcome.UnknownArticles => TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "Unknown article.",
-                detail: $"No article {string.Join(", ", result.UnknownArticles ?? [])}; nothing was held and the id is still free.",
+                detail: $"No article {string.Join(", ", result.UnknownArticles ?? [])}; nothing was held or recorded.",
                 extensions: new Dictionary<string, object?> { ["unknownSkus"] = result.UnknownArticles }),
             ReservationOutcome.IdempotencyConflict => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict,

@@ -40,7 +40,12 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         }
 
         await Task.WhenAll(Locations.Select(location => grains.Get<ILocationGrain>(location.LocationId).PutAsync(location)));
-        await Task.WhenAll(Articles.Select(article => Dom.Grains.Articles.ArticleCatalog.SaveAsync(grains, article, logger)));
+        var saved = await Task.WhenAll(Articles.Select(article => Dom.Grains.Articles.ArticleCatalog.SaveAsync(grains, article, logger)));
+        if (saved.FirstOrDefault(answer => answer.Stored is null) is { } refused)
+        {
+            // Only a store that already holds other master data under these SKUs gets here.
+            throw new InvalidOperationException($"Demo article refused: a bundle of bundles ({string.Join(", ", [.. refused.BundleComponents ?? [], .. refused.ListedIn ?? []])}).");
+        }
         var counts = from location in Locations.Select((l, i) => (l.LocationId, l.Type, i)).Where(l => l.Type != LocationType.Virtual)
                      from article in Articles.Select((a, j) => (a.Sku, a.Kind, a.Components, j)).Where(a => a.Kind == ArticleKind.Physical && a.Components is null)
                      let onHand = ((location.i * 7) + (article.j * 13)) % 4 == 0 ? 0 : 5 + (((location.i + 1) * (article.j + 3) * 11) % 60)
