@@ -75,8 +75,10 @@ public class StartupTests
         Assert.Equal(1, exitCode);
         Assert.StartsWith("DOM.Silo cannot start: ", error.ToString(), StringComparison.Ordinal);
         Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
-        // The one line is all: no host's "failed to start" with its stack trace before it.
-        Assert.Empty(logged.Errors);
+        // The one line is all: no host's "failed to start" with its stack trace before it. (Only the host's own: the
+        // cases that find the problem once Kestrel has bound, as for Kestrel:Endpoints, stop a started silo, and
+        // Orleans' stream agents may log their shutdown.)
+        Assert.DoesNotContain(logged.Errors, error => error.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal));
     }
 
     /// <summary>What was logged at Error or above, by category.</summary>
