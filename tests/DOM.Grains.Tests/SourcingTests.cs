@@ -88,6 +88,25 @@ public class SourcingTests
     }
 
     [Fact]
+    public async Task An_articles_change_holds_it_until_saved_or_lapsed_and_a_lapsed_change_cannot_save()
+    {
+        var kit = _world.Id("kit");
+        var article = Grains.GetGrain<IArticleGrain>(kit);
+        var info = new ArticleInfo(kit, "kit", ArticleKind.Physical, null);
+
+        var first = await article.BeginChangeAsync("t1", []);
+        var second = await article.BeginChangeAsync("t2", []);
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(11));
+        var afterLapse = await article.BeginChangeAsync("t2", []);
+        var lapsedSave = await article.SaveAsync(info, "t1");
+        var save = await article.SaveAsync(info, "t2");
+
+        Assert.Equal((true, false, true), (first, second, afterLapse));
+        Assert.True(lapsedSave.Busy);
+        Assert.Equal(info, save.Stored);
+    }
+
+    [Fact]
     public async Task A_vip_customers_order_takes_the_reserve_only_where_the_channels_profile_names_the_tier()
     {
         var a = await _world.ArticleAsync("a");

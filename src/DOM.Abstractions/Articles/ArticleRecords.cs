@@ -41,12 +41,14 @@ public sealed record ArticleInfo(
 /// <param name="BundleComponents">Listed components that are bundles themselves.</param>
 /// <param name="ListedIn">The bundles that list this article, which therefore cannot become a bundle.</param>
 /// <param name="Leaving">Components this bundle no longer lists that may not know it yet.</param>
+/// <param name="Busy">Another change of this article is in progress (nothing was changed; retry).</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.save-answer")]
 public sealed record ArticleSaveAnswer(
     [property: Id(0)] ArticleInfo? Stored,
     [property: Id(1)] IReadOnlyList<string>? BundleComponents = null,
     [property: Id(2)] IReadOnlyList<string>? ListedIn = null,
-    [property: Id(3)] IReadOnlyList<string>? Leaving = null);
+    [property: Id(3)] IReadOnlyList<string>? Leaving = null,
+    [property: Id(4)] bool Busy = false);
 
 /// <summary>One component of a bundle: an article and how many of it one bundle holds.</summary>
 [GenerateSerializer, Immutable, Alias("dom.articles.bundle-component")]

@@ -11,12 +11,23 @@ public interface IArticleGrain : IGrainWithStringKey
     [Alias("put")]
     Task<ArticleInfo> PutAsync(ArticleInfo info);
 
-    /// <summary>Creates or replaces the master data, unless it makes this article a bundle while a bundle lists it
-    /// (sourcing expands a bundle one level). Checked and stored in one turn of this article. The components a bundle
-    /// stops listing come back in <see cref="ArticleSaveAnswer.Leaving"/> (kept until <see cref="ForgetLeavingAsync"/>),
-    /// for the caller to tell them; no call to another grain is made from here.</summary>
+    /// <summary>Starts a change under <paramref name="token"/> that will join <paramref name="joining"/>: false when
+    /// another change holds this article (for a few seconds at most; one that never finished is taken over, and the
+    /// components it was joining and the article does not list are told to leave at the next save).</summary>
+    [Alias("begin-change")]
+    Task<bool> BeginChangeAsync(string token, IReadOnlyList<string> joining);
+
+    /// <summary>Ends the change <paramref name="token"/> without saving (it was refused).</summary>
+    [Alias("end-change")]
+    Task EndChangeAsync(string token);
+
+    /// <summary>Creates or replaces the master data within the change <paramref name="token"/> (else
+    /// <see cref="ArticleSaveAnswer.Busy"/>), unless it makes this article a bundle while a bundle lists it (sourcing
+    /// expands a bundle one level). Checked and stored in one turn of this article. The components a bundle stops
+    /// listing come back in <see cref="ArticleSaveAnswer.Leaving"/> (kept until <see cref="ForgetLeavingAsync"/>), for
+    /// the caller to tell them; no call to another grain is made from here.</summary>
     [Alias("save")]
-    Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info);
+    Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info, string token);
 
     /// <summary>Records that <paramref name="bundleSku"/> lists this article as a component; false, recording nothing,
     /// when this article is a bundle itself. Checked and recorded in one turn of this article, so it and this article

@@ -7,15 +7,24 @@ namespace Dom.Grains.Articles;
 /// components learn that it lists them before it is stored, each refusing in its own turn if it is a bundle itself,
 /// and the article refuses in its turn to become a bundle while one lists it, so either PUT of a pair that would nest
 /// loses, whichever comes first. Every call to another article is made from here, outside any grain's turn, so two
-/// PUTs naming each other cannot wait on each other.
+/// PUTs naming each other cannot wait on each other. One change of an article runs at a time (the article holds it for
+/// a few seconds at most), so a second PUT of the same bundle never takes back or tells to leave what the first lists.
 /// </summary>
 public static class ArticleCatalog
 {
     public static async Task<ArticleSaveAnswer> SaveAsync(IGrainFactory grains, ArticleInfo info, ILogger logger)
     {
+        // One change of an article's membership at a time: a second PUT of the same bundle could otherwise take back,
+        // or tell to leave, a component the first one is just listing.
+        var token = Guid.NewGuid().ToString("N");
         var article = grains.GetGrain<IArticleGrain>(info.Sku);
-        var before = (await article.GetAsync())?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
         var listed = info.Components?.Select(c => c.Sku).Where(c => c != info.Sku).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        if (!await article.BeginChangeAsync(token, listed))
+        {
+            return new ArticleSaveAnswer(null, Busy: true);
+        }
+
+        var before = (await article.GetAsync())?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
         var joins = listed.Select(c => grains.GetGrain<IArticleGrain>(c).JoinBundleAsync(info.Sku)).ToList();
         try
         {
@@ -30,17 +39,18 @@ public static class ArticleCatalog
         var failed = joins.FirstOrDefault(join => !join.IsCompletedSuccessfully);
         if (failed is not null || bundles.Count > 0)
         {
-            await ForgetJoinsAsync(grains, info.Sku, listed.Where((c, i) => joins[i].IsCompletedSuccessfully && joins[i].Result && !before.Contains(c)), logger);
+            await ForgetJoinsAsync(grains, article, token, listed.Where((c, i) => joins[i].IsCompletedSuccessfully && joins[i].Result && !before.Contains(c)), logger);
             await (failed ?? Task.CompletedTask);
             return new ArticleSaveAnswer(null, BundleComponents: bundles);
         }
 
-        // A failed save leaves the joins: a component then refuses to become a bundle for one that does not list it,
-        // which the bundle's next PUT clears; undoing them could clear one a save that landed after all relies on.
-        var answer = await article.SaveAsync(info);
+        // A failed save leaves the joins and the change: the article is held until the change lapses, and the next
+        // change tells the components it joined and the article does not list (undoing them now could clear one a save
+        // that landed after all relies on).
+        var answer = await article.SaveAsync(info, token);
         if (answer.Stored is null)
         {
-            await ForgetJoinsAsync(grains, info.Sku, listed.Where(c => !before.Contains(c)), logger);
+            await ForgetJoinsAsync(grains, article, token, listed.Where(c => !before.Contains(c)), logger);
             return answer;
         }
 
@@ -61,18 +71,19 @@ public static class ArticleCatalog
         return answer;
     }
 
-    /// <summary>Takes back joins this save made, unless the bundle as stored now lists the component (another save of
-    /// it got there). Best effort: a join left over only keeps that component from becoming a bundle.</summary>
-    private static async Task ForgetJoinsAsync(IGrainFactory grains, string bundleSku, IEnumerable<string> joined, ILogger logger)
+    /// <summary>Takes back the joins this change made and ends it. Best effort: a join left over only keeps that
+    /// component from becoming a bundle until the bundle's next change tells it.</summary>
+    private static async Task ForgetJoinsAsync(IGrainFactory grains, IArticleGrain article, string token, IEnumerable<string> joined, ILogger logger)
     {
         try
         {
-            var stored = (await grains.GetGrain<IArticleGrain>(bundleSku).GetAsync())?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
-            await Task.WhenAll(joined.Where(c => !stored.Contains(c)).Select(c => grains.GetGrain<IArticleGrain>(c).LeaveBundleAsync(bundleSku)));
+            var bundleSku = article.GetPrimaryKeyString();
+            await Task.WhenAll(joined.Select(c => grains.GetGrain<IArticleGrain>(c).LeaveBundleAsync(bundleSku)));
+            await article.EndChangeAsync(token);
         }
         catch (Exception exception)
         {
-            logger.LogWarning(exception, "Bundle {Sku} was not saved, and a component it joined may still name it", bundleSku);
+            logger.LogWarning(exception, "Bundle {Sku} was not saved, and a component it joined may still name it until its next change", article.GetPrimaryKeyString());
         }
     }
 }

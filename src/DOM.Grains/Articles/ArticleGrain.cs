@@ -9,6 +9,7 @@ namespace Dom.Grains.Articles;
 /// candidates).</summary>
 internal sealed class ArticleGrain(
     [PersistentState(DomStorage.ArticleState, DomStorage.Name)] IPersistentState<ArticleState> state,
+    DomClock clock,
     ILogger<ArticleGrain> logger) : Grain, IArticleGrain
 {
     private static readonly Comparer<IndexedAvailability> ByLocation =
@@ -36,24 +37,69 @@ internal sealed class ArticleGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<ArticleInfo> PutAsync(ArticleInfo info) =>
-        (await SaveAsync(info)).Stored
-        ?? throw new InvalidOperationException($"Article {info.Sku} is listed in a bundle and cannot become one.");
-
-    public async Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info)
+    public async Task<ArticleInfo> PutAsync(ArticleInfo info)
     {
-        var sku = this.GetPrimaryKeyString();
-        var listed = info.Components?.Select(c => c.Sku).Where(c => c != sku).ToHashSet(StringComparer.Ordinal) ?? [];
+        if (info.Components is { Count: > 0 } && !State.PartOf.IsEmpty)
+        {
+            throw new InvalidOperationException($"Article {info.Sku} is listed in a bundle and cannot become one.");
+        }
+
+        await state.WriteAsync(State with { Info = info }, GrainContext, logger);
+        return info;
+    }
+
+    public async Task<bool> BeginChangeAsync(string token, IReadOnlyList<string> joining)
+    {
+        if (State.Change is { } held && held.Token != token && held.Until > clock.UtcNow)
+        {
+            return false;
+        }
+
+        // A change that never finished may have joined components this article does not list: told at the next save.
+        var listed = Listed(State.Info);
+        var leftOver = State.Change?.Joining.Where(c => !listed.Contains(c)) ?? [];
+        await state.WriteAsync(
+            State with { Change = new ArticleChange(token, clock.UtcNow.Add(ChangeHeld), joining), Leaving = State.Leaving.Union(leftOver) },
+            GrainContext,
+            logger);
+        return true;
+    }
+
+    public async Task EndChangeAsync(string token)
+    {
+        if (State.Change?.Token == token)
+        {
+            // Its joins were taken back, or it is left to lapse (the next change tells what it joined).
+            var listed = Listed(State.Info);
+            await state.WriteAsync(State with { Change = null, Leaving = State.Leaving.Union(State.Change.Joining.Where(c => !listed.Contains(c))) }, GrainContext, logger);
+        }
+    }
+
+    public async Task<ArticleSaveAnswer> SaveAsync(ArticleInfo info, string token)
+    {
+        if (State.Change?.Token != token)
+        {
+            return new ArticleSaveAnswer(null, Busy: true);
+        }
+
+        var listed = Listed(info);
         if (listed.Count > 0 && !State.PartOf.IsEmpty)
         {
             return new ArticleSaveAnswer(null, ListedIn: [.. State.PartOf]);
         }
 
-        var dropped = State.Info?.Components?.Select(c => c.Sku).Where(c => !listed.Contains(c)) ?? [];
-        var leaving = State.Leaving.Union(dropped).Except(listed);
-        await state.WriteAsync(State with { Info = info, Leaving = leaving }, GrainContext, logger);
+        var dropped = Listed(State.Info).Where(c => !listed.Contains(c));
+        var leaving = State.Leaving.Union(dropped).Union(State.Change.Joining).Except(listed);
+        await state.WriteAsync(State with { Info = info, Leaving = leaving, Change = null }, GrainContext, logger);
         return new ArticleSaveAnswer(info, Leaving: leaving.IsEmpty ? null : [.. leaving]);
     }
+
+    /// <summary>How long a change holds the article: far beyond a PUT's few calls, short enough that one that died is
+    /// taken over soon.</summary>
+    private static readonly TimeSpan ChangeHeld = TimeSpan.FromSeconds(10);
+
+    private HashSet<string> Listed(ArticleInfo? info) =>
+        info?.Components?.Select(c => c.Sku).Where(c => c != this.GetPrimaryKeyString()).ToHashSet(StringComparer.Ordinal) ?? [];
 
     public async Task<bool> JoinBundleAsync(string bundleSku)
     {

@@ -17,7 +17,18 @@ public sealed record ArticleState
 
     /// <summary>Components this bundle stopped listing that may not know it yet: told again before the next change.</summary>
     [Id(3)] public ImmutableSortedSet<string> Leaving { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>The change in progress, if any: only one PUT changes an article's bundle membership at a time.</summary>
+    [Id(4)] public ArticleChange? Change { get; init; }
 }
+
+/// <summary>A change of an article in progress: whose (<paramref name="Token"/>), held until <paramref name="Until"/>,
+/// joining <paramref name="Joining"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dom.articles.article-change")]
+public sealed record ArticleChange(
+    [property: Id(0)] string Token,
+    [property: Id(1)] DateTimeOffset Until,
+    [property: Id(2)] IReadOnlyList<string> Joining);
 
 /// <summary>A location's last published availability.</summary>
 [GenerateSerializer, Immutable, Alias("dom.articles.index-entry")]

@@ -32,7 +32,7 @@ public static class ArticlesApi
 
     private const int MaxComponents = 20;
 
-    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem>> PutAsync(string sku, ArticleBody body, IGrainFactory grains, ILoggerFactory loggers)
+    private static async Task<Results<Ok<ArticleInfo>, ValidationProblem, ProblemHttpResult>> PutAsync(string sku, ArticleBody body, IGrainFactory grains, ILoggerFactory loggers)
     {
         var kind = body.Kind ?? ArticleKind.Physical;
         var validation = new Validation()
@@ -101,6 +101,14 @@ public static class ArticlesApi
         if (answer.Stored is { } stored)
         {
             return TypedResults.Ok(stored);
+        }
+
+        if (answer.Busy)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Article is being changed.",
+                detail: $"Another change of {sku} is in progress; nothing was changed. Retry in a few seconds.");
         }
 
         foreach (var bundle in answer.BundleComponents ?? [])

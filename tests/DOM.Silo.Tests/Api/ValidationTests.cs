@@ -238,6 +238,33 @@ public class ValidationTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Two_changes_of_one_bundle_at_once_leave_exactly_the_stored_components_knowing_it()
+    {
+        var (sku, _) = await StockedAsync();
+        var (kit, c, d) = (_catalog.Id("kit"), _catalog.Id("c"), _catalog.Id("d"));
+        var op = Host.Operator();
+        using var first = await op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = c, quantity = 1 } } });
+
+        var answers = await Task.WhenAll(
+            op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = d, quantity = 1 } } }),
+            op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = c, quantity = 1 } } }));
+        var statuses = answers.Select(r => r.StatusCode).ToList();
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        // One change at a time: the other waits its turn (a 409 to retry) or comes after; either way the components the
+        // stored kit lists know it, and the one it does not list is free to become a bundle.
+        Assert.All(statuses, status => Assert.Contains(status, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        var stored = (await op.GetFromJsonAsync<JsonElement>($"/api/v1/articles/{kit}")).GetProperty("components")[0].GetProperty("sku").GetString();
+        var other = stored == c ? d : c;
+        using var listedBecomesBundle = await op.PutAsJsonAsync($"/api/v1/articles/{stored}", new { name = "x", components = new[] { new { sku, quantity = 1 } } });
+        using var freeBecomesBundle = await op.PutAsJsonAsync($"/api/v1/articles/{other}", new { name = "x", components = new[] { new { sku, quantity = 1 } } });
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.BadRequest, HttpStatusCode.OK), (first.StatusCode, listedBecomesBundle.StatusCode, freeBecomesBundle.StatusCode));
+    }
+
+    [Fact]
     public async Task An_enum_value_that_is_none_of_its_names_is_named_with_the_names_it_may_take()
     {
         var location = _catalog.Id("l");
