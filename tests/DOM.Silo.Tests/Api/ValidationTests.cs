@@ -218,14 +218,9 @@ public class ValidationTests(ApiFixture fixture)
         var (a, b) = (_catalog.Id("first"), _catalog.Id("second"));
         var op = Host.Operator();
 
-        var answers = await Task.WhenAll(
-            op.PutAsJsonAsync($"/api/v1/articles/{a}", new { name = "a", components = new[] { new { sku = b, quantity = 1 } } }),
-            op.PutAsJsonAsync($"/api/v1/articles/{b}", new { name = "b", components = new[] { new { sku = a, quantity = 1 } } }));
-        var statuses = answers.Select(r => r.StatusCode).ToList();
-        foreach (var answer in answers)
-        {
-            answer.Dispose();
-        }
+        var statuses = await PutAtOnceAsync(
+            ($"/api/v1/articles/{a}", new { name = "a", components = new[] { new { sku = b, quantity = 1 } } }),
+            ($"/api/v1/articles/{b}", new { name = "b", components = new[] { new { sku = a, quantity = 1 } } }));
 
         // Neither waited on the other; whichever lost (or both) can be put right at once.
         Assert.All(statuses, status => Assert.Contains(status, new[] { HttpStatusCode.OK, HttpStatusCode.BadRequest }));
@@ -245,14 +240,9 @@ public class ValidationTests(ApiFixture fixture)
         var op = Host.Operator();
         using var first = await op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = c, quantity = 1 } } });
 
-        var answers = await Task.WhenAll(
-            op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = d, quantity = 1 } } }),
-            op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = c, quantity = 1 } } }));
-        var statuses = answers.Select(r => r.StatusCode).ToList();
-        foreach (var answer in answers)
-        {
-            answer.Dispose();
-        }
+        var statuses = await PutAtOnceAsync(
+            ($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = d, quantity = 1 } } }),
+            ($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = c, quantity = 1 } } }));
 
         // One change at a time: the other waits its turn (a 409 to retry) or comes after; either way the components the
         // stored kit lists know it, and the one it does not list is free to become a bundle.
@@ -262,6 +252,19 @@ public class ValidationTests(ApiFixture fixture)
         using var listedBecomesBundle = await op.PutAsJsonAsync($"/api/v1/articles/{stored}", new { name = "x", components = new[] { new { sku, quantity = 1 } } });
         using var freeBecomesBundle = await op.PutAsJsonAsync($"/api/v1/articles/{other}", new { name = "x", components = new[] { new { sku, quantity = 1 } } });
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.BadRequest, HttpStatusCode.OK), (first.StatusCode, listedBecomesBundle.StatusCode, freeBecomesBundle.StatusCode));
+    }
+
+    /// <summary>Sends the operator's PUTs at once; their status codes, in the order given.</summary>
+    private async Task<List<HttpStatusCode>> PutAtOnceAsync(params (string Path, object Body)[] puts)
+    {
+        var answers = await Task.WhenAll(puts.Select(put => Host.Operator().PutAsJsonAsync(put.Path, put.Body)));
+        var statuses = answers.Select(answer => answer.StatusCode).ToList();
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        return statuses;
     }
 
     [Fact]
