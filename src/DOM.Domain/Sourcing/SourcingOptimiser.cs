@@ -1051,14 +1051,14 @@ public static class SourcingOptimiser
 
             var k = @fixed.Length;
             _covers = new bool[k][];
-            _groupNeed = new int[items.Groups.Count];
+            _groupNeed = items.Groups.Count == 0 ? [] : new int[items.Groups.Count];
             for (var g = 0; g < items.Groups.Count; g++)
             {
                 _groupNeed[g] = g > 0 && ReferenceEquals(items.Groups[g].Quantities, items.Groups[g - 1].Quantities) ? _groupNeed[g - 1] + 1 : 1;
             }
 
             _holds = new int[k][];
-            _placementsMatter = items.Groups.Select(g => g.Quantities).Distinct(ReferenceEqualityComparer.Instance).Count() > 1;
+            _placementsMatter = items.Groups.Count > 1 && items.Groups.Select(g => g.Quantities).Distinct(ReferenceEqualityComparer.Instance).Count() > 1;
             _improver = new bool[k];
             var minUnit = k == 0 ? 0 : unit.Min();
             var maxUnit = k == 0 ? 0 : unit.Max();
@@ -1066,7 +1066,7 @@ public static class SourcingOptimiser
             for (var v = 0; v < k; v++)
             {
                 _covers[v] = Covers(items.Groups, stock[v]);
-                _holds[v] = new int[items.Groups.Count];
+                _holds[v] = items.Groups.Count == 0 ? [] : new int[items.Groups.Count];
                 for (var g = 0; g < items.Groups.Count; g++)
                 {
                     var whole = int.MaxValue;
