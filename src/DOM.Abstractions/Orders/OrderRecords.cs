@@ -195,11 +195,13 @@ public enum RiskDecision
     Reject,
 }
 
-/// <summary>The risk check's outcome with its reasons.</summary>
+/// <summary>The risk check's outcome with its reasons, and for an order it held for review, what the operator decided
+/// (<paramref name="Reviewed"/>: accept when released, reject when rejected; null until then).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.risk-outcome")]
 public sealed record RiskOutcome(
     [property: Id(0)] RiskDecision Decision,
-    [property: Id(1)] IReadOnlyList<string> Reasons);
+    [property: Id(1)] IReadOnlyList<string> Reasons,
+    [property: Id(2)] RiskDecision? Reviewed = null);
 
 /// <summary>One entry of an order's history.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.history-entry")]

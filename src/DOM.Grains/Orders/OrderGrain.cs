@@ -398,11 +398,12 @@ internal sealed class OrderGrain(
 
         if (decision.Release)
         {
-            await SaveAsync(State with { ReviewPending = false, View = Notify(Note(View, "review released", null, decision.Note), "orderConfirmed", null) });
+            var released = View with { Risk = View.Risk with { Reviewed = RiskDecision.Accept } };
+            await SaveAsync(State with { ReviewPending = false, View = Notify(Note(released, "review released", null, decision.Note), "orderConfirmed", null) });
         }
         else
         {
-            var (view, effects) = CancelUnshipped(View, null);
+            var (view, effects) = CancelUnshipped(View with { Risk = View.Risk with { Reviewed = RiskDecision.Reject } }, null);
             await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) }, effects);
             await SettleBackorderRetryAsync();
         }

@@ -314,8 +314,11 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.Equal(OrderStatus.HeldForReview, held.Status);
         Assert.Contains(held.Risk.Reasons, r => r.Contains("order value", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, blocked.StatusCode);
-        Assert.Equal(OrderStatus.Released, (await released.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
-        Assert.Equal(OrderStatus.Rejected, (await rejected.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
+        var releasedOrder = (await released.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
+        var rejectedOrder = (await rejected.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
+        // The check's decision stays what it was (held for review); the operator's is beside it.
+        Assert.Equal((OrderStatus.Released, RiskDecision.Review, RiskDecision.Accept), (releasedOrder.Status, releasedOrder.Risk.Decision, releasedOrder.Risk.Reviewed));
+        Assert.Equal((OrderStatus.Rejected, RiskDecision.Review, RiskDecision.Reject), (rejectedOrder.Status, rejectedOrder.Risk.Decision, rejectedOrder.Risk.Reviewed));
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.OK), (unseen.StatusCode, unseenEvent.StatusCode, seen.StatusCode));
         Assert.Empty(unlisted!.Items);
         Assert.Equal((10, 2, 8), await SlotAsync(sku, near));
