@@ -33,7 +33,12 @@ public sealed record ArticleInfo(
     [property: Id(3)] string? Description,
     [property: Id(4)] IReadOnlyList<BundleComponent>? Components = null,
     [property: Id(5)] bool AllowSplit = false,
-    [property: Id(6)] string? FulfilledBy = null);
+    [property: Id(6)] string? FulfilledBy = null)
+{
+    /// <summary>The SKUs this bundle lists, each once and never its own; none for an article that is no bundle.</summary>
+    public IReadOnlyList<string> ComponentSkus() =>
+        Components?.Select(c => c.Sku).Where(sku => sku != Sku).Distinct(StringComparer.Ordinal).ToList() ?? [];
+}
 
 /// <summary>What saving an article did: stored it, or refused it because of <paramref name="BundleComponents"/> or
 /// <paramref name="ListedIn"/>.</summary>

@@ -70,7 +70,7 @@ public static class SourcingOptimiser
 
     /// <summary>Whether <paramref name="stock"/> has every quantity of a group (a bundle kept together); the nearest
     /// seed and the search's coverage both ask it.</summary>
-    private static bool Holds(int[] stock, int[] skus, int[] quantities)
+    private static bool Holds(ReadOnlySpan<int> stock, int[] skus, int[] quantities)
     {
         for (var c = 0; c < skus.Length; c++)
         {
@@ -1003,8 +1003,6 @@ public static class SourcingOptimiser
         private readonly long _split;
         private readonly int _budget;
         private readonly int _skus;
-        private readonly bool[][] _covers;
-
         /// <summary>Per group, the whole bundles the chosen sites must hold together to cover it: 1, or for the k-th
         /// of a line's alike bundles k (so the line is covered when the sites hold all of its bundles).</summary>
         private readonly int[] _groupNeed;
@@ -1050,7 +1048,6 @@ public static class SourcingOptimiser
             _uncoveredGroups = items.Groups.Count;
 
             var k = @fixed.Length;
-            _covers = new bool[k][];
             _groupNeed = items.Groups.Count == 0 ? [] : new int[items.Groups.Count];
             for (var g = 0; g < items.Groups.Count; g++)
             {
@@ -1065,7 +1062,6 @@ public static class SourcingOptimiser
             _unitBound = minUnit * items.Demand.Sum(d => (long)d);
             for (var v = 0; v < k; v++)
             {
-                _covers[v] = Covers(items.Groups, stock[v]);
                 _holds[v] = items.Groups.Count == 0 ? [] : new int[items.Groups.Count];
                 for (var g = 0; g < items.Groups.Count; g++)
                 {
@@ -1140,7 +1136,7 @@ public static class SourcingOptimiser
         }
 
         private bool Contributes(int v, int requirement) =>
-            requirement < _skus ? _items.Demand[requirement] > 0 && _stock[v][requirement] > 0 : _covers[v][requirement - _skus];
+            requirement < _skus ? _items.Demand[requirement] > 0 && _stock[v][requirement] > 0 : _holds[v][requirement - _skus] > 0;
 
         public int MaxShipments { get; }
 
@@ -1167,23 +1163,6 @@ public static class SourcingOptimiser
         private long Limit => Best == long.MaxValue ? long.MaxValue : Best + Tolerance;
 
         /// <summary>Evaluates a plan found by a heuristic so it bounds the search.</summary>
-        /// <summary>Which of the groups (lines to ship together) a location's stock covers whole.</summary>
-        private static bool[] Covers(List<(int[] Skus, int[] Quantities, int[] Lines)> groups, int[] stock)
-        {
-            if (groups.Count == 0)
-            {
-                return [];
-            }
-
-            var covers = new bool[groups.Count];
-            for (var g = 0; g < groups.Count; g++)
-            {
-                covers[g] = Holds(stock, groups[g].Skus, groups[g].Quantities);
-            }
-
-            return covers;
-        }
-
         public void Seed(int[] set)
         {
             if (set.Length == 0 || set.Length > MaxShipments)
@@ -1302,18 +1281,8 @@ public static class SourcingOptimiser
             }
         }
 
-        private bool Fits((int[] Skus, int[] Quantities, int[] Lines) group, int a)
-        {
-            for (var c = 0; c < group.Skus.Length; c++)
-            {
-                if (_remaining[(a * _skus) + group.Skus[c]] < group.Quantities[c])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+        private bool Fits((int[] Skus, int[] Quantities, int[] Lines) group, int a) =>
+            Holds(_remaining.AsSpan(a * _skus, _skus), group.Skus, group.Quantities);
 
         private void Take((int[] Skus, int[] Quantities, int[] Lines) group, int a, int sign)
         {
@@ -1681,9 +1650,9 @@ public static class SourcingOptimiser
                         gain += Math.Min(_stock[j][s], Math.Max(0, _items.Demand[s] - _sumStock[s]));
                     }
 
-                    for (var g = 0; g < _covers[j].Length; g++)
+                    for (var g = 0; g < _holds[j].Length; g++)
                     {
-                        if (_covers[j][g] && _groupCover[g] < _groupNeed[g])
+                        if (_holds[j][g] > 0 && _groupCover[g] < _groupNeed[g])
                         {
                             gain += _items.Groups[g].Quantities.Sum();
                         }

@@ -18,13 +18,13 @@ public static class ArticleCatalog
         // or tell to leave, a component the first one is just listing.
         var token = Guid.NewGuid().ToString("N");
         var article = grains.GetGrain<IArticleGrain>(info.Sku);
-        var listed = info.Components?.Select(c => c.Sku).Where(c => c != info.Sku).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        var listed = info.ComponentSkus();
         if (!await article.BeginChangeAsync(token, listed))
         {
             return new ArticleSaveAnswer(null, Busy: true);
         }
 
-        var before = (await article.GetAsync())?.Components?.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal) ?? [];
+        var before = ((await article.GetAsync())?.ComponentSkus() ?? []).ToHashSet(StringComparer.Ordinal);
         var joins = listed.Select(c => grains.GetGrain<IArticleGrain>(c).JoinBundleAsync(info.Sku)).ToList();
         try
         {

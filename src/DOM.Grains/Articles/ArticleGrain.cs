@@ -98,8 +98,7 @@ internal sealed class ArticleGrain(
     /// taken over soon.</summary>
     private static readonly TimeSpan ChangeHeld = TimeSpan.FromSeconds(10);
 
-    private HashSet<string> Listed(ArticleInfo? info) =>
-        info?.Components?.Select(c => c.Sku).Where(c => c != this.GetPrimaryKeyString()).ToHashSet(StringComparer.Ordinal) ?? [];
+    private static HashSet<string> Listed(ArticleInfo? info) => (info?.ComponentSkus() ?? []).ToHashSet(StringComparer.Ordinal);
 
     public async Task<bool> JoinBundleAsync(string bundleSku)
     {

@@ -209,16 +209,13 @@ public static class OrdersApi
         }
 
         // A location with no part in the order gets "Order not found." from the grain, whatever the order's state; and so
-        // does a store or partner while the order is held for review (not released to it yet).
-        var order = grains.Get<IOrderGrain>(orderId);
-        if (!user.IsOperator() && await order.GetAsync() is { Status: OrderStatus.HeldForReview })
-        {
-            return Answers.NotFound($"Order {orderId}");
-        }
-
-        var result = await order.ReportAsync(
+        // does a store or partner while the order is held for review (not released to it yet), which the grain refuses
+        // changing nothing.
+        var result = await grains.Get<IOrderGrain>(orderId).ReportAsync(
             new FulfilmentEvent(body.EventId!, lineId, body.LocationId!, body.Type!.Value, body.Quantity, body.Carrier, body.TrackingNumber));
-        return Answer(result, user);
+        return !user.IsOperator() && result is { Status: OrderCommandStatus.NotAllowed, Order.Status: OrderStatus.HeldForReview }
+            ? Answers.NotFound($"Order {orderId}")
+            : Answer(result, user);
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CancelAsync(
