@@ -149,9 +149,11 @@ internal sealed class Sourcer(
 
         var live = await ReadSlotsAsync(article.Index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
-        if (!IsPhysical(article.Info) && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by))
+        if (!IsPhysical(article.Info) && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by)
+            && (await locations.GetSitesAsync(new HashSet<string>(StringComparer.Ordinal) { by })).GetValueOrDefault(by) is { Kind: SiteKind.Virtual })
         {
-            // Served without a limit by its virtual location, as sourcing plans it.
+            // Served without a limit by its virtual location, as sourcing plans it: while that location exists and is
+            // still virtual (a location's type can change after the article named it).
             list.Add(new IndexedAvailability(by, int.MaxValue));
             return new ArticleAvailability(sku, int.MaxValue, [.. list.OrderBy(l => l.LocationId, StringComparer.Ordinal)], Unlimited: true);
         }
@@ -300,6 +302,12 @@ internal sealed class Sourcer(
         }
 
         var sites = await locations.GetSitesAsync(ids);
+        if (unlimited.Count > 0)
+        {
+            // Only a location that is still virtual serves without a limit (its type can change after the article named it).
+            unlimited.RemoveWhere(slot => sites.GetValueOrDefault(slot.LocationId) is not { Kind: SiteKind.Virtual } && supply.Remove(slot));
+        }
+
         foreach (var excluded in request.ExcludedLocations ?? [])
         {
             if (excluded == request.PickupLocationId)

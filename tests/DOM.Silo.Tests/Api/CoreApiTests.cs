@@ -104,6 +104,26 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_non_physical_article_is_served_without_a_limit_only_while_its_location_is_virtual()
+    {
+        var (card, digital) = (_catalog.Id("card"), _catalog.Id("digital"));
+        var op = Host.Operator();
+        using var location = await op.PutAsJsonAsync($"/api/v1/locations/{digital}", new { name = "digital", type = "virtual", latitude = 52.5, longitude = 13.4, capacityPerDay = 0 });
+        using var article = await op.PutAsJsonAsync($"/api/v1/articles/{card}", new { name = "card", kind = "giftCard", fulfilledBy = digital });
+        var channel = Host.Client("dev-channel-webshop-key");
+        var before = await channel.GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{card}", SiloHost.Json);
+
+        using var retyped = await op.PutAsJsonAsync($"/api/v1/locations/{digital}", new { name = "digital", type = "warehouse", latitude = 52.5, longitude = 13.4, capacityPerDay = 10 });
+        var after = await channel.GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{card}", SiloHost.Json);
+        using var reserved = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(_catalog.Id("res"), (card, 1)), SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (location.StatusCode, article.StatusCode, retyped.StatusCode));
+        Assert.True(before!.Unlimited);
+        Assert.Equal((false, 0, 0), (after!.Unlimited, after.Total, after.Locations.Count));
+        Assert.Equal(HttpStatusCode.Conflict, reserved.StatusCode);
+    }
+
+    [Fact]
     public async Task A_count_without_safety_stock_leaves_it_as_it_is()
     {
         var sku = await _catalog.ArticleAsync("shirt");
