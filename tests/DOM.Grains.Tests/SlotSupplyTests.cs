@@ -261,6 +261,25 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_booking_whose_day_passed_before_the_order_came_goes_on_the_first_working_day_with_room()
+    {
+        var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("cap", 52, 13, capacityPerDay: 1));
+        var day1 = DateOnly.FromDateTime(Now.UtcDateTime);
+        var pastMidnight = day1.AddDays(1).ToDateTime(TimeOnly.FromTimeSpan(TimeSpan.FromHours(1)), DateTimeKind.Utc) - Now.UtcDateTime;
+        await location.BookAsync(new BookingRequest("r1", day1, Now + pastMidnight + TimeSpan.FromHours(1)));
+        ClusterFixture.Time.Advance(pastMidnight);
+        var day2 = DateOnly.FromDateTime(Now.UtcDateTime);
+        await location.BookAsync(new BookingRequest("r2", day2, Now.AddHours(1)));
+
+        var late = await location.ConfirmBookingAsync("r1", "o1", day2);
+        var onTime = await location.ConfirmBookingAsync("r2", "o2", day2);
+
+        Assert.Equal((BookingStatus.Booked, day2.AddDays(1)), (late.Status, late.Capacity!.Date));
+        Assert.Equal((BookingStatus.Booked, day2), (onTime.Status, onTime.Capacity!.Date));
+        Assert.Equal((1, 1, 0), ((await location.GetCapacityAsync(day2))!.Booked, (await location.GetCapacityAsync(day2.AddDays(1)))!.Booked, (await location.GetCapacityAsync(day1))!.Booked));
+    }
+
+    [Fact]
     public async Task A_location_forgets_the_bookings_of_days_long_past_and_keeps_the_rest()
     {
         var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("l", 52, 13, capacityPerDay: 5));

@@ -1,3 +1,4 @@
+using Dom.Domain.Sourcing;
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
 using Dom.Grains.Sourcing;
@@ -135,20 +136,55 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
             return new BookingResult(BookingStatus.AlreadyBooked, State.Capacity(existing.Date));
         }
 
-        // The day the reservation's booking was for; when that lapsed, the location's next working day (its calendar,
-        // closed dates and cut-off), not the day asked for if that is earlier: a store closed today cannot dispatch today.
-        var day = State.Bookings.TryGetValue(bookingId, out var held) ? held.Date
-            : SourcingMapping.ToSite(State.Info)?.NextDispatchDay(clock.UtcNow) is { } next && next > date ? next : date;
-        var capacity = State.Capacity(day);
-        if (held is null && !State.Bookings.ContainsKey(orderId) && capacity.Booked >= capacity.Limit)
+        // The day the reservation's booking was for, while the location can still dispatch on it. When that booking
+        // lapsed, or its day has passed (a reservation made before midnight and converted after it), the order needs a
+        // day the location still works (its calendar, closed dates and cut-off), not earlier than the day asked for,
+        // with room: the first such day is booked, as a new booking would be, so converting never overbooks a day.
+        var held = State.Bookings.GetValueOrDefault(bookingId);
+        var site = SourcingMapping.ToSite(State.Info);
+        var next = site?.NextDispatchDay(clock.UtcNow);
+        DateOnly day;
+        if (held is not null && (next is null || held.Date >= next))
         {
-            return new BookingResult(BookingStatus.Full, capacity);
+            day = held.Date;
+        }
+        else if (FirstDayWithRoom(site, next is { } working && working > date ? working : date, held ?? State.Bookings.GetValueOrDefault(orderId)) is { } free)
+        {
+            day = free;
+        }
+        else
+        {
+            return new BookingResult(BookingStatus.Full, State.Capacity(next is { } first && first > date ? first : date));
         }
 
         var written = Raise(new CapacityBookingConfirmed(bookingId, orderId, day));
-        capacity = State.Capacity(day);
+        var capacity = State.Capacity(day);
         await written;
         return new BookingResult(BookingStatus.Booked, capacity);
+    }
+
+    /// <summary>The first day from <paramref name="from"/> that <paramref name="site"/> works on (within the planning
+    /// horizon) with room for one more order; a day <paramref name="counted"/> is booked on already has it.</summary>
+    private DateOnly? FirstDayWithRoom(Site? site, DateOnly from, CapacityBooking? counted)
+    {
+        var day = from;
+        for (var i = 0; i < SiteCalendar.HorizonDays; i++)
+        {
+            if ((site is null ? day : site.NextDispatchDay(new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero))) is not { } working)
+            {
+                return null;
+            }
+
+            var capacity = State.Capacity(working);
+            if (counted?.Date == working || capacity.Booked < capacity.Limit)
+            {
+                return working;
+            }
+
+            day = working.AddDays(1);
+        }
+
+        return null;
     }
 
     public async Task ReleaseBookingAsync(string bookingId)
