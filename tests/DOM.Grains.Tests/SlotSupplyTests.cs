@@ -159,6 +159,24 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Units_shipped_before_their_delivery_was_booked_in_are_not_added_again_by_the_receipt()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 0);
+        var slot = _world.Slot(sku, location);
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 5, Now.AddDays(1)));
+        await slot.HoldAsync(new HoldRequest("r1", 5, "web", InAnHour, NeedBy: Now.AddDays(2)));
+        await slot.AllocateAsync(new AllocateRequest("o1/l1", 5, "r1"));
+
+        await slot.EndAllocationAsync(new EndAllocationRequest("o1/l1", 0, AllocationEnd.Shipped));
+        var shipped = await slot.GetAsync();
+        var received = await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-1"));
+
+        Assert.Equal((-5, 0, 0), (shipped!.OnHand, shipped.Available, shipped.Overcommitted));
+        Assert.Equal((0, 0, 0), (received!.OnHand, received.Available, received.Overcommitted));
+    }
+
+    [Fact]
     public async Task An_order_taking_over_a_hold_that_waits_for_a_delivery_keeps_waiting_for_it()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

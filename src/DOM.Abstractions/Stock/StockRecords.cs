@@ -33,7 +33,8 @@ public sealed record SetStockResult(
 /// <summary>A slot's numbers at one moment.</summary>
 /// <param name="Sku">The article.</param>
 /// <param name="LocationId">The location.</param>
-/// <param name="OnHand">Units physically at the location.</param>
+/// <param name="OnHand">Units physically at the location; below zero when units were shipped before their delivery's
+/// receipt was posted (the receipt brings it back).</param>
 /// <param name="SafetyStock">Units never promised.</param>
 /// <param name="Held">Units held by live (unexpired) reservations.</param>
 /// <param name="Allocated">Units allocated to orders.</param>

@@ -106,8 +106,9 @@ public sealed record StockSlotState
 
     /// <summary>Units promised beyond what will be there: after a count lowered the stock below the holds and
     /// allocations. A pool larger than what is left promises nothing and is not counted; safety stock is never promised,
-    /// so a count below it breaks no promise.</summary>
-    public int Overcommitted => Math.Max(0, -Slack(null, setAside: 0, keepSafetyStock: false));
+    /// so a count below it breaks no promise. A slot shipped below zero (<see cref="WithAllocationEnded"/>) breaks no
+    /// more promises than it has.</summary>
+    public int Overcommitted => Math.Max(0, Math.Min(Held + Allocated, -Slack(null, setAside: 0, keepSafetyStock: false)));
 
     /// <summary>Units of <paramref name="channel"/>'s pool its holds and open allocations use.</summary>
     public int PoolUsed(string channel) => PoolHeld.GetValueOrDefault(channel) + PoolAllocated.GetValueOrDefault(channel);
@@ -254,7 +255,10 @@ public sealed record StockSlotState
     }
 
     /// <summary>Ends <paramref name="quantity"/> open units of an allocation: shipped or written off (they leave the
-    /// stock) or released (they stay). Its shared units end first, its pool units last.</summary>
+    /// stock) or released (they stay). Its shared units end first, its pool units last. Shipped units leave on-hand
+    /// stock even when the books do not have them yet (a delivery shipped on before its receipt was posted): on-hand
+    /// goes below zero until the receipt or a count brings it back, so the receipt adds nothing that is gone. Units
+    /// written off are only what is on the books (a count may have taken them off already).</summary>
     public StockSlotState WithAllocationEnded(string id, int quantity, AllocationEnd end)
     {
         var left = Allocations.GetValueOrDefault(id) - quantity;
@@ -262,7 +266,12 @@ public sealed record StockSlotState
         {
             Allocations = left > 0 ? Allocations.SetItem(id, left) : Allocations.Remove(id),
             Allocated = Allocated - quantity,
-            OnHand = end == AllocationEnd.Released ? OnHand : Math.Max(0, OnHand - quantity),
+            OnHand = end switch
+            {
+                AllocationEnd.Released => OnHand,
+                AllocationEnd.Shipped => OnHand - quantity,
+                _ => Math.Max(0, OnHand - quantity),
+            },
         };
         if (AllocationWaits.TryGetValue(id, out var waits) && waits.Units > Math.Max(0, left))
         {
