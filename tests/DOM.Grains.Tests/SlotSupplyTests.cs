@@ -177,6 +177,25 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_delivery_received_a_hundred_and_fifty_deliveries_ago_is_not_booked_in_again()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 0);
+        var slot = _world.Slot(sku, location);
+        for (var i = 0; i < 150; i++)
+        {
+            await slot.SetInboundAsync(new SetInboundRequest($"po-{i}", 1, Now.AddDays(1)));
+            await slot.ReceiveInboundAsync(new ReceiveInboundRequest($"po-{i}"));
+        }
+
+        var late = await slot.ExpectInboundAsync(new SetInboundRequest("po-0", 1, Now.AddDays(1)));
+        var again = await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-0"));
+
+        Assert.Equal((InboundOutcome.AlreadyReceived, 150), (late.Outcome, late.Slot!.OnHand));
+        Assert.Equal(150, again!.OnHand);
+    }
+
+    [Fact]
     public async Task An_order_taking_over_a_hold_that_waits_for_a_delivery_keeps_waiting_for_it()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -93,9 +93,10 @@ public sealed record StockSlotState
     /// once, and a retried or late notice of one received is not expected again.</summary>
     [Id(13)] public ImmutableList<string> Received { get; init; } = [];
 
-    /// <summary>How many received deliveries a slot remembers: far more than arrive at one slot while a notice of one can
-    /// still be retried.</summary>
-    public const int ReceivedKept = 100;
+    /// <summary>How many received deliveries a slot remembers: years of daily deliveries of one article to one
+    /// location, far longer than a notice of one is retried or sent late (a hundred, once, was weeks at a busy slot).
+    /// An older silo keeps the last hundred of them.</summary>
+    public const int ReceivedKept = 1_000;
 
     /// <summary>The waiting shares of open allocations that converted a hold able to wait for supply, by allocation id:
     /// an order keeps the promise its reservation was given (until its units ship or are released).</summary>
