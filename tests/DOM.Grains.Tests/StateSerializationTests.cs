@@ -25,6 +25,7 @@ public class StateSerializationTests(ClusterFixture fixture)
     public static TheoryData<object> Events => new()
     {
         new StockCounted(12, 2),
+        new StockCounted(12, 2, "count-1"),
         new HoldPlaced("r1", 3, "web", At),
         new HoldReleased("r1"),
         new LocationDefined(new LocationInfo("l", "L", LocationType.Store, 52.5, 13.4, 40, "DE")),
@@ -74,12 +75,13 @@ public class StateSerializationTests(ClusterFixture fixture)
     [Fact]
     public void Slot_snapshot_round_trips()
     {
-        var state = new StockSlotState { Exists = true, OnHand = 12, SafetyStock = 2, Allocated = 1 }
+        var state = new StockSlotState { Exists = true, OnHand = 12, SafetyStock = 2, Allocated = 1, Counts = [new RecordedCount("count-1", 12, 2)] }
             .WithHold("r1", new SlotHold(3, "web", At));
 
         var copy = RoundTrip(state);
 
         Assert.Equal((state.Exists, state.OnHand, state.SafetyStock, state.Allocated, 3), (copy.Exists, copy.OnHand, copy.SafetyStock, copy.Allocated, copy.Held));
+        Assert.Equal(state.Counts, copy.Counts);
         Assert.Equal(state.Holds.Values.ToList(), copy.Holds.Values.ToList());
     }
 

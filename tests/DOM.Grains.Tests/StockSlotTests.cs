@@ -146,6 +146,49 @@ public class StockSlotTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_retried_count_brings_back_no_unit_shipped_since_and_its_id_with_other_numbers_is_refused()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        var slot = _world.Slot(sku, location);
+        var counted = await slot.SetStockAsync(new SetStockRequest(10, 0, CountId: "count-1"));
+        await slot.HoldAsync(new HoldRequest("r1", 2, "web", InAnHour));
+        await slot.AllocateAsync(new AllocateRequest("o1/1", 2, "r1"));
+        await slot.EndAllocationAsync(new EndAllocationRequest("o1/1", 0, AllocationEnd.Shipped));
+
+        var retried = await slot.SetStockAsync(new SetStockRequest(10, 0, CountId: "count-1"));
+        var reused = await slot.SetStockAsync(new SetStockRequest(12, 0, CountId: "count-1"));
+        await fixture.DeactivateAllAsync();
+        var retriedAfterReload = await slot.SetStockAsync(new SetStockRequest(10, 0, CountId: "count-1"));
+        var next = await slot.SetStockAsync(new SetStockRequest(9, 0, CountId: "count-2"));
+
+        Assert.Equal((SetStockStatus.Set, 10), (counted.Status, counted.Slot!.OnHand));
+        Assert.Equal((SetStockStatus.Set, 8, 8), (retried.Status, retried.Slot!.OnHand, retried.Slot.Available));
+        Assert.Equal((SetStockStatus.CountIdReused, 8), (reused.Status, reused.Slot!.OnHand));
+        Assert.Equal((SetStockStatus.Set, 8), (retriedAfterReload.Status, retriedAfterReload.Slot!.OnHand));
+        Assert.Equal((SetStockStatus.Set, 9), (next.Status, next.Slot!.OnHand));
+    }
+
+    [Fact]
+    public async Task Stock_of_what_no_reservation_can_take_from_that_location_is_refused_and_creates_nothing()
+    {
+        var (shirt, warehouse) = (await _world.ArticleAsync("shirt"), await _world.LocationAsync("wh", 52, 13));
+        var (kit, card, digital) = (_world.Id("kit"), _world.Id("card"), _world.Id("digital"));
+        await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(kit).PutAsync(new Dom.Articles.ArticleInfo(kit, "kit", Dom.Articles.ArticleKind.Physical, null, [new Dom.Articles.BundleComponent(shirt, 2)]));
+        await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(card).PutAsync(new Dom.Articles.ArticleInfo(card, "card", Dom.Articles.ArticleKind.GiftCard, null));
+        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(digital).PutAsync(new Dom.Locations.LocationInfo(digital, "digital", Dom.Locations.LocationType.Virtual, 52, 13, 0, "DE"));
+
+        var bundle = await _world.Slot(kit, warehouse).SetStockAsync(new SetStockRequest(5, 0));
+        var physicalAtVirtual = await _world.Slot(shirt, digital).SetStockAsync(new SetStockRequest(5, 0));
+        var cardAtWarehouse = await _world.Slot(card, warehouse).SetStockAsync(new SetStockRequest(5, 0));
+        var cardAtVirtual = await _world.Slot(card, digital).SetStockAsync(new SetStockRequest(5, 0));
+
+        Assert.Equal((SetStockStatus.NotStockable, SetStockStatus.NotStockable, SetStockStatus.NotStockable), (bundle.Status, physicalAtVirtual.Status, cardAtWarehouse.Status));
+        Assert.Equal(SetStockStatus.Set, cardAtVirtual.Status);
+        Assert.Null(await _world.Slot(kit, warehouse).GetAsync());
+        Assert.Null(await _world.Slot(shirt, digital).GetAsync());
+    }
+
+    [Fact]
     public async Task Oversell_storm_on_one_slot_grants_exactly_what_is_on_hand()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -159,9 +159,11 @@ public interface ISourcingGrain : IGrainWithIntegerKey
     [Alias("reserve")]
     Task<SourcingResult> ReserveAsync(SourcingRequest request);
 
-    /// <summary>The article's availability per location, read from the slots; null when the article does not exist.</summary>
+    /// <summary>The article's availability per location, read from the slots; null when the article does not exist.
+    /// For <paramref name="channel"/>: what it may reserve (the shared units and its own pool's, its pool alone listed);
+    /// without: every pool listed, the shared units alone available.</summary>
     [Alias("get-availability")]
-    Task<ArticleAvailability?> GetAvailabilityAsync(string sku);
+    Task<ArticleAvailability?> GetAvailabilityAsync(string sku, string? channel = null);
 
     /// <summary>Releases every hold and capacity booking a reservation took; idempotent.</summary>
     [Alias("release")]

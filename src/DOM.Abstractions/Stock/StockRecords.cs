@@ -5,11 +5,14 @@ namespace Dom.Stock;
 /// <param name="SafetyStock">Units never promised to anyone.</param>
 /// <param name="KeepSafetyStock">The count does not give safety stock: the slot's stays as it is
 /// (<paramref name="SafetyStock"/> is not used).</param>
+/// <param name="CountId">The count's idempotency key, when the location gives one: a retry of a count the slot has
+/// stored changes nothing (units shipped since stay shipped), and the same key with other numbers is refused.</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.set-stock-request")]
 public sealed record SetStockRequest(
     [property: Id(0)] int OnHand,
     [property: Id(1)] int SafetyStock,
-    [property: Id(2)] bool KeepSafetyStock = false);
+    [property: Id(2)] bool KeepSafetyStock = false,
+    [property: Id(3)] string? CountId = null);
 
 /// <summary>How a stock count ended.</summary>
 public enum SetStockStatus
@@ -22,6 +25,13 @@ public enum SetStockStatus
 
     /// <summary>The location does not exist; nothing changed.</summary>
     UnknownLocation,
+
+    /// <summary>The count's id was used for a count with other numbers; nothing changed.</summary>
+    CountIdReused,
+
+    /// <summary>Nothing of the article can be taken from a slot at that location (a bundle, which is stocked as its
+    /// components; a physical article at a virtual location; a non-physical one elsewhere); nothing changed.</summary>
+    NotStockable,
 }
 
 /// <summary>The answer to a <see cref="SetStockRequest"/>: the slot's numbers when <see cref="Status"/> is Set.</summary>

@@ -134,7 +134,7 @@ internal sealed class Sourcer(
             decision.Nodes);
     }
 
-    public async Task<ArticleAvailability?> GetAvailabilityAsync(string sku)
+    public async Task<ArticleAvailability?> GetAvailabilityAsync(string sku, string? channel = null)
     {
         var article = await grains.Get<IArticleGrain>(sku).GetPlanningAsync();
         if (article.Info is null)
@@ -144,13 +144,23 @@ internal sealed class Sourcer(
 
         if (article.Info.Components is { Count: > 0 } parts)
         {
-            return await BundleAvailabilityAsync(article.Info, parts);
+            return await BundleAvailabilityAsync(article.Info, parts, channel);
         }
 
-        var live = await ReadSlotsAsync(article.Index.Select(entry => new StockSlotKey(sku, entry.LocationId)));
+        // Only where sourcing can take it: a physical article at a location that is not virtual, a non-physical one at
+        // a virtual location (a location's type can change after its stock was counted).
+        var physical = IsPhysical(article.Info);
+        var ids = article.Index.Select(entry => entry.LocationId).ToHashSet(StringComparer.Ordinal);
+        if (!physical && article.Info.FulfilledBy is { } fulfilledBy)
+        {
+            ids.Add(fulfilledBy);
+        }
+
+        var sites = await locations.GetSitesAsync(ids);
+        bool Serves(string locationId) => sites.TryGetValue(locationId, out var site) && (site.Kind == SiteKind.Virtual) != physical;
+        var live = await ReadSlotsAsync(article.Index.Where(entry => Serves(entry.LocationId)).Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
-        if (!IsPhysical(article.Info) && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by)
-            && (await locations.GetSitesAsync(new HashSet<string>(StringComparer.Ordinal) { by })).GetValueOrDefault(by) is { Kind: SiteKind.Virtual })
+        if (!physical && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by) && Serves(by))
         {
             // Served without a limit by its virtual location, as sourcing plans it: while that location exists and is
             // still virtual (a location's type can change after the article named it).
@@ -158,15 +168,35 @@ internal sealed class Sourcer(
             return new ArticleAvailability(sku, int.MaxValue, [.. list.OrderBy(l => l.LocationId, StringComparer.Ordinal)], Unlimited: true);
         }
 
-        return new ArticleAvailability(sku, list.Sum(l => l.Available), list);
+        var all = new ArticleAvailability(sku, list.Sum(l => l.Available), list);
+        return channel is null ? all : ForChannel(all, channel);
+    }
+
+    /// <summary>What <paramref name="channel"/> may reserve: the shared units and its own pool's. Other channels' pools
+    /// are theirs to take and theirs to know of.</summary>
+    private static ArticleAvailability ForChannel(ArticleAvailability all, string channel)
+    {
+        var locations = all.Locations.Select(l =>
+        {
+            var own = l.Pools?.Where(p => p.Channel == channel).ToList();
+            var pooled = own?.Sum(p => p.Available) ?? 0;
+            return l with
+            {
+                Available = l.Available + pooled,
+                Pools = own is { Count: > 0 } ? own : null,
+                InTransit = l.InTransit?.Select(t => t with { Available = t.Available + pooled }).ToList(),
+            };
+        }).ToList();
+        return all with { Total = (int)Math.Min(int.MaxValue, locations.Sum(l => (long)l.Available)), Locations = locations };
     }
 
     /// <summary>How many bundles can be had: at a location, as many as its scarcest component allows there; in all, the
-    /// sum over locations, or, when the bundle may be split, as many as each component allows wherever it is.</summary>
-    private async Task<ArticleAvailability> BundleAvailabilityAsync(ArticleInfo bundle, IReadOnlyList<BundleComponent> parts)
+    /// sum over locations, or, when the bundle may be split, as many as each component allows wherever it is. For a
+    /// channel, from the components' units it may take (its pools' included).</summary>
+    private async Task<ArticleAvailability> BundleAvailabilityAsync(ArticleInfo bundle, IReadOnlyList<BundleComponent> parts, string? channel)
     {
         var components = await Task.WhenAll(parts.Select(async part =>
-            (Part: part, Stock: await GetAvailabilityAsync(part.Sku) ?? new ArticleAvailability(part.Sku, 0, []))));
+            (Part: part, Stock: await GetAvailabilityAsync(part.Sku, channel) ?? new ArticleAvailability(part.Sku, 0, []))));
         var locations = components
             .Select(c => c.Stock.Locations.ToDictionary(l => l.LocationId, l => l.Available / c.Part.Quantity, StringComparer.Ordinal))
             .Aggregate((together, next) => together.Where(l => next.ContainsKey(l.Key)).ToDictionary(l => l.Key, l => Math.Min(l.Value, next[l.Key]), StringComparer.Ordinal))

@@ -11,7 +11,7 @@ internal sealed class SourcingGrain(Sourcer sourcer) : Grain, ISourcingGrain
 {
     public Task<SourcingResult> ReserveAsync(SourcingRequest request) => sourcer.ReserveAsync(request);
 
-    public Task<ArticleAvailability?> GetAvailabilityAsync(string sku) => sourcer.GetAvailabilityAsync(sku);
+    public Task<ArticleAvailability?> GetAvailabilityAsync(string sku, string? channel = null) => sourcer.GetAvailabilityAsync(sku, channel);
 
     public Task ReleaseAsync(string holdId, IReadOnlyList<ReservationLine> lines) => sourcer.ReleaseAsync(holdId, lines);
 

@@ -79,7 +79,14 @@ internal sealed class StockSlotGrain(
 
     protected override StockSlotState Apply(StockSlotState state, SlotEvent @event) => @event switch
     {
-        StockCounted counted => state with { Exists = true, OnHand = counted.OnHand, SafetyStock = counted.SafetyStock },
+        StockCounted counted => state with
+        {
+            Exists = true,
+            OnHand = counted.OnHand,
+            SafetyStock = counted.SafetyStock,
+            Counts = counted.CountId is not { } countId ? state.Counts
+                : (state.Counts.Count < StockSlotState.CountsKept ? state.Counts : state.Counts.RemoveAt(0)).Add(new RecordedCount(countId, counted.OnHand, counted.SafetyStock)),
+        },
         HoldPlaced placed => state.WithHold(placed.HoldId, new SlotHold(placed.Quantity, placed.Channel, placed.ExpiresAt, placed.FromPool, placed.NeedBy)),
         HoldReleased released when state.Holds.ContainsKey(released.HoldId) => state.WithoutHolds([released.HoldId]),
         HoldReleased => state,
@@ -173,11 +180,30 @@ internal sealed class StockSlotGrain(
             {
                 return new SetStockResult(SetStockStatus.UnknownLocation, null);
             }
+
+            // Only stock sourcing can take: a bundle is stocked as its components, physical units at a location that
+            // ships, non-physical ones (licence keys, cards) at the virtual location that fulfils them.
+            if (articleInfo.Components is { Count: > 0 } || (articleInfo.Kind == ArticleKind.Physical) == (locationInfo.Type == LocationType.Virtual))
+            {
+                return new SetStockResult(SetStockStatus.NotStockable, null);
+            }
         }
 
         DropExpiredHolds();
+        if (request.CountId is { } countId && State.Counts.FirstOrDefault(c => c.CountId == countId) is { } stored)
+        {
+            // A retry: the slot's numbers as they are (what shipped since stays shipped), once the count is stored.
+            if (stored.OnHand != request.OnHand || stored.SafetyStock != (request.KeepSafetyStock ? stored.SafetyStock : request.SafetyStock))
+            {
+                return new SetStockResult(SetStockStatus.CountIdReused, Snapshot());
+            }
+
+            await EarlierWritesAsync();
+            return new SetStockResult(SetStockStatus.Set, Snapshot());
+        }
+
         var isNew = !State.Exists;
-        var written = Raise(new StockCounted(request.OnHand, request.KeepSafetyStock ? State.SafetyStock : request.SafetyStock));
+        var written = Raise(new StockCounted(request.OnHand, request.KeepSafetyStock ? State.SafetyStock : request.SafetyStock, request.CountId));
         var snapshot = Snapshot();
         await written;
 

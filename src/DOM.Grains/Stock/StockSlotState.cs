@@ -102,6 +102,13 @@ public sealed record StockSlotState
     /// an order keeps the promise its reservation was given (until its units ship or are released).</summary>
     [Id(14)] public ImmutableDictionary<string, WaitingShare> AllocationWaits { get; init; } = ImmutableDictionary<string, WaitingShare>.Empty;
 
+    /// <summary>The counts stored under a key last, oldest first (at most <see cref="CountsKept"/>): a retried count
+    /// changes nothing.</summary>
+    [Id(15)] public ImmutableList<RecordedCount> Counts { get; init; } = [];
+
+    /// <summary>How many keyed counts a slot remembers: far more than are made while one can still be retried.</summary>
+    public const int CountsKept = 100;
+
     /// <summary>What can be promised on hand to any channel now: the smallest slack over all dates, never below zero.</summary>
     public int Available => Math.Max(0, SharedFree(null));
 
@@ -331,9 +338,13 @@ public sealed record StockSlotState
 [GenerateSerializer, Alias("dom.stock.slot-event")]
 public abstract record SlotEvent;
 
-/// <summary>A stock count.</summary>
+/// <summary>A stock count, with the location's key for it when it gave one.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.stock-counted")]
-public sealed record StockCounted([property: Id(0)] int OnHand, [property: Id(1)] int SafetyStock) : SlotEvent;
+public sealed record StockCounted([property: Id(0)] int OnHand, [property: Id(1)] int SafetyStock, [property: Id(2)] string? CountId = null) : SlotEvent;
+
+/// <summary>A count the slot stored under its key, with the numbers it set.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.recorded-count")]
+public sealed record RecordedCount([property: Id(0)] string CountId, [property: Id(1)] int OnHand, [property: Id(2)] int SafetyStock);
 
 /// <summary>Units held for a reservation until a time: <paramref name="FromPool"/> of them from the channel's pool,
 /// the rest shared, able to wait for supply arriving by <paramref name="NeedBy"/> when set.</summary>

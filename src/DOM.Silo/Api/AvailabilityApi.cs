@@ -22,26 +22,10 @@ public static class AvailabilityApi
             return validation.Problem();
         }
 
-        return await grains.Get<ISourcingGrain>(0).GetAvailabilityAsync(sku) is { } availability
-            ? TypedResults.Ok(user.IsOperator() ? availability : ForChannel(availability, user.Scope()))
+        // A channel sees what it may reserve (its own pool's units included); operators every pool, the shared units
+        // alone as available.
+        return await grains.Get<ISourcingGrain>(0).GetAvailabilityAsync(sku, user.IsOperator() ? null : user.Scope()) is { } availability
+            ? TypedResults.Ok(availability)
             : Answers.NotFound($"Article {sku}");
-    }
-
-    /// <summary>What a channel may reserve: the shared units and its own pool's. Other channels' pools are theirs to
-    /// take and theirs to know of; operators see every pool, and the shared units alone as available.</summary>
-    internal static ArticleAvailability ForChannel(ArticleAvailability all, string channel)
-    {
-        var locations = all.Locations.Select(l =>
-        {
-            var own = l.Pools?.Where(p => p.Channel == channel).ToList();
-            var pooled = own?.Sum(p => p.Available) ?? 0;
-            return l with
-            {
-                Available = l.Available + pooled,
-                Pools = own is { Count: > 0 } ? own : null,
-                InTransit = l.InTransit?.Select(t => t with { Available = t.Available + pooled }).ToList(),
-            };
-        }).ToList();
-        return all with { Total = all.Unlimited ? all.Total : (int)Math.Min(int.MaxValue, locations.Sum(l => (long)l.Available)), Locations = locations };
     }
 }

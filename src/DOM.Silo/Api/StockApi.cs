@@ -5,7 +5,7 @@ using Dom.Stock;
 namespace Dom.Silo.Api;
 
 /// <summary>A stock count for one slot.</summary>
-public sealed record StockBody(int? OnHand, int? SafetyStock = null);
+public sealed record StockBody(int? OnHand, int? SafetyStock = null, string? CountId = null);
 
 /// <summary>The size of a channel's pool at a slot (0 removes it).</summary>
 public sealed record PoolBody(int? Size);
@@ -96,7 +96,8 @@ public static class StockApi
             .Id("locationId", locationId)
             .Id("sku", sku)
             .Int("onHand", body.OnHand, 0, Validation.MaxStock)
-            .Int("safetyStock", body.SafetyStock, 0, Validation.MaxStock, required: false);
+            .Int("safetyStock", body.SafetyStock, 0, Validation.MaxStock, required: false)
+            .Id("countId", body.CountId, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -107,11 +108,19 @@ public static class StockApi
             return Answers.Forbidden();
         }
 
-        var result = await Slot(grains, locationId, sku).SetStockAsync(new SetStockRequest(body.OnHand!.Value, body.SafetyStock ?? 0, KeepSafetyStock: body.SafetyStock is null));
+        var result = await Slot(grains, locationId, sku).SetStockAsync(new SetStockRequest(body.OnHand!.Value, body.SafetyStock ?? 0, KeepSafetyStock: body.SafetyStock is null, body.CountId));
         return result.Status switch
         {
             SetStockStatus.Set => TypedResults.Ok(result.Slot!),
             SetStockStatus.UnknownArticle => Answers.NotFound($"Article {sku}"),
+            SetStockStatus.CountIdReused => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Count id already used.",
+                detail: $"Count {body.CountId} of {sku} at {locationId} was stored with other numbers; a new count needs a new id."),
+            SetStockStatus.NotStockable => TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "Not stocked here.",
+                detail: $"{sku} cannot be stocked at {locationId}: a bundle is stocked as its components, a physical article at a location that ships, a non-physical one at the virtual location that fulfils it."),
             _ => Answers.NotFound($"Location {locationId}"),
         };
     }

@@ -124,6 +124,61 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_channel_sees_the_bundles_its_pool_can_make_and_a_bundle_is_stocked_only_as_its_components()
+    {
+        var (jacket, bag, set) = (await _catalog.ArticleAsync("jacket"), await _catalog.ArticleAsync("bag"), _catalog.Id("set"));
+        var warehouse = await _catalog.LocationAsync("wh", 52.4, 13.1);
+        var op = Host.Operator();
+        using var kit = await op.PutAsJsonAsync($"/api/v1/articles/{set}", new { name = "set", components = new[] { new { sku = jacket, quantity = 1 }, new { sku = bag, quantity = 1 } } }, SiloHost.Json);
+        foreach (var sku in new[] { jacket, bag })
+        {
+            await _catalog.StockAsync(sku, warehouse, 3);
+            using var pool = await op.PutAsJsonAsync($"/api/v1/stock/{warehouse}/{sku}/pools/marketplace", new { size = 3 }, SiloHost.Json);
+        }
+
+        var marketplace = await Host.Client("dev-channel-marketplace-key").GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{set}", SiloHost.Json);
+        var webshop = await Host.Client("dev-channel-webshop-key").GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{set}", SiloHost.Json);
+        using var counted = await op.PutAsJsonAsync($"/api/v1/stock/{warehouse}/{set}", new { onHand = 7 }, SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.OK, kit.StatusCode);
+        Assert.Equal((3, 0), (marketplace!.Total, webshop!.Total));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, counted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await op.GetAsync($"/api/v1/stock/{warehouse}/{set}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Stock_at_a_location_retyped_to_virtual_is_no_longer_shown_as_available()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var (store, other) = (await _catalog.LocationAsync("store", 52.4, 13.1), await _catalog.LocationAsync("other", 52.5, 13.2));
+        await _catalog.StockAsync(sku, store, 5);
+        await _catalog.StockAsync(sku, other, 2);
+        var op = Host.Operator();
+        using var retyped = await op.PutAsJsonAsync($"/api/v1/locations/{store}", new { name = "store", type = "virtual", latitude = 52.4, longitude = 13.1, capacityPerDay = 0 }, SiloHost.Json);
+
+        var availability = await Host.Client("dev-channel-webshop-key").GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{sku}", SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.OK, retyped.StatusCode);
+        Assert.Equal((2, other), (availability!.Total, availability.Locations.Single().LocationId));
+    }
+
+    [Fact]
+    public async Task A_stock_count_retried_under_its_id_changes_nothing_and_its_id_with_other_numbers_is_a_409()
+    {
+        var sku = await _catalog.ArticleAsync("shirt");
+        var store = await _catalog.LocationAsync("store", 52.4, 13.1);
+        var op = Host.Operator();
+        using var first = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}", new { onHand = 10, countId = "c-1" }, SiloHost.Json);
+        using var retried = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}", new { onHand = 10, countId = "c-1" }, SiloHost.Json);
+        using var reused = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}", new { onHand = 4, countId = "c-1" }, SiloHost.Json);
+        using var badId = await op.PutAsJsonAsync($"/api/v1/stock/{store}/{sku}", new { onHand = 4, countId = "not an id!" }, SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, retried.StatusCode));
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.BadRequest), (reused.StatusCode, badId.StatusCode));
+        Assert.Equal(10, (await op.GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json))!.OnHand);
+    }
+
+    [Fact]
     public async Task A_count_without_safety_stock_leaves_it_as_it_is()
     {
         var sku = await _catalog.ArticleAsync("shirt");
