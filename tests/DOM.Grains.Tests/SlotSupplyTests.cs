@@ -53,6 +53,28 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Pools_that_together_set_aside_more_than_is_there_let_each_channel_take_from_what_is_there()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 8));
+        await slot.SetPoolAsync(new SetPoolRequest("partner", 8));
+
+        var shared = await slot.HoldAsync(new HoldRequest("w1", 1, "web", InAnHour));
+        var marketplace = await slot.HoldAsync(new HoldRequest("m1", 8, "marketplace", InAnHour));
+        var partnerTooMany = await slot.HoldAsync(new HoldRequest("p1", 3, "partner", InAnHour));
+        var partner = await slot.HoldAsync(new HoldRequest("p2", 2, "partner", InAnHour));
+        var after = await slot.GetAsync();
+
+        Assert.Equal(HoldStatus.Refused, shared.Status);
+        Assert.Equal(HoldStatus.Held, marketplace.Status);
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 2), partnerTooMany);
+        Assert.Equal(HoldStatus.Held, partner.Status);
+        Assert.Equal((10, 0, 0), (after!.Held, after.Available, after.Overcommitted));
+    }
+
+    [Fact]
     public async Task An_order_converting_a_pool_hold_keeps_using_the_pool_until_its_units_ship()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

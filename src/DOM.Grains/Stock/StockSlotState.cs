@@ -126,7 +126,20 @@ public sealed record StockSlotState
 
     /// <summary>What <paramref name="channel"/> may take with supply arriving by <paramref name="needBy"/>: its pool's
     /// free units and the shared slack, never more than is there (a pool larger than the stock left gives only that).</summary>
-    public int AvailableTo(string channel, DateTimeOffset? needBy) => Math.Max(0, PoolFree(channel) + SharedFree(needBy));
+    /// <remarks>Pools that together set aside more than is left (a count lowered the stock below them) cannot all be
+    /// kept: each channel may then take up to its pool's free units from what is there, first come first served,
+    /// rather than each being held to what the other pools leave (which left units nobody could take).</remarks>
+    public int AvailableTo(string channel, DateTimeOffset? needBy)
+    {
+        var shared = SharedFree(needBy);
+        var own = Pools.IsEmpty ? 0 : PoolFree(channel);
+        if (own == 0)
+        {
+            return Math.Max(0, shared);
+        }
+
+        return shared >= 0 ? own + shared : Math.Max(0, Math.Min(own, Slack(needBy, setAside: 0)));
+    }
 
     /// <summary>The free units of <paramref name="channel"/>'s pool that are there to take now (what the index is told).</summary>
     public int PoolAvailable(string channel) => PoolFree(channel) is > 0 and var free ? Math.Min(free, AvailableTo(channel, null)) : 0;
