@@ -339,6 +339,18 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_repeated_booking_answers_with_the_day_it_booked()
+    {
+        var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("cap", 52, 13, capacityPerDay: 3));
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        await location.BookAsync(new BookingRequest("r1", today, Now.AddHours(1)));
+
+        var again = await location.BookAsync(new BookingRequest("r1", today.AddDays(1), Now.AddHours(1)));
+
+        Assert.Equal((BookingStatus.AlreadyBooked, today, 1), (again.Status, again.Capacity!.Date, again.Capacity.Booked));
+    }
+
+    [Fact]
     public async Task A_location_forgets_the_bookings_of_days_long_past_and_keeps_the_rest()
     {
         var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("l", 52, 13, capacityPerDay: 5));

@@ -92,11 +92,11 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
             return new BookingResult(BookingStatus.UnknownLocation, null);
         }
 
-        if (State.Bookings.ContainsKey(request.BookingId))
+        if (State.Bookings.TryGetValue(request.BookingId, out var booked))
         {
-            // A retry while the booking's write is on its way: answered once it is stored.
+            // A retry while the booking's write is on its way: answered once it is stored, with the day it booked.
             await EarlierWritesAsync();
-            return new BookingResult(BookingStatus.AlreadyBooked, State.Capacity(request.Date));
+            return new BookingResult(BookingStatus.AlreadyBooked, State.Capacity(booked.Date));
         }
 
         var capacity = State.Capacity(request.Date);
