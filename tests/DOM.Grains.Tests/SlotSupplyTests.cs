@@ -199,6 +199,26 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_write_off_at_a_slot_shipped_below_zero_takes_nothing_more_and_gives_nothing_back()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 5);
+        var slot = _world.Slot(sku, location);
+        await slot.AllocateAsync(new AllocateRequest("a/1", 3, null));
+        await slot.AllocateAsync(new AllocateRequest("b/1", 2, null));
+        await _world.StockAsync(sku, location, onHand: 2);
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 1, Now.AddDays(1)));
+        await slot.EndAllocationAsync(new EndAllocationRequest("a/1", 0, AllocationEnd.Shipped));
+
+        await slot.EndAllocationAsync(new EndAllocationRequest("b/1", 0, AllocationEnd.WrittenOff));
+        var writtenOff = await slot.GetAsync();
+        var received = await slot.ReceiveInboundAsync(new ReceiveInboundRequest("po-1"));
+
+        Assert.Equal((-1, 0, 0), (writtenOff!.OnHand, writtenOff.Allocated, writtenOff.Available));
+        Assert.Equal((0, 0), (received!.OnHand, received.Available));
+    }
+
+    [Fact]
     public async Task A_delivery_received_a_hundred_and_fifty_deliveries_ago_is_not_booked_in_again()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

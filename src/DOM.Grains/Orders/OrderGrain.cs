@@ -338,7 +338,7 @@ internal sealed class OrderGrain(
         // reminder routes it).
         if (await SaveAsync(state, effects) && fulfilment.Type == FulfilmentEventType.Rejected)
         {
-            await SaveAsync(await RouteOpenUnitsAsync(State, announce: true));
+            await SaveAsync(await RouteOpenUnitsAsync(State, announce: true, onlyLine: line.LineId));
             await SettleBackorderRetryAsync();
         }
 
@@ -644,8 +644,9 @@ internal sealed class OrderGrain(
 
     /// <summary>Sources every unit not yet allocated (all lines at once first, then line by line), allocates them,
     /// and applies the channel's policy to what no location can supply (telling the customer when
-    /// <paramref name="announce"/>; a periodic backorder retry does not repeat the message).</summary>
-    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce)
+    /// <paramref name="announce"/>, of <paramref name="onlyLine"/> alone when given: a rejection tells of the line it
+    /// opened, not again of those backordered before; a periodic backorder retry does not repeat the message).</summary>
+    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce, string? onlyLine = null)
     {
         var view = state.View!;
         var open = view.Lines.Where(l => l.OpenQuantity > 0).ToList();
@@ -677,7 +678,7 @@ internal sealed class OrderGrain(
             {
                 view = Notify(Note(Replace(view, line.LineId, l => l with { CancelledQuantity = l.CancelledQuantity + l.OpenQuantity }), "line cancelled: unavailable", line.LineId, null), "lineCancelled", line.LineId);
             }
-            else if (announce)
+            else if (announce && (onlyLine is null || onlyLine == line.LineId))
             {
                 view = Notify(Note(view, "backordered", line.LineId, $"{line.OpenQuantity} units"), "itemUnavailable", line.LineId);
             }

@@ -291,7 +291,8 @@ public sealed record StockSlotState
             {
                 AllocationEnd.Released => OnHand,
                 AllocationEnd.Shipped => OnHand - quantity,
-                _ => Math.Max(0, OnHand - quantity),
+                // Never raises on-hand: below zero (shipped ahead of a receipt) there is nothing on the books to write off.
+                _ => OnHand > 0 ? Math.Max(0, OnHand - quantity) : OnHand,
             },
         };
         if (AllocationWaits.TryGetValue(id, out var waits) && waits.Units > Math.Max(0, left))

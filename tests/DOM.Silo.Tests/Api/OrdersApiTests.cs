@@ -480,6 +480,38 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_part_of_a_pickup_cannot_be_reported_and_nothing_changes()
+    {
+        var (sku, store, _) = await StockAsync(5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 2)) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 53.55, 9.99, null, null, "Hamburg"), store) });
+        var storeClient = await Host.ClientForAsync("store", store);
+
+        using var ready = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "r", locationId = store, type = "readyForPickup", quantity = 1 }, SiloHost.Json);
+        using var collected = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "p", locationId = store, type = "pickedUp", quantity = 1 }, SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (ready.StatusCode, collected.StatusCode));
+        Assert.Equal(OrderStatus.Released, (await GetAsync(id)).Status);
+        Assert.Equal((5, 2, 3), await SlotAsync(sku, store));
+    }
+
+    [Fact]
+    public async Task A_rejection_tells_the_customer_of_the_line_it_opened_and_not_again_of_one_backordered_before()
+    {
+        var (sku, near, _) = await StockAsync(1);
+        var none = await _catalog.ArticleAsync("none");
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (none, 1), (sku, 1)));
+        var store = await Host.ClientForAsync("store", near);
+
+        using var rejected = await store.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l2/events", new { eventId = "e1", locationId = near, type = "rejected" }, SiloHost.Json);
+        var order = await GetAsync(id);
+
+        Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
+        Assert.Equal(["l1", "l2"], order.Outbox.Where(n => n.Type == "itemUnavailable").Select(n => n.LineId));
+    }
+
+    [Fact]
     public async Task Click_and_collect_from_a_warehouse_is_seen_and_handed_over_by_the_pickup_store()
     {
         var (sku, store, warehouse) = await StockAsync(0, 5);
