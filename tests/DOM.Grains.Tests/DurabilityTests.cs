@@ -127,8 +127,9 @@ public class DurabilityTests(ClusterFixture fixture)
 
         var gate = ClusterFixture.Journal.Gate($"slot/{new StockSlotKey(sku, location)}");
         var early = await slot.HoldAsync(new HoldRequest("early", 5, "web", InAnHour, AnswerEarlyOn: fixture.Cluster.Primary!.SiloAddress));
-        await fixture.DeactivateAllAsync();
+        var deactivated = fixture.DeactivateAllAsync();
         gate.Fail();
+        await deactivated;
         var reloaded = await slot.GetAsync();
 
         Assert.Equal(HoldStatus.Held, early.Status);
@@ -275,6 +276,96 @@ public class DurabilityTests(ClusterFixture fixture)
         Assert.False(answeredEarly);
         Assert.IsType<StorageUnavailableException>(retried);
         Assert.Equal(0, afterwards!.Booked);
+    }
+
+    [Fact]
+    public async Task A_release_retried_while_its_write_is_on_the_way_is_not_answered_before_it_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour));
+
+        var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
+            $"slot/{new StockSlotKey(sku, location)}", () => slot.ReleaseAsync(new ReleaseRequest("h")), slot.GetAsync);
+        var afterwards = await slot.GetAsync();
+
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(retried);
+        Assert.Equal((4, 6), (afterwards!.Held, afterwards.Available));
+    }
+
+    [Fact]
+    public async Task An_allocation_end_retried_while_its_write_is_on_the_way_is_not_answered_before_it_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.AllocateAsync(new AllocateRequest("o/1", 4, null));
+
+        var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
+            $"slot/{new StockSlotKey(sku, location)}", () => slot.EndAllocationAsync(new EndAllocationRequest("o/1", 0, AllocationEnd.Released)), slot.GetAsync);
+        var afterwards = await slot.GetAsync();
+
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(retried);
+        Assert.Equal((4, 6), (afterwards!.Allocated, afterwards.Available));
+    }
+
+    [Fact]
+    public async Task A_booking_release_retried_while_its_write_is_on_the_way_is_not_answered_before_it_is_stored()
+    {
+        var location = await _world.LocationAsync("l", 52, 13, capacityPerDay: 5);
+        var grain = fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(location);
+        var today = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime);
+        await grain.ConfirmBookingAsync("r", "o", today);
+
+        var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
+            $"location/{location}", () => grain.ReleaseBookingAsync("o"), () => grain.GetCapacityAsync(today));
+        var afterwards = await grain.GetCapacityAsync(today);
+
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(retried);
+        Assert.Equal(1, afterwards!.Booked);
+    }
+
+    [Fact]
+    public async Task A_refusal_decided_while_a_hold_is_on_its_way_is_not_answered_before_that_hold_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        var gate = ClusterFixture.Journal.Gate($"slot/{new StockSlotKey(sku, location)}");
+        var all = slot.HoldAsync(new HoldRequest("all", 10, "web", InAnHour));
+        await gate.Reached;
+
+        var refused = slot.HoldAsync(new HoldRequest("one", 1, "web", InAnHour));
+        await slot.GetAsync();
+        var answeredEarly = refused.IsCompleted;
+        gate.Fail();
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => all);
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(await Record.ExceptionAsync(() => refused));
+        Assert.Equal(10, (await slot.GetAsync())!.Available);
+    }
+
+    [Fact]
+    public async Task A_slot_deactivated_while_a_hold_it_answered_early_is_still_being_written_is_loaded_again_only_once_it_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        var gate = ClusterFixture.Journal.Gate($"slot/{new StockSlotKey(sku, location)}");
+        var early = await slot.HoldAsync(new HoldRequest("early", 5, "web", InAnHour, AnswerEarlyOn: fixture.Cluster.Primary!.SiloAddress));
+
+        var deactivated = fixture.DeactivateAllAsync();
+        var read = slot.GetAsync();
+        gate.Open();
+        await deactivated;
+
+        Assert.Equal(HoldStatus.Held, early.Status);
+        Assert.Equal((5, 5), ((await read)!.Held, (await read)!.Available));
     }
 
     /// <summary>Calls <paramref name="call"/> with its write held back, calls it again, lets the grain take that retry

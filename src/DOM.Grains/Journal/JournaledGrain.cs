@@ -110,6 +110,26 @@ internal abstract class JournaledGrain<TState, TEvent>(IGrainJournal journal, Se
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // The next activation loads what the journal holds: a write still on its way (a call answered early ends before
+        // its write is stored) must be stored or failed first, or the next activation would answer from a state
+        // behind what was acknowledged until its own first write collided with it. Bounded by the deactivation's own
+        // timeout.
+        if (!_lastWrite.IsCompleted)
+        {
+            try
+            {
+                await _lastWrite.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("{Stream} deactivated with event {Version} still on its way to the journal", StreamName, Version);
+            }
+            catch (Exception)
+            {
+                // Failed: logged where it failed; the next activation reloads what is durable.
+            }
+        }
+
         // Only a snapshot of durable events: a call answered early (a hold whose caller rests its own entry on the write)
         // may have ended with its write still in flight, so the last write must have succeeded, and with it, the stream
         // being a prefix, every write before it. Otherwise the events stay in the journal and a reload replays them.

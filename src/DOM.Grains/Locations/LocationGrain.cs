@@ -103,6 +103,8 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         // Orders without priority leave the last KeepFree orders of the day to those with it.
         if (capacity.Booked >= capacity.Limit - Math.Max(0, request.KeepFree) || request.ExpiresAt <= clock.UtcNow)
         {
+            // Decided on bookings that may still be on their way to the journal: answered once they are stored.
+            await EarlierWritesAsync();
             return new BookingResult(BookingStatus.Full, capacity);
         }
 
@@ -154,6 +156,7 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         }
         else
         {
+            await EarlierWritesAsync();
             return new BookingResult(BookingStatus.Full, State.Capacity(next is { } first && first > date ? first : date));
         }
 
@@ -194,6 +197,11 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         if (State.Bookings.ContainsKey(bookingId))
         {
             await Raise(new CapacityBookingReleased(bookingId));
+        }
+        else
+        {
+            // Perhaps released by a call whose write is still on its way: answered once it is stored.
+            await EarlierWritesAsync();
         }
     }
 

@@ -120,6 +120,7 @@ internal sealed class StockSlotGrain(
         {
             if (existing != request.Quantity)
             {
+                await EarlierWritesAsync();
                 return new AllocateResult(AllocateStatus.Refused, State.Available);
             }
 
@@ -132,6 +133,8 @@ internal sealed class StockSlotGrain(
         var converted = request.FromHoldId is { } holdId && State.Holds.TryGetValue(holdId, out var hold) ? hold.Quantity : 0;
         if (request.Quantity <= 0 || request.Quantity - converted > State.Available)
         {
+            // Decided on writes that may still be on their way: answered once they are stored, as a hold's refusal.
+            await EarlierWritesAsync();
             return new AllocateResult(AllocateStatus.Refused, State.Available);
         }
 
@@ -146,14 +149,12 @@ internal sealed class StockSlotGrain(
     {
         EnsureUsable();
         DropExpiredHolds();
-        if (!State.Allocations.TryGetValue(request.AllocationId, out var open) || open == 0)
-        {
-            return 0;
-        }
-
-        var units = open - Math.Max(0, request.LeaveOpen);
+        var units = State.Allocations.TryGetValue(request.AllocationId, out var open) ? open - Math.Max(0, request.LeaveOpen) : 0;
         if (units <= 0)
         {
+            // Nothing (left) to end, perhaps because an end of it is still on its way to the journal: answered once
+            // every earlier write is stored, or the retry would be told "done" of an end that may yet fail.
+            await EarlierWritesAsync();
             return 0;
         }
 
@@ -249,6 +250,9 @@ internal sealed class StockSlotGrain(
         var availableTo = State.AvailableTo(request.Channel, request.NeedBy);
         if (request.Quantity <= 0 || request.Quantity > availableTo - Math.Max(0, request.KeepFree) || request.ExpiresAt <= clock.UtcNow)
         {
+            // Decided on holds that may still be on their way to the journal: a refusal is answered once they are
+            // stored (if one fails, the caller gets a 503 to retry, not a shortage that was never there).
+            await EarlierWritesAsync();
             return new HoldResult(HoldStatus.Refused, availableTo);
         }
 
@@ -282,6 +286,8 @@ internal sealed class StockSlotGrain(
         DropExpiredHolds();
         if (!State.Holds.ContainsKey(request.HoldId))
         {
+            // Perhaps released by a call whose write is still on its way: answered once it is stored.
+            await EarlierWritesAsync();
             return new ReleaseResult(false, State.Available);
         }
 
