@@ -137,7 +137,8 @@ internal static class OrleansSetup
                     silo.Services.Replace(ServiceDescriptor.Singleton<IGrainJournal>(services => new PostgresJournal(
                         services.GetRequiredService<NpgsqlDataSource>(),
                         services.GetRequiredService<ILogger<PostgresJournal>>(),
-                        options.JournalBatchesInFlight)));
+                        options.JournalBatchesInFlight,
+                        TimeSpan.FromSeconds(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PostgresOptions>>().Value.CommandTimeoutSeconds))));
                     foreach (var name in new[] { DomStorage.Name, PubSubStore })
                     {
                         silo.AddAdoNetGrainStorage(name, o => o.Invariant = Invariant);

@@ -8,7 +8,8 @@ namespace Dom.Silo.Hosting;
 /// <summary>
 /// How the silo talks to PostgreSQL. The timeouts are chosen so that trouble surfaces as a fast 503 rather than a hang:
 /// a connection attempt gives up after <see cref="ConnectTimeoutSeconds"/>, a statement after
-/// <see cref="CommandTimeoutSeconds"/>, and both stay below <c>Silo:ResponseTimeoutSeconds</c> so the grain that
+/// <see cref="CommandTimeoutSeconds"/> (which is also a journal entry's budget from its append to its answer, the wait
+/// for a batch ahead of it included), and both stay below <c>Silo:ResponseTimeoutSeconds</c> so the grain that
 /// waits on storage sees the failure (and deactivates, reloading later) before its caller times out.
 /// They override whatever the connection string says.
 /// </summary>

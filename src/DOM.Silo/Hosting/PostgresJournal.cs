@@ -63,19 +63,41 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     private int _batchesInFlight;
     private bool _closing;
 
-    public PostgresJournal(NpgsqlDataSource data, ILogger<PostgresJournal> logger, int maxBatchesInFlight = DefaultBatchesInFlight)
+    /// <summary>How long an entry may take from its append to its answer when nothing else is said: the default
+    /// statement timeout (<see cref="PostgresOptions.CommandTimeoutSeconds"/>).</summary>
+    public static readonly TimeSpan DefaultWriteBudget = TimeSpan.FromSeconds(4);
+
+    /// <summary>The least of its budget an entry must have left to be sent: less than this and it fails unsent.</summary>
+    private static readonly TimeSpan LeastToSend = TimeSpan.FromSeconds(1);
+
+    private readonly TimeSpan _writeBudget;
+    private readonly TimeProvider _time;
+
+    /// <param name="data">The database.</param>
+    /// <param name="logger">Where failed batches are reported.</param>
+    /// <param name="maxBatchesInFlight">Batches written at once (<c>Silo:JournalBatchesInFlight</c>).</param>
+    /// <param name="writeBudget">How long an entry may take from its append to its answer, waiting for a batch ahead of
+    /// it included (<see cref="DefaultWriteBudget"/> when null): an entry with less than a second of it left when its
+    /// batch is taken fails unsent, and a batch's statements are cancelled when its oldest entry's budget runs out. So
+    /// a caller waiting on a write gets its answer within the budget however long the database stalls, and the budget
+    /// stays below the silo's response timeout: the grain sees the failure before its caller gives up.</param>
+    /// <param name="time">The clock of the budgets (the system's unless a test gives one).</param>
+    public PostgresJournal(NpgsqlDataSource data, ILogger<PostgresJournal> logger, int maxBatchesInFlight = DefaultBatchesInFlight, TimeSpan? writeBudget = null, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesInFlight, 1);
         _data = data;
         _logger = logger;
         _maxBatchesInFlight = maxBatchesInFlight;
+        _writeBudget = writeBudget ?? DefaultWriteBudget;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_writeBudget, LeastToSend);
+        _time = time ?? TimeProvider.System;
         _loader = Task.Run(LoadLoopAsync);
     }
 
     /// <summary>Test seam: awaited before each batch is written, with its entries; an exception fails the batch.</summary>
     internal Func<IReadOnlyList<JournalEntry>, Task>? BeforeWrite { get; set; }
 
-    public Task AppendAsync(JournalEntry entry) => Enqueue(new Pending(this, entry, null));
+    public Task AppendAsync(JournalEntry entry) => Enqueue(new Pending(this, entry, null, _time.GetTimestamp()));
 
     public Task AppendAsync(JournalEntry entry, IReadOnlyList<Task> after)
     {
@@ -113,7 +135,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             }
         }
 
-        return foreign is null ? Enqueue(new Pending(this, entry, rests?.ToArray())) : AppendAfterAsync(entry, foreign, rests);
+        return foreign is null ? Enqueue(new Pending(this, entry, rests?.ToArray(), _time.GetTimestamp())) : AppendAfterAsync(entry, foreign, rests);
     }
 
     /// <summary>Under _lock: an entry resting on a failed write fails before it is queued, and like any failed entry it
@@ -128,7 +150,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     private async Task AppendAfterAsync(JournalEntry entry, List<Task> foreign, List<Pending>? rests)
     {
         await RestingEntries.StoredAsync(foreign);
-        await Enqueue(new Pending(this, entry, rests?.ToArray()));
+        await Enqueue(new Pending(this, entry, rests?.ToArray(), _time.GetTimestamp()));
     }
 
     private Task Enqueue(Pending pending)
@@ -333,8 +355,15 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         while (batch.Count < MaxBatch && queue.TryPeek(out var next))
         {
             var sendable = Sendable(next, id);
-            if (sendable is null && taken == 0)
+            if (taken == 0 && (sendable is null || Left(next) < LeastToSend))
             {
+                // What it rests on failed, or it waited so long for a batch ahead of it that too little of its budget
+                // is left to write it: it fails unsent, and its stream with it, rather than be answered late.
+                if (sendable is not null)
+                {
+                    _logger.LogWarning("Journal entry {Stream}/{Sequence} waited {Waited} ms for a batch ahead of it; failed unsent", stream, next.Entry.Sequence, (long)_time.GetElapsedTime(next.QueuedAt).TotalMilliseconds);
+                }
+
                 Doom(stream);
                 return;
             }
@@ -406,7 +435,11 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         return sendable;
     }
 
-    /// <summary>Under _lock: the stream's next entry rests on a failed entry, so it and everything behind it fail.</summary>
+    /// <summary>What is left of <paramref name="pending"/>'s write budget.</summary>
+    private TimeSpan Left(Pending pending) => _writeBudget - _time.GetElapsedTime(pending.QueuedAt);
+
+    /// <summary>Under _lock: the stream's next entry rests on a failed entry (or its budget is spent), so it and
+    /// everything behind it fail.</summary>
     private void Doom(string stream)
     {
         _blocked.Remove(stream);
@@ -457,12 +490,14 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         var written = false;
         try
         {
+            // Cancelled when the budget of its oldest entry runs out (every entry in it had a second of its own left).
+            using var budget = new CancellationTokenSource(batch.Min(Left), _time);
             if (BeforeWrite is { } hook)
             {
                 await hook(batch.ConvertAll(p => p.Entry));
             }
 
-            await CommitAsync(batch, conflicted);
+            await CommitAsync(batch, conflicted, budget.Token);
             written = true;
         }
         catch (Exception exception)
@@ -475,7 +510,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
     /// <summary>Writes the batch; entries of streams that collided with existing rows are moved to
     /// <paramref name="conflicted"/> and not written. Throws when the rest may not have been written.</summary>
-    private async Task CommitAsync(List<Pending> batch, List<Pending> conflicted)
+    private async Task CommitAsync(List<Pending> batch, List<Pending> conflicted, CancellationToken cancellationToken)
     {
         // Two writers of one (stream, seq) in one batch (two attempts recording the same new reservation): the first
         // is written, the other is a conflict. Its stream is not marked failed: the first writer's entries are good.
@@ -493,7 +528,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
         try
         {
-            await InsertAsync(batch);
+            await InsertAsync(batch, cancellationToken);
             return;
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -501,10 +536,10 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             // The statement was all or nothing: nothing of the batch is stored. Find the collisions in a transaction.
         }
 
-        await CommitCollidingAsync(batch, conflicted);
+        await CommitCollidingAsync(batch, conflicted, cancellationToken);
     }
 
-    private async Task CommitCollidingAsync(List<Pending> batch, List<Pending> conflicted)
+    private async Task CommitCollidingAsync(List<Pending> batch, List<Pending> conflicted, CancellationToken cancellationToken)
     {
         var rest = batch.ToList();
         var overtaken = 0;
@@ -513,7 +548,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             HashSet<(string, long)> conflicts;
             try
             {
-                conflicts = await InsertInTransactionAsync(rest);
+                conflicts = await InsertInTransactionAsync(rest, cancellationToken);
             }
             catch (PostgresException exception) when (exception.ConstraintName == SnapshotGuard && ++overtaken <= MaxOvertaken)
             {
@@ -652,7 +687,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
     /// <summary>The common path, one round trip: the whole batch in one autocommit statement, durable when it returns
     /// (synchronous_commit). A collision fails the statement with a unique violation and stores nothing of it.</summary>
-    private async Task InsertAsync(List<Pending> batch)
+    private async Task InsertAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
         await using var insert = _data.CreateCommand(
             """
@@ -660,16 +695,16 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])
             """);
         AddEntries(insert, batch);
-        await insert.ExecuteNonQueryAsync();
+        await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Inserts the batch in one transaction and commits it unless some entry already existed or its stream's
     /// snapshot covers it; returns those. (A snapshot committed while this runs still fails the statement through the
     /// schema's guard, 0006, with nothing of it stored; the caller tries again.)</summary>
-    private async Task<HashSet<(string, long)>> InsertInTransactionAsync(List<Pending> batch)
+    private async Task<HashSet<(string, long)>> InsertInTransactionAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
-        await using var connection = await _data.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
+        await using var connection = await _data.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = new NpgsqlCommand(
             """
             INSERT INTO dom_journal (stream, seq, payload)
@@ -683,9 +718,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         AddEntries(insert, batch);
 
         var written = new HashSet<(string, long)>();
-        await using (var reader = await insert.ExecuteReaderAsync())
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync())
+            while (await reader.ReadAsync(cancellationToken))
             {
                 written.Add((reader.GetString(0), reader.GetInt64(1)));
             }
@@ -693,7 +728,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
         if (written.Count == batch.Count)
         {
-            await transaction.CommitAsync();
+            await transaction.CommitAsync(cancellationToken);
             return [];
         }
 
@@ -733,9 +768,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
     private sealed class Pending
     {
-        public Pending(PostgresJournal journal, JournalEntry entry, Pending[]? after)
+        public Pending(PostgresJournal journal, JournalEntry entry, Pending[]? after, long queuedAt)
         {
-            (Journal, Entry, After) = (journal, entry, after);
+            (Journal, Entry, After, QueuedAt) = (journal, entry, after, queuedAt);
 
             // The task's state is the entry: an entry appended later to rest on this one finds it from the task alone.
             // Completed on the writer's thread with continuations run there: a grain's await posts its continuation to
@@ -746,6 +781,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         public PostgresJournal Journal { get; }
 
         public JournalEntry Entry { get; }
+
+        /// <summary>When it was appended (a <see cref="TimeProvider"/> timestamp): its write budget runs from here.</summary>
+        public long QueuedAt { get; }
 
         /// <summary>The entries this one rests on: it goes into their batch or a later one, and fails if they fail.</summary>
         public Pending[]? After { get; }

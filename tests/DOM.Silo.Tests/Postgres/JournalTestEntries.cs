@@ -20,6 +20,9 @@ internal static class JournalTestEntries
         return data.Build();
     }
 
+    /// <summary>A write budget no test's gates come near: the tests that hold batches back are about other things.</summary>
+    public static readonly TimeSpan Unhurried = TimeSpan.FromMinutes(5);
+
     public static string NewStream(string name) => $"test/{name}-{Guid.NewGuid():N}";
 
     public static JournalEntry Entry(string stream, long sequence) => new(stream, sequence, Encoding.UTF8.GetBytes($"{stream}#{sequence}"));

@@ -21,7 +21,7 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
     public async Task An_entry_resting_on_waiting_entries_goes_out_in_their_batch_and_is_stored_with_them()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (plug, hold, booking, record) = (NewStream("plug"), NewStream("hold"), NewStream("booking"), NewStream("record"));
         var (gate, batches) = Gate(journal, plug);
         using var release = new Release(gate);
@@ -41,7 +41,7 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
     public async Task An_entry_resting_on_one_in_flight_waits_for_it_and_joins_a_later_batch()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 2);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 2, writeBudget: Unhurried);
         var (hold, record, other) = (NewStream("hold"), NewStream("record"), NewStream("other"));
         var (gate, batches) = Gate(journal, hold);
         using var release = new Release(gate);
@@ -65,7 +65,7 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
     public async Task An_entry_resting_on_one_whose_batch_fails_fails_unwritten_whether_it_waited_beside_it_or_behind_it()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (plug, hold, beside, behind) = (NewStream("plug"), NewStream("hold"), NewStream("beside"), NewStream("behind"));
         var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var holdGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -115,7 +115,7 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
     public async Task An_entry_resting_on_a_conflicting_one_is_not_written_while_the_rest_of_their_batch_commits()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (plug, hold, record, other) = (NewStream("plug"), NewStream("hold"), NewStream("record"), NewStream("other"));
         await InsertAsync(data, Entry(hold, 1));
         var (gate, batches) = Gate(journal, plug);
@@ -139,7 +139,7 @@ public class PostgresJournalDependencyTests(PostgresFixture database)
     public async Task Resting_on_writes_already_stored_or_on_none_is_a_plain_append()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (hold, record, alone) = (NewStream("hold"), NewStream("record"), NewStream("alone"));
 
         var held = journal.AppendAsync(Entry(hold, 1));

@@ -24,7 +24,7 @@ public class PostgresJournalTests(PostgresFixture database)
         await using var data = DataSource(database.ConnectionString);
         await Workloads.SampleAsync(async windows =>
         {
-            await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4);
+            await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4, writeBudget: Unhurried);
             var appended = new ConcurrentDictionary<(string, long), Task>();
             var sentTooEarly = new ConcurrentQueue<JournalEntry>();
             journal.BeforeWrite = entries =>
@@ -72,10 +72,64 @@ public class PostgresJournalTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task An_entry_that_waited_out_most_of_its_budget_behind_a_batch_fails_unsent_and_so_does_its_stream()
+    {
+        await using var data = DataSource(database.ConnectionString);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: TimeSpan.FromSeconds(4), time: time);
+        var (plug, late, fresh) = (NewStream("plug"), NewStream("late"), NewStream("fresh"));
+        var (plugGate, _) = Gate(journal, plug);
+        using var release = new Release(plugGate);
+
+        var plugged = journal.AppendAsync(Entry(plug, 1));
+        var waiting = journal.AppendAsync(Entry(late, 1));
+        time.Advance(TimeSpan.FromSeconds(3.5));
+        var justIn = journal.AppendAsync(Entry(fresh, 1));
+        plugGate.SetResult();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => waiting.WaitAsync(Patience));
+        await Task.WhenAll(plugged, justIn).WaitAsync(Patience);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => journal.AppendAsync(Entry(late, 2)).WaitAsync(Patience));
+        Assert.Equal(0L, await CountRowsAsync(data, late));
+        Assert.Equal(1L, await CountRowsAsync(data, fresh));
+    }
+
+    [Fact]
+    public async Task A_batch_still_running_when_its_oldest_entrys_budget_runs_out_is_cancelled_and_nothing_of_it_is_stored()
+    {
+        await using var data = DataSource(database.ConnectionString);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: TimeSpan.FromSeconds(4), time: time);
+        var stream = NewStream("stalled");
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        journal.BeforeWrite = _ =>
+        {
+            sent.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        // Another session holds the journal's table, as a stalled server or a long lock would: the insert waits.
+        await using var locker = await data.OpenConnectionAsync();
+        await using var transaction = await locker.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand("LOCK TABLE dom_journal IN EXCLUSIVE MODE", locker, transaction))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        var append = journal.AppendAsync(Entry(stream, 1));
+        await sent.Task.WaitAsync(Patience);
+        time.Advance(TimeSpan.FromSeconds(4));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => append.WaitAsync(Patience));
+        await transaction.RollbackAsync();
+        Assert.Equal(0L, await CountRowsAsync(data, stream));
+    }
+
+    [Fact]
     public async Task Two_writers_of_one_entry_in_one_batch_get_one_write_and_one_conflict_and_the_rest_commits()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (plug, twice, other) = (NewStream("plug"), NewStream("twice"), NewStream("other"));
         var (plugGate, batches) = Gate(journal, plug);
         using var release = new Release(plugGate);
@@ -103,7 +157,7 @@ public class PostgresJournalTests(PostgresFixture database)
     public async Task A_conflict_fails_only_its_streams_entries_and_those_waiting_behind_them_while_the_rest_of_the_batch_commits()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (plug, conflicting, first, second) = (NewStream("plug"), NewStream("conflicting"), NewStream("first"), NewStream("second"));
         await InsertAsync(data, new JournalEntry(conflicting, 2, "theirs"u8.ToArray()));
         var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -159,7 +213,7 @@ public class PostgresJournalTests(PostgresFixture database)
     public async Task A_stale_writer_below_a_snapshot_gets_a_conflict_not_a_row_every_load_would_skip_and_the_rest_of_its_batch_commits()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (plug, snapshotted, other) = (NewStream("plug"), NewStream("snapshotted"), NewStream("other"));
 
         // The live activation wrote 1..5 and snapshotted at 5, which trims them: seq 3 is free in the table again.
@@ -194,7 +248,7 @@ public class PostgresJournalTests(PostgresFixture database)
     public async Task A_stale_write_waiting_on_a_snapshot_that_trims_its_seq_gets_a_conflict_when_that_snapshot_commits()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var stream = NewStream("racing");
         await Task.WhenAll(Enumerable.Range(1, 5).Select(s => journal.AppendAsync(Entry(stream, s)))).WaitAsync(Patience);
 
@@ -218,7 +272,7 @@ public class PostgresJournalTests(PostgresFixture database)
     public async Task A_snapshot_committing_under_the_conflict_path_fails_only_the_stale_stream_and_the_rest_of_the_batch_commits()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
         var (plug, taken, racing, good) = (NewStream("plug"), NewStream("taken"), NewStream("racing"), NewStream("good"));
         await InsertAsync(data, new JournalEntry(taken, 1, "theirs"u8.ToArray()));
         for (var sequence = 1; sequence <= 5; sequence++)
@@ -257,7 +311,7 @@ public class PostgresJournalTests(PostgresFixture database)
     public async Task Entries_waiting_behind_a_failed_batch_of_their_stream_fail_with_it_while_other_streams_are_written_meanwhile()
     {
         await using var data = DataSource(database.ConnectionString);
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 4, writeBudget: Unhurried);
         var (failing, other) = (NewStream("failing"), NewStream("other"));
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var release = new Release(gate);
