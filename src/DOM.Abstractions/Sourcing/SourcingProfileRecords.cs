@@ -213,29 +213,59 @@ public enum ProfileChangeStatus
 
     /// <summary>A rollback from a version that is not the active one (nor the one last rolled back from); nothing changed.</summary>
     NotActive,
+
+    /// <summary>The version would leave the channel unable to source (stored by a build that took it); nothing changed.</summary>
+    Unusable,
 }
 
-/// <summary>The answer to an activation or rollback.</summary>
+/// <summary>The answer to an activation or rollback; <paramref name="Problem"/> says why a version is unusable.</summary>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.profile-change-result")]
 public sealed record ProfileChangeResult(
     [property: Id(0)] ProfileChangeStatus Status,
-    [property: Id(1)] SourcingProfileBook Book);
+    [property: Id(1)] SourcingProfileBook Book,
+    [property: Id(2)] string? Problem = null);
+
+/// <summary>How a draft ended.</summary>
+public enum DraftStatus
+{
+    /// <summary>A new version was created.</summary>
+    Created,
+
+    /// <summary>The settings the draft would give leave the channel unable to source; nothing was created.</summary>
+    Refused,
+}
+
+/// <summary>The answer to a draft: the version, or the member of the draft and the problem that refused it.</summary>
+[GenerateSerializer, Immutable, Alias("dom.sourcing.draft-result")]
+public sealed record DraftResult(
+    [property: Id(0)] DraftStatus Status,
+    [property: Id(1)] SourcingProfileVersion? Version,
+    [property: Id(2)] string? Field = null,
+    [property: Id(3)] string? Problem = null);
 
 /// <summary>A channel's sourcing profile, keyed by the channel name: versioned settings, one version active.</summary>
 [Alias("dom.sourcing.profile")]
 public interface ISourcingProfileGrain : IGrainWithStringKey
 {
-    /// <summary>Creates a new version as a draft: the active settings with the draft's changes.</summary>
+    /// <summary>Creates a new version as a draft: the active settings with the draft's changes, unless those would leave
+    /// the channel unable to source (the zone model without a zone table), which is refused.</summary>
+    [Alias("draft")]
+    Task<DraftResult> DraftAsync(SourcingProfileDraft draft);
+
+    /// <summary>The call of the build before <see cref="DraftAsync"/>, kept for its API during a rolling update: creates
+    /// the version whatever it is (activating an unusable one is refused).</summary>
     [Alias("create-draft")]
     Task<SourcingProfileVersion> CreateDraftAsync(SourcingProfileDraft draft);
 
-    /// <summary>Makes a version the active one; every later sourcing decision of the channel uses it.</summary>
+    /// <summary>Makes a version the active one; every later sourcing decision of the channel uses it. A version that
+    /// would leave the channel unable to source is <see cref="ProfileChangeStatus.Unusable"/>.</summary>
     [Alias("activate")]
     Task<ProfileChangeResult> ActivateAsync(ActivateProfileRequest request);
 
     /// <summary>Reactivates the version that was active before the current one (the built-in defaults before the first).
     /// With <paramref name="from"/>, only if that version is the active one, so a retry cannot roll back twice: a retry of
-    /// the rollback from it answers the book as it is; while another version is active, <see cref="ProfileChangeStatus.NotActive"/>.</summary>
+    /// the rollback from it answers the book as it is; while another version is active, <see cref="ProfileChangeStatus.NotActive"/>.
+    /// A rollback to a version that would leave the channel unable to source is <see cref="ProfileChangeStatus.Unusable"/>.</summary>
     [Alias("roll-back")]
     Task<ProfileChangeResult> RollBackAsync(int? from = null);
 

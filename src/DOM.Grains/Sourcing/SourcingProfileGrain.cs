@@ -43,13 +43,19 @@ internal sealed class SourcingProfileGrain(
 
     private string Channel => this.GetPrimaryKeyString();
 
-    public async Task<SourcingProfileVersion> CreateDraftAsync(SourcingProfileDraft draft)
+    public async Task<DraftResult> DraftAsync(SourcingProfileDraft draft)
     {
-        var stored = new StoredProfileVersion(State.Versions.Count + 1, clock.UtcNow, draft.Note, Merge(State.ActiveSettings, draft));
-        await state.WriteAsync(State with { Versions = State.Versions.Add(stored) }, GrainContext, logger);
-        logger.LogInformation("{Channel} sourcing profile draft {Version} created", Channel, stored.Version);
-        return View(stored);
+        // Checked on the merged settings: a draft naming only the zone model takes the active version's zone table.
+        var settings = Merge(State.ActiveSettings, draft);
+        if (Unusable(settings) is { } refusal)
+        {
+            return new DraftResult(DraftStatus.Refused, null, refusal.Field, refusal.Problem);
+        }
+
+        return new DraftResult(DraftStatus.Created, await CreateAsync(draft.Note, settings));
     }
+
+    public async Task<SourcingProfileVersion> CreateDraftAsync(SourcingProfileDraft draft) => await CreateAsync(draft.Note, Merge(State.ActiveSettings, draft));
 
     public async Task<ProfileChangeResult> ActivateAsync(ActivateProfileRequest request)
     {
@@ -61,6 +67,11 @@ internal sealed class SourcingProfileGrain(
         if (request.Version == State.Active)
         {
             return new ProfileChangeResult(ProfileChangeStatus.AlreadyActive, Book());
+        }
+
+        if (Unusable(SettingsOf(request.Version)) is { } refusal)
+        {
+            return new ProfileChangeResult(ProfileChangeStatus.Unusable, Book(), refusal.Problem);
         }
 
         await state.WriteAsync(State with { History = State.History.Add(request.Version), EverActive = State.EverActive.Add(request.Version), RolledBackFrom = null }, GrainContext, logger);
@@ -81,6 +92,11 @@ internal sealed class SourcingProfileGrain(
             return new ProfileChangeResult(ProfileChangeStatus.NothingToRollBack, Book());
         }
 
+        if (Unusable(SettingsOf(State.History.Count > 1 ? State.History[^2] : 0)) is { } refusal)
+        {
+            return new ProfileChangeResult(ProfileChangeStatus.Unusable, Book(), refusal.Problem);
+        }
+
         from = State.Active;
         await state.WriteAsync(State with { History = State.History.RemoveAt(State.History.Count - 1), RolledBackFrom = from }, GrainContext, logger);
         directory.Forget(Channel);
@@ -91,6 +107,23 @@ internal sealed class SourcingProfileGrain(
     public Task<SourcingProfileBook> GetAsync() => Task.FromResult(Book());
 
     public Task<ActiveSourcingProfile> GetActiveAsync() => Task.FromResult(new ActiveSourcingProfile(State.Active, State.ActiveSettings));
+
+    /// <summary>Why sourcing could use no location of the channel under <paramref name="settings"/>, if so. Versions that
+    /// an earlier build stored without this check are refused when they would become active.</summary>
+    private static (string Field, string Problem)? Unusable(SourcingProfileSettings settings) =>
+        settings is { ShippingModel: ShippingModel.Zones, ShippingZones.Count: 0 }
+            ? ("shippingZones", "The zone model prices shipping from the zone table alone, and the table is empty: no location could ship, so every reservation of the channel would be refused. Send shippingZones, or keep the distance model.")
+            : null;
+
+    private async Task<SourcingProfileVersion> CreateAsync(string? note, SourcingProfileSettings settings)
+    {
+        var stored = new StoredProfileVersion(State.Versions.Count + 1, clock.UtcNow, note, settings);
+        await state.WriteAsync(State with { Versions = State.Versions.Add(stored) }, GrainContext, logger);
+        logger.LogInformation("{Channel} sourcing profile draft {Version} created", Channel, stored.Version);
+        return View(stored);
+    }
+
+    private SourcingProfileSettings SettingsOf(int version) => version == 0 ? SourcingProfileSettings.Default : State.Versions[version - 1].Settings;
 
     private SourcingProfileBook Book() => new(Channel, State.Active, State.Versions.Select(View).ToList(), State.History);
 

@@ -121,8 +121,10 @@ public static class SourcingApi
             StockReserve = body.StockReserve,
             CapacityReserve = body.CapacityReserve,
         };
-        var created = await grains.Get<ISourcingProfileGrain>(channel).CreateDraftAsync(draft);
-        return TypedResults.Created($"/api/v1/sourcing/profiles/{channel}/versions/{created.Version}", created);
+        var result = await grains.Get<ISourcingProfileGrain>(channel).DraftAsync(draft);
+        return result is { Status: DraftStatus.Created, Version: { } created }
+            ? TypedResults.Created($"/api/v1/sourcing/profiles/{channel}/versions/{created.Version}", created)
+            : new Validation().Add(result.Field ?? "draft", result.Problem ?? "The draft cannot be used.").Problem();
     }
 
     private static async Task<Results<Ok<SourcingProfileBook>, ValidationProblem, ProblemHttpResult>> ActivateAsync(string channel, int version, IGrainFactory grains)
@@ -134,9 +136,12 @@ public static class SourcingApi
         }
 
         var result = await grains.Get<ISourcingProfileGrain>(channel).ActivateAsync(new ActivateProfileRequest(version));
-        return result.Status == ProfileChangeStatus.UnknownVersion
-            ? Answers.NotFound($"Profile version {version} of channel {channel}")
-            : TypedResults.Ok(result.Book);
+        return result.Status switch
+        {
+            ProfileChangeStatus.UnknownVersion => Answers.NotFound($"Profile version {version} of channel {channel}"),
+            ProfileChangeStatus.Unusable => Unusable(version, result),
+            _ => TypedResults.Ok(result.Book),
+        };
     }
 
     /// <summary>Rolls back to the version active before; <paramref name="from"/> (the version the caller saw active)
@@ -154,9 +159,13 @@ public static class SourcingApi
         {
             ProfileChangeStatus.NothingToRollBack => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back.", detail: $"Channel {channel} runs on the built-in profile."),
             ProfileChangeStatus.NotActive => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not the active version.", detail: $"Channel {channel} runs on version {result.Book.ActiveVersion}, not {from}."),
+            ProfileChangeStatus.Unusable => Unusable(result.Book.History.Count > 1 ? result.Book.History[^2] : 0, result),
             _ => TypedResults.Ok(result.Book),
         };
     }
+
+    private static ProblemHttpResult Unusable(int version, ProfileChangeResult result) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The version cannot be used.", detail: $"Version {version}: {result.Problem} Activate another version.");
 
     private static Validation Validate(string channel, ProfileDraftBody body)
     {
