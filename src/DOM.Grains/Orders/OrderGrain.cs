@@ -957,7 +957,9 @@ internal sealed class OrderGrain(
         };
         subjects.AddRange(earlierEmails.Select(e => (RiskSubject.Email, (string?)e)));
         subjects.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
-        var candidates = subjects.Where(s => s.Value is not null)
+        // A value that normalizes to nothing (an instrument "-") names nothing, so it is not looked up.
+        subjects.RemoveAll(s => s.Value is null || RiskKeys.Normalize(s.Subject, s.Value).Length == 0);
+        var candidates = subjects
             .Select(s => RiskKeys.Normalize(new RiskListEntry(RiskList.Black, s.Subject, s.Value!)))
             .Append(RiskKeys.Normalize(new RiskListEntry(RiskList.White, RiskSubject.Customer, request.CustomerId)))
             .Distinct()

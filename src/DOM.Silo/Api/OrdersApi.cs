@@ -385,11 +385,7 @@ public static class OrdersApi
 
         if (body.Customer is { } customer)
         {
-            validation.Text("customer.name", customer.Name, 200, required: false).Text("customer.email", customer.Email, 200, required: false);
-            if (customer.Email is { } email && !email.Contains('@', StringComparison.Ordinal))
-            {
-                validation.Add("customer.email", "Must be an e-mail address.");
-            }
+            validation.Text("customer.name", customer.Name, 200, required: false).Email("customer.email", customer.Email, required: false);
         }
 
         for (var i = 0; i < (body.Payments?.Count ?? 0); i++)

@@ -30,6 +30,11 @@ public static class RiskApi
             (validation, entry) = (validation.Add("subject", "Only customers are white-listed; an e-mail, address or payment instrument is whatever the buyer types."), null);
         }
 
+        if (entry is not null && !Matchable(validation, entry, body.Value!))
+        {
+            entry = null;
+        }
+
         if (entry is null)
         {
             return validation.Problem();
@@ -65,6 +70,28 @@ public static class RiskApi
         }
 
         return validation.IsValid ? (validation, new RiskListEntry(parsedList, parsedSubject, RiskKeys.Normalize(parsedSubject, value!))) : (validation, null);
+    }
+
+    /// <summary>Whether an order could ever give <paramref name="entry"/>: a customer id passes the id rule, an e-mail
+    /// the e-mail rule, as in an order, and nothing is empty once normalized (an empty entry would match every order
+    /// whose value normalizes to nothing). Removing is not checked, so entries an earlier build took can go.</summary>
+    private static bool Matchable(Validation validation, RiskListEntry entry, string value)
+    {
+        if (entry.Subject == RiskSubject.Customer)
+        {
+            validation.Id("value", entry.Value);
+        }
+        else if (entry.Subject == RiskSubject.Email)
+        {
+            validation.Email("value", value);
+        }
+
+        if (validation.IsValid && entry.Value.Length == 0)
+        {
+            validation.Add("value", "Nothing is left once spaces, invisible characters (and for a payment instrument, dashes) are taken out: it could never name an order's value.");
+        }
+
+        return validation.IsValid;
     }
 
     private static IRiskListGrain Lists(IGrainFactory grains) => grains.Get<IRiskListGrain>(RiskListGrain.Key);

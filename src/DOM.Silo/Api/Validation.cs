@@ -78,6 +78,13 @@ internal sealed class Validation
         return value.Length <= maxLength && !value.Any(char.IsControl) ? this : Add(field, $"At most {maxLength} characters, none of them control characters.");
     }
 
+    /// <summary>An e-mail address as orders take it: at most 200 characters, with an '@'.</summary>
+    public Validation Email(string field, string? value, bool required = true)
+    {
+        Text(field, value, 200, required);
+        return value is null || value.Contains('@', StringComparison.Ordinal) ? this : Add(field, "Must be an e-mail address.");
+    }
+
     public Validation Required<T>(string field, T? value)
         where T : struct => value.HasValue ? this : Add(field, "Required.");
 
