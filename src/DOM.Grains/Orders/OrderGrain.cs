@@ -387,11 +387,17 @@ internal sealed class OrderGrain(
 
         if (!State.ReviewPending)
         {
-            // A retried decision answers as the first did.
-            var decided = decision.Release ? "review released" : "review rejected";
-            return View.History.Any(h => h.Event == decided) && State.Rejected != decision.Release
+            // The review is decided once: a retried decision answers as the first did, and the other decision is the
+            // same request (the order's review) with another body.
+            var released = View.History.Any(h => h.Event == "review released");
+            if (!released && !View.History.Any(h => h.Event == "review rejected"))
+            {
+                return Result(OrderCommandStatus.NotAllowed, "The order is not held for review.");
+            }
+
+            return released == decision.Release
                 ? Result(OrderCommandStatus.AlreadyDone)
-                : Result(OrderCommandStatus.NotAllowed, "The order is not held for review.");
+                : Result(OrderCommandStatus.IdempotencyConflict, $"The order's review was {(released ? "released" : "rejected")}; a review is decided once.");
         }
 
         await FinishPendingAsync();

@@ -255,7 +255,10 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        return Answer(await grains.Get<IOrderGrain>(orderId).ReviewAsync(new ReviewDecision(body.Decision == "release", body.Note)), user);
+        var result = await grains.Get<IOrderGrain>(orderId).ReviewAsync(new ReviewDecision(body.Decision == "release", body.Note));
+        return result.Status == OrderCommandStatus.IdempotencyConflict
+            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The review was decided otherwise.", detail: result.Problem)
+            : Answer(result, user);
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> WrongItemAsync(string orderId, string lineId, ClaimsPrincipal user, IGrainFactory grains)

@@ -224,7 +224,7 @@ public class OrdersApiTests(ApiFixture fixture)
         using var releasedAfterCancel = await op.PostAsJsonAsync($"/api/v1/orders/{dropped}/review", new { decision = "release" }, SiloHost.Json);
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (lineCancelled.StatusCode, lineCancelledAgain.StatusCode));
-        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.UnprocessableEntity), (released.StatusCode, releasedAgain.StatusCode, rejectedAfterRelease.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict), (released.StatusCode, releasedAgain.StatusCode, rejectedAfterRelease.StatusCode));
         Assert.Equal(OrderStatus.Cancelled, (await cancelled.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Status);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, releasedAfterCancel.StatusCode);
         Assert.DoesNotContain((await GetAsync(dropped)).Outbox, n => n.Type == "orderConfirmed");
@@ -322,6 +322,34 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.OK), (unseen.StatusCode, unseenEvent.StatusCode, seen.StatusCode));
         Assert.Empty(unlisted!.Items);
         Assert.Equal((10, 2, 8), await SlotAsync(sku, near));
+    }
+
+    [Fact]
+    public async Task A_review_is_decided_once_a_retry_answers_as_the_first_and_the_other_decision_is_a_409()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var (released, rejected, plain) = (_catalog.Id("o1"), _catalog.Id("o2"), _catalog.Id("o3"));
+        await PlaceAsync(Webshop, Order(released, (sku, 2)) with { Lines = [new OrderLineBody("l1", sku, 2, 1_500m)] });
+        await PlaceAsync(Webshop, Order(rejected, (sku, 2)) with { Lines = [new OrderLineBody("l1", sku, 2, 1_500m)] });
+        await PlaceAsync(Webshop, Order(plain, (sku, 1)));
+        async Task<HttpStatusCode> ReviewAsync(string orderId, string decision)
+        {
+            using var response = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{orderId}/review", new { decision }, SiloHost.Json);
+            return response.StatusCode;
+        }
+
+        var answers = new[]
+        {
+            await ReviewAsync(released, "release"), await ReviewAsync(released, "release"), await ReviewAsync(released, "reject"),
+            await ReviewAsync(rejected, "reject"), await ReviewAsync(rejected, "reject"), await ReviewAsync(rejected, "release"),
+            await ReviewAsync(plain, "release"),
+        };
+
+        Assert.Equal(
+            [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict, HttpStatusCode.UnprocessableEntity],
+            answers);
+        Assert.Equal((OrderStatus.Released, OrderStatus.Rejected), ((await GetAsync(released)).Status, (await GetAsync(rejected)).Status));
+        Assert.Equal((10, 3, 7), await SlotAsync(sku, near));
     }
 
     [Fact]
