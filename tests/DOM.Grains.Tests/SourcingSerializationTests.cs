@@ -81,11 +81,15 @@ public class SourcingSerializationTests(ClusterFixture fixture)
             Versions = [new StoredProfileVersion(1, At, "note", settings)],
             History = [1],
             EverActive = [1],
+            RolledBackFrom = 2,
+            Revision = 3,
+            RolledBackAt = [3],
         };
 
         var copy = storage.Deserialize<SourcingProfileState>(storage.Serialize(state))!;
 
         Assert.Equal(1, copy.Active);
+        Assert.Equal((2, 3, "3"), (copy.RolledBackFrom, copy.Revision, string.Join(",", copy.RolledBackAt)));
         Assert.Equal((2, ShippingModel.Zones), (copy.ActiveSettings.MaxShipments, copy.ActiveSettings.ShippingModel));
         Assert.Equal(settings.ShippingZones, copy.ActiveSettings.ShippingZones);
         Assert.Equal(settings.PriorityTiers, copy.ActiveSettings.PriorityTiers);

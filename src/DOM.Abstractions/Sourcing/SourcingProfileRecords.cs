@@ -179,18 +179,28 @@ public sealed record SourcingProfileVersion(
 /// <param name="ActiveVersion">The version sourcing uses (0: built-in defaults).</param>
 /// <param name="Versions">Every version, oldest first.</param>
 /// <param name="History">The versions activated so far, most recent last; rolling back returns to the one before.</param>
+/// <param name="Revision">How many activations and rollbacks the book has seen (counted since the build that added it): a
+/// rollback that names it is done once, however often it is sent.</param>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.profile-book")]
 public sealed record SourcingProfileBook(
     [property: Id(0)] string Channel,
     [property: Id(1)] int ActiveVersion,
     [property: Id(2)] IReadOnlyList<SourcingProfileVersion> Versions,
-    [property: Id(3)] IReadOnlyList<int> History);
+    [property: Id(3)] IReadOnlyList<int> History,
+    [property: Id(4)] int Revision = 0);
 
 /// <summary>The settings sourcing applies for a channel now, with their version.</summary>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.active-profile")]
 public sealed record ActiveSourcingProfile(
     [property: Id(0)] int Version,
     [property: Id(1)] SourcingProfileSettings Settings);
+
+/// <summary>Rolls back to the version active before: with <paramref name="From"/>, only while that version is active; with
+/// <paramref name="Revision"/> (the book's, as the caller read it), only at that revision.</summary>
+[GenerateSerializer, Immutable, Alias("dom.sourcing.roll-back-request")]
+public sealed record RollBackRequest(
+    [property: Id(0)] int? From,
+    [property: Id(1)] int? Revision);
 
 /// <summary>Activates a version.</summary>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.activate-profile-request")]
@@ -216,6 +226,9 @@ public enum ProfileChangeStatus
 
     /// <summary>The version would leave the channel unable to source (stored by a build that took it); nothing changed.</summary>
     Unusable,
+
+    /// <summary>A rollback at a revision the book has passed, and the change after it was no rollback; nothing changed.</summary>
+    Changed,
 }
 
 /// <summary>The answer to an activation or rollback; <paramref name="Problem"/> says why a version is unusable.</summary>
@@ -268,6 +281,12 @@ public interface ISourcingProfileGrain : IGrainWithStringKey
     /// A rollback to a version that would leave the channel unable to source is <see cref="ProfileChangeStatus.Unusable"/>.</summary>
     [Alias("roll-back")]
     Task<ProfileChangeResult> RollBackAsync(int? from = null);
+
+    /// <summary>As <see cref="RollBackAsync(int?)"/>; with a revision, only at that revision of the book, so a retry is
+    /// safe even once the version it rolled back from is active again: at a later revision it answers the book as it is if
+    /// the change after the named revision was a rollback, else <see cref="ProfileChangeStatus.Changed"/>.</summary>
+    [Alias("roll-back-at")]
+    Task<ProfileChangeResult> RollBackAsync(RollBackRequest request);
 
     /// <summary>Every version and the active one.</summary>
     [Alias("get"), ReadOnly]

@@ -26,6 +26,12 @@ public sealed record SourcingProfileState
     /// <summary>The version the last rollback left, until the next activation: a retried rollback from it is done.</summary>
     [Id(3)] public int? RolledBackFrom { get; init; }
 
+    /// <summary>Activations and rollbacks so far (since the build that added the count).</summary>
+    [Id(4)] public int Revision { get; init; }
+
+    /// <summary>The revisions that rollbacks made: a rollback named at the revision before one of them is done.</summary>
+    [Id(5)] public ImmutableSortedSet<int> RolledBackAt { get; init; } = [];
+
     public int Active => History.IsEmpty ? 0 : History[^1];
 
     public SourcingProfileSettings ActiveSettings => Active == 0 ? SourcingProfileSettings.Default : Versions[Active - 1].Settings;
@@ -74,17 +80,26 @@ internal sealed class SourcingProfileGrain(
             return new ProfileChangeResult(ProfileChangeStatus.Unusable, Book(), refusal.Problem);
         }
 
-        await state.WriteAsync(State with { History = State.History.Add(request.Version), EverActive = State.EverActive.Add(request.Version), RolledBackFrom = null }, GrainContext, logger);
+        await state.WriteAsync(State with { History = State.History.Add(request.Version), EverActive = State.EverActive.Add(request.Version), RolledBackFrom = null, Revision = State.Revision + 1 }, GrainContext, logger);
         directory.Forget(Channel);
         logger.LogInformation("{Channel} sourcing profile {Version} activated", Channel, request.Version);
         return new ProfileChangeResult(ProfileChangeStatus.Activated, Book());
     }
 
-    public async Task<ProfileChangeResult> RollBackAsync(int? from = null)
+    public Task<ProfileChangeResult> RollBackAsync(int? from = null) => RollBackAsync(new RollBackRequest(from, null));
+
+    public async Task<ProfileChangeResult> RollBackAsync(RollBackRequest request)
     {
-        if (from is { } expected && expected != State.Active)
+        if (request.Revision is { } seen && seen != State.Revision)
         {
-            return new ProfileChangeResult(State.RolledBackFrom == expected ? ProfileChangeStatus.Activated : ProfileChangeStatus.NotActive, Book());
+            // Any rollback from the book at that revision is the one asked for: done, whatever came after it.
+            return new ProfileChangeResult(State.RolledBackAt.Contains(seen + 1) ? ProfileChangeStatus.Activated : ProfileChangeStatus.Changed, Book());
+        }
+
+        if (request.From is { } expected && expected != State.Active)
+        {
+            // Without a revision, the version last rolled back from is all there is to tell a retry by.
+            return new ProfileChangeResult(request.Revision is null && State.RolledBackFrom == expected ? ProfileChangeStatus.Activated : ProfileChangeStatus.NotActive, Book());
         }
 
         if (State.History.IsEmpty)
@@ -97,8 +112,9 @@ internal sealed class SourcingProfileGrain(
             return new ProfileChangeResult(ProfileChangeStatus.Unusable, Book(), refusal.Problem);
         }
 
-        from = State.Active;
-        await state.WriteAsync(State with { History = State.History.RemoveAt(State.History.Count - 1), RolledBackFrom = from }, GrainContext, logger);
+        var from = State.Active;
+        var revision = State.Revision + 1;
+        await state.WriteAsync(State with { History = State.History.RemoveAt(State.History.Count - 1), RolledBackFrom = from, Revision = revision, RolledBackAt = State.RolledBackAt.Add(revision) }, GrainContext, logger);
         directory.Forget(Channel);
         logger.LogInformation("{Channel} sourcing profile rolled back from {From} to {Version}", Channel, from, State.Active);
         return new ProfileChangeResult(ProfileChangeStatus.Activated, Book());
@@ -125,7 +141,7 @@ internal sealed class SourcingProfileGrain(
 
     private SourcingProfileSettings SettingsOf(int version) => version == 0 ? SourcingProfileSettings.Default : State.Versions[version - 1].Settings;
 
-    private SourcingProfileBook Book() => new(Channel, State.Active, State.Versions.Select(View).ToList(), State.History);
+    private SourcingProfileBook Book() => new(Channel, State.Active, State.Versions.Select(View).ToList(), State.History, State.Revision);
 
     private SourcingProfileVersion View(StoredProfileVersion stored) => new(
         stored.Version,

@@ -144,19 +144,21 @@ public static class SourcingApi
         };
     }
 
-    /// <summary>Rolls back to the version active before; <paramref name="from"/> (the version the caller saw active)
-    /// makes a retry safe: it is done once, and a retry answers the book as it is.</summary>
-    private static async Task<Results<Ok<SourcingProfileBook>, ValidationProblem, ProblemHttpResult>> RollBackAsync(string channel, int? from, IGrainFactory grains)
+    /// <summary>Rolls back to the version active before. <paramref name="revision"/> (the book's, as the caller read it)
+    /// makes a retry safe: the rollback is done once, and a retry answers the book as it is; <paramref name="from"/> (the
+    /// version the caller saw active) does too, until that version is active again.</summary>
+    private static async Task<Results<Ok<SourcingProfileBook>, ValidationProblem, ProblemHttpResult>> RollBackAsync(string channel, int? from, int? revision, IGrainFactory grains)
     {
-        var validation = new Validation().Id("channel", channel).Int("from", from, 0, int.MaxValue, required: false);
+        var validation = new Validation().Id("channel", channel).Int("from", from, 0, int.MaxValue, required: false).Int("revision", revision, 0, int.MaxValue, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
         }
 
-        var result = await grains.Get<ISourcingProfileGrain>(channel).RollBackAsync(from);
+        var result = await grains.Get<ISourcingProfileGrain>(channel).RollBackAsync(new RollBackRequest(from, revision));
         return result.Status switch
         {
+            ProfileChangeStatus.Changed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The profile changed.", detail: $"Channel {channel}'s profile is at revision {result.Book.Revision}, not {revision}, and was not rolled back from it: read it again."),
             ProfileChangeStatus.NothingToRollBack => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back.", detail: $"Channel {channel} runs on the built-in profile."),
             ProfileChangeStatus.NotActive => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not the active version.", detail: $"Channel {channel} runs on version {result.Book.ActiveVersion}, not {from}."),
             ProfileChangeStatus.Unusable => Unusable(result.Book.History.Count > 1 ? result.Book.History[^2] : 0, result),

@@ -137,6 +137,41 @@ public class SourcingApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_rollback_at_a_revision_is_done_once_even_when_the_version_it_left_is_active_again()
+    {
+        var name = _catalog.Id("shop");
+        var op = Host.Operator();
+        for (var i = 1; i <= 3; i++)
+        {
+            using var drafted = await op.PostAsJsonAsync($"/api/v1/sourcing/profiles/{name}/drafts", new { maxShipments = i }, SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, drafted.StatusCode);
+        }
+
+        foreach (var version in new[] { 3, 2, 3 })
+        {
+            using var activated = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/versions/{version}/activate", null);
+            Assert.Equal(HttpStatusCode.OK, activated.StatusCode);
+        }
+
+        var seen = (await op.GetFromJsonAsync<JsonElement>($"/api/v1/sourcing/profiles/{name}")).GetProperty("revision").GetInt32();
+        using var rolledBack = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/rollback?from=3&revision={seen}", null);
+        // Someone else rolls back from 2 in between, which makes 3 active again; then the first rollback is retried.
+        using var other = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/rollback?from=2", null);
+        using var retried = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/rollback?from=3&revision={seen}", null);
+        var afterRetry = await op.GetFromJsonAsync<SourcingProfileBook>($"/api/v1/sourcing/profiles/{name}", SiloHost.Json);
+        using var activatedOne = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/versions/1/activate", null);
+        var beforeActivation = seen + 2;
+        using var stale = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/rollback?revision={beforeActivation}", null);
+        var book = await op.GetFromJsonAsync<SourcingProfileBook>($"/api/v1/sourcing/profiles/{name}", SiloHost.Json);
+
+        Assert.Equal(3, seen);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (rolledBack.StatusCode, other.StatusCode, retried.StatusCode));
+        Assert.Equal((3, "3"), (afterRetry!.ActiveVersion, string.Join(",", afterRetry.History)));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Conflict), (activatedOne.StatusCode, stale.StatusCode));
+        Assert.Equal((1, "3,1"), (book!.ActiveVersion, string.Join(",", book.History)));
+    }
+
+    [Fact]
     public async Task A_zone_table_in_the_profile_routes_a_cross_border_order_to_the_domestic_location()
     {
         var name = _catalog.Id("shop");
