@@ -246,6 +246,10 @@ public enum DraftStatus
 
     /// <summary>The settings the draft would give leave the channel unable to source; nothing was created.</summary>
     Refused,
+
+    /// <summary>The newest version was never active and has the draft's note and settings (a retry): it is the answer,
+    /// and nothing was created.</summary>
+    Exists,
 }
 
 /// <summary>The answer to a draft: the version, or the member of the draft and the problem that refused it.</summary>
@@ -261,7 +265,8 @@ public sealed record DraftResult(
 public interface ISourcingProfileGrain : IGrainWithStringKey
 {
     /// <summary>Creates a new version as a draft: the active settings with the draft's changes, unless those would leave
-    /// the channel unable to source (the zone model without a zone table), which is refused.</summary>
+    /// the channel unable to source (the zone model without a zone table), which is refused. A draft whose note and
+    /// settings are those of the newest version, never active, answers that version (<see cref="DraftStatus.Exists"/>).</summary>
     [Alias("draft")]
     Task<DraftResult> DraftAsync(SourcingProfileDraft draft);
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dom.Grains.Hosting;
+using Dom.Locations;
 using Dom.Sourcing;
 
 namespace Dom.Grains.Sourcing;
@@ -45,6 +46,11 @@ internal sealed class SourcingProfileGrain(
     DomClock clock,
     ILogger<SourcingProfileGrain> logger) : Grain, ISourcingProfileGrain
 {
+    private static readonly IReadOnlyList<LocationType> NoTypes = [];
+    private static readonly IReadOnlyList<ShippingRate> NoRates = [];
+    private static readonly IReadOnlyList<ShippingZone> NoZones = [];
+    private static readonly IReadOnlyList<string> NoTiers = [];
+
     private SourcingProfileState State => state.State;
 
     private string Channel => this.GetPrimaryKeyString();
@@ -56,6 +62,14 @@ internal sealed class SourcingProfileGrain(
         if (Unusable(settings) is { } refusal)
         {
             return new DraftResult(DraftStatus.Refused, null, refusal.Field, refusal.Problem);
+        }
+
+        // A retry answers the version it made. Only the newest and only while never active: once activated, the same
+        // draft is a new version to activate later (the operator may have rolled it back on purpose).
+        if (State.Versions.LastOrDefault() is { } newest && !State.EverActive.Contains(newest.Version)
+            && newest.Note == draft.Note && Same(newest.Settings, settings))
+        {
+            return new DraftResult(DraftStatus.Exists, View(newest));
         }
 
         return new DraftResult(DraftStatus.Created, await CreateAsync(draft.Note, settings));
@@ -130,6 +144,20 @@ internal sealed class SourcingProfileGrain(
         settings is { ShippingModel: ShippingModel.Zones, ShippingZones.Count: 0 }
             ? ("shippingZones", "The zone model prices shipping from the zone table alone, and the table is empty: no location could ship, so every reservation of the channel would be refused. Send shippingZones, or keep the distance model.")
             : null;
+
+    /// <summary>Equal settings: the lists by their items (record equality compares them by reference).</summary>
+    private static bool Same(SourcingProfileSettings a, SourcingProfileSettings b) =>
+        a.AllowedLocationTypes.SequenceEqual(b.AllowedLocationTypes) && a.ShippingRates.SequenceEqual(b.ShippingRates)
+        && a.ShippingZones.SequenceEqual(b.ShippingZones) && a.PriorityTiers.SequenceEqual(b.PriorityTiers, StringComparer.Ordinal)
+        && WithoutLists(a) == WithoutLists(b);
+
+    private static SourcingProfileSettings WithoutLists(SourcingProfileSettings settings) => settings with
+    {
+        AllowedLocationTypes = NoTypes,
+        ShippingRates = NoRates,
+        ShippingZones = NoZones,
+        PriorityTiers = NoTiers,
+    };
 
     private async Task<SourcingProfileVersion> CreateAsync(string? note, SourcingProfileSettings settings)
     {

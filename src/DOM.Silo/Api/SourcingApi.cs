@@ -93,7 +93,7 @@ public static class SourcingApi
         return book.Versions.FirstOrDefault(v => v.Version == version) is { } found ? TypedResults.Ok(found) : Answers.NotFound($"Profile version {version} of channel {channel}");
     }
 
-    private static async Task<Results<Created<SourcingProfileVersion>, ValidationProblem>> CreateDraftAsync(string channel, ProfileDraftBody body, IGrainFactory grains)
+    private static async Task<Results<Created<SourcingProfileVersion>, Ok<SourcingProfileVersion>, ValidationProblem>> CreateDraftAsync(string channel, ProfileDraftBody body, IGrainFactory grains)
     {
         var validation = Validate(channel, body);
         if (!validation.IsValid)
@@ -122,9 +122,12 @@ public static class SourcingApi
             CapacityReserve = body.CapacityReserve,
         };
         var result = await grains.Get<ISourcingProfileGrain>(channel).DraftAsync(draft);
-        return result is { Status: DraftStatus.Created, Version: { } created }
-            ? TypedResults.Created($"/api/v1/sourcing/profiles/{channel}/versions/{created.Version}", created)
-            : new Validation().Add(result.Field ?? "draft", result.Problem ?? "The draft cannot be used.").Problem();
+        return result switch
+        {
+            { Status: DraftStatus.Created, Version: { } created } => TypedResults.Created($"/api/v1/sourcing/profiles/{channel}/versions/{created.Version}", created),
+            { Status: DraftStatus.Exists, Version: { } existing } => TypedResults.Ok(existing),
+            _ => new Validation().Add(result.Field ?? "draft", result.Problem ?? "The draft cannot be used.").Problem(),
+        };
     }
 
     private static async Task<Results<Ok<SourcingProfileBook>, ValidationProblem, ProblemHttpResult>> ActivateAsync(string channel, int version, IGrainFactory grains)

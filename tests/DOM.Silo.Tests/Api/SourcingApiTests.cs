@@ -112,6 +112,32 @@ public class SourcingApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_retried_draft_answers_the_version_it_made_until_that_version_is_activated()
+    {
+        var name = _catalog.Id("shop");
+        var op = Host.Operator();
+        var body = new { note = "fewer splits", splitPenalty = 6, shippingRates = new[] { new { type = "store", perShipment = 4.5, perKm = 0.01 } }, priorityTiers = new[] { "vip", "gold" } };
+        async Task<(HttpStatusCode, int)> DraftAsync(object draft)
+        {
+            using var response = await op.PostAsJsonAsync($"/api/v1/sourcing/profiles/{name}/drafts", draft, SiloHost.Json);
+            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<SourcingProfileVersion>(SiloHost.Json))!.Version);
+        }
+
+        var first = await DraftAsync(body);
+        var retried = await DraftAsync(body);
+        var otherNote = await DraftAsync(body with { note = "fewer splits, again" });
+        using var activated = await op.PostAsync($"/api/v1/sourcing/profiles/{name}/versions/{otherNote.Item2}/activate", null);
+        var afterActivation = await DraftAsync(body with { note = "fewer splits, again" });
+        var book = await op.GetFromJsonAsync<SourcingProfileBook>($"/api/v1/sourcing/profiles/{name}", SiloHost.Json);
+
+        Assert.Equal((HttpStatusCode.Created, 1), first);
+        Assert.Equal((HttpStatusCode.OK, 1), retried);
+        Assert.Equal((HttpStatusCode.Created, 2), otherNote);
+        Assert.Equal((HttpStatusCode.Created, 3), afterActivation);
+        Assert.Equal(3, book!.Versions.Count);
+    }
+
+    [Fact]
     public async Task A_rollback_from_a_named_version_is_done_once_however_often_it_is_sent()
     {
         var name = _catalog.Id("shop");
