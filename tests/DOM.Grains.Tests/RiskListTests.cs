@@ -49,6 +49,23 @@ public class RiskListTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_address_an_earlier_build_listed_in_another_form_still_matches_the_order_it_matched()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var street = $"Main St {_world.Id("n")}";
+        // As earlier builds stored it: the parts given, without the postal code.
+        await Lists.AddAsync(new RiskListEntry(RiskList.Black, RiskSubject.Address, $"{street}, Berlin, DE"));
+        var (same, other) = (_world.Id("o1"), _world.Id("o2"));
+
+        var matched = await Order(same).CreateAsync(Request(same, sku) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, street, null, "Berlin"), null) });
+        var notMatched = await Order(other).CreateAsync(Request(other, sku) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, street, "12345", "Berlin"), null) });
+
+        Assert.Equal(RiskDecision.Reject, matched.Order!.Risk.Decision);
+        Assert.Equal(RiskDecision.Accept, notMatched.Order!.Risk.Decision);
+    }
+
+    [Fact]
     public async Task Leaving_out_an_e_mail_the_customer_ordered_with_before_does_not_get_past_its_black_list_entry()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -954,30 +954,34 @@ internal sealed class OrderGrain(
         // The e-mails the customer ordered with before count too: leaving the e-mail out does not get past a black list.
         var email = request.Customer?.Email;
         var earlierEmails = customer.EarlierEmails ?? [];
-        var subjects = new List<(RiskSubject Subject, string? Value)>
+        var values = new List<(RiskSubject Subject, string? Value)> { (RiskSubject.Customer, request.CustomerId), (RiskSubject.Email, email) };
+        values.AddRange(earlierEmails.Select(e => (RiskSubject.Email, (string?)e)));
+        values.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
+        // What the black list may name, as a reason shows it, with the keys it is looked up by: a value by its normalized
+        // form, an address by several (RiskKeys.Keys).
+        var named = new List<(string Shown, IReadOnlyList<string> Keys, RiskSubject Subject)>();
+        foreach (var (subject, value) in values.Where(v => v.Value is not null))
         {
-            (RiskSubject.Customer, request.CustomerId),
-            (RiskSubject.Email, email),
-            (RiskSubject.Address, RiskKeys.Of(request.Delivery.Address)),
-            (RiskSubject.Address, request.BillingAddress is { } billing ? RiskKeys.Of(billing) : null),
-        };
-        subjects.AddRange(earlierEmails.Select(e => (RiskSubject.Email, (string?)e)));
-        subjects.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
-        // A value that normalizes to nothing (an instrument "-") names nothing, so it is not looked up.
-        subjects.RemoveAll(s => s.Value is null || RiskKeys.Normalize(s.Subject, s.Value).Length == 0);
-        var candidates = subjects
-            .Select(s => RiskKeys.Normalize(new RiskListEntry(RiskList.Black, s.Subject, s.Value!)))
-            .Append(RiskKeys.Normalize(new RiskListEntry(RiskList.White, RiskSubject.Customer, request.CustomerId)))
+            named.Add(($"{subject.ToString().ToLowerInvariant()} {value}", [RiskKeys.Normalize(subject, value!)], subject));
+        }
+
+        foreach (var address in new[] { request.Delivery.Address, request.BillingAddress }.OfType<Address>())
+        {
+            named.Add(($"address {RiskKeys.Of(address)}", RiskKeys.Keys(address), RiskSubject.Address));
+        }
+
+        var whiteKey = RiskKeys.Normalize(new RiskListEntry(RiskList.White, RiskSubject.Customer, request.CustomerId));
+        // A key that normalizes to nothing (an instrument "-") names nothing, so it is not looked up.
+        var candidates = named.SelectMany(n => n.Keys.Where(key => key.Length > 0).Select(key => new RiskListEntry(RiskList.Black, n.Subject, key)))
+            .Append(whiteKey)
             .Distinct()
             .ToList();
         var matched = (await MatchListsAsync(candidates)).ToHashSet();
-        bool On(RiskList list, RiskSubject subject, string? value) =>
-            value is not null && matched.Contains(RiskKeys.Normalize(new RiskListEntry(list, subject, value)));
 
-        var black = subjects.Where(s => On(RiskList.Black, s.Subject, s.Value)).Select(s => $"{s.Subject.ToString().ToLowerInvariant()} {s.Value}").Distinct().ToList();
+        var black = named.Where(n => n.Keys.Any(key => matched.Contains(new RiskListEntry(RiskList.Black, n.Subject, key)))).Select(n => n.Shown).Distinct().ToList();
         // Only a white-listed customer skips the rules: an e-mail (or address, or card) is whatever the buyer types, so a
         // white-list entry for one (which the API no longer takes) vouches for nobody.
-        var white = On(RiskList.White, RiskSubject.Customer, request.CustomerId);
+        var white = matched.Contains(whiteKey);
         var facts = new RiskFacts(
             request.Lines.Sum(l => l.UnitPrice * l.Quantity),
             request.Lines.Max(l => l.Quantity),
@@ -1013,7 +1017,7 @@ internal sealed class OrderGrain(
         catch (Exception exception) when (exception is not (StorageUnavailableException or TimeoutException or JournalDamagedException))
         {
             logger.LogWarning(exception, "{OrderId}: the risk lists could not match (an older silo?); reading them whole", OrderId);
-            var listed = (await lists.GetAsync()).Select(RiskKeys.Normalize).ToHashSet();
+            var listed = (await lists.GetAsync()).SelectMany(RiskKeys.ListedUnder).ToHashSet();
             return candidates.Where(listed.Contains).ToList();
         }
     }

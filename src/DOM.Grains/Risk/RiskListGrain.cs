@@ -40,14 +40,14 @@ internal sealed class RiskListGrain(IGrainJournal journal, Serializer serializer
     };
 
     /// <summary>The entries as the lists compare them (entries stored under an earlier form of the comparison
-    /// included), rebuilt when the lists change.</summary>
+    /// included), each under every key it is found by, rebuilt when the lists change.</summary>
     private HashSet<RiskListEntry> Index
     {
         get
         {
             if (!ReferenceEquals(_indexed, State))
             {
-                _index = State.Entries.Select(RiskKeys.Normalize).ToHashSet();
+                _index = State.Entries.SelectMany(RiskKeys.ListedUnder).ToHashSet();
                 _indexed = State;
             }
 

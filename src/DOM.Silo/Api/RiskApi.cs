@@ -73,8 +73,9 @@ public static class RiskApi
     }
 
     /// <summary>Whether an order could ever give <paramref name="entry"/>: a customer id passes the id rule, an e-mail
-    /// the e-mail rule, as in an order, and nothing is empty once normalized (an empty entry would match every order
-    /// whose value normalizes to nothing). Removing is not checked, so entries an earlier build took can go.</summary>
+    /// the e-mail rule, as in an order, an address is in the listed form, and nothing is empty once normalized (an
+    /// empty entry would match every order whose value normalizes to nothing). Removing is not checked, so entries an
+    /// earlier build took can go.</summary>
     private static bool Matchable(Validation validation, RiskListEntry entry, string value)
     {
         if (entry.Subject == RiskSubject.Customer)
@@ -85,6 +86,10 @@ public static class RiskApi
         {
             validation.Email("value", value);
         }
+        else if (entry.Subject == RiskSubject.Address && !InListedForm(entry.Value))
+        {
+            validation.Add("value", "An address is listed as 'street, postal code, city, country': four parts between commas, the street and the country (an ISO 3166-1 alpha-2 code such as DE) given, and the postal code, the city or both, as in 'Hauptstr. 1, 10117, Berlin, DE' or 'Hauptstr. 1, , Berlin, DE'.");
+        }
 
         if (validation.IsValid && entry.Value.Length == 0)
         {
@@ -93,6 +98,11 @@ public static class RiskApi
 
         return validation.IsValid;
     }
+
+    /// <summary>Whether a normalized address is in the form addresses are matched by (see <see cref="RiskKeys.Keys"/>).</summary>
+    private static bool InListedForm(string address) =>
+        RiskKeys.PartsOf(address) is { Street.Length: > 0 } parts && (parts.PostalCode.Length > 0 || parts.City.Length > 0)
+        && parts.Country is { Length: 2 } country && country.All(char.IsAsciiLetterLower);
 
     private static IRiskListGrain Lists(IGrainFactory grains) => grains.Get<IRiskListGrain>(RiskListGrain.Key);
 }

@@ -28,6 +28,11 @@ public class RiskApiTests(ApiFixture fixture)
         { "an e-mail without '@'", "black/email", "no-at-sign-here" },
         { "a payment instrument of dashes and spaces", "black/payment", "- -" },
         { "a payment instrument of a zero-width space", "black/payment", "\\u200B" },
+        { "an address with postal code and city in one part", "black/address", "Hauptstr. 1, 10117 Berlin, DE" },
+        { "an address naming its country", "black/address", "Hauptstr. 1, 10117, Berlin, Germany" },
+        { "an address without a street", "black/address", " , 10117, Berlin, DE" },
+        { "an address with only street and country", "black/address", "Hauptstr. 1, , , DE" },
+        { "an address in five parts", "black/address", "Hinterhaus, Hauptstr. 1, 10117, Berlin, DE" },
     };
 
     [Theory]
@@ -63,6 +68,43 @@ public class RiskApiTests(ApiFixture fixture)
         {
             await lists.RemoveAsync(new RiskListEntry(RiskList.Black, RiskSubject.Payment, ""));
         }
+    }
+
+    [Fact]
+    public async Task A_listed_address_matches_an_order_that_leaves_out_its_postal_code_or_city_and_no_other_address()
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var near = await _catalog.LocationAsync("near", 52.4, 13.1);
+        await _catalog.StockAsync(sku, near, 20);
+        var (full, noPostal) = ($"Fraudweg {_catalog.Id("n")}", $"Betrugstr {_catalog.Id("m")}");
+        using var listedFull = await Host.Operator().PutAsJsonAsync("/api/v1/risk/lists/black/address", new { value = $"{full}, 10117, Berlin, DE" }, SiloHost.Json);
+        using var listedNoPostal = await Host.Operator().PutAsJsonAsync("/api/v1/risk/lists/black/address", new { value = $"{noPostal}, , Berlin, DE" }, SiloHost.Json);
+        var placed = 0;
+        async Task<OrderStatus> PlaceAtAsync(string street, string? postalCode, string? city, string country = "DE") =>
+            (await PlaceAsync(Order(_catalog.Id($"o{++placed}"), sku, new AddressBody(country, 52.52, 13.405, street, postalCode, city)))).Status;
+
+        var matched = new[]
+        {
+            await PlaceAtAsync(full, "10117", "Berlin"),
+            await PlaceAtAsync(full, null, "Berlin"),
+            await PlaceAtAsync(full, "10117", null),
+            await PlaceAtAsync(full.ToUpperInvariant() + ",", " 10117", "BERLIN"),
+            await PlaceAtAsync(noPostal, "10117", "Berlin"),
+            await PlaceAtAsync(noPostal, null, "Berlin"),
+        };
+        var notMatched = new[]
+        {
+            await PlaceAtAsync(full, "10115", "Berlin"),
+            await PlaceAtAsync(full, null, "Potsdam"),
+            await PlaceAtAsync(full, "10117", "Potsdam"),
+            await PlaceAtAsync(full, null, null),
+            await PlaceAtAsync(full, "10117", "Berlin", "AT"),
+            await PlaceAtAsync(noPostal, "10117", null),
+        };
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NoContent), (listedFull.StatusCode, listedNoPostal.StatusCode));
+        Assert.All(matched, status => Assert.Equal(OrderStatus.Rejected, status));
+        Assert.All(notMatched, status => Assert.Equal(OrderStatus.Released, status));
     }
 
     private async Task<List<string>> ListsAsync() =>
