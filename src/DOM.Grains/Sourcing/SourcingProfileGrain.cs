@@ -75,7 +75,7 @@ internal sealed class SourcingProfileGrain(
         return new DraftResult(DraftStatus.Created, await CreateAsync(draft.Note, settings));
     }
 
-    public async Task<SourcingProfileVersion> CreateDraftAsync(SourcingProfileDraft draft) => await CreateAsync(draft.Note, Merge(State.ActiveSettings, draft));
+    public Task<SourcingProfileVersion> CreateDraftAsync(SourcingProfileDraft draft) => CreateAsync(draft.Note, Merge(State.ActiveSettings, draft));
 
     public async Task<ProfileChangeResult> ActivateAsync(ActivateProfileRequest request)
     {
@@ -142,7 +142,7 @@ internal sealed class SourcingProfileGrain(
     /// an earlier build stored without this check are refused when they would become active.</summary>
     private static (string Field, string Problem)? Unusable(SourcingProfileSettings settings) =>
         settings is { ShippingModel: ShippingModel.Zones, ShippingZones.Count: 0 }
-            ? ("shippingZones", "The zone model prices shipping from the zone table alone, and the table is empty: no location could ship, so every reservation of the channel would be refused. Send shippingZones, or keep the distance model.")
+            ? ("shippingZones", "Shipping is priced by zone and the zone table is empty: no location could ship, so every reservation of the channel would be refused.")
             : null;
 
     /// <summary>Equal settings: the lists by their items (record equality compares them by reference).</summary>
