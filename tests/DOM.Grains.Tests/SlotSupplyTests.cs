@@ -359,6 +359,24 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_booking_whose_day_passed_is_not_kept_when_the_location_works_no_day_ahead()
+    {
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        var id = _world.Id("closed");
+        var location = fixture.Grains.GetGrain<ILocationGrain>(id);
+        var closed = Enumerable.Range(1, Dom.Domain.Sourcing.SiteCalendar.HorizonDays + 1).Select(d => today.AddDays(d)).ToList();
+        await location.PutAsync(new LocationInfo(id, "store", LocationType.Store, 52, 13, 10, "DE", new LocationCalendar([], closed, null)));
+        var untilMidnight = today.AddDays(1).ToDateTime(TimeOnly.FromTimeSpan(TimeSpan.FromHours(1)), DateTimeKind.Utc) - Now.UtcDateTime;
+        await location.BookAsync(new BookingRequest("r1", today, Now + untilMidnight + TimeSpan.FromHours(1)));
+        ClusterFixture.Time.Advance(untilMidnight);
+
+        var confirmed = await location.ConfirmBookingAsync("r1", "o1", DateOnly.FromDateTime(Now.UtcDateTime));
+
+        Assert.Equal(BookingStatus.Full, confirmed.Status);
+        Assert.Equal(1, (await location.GetCapacityAsync(today))!.Booked);
+    }
+
+    [Fact]
     public async Task A_repeated_booking_answers_with_the_day_it_booked()
     {
         var location = fixture.Grains.GetGrain<ILocationGrain>(await _world.LocationAsync("cap", 52, 13, capacityPerDay: 3));

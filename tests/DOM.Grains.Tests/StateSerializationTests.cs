@@ -26,6 +26,7 @@ public class StateSerializationTests(ClusterFixture fixture)
     {
         new StockCounted(12, 2),
         new StockCounted(12, 2, "count-1"),
+        new AllocationEnded("o/1", 2, AllocationEnd.Shipped, BelowZero: true),
         new HoldPlaced("r1", 3, "web", At),
         new HoldReleased("r1"),
         new LocationDefined(new LocationInfo("l", "L", LocationType.Store, 52.5, 13.4, 40, "DE")),
@@ -70,6 +71,20 @@ public class StateSerializationTests(ClusterFixture fixture)
 
         Assert.Equal((0, 0), (converted.Overcommitted, converted.Available));
         Assert.Equal((0, 0, 0), (announced.OnHand, announced.Allocated, announced.Available));
+    }
+
+    [Fact]
+    public void A_shipment_an_earlier_build_stored_replays_clamped_at_zero_as_it_was_acknowledged()
+    {
+        var allocated = new StockSlotState { Exists = true, OnHand = 3 }.WithAllocation("o/1", 5, null);
+        var stored = RoundTrip<SlotEvent>(new AllocationEnded("o/1", 5, AllocationEnd.Shipped));
+        var fromThisBuild = RoundTrip<SlotEvent>(new AllocationEnded("o/1", 5, AllocationEnd.Shipped, BelowZero: true));
+
+        var earlier = (AllocationEnded)stored;
+        var now = (AllocationEnded)fromThisBuild;
+
+        Assert.Equal(0, allocated.WithAllocationEnded(earlier.AllocationId, earlier.Quantity, earlier.End, earlier.BelowZero).OnHand);
+        Assert.Equal(-2, allocated.WithAllocationEnded(now.AllocationId, now.Quantity, now.End, now.BelowZero).OnHand);
     }
 
     [Fact]

@@ -100,7 +100,9 @@ public sealed record Site(
     bool ShipsToCustomers = true,
     bool ClickAndCollect = false)
 {
-    public DateOnly? NextDispatchDay(DateTimeOffset from) => Calendar?.NextDispatchDay(from) ?? SiteCalendar.AlwaysOpen(from);
+    /// <summary>The day an order placed at <paramref name="from"/> is dispatched on: by the calendar, when the site has
+    /// one (null when it works no day within the horizon), else the same day.</summary>
+    public DateOnly? NextDispatchDay(DateTimeOffset from) => Calendar is { } calendar ? calendar.NextDispatchDay(from) : SiteCalendar.AlwaysOpen(from);
 }
 
 /// <summary>A day's capacity at a site: orders it can pick, and orders booked.</summary>

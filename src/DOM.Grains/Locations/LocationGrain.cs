@@ -146,7 +146,7 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         var site = SourcingMapping.ToSite(State.Info);
         var next = site?.NextDispatchDay(clock.UtcNow);
         DateOnly day;
-        if (held is not null && (next is null || held.Date >= next))
+        if (held is not null && next is not null && held.Date >= next)
         {
             day = held.Date;
         }

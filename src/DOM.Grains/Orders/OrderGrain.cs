@@ -224,6 +224,14 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, $"The order is {View.Status}.");
         }
 
+        if (fulfilment.Quantity is not null && fulfilment.Type is not (FulfilmentEventType.Shipped or FulfilmentEventType.Delivered or FulfilmentEventType.Rejected))
+        {
+            // The other steps act on every unit the location has of the line: a part of them cannot be picked up alone.
+            // Checked here, after the event ids: a retry of an event an earlier build took with a quantity answers as
+            // the first did.
+            return Result(OrderCommandStatus.NotAllowed, "Only shipped, delivered and rejected take a quantity; the other events are for all the location's units of the line.");
+        }
+
         var line = View.Lines.FirstOrDefault(l => l.LineId == fulfilment.LineId);
         // A line re-routed to a location it was already at has several allocations there: the event goes to the first
         // one it can follow.
@@ -626,7 +634,12 @@ internal sealed class OrderGrain(
             var location = GrainFactory.Get<ILocationGrain>(locationId);
             if (allocatedAt.Contains(locationId))
             {
-                await location.ConfirmBookingAsync(reservation.HeldUnder, OrderId, clock.Today);
+                if ((await location.ConfirmBookingAsync(reservation.HeldUnder, OrderId, clock.Today)).Status == BookingStatus.Full)
+                {
+                    // The reservation's day passed and the location has no room on a working day within the horizon:
+                    // the units stay allocated there (they are the customer's), without a day booked for them.
+                    logger.LogWarning("{OrderId} allocated at {LocationId} without a capacity booking: no working day with room", OrderId, locationId);
+                }
             }
             else
             {

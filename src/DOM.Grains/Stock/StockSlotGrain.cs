@@ -91,7 +91,7 @@ internal sealed class StockSlotGrain(
         HoldReleased released when state.Holds.ContainsKey(released.HoldId) => state.WithoutHolds([released.HoldId]),
         HoldReleased => state,
         UnitsAllocated allocated => state.WithAllocation(allocated.AllocationId, allocated.Quantity, allocated.FromHoldId),
-        AllocationEnded ended => state.WithAllocationEnded(ended.AllocationId, ended.Quantity, ended.End),
+        AllocationEnded ended => state.WithAllocationEnded(ended.AllocationId, ended.Quantity, ended.End, ended.BelowZero),
         PoolSized sized => state with { Pools = sized.Size > 0 ? state.Pools.SetItem(sized.Channel, sized.Size) : state.Pools.Remove(sized.Channel) },
         InboundExpected expected => state with
         {
@@ -158,7 +158,7 @@ internal sealed class StockSlotGrain(
             return 0;
         }
 
-        var written = Raise(new AllocationEnded(request.AllocationId, units, request.End));
+        var written = Raise(new AllocationEnded(request.AllocationId, units, request.End, BelowZero: true));
         await written;
         PublishIfMoved();
         return units;
@@ -194,12 +194,19 @@ internal sealed class StockSlotGrain(
         if (request.CountId is { } countId && State.Counts.FirstOrDefault(c => c.CountId == countId) is { } stored)
         {
             // A retry: the slot's numbers as they are (what shipped since stays shipped), once the count is stored.
+            await EarlierWritesAsync();
             if (stored.OnHand != request.OnHand || stored.SafetyStock != (request.KeepSafetyStock ? stored.SafetyStock : request.SafetyStock))
             {
                 return new SetStockResult(SetStockStatus.CountIdReused, Snapshot());
             }
 
-            await EarlierWritesAsync();
+            // The first call may have failed (or still be) listing the slot in the article's index: the retry lists it
+            // before it is acknowledged, as the first count would have.
+            if (!_listed)
+            {
+                await IndexAsync();
+            }
+
             return new SetStockResult(SetStockStatus.Set, Snapshot());
         }
 
@@ -239,6 +246,8 @@ internal sealed class StockSlotGrain(
         {
             if (existing.Quantity != request.Quantity)
             {
+                // About a hold whose write may still fail: answered once it is stored.
+                await EarlierWritesAsync();
                 return new HoldResult(HoldStatus.Conflict, State.Available);
             }
 

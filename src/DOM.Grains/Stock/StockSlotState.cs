@@ -280,7 +280,12 @@ public sealed record StockSlotState
     /// stock even when the books do not have them yet (a delivery shipped on before its receipt was posted): on-hand
     /// goes below zero until the receipt or a count brings it back, so the receipt adds nothing that is gone. Units
     /// written off are only what is on the books (a count may have taken them off already).</summary>
-    public StockSlotState WithAllocationEnded(string id, int quantity, AllocationEnd end)
+    /// <param name="id">The allocation.</param>
+    /// <param name="quantity">The units that end.</param>
+    /// <param name="end">What becomes of them.</param>
+    /// <param name="belowZero">False for an event stored by an earlier build, which clamped shipped units at zero:
+    /// replayed as it was acknowledged.</param>
+    public StockSlotState WithAllocationEnded(string id, int quantity, AllocationEnd end, bool belowZero = true)
     {
         var left = Allocations.GetValueOrDefault(id) - quantity;
         var state = this with
@@ -290,7 +295,7 @@ public sealed record StockSlotState
             OnHand = end switch
             {
                 AllocationEnd.Released => OnHand,
-                AllocationEnd.Shipped => OnHand - quantity,
+                AllocationEnd.Shipped => belowZero ? OnHand - quantity : Math.Max(0, OnHand - quantity),
                 // Never raises on-hand: below zero (shipped ahead of a receipt) there is nothing on the books to write off.
                 _ => OnHand > 0 ? Math.Max(0, OnHand - quantity) : OnHand,
             },
@@ -380,8 +385,17 @@ public sealed record HoldReleased([property: Id(0)] string HoldId) : SlotEvent;
 public sealed record UnitsAllocated([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] string? FromHoldId) : SlotEvent;
 
 /// <summary>Open units of an allocation ended: released back, written off, or shipped.</summary>
+/// <param name="AllocationId">The allocation.</param>
+/// <param name="Quantity">The units ended.</param>
+/// <param name="End">What became of them.</param>
+/// <param name="BelowZero">Shipped units may take on-hand below zero (this build's rule); false in events an earlier
+/// build stored, which clamped on-hand at zero, so they replay as they were acknowledged.</param>
 [GenerateSerializer, Immutable, Alias("dom.stock.allocation-ended")]
-public sealed record AllocationEnded([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] AllocationEnd End) : SlotEvent;
+public sealed record AllocationEnded(
+    [property: Id(0)] string AllocationId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] AllocationEnd End,
+    [property: Id(3)] bool BelowZero = false) : SlotEvent;
 
 /// <summary>A channel pool resized (0 removes it).</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.pool-sized")]

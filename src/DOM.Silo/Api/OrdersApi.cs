@@ -198,12 +198,6 @@ public static class OrdersApi
             .Int("quantity", body.Quantity, 1, Validation.MaxQuantity, required: false)
             .Text("carrier", body.Carrier, 100, required: false)
             .Text("trackingNumber", body.TrackingNumber, 100, required: false);
-        if (body.Quantity is not null && body.Type is not (null or FulfilmentEventType.Shipped or FulfilmentEventType.Delivered or FulfilmentEventType.Rejected))
-        {
-            // The other steps act on every unit the location has of the line: a part of them cannot be picked up alone.
-            validation.Add("quantity", "Only shipped, delivered and rejected take a quantity; the other events are for all the location's units of the line.");
-        }
-
         if (!validation.IsValid)
         {
             return validation.Problem();

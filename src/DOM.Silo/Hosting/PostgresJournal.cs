@@ -67,18 +67,19 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     /// statement timeout (<see cref="PostgresOptions.CommandTimeoutSeconds"/>).</summary>
     public static readonly TimeSpan DefaultWriteBudget = TimeSpan.FromSeconds(4);
 
-    /// <summary>The least of its budget an entry must have left to be sent: less than this and it fails unsent.</summary>
-    private static readonly TimeSpan LeastToSend = TimeSpan.FromSeconds(1);
-
     private readonly TimeSpan _writeBudget;
+
+    /// <summary>The least of its budget an entry must have left to be sent (a second, or a quarter of a shorter
+    /// budget): less than this and it fails unsent.</summary>
+    private readonly TimeSpan _leastToSend;
     private readonly TimeProvider _time;
 
     /// <param name="data">The database.</param>
     /// <param name="logger">Where failed batches are reported.</param>
     /// <param name="maxBatchesInFlight">Batches written at once (<c>Silo:JournalBatchesInFlight</c>).</param>
     /// <param name="writeBudget">How long an entry may take from its append to its answer, waiting for a batch ahead of
-    /// it included (<see cref="DefaultWriteBudget"/> when null): an entry with less than a second of it left when its
-    /// batch is taken fails unsent, and a batch's statements are cancelled when its oldest entry's budget runs out. So
+    /// it included (<see cref="DefaultWriteBudget"/> when null): an entry with less than a second of it (a quarter of a
+    /// shorter budget) left when its batch is taken fails unsent, and a batch's statements are cancelled when its oldest entry's budget runs out. So
     /// a caller waiting on a write gets its answer within the budget however long the database stalls, and the budget
     /// stays below the silo's response timeout: the grain sees the failure before its caller gives up.</param>
     /// <param name="time">The clock of the budgets (the system's unless a test gives one).</param>
@@ -89,7 +90,8 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         _logger = logger;
         _maxBatchesInFlight = maxBatchesInFlight;
         _writeBudget = writeBudget ?? DefaultWriteBudget;
-        ArgumentOutOfRangeException.ThrowIfLessThan(_writeBudget, LeastToSend);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_writeBudget, TimeSpan.FromMilliseconds(100));
+        _leastToSend = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _writeBudget.Ticks / 4));
         _time = time ?? TimeProvider.System;
         _loader = Task.Run(LoadLoopAsync);
     }
@@ -355,7 +357,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         while (batch.Count < MaxBatch && queue.TryPeek(out var next))
         {
             var sendable = Sendable(next, id);
-            if (taken == 0 && (sendable is null || Left(next) < LeastToSend))
+            if (taken == 0 && (sendable is null || Left(next) < _leastToSend))
             {
                 // What it rests on failed, or it waited so long for a batch ahead of it that too little of its budget
                 // is left to write it: it fails unsent, and its stream with it, rather than be answered late.
@@ -490,8 +492,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
         var written = false;
         try
         {
-            // Cancelled when the budget of its oldest entry runs out (every entry in it had a second of its own left).
-            using var budget = new CancellationTokenSource(batch.Min(Left), _time);
+            // Cancelled when the budget of its oldest entry runs out (every entry in it had some of its own left when
+            // the batch was taken; at least a millisecond, should the thread pool have been slow to start this).
+            using var budget = new CancellationTokenSource(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, batch.Min(Left).Ticks)), _time);
             if (BeforeWrite is { } hook)
             {
                 await hook(batch.ConvertAll(p => p.Entry));

@@ -181,6 +181,17 @@ public class SourcingFactorTests
     }
 
     [Fact]
+    public void A_site_closed_for_the_whole_horizon_dispatches_on_no_day_and_is_not_planned()
+    {
+        var closed = Enumerable.Range(0, SiteCalendar.HorizonDays + 1).Select(d => Today.AddDays(d)).ToList();
+        var potsdam = Site("potsdam", Potsdam) with { Calendar = new SiteCalendar([], closed, null) };
+        var scenario = Base.With(Site("leipzig", Leipzig), ("a", 5)).Ordering(("a", 1));
+
+        Assert.Null(potsdam.NextDispatchDay(new DateTimeOffset(Today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)));
+        Assert.Equal(["leipzig"], scenario.With(potsdam, ("a", 5)).Winner());
+    }
+
+    [Fact]
     public void Opening_hours_without_the_weekday_mean_no_dispatch_that_day()
     {
         var weekdaysButThursday = new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Friday }

@@ -518,7 +518,7 @@ public class OrdersApiTests(ApiFixture fixture)
         using var ready = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "r", locationId = store, type = "readyForPickup", quantity = 1 }, SiloHost.Json);
         using var collected = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "p", locationId = store, type = "pickedUp", quantity = 1 }, SiloHost.Json);
 
-        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (ready.StatusCode, collected.StatusCode));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, HttpStatusCode.UnprocessableEntity), (ready.StatusCode, collected.StatusCode));
         Assert.Equal(OrderStatus.Released, (await GetAsync(id)).Status);
         Assert.Equal((5, 2, 3), await SlotAsync(sku, store));
     }
