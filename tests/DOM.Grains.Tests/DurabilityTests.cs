@@ -170,6 +170,30 @@ public class DurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_record_reported_failed_cannot_land_after_its_holds_went_back_and_the_retry_holds_once()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var near = await _world.LocationAsync("near", 52, 13);
+        await _world.StockAsync(sku, near, onHand: 5);
+        var id = _world.Id("r");
+        var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
+        var desk = fixture.Grains.GetGrain<IReservationDeskGrain>(0);
+
+        // The record's statement outlives its answer: reported failed, it would be stored later.
+        var late = ClusterFixture.Journal.LandLate($"reservation/{id}");
+        var first = await Record.ExceptionAsync(() => desk.CreateAsync(request));
+        late.Open();
+        await late.Reached;
+        var retry = await desk.CreateAsync(request);
+        var read = await fixture.Grains.GetGrain<IReservationGrain>(id).GetAsync("web");
+
+        Assert.IsType<StorageUnavailableException>(first);
+        Assert.Equal(ReservationOutcome.Created, retry.Outcome);
+        Assert.Equal((ReservationStatus.Held, retry.Reservation.HoldId), (read!.Status, read.HoldId));
+        Assert.Equal((3, 2), ((await _world.Slot(sku, near).GetAsync())!.Held, await _world.AvailableAsync(sku, near)));
+    }
+
+    [Fact]
     public async Task A_reactivated_slot_rebuilds_exactly_what_was_acknowledged()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -35,6 +35,7 @@ public class StateSerializationTests(ClusterFixture fixture)
         new CapacityBookingReleased("r1"),
         new ReservationRecorded("F", "web", new ReservationView("r", ReservationStatus.Held, At, [], [])),
         new ReservationStatusChanged(ReservationStatus.Released),
+        new ReservationAbandoned("r~1"),
     };
 
     [Theory]

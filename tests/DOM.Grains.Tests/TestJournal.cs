@@ -42,6 +42,12 @@ public sealed class TestJournal : IGrainJournal
         _failures[stream] = count;
     }
 
+    private readonly ConcurrentDictionary<string, WriteGate> _late = new(StringComparer.Ordinal);
+
+    /// <summary>The next append to <paramref name="stream"/> is reported failed at once, and stored when the returned
+    /// gate opens (unless its place was taken meanwhile): a statement that outlived its answer, as after a timeout.</summary>
+    public WriteGate LandLate(string stream) => _late[stream] = new WriteGate();
+
     private readonly ConcurrentDictionary<string, byte> _throws = new(StringComparer.Ordinal);
 
     /// <summary>The next append to <paramref name="stream"/> throws at once instead of failing its task.</summary>
@@ -83,6 +89,21 @@ public sealed class TestJournal : IGrainJournal
     public Task SaveSnapshotAsync(string stream, long sequence, byte[] snapshot, CancellationToken cancellationToken = default) =>
         _inner.SaveSnapshotAsync(stream, sequence, snapshot, cancellationToken);
 
+    private async Task StoreLateAsync(JournalEntry entry, WriteGate late)
+    {
+        await late.Opened.Task;
+        try
+        {
+            await _inner.AppendAsync(entry);
+        }
+        catch (JournalConflictException)
+        {
+            // Its place was taken: it never lands.
+        }
+
+        late.Arrived.TrySetResult();
+    }
+
     private async Task AcknowledgeAsync()
     {
         while (await _queue.Reader.WaitToReadAsync())
@@ -96,6 +117,13 @@ public sealed class TestJournal : IGrainJournal
 
             foreach (var (entry, done) in batch)
             {
+                if (_late.TryRemove(entry.Stream, out var late))
+                {
+                    done.TrySetException(new StorageUnavailableException());
+                    _ = StoreLateAsync(entry, late);
+                    continue;
+                }
+
                 var gateFailed = false;
                 if (_gates.TryRemove(entry.Stream, out var gate))
                 {

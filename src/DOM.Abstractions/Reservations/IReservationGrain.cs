@@ -12,6 +12,14 @@ public interface IReservationGrain : IGrainWithStringKey
     [Alias("settle")]
     Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, IReadOnlyList<ReservationLine> taken);
 
+    /// <summary>As <see cref="SettleAsync"/>, for an attempt whose answer is <paramref name="attempt"/>. With no record,
+    /// the stream is first closed to a record still on its way (one reported failed may land later), so the holds go
+    /// back only once none can land; when that close cannot be stored, nothing goes back (the holds lapse at their
+    /// expiry). With the stream closed that way by an earlier attempt, this attempt records its answer after it, if
+    /// its holds are stored (<paramref name="holdsStored"/>).</summary>
+    [Alias("settle-attempt")]
+    Task<CreateReservationResult> SettleAttemptAsync(CreateReservationRequest request, ReservationView attempt, IReadOnlyList<ReservationLine> taken, bool holdsStored);
+
     /// <summary>The reservation, or null when it does not exist or belongs to another channel.</summary>
     [Alias("get")]
     Task<ReservationView?> GetAsync(string channel);

@@ -84,7 +84,8 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
             // Recorded before (a retry or a concurrent duplicate), or not stored (or stored but reported failed, or a
             // hold it rests on failed): the reservation grain answers from what is recorded and gives back this
             // attempt's holds unless they are it. If that fails too, the holds lapse at their expiry.
-            var settled = await grains.Get<IReservationGrain>(request.ReservationId).SettleAsync(request, holdId, result.Lines);
+            var holdsStored = await StoredAsync(holdWrites);
+            var settled = await grains.Get<IReservationGrain>(request.ReservationId).SettleAttemptAsync(request, view, result.Lines, holdsStored);
             if (offGrain)
             {
                 await Task.Yield();
@@ -95,6 +96,20 @@ internal sealed class ReservationDesk(Sourcer sourcer, IGrainJournal journal, Se
 
         logger.LogDebug("{ReservationId} {Status} until {ExpiresAt}", request.ReservationId, view.Status, expiresAt);
         return new CreateReservationResult(result.Succeeded ? ReservationOutcome.Created : ReservationOutcome.Refused, view);
+    }
+
+    /// <summary>Whether every hold and booking this attempt took is stored (a record may rest on them).</summary>
+    private static async Task<bool> StoredAsync(IReadOnlyList<Task> writes)
+    {
+        try
+        {
+            await RestingEntries.StoredAsync(writes);
+            return true;
+        }
+        catch (StorageUnavailableException)
+        {
+            return false;
+        }
     }
 }
 

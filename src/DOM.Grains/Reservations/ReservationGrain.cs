@@ -19,6 +19,10 @@ public sealed record ReservationState
 
     /// <summary>The order the reservation was converted into.</summary>
     [Id(3)] public string? OrderId { get; init; }
+
+    /// <summary>An attempt whose record was reported failed was abandoned: its record can no longer land, and a later
+    /// attempt records after this.</summary>
+    [Id(4)] public bool Abandoned { get; init; }
 }
 
 /// <summary>What happens to a reservation. Stored in the journal: never reorder or renumber members.</summary>
@@ -28,6 +32,11 @@ public abstract record ReservationEvent;
 /// <summary>The first answer, recorded before it is given.</summary>
 [GenerateSerializer, Immutable, Alias("dom.reservations.recorded")]
 public sealed record ReservationRecorded([property: Id(0)] string Fingerprint, [property: Id(1)] string Channel, [property: Id(2)] ReservationView View) : ReservationEvent;
+
+/// <summary>An attempt abandoned before its record was read: takes the place its record would have had in the stream,
+/// so a record reported failed cannot land after its holds were given back.</summary>
+[GenerateSerializer, Immutable, Alias("dom.reservations.abandoned")]
+public sealed record ReservationAbandoned([property: Id(0)] string HoldId) : ReservationEvent;
 
 [GenerateSerializer, Immutable, Alias("dom.reservations.status-changed")]
 public sealed record ReservationStatusChanged([property: Id(0)] ReservationStatus Status) : ReservationEvent;
@@ -64,6 +73,7 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
     protected override ReservationState Apply(ReservationState state, ReservationEvent @event) => @event switch
     {
         ReservationRecorded recorded => new ReservationState { Fingerprint = recorded.Fingerprint, Channel = recorded.Channel, View = recorded.View },
+        ReservationAbandoned => state with { Abandoned = true },
         ReservationStatusChanged changed => state with { View = state.View! with { Status = changed.Status } },
         ReservationConverted converted => state with { View = state.View! with { Status = ReservationStatus.Converted }, OrderId = converted.OrderId },
         _ => throw new InvalidOperationException($"Unknown reservation event {@event.GetType().Name}."),
@@ -71,7 +81,14 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
 
     protected override void OnLoaded() => WatchExpiry();
 
-    public async Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, IReadOnlyList<ReservationLine> taken)
+    /// <summary>As an older desk calls it: without this attempt's answer, which it cannot record after an abandoned one.</summary>
+    public Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, IReadOnlyList<ReservationLine> taken) =>
+        SettleAsync(request, holdId, null, taken, holdsStored: false);
+
+    public Task<CreateReservationResult> SettleAttemptAsync(CreateReservationRequest request, ReservationView attempt, IReadOnlyList<ReservationLine> taken, bool holdsStored) =>
+        SettleAsync(request, attempt.HoldId!, attempt, taken, holdsStored);
+
+    private async Task<CreateReservationResult> SettleAsync(CreateReservationRequest request, string holdId, ReservationView? attempt, IReadOnlyList<ReservationLine> taken, bool holdsStored)
     {
         // Always read: this activation may predate the record (a read of the id before it was created).
         try
@@ -84,9 +101,54 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
             await sourcer.ReleaseAsync(holdId, taken);
             throw;
         }
+
+        if (State.View is null && !State.Abandoned)
+        {
+            // Nothing recorded, yet a record reported failed may still land (its statement outlived its answer). The
+            // stream is closed to it first: then nothing of this attempt can be acknowledged, and its holds go back.
+            // If the close itself is not stored, the record may still land: nothing goes back (the holds lapse at their
+            // expiry), and the caller gets the failure to retry.
+            try
+            {
+                await Raise(new ReservationAbandoned(holdId));
+            }
+            catch (JournalConflictException)
+            {
+                // The record landed meanwhile (this attempt's, or another's): answered from it below.
+                await ReloadAsync();
+            }
+
+            if (State.View is null)
+            {
+                await sourcer.ReleaseAsync(holdId, taken);
+                throw new StorageUnavailableException();
+            }
+        }
+        else if (State.View is null)
+        {
+            // An earlier attempt was abandoned: this one records its answer after it, once its own holds are stored.
+            if (attempt is null || !holdsStored)
+            {
+                await sourcer.ReleaseAsync(holdId, taken);
+                throw new StorageUnavailableException();
+            }
+
+            try
+            {
+                await Raise(new ReservationRecorded(ReservationJournal.Fingerprint(request), request.Channel, attempt));
+                WatchExpiry();
+                return new CreateReservationResult(attempt.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, attempt);
+            }
+            catch (JournalConflictException)
+            {
+                // A concurrent attempt recorded first: answered from its record below.
+                await ReloadAsync();
+            }
+        }
+
         if (State.View is null)
         {
-            // Nothing recorded: acknowledge nothing, give back what the attempt took; the retry starts over.
+            // Closed by another activation's attempt meanwhile (a silo was replaced): nothing recorded yet.
             await sourcer.ReleaseAsync(holdId, taken);
             throw new StorageUnavailableException();
         }
@@ -94,11 +156,9 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
         var recorded = Current(State.View);
         if (State.View.HoldId == holdId)
         {
-            // This attempt's own record: its write landed although it reported a failure.
             return new CreateReservationResult(recorded.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, recorded);
         }
 
-        // Another attempt's record: its holds carry its own id, so everything this attempt took goes back.
         await sourcer.ReleaseAsync(holdId, taken);
         var outcome = ReservationJournal.Fingerprint(request) == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
         return new CreateReservationResult(outcome, recorded);
