@@ -89,19 +89,27 @@ public sealed class TestJournal : IGrainJournal
     public Task SaveSnapshotAsync(string stream, long sequence, byte[] snapshot, CancellationToken cancellationToken = default) =>
         _inner.SaveSnapshotAsync(stream, sequence, snapshot, cancellationToken);
 
+    /// <summary>Stores a late entry once its gate opens (failing the gate drops it); <see cref="WriteGate.Reached"/>
+    /// then completes.</summary>
     private async Task StoreLateAsync(JournalEntry entry, WriteGate late)
     {
-        await late.Opened.Task;
         try
         {
+            await late.Opened.Task;
             await _inner.AppendAsync(entry);
+            if (_watches.TryRemove(entry.Stream, out var watch))
+            {
+                watch.TrySetResult(entry);
+            }
         }
-        catch (JournalConflictException)
+        catch (Exception exception) when (exception is JournalConflictException or StorageUnavailableException)
         {
-            // Its place was taken: it never lands.
+            // Its place was taken, or the test dropped it: it never lands.
         }
-
-        late.Arrived.TrySetResult();
+        finally
+        {
+            late.Arrived.TrySetResult();
+        }
     }
 
     private async Task AcknowledgeAsync()
@@ -119,6 +127,8 @@ public sealed class TestJournal : IGrainJournal
             {
                 if (_late.TryRemove(entry.Stream, out var late))
                 {
+                    // As in the real journal: after a failure the stream refuses everything until it is reloaded.
+                    _failedStreams.TryAdd(entry.Stream, 0);
                     done.TrySetException(new StorageUnavailableException());
                     _ = StoreLateAsync(entry, late);
                     continue;

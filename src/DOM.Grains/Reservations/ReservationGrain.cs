@@ -114,8 +114,13 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
             }
             catch (JournalConflictException)
             {
-                // The record landed meanwhile (this attempt's, or another's): answered from it below.
+                // The record landed meanwhile (this attempt's, or another's): answered from it below. A conflict that
+                // nothing stored explains (the record still uncommitted) rules nothing out: nothing goes back.
                 await ReloadAsync();
+                if (State.View is null && !State.Abandoned)
+                {
+                    throw new StorageUnavailableException();
+                }
             }
 
             if (State.View is null)
@@ -137,7 +142,7 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
             {
                 await Raise(new ReservationRecorded(ReservationJournal.Fingerprint(request), request.Channel, attempt));
                 WatchExpiry();
-                return new CreateReservationResult(attempt.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, attempt);
+                return new CreateReservationResult(attempt.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, Current(attempt));
             }
             catch (JournalConflictException)
             {

@@ -637,8 +637,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             {
                 pending.Done.TrySetException(RestingEntries.NotStored());
             }
-            else if (pending.Duplicate || isConflict.Contains(pending))
+            else if ((pending.Duplicate && written) || isConflict.Contains(pending))
             {
+                // A duplicate conflicts with its first writer only if that was stored: in a failed batch neither is.
                 pending.Done.TrySetException(new JournalConflictException());
             }
             else if (written)

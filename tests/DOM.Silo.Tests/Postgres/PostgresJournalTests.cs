@@ -127,6 +127,54 @@ public class PostgresJournalTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task Two_writers_of_one_entry_in_a_batch_that_fails_both_fail_and_neither_is_told_of_a_conflict()
+    {
+        await using var data = DataSource(database.ConnectionString);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: TimeSpan.FromSeconds(4), time: time);
+        var (plug, twice) = (NewStream("plug"), NewStream("twice"));
+        var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var twiceSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new Release(plugGate);
+        journal.BeforeWrite = async entries =>
+        {
+            if (entries.Any(e => e.Stream == plug))
+            {
+                await plugGate.Task;
+                throw new NpgsqlException("The plug's batch fails before it is sent.");
+            }
+
+            if (entries.Any(e => e.Stream == twice))
+            {
+                twiceSent.TrySetResult();
+            }
+        };
+
+        // Another session holds the table, so the batch with both writers of twice#1 (the second one a duplicate of
+        // the first) waits in its insert until its budget runs out: the statement fails, nothing of it is stored.
+        await using var locker = await data.OpenConnectionAsync();
+        await using var transaction = await locker.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand("LOCK TABLE dom_journal IN EXCLUSIVE MODE", locker, transaction))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        var plugged = journal.AppendAsync(Entry(plug, 1));
+        var (a, b) = (journal.AppendAsync(new JournalEntry(twice, 1, "a"u8.ToArray())), journal.AppendAsync(new JournalEntry(twice, 1, "b"u8.ToArray())));
+        plugGate.SetResult();
+        await twiceSent.Task.WaitAsync(Patience);
+        time.Advance(TimeSpan.FromSeconds(4));
+
+        // A conflict would tell the second writer that the first one's entry is stored (a settlement would then give
+        // back what it took while that entry may still land): in a failed batch, it is not.
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => a.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => b.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => plugged.WaitAsync(Patience));
+        await transaction.RollbackAsync();
+        Assert.Equal(0L, await CountRowsAsync(data, twice));
+    }
+
+    [Fact]
     public async Task Two_writers_of_one_entry_in_one_batch_get_one_write_and_one_conflict_and_the_rest_commits()
     {
         await using var data = DataSource(database.ConnectionString);
