@@ -37,6 +37,36 @@ internal static class JournalTestEntries
         await insert.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Another session holding the journal's table, as a stalled server or a long lock would: inserts wait until
+    /// it is released.</summary>
+    public sealed class JournalLock : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly NpgsqlTransaction _transaction;
+
+        private JournalLock(NpgsqlConnection connection, NpgsqlTransaction transaction) => (_connection, _transaction) = (connection, transaction);
+
+        public static async Task<JournalLock> TakeAsync(NpgsqlDataSource data)
+        {
+            var connection = await data.OpenConnectionAsync();
+            var transaction = await connection.BeginTransactionAsync();
+            await using (var take = new NpgsqlCommand("LOCK TABLE dom_journal IN EXCLUSIVE MODE", connection, transaction))
+            {
+                await take.ExecuteNonQueryAsync();
+            }
+
+            return new JournalLock(connection, transaction);
+        }
+
+        public Task ReleaseAsync() => _transaction.RollbackAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+    }
+
     /// <summary>Records every batch and holds each one carrying <paramref name="stream"/> until the gate opens (or
     /// fails it with the gate's exception). With one batch in flight, what is appended meanwhile goes out together next.</summary>
     public static (TaskCompletionSource Gate, ConcurrentQueue<IReadOnlyList<JournalEntry>> Batches) Gate(PostgresJournal journal, string stream)

@@ -109,12 +109,7 @@ public class PostgresJournalTests(PostgresFixture database)
         };
 
         // Another session holds the journal's table, as a stalled server or a long lock would: the insert waits.
-        await using var locker = await data.OpenConnectionAsync();
-        await using var transaction = await locker.BeginTransactionAsync();
-        await using (var take = new NpgsqlCommand("LOCK TABLE dom_journal IN EXCLUSIVE MODE", locker, transaction))
-        {
-            await take.ExecuteNonQueryAsync();
-        }
+        await using var held = await JournalLock.TakeAsync(data);
 
         var append = journal.AppendAsync(Entry(stream, 1));
         await sent.Task.WaitAsync(Patience);
@@ -122,7 +117,7 @@ public class PostgresJournalTests(PostgresFixture database)
 
         // Well within the driver's own statement timeout (30 s here): only the budget can end it this soon.
         await Assert.ThrowsAsync<StorageUnavailableException>(() => append.WaitAsync(TimeSpan.FromSeconds(10)));
-        await transaction.RollbackAsync();
+        await held.ReleaseAsync();
         Assert.Equal(0L, await CountRowsAsync(data, stream));
     }
 
@@ -152,12 +147,7 @@ public class PostgresJournalTests(PostgresFixture database)
 
         // Another session holds the table, so the batch with both writers of twice#1 (the second one a duplicate of
         // the first) waits in its insert until its budget runs out: the statement fails, nothing of it is stored.
-        await using var locker = await data.OpenConnectionAsync();
-        await using var transaction = await locker.BeginTransactionAsync();
-        await using (var take = new NpgsqlCommand("LOCK TABLE dom_journal IN EXCLUSIVE MODE", locker, transaction))
-        {
-            await take.ExecuteNonQueryAsync();
-        }
+        await using var held = await JournalLock.TakeAsync(data);
 
         var plugged = journal.AppendAsync(Entry(plug, 1));
         var (a, b) = (journal.AppendAsync(new JournalEntry(twice, 1, "a"u8.ToArray())), journal.AppendAsync(new JournalEntry(twice, 1, "b"u8.ToArray())));
@@ -170,7 +160,7 @@ public class PostgresJournalTests(PostgresFixture database)
         await Assert.ThrowsAsync<StorageUnavailableException>(() => a.WaitAsync(TimeSpan.FromSeconds(10)));
         await Assert.ThrowsAsync<StorageUnavailableException>(() => b.WaitAsync(TimeSpan.FromSeconds(10)));
         await Assert.ThrowsAsync<StorageUnavailableException>(() => plugged.WaitAsync(Patience));
-        await transaction.RollbackAsync();
+        await held.ReleaseAsync();
         Assert.Equal(0L, await CountRowsAsync(data, twice));
     }
 
