@@ -33,6 +33,9 @@ internal static class PostgresSetup
     /// providers' queries (about 28 in all); past it, the least used is replaced.</summary>
     public const int AutoPreparedStatements = 32;
 
+    /// <summary>How long a cancelled statement waits for the server's confirmation before its connection is dropped.</summary>
+    public const int CancellationTimeoutMilliseconds = 500;
+
     public static void AddDomPostgres(this WebApplicationBuilder builder, string connectionStringName)
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionStringName) is { Length: > 0 } value
@@ -45,6 +48,11 @@ internal static class PostgresSetup
             var data = new NpgsqlDataSourceBuilder(connectionString);
             data.ConnectionStringBuilder.Timeout = options.ConnectTimeoutSeconds;
             data.ConnectionStringBuilder.CommandTimeout = options.CommandTimeoutSeconds;
+
+            // A statement cancelled (a journal entry's budget spent) waits this long for the server to confirm, then
+            // the connection is dropped: the budget plus this stays below the response timeout (Npgsql's default
+            // is 2 s, which would not).
+            data.ConnectionStringBuilder.CancellationTimeout = CancellationTimeoutMilliseconds;
 
             Configure(data.ConnectionStringBuilder, connectionString);
             data.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());

@@ -50,6 +50,19 @@ public class PostgresSiloTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task The_silos_statement_and_cancellation_timeouts_together_stay_below_its_response_timeout()
+    {
+        await using var silo = await database.StartSiloAsync();
+
+        var connections = new NpgsqlConnectionStringBuilder(silo.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString);
+        var response = silo.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.SiloMessagingOptions>>().Value.ResponseTimeout;
+
+        Assert.True(
+            TimeSpan.FromSeconds(connections.CommandTimeout) + TimeSpan.FromMilliseconds(connections.CancellationTimeout) < response,
+            $"statement {connections.CommandTimeout} s + cancellation {connections.CancellationTimeout} ms, response {response}");
+    }
+
+    [Fact]
     public async Task The_silos_pool_takes_connections_back_without_a_reset_unless_its_connection_string_asks_for_one()
     {
         bool Resets(SiloHost silo) => !new NpgsqlConnectionStringBuilder(silo.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).NoResetOnClose;
