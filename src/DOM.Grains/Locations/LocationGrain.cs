@@ -145,19 +145,20 @@ internal sealed class LocationGrain(IGrainJournal journal, PendingWrites pending
         var held = State.Bookings.GetValueOrDefault(bookingId);
         var site = SourcingMapping.ToSite(State.Info);
         var next = site?.NextDispatchDay(clock.UtcNow);
+        var earliest = next is { } working && working > date ? working : date;
         DateOnly day;
         if (held is not null && next is not null && held.Date >= next)
         {
             day = held.Date;
         }
-        else if (FirstDayWithRoom(site, next is { } working && working > date ? working : date, held ?? State.Bookings.GetValueOrDefault(orderId)) is { } free)
+        else if (FirstDayWithRoom(site, earliest, held ?? State.Bookings.GetValueOrDefault(orderId)) is { } free)
         {
             day = free;
         }
         else
         {
             await EarlierWritesAsync();
-            return new BookingResult(BookingStatus.Full, State.Capacity(next is { } first && first > date ? first : date));
+            return new BookingResult(BookingStatus.Full, State.Capacity(earliest));
         }
 
         var written = Raise(new CapacityBookingConfirmed(bookingId, orderId, day));

@@ -157,7 +157,7 @@ internal sealed class Sourcer(
         }
 
         var sites = await locations.GetSitesAsync(ids);
-        bool Serves(string locationId) => sites.TryGetValue(locationId, out var site) && (site.Kind == SiteKind.Virtual) != physical;
+        bool Serves(string locationId) => SourcingMapping.Serves(sites.GetValueOrDefault(locationId), physical);
         var live = await ReadSlotsAsync(article.Index.Where(entry => Serves(entry.LocationId)).Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
         if (!physical && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by) && Serves(by))
@@ -335,7 +335,7 @@ internal sealed class Sourcer(
         if (unlimited.Count > 0)
         {
             // Only a location that is still virtual serves without a limit (its type can change after the article named it).
-            unlimited.RemoveWhere(slot => sites.GetValueOrDefault(slot.LocationId) is not { Kind: SiteKind.Virtual } && supply.Remove(slot));
+            unlimited.RemoveWhere(slot => !SourcingMapping.Serves(sites.GetValueOrDefault(slot.LocationId), physical: false) && supply.Remove(slot));
         }
 
         foreach (var excluded in request.ExcludedLocations ?? [])

@@ -13,6 +13,10 @@ namespace Dom.Grains.Sourcing;
 /// <summary>Translates between the contract (wire records) and the pure optimiser's model.</summary>
 internal static class SourcingMapping
 {
+    /// <summary>Whether sourcing takes an article from <paramref name="site"/>: a physical one from a location that is not
+    /// virtual, a non-physical one from a virtual location only (as the optimiser plans them).</summary>
+    public static bool Serves(Site? site, bool physical) => site is not null && (site.Kind == SiteKind.Virtual) != physical;
+
     public static SiteKind ToKind(LocationType type) => type switch
     {
         LocationType.Warehouse => SiteKind.Warehouse,

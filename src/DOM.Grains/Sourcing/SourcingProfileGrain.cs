@@ -35,7 +35,13 @@ public sealed record SourcingProfileState
 
     public int Active => History.IsEmpty ? 0 : History[^1];
 
-    public SourcingProfileSettings ActiveSettings => Active == 0 ? SourcingProfileSettings.Default : Versions[Active - 1].Settings;
+    public SourcingProfileSettings ActiveSettings => SettingsOf(Active);
+
+    /// <summary>The version a rollback returns to (0: the built-in defaults).</summary>
+    public int Previous => History.Count > 1 ? History[^2] : 0;
+
+    /// <summary>The settings of a version (0: the built-in defaults).</summary>
+    public SourcingProfileSettings SettingsOf(int version) => version == 0 ? SourcingProfileSettings.Default : Versions[version - 1].Settings;
 }
 
 /// <summary>A channel's sourcing profile: versions never change once created; one is active; activations form a
@@ -89,7 +95,7 @@ internal sealed class SourcingProfileGrain(
             return new ProfileChangeResult(ProfileChangeStatus.AlreadyActive, Book());
         }
 
-        if (Unusable(SettingsOf(request.Version)) is { } refusal)
+        if (Unusable(State.SettingsOf(request.Version)) is { } refusal)
         {
             return new ProfileChangeResult(ProfileChangeStatus.Unusable, Book(), refusal.Problem);
         }
@@ -121,7 +127,7 @@ internal sealed class SourcingProfileGrain(
             return new ProfileChangeResult(ProfileChangeStatus.NothingToRollBack, Book());
         }
 
-        if (Unusable(SettingsOf(State.History.Count > 1 ? State.History[^2] : 0)) is { } refusal)
+        if (Unusable(State.SettingsOf(State.Previous)) is { } refusal)
         {
             return new ProfileChangeResult(ProfileChangeStatus.Unusable, Book(), refusal.Problem);
         }
@@ -166,8 +172,6 @@ internal sealed class SourcingProfileGrain(
         logger.LogInformation("{Channel} sourcing profile draft {Version} created", Channel, stored.Version);
         return View(stored);
     }
-
-    private SourcingProfileSettings SettingsOf(int version) => version == 0 ? SourcingProfileSettings.Default : State.Versions[version - 1].Settings;
 
     private SourcingProfileBook Book() => new(Channel, State.Active, State.Versions.Select(View).ToList(), State.History, State.Revision);
 

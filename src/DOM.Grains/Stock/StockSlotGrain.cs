@@ -84,8 +84,7 @@ internal sealed class StockSlotGrain(
             Exists = true,
             OnHand = counted.OnHand,
             SafetyStock = counted.SafetyStock,
-            Counts = counted.CountId is not { } countId ? state.Counts
-                : (state.Counts.Count < StockSlotState.CountsKept ? state.Counts : state.Counts.RemoveAt(0)).Add(new RecordedCount(countId, counted.OnHand, counted.SafetyStock)),
+            Counts = counted.CountId is not { } countId ? state.Counts : StockSlotState.Remember(state.Counts, new RecordedCount(countId, counted.OnHand, counted.SafetyStock), StockSlotState.CountsKept),
         },
         HoldPlaced placed => state.WithHold(placed.HoldId, new SlotHold(placed.Quantity, placed.Channel, placed.ExpiresAt, placed.FromPool, placed.NeedBy)),
         HoldReleased released when state.Holds.ContainsKey(released.HoldId) => state.WithoutHolds([released.HoldId]),
@@ -101,7 +100,7 @@ internal sealed class StockSlotGrain(
         {
             OnHand = state.OnHand + batch.Quantity,
             Inbound = state.Inbound.Remove(received.BatchId),
-            Received = (state.Received.Count < StockSlotState.ReceivedKept ? state.Received : state.Received.RemoveAt(0)).Add(received.BatchId),
+            Received = StockSlotState.Remember(state.Received, received.BatchId, StockSlotState.ReceivedKept),
         },
         InboundReceived => state,
         _ => throw new InvalidOperationException($"Unknown slot event {@event.GetType().Name}."),

@@ -109,6 +109,10 @@ public sealed record StockSlotState
     /// <summary>How many keyed counts a slot remembers: far more than are made while one can still be retried.</summary>
     public const int CountsKept = 100;
 
+    /// <summary><paramref name="list"/> with <paramref name="item"/> added last, the oldest dropped beyond
+    /// <paramref name="kept"/>: what a slot remembers of its received deliveries and keyed counts.</summary>
+    public static ImmutableList<T> Remember<T>(ImmutableList<T> list, T item, int kept) => (list.Count < kept ? list : list.RemoveAt(0)).Add(item);
+
     /// <summary>What can be promised on hand to any channel now: the smallest slack over all dates, never below zero.</summary>
     public int Available => Math.Max(0, SharedFree(null));
 

@@ -249,10 +249,7 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        var result = await grains.Get<IOrderGrain>(orderId).ReviewAsync(new ReviewDecision(body.Decision == "release", body.Note));
-        return result.Status == OrderCommandStatus.IdempotencyConflict
-            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The review was decided otherwise.", detail: result.Problem)
-            : Answer(result, user);
+        return Answer(await grains.Get<IOrderGrain>(orderId).ReviewAsync(new ReviewDecision(body.Decision == "release", body.Note)), user);
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> WrongItemAsync(string orderId, string lineId, ClaimsPrincipal user, IGrainFactory grains)
@@ -282,7 +279,7 @@ public static class OrdersApi
     {
         OrderCommandStatus.Done or OrderCommandStatus.AlreadyDone when VisibleTo(user, result.Order) is { } view => TypedResults.Ok(view),
         OrderCommandStatus.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not allowed in the current state.", detail: result.Problem),
-        OrderCommandStatus.IdempotencyConflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Event id already used.", detail: result.Problem),
+        OrderCommandStatus.IdempotencyConflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Done before with another body.", detail: result.Problem),
         _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: result.Problem ?? "The order does not exist."),
     };
 

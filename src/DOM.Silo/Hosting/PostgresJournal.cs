@@ -79,9 +79,10 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     /// <param name="maxBatchesInFlight">Batches written at once (<c>Silo:JournalBatchesInFlight</c>).</param>
     /// <param name="writeBudget">How long an entry may take from its append to its answer, waiting for a batch ahead of
     /// it included (<see cref="DefaultWriteBudget"/> when null): an entry with less than a second of it (a quarter of a
-    /// shorter budget) left when its batch is taken fails unsent, and a batch's statements are cancelled when its oldest entry's budget runs out. So
-    /// a caller waiting on a write gets its answer within the budget however long the database stalls, and the budget
-    /// stays below the silo's response timeout: the grain sees the failure before its caller gives up.</param>
+    /// shorter budget) left when its batch is taken fails unsent, and a batch's statements are cancelled when its
+    /// oldest entry's budget runs out. So a caller waiting on a write gets its answer within the budget however long the
+    /// database stalls, and the budget stays below the silo's response timeout: the grain sees the failure before its
+    /// caller gives up.</param>
     /// <param name="time">The clock of the budgets (the system's unless a test gives one).</param>
     public PostgresJournal(NpgsqlDataSource data, ILogger<PostgresJournal> logger, int maxBatchesInFlight = DefaultBatchesInFlight, TimeSpan? writeBudget = null, TimeProvider? time = null)
     {
@@ -99,7 +100,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     /// <summary>Test seam: awaited before each batch is written, with its entries; an exception fails the batch.</summary>
     internal Func<IReadOnlyList<JournalEntry>, Task>? BeforeWrite { get; set; }
 
-    public Task AppendAsync(JournalEntry entry) => Enqueue(new Pending(this, entry, null, _time.GetTimestamp()));
+    public Task AppendAsync(JournalEntry entry) => Enqueue(new Pending(this, entry, null));
 
     public Task AppendAsync(JournalEntry entry, IReadOnlyList<Task> after)
     {
@@ -137,7 +138,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
             }
         }
 
-        return foreign is null ? Enqueue(new Pending(this, entry, rests?.ToArray(), _time.GetTimestamp())) : AppendAfterAsync(entry, foreign, rests);
+        return foreign is null ? Enqueue(new Pending(this, entry, rests?.ToArray())) : AppendAfterAsync(entry, foreign, rests);
     }
 
     /// <summary>Under _lock: an entry resting on a failed write fails before it is queued, and like any failed entry it
@@ -152,7 +153,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
     private async Task AppendAfterAsync(JournalEntry entry, List<Task> foreign, List<Pending>? rests)
     {
         await RestingEntries.StoredAsync(foreign);
-        await Enqueue(new Pending(this, entry, rests?.ToArray(), _time.GetTimestamp()));
+        await Enqueue(new Pending(this, entry, rests?.ToArray()));
     }
 
     private Task Enqueue(Pending pending)
@@ -772,9 +773,9 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
     private sealed class Pending
     {
-        public Pending(PostgresJournal journal, JournalEntry entry, Pending[]? after, long queuedAt)
+        public Pending(PostgresJournal journal, JournalEntry entry, Pending[]? after)
         {
-            (Journal, Entry, After, QueuedAt) = (journal, entry, after, queuedAt);
+            (Journal, Entry, After, QueuedAt) = (journal, entry, after, journal._time.GetTimestamp());
 
             // The task's state is the entry: an entry appended later to rest on this one finds it from the task alone.
             // Completed on the writer's thread with continuations run there: a grain's await posts its continuation to

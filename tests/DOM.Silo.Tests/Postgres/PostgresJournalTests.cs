@@ -76,7 +76,7 @@ public class PostgresJournalTests(PostgresFixture database)
     {
         await using var data = DataSource(database.ConnectionString);
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: TimeSpan.FromSeconds(4), time: time);
+        await using var journal = Budgeted(data, time);
         var (plug, late, fresh) = (NewStream("plug"), NewStream("late"), NewStream("fresh"));
         var (plugGate, _) = Gate(journal, plug);
         using var release = new Release(plugGate);
@@ -99,7 +99,7 @@ public class PostgresJournalTests(PostgresFixture database)
     {
         await using var data = DataSource(database.ConnectionString);
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: TimeSpan.FromSeconds(4), time: time);
+        await using var journal = Budgeted(data, time);
         var stream = NewStream("stalled");
         var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         journal.BeforeWrite = _ =>
@@ -126,7 +126,7 @@ public class PostgresJournalTests(PostgresFixture database)
     {
         await using var data = DataSource(database.ConnectionString);
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: TimeSpan.FromSeconds(4), time: time);
+        await using var journal = Budgeted(data, time);
         var (plug, twice) = (NewStream("plug"), NewStream("twice"));
         var plugGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var twiceSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -163,6 +163,10 @@ public class PostgresJournalTests(PostgresFixture database)
         await held.ReleaseAsync();
         Assert.Equal(0L, await CountRowsAsync(data, twice));
     }
+
+    /// <summary>A journal with the silo's default write budget (4 s) on <paramref name="time"/>, one batch in flight.</summary>
+    private static PostgresJournal Budgeted(NpgsqlDataSource data, TimeProvider time) =>
+        new(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: TimeSpan.FromSeconds(4), time: time);
 
     [Fact]
     public async Task Two_writers_of_one_entry_in_one_batch_get_one_write_and_one_conflict_and_the_rest_commits()
