@@ -38,6 +38,9 @@ public sealed class OutageFixture : IAsyncLifetime
 
     public PrivatePostgres Postgres { get; private set; } = null!;
 
+    /// <summary>The cluster's database on <see cref="Postgres"/>.</summary>
+    public ClusterDatabase Database => _database!;
+
     public SiloCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()

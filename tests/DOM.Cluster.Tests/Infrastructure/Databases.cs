@@ -25,6 +25,9 @@ public sealed class ClusterDatabase : IAsyncDisposable
     /// <summary>The silos' connection string (pool of 30 per silo; timeouts come from the silo's Postgres options).</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The database's name, for statements about its sessions (<c>pg_stat_activity.datname</c>).</summary>
+    public string Name => _name;
+
     /// <summary>The admin connection string of the server tests/run.sh started. Missing means fail, never skip.</summary>
     public static string SuiteServer() =>
         Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } value

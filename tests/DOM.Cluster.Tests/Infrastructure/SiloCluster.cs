@@ -29,7 +29,7 @@ public sealed class SiloCluster : IAsyncDisposable
         Directory.CreateDirectory(LogDirectory);
     }
 
-    public string ClusterId { get; } = $"cluster-{Guid.NewGuid():N}";
+    public string ClusterId { get; private set; } = $"cluster-{Guid.NewGuid():N}";
 
     public string LogDirectory { get; } = Path.Combine(Path.GetTempPath(), $"dom-cluster-logs-{Guid.NewGuid():N}");
 
@@ -47,6 +47,16 @@ public sealed class SiloCluster : IAsyncDisposable
         }
 
         await WaitConvergedAsync();
+    }
+
+    /// <summary>Every silo crashes at once (SIGKILL), and <paramref name="count"/> new ones start on the same database, so
+    /// every grain loads again from what storage holds. The new silos form a cluster of a new id: the dead ones stay
+    /// in the old cluster's membership, where nobody has to wait for them to be declared dead.</summary>
+    public async Task CrashAllAndStartOverAsync(int count)
+    {
+        await Task.WhenAll(Running.Select(silo => silo.KillAsync()));
+        ClusterId = $"cluster-{Guid.NewGuid():N}";
+        await EnsureSilosAsync(count);
     }
 
     /// <summary>Scale out by one; returns the new silo once the whole cluster sees it.</summary>
