@@ -24,7 +24,9 @@ public sealed class AuthOptions
     public List<ConfiguredKey> Keys { get; set; } = [];
 
     /// <summary>How long a silo trusts an issued key it has looked up before it asks again: the longest a key revoked
-    /// through another silo still works on this one (the silo that revoked it stops at once).</summary>
+    /// through another silo still works on this one (the silo that revoked it stops at once). When the check cannot be
+    /// made (storage unavailable) the key goes on working for as long again, and then answers 503 until a check
+    /// succeeds: a revoked key is never trusted for more than twice this on a silo that cannot look.</summary>
     public int IssuedKeyRecheckSeconds { get; set; } = 30;
 
     public sealed class ConfiguredKey
@@ -65,7 +67,7 @@ public static class CallerExtensions
 /// <summary>Finds the grant behind a key: the configured ones first, then the issued ones (stored as SHA-256).</summary>
 internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory grains, DomClock clock)
 {
-    private readonly ConcurrentDictionary<string, (ApiKeyGrant Grant, DateTimeOffset RecheckAt)> _issued = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ApiKeyGrant Grant, DateTimeOffset RecheckAt, DateTimeOffset TrustedUntil)> _issued = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ApiKeyGrant> _configured = Configured(options.Value);
     private readonly TimeSpan _recheck = TimeSpan.FromSeconds(options.Value.IssuedKeyRecheckSeconds);
 
@@ -103,7 +105,9 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
         if (_issued.TryGetValue(hash, out var known))
         {
             // A key this silo knows is checked again now and then, without the lookup limit: it may have been revoked.
-            // If that check cannot be made (storage unavailable), the key goes on working until it can.
+            // If that check cannot be made (storage unavailable), the key goes on working for one more recheck time, and
+            // after that the failure reaches the caller (a 503, as for a key not looked up before): trusted without a
+            // check for ever, a key revoked elsewhere would work here for as long as the outage lasts.
             if (known.RecheckAt > clock.UtcNow)
             {
                 return new KeyLookup(known.Grant, false);
@@ -113,10 +117,11 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
             {
                 return new KeyLookup(await LookUpAsync(hash), false);
             }
-            catch (Exception)
+            catch (Exception) when (clock.UtcNow < known.TrustedUntil)
             {
-                // Asked again a few seconds later, not on every request meanwhile.
-                _issued.TryUpdate(hash, (known.Grant, clock.UtcNow + RecheckAfterFailure), known);
+                // Asked again a few seconds later (not on every request meanwhile), and at the latest when the trust ends.
+                var recheckAt = clock.UtcNow + RecheckAfterFailure;
+                _issued.TryUpdate(hash, (known.Grant, recheckAt < known.TrustedUntil ? recheckAt : known.TrustedUntil, known.TrustedUntil), known);
                 return new KeyLookup(known.Grant, false);
             }
         }
@@ -142,7 +147,7 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
         var grant = await grains.Get<IApiKeyGrain>(hash).GetAsync();
         if (grant is not null)
         {
-            _issued[hash] = (grant, clock.UtcNow + _recheck);
+            _issued[hash] = (grant, clock.UtcNow + _recheck, clock.UtcNow + 2 * _recheck);
         }
 
         // Checked after caching (Forget marks first, then removes), so a revocation here meanwhile always wins.

@@ -52,6 +52,50 @@ public class KeyRevocationTests
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Unauthorized), (trusted.StatusCode, stillCached.StatusCode, rechecked.StatusCode));
     }
 
+    [Fact]
+    public async Task A_key_this_silo_cannot_check_works_for_one_more_recheck_time_then_answers_503_until_a_check_succeeds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var keyGrains = new FailingKeyGrains();
+        await using var host = await SiloHost.StartAsync(
+            "Development",
+            new Dictionary<string, string> { ["Auth:IssuedKeyRecheckSeconds"] = "30" },
+            time,
+            builder => builder.Services.AddSingleton<IIncomingGrainCallFilter>(keyGrains));
+        var issued = await IssueAsync(host);
+        var channel = host.Client(issued.Key);
+        using var trusted = await channel.GetAsync("/api/v1/orders");
+
+        // Revoked through another silo, and this silo's checks fail from now on (storage unavailable).
+        await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyGrain>(issued.KeyId).RevokeAsync();
+        keyGrains.Failing = true;
+        time.Advance(TimeSpan.FromSeconds(31));
+        using var checkFailed = await channel.GetAsync("/api/v1/orders");
+        time.Advance(TimeSpan.FromSeconds(28));
+        using var stillInGrace = await channel.GetAsync("/api/v1/orders");
+        time.Advance(TimeSpan.FromSeconds(2));
+        using var graceOver = await channel.GetAsync("/api/v1/orders");
+        var problem = await graceOver.Content.ReadAsStringAsync();
+        keyGrains.Failing = false;
+        time.Advance(TimeSpan.FromSeconds(6));
+        using var checkedAgain = await channel.GetAsync("/api/v1/orders");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (trusted.StatusCode, checkFailed.StatusCode, stillInGrace.StatusCode));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, graceOver.StatusCode);
+        Assert.Equal("application/problem+json", graceOver.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("Exception", problem, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, checkedAgain.StatusCode);
+    }
+
+    /// <summary>Fails every call to an API key's grain while <see cref="Failing"/>, as an unreachable storage would.</summary>
+    private sealed class FailingKeyGrains : IIncomingGrainCallFilter
+    {
+        public volatile bool Failing;
+
+        public Task Invoke(IIncomingGrainCallContext context) =>
+            Failing && context.Grain is IApiKeyGrain ? throw new StorageUnavailableException() : context.Invoke();
+    }
+
     private static async Task<IssuedKey> IssueAsync(SiloHost host)
     {
         using var response = await host.Operator().PostAsJsonAsync("/api/v1/api-keys", new { role = "channel", scope = "web" }, SiloHost.Json);
