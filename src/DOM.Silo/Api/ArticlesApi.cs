@@ -87,6 +87,25 @@ public static class ArticlesApi
             return validation.Problem();
         }
 
+        // A bundle is sold as its components: one naming an article that does not exist would be stored and then refuse
+        // every reservation with an unknown SKU the checkout never sent.
+        if (body.Components is { Count: > 0 } named)
+        {
+            var known = await Task.WhenAll(named.Select(c => grains.Get<IArticleGrain>(c!.Sku!).GetAsync()));
+            for (var i = 0; i < named.Count; i++)
+            {
+                if (known[i] is null)
+                {
+                    validation.Add($"components[{i}].sku", $"No article {named[i]!.Sku}: create the component before the bundle.");
+                }
+            }
+
+            if (!validation.IsValid)
+            {
+                return validation.Problem();
+            }
+        }
+
         var info = new ArticleInfo(
             sku,
             body.Name!.Trim(),

@@ -258,6 +258,12 @@ public static class SourcingApi
             {
                 validation.Id($"priorityTiers[{i}]", tiers[i]);
             }
+
+            // Compared without case, as orders' tiers are.
+            if (tiers.Where(t => t is not null).GroupBy(t => t, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1))
+            {
+                validation.Add("priorityTiers", "Each tier at most once (tiers are compared without case).");
+            }
         }
 
         return validation;

@@ -366,6 +366,7 @@ public class SourcingApiTests(ApiFixture fixture)
         { "draft with a rate twice", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "shippingRates": [{ "type": "store", "perShipment": 1, "perKm": 0 }, { "type": "store", "perShipment": 2, "perKm": 0 }] }""", "shippingRates" },
         { "draft with an infinite distance", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "maxDistanceKm": 1e400 }""", "maxDistanceKm" },
         { "draft with a bad tier", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "priorityTiers": ["ok", ""] }""", "priorityTiers[1]" },
+        { "draft with a tier twice", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "priorityTiers": ["vip", "VIP"] }""", "priorityTiers" },
         { "draft with unknown member", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "magic": 1 }""", "magic" },
         { "draft of the zone model without zones", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "shippingModel": "zones" }""", "shippingZones" },
         { "draft of the zone model with an empty table", "/api/v1/sourcing/profiles/{channel}/drafts", """{ "shippingModel": "zones", "shippingZones": [] }""", "shippingZones" },

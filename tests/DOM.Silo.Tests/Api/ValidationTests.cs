@@ -191,11 +191,31 @@ public class ValidationTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_bundle_of_an_article_that_does_not_exist_is_refused_naming_the_component_and_stores_nothing()
+    {
+        var (sku, _) = await StockedAsync();
+        var (kit, missing) = (_catalog.Id("kit"), _catalog.Id("missing"));
+
+        using var refused = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku, quantity = 1 }, new { sku = missing, quantity = 1 } } });
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains(missing, problem.GetProperty("errors").GetProperty("components[1].sku")[0].GetString(), StringComparison.Ordinal);
+        Assert.False(problem.GetProperty("errors").TryGetProperty("components[0].sku", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Operator().GetAsync($"/api/v1/articles/{kit}")).StatusCode);
+        // Once the component exists, the same PUT stores the bundle.
+        using var component = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{missing}", new { name = "now there" });
+        using var stored = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku, quantity = 1 }, new { sku = missing, quantity = 1 } } });
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (component.StatusCode, stored.StatusCode));
+    }
+
+    [Fact]
     public async Task A_component_becomes_a_bundle_only_once_no_bundle_lists_it()
     {
         var (sku, _) = await StockedAsync();
         var (part, kit) = (_catalog.Id("part"), _catalog.Id("kit"));
         var partAsBundle = new { name = "part", components = new[] { new { sku, quantity = 2 } } };
+        using var created = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{part}", new { name = "part" });
         using var listed = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = part, quantity = 1 } } });
 
         using var refused = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{part}", partAsBundle);
@@ -203,7 +223,7 @@ public class ValidationTests(ApiFixture fixture)
         using var dropped = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku, quantity = 1 } } });
         using var accepted = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{part}", partAsBundle);
 
-        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (created.StatusCode, listed.StatusCode));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains(kit, problem.GetProperty("errors").GetProperty("components")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (dropped.StatusCode, accepted.StatusCode));
@@ -217,6 +237,11 @@ public class ValidationTests(ApiFixture fixture)
         var (sku, _) = await StockedAsync();
         var (a, b) = (_catalog.Id("first"), _catalog.Id("second"));
         var op = Host.Operator();
+        foreach (var plainFirst in new[] { a, b })
+        {
+            using var created = await op.PutAsJsonAsync($"/api/v1/articles/{plainFirst}", new { name = "plain" });
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        }
 
         var statuses = await PutAtOnceAsync(
             ($"/api/v1/articles/{a}", new { name = "a", components = new[] { new { sku = b, quantity = 1 } } }),
@@ -238,6 +263,11 @@ public class ValidationTests(ApiFixture fixture)
         var (sku, _) = await StockedAsync();
         var (kit, c, d) = (_catalog.Id("kit"), _catalog.Id("c"), _catalog.Id("d"));
         var op = Host.Operator();
+        foreach (var component in new[] { c, d })
+        {
+            using var created = await op.PutAsJsonAsync($"/api/v1/articles/{component}", new { name = "component" });
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        }
         using var first = await op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = c, quantity = 1 } } });
 
         var statuses = await PutAtOnceAsync(
