@@ -260,6 +260,27 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_taking_over_part_of_a_hold_that_waits_for_a_delivery_promises_no_more_than_is_on_hand()
+    {
+        // Six units held to wait for the delivery; the order takes two of them. Only those two may still wait: the
+        // two on hand are all an on-hand-only hold can have.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 2);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(2);
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 5, eta));
+        await slot.HoldAsync(new HoldRequest("r1", 6, "web", InAnHour, NeedBy: eta.AddDays(1)));
+
+        var allocated = await slot.AllocateAsync(new AllocateRequest("o1/l1", 2, "r1"));
+        var after = await slot.GetAsync();
+        var tooMany = await slot.HoldAsync(new HoldRequest("h1", 3, "web", InAnHour));
+
+        Assert.Equal(AllocateStatus.Allocated, allocated.Status);
+        Assert.Equal((0, 2, 2, 0), (after!.Held, after.Allocated, after.Available, after.Overcommitted));
+        Assert.Equal(new HoldResult(HoldStatus.Refused, 2), tooMany);
+    }
+
+    [Fact]
     public async Task The_slot_publishes_pools_and_in_transit_to_the_index()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

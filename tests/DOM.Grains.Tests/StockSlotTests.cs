@@ -97,6 +97,59 @@ public class StockSlotTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_hold_released_and_placed_again_under_its_id_lapses_at_its_new_expiry_not_the_old_one()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.HoldAsync(new HoldRequest("h", 6, "web", ClusterFixture.Time.GetUtcNow().AddSeconds(30)));
+        await slot.ReleaseAsync(new ReleaseRequest("h"));
+        var again = await slot.HoldAsync(new HoldRequest("h", 6, "web", InAnHour));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(30));
+        var atTheOldExpiry = await slot.GetAsync();
+
+        Assert.Equal(new HoldResult(HoldStatus.Held, 4), again);
+        Assert.Equal((6, 4), (atTheOldExpiry!.Held, atTheOldExpiry.Available));
+        Assert.Equal(HoldStatus.Refused, (await slot.HoldAsync(new HoldRequest("h2", 5, "web", InAnHour))).Status);
+    }
+
+    [Fact]
+    public async Task A_hold_a_new_activation_loaded_lapses_at_its_expiry()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        await slot.HoldAsync(new HoldRequest("h", 4, "web", ClusterFixture.Time.GetUtcNow().AddSeconds(30)));
+
+        await fixture.DeactivateAllAsync();
+        var loaded = await slot.GetAsync();
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(30));
+        var atExpiry = await slot.GetAsync();
+
+        Assert.Equal((4, 6), (loaded!.Held, loaded.Available));
+        Assert.Equal((0, 10), (atExpiry!.Held, atExpiry.Available));
+    }
+
+    [Fact]
+    public async Task A_count_retried_after_a_later_count_pushed_the_slot_past_its_memory_of_counts_is_still_recognised()
+    {
+        // The slot remembers its last CountsKept counts: the one before the latest must be among them, whatever the
+        // oldest it forgot.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        var slot = _world.Slot(sku, location);
+        for (var i = 0; i <= StockSlotState.CountsKept; i++)
+        {
+            Assert.Equal(SetStockStatus.Set, (await slot.SetStockAsync(new SetStockRequest(i, 0, CountId: $"count-{i}"))).Status);
+        }
+
+        var retried = await slot.SetStockAsync(new SetStockRequest(StockSlotState.CountsKept - 1, 0, CountId: $"count-{StockSlotState.CountsKept - 1}"));
+
+        Assert.Equal((SetStockStatus.Set, StockSlotState.CountsKept), (retried.Status, retried.Slot!.OnHand));
+        Assert.Equal(StockSlotState.CountsKept, (await slot.GetAsync())!.OnHand);
+    }
+
+    [Fact]
     public async Task Safety_stock_is_never_promised()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
