@@ -375,6 +375,116 @@ public class DurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_allocation_refusal_decided_while_a_hold_is_on_its_way_is_not_answered_before_that_hold_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+        var gate = ClusterFixture.Journal.Gate($"slot/{new StockSlotKey(sku, location)}");
+        var all = slot.HoldAsync(new HoldRequest("all", 10, "web", InAnHour));
+        await gate.Reached;
+
+        var refused = slot.AllocateAsync(new AllocateRequest("o/1", 1, null));
+        await slot.GetAsync();
+        var answeredEarly = refused.IsCompleted;
+        gate.Fail();
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => all);
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(await Record.ExceptionAsync(() => refused));
+        Assert.Equal((0, 10), ((await slot.GetAsync())!.Allocated, (await slot.GetAsync())!.Available));
+    }
+
+    [Fact]
+    public async Task A_full_answer_decided_while_a_booking_is_on_its_way_is_not_answered_before_that_booking_is_stored()
+    {
+        var location = await _world.LocationAsync("l", 52, 13, capacityPerDay: 1);
+        var grain = fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(location);
+        var today = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime);
+        var gate = ClusterFixture.Journal.Gate($"location/{location}");
+        var first = grain.BookAsync(new Dom.Locations.BookingRequest("b1", today, InAnHour));
+        await gate.Reached;
+
+        var full = grain.BookAsync(new Dom.Locations.BookingRequest("b2", today, InAnHour));
+        await grain.GetCapacityAsync(today);
+        var answeredEarly = full.IsCompleted;
+        gate.Fail();
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => first);
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(await Record.ExceptionAsync(() => full));
+        Assert.Equal(0, (await grain.GetCapacityAsync(today))!.Booked);
+    }
+
+    [Fact]
+    public async Task A_count_retried_while_its_write_is_on_the_way_is_not_answered_before_it_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 10);
+        var slot = _world.Slot(sku, location);
+
+        var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
+            $"slot/{new StockSlotKey(sku, location)}", () => slot.SetStockAsync(new SetStockRequest(7, 0, CountId: "count-1")), slot.GetAsync);
+        var afterwards = await slot.GetAsync();
+
+        Assert.False(answeredEarly);
+        Assert.IsType<StorageUnavailableException>(retried);
+        Assert.Equal((10, 10), (afterwards!.OnHand, afterwards.Available));
+    }
+
+    [Fact]
+    public async Task A_settlement_whose_close_meets_a_conflict_nothing_stored_explains_gives_nothing_back()
+    {
+        // The record's statement outlives its answer; the settlement's close of the stream is answered as a conflict
+        // though nothing is there yet. The record may still land, so the holds must stay (they lapse at their expiry).
+        var sku = await _world.ArticleAsync("a");
+        var near = await _world.LocationAsync("near", 52, 13);
+        await _world.StockAsync(sku, near, onHand: 5);
+        var id = _world.Id("r");
+        var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
+        var late = ClusterFixture.Journal.LandLate($"reservation/{id}");
+        ClusterFixture.Journal.ConflictNext($"reservation/{id}");
+
+        var first = await Record.ExceptionAsync(() => fixture.Grains.GetGrain<IReservationDeskGrain>(0).CreateAsync(request));
+        var heldMeanwhile = (await _world.Slot(sku, near).GetAsync())!.Held;
+        late.Open();
+        await late.Reached;
+        var read = await fixture.Grains.GetGrain<IReservationGrain>(id).GetAsync("web");
+
+        Assert.IsType<StorageUnavailableException>(first);
+        Assert.Equal(3, heldMeanwhile);
+        Assert.Equal(ReservationStatus.Held, read!.Status);
+        Assert.Equal((3, 2), ((await _world.Slot(sku, near).GetAsync())!.Held, await _world.AvailableAsync(sku, near)));
+    }
+
+    [Fact]
+    public async Task An_attempt_after_an_abandoned_one_whose_hold_was_not_stored_is_not_recorded_and_the_next_holds_once()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var location = await _world.LocationAsync("l", 52, 13);
+        await _world.StockAsync(sku, location, onHand: 10);
+        var id = _world.Id("r");
+        var request = new CreateReservationRequest(id, "web", 600, new ShipTo("DE", 52, 13), [new LineRequest(sku, 3)]);
+        var desk = fixture.Grains.GetGrain<IReservationDeskGrain>(0);
+
+        // The first attempt's record fails: the settlement closes the stream (abandoned) and gives its holds back.
+        ClusterFixture.Journal.FailNext($"reservation/{id}");
+        var abandoned = await Record.ExceptionAsync(() => desk.CreateAsync(request));
+
+        // The second attempt's hold is answered early and then not stored: its record, resting on it, fails too.
+        ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, location)}");
+        var unstored = await Record.ExceptionAsync(() => desk.CreateAsync(request));
+        var recorded = await fixture.Grains.GetGrain<IReservationGrain>(id).GetAsync("web");
+        var retry = await desk.CreateAsync(request);
+
+        Assert.IsType<StorageUnavailableException>(abandoned);
+        Assert.IsType<StorageUnavailableException>(unstored);
+        Assert.Null(recorded);
+        Assert.Equal(ReservationOutcome.Created, retry.Outcome);
+        Assert.Equal((3, 7), ((await _world.Slot(sku, location).GetAsync())!.Held, await _world.AvailableAsync(sku, location)));
+    }
+
+    [Fact]
     public async Task A_slot_deactivated_while_a_hold_it_answered_early_is_still_being_written_is_loaded_again_only_once_it_is_stored()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

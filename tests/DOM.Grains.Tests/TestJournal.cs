@@ -48,6 +48,12 @@ public sealed class TestJournal : IGrainJournal
     /// gate opens (unless its place was taken meanwhile): a statement that outlived its answer, as after a timeout.</summary>
     public WriteGate LandLate(string stream) => _late[stream] = new WriteGate();
 
+    private readonly ConcurrentDictionary<string, byte> _conflicts = new(StringComparer.Ordinal);
+
+    /// <summary>The next append to <paramref name="stream"/> is answered as a conflict and not stored, though nothing
+    /// stored explains it (a record still uncommitted in another statement): a conflict that rules nothing out.</summary>
+    public void ConflictNext(string stream) => _conflicts[stream] = 0;
+
     private readonly ConcurrentDictionary<string, byte> _throws = new(StringComparer.Ordinal);
 
     /// <summary>The next append to <paramref name="stream"/> throws at once instead of failing its task.</summary>
@@ -131,6 +137,12 @@ public sealed class TestJournal : IGrainJournal
                     _failedStreams.TryAdd(entry.Stream, 0);
                     done.TrySetException(new StorageUnavailableException());
                     _ = StoreLateAsync(entry, late);
+                    continue;
+                }
+
+                if (_conflicts.TryRemove(entry.Stream, out _))
+                {
+                    done.TrySetException(new JournalConflictException());
                     continue;
                 }
 
