@@ -288,6 +288,25 @@ public class PostgresJournalTests(PostgresFixture database)
     }
 
     [Fact]
+    public async Task A_snapshot_older_than_the_one_stored_changes_nothing_and_the_stream_loads_from_the_newer()
+    {
+        await using var data = DataSource(database.ConnectionString);
+        await using var journal = new PostgresJournal(data, NullLogger<PostgresJournal>.Instance, maxBatchesInFlight: 1, writeBudget: Unhurried);
+        var stream = NewStream("snapshots");
+        await Task.WhenAll(Enumerable.Range(1, 5).Select(s => journal.AppendAsync(Entry(stream, s)))).WaitAsync(Patience);
+
+        // The live activation snapshots at 5 (trimming 1..5); a previous activation's snapshot at 3 arrives after it.
+        await journal.SaveSnapshotAsync(stream, 5, "state@5"u8.ToArray());
+        await journal.SaveSnapshotAsync(stream, 3, "state@3"u8.ToArray());
+        await journal.AppendAsync(Entry(stream, 6)).WaitAsync(Patience);
+        var load = await journal.LoadAsync(stream);
+
+        Assert.Equal(5L, load.SnapshotSequence);
+        Assert.Equal("state@5"u8.ToArray(), load.Snapshot);
+        Assert.Equal([6L], load.Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task A_stale_write_waiting_on_a_snapshot_that_trims_its_seq_gets_a_conflict_when_that_snapshot_commits()
     {
         await using var data = DataSource(database.ConnectionString);
