@@ -45,7 +45,32 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new DomClock(Time));
             silo.Services.AddSingleton<IGrainJournal>(Journal);
             silo.Services.AddDomGrains();
+            silo.AddIncomingGrainCallFilter(context =>
+            {
+                GrainCalls.Entered(context.TargetId, context.MethodName);
+                return context.Invoke();
+            });
             silo.Services.Configure<Orders.OrderOptions>(orders => orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel });
+        }
+    }
+}
+
+/// <summary>Tells a test when a call has reached a grain: a call sent after that is taken after it (Orleans does not
+/// promise that two calls sent one after the other arrive in that order).</summary>
+public static class GrainCalls
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(GrainId Grain, string Method), TaskCompletionSource> Awaited = new();
+
+    /// <summary>Completes when the next call of <paramref name="method"/> on <paramref name="grain"/> starts its turn
+    /// there. Ask before sending the call.</summary>
+    public static Task NextAsync(IAddressable grain, string method) =>
+        Awaited.GetOrAdd((grain.GetGrainId(), method), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    internal static void Entered(GrainId grain, string method)
+    {
+        if (!Awaited.IsEmpty && Awaited.TryRemove((grain, method), out var entered))
+        {
+            entered.TrySetResult();
         }
     }
 }

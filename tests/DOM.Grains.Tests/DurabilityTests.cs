@@ -262,7 +262,7 @@ public class DurabilityTests(ClusterFixture fixture)
         var slot = _world.Slot(sku, location);
 
         var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
-            $"slot/{new StockSlotKey(sku, location)}", () => slot.AllocateAsync(new AllocateRequest("o/1", 4, null)), slot.GetAsync);
+            $"slot/{new StockSlotKey(sku, location)}", slot, nameof(IStockSlotGrain.AllocateAsync), () => slot.AllocateAsync(new AllocateRequest("o/1", 4, null)), slot.GetAsync);
         var afterwards = await slot.GetAsync();
 
         Assert.False(answeredEarly);
@@ -278,7 +278,7 @@ public class DurabilityTests(ClusterFixture fixture)
         var slot = _world.Slot(sku, location);
 
         var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
-            $"slot/{new StockSlotKey(sku, location)}", () => slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour)), slot.GetAsync);
+            $"slot/{new StockSlotKey(sku, location)}", slot, nameof(IStockSlotGrain.HoldAsync), () => slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour)), slot.GetAsync);
         var afterwards = await slot.GetAsync();
 
         Assert.False(answeredEarly);
@@ -294,7 +294,7 @@ public class DurabilityTests(ClusterFixture fixture)
         var today = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime);
 
         var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
-            $"location/{location}", () => grain.BookAsync(new Dom.Locations.BookingRequest("b", today, InAnHour)), () => grain.GetCapacityAsync(today));
+            $"location/{location}", grain, nameof(Dom.Locations.ILocationGrain.BookAsync), () => grain.BookAsync(new Dom.Locations.BookingRequest("b", today, InAnHour)), () => grain.GetCapacityAsync(today));
         var afterwards = await grain.GetCapacityAsync(today);
 
         Assert.False(answeredEarly);
@@ -311,7 +311,7 @@ public class DurabilityTests(ClusterFixture fixture)
         await slot.HoldAsync(new HoldRequest("h", 4, "web", InAnHour));
 
         var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
-            $"slot/{new StockSlotKey(sku, location)}", () => slot.ReleaseAsync(new ReleaseRequest("h")), slot.GetAsync);
+            $"slot/{new StockSlotKey(sku, location)}", slot, nameof(IStockSlotGrain.ReleaseAsync), () => slot.ReleaseAsync(new ReleaseRequest("h")), slot.GetAsync);
         var afterwards = await slot.GetAsync();
 
         Assert.False(answeredEarly);
@@ -328,7 +328,7 @@ public class DurabilityTests(ClusterFixture fixture)
         await slot.AllocateAsync(new AllocateRequest("o/1", 4, null));
 
         var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
-            $"slot/{new StockSlotKey(sku, location)}", () => slot.EndAllocationAsync(new EndAllocationRequest("o/1", 0, AllocationEnd.Released)), slot.GetAsync);
+            $"slot/{new StockSlotKey(sku, location)}", slot, nameof(IStockSlotGrain.EndAllocationAsync), () => slot.EndAllocationAsync(new EndAllocationRequest("o/1", 0, AllocationEnd.Released)), slot.GetAsync);
         var afterwards = await slot.GetAsync();
 
         Assert.False(answeredEarly);
@@ -345,7 +345,7 @@ public class DurabilityTests(ClusterFixture fixture)
         await grain.ConfirmBookingAsync("r", "o", today);
 
         var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
-            $"location/{location}", () => grain.ReleaseBookingAsync("o"), () => grain.GetCapacityAsync(today));
+            $"location/{location}", grain, nameof(Dom.Locations.ILocationGrain.ReleaseBookingAsync), () => grain.ReleaseBookingAsync("o"), () => grain.GetCapacityAsync(today));
         var afterwards = await grain.GetCapacityAsync(today);
 
         Assert.False(answeredEarly);
@@ -384,7 +384,9 @@ public class DurabilityTests(ClusterFixture fixture)
         var all = slot.HoldAsync(new HoldRequest("all", 10, "web", InAnHour));
         await gate.Reached;
 
+        var taken = GrainCalls.NextAsync(slot, nameof(IStockSlotGrain.AllocateAsync));
         var refused = slot.AllocateAsync(new AllocateRequest("o/1", 1, null));
+        await taken;
         await slot.GetAsync();
         var answeredEarly = refused.IsCompleted;
         gate.Fail();
@@ -405,7 +407,9 @@ public class DurabilityTests(ClusterFixture fixture)
         var first = grain.BookAsync(new Dom.Locations.BookingRequest("b1", today, InAnHour));
         await gate.Reached;
 
+        var taken = GrainCalls.NextAsync(grain, nameof(Dom.Locations.ILocationGrain.BookAsync));
         var full = grain.BookAsync(new Dom.Locations.BookingRequest("b2", today, InAnHour));
+        await taken;
         await grain.GetCapacityAsync(today);
         var answeredEarly = full.IsCompleted;
         gate.Fail();
@@ -424,7 +428,7 @@ public class DurabilityTests(ClusterFixture fixture)
         var slot = _world.Slot(sku, location);
 
         var (answeredEarly, retried) = await RetryWhileHeldBackAsync(
-            $"slot/{new StockSlotKey(sku, location)}", () => slot.SetStockAsync(new SetStockRequest(7, 0, CountId: "count-1")), slot.GetAsync);
+            $"slot/{new StockSlotKey(sku, location)}", slot, nameof(IStockSlotGrain.SetStockAsync), () => slot.SetStockAsync(new SetStockRequest(7, 0, CountId: "count-1")), slot.GetAsync);
         var afterwards = await slot.GetAsync();
 
         Assert.False(answeredEarly);
@@ -502,15 +506,19 @@ public class DurabilityTests(ClusterFixture fixture)
         Assert.Equal((5, 5), ((await read)!.Held, (await read)!.Available));
     }
 
-    /// <summary>Calls <paramref name="call"/> with its write held back, calls it again, lets the grain take that retry
-    /// (<paramref name="barrier"/> is a read sent after it: the grain is reentrant, so the retry was decided first),
-    /// then fails the write. Whether the retry had been answered by then, and how it ended.</summary>
-    private static async Task<(bool AnsweredEarly, Exception? Retried)> RetryWhileHeldBackAsync(string stream, Func<Task> call, Func<Task> barrier)
+    /// <summary>Calls <paramref name="call"/> (<paramref name="method"/> of <paramref name="grain"/>) with its write held
+    /// back, calls it again, lets the grain take that retry (once the retry has started its turn there,
+    /// <paramref name="barrier"/> is a read sent after it: the grain is reentrant, so the retry was decided first and
+    /// any answer it gave at once went out first), then fails the write. Whether the retry had been answered by then,
+    /// and how it ended.</summary>
+    private static async Task<(bool AnsweredEarly, Exception? Retried)> RetryWhileHeldBackAsync(string stream, IAddressable grain, string method, Func<Task> call, Func<Task> barrier)
     {
         var gate = ClusterFixture.Journal.Gate(stream);
         var first = call();
         await gate.Reached;
+        var taken = GrainCalls.NextAsync(grain, method);
         var retry = call();
+        await taken;
         await barrier();
         var answeredEarly = retry.IsCompleted;
         gate.Fail();
