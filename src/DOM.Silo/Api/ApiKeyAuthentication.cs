@@ -84,6 +84,10 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
 
     private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
 
+    /// <summary>Whether <paramref name="hash"/> is the id of a key from configuration (the operator key, <c>Auth:Keys</c>):
+    /// those are not issued, so they cannot be revoked through the API.</summary>
+    public bool IsConfigured(string hash) => _configured.ContainsKey(hash);
+
     public static string NewKey() => IssuedPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>The grant behind <paramref name="key"/>, or null. A key this silo does not know yet is looked up only

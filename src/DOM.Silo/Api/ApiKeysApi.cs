@@ -35,6 +35,15 @@ public static class ApiKeysApi
         }
 
         var hash = keyId.ToUpperInvariant();
+        if (keys.IsConfigured(hash))
+        {
+            // Answered "does not exist", the caller would believe it revoked while it goes on working.
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Key from configuration.",
+                detail: $"API key {hash} comes from the silos' configuration (Auth:OperatorKey or Auth:Keys), not from the API: remove it there, on every silo.");
+        }
+
         if (!await grains.Get<IApiKeyGrain>(hash).RevokeAsync())
         {
             return Answers.NotFound($"API key {hash}");

@@ -27,11 +27,16 @@ public class KeyRevocationTests
         using var unknown = await host.Operator().DeleteAsync($"/api/v1/api-keys/{new string('A', 64)}");
         using var malformed = await host.Operator().DeleteAsync("/api/v1/api-keys/not-a-key-id");
         using var byChannel = await host.Client("dev-channel-webshop-key").DeleteAsync($"/api/v1/api-keys/{issued.KeyId}");
+        using var configured = await host.Operator().DeleteAsync($"/api/v1/api-keys/{ApiKeyStore.Hash("dev-channel-marketplace-key")}");
+        using var configuredStillWorks = await host.Client("dev-channel-marketplace-key").GetAsync("/api/v1/orders");
 
         Assert.Equal(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(issued.Key))), issued.KeyId);
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.Unauthorized, HttpStatusCode.NoContent), (revoked.StatusCode, after.StatusCode, again.StatusCode));
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.BadRequest, HttpStatusCode.Forbidden), (unknown.StatusCode, malformed.StatusCode, byChannel.StatusCode));
+        // A key from configuration is not "unknown": the answer says where it has to be removed, and it goes on working.
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.OK), (configured.StatusCode, configuredStillWorks.StatusCode));
+        Assert.Contains("Auth:Keys", await configured.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
