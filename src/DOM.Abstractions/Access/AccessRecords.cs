@@ -38,3 +38,30 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("revoke")]
     Task<bool> RevokeAsync();
 }
+
+/// <summary>An issued key as the operator's list shows it: never the key itself, only its id.</summary>
+[GenerateSerializer, Immutable, Alias("dom.access.issued-key-entry")]
+public sealed record IssuedKeyEntry(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] ApiRole Role,
+    [property: Id(2)] string Scope,
+    [property: Id(3)] DateTimeOffset IssuedAt,
+    [property: Id(4)] DateTimeOffset? RevokedAt);
+
+/// <summary>Every key issued through the API (one grain, key 0): what lets an operator find, and revoke, a key whose
+/// answer was lost. A key is listed before it is issued, so no working key is ever missing from the list.</summary>
+[Alias("dom.access.api-key-registry")]
+public interface IApiKeyRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Lists a key about to be issued. Idempotent.</summary>
+    [Alias("add")]
+    Task AddAsync(string keyId, ApiKeyGrant grant);
+
+    /// <summary>Marks a listed key revoked; false when it is not listed. Idempotent.</summary>
+    [Alias("revoked")]
+    Task<bool> RevokedAsync(string keyId);
+
+    /// <summary>Every listed key, the oldest first.</summary>
+    [Alias("list"), ReadOnly]
+    Task<IReadOnlyList<IssuedKeyEntry>> ListAsync();
+}

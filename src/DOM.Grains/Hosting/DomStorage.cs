@@ -25,6 +25,7 @@ public static class DomStorage
 
     public const string ArticleState = "article";
     public const string ApiKeyState = "apikey";
+    public const string ApiKeyRegistryState = "apikey-registry";
     public const string SourcingProfileState = "sourcing-profile";
 
     /// <summary>

@@ -15,6 +15,7 @@ public static class ApiKeysApi
     {
         var api = app.MapGroup("/api/v1/api-keys").WithTags("Access").RequireAuthorization(Policies.Operator);
         api.MapPost("/", IssueAsync);
+        api.MapGet("/", ListAsync);
         api.MapDelete("/{keyId}", RevokeAsync);
         return api;
     }
@@ -44,14 +45,26 @@ public static class ApiKeysApi
                 detail: $"API key {hash} comes from the silos' configuration (Auth:OperatorKey or Auth:Keys), not from the API: remove it there, on every silo.");
         }
 
-        if (!await grains.Get<IApiKeyGrain>(hash).RevokeAsync())
+        // The key first, then the list: a retry after a failure in between marks the list too. A key the list has
+        // and its grain never stored (the issue failed after listing it) never worked; it is marked revoked all the same.
+        var revoked = await grains.Get<IApiKeyGrain>(hash).RevokeAsync();
+        if (revoked)
+        {
+            keys.Forget(hash);
+        }
+
+        if (!await grains.Get<IApiKeyRegistryGrain>(0).RevokedAsync(hash) && !revoked)
         {
             return Answers.NotFound($"API key {hash}");
         }
 
-        keys.Forget(hash);
         return TypedResults.NoContent();
     }
+
+    /// <summary>Every key issued through the API (its id, role, scope, when issued and revoked; never the key): what
+    /// finds a key whose answer was lost, to revoke it. Keys issued by builds before the list existed are not in it.</summary>
+    private static async Task<Ok<IReadOnlyList<IssuedKeyEntry>>> ListAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await grains.Get<IApiKeyRegistryGrain>(0).ListAsync());
 
     private static async Task<Results<Created<IssuedKey>, ValidationProblem>> IssueAsync(IssueKeyBody body, IGrainFactory grains)
     {
@@ -74,6 +87,8 @@ public static class ApiKeysApi
 
         var key = ApiKeyStore.NewKey();
         var grant = new ApiKeyGrant(body.Role!.Value, body.Scope!);
+        // Listed before it is issued: if the answer is lost, the key is in the list, and can be revoked by its id.
+        await grains.Get<IApiKeyRegistryGrain>(0).AddAsync(ApiKeyStore.Hash(key), grant);
         await grains.Get<IApiKeyGrain>(ApiKeyStore.Hash(key)).IssueAsync(grant);
         return TypedResults.Created((string?)null, new IssuedKey(key, ApiKeyStore.Hash(key), grant.Role, grant.Scope));
     }

@@ -92,6 +92,28 @@ public class KeyRevocationTests
         Assert.Equal(HttpStatusCode.Unauthorized, checkedAgain.StatusCode);
     }
 
+    [Fact]
+    public async Task Issued_keys_are_listed_by_id_with_role_scope_and_revocation_and_never_with_the_key()
+    {
+        await using var host = await SiloHost.StartAsync("Development");
+        var first = await IssueAsync(host);
+        var second = await IssueAsync(host);
+        using var revoked = await host.Operator().DeleteAsync($"/api/v1/api-keys/{first.KeyId}");
+        using var byChannel = await host.Client(second.Key).GetAsync("/api/v1/api-keys");
+
+        using var listed = await host.Operator().GetAsync("/api/v1/api-keys");
+        var text = await listed.Content.ReadAsStringAsync();
+        var keys = System.Text.Json.JsonDocument.Parse(text).RootElement.EnumerateArray().ToDictionary(k => k.GetProperty("keyId").GetString()!);
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.Forbidden, HttpStatusCode.OK), (revoked.StatusCode, byChannel.StatusCode, listed.StatusCode));
+        Assert.Equal(2, keys.Count);
+        Assert.Equal(("channel", "web"), (keys[second.KeyId].GetProperty("role").GetString(), keys[second.KeyId].GetProperty("scope").GetString()));
+        Assert.Equal(System.Text.Json.JsonValueKind.String, keys[first.KeyId].GetProperty("revokedAt").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, keys[second.KeyId].GetProperty("revokedAt").ValueKind);
+        Assert.DoesNotContain(first.Key, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(second.Key, text, StringComparison.Ordinal);
+    }
+
     /// <summary>Fails every call to an API key's grain while <see cref="Failing"/>, as an unreachable storage would.</summary>
     private sealed class FailingKeyGrains : IIncomingGrainCallFilter
     {
