@@ -386,7 +386,7 @@ public class DurabilityTests(ClusterFixture fixture)
 
         var taken = GrainCalls.NextAsync(slot, nameof(IStockSlotGrain.AllocateAsync));
         var refused = slot.AllocateAsync(new AllocateRequest("o/1", 1, null));
-        await taken;
+        await Task.WhenAny(taken, refused).WaitAsync(TimeSpan.FromSeconds(30));
         await slot.GetAsync();
         var answeredEarly = refused.IsCompleted;
         gate.Fail();
@@ -409,7 +409,7 @@ public class DurabilityTests(ClusterFixture fixture)
 
         var taken = GrainCalls.NextAsync(grain, nameof(Dom.Locations.ILocationGrain.BookAsync));
         var full = grain.BookAsync(new Dom.Locations.BookingRequest("b2", today, InAnHour));
-        await taken;
+        await Task.WhenAny(taken, full).WaitAsync(TimeSpan.FromSeconds(30));
         await grain.GetCapacityAsync(today);
         var answeredEarly = full.IsCompleted;
         gate.Fail();
@@ -518,7 +518,8 @@ public class DurabilityTests(ClusterFixture fixture)
         await gate.Reached;
         var taken = GrainCalls.NextAsync(grain, method);
         var retry = call();
-        await taken;
+        // A retry that ends without reaching the grain shows in its own outcome below, rather than hanging the run.
+        await Task.WhenAny(taken, retry).WaitAsync(TimeSpan.FromSeconds(30));
         await barrier();
         var answeredEarly = retry.IsCompleted;
         gate.Fail();

@@ -89,6 +89,20 @@ public class StateSerializationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void Api_key_states_round_trip_through_grain_storage_s_serializer()
+    {
+        var key = new Access.ApiKeyState { Grant = new Dom.Access.ApiKeyGrant(Dom.Access.ApiRole.Store, "store-1"), RevokedAt = At };
+        var entry = new Dom.Access.IssuedKeyEntry(new string('A', 64), Dom.Access.ApiRole.Channel, "web", At, null);
+        var registry = new Access.ApiKeyRegistryState { Keys = ImmutableDictionary<string, Dom.Access.IssuedKeyEntry>.Empty.Add(entry.KeyId, entry) };
+
+        var (keyCopy, registryCopy) = (RoundTrip(key), RoundTrip(registry));
+
+        Assert.Equal(key, keyCopy);
+        Assert.Equal(entry, registryCopy.Keys[entry.KeyId]);
+        Assert.Single(registryCopy.Keys);
+    }
+
+    [Fact]
     public void Slot_snapshot_round_trips()
     {
         var state = new StockSlotState { Exists = true, OnHand = 12, SafetyStock = 2, Allocated = 1, Counts = [new RecordedCount("count-1", 12, 2)] }

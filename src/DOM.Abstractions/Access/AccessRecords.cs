@@ -26,7 +26,8 @@ public sealed record ApiKeyGrant(
 [Alias("dom.access.api-key")]
 public interface IApiKeyGrain : IGrainWithStringKey
 {
-    /// <summary>Stores the grant; false when this key hash already has another grant.</summary>
+    /// <summary>Stores the grant; false when this key hash already has another grant, or was revoked (a listed key can
+    /// be revoked before its grant is stored).</summary>
     [Alias("issue")]
     Task<bool> IssueAsync(ApiKeyGrant grant);
 
@@ -37,6 +38,11 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// <summary>Revokes the key for good; false when no key with this hash was issued. Idempotent.</summary>
     [Alias("revoke")]
     Task<bool> RevokeAsync();
+
+    /// <summary>Revokes a key the registry lists, for good, whether or not its grant is stored yet: an issue still on its
+    /// way then stores nothing. Idempotent.</summary>
+    [Alias("revoke-listed")]
+    Task RevokeListedAsync();
 }
 
 /// <summary>An issued key as the operator's list shows it: never the key itself, only its id.</summary>
@@ -55,11 +61,11 @@ public interface IApiKeyRegistryGrain : IGrainWithIntegerKey
 {
     /// <summary>Lists a key about to be issued. Idempotent.</summary>
     [Alias("add")]
-    Task AddAsync(string keyId, ApiKeyGrant grant);
+    Task AddAsync(IssuedKeyEntry key);
 
     /// <summary>Marks a listed key revoked; false when it is not listed. Idempotent.</summary>
-    [Alias("revoked")]
-    Task<bool> RevokedAsync(string keyId);
+    [Alias("mark-revoked")]
+    Task<bool> MarkRevokedAsync(string keyId);
 
     /// <summary>Every listed key, the oldest first.</summary>
     [Alias("list"), ReadOnly]

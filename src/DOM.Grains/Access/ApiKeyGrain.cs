@@ -20,6 +20,11 @@ internal sealed class ApiKeyGrain(
 {
     public async Task<bool> IssueAsync(ApiKeyGrant grant)
     {
+        if (state.State.RevokedAt is not null)
+        {
+            return false;
+        }
+
         if (state.State.Grant is { } existing)
         {
             return existing == grant;
@@ -44,5 +49,13 @@ internal sealed class ApiKeyGrain(
         }
 
         return true;
+    }
+
+    public async Task RevokeListedAsync()
+    {
+        if (state.State.RevokedAt is null)
+        {
+            await state.WriteAsync(state.State with { RevokedAt = clock.UtcNow }, GrainContext, logger);
+        }
     }
 }

@@ -17,16 +17,15 @@ internal sealed class ApiKeyRegistryGrain(
     DomClock clock,
     ILogger<ApiKeyRegistryGrain> logger) : Grain, IApiKeyRegistryGrain
 {
-    public async Task AddAsync(string keyId, ApiKeyGrant grant)
+    public async Task AddAsync(IssuedKeyEntry key)
     {
-        if (!state.State.Keys.ContainsKey(keyId))
+        if (!state.State.Keys.ContainsKey(key.KeyId))
         {
-            var entry = new IssuedKeyEntry(keyId, grant.Role, grant.Scope, clock.UtcNow, null);
-            await state.WriteAsync(state.State with { Keys = state.State.Keys.Add(keyId, entry) }, GrainContext, logger);
+            await state.WriteAsync(state.State with { Keys = state.State.Keys.Add(key.KeyId, key with { RevokedAt = null }) }, GrainContext, logger);
         }
     }
 
-    public async Task<bool> RevokedAsync(string keyId)
+    public async Task<bool> MarkRevokedAsync(string keyId)
     {
         if (!state.State.Keys.TryGetValue(keyId, out var entry))
         {

@@ -112,21 +112,30 @@ internal sealed class ApiKeyStore(IOptions<AuthOptions> options, IGrainFactory g
             // If that check cannot be made (storage unavailable), the key goes on working for one more recheck time, and
             // after that the failure reaches the caller (a 503, as for a key not looked up before): trusted without a
             // check for ever, a key revoked elsewhere would work here for as long as the outage lasts.
-            if (known.RecheckAt > clock.UtcNow)
+            var now = clock.UtcNow;
+            if (known.RecheckAt > now)
             {
-                return new KeyLookup(known.Grant, false);
+                // Between checks: trusted, or, once the trust has ended with a failed check, unavailable until the next.
+                return now < known.TrustedUntil ? new KeyLookup(known.Grant, false) : throw new StorageUnavailableException();
             }
 
             try
             {
                 return new KeyLookup(await LookUpAsync(hash), false);
             }
-            catch (Exception) when (clock.UtcNow < known.TrustedUntil)
+            catch (Exception)
             {
-                // Asked again a few seconds later (not on every request meanwhile), and at the latest when the trust ends.
-                var recheckAt = clock.UtcNow + RecheckAfterFailure;
-                _issued.TryUpdate(hash, (known.Grant, recheckAt < known.TrustedUntil ? recheckAt : known.TrustedUntil, known.TrustedUntil), known);
-                return new KeyLookup(known.Grant, false);
+                // Asked again a few seconds later, not on every request meanwhile (while trusted, at the latest when the
+                // trust ends).
+                var recheckAt = now + RecheckAfterFailure;
+                var trusted = now < known.TrustedUntil;
+                _issued.TryUpdate(hash, (known.Grant, trusted && recheckAt > known.TrustedUntil ? known.TrustedUntil : recheckAt, known.TrustedUntil), known);
+                if (trusted)
+                {
+                    return new KeyLookup(known.Grant, false);
+                }
+
+                throw;
             }
         }
 

@@ -40,24 +40,25 @@ public static class ApiKeysApi
         {
             // Answered "does not exist", the caller would believe it revoked while it goes on working.
             return TypedResults.Problem(
-                statusCode: StatusCodes.Status409Conflict,
+                statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "Key from configuration.",
                 detail: $"API key {hash} comes from the silos' configuration (Auth:OperatorKey or Auth:Keys), not from the API: remove it there, on every silo.");
         }
 
-        // The key first, then the list: a retry after a failure in between marks the list too. A key the list has
-        // and its grain never stored (the issue failed after listing it) never worked; it is marked revoked all the same.
-        var revoked = await grains.Get<IApiKeyGrain>(hash).RevokeAsync();
-        if (revoked)
+        // A listed key is revoked for good whether or not its grant is stored yet, so an issue still on its way stores
+        // nothing (and a key whose issue failed never works). The list first: a retry after a failure in between
+        // finds it listed and revokes the key. Keys issued before the list existed are revoked as they always were.
+        var key = grains.Get<IApiKeyGrain>(hash);
+        if (await grains.Get<IApiKeyRegistryGrain>(0).MarkRevokedAsync(hash))
         {
-            keys.Forget(hash);
+            await key.RevokeListedAsync();
         }
-
-        if (!await grains.Get<IApiKeyRegistryGrain>(0).RevokedAsync(hash) && !revoked)
+        else if (!await key.RevokeAsync())
         {
             return Answers.NotFound($"API key {hash}");
         }
 
+        keys.Forget(hash);
         return TypedResults.NoContent();
     }
 
@@ -66,7 +67,7 @@ public static class ApiKeysApi
     private static async Task<Ok<IReadOnlyList<IssuedKeyEntry>>> ListAsync(IGrainFactory grains) =>
         TypedResults.Ok(await grains.Get<IApiKeyRegistryGrain>(0).ListAsync());
 
-    private static async Task<Results<Created<IssuedKey>, ValidationProblem>> IssueAsync(IssueKeyBody body, IGrainFactory grains)
+    private static async Task<Results<Created<IssuedKey>, ValidationProblem, ProblemHttpResult>> IssueAsync(IssueKeyBody body, IGrainFactory grains, DomClock clock)
     {
         var validation = new Validation().Required("role", body.Role).Id("scope", body.Scope);
         if (body.Role == ApiRole.Operator)
@@ -86,10 +87,16 @@ public static class ApiKeysApi
         }
 
         var key = ApiKeyStore.NewKey();
+        var keyId = ApiKeyStore.Hash(key);
         var grant = new ApiKeyGrant(body.Role!.Value, body.Scope!);
         // Listed before it is issued: if the answer is lost, the key is in the list, and can be revoked by its id.
-        await grains.Get<IApiKeyRegistryGrain>(0).AddAsync(ApiKeyStore.Hash(key), grant);
-        await grains.Get<IApiKeyGrain>(ApiKeyStore.Hash(key)).IssueAsync(grant);
-        return TypedResults.Created((string?)null, new IssuedKey(key, ApiKeyStore.Hash(key), grant.Role, grant.Scope));
+        await grains.Get<IApiKeyRegistryGrain>(0).AddAsync(new IssuedKeyEntry(keyId, grant.Role, grant.Scope, clock.UtcNow, null));
+        if (!await grains.Get<IApiKeyGrain>(keyId).IssueAsync(grant))
+        {
+            // Revoked from the list between listing and storing: it never works.
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Key revoked while it was issued.", detail: $"API key {keyId} was revoked before it was stored; issue another.");
+        }
+
+        return TypedResults.Created((string?)null, new IssuedKey(key, keyId, grant.Role, grant.Scope));
     }
 }

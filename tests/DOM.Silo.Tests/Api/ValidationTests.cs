@@ -268,6 +268,7 @@ public class ValidationTests(ApiFixture fixture)
             using var created = await op.PutAsJsonAsync($"/api/v1/articles/{component}", new { name = "component" });
             Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         }
+
         using var first = await op.PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "kit", components = new[] { new { sku = c, quantity = 1 } } });
 
         var statuses = await PutAtOnceAsync(
