@@ -19,13 +19,15 @@ public sealed record CustomerView(
     [property: Id(3)] CustomerTier Tier,
     [property: Id(4)] IReadOnlyList<string> Orders);
 
-/// <summary>An order the customer placed, as the risk check needs it.</summary>
+/// <summary>An order the customer placed, as the risk check needs it, and the channel it came through (none from a
+/// silo older than this member).</summary>
 [GenerateSerializer, Immutable, Alias("dom.customers.order-placed")]
 public sealed record CustomerOrderPlaced(
     [property: Id(0)] string OrderId,
     [property: Id(1)] DateTimeOffset At,
     [property: Id(2)] string? Email,
-    [property: Id(3)] string? Name);
+    [property: Id(3)] string? Name,
+    [property: Id(4)] string? Channel = null);
 
 /// <summary>What the risk check and routing learn from the customer when an order is placed.</summary>
 /// <param name="Tier">The customer's tier.</param>
@@ -61,4 +63,9 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <summary>The customer, or null when unknown.</summary>
     [Alias("get")]
     Task<CustomerView?> GetAsync();
+
+    /// <summary>The customer as <paramref name="channel"/> knows it: its own orders, and the e-mail and name they gave
+    /// (the risk check and routing still see every channel's); null when the customer never ordered through it.</summary>
+    [Alias("get-for-channel")]
+    Task<CustomerView?> GetForChannelAsync(string channel);
 }

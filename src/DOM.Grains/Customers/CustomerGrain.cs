@@ -5,9 +5,15 @@ using Orleans.Serialization;
 
 namespace Dom.Grains.Customers;
 
-/// <summary>An order of the customer: when, and the e-mail it gave (none before e-mails were kept per order).</summary>
+/// <summary>An order of the customer: when, the e-mail it gave (none before e-mails were kept per order), the channel
+/// it came through and the name it gave (none before those were kept).</summary>
 [GenerateSerializer, Immutable, Alias("dom.customers.order-ref")]
-public sealed record CustomerOrderRef([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset At, [property: Id(2)] string? Email = null);
+public sealed record CustomerOrderRef(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string? Email = null,
+    [property: Id(3)] string? Channel = null,
+    [property: Id(4)] string? Name = null);
 
 [GenerateSerializer, Immutable, Alias("dom.customers.state")]
 public sealed record CustomerState
@@ -49,7 +55,7 @@ internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer
             Exists = true,
             Email = ordered.Order.Email ?? state.Email,
             Name = ordered.Order.Name ?? state.Name,
-            Orders = state.Orders.Add(new CustomerOrderRef(ordered.Order.OrderId, ordered.Order.At, ordered.Order.Email)),
+            Orders = state.Orders.Add(new CustomerOrderRef(ordered.Order.OrderId, ordered.Order.At, ordered.Order.Email, ordered.Order.Channel, ordered.Order.Name)),
         },
         CustomerTierSet set => state with { Exists = true, Tier = set.Tier },
         _ => throw new InvalidOperationException($"Unknown customer event {@event.GetType().Name}."),
@@ -88,6 +94,21 @@ internal sealed class CustomerGrain(IGrainJournal journal, Serializer serializer
     {
         EnsureUsable();
         return Task.FromResult(State.Exists ? View() : null);
+    }
+
+    public Task<CustomerView?> GetForChannelAsync(string channel)
+    {
+        EnsureUsable();
+        // Orders recorded before the channel was kept are shown to operators only.
+        var own = State.Orders.Where(o => o.Channel == channel).ToList();
+        return Task.FromResult(own.Count == 0
+            ? null
+            : new CustomerView(
+                this.GetPrimaryKeyString(),
+                own.LastOrDefault(o => o.Email is not null)?.Email,
+                own.LastOrDefault(o => o.Name is not null)?.Name,
+                State.Tier,
+                own.Select(o => o.OrderId).ToList()));
     }
 
     private CustomerView View() =>

@@ -138,7 +138,7 @@ internal sealed class OrderGrain(
         var customer = request.ReplacementFor is not null
             ? new CustomerOrderFacts(CustomerTier.Standard, 0, 0)
             : await GrainFactory.Get<ICustomerGrain>(request.CustomerId)
-                .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name), riskPolicy.Value.VelocityWindow);
+                .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name, request.Channel), riskPolicy.Value.VelocityWindow);
         var risk = request.ReplacementFor is { } original
             ? new RiskOutcome(RiskDecision.Accept, [$"replacement for order {original}"])
             : await CheckRiskAsync(request, customer);

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dom.Customers;
 using Dom.Grains.Hosting;
 
@@ -15,7 +16,9 @@ public static class CustomersApi
         return api;
     }
 
-    private static async Task<Results<Ok<CustomerView>, ValidationProblem, ProblemHttpResult>> GetAsync(string customerId, IGrainFactory grains)
+    /// <summary>Operators see the whole customer; a channel sees the customer only if they ordered through it, with its
+    /// own orders and the contact details those gave (customer ids are shared by every channel of the retailer).</summary>
+    private static async Task<Results<Ok<CustomerView>, ValidationProblem, ProblemHttpResult>> GetAsync(string customerId, ClaimsPrincipal user, IGrainFactory grains)
     {
         var validation = new Validation().Id("customerId", customerId);
         if (!validation.IsValid)
@@ -23,7 +26,9 @@ public static class CustomersApi
             return validation.Problem();
         }
 
-        return await grains.Get<ICustomerGrain>(customerId).GetAsync() is { } customer ? TypedResults.Ok(customer) : Answers.NotFound($"Customer {customerId}");
+        var grain = grains.Get<ICustomerGrain>(customerId);
+        var customer = user.IsOperator() ? await grain.GetAsync() : await grain.GetForChannelAsync(user.Scope());
+        return customer is not null ? TypedResults.Ok(customer) : Answers.NotFound($"Customer {customerId}");
     }
 
     private static async Task<Results<Ok<CustomerView>, ValidationProblem>> SetTierAsync(string customerId, TierBody body, IGrainFactory grains)

@@ -379,6 +379,28 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_channel_sees_a_customer_only_through_its_own_orders_and_the_details_they_gave()
+    {
+        var (sku, _, _) = await StockAsync(10);
+        var customer = _catalog.Id("c");
+        var marketplace = Host.Client("dev-channel-marketplace-key");
+        var fromWebshop = await PlaceAsync(Webshop, Order(_catalog.Id("o1"), (sku, 1)) with { CustomerId = customer, Customer = new CustomerBody("ada@shop.example", "Ada") });
+        using var beforeOrdering = await marketplace.GetAsync($"/api/v1/customers/{customer}");
+
+        var fromMarketplace = await PlaceAsync(marketplace, Order(_catalog.Id("o2"), (sku, 1)) with { CustomerId = customer, Customer = new CustomerBody("a.l@market.example", "A. Lovelace") });
+        var webshopView = await Webshop.GetFromJsonAsync<CustomerView>($"/api/v1/customers/{customer}", SiloHost.Json);
+        var marketplaceView = await marketplace.GetFromJsonAsync<CustomerView>($"/api/v1/customers/{customer}", SiloHost.Json);
+        var operatorView = await Host.Operator().GetFromJsonAsync<CustomerView>($"/api/v1/customers/{customer}", SiloHost.Json);
+
+        Assert.Equal(HttpStatusCode.NotFound, beforeOrdering.StatusCode);
+        Assert.Equal(("ada@shop.example", "Ada"), (webshopView!.Email, webshopView.Name));
+        Assert.Equal([fromWebshop.OrderId], webshopView.Orders);
+        Assert.Equal(("a.l@market.example", "A. Lovelace"), (marketplaceView!.Email, marketplaceView.Name));
+        Assert.Equal([fromMarketplace.OrderId], marketplaceView.Orders);
+        Assert.Equal([fromWebshop.OrderId, fromMarketplace.OrderId], operatorView!.Orders);
+    }
+
+    [Fact]
     public async Task Orders_are_listed_and_filtered_and_each_role_sees_only_its_own()
     {
         var (sku, near, _) = await StockAsync(20);
