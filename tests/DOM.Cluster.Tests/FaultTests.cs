@@ -62,7 +62,7 @@ public class FaultTests(OutageFixture fixture, ITestOutputHelper output)
         // A lock that conflicts with every INSERT and no SELECT: writes queue behind it, reads go on. Held until enough
         // attempts started after it have been answered.
         TimeSpan lockedAt, releasedAt;
-        await using (var connection = new NpgsqlConnection(fixture.Database.ConnectionString))
+        await using (var connection = new NpgsqlConnection(Unpooled(fixture.Database.ConnectionString)))
         {
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
@@ -97,10 +97,14 @@ public class FaultTests(OutageFixture fixture, ITestOutputHelper output)
         Assert.True(worst.Latency <= WorstCall, $"worst call took {worst.Latency.TotalMilliseconds:F0} ms ({worst.Kind}) at {worst.StartedAt.TotalSeconds:F1} s\n{Cluster.Diagnostics()}");
     }
 
+    /// <summary>A connection of its own for each statement: a pooled one may have been cut by an earlier test's restart
+    /// of the server (the outage tests share it).</summary>
+    private static string Unpooled(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+
     /// <summary>Terminates every session of the cluster's database but this one; returns how many.</summary>
     private async Task<int> TerminateSilosSessionsAsync()
     {
-        await using var connection = new NpgsqlConnection(fixture.Postgres.AdminConnectionString);
+        await using var connection = new NpgsqlConnection(Unpooled(fixture.Postgres.AdminConnectionString));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", connection);
         command.Parameters.AddWithValue("name", fixture.Database.Name);
