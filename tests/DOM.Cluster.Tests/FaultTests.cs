@@ -30,18 +30,19 @@ public class FaultTests(OutageFixture fixture, ITestOutputHelper output)
 
         // Every session of the silos is cut, again and again, each time once the load has made progress since the last
         // cut: statements die wherever they are, a batch's commit among them, whose writer then cannot know whether
-        // it was stored.
-        var cut = 0;
-        for (var round = 0; round < 8; round++)
+        // it was stored. At least 8 rounds, and on until a cut has failed some attempt (at most 40 rounds).
+        var (cut, rounds) = (0, 0);
+        while (rounds < 8 || (rounds < 40 && !load.Attempts.Any(a => a.Kind == AttemptKind.Unavailable)))
         {
             var at = load.Now;
             cut += await TerminateSilosSessionsAsync();
+            rounds++;
             await load.WaitForCreatedAsync(25, at, TimeSpan.FromSeconds(60));
         }
 
         await load.StopAsync(Drain);
         var attempts = load.Attempts.ToList();
-        output.WriteLine($"{cut} sessions cut in 8 rounds; " + StockWorld.Summary(load));
+        output.WriteLine($"{cut} sessions cut in {rounds} rounds; " + StockWorld.Summary(load));
         Assert.True(cut > 0, "no session of the silos was there to cut");
         Assert.Contains(attempts, a => a.Kind == AttemptKind.Unavailable);
         await world.AssertInvariantsAsync(Cluster, load);
