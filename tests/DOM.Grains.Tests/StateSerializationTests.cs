@@ -103,6 +103,18 @@ public class StateSerializationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void A_customer_s_orders_round_trip_with_their_channel_and_name()
+    {
+        var placed = new Dom.Customers.CustomerOrderPlaced("o1", At, "a@b.de", "Ada", "web");
+        var state = new Customers.CustomerState { Exists = true, Orders = [new Customers.CustomerOrderRef("o1", At, "a@b.de", "web", "Ada")] };
+
+        var (eventCopy, stateCopy) = (RoundTrip<Customers.CustomerEvent>(new Customers.CustomerOrdered(placed)), RoundTrip(state));
+
+        Assert.Equal(placed, ((Customers.CustomerOrdered)eventCopy).Order);
+        Assert.Equal(state.Orders, stateCopy.Orders);
+    }
+
+    [Fact]
     public void Slot_snapshot_round_trips()
     {
         var state = new StockSlotState { Exists = true, OnHand = 12, SafetyStock = 2, Allocated = 1, Counts = [new RecordedCount("count-1", 12, 2)] }

@@ -966,9 +966,7 @@ internal sealed class OrderGrain(
     {
         // The e-mails the customer ordered with before count too: leaving the e-mail out does not get past a black list.
         var email = request.Customer?.Email;
-        var earlierEmails = customer.EarlierEmails ?? [];
         var values = new List<(RiskSubject Subject, string? Value)> { (RiskSubject.Customer, request.CustomerId), (RiskSubject.Email, email) };
-        values.AddRange(earlierEmails.Select(e => (RiskSubject.Email, (string?)e)));
         values.AddRange(request.Payments.Select(p => (RiskSubject.Payment, p.Instrument)));
         // What the black list may name, as a reason shows it, with the keys it is looked up by: a value by its normalized
         // form, an address by several (RiskKeys.Keys).
@@ -976,6 +974,13 @@ internal sealed class OrderGrain(
         foreach (var (subject, value) in values.Where(v => v.Value is not null))
         {
             named.Add(($"{subject.ToString().ToLowerInvariant()} {value}", [RiskKeys.Normalize(subject, value!)], subject));
+        }
+
+        // An e-mail the customer gave with an earlier order, perhaps through another channel, is not named: the reason
+        // is shown to the channel of this order, which sees only its own orders' details.
+        foreach (var earlier in (customer.EarlierEmails ?? []).Where(e => !string.Equals(RiskKeys.Normalize(RiskSubject.Email, e), email is null ? null : RiskKeys.Normalize(RiskSubject.Email, email), StringComparison.Ordinal)))
+        {
+            named.Add(("email given with an earlier order", [RiskKeys.Normalize(RiskSubject.Email, earlier)], RiskSubject.Email));
         }
 
         foreach (var address in new[] { request.Delivery.Address, request.BillingAddress }.OfType<Address>())

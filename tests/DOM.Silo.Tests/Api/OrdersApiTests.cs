@@ -293,6 +293,25 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_e_mail_black_listed_from_another_channel_s_order_rejects_without_being_named_to_this_channel()
+    {
+        var (sku, _, _) = await StockAsync(10);
+        var customer = _catalog.Id("c");
+        var email = $"{_catalog.Id("webshop")}@example.com";
+        await PlaceAsync(Webshop, Order(_catalog.Id("o1"), (sku, 1)) with { CustomerId = customer, Customer = new CustomerBody(email, "Ada") });
+        using var listed = await Host.Operator().PutAsJsonAsync("/api/v1/risk/lists/black/email", new { value = email }, SiloHost.Json);
+
+        var marketplace = Host.Client("dev-channel-marketplace-key");
+        var order = await PlaceAsync(marketplace, Order(_catalog.Id("o2"), (sku, 1)) with { CustomerId = customer, Customer = new CustomerBody("other@example.org", "A.") });
+        var asMarketplaceSees = await marketplace.GetStringAsync($"/api/v1/orders/{order.OrderId}");
+
+        // The black list still sees the customer's earlier e-mail; the channel is told that, not the e-mail.
+        Assert.Equal(RiskDecision.Reject, order.Risk.Decision);
+        Assert.Contains("email given with an earlier order", string.Join("; ", order.Risk.Reasons), StringComparison.Ordinal);
+        Assert.DoesNotContain(email, asMarketplaceSees, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task A_high_value_order_is_held_for_review_with_its_stock_claimed_until_an_operator_decides()
     {
         var (sku, near, _) = await StockAsync(10);
