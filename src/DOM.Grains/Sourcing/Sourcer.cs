@@ -157,7 +157,10 @@ internal sealed class Sourcer(
         }
 
         var sites = await locations.GetSitesAsync(ids);
-        bool Serves(string locationId) => SourcingMapping.Serves(sites.GetValueOrDefault(locationId), physical);
+        // For a channel, only the location types its sourcing profile takes from, as sourcing plans it.
+        var policy = channel is null ? null : (await profiles.GetAsync(channel)).Policy;
+        bool Serves(string locationId) => SourcingMapping.Serves(sites.GetValueOrDefault(locationId), physical)
+            && (policy is null || !physical || policy.AllowedKinds.Contains(sites[locationId].Kind));
         var live = await ReadSlotsAsync(article.Index.Where(entry => Serves(entry.LocationId)).Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
         if (!physical && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by) && Serves(by))
@@ -169,7 +172,24 @@ internal sealed class Sourcer(
         }
 
         var all = new ArticleAvailability(sku, list.Sum(l => l.Available), list);
-        return channel is null ? all : ForChannel(all, channel);
+        return channel is null ? all : WithoutReserve(ForChannel(all, channel), policy!.StockReserve);
+    }
+
+    /// <summary>What a reservation without priority may take: the units per slot the channel's profile leaves for
+    /// priority orders (<c>stockReserve</c>) are not shown, as sourcing does not plan them.</summary>
+    private static ArticleAvailability WithoutReserve(ArticleAvailability availability, int reserve)
+    {
+        if (reserve == 0)
+        {
+            return availability;
+        }
+
+        var locations = availability.Locations.Select(l => l with
+        {
+            Available = Math.Max(0, l.Available - reserve),
+            InTransit = l.InTransit?.Select(t => t with { Available = Math.Max(0, t.Available - reserve) }).ToList(),
+        }).ToList();
+        return availability with { Total = (int)Math.Min(int.MaxValue, locations.Sum(l => (long)l.Available)), Locations = locations };
     }
 
     /// <summary>What <paramref name="channel"/> may reserve: the shared units and its own pool's. Other channels' pools

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dom.Articles;
 using Dom.Locations;
 using Dom.Reservations;
 using Dom.Silo.Tests.Hosting;
@@ -280,6 +281,29 @@ public class SourcingApiTests(ApiFixture fixture)
 
         Assert.Equal(HttpStatusCode.Conflict, regular.StatusCode);
         Assert.Equal(HttpStatusCode.Created, gold.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_channel_s_availability_is_what_its_profile_lets_a_regular_reservation_take()
+    {
+        var name = _catalog.Id("shop");
+        var channel = await Host.ClientForAsync("channel", name);
+        var a = await _catalog.ArticleAsync("a");
+        var (warehouse, store) = (await _catalog.LocationAsync("wh", 52.39, 13.06), await _catalog.LocationAsync("store", 52.52, 13.40, type: "store"));
+        await _catalog.StockAsync(a, warehouse, 3);
+        await _catalog.StockAsync(a, store, 5);
+        await ActivateAsync(name, new { stockReserve = 1, allowedLocationTypes = new[] { "warehouse" } });
+
+        var seen = await channel.GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{a}", SiloHost.Json);
+        var all = await Host.Operator().GetFromJsonAsync<ArticleAvailability>($"/api/v1/availability/{a}", SiloHost.Json);
+        using var three = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(_catalog.Id("r1"), (a, 3)), SiloHost.Json);
+        using var two = await channel.PostAsJsonAsync("/api/v1/reservations", Catalog.Reservation(_catalog.Id("r2"), (a, 2)), SiloHost.Json);
+
+        // The store is not the channel's to take from, and one unit a slot is left for priority orders: 2, as sourcing
+        // plans it (3 is refused, 2 is held). The operator sees every unit.
+        Assert.Equal((2, 8), (seen!.Total, all!.Total));
+        Assert.Equal([(warehouse, 2)], seen.Locations.Select(l => (l.LocationId, l.Available)));
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Created), (three.StatusCode, two.StatusCode));
     }
 
     [Fact]
