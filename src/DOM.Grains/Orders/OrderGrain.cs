@@ -978,9 +978,10 @@ internal sealed class OrderGrain(
 
         // An e-mail the customer gave with an earlier order, perhaps through another channel, is not named: the reason
         // is shown to the channel of this order, which sees only its own orders' details.
-        foreach (var earlier in (customer.EarlierEmails ?? []).Where(e => !string.Equals(RiskKeys.Normalize(RiskSubject.Email, e), email is null ? null : RiskKeys.Normalize(RiskSubject.Email, email), StringComparison.Ordinal)))
+        var ownEmail = email is null ? null : RiskKeys.Normalize(RiskSubject.Email, email);
+        foreach (var earlier in (customer.EarlierEmails ?? []).Select(e => RiskKeys.Normalize(RiskSubject.Email, e)).Where(key => key != ownEmail).Distinct())
         {
-            named.Add(("email given with an earlier order", [RiskKeys.Normalize(RiskSubject.Email, earlier)], RiskSubject.Email));
+            named.Add(("email given with an earlier order", [earlier], RiskSubject.Email));
         }
 
         foreach (var address in new[] { request.Delivery.Address, request.BillingAddress }.OfType<Address>())

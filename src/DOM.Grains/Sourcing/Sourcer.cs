@@ -159,8 +159,9 @@ internal sealed class Sourcer(
         var sites = await locations.GetSitesAsync(ids);
         // For a channel, only the location types its sourcing profile takes from, as sourcing plans it.
         var policy = channel is null ? null : (await profiles.GetAsync(channel)).Policy;
-        bool Serves(string locationId) => SourcingMapping.Serves(sites.GetValueOrDefault(locationId), physical)
-            && (policy is null || !physical || policy.AllowedKinds.Contains(sites[locationId].Kind));
+        bool Serves(string locationId) => policy is null
+            ? SourcingMapping.Serves(sites.GetValueOrDefault(locationId), physical)
+            : SourcingMapping.Serves(sites.GetValueOrDefault(locationId), physical, policy);
         var live = await ReadSlotsAsync(article.Index.Where(entry => Serves(entry.LocationId)).Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
         if (!physical && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by) && Serves(by))

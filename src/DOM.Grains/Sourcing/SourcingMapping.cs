@@ -17,6 +17,11 @@ internal static class SourcingMapping
     /// virtual, a non-physical one from a virtual location only (as the optimiser plans them).</summary>
     public static bool Serves(Site? site, bool physical) => site is not null && (site.Kind == SiteKind.Virtual) != physical;
 
+    /// <summary>As <see cref="Serves(Site?, bool)"/>, for a channel whose profile has <paramref name="policy"/>: a physical
+    /// article only from the location types the profile allows (a virtual location needs no permission).</summary>
+    public static bool Serves(Site? site, bool physical, SourcingPolicy policy) =>
+        Serves(site, physical) && (!physical || policy.AllowedKinds.Contains(site!.Kind));
+
     public static SiteKind ToKind(LocationType type) => type switch
     {
         LocationType.Warehouse => SiteKind.Warehouse,

@@ -65,7 +65,7 @@ internal sealed class PostgresJournal : IGrainJournal, IAsyncDisposable
 
     /// <summary>How long an entry may take from its append to its answer when nothing else is said: the default
     /// statement timeout (<see cref="PostgresOptions.CommandTimeoutSeconds"/>).</summary>
-    public static readonly TimeSpan DefaultWriteBudget = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan DefaultWriteBudget = TimeSpan.FromSeconds(new PostgresOptions().CommandTimeoutSeconds);
 
     private readonly TimeSpan _writeBudget;
 
