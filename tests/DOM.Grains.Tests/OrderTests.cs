@@ -394,22 +394,106 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal((7, 0), (afterShipping!.OnHand, afterShipping.Allocated));
     }
 
-    [Fact]
-    public async Task An_intake_whose_save_fails_is_finished_by_the_retry()
+    [Theory]
+    [InlineData(1, OrderOutcome.Created)]
+    [InlineData(2, OrderOutcome.Replayed)]
+    public async Task An_intake_whose_save_fails_is_finished_by_the_retry(int savesBeforeFailure, OrderOutcome outcome)
     {
+        // The first save accepts the request, the second writes the order, the ones after route it.
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
         await _world.StockAsync(sku, location, 5);
         var id = _world.Id("o");
-        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+        ClusterFixture.Journal.FailNext($"order/{id}", after: savesBeforeFailure);
 
         var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2)));
         var retried = await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
         var slot = await _world.Slot(sku, location).GetAsync();
 
         Assert.IsType<StorageUnavailableException>(failed);
-        Assert.Equal((OrderOutcome.Replayed, OrderStatus.Released), (retried.Outcome, retried.Order!.Status));
+        Assert.Equal((outcome, OrderStatus.Released), (retried.Outcome, retried.Order!.Status));
         Assert.Equal(2, retried.Order.Lines.Single().AllocatedQuantity);
         Assert.Equal((2, 0, 3), (slot!.Allocated, slot.Held, slot.Available));
+    }
+
+    [Fact]
+    public async Task An_order_whose_acceptance_is_not_stored_leaves_its_reservation_and_its_customer_as_they_were()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
+        ClusterFixture.Journal.FailNext($"order/{id}");
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2) with { ReservationId = reservation }));
+        var held = await fixture.Grains.GetGrain<Dom.Reservations.IReservationGrain>(reservation).GetAsync("web");
+        var customer = await fixture.Grains.GetGrain<Dom.Customers.ICustomerGrain>("c-" + id).GetAsync();
+        var order = await Order(id).GetAsync();
+
+        // The client that never retries leaves no order id behind: not as the reservation's taker, not in the
+        // customer's history (and so not in their velocity).
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal(Dom.Reservations.ReservationStatus.Held, held!.Status);
+        Assert.True(customer is null || customer.Orders.Count == 0, $"customer's orders: {string.Join(", ", customer?.Orders ?? [])}");
+        Assert.Null(order);
+    }
+
+    [Fact]
+    public async Task An_accepted_order_whose_client_never_comes_back_is_taken_in_by_its_reminder_as_placed_when_accepted()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
+        var acceptedAt = ClusterFixture.Time.GetUtcNow();
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2) with { ReservationId = reservation }));
+        var meanwhile = await Order(id).GetAsync();
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("intake", default);
+        var order = await Order(id).GetAsync();
+        var customer = await fixture.Grains.GetGrain<Dom.Customers.ICustomerGrain>("c-" + id).GetAsync();
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Null(meanwhile);
+        Assert.Equal((OrderStatus.Released, 2, acceptedAt), (order!.Status, order.Lines.Single().AllocatedQuantity, order.CreatedAt));
+        Assert.Equal([id], customer!.Orders);
+        Assert.Equal((2, 0, 3), (slot!.Allocated, slot.Held, slot.Available));
+        Assert.Null(await reminders.ReadRow(Order(id).GetGrainId(), "intake"));
+    }
+
+    [Fact]
+    public async Task An_accepted_order_whose_reservation_is_released_before_it_is_claimed_is_refused_and_its_id_is_free()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
+        var request = Request(id, sku, null, quantity: 2) with { ReservationId = reservation };
+        ClusterFixture.Journal.FailNext($"reservation/{reservation}");
+        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(request));
+        await fixture.Grains.GetGrain<Dom.Reservations.IReservationGrain>(reservation).ReleaseAsync("web");
+        var refused = await Order(id).CreateAsync(request);
+        var disarmed = await reminders.ReadRow(Order(id).GetGrainId(), "intake");
+        var other = await Order(id).CreateAsync(Request(id, sku, null, quantity: 1));
+        var customer = await fixture.Grains.GetGrain<Dom.Customers.ICustomerGrain>("c-" + id).GetAsync();
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal(OrderOutcome.ReservationMismatch, refused.Outcome);
+        Assert.Contains("released", refused.Problem);
+        Assert.Null(disarmed);
+        Assert.Equal((OrderOutcome.Created, 1), (other.Outcome, other.Order!.Lines.Single().AllocatedQuantity));
+        Assert.Equal([id], customer!.Orders);
+    }
+
+    private async Task<string> ReserveAsync(string sku, int quantity)
+    {
+        var id = _world.Id("r");
+        var created = await fixture.Grains.GetGrain<Dom.Reservations.IReservationDeskGrain>(0).CreateAsync(
+            new Dom.Reservations.CreateReservationRequest(id, "web", 600, new Dom.Reservations.ShipTo("DE", 52, 13), [new Dom.Reservations.LineRequest(sku, quantity)]));
+        Assert.Equal(Dom.Reservations.ReservationStatus.Held, created.Reservation.Status);
+        return id;
     }
 
     [Fact]

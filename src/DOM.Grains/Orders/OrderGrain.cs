@@ -69,11 +69,17 @@ internal sealed class OrderGrain(
     {
         EnsureUsable();
         var fingerprint = Fingerprint(request);
-        if (State.View is not null)
+        if (State.Request is not null)
         {
             if (fingerprint != State.Fingerprint && Fingerprint(request, asWritten: true) != State.Fingerprint)
             {
                 return new CreateOrderResult(OrderOutcome.IdempotencyConflict, null, $"Order {OrderId} exists with another body.");
+            }
+
+            if (State.View is null)
+            {
+                // Accepted, and stopped before the order was written (a crash, a failed save): the retry takes it in.
+                return await TakeInAsync(null);
             }
 
             // The retry of an intake that stopped half-way (a crash, a failed save) finishes it before answering.
@@ -108,32 +114,46 @@ internal sealed class OrderGrain(
                 $"{bundle.Sku} is a bundle: orders cannot carry bundle articles yet. Order its components as lines of their own.");
         }
 
-        ReservationView? reservation = null;
+        var (reservation, mismatch) = await CheckReservationAsync(request);
+        if (mismatch is not null)
+        {
+            return new CreateOrderResult(OrderOutcome.ReservationMismatch, null, mismatch);
+        }
+
+        // Written ahead of everything it changes elsewhere (the reservation's claim, the customer's history): a failed
+        // save leaves nothing behind, and once it is stored the order is taken in, by the retry or by the reminder if
+        // the client never comes back. The reminder first, so no stored intake is left without one (a reminder finding
+        // no order unregisters itself).
+        await this.RegisterOrUpdateReminder(IntakeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await Raise(new OrderChanged(new OrderState { Fingerprint = fingerprint, Request = request, AcceptedAt = clock.UtcNow }));
+        return await TakeInAsync(reservation);
+    }
+
+    /// <summary>Takes in the stored request: claims its reservation, records it with the customer, checks its risk and
+    /// writes the order, then routes it. <paramref name="checkedReservation"/> is the reservation as checked just before
+    /// (null: looked up again). Idempotent: the claim and the customer's record are, for this order id.</summary>
+    private async Task<CreateOrderResult> TakeInAsync(ReservationView? checkedReservation)
+    {
+        var request = Request;
+        var reservation = checkedReservation;
         if (request.ReservationId is { } reservationId)
         {
             // Checked, then claimed at once: of two orders naming one reservation, the second is refused rather than
-            // taken in on fresh stock. Claiming is idempotent for this order, so a retried create (even one whose
-            // first attempt stopped after the claim) gets it again.
-            var reservations = GrainFactory.Get<IReservationGrain>(reservationId);
-            reservation = await reservations.GetAsync(request.Channel);
-            var mismatch = reservation switch
+            // taken in on fresh stock. Claiming is idempotent for this order, so a retried intake gets it again.
+            var mismatch = reservation is null ? (await CheckReservationAsync(request)).Problem : null;
+            if (mismatch is not null || await GrainFactory.Get<IReservationGrain>(reservationId).ConvertAsync(request.Channel, OrderId) is not { } claimed)
             {
-                null => $"Reservation {reservationId} does not exist for channel {request.Channel}.",
-                { Status: not (ReservationStatus.Held or ReservationStatus.Converted) } =>
-                    $"Reservation {reservationId} is {reservation.Status.ToString().ToLowerInvariant()}{(reservation.Status == ReservationStatus.Expired ? $" since {reservation.ExpiresAt:u}" : "")}: it holds nothing.",
-                _ when !Matches(reservation, request.Lines) =>
-                    $"Reservation {reservationId} holds {string.Join(", ", reservation.Lines.GroupBy(l => l.Sku).Select(g => $"{g.Sum(l => l.Quantity)} × {g.Key}"))}; the order's lines must ask for exactly these SKUs and quantities.",
-                _ => null,
-            };
-            if (mismatch is not null || await reservations.ConvertAsync(request.Channel, OrderId) is not { } claimed)
-            {
+                // Nothing was claimed or recorded for the order: the accepted request goes, and the id is free again.
+                await Raise(new OrderChanged(new OrderState()));
+                await UnregisterAsync(IntakeReminder);
                 return new CreateOrderResult(OrderOutcome.ReservationMismatch, null, mismatch ?? $"Reservation {reservationId} was taken over by another order.");
             }
 
             reservation = claimed;
         }
 
-        var now = clock.UtcNow;
+        // The order was placed when it was accepted, however late it is taken in (earlier builds stored no such time).
+        var now = State.AcceptedAt ?? clock.UtcNow;
         // A replacement is not an order the customer placed: it counts neither in their history nor in their velocity.
         var customer = request.ReplacementFor is not null
             ? new CustomerOrderFacts(CustomerTier.Standard, 0, 0)
@@ -161,14 +181,14 @@ internal sealed class OrderGrain(
 
             // Its lines are cancelled, as a review's rejection cancels them (nothing is allocated, so nothing else ends).
             var (rejected, _) = CancelUnshipped(view, null);
-            await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = Notify(rejected, "orderRejected", null), Routed = true, Rejected = true });
+            await SaveAsync(State with { View = Notify(rejected, "orderRejected", null), Routed = true, Rejected = true });
+            await UnregisterAsync(IntakeReminder);
             return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
         }
 
-        // Record the intake before touching stock: if the silo dies while routing, the reminder resumes it. The reminder
-        // first, so no stored intake is left without one (a reminder finding no order unregisters itself).
-        await this.RegisterOrUpdateReminder(IntakeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await SaveAsync(new OrderState { Fingerprint = fingerprint, Request = request, View = view, ReviewPending = risk.Decision == RiskDecision.Review });
+        // The order, before touching stock: if the silo dies while routing, the intake reminder (registered when the
+        // request was accepted) resumes it.
+        await SaveAsync(State with { View = view, ReviewPending = risk.Decision == RiskDecision.Review });
         await CompleteIntakeAsync();
         return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
     }
@@ -544,9 +564,16 @@ internal sealed class OrderGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (State.View is null)
+        if (State.Request is null)
         {
             await UnregisterAsync(reminderName);
+            return;
+        }
+
+        if (State.View is null)
+        {
+            logger.LogWarning("{OrderId} was accepted and its intake stopped before the order was written; resuming", OrderId);
+            await TakeInAsync(null);
             return;
         }
 
@@ -1189,6 +1216,27 @@ internal sealed class OrderGrain(
     {
         var id = $"{OrderId}-r{n}";
         return id.Length <= Ids.MaxLength ? id : $"r{n}-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(OrderId)))[..24]}";
+    }
+
+    /// <summary>The reservation the request names, and why the order cannot take it over (null: it can; so it is with
+    /// no reservation named).</summary>
+    private async Task<(ReservationView? Reservation, string? Problem)> CheckReservationAsync(CreateOrderRequest request)
+    {
+        if (request.ReservationId is not { } reservationId)
+        {
+            return (null, null);
+        }
+
+        var reservation = await GrainFactory.Get<IReservationGrain>(reservationId).GetAsync(request.Channel);
+        return (reservation, reservation switch
+        {
+            null => $"Reservation {reservationId} does not exist for channel {request.Channel}.",
+            { Status: not (ReservationStatus.Held or ReservationStatus.Converted) } =>
+                $"Reservation {reservationId} is {reservation.Status.ToString().ToLowerInvariant()}{(reservation.Status == ReservationStatus.Expired ? $" since {reservation.ExpiresAt:u}" : "")}: it holds nothing.",
+            _ when !Matches(reservation, request.Lines) =>
+                $"Reservation {reservationId} holds {string.Join(", ", reservation.Lines.GroupBy(l => l.Sku).Select(g => $"{g.Sum(l => l.Quantity)} × {g.Key}"))}; the order's lines must ask for exactly these SKUs and quantities.",
+            _ => null,
+        });
     }
 
     /// <summary>Whether the order asks for what the reservation holds, SKU by SKU. A reservation may hold one SKU on

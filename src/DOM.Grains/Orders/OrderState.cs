@@ -44,6 +44,10 @@ public sealed record OrderState
     /// <summary>A replacement for a wrong item, stored before the replacement order is created and until it is
     /// recorded: the next call creates exactly this one (the same id and units) rather than a new one.</summary>
     [Id(11)] public PendingReplacement? Replacing { get; init; }
+
+    /// <summary>When the request was accepted (stored, ahead of its intake): the time the order was placed, however
+    /// late the intake finishes. Null in states stored by earlier builds.</summary>
+    [Id(12)] public DateTimeOffset? AcceptedAt { get; init; }
 }
 
 /// <summary>Replacement number <paramref name="Number"/> (its order id follows from it) for <paramref name="Quantity"/>
