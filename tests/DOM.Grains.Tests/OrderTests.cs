@@ -617,6 +617,29 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_backorder_retry_that_finds_no_stock_stores_nothing_and_a_later_one_routes_the_line()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        var id = _world.Id("o");
+        var created = await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
+        var stored = (await ClusterFixture.Journal.LoadAsync($"order/{id}")).Events.Count;
+
+        var first = await Order(id).RetryBackordersAsync();
+        var second = await Order(id).RetryBackordersAsync();
+        var afterRetries = (await ClusterFixture.Journal.LoadAsync($"order/{id}")).Events.Count;
+        await _world.StockAsync(sku, location, 2);
+        var supplied = await Order(id).RetryBackordersAsync();
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.Equal(OrderStatus.Backordered, created.Order!.Status);
+        Assert.Equal((OrderCommandStatus.Done, OrderStatus.Backordered), (first.Status, first.Order!.Status));
+        Assert.Equal(OrderStatus.Backordered, second.Order!.Status);
+        Assert.Equal(stored, afterRetries);
+        Assert.Equal((OrderStatus.Released, 2), (supplied.Order!.Status, supplied.Order.Lines.Single().AllocatedQuantity));
+        Assert.Equal((2, 0, 0), (slot!.Allocated, slot.Held, slot.Available));
+    }
+
+    [Fact]
     public async Task A_backorder_retry_whose_save_fails_keeps_its_reminder_and_the_next_tick_finishes_it()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -557,7 +557,16 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.AlreadyDone);
         }
 
-        await SaveAsync(await RouteOpenUnitsAsync(State, announce: false));
+        var before = State.View;
+        var routed = await RouteOpenUnitsAsync(State, announce: false);
+        if (!ReferenceEquals(routed.View, before) || !ReferenceEquals(State.View, before))
+        {
+            await SaveAsync(routed);
+        }
+
+        // Otherwise nothing was routed or cancelled, and nothing is stored: an order waiting weeks for supply would
+        // write its whole state every minute. The next retry uses the attempt's number again: a routing that fails holds
+        // nothing (the sourcer gives back what it took), and a slot keeps no released hold's id.
         await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
     }
