@@ -487,6 +487,26 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal([id], customer!.Orders);
     }
 
+    [Fact]
+    public async Task A_cancel_of_an_accepted_order_not_taken_in_yet_is_not_lost_when_its_reminder_takes_it_in()
+    {
+        // The first save accepts the request; the second (the order) fails: the client gets an error and cancels.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2)));
+        var cancelled = await Order(id).CancelAsync(null);
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("intake", default);
+        var order = await Order(id).GetAsync();
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal((OrderCommandStatus.Done, OrderStatus.Cancelled, 0), (cancelled.Status, order!.Status, slot!.Allocated));
+    }
+
     private async Task<string> ReserveAsync(string sku, int quantity)
     {
         var id = _world.Id("r");

@@ -193,6 +193,16 @@ internal sealed class OrderGrain(
         return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
     }
 
+    /// <summary>Before a command acts on the order: an accepted request not taken in yet is taken in (else a cancel
+    /// answered "not found" would be undone by the intake reminder).</summary>
+    private async Task FinishIntakeAsync()
+    {
+        if (State.Request is not null && State.View is null)
+        {
+            await TakeInAsync(null);
+        }
+    }
+
     public Task<OrderView?> GetAsync()
     {
         EnsureUsable();
@@ -202,6 +212,7 @@ internal sealed class OrderGrain(
     public async Task<OrderCommandResult> ReportAsync(FulfilmentEvent fulfilment)
     {
         EnsureUsable();
+        await FinishIntakeAsync();
         if (State.View is null)
         {
             return Result(OrderCommandStatus.NotFound, "Order not found.");
@@ -376,6 +387,7 @@ internal sealed class OrderGrain(
     public async Task<OrderCommandResult> CancelAsync(string? lineId)
     {
         EnsureUsable();
+        await FinishIntakeAsync();
         if (State.View is null || (lineId is not null && View.Lines.All(l => l.LineId != lineId)))
         {
             return Result(OrderCommandStatus.NotFound, "Order or line not found.");
@@ -408,6 +420,7 @@ internal sealed class OrderGrain(
     public async Task<OrderCommandResult> ReviewAsync(ReviewDecision decision)
     {
         EnsureUsable();
+        await FinishIntakeAsync();
         if (State.View is null)
         {
             return Result(OrderCommandStatus.NotFound, "Order not found.");
@@ -448,6 +461,7 @@ internal sealed class OrderGrain(
     public async Task<OrderCommandResult> ReportWrongItemAsync(string lineId)
     {
         EnsureUsable();
+        await FinishIntakeAsync();
         var line = State.View?.Lines.FirstOrDefault(l => l.LineId == lineId);
         if (line is null)
         {
@@ -544,6 +558,7 @@ internal sealed class OrderGrain(
     public async Task<OrderCommandResult> RetryBackordersAsync()
     {
         EnsureUsable();
+        await FinishIntakeAsync();
         if (State.View is null)
         {
             return Result(OrderCommandStatus.NotFound, "Order not found.");
