@@ -507,6 +507,31 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.Done, OrderStatus.Cancelled, 0), (cancelled.Status, order!.Status, slot!.Allocated));
     }
 
+    [Fact]
+    public async Task A_cancel_before_a_converted_reservation_is_recorded_gives_its_units_and_capacity_back()
+    {
+        // Accepted, the order written, the reservation's holds allocated at the slot; the save recording them fails.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 2);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2) with { ReservationId = reservation }));
+        var meanwhile = await Order(id).GetAsync();
+        var cancelled = await Order(id).CancelAsync(null);
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("intake", default);
+        var order = await Order(id).GetAsync();
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.NotNull(meanwhile);
+        Assert.Equal((OrderCommandStatus.Done, OrderStatus.Cancelled), (cancelled.Status, order!.Status));
+        Assert.Equal((0, 0, 5), (slot!.Allocated, slot.Held, slot.Available));
+        Assert.Equal(0, await BookedAsync(location));
+        Assert.Equal("cancelled", order.Outbox[^1].Type);
+    }
+
     private async Task<string> ReserveAsync(string sku, int quantity)
     {
         var id = _world.Id("r");

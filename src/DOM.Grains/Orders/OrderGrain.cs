@@ -194,12 +194,18 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>Before a command acts on the order: an accepted request not taken in yet is taken in (else a cancel
-    /// answered "not found" would be undone by the intake reminder).</summary>
+    /// answered "not found" would be undone by the intake reminder), and an intake that stopped before it was routed is
+    /// finished (its reservation's holds may be allocated at the slots already, which only the finished intake records:
+    /// a cancel before it would leave them allocated).</summary>
     private async Task FinishIntakeAsync()
     {
         if (State.Request is not null && State.View is null)
         {
             await TakeInAsync(null);
+        }
+        else if (State.View is not null && !State.Routed)
+        {
+            await CompleteIntakeAsync();
         }
     }
 
