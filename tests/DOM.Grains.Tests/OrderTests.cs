@@ -370,6 +370,30 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_rejection_whose_routing_elsewhere_fails_leaves_the_backorder_reminder_to_route_it()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (x, y) = (await _world.LocationAsync("x", 52.5, 13.4), await _world.LocationAsync("y", 52.7, 13.4));
+        await _world.StockAsync(sku, x, 2);
+        await _world.StockAsync(sku, y, 2);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
+        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+        // The rejection is stored; holding its units elsewhere fails, before any plan is stored.
+        ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, y)}");
+
+        var failed = await Record.ExceptionAsync(() => Order(id).ReportAsync(new FulfilmentEvent("r", "l1", x, FulfilmentEventType.Rejected, null, null, null)));
+        var armed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        // What the reminder does on its tick, the location never sending the event again.
+        var retried = await Order(id).RetryBackordersAsync();
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.NotNull(armed);
+        Assert.Equal((y, 2), retried.Order!.Lines.Single().Allocations.Where(a => a.Status == AllocationStatus.Allocated).Select(a => (a.LocationId, a.Quantity)).Single());
+        Assert.Null(await reminders.ReadRow(Order(id).GetGrainId(), "backorders"));
+    }
+
+    [Fact]
     public async Task A_line_rerouted_to_a_location_it_is_already_allocated_at_gets_its_units_there()
     {
         var sku = await _world.ArticleAsync("a");
@@ -447,7 +471,6 @@ public class OrderTests(ClusterFixture fixture)
         var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
         var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2) with { ReservationId = reservation }));
-        var meanwhile = await Order(id).GetAsync();
         ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
         await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("intake", default);
         var order = await Order(id).GetAsync();
@@ -455,11 +478,52 @@ public class OrderTests(ClusterFixture fixture)
         var slot = await _world.Slot(sku, location).GetAsync();
 
         Assert.IsType<StorageUnavailableException>(failed);
-        Assert.Null(meanwhile);
         Assert.Equal((OrderStatus.Released, 2, acceptedAt), (order!.Status, order.Lines.Single().AllocatedQuantity, order.CreatedAt));
         Assert.Equal([id], customer!.Orders);
         Assert.Equal((2, 0, 3), (slot!.Allocated, slot.Held, slot.Available));
         Assert.Null(await reminders.ReadRow(Order(id).GetGrainId(), "intake"));
+    }
+
+    [Fact]
+    public async Task A_read_of_an_accepted_order_not_written_yet_takes_it_in_so_a_cancel_after_it_finds_it()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2)));
+        var read = await Order(id).GetAsync();
+        var cancelled = await Order(id).CancelAsync(null);
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        // The read is what the API checks a cancel's caller against: a 404 there would leave the order to its reminder.
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal((OrderStatus.Released, 2), (read!.Status, read.Lines.Single().AllocatedQuantity));
+        Assert.Equal((OrderCommandStatus.Done, OrderStatus.Cancelled), (cancelled.Status, cancelled.Order!.Status));
+        Assert.Equal((0, 0, 5), (slot!.Allocated, slot.Held, slot.Available));
+    }
+
+    [Fact]
+    public async Task A_risk_rejected_order_gives_its_reservation_back_only_once_the_rejection_is_stored()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
+        await fixture.Grains.GetGrain<Dom.Risk.IRiskListGrain>(Risk.RiskListGrain.Key).AddAsync(new Dom.Risk.RiskListEntry(Dom.Risk.RiskList.Black, Dom.Risk.RiskSubject.Customer, "c-" + id));
+        var request = Request(id, sku, null, quantity: 2) with { ReservationId = reservation };
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(request));
+        var meanwhile = await _world.Slot(sku, location).GetAsync();
+        var retried = await Order(id).CreateAsync(request);
+        var slot = await _world.Slot(sku, location).GetAsync();
+
+        // Given back before the rejection was stored, the units would be free while the retry may yet decide otherwise.
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal((2, 3), (meanwhile!.Held, meanwhile.Available));
+        Assert.Equal((RiskDecision.Reject, OrderStatus.Rejected), (retried.Order!.Risk.Decision, retried.Order.Status));
+        Assert.Equal((0, 0, 5), (slot!.Allocated, slot.Held, slot.Available));
     }
 
     [Fact]

@@ -173,15 +173,16 @@ internal sealed class OrderGrain(
 
         if (risk.Decision == RiskDecision.Reject)
         {
-            if (reservation is not null)
-            {
-                // The reservation is this order's now: its holds go back with the rejected order.
-                await sourcer.ReleaseAsync(reservation.HeldUnder, reservation.Lines);
-            }
-
             // Its lines are cancelled, as a review's rejection cancels them (nothing is allocated, so nothing else ends).
             var (rejected, _) = CancelUnshipped(view, null);
             await SaveAsync(State with { View = Notify(rejected, "orderRejected", null), Routed = true, Rejected = true });
+            if (reservation is not null)
+            {
+                // The reservation is this order's now: its holds go back with the rejected order, once that is stored
+                // (a retry after a failed save checks the risk again, and may take the order in on them).
+                await GiveBackHoldsAsync(reservation.HeldUnder, reservation.Lines);
+            }
+
             await UnregisterAsync(IntakeReminder);
             return new CreateOrderResult(OrderOutcome.Created, Current(View), null);
         }
@@ -212,7 +213,15 @@ internal sealed class OrderGrain(
     public Task<OrderView?> GetAsync()
     {
         EnsureUsable();
-        return Task.FromResult(State.View is { } view ? Current(view) : null);
+        // An accepted order is an order: read before it was written (its intake stopped), it is taken in first, as its
+        // retry or its reminder would, so that what the read shows (and a cancel after it) is the order.
+        return State.Request is not null && State.View is null ? TakeInThenGetAsync() : Task.FromResult(State.View is { } view ? Current(view) : null);
+    }
+
+    private async Task<OrderView?> TakeInThenGetAsync()
+    {
+        await TakeInAsync(null);
+        return State.View is { } view ? Current(view) : null;
     }
 
     public async Task<OrderCommandResult> ReportAsync(FulfilmentEvent fulfilment)
@@ -381,6 +390,13 @@ internal sealed class OrderGrain(
         var effects = new OrderEffects(ending is null ? [] : [ending], fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
         // A rejected line is routed again once its units are written off (if that has to wait, the backorder
         // reminder routes it).
+        if (fulfilment.Type == FulfilmentEventType.Rejected)
+        {
+            // Armed before the rejection is stored: if routing the units again fails after it, the retry of the event is
+            // answered as done, and only the reminder routes them.
+            await ArmBackorderRetryAsync();
+        }
+
         if (await SaveAsync(state, effects) && fulfilment.Type == FulfilmentEventType.Rejected)
         {
             await SaveAsync(await RouteOpenUnitsAsync(State, announce: true, onlyLine: line.LineId));
@@ -594,6 +610,7 @@ internal sealed class OrderGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        EnsureUsable();
         if (State.Request is null)
         {
             await UnregisterAsync(reminderName);
@@ -830,7 +847,7 @@ internal sealed class OrderGrain(
         }
         catch
         {
-            await ReleaseUnstoredPlanAsync(holdId, result.Lines);
+            await GiveBackHoldsAsync(holdId, result.Lines);
             throw;
         }
 
@@ -838,9 +855,9 @@ internal sealed class OrderGrain(
         return await CompletePlanAsync(planned);
     }
 
-    /// <summary>Nothing of a plan was stored: gives its holds back now rather than at their expiry, so a retry plans
-    /// with that stock. Best effort: they lapse anyway.</summary>
-    private async Task ReleaseUnstoredPlanAsync(string holdId, IReadOnlyList<ReservationLine> lines)
+    /// <summary>Holds nothing stored rests on (a plan whose save failed, a rejected order's reservation): given back now
+    /// rather than at their expiry, so the stock is there for others at once. Best effort: they lapse anyway.</summary>
+    private async Task GiveBackHoldsAsync(string holdId, IReadOnlyList<ReservationLine> lines)
     {
         try
         {
@@ -848,7 +865,7 @@ internal sealed class OrderGrain(
         }
         catch (Exception exception)
         {
-            logger.LogWarning(exception, "{OrderId} could not give back the holds of routing {HoldId}; they lapse at their expiry", OrderId, holdId);
+            logger.LogWarning(exception, "{OrderId} could not give back the holds of {HoldId}; they lapse at their expiry", OrderId, holdId);
         }
     }
 
