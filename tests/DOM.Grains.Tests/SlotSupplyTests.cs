@@ -281,6 +281,52 @@ public class SlotSupplyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_taking_over_part_of_a_pool_hold_that_waits_for_a_delivery_counts_each_unit_once()
+    {
+        // Five units held: the pool's three on hand, and two waiting for the delivery. One line of the order takes
+        // three of them (another line of the same SKU takes the rest under the same hold): those three are the pool's
+        // units on hand, not also two waiting ones, or the slot promises two units on hand that are the order's.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 3);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(1);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 3));
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 2, eta));
+        var held = await slot.HoldAsync(new HoldRequest("m1", 5, "marketplace", InAnHour, NeedBy: eta));
+
+        var allocated = await slot.AllocateAsync(new AllocateRequest("o1/l1", 3, "m1"));
+        var after = await slot.GetAsync();
+        var onHand = await slot.HoldAsync(new HoldRequest("w1", 1, "web", InAnHour));
+
+        Assert.Equal((HoldStatus.Held, AllocateStatus.Allocated), (held.Status, allocated.Status));
+        Assert.Equal((3, 0, 0), (after!.Allocated, after.Available, after.Overcommitted));
+        Assert.Equal(HoldStatus.Refused, onHand.Status);
+    }
+
+    [Fact]
+    public async Task Units_of_a_pool_allocation_that_waits_for_a_delivery_ending_in_part_leave_each_unit_counted_once()
+    {
+        // The order's five units: the pool's three on hand and two waiting for the delivery. Two are released: the
+        // shared ones end first, so the three left are the pool's on hand and wait for nothing.
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 3);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(1);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 3));
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 2, eta));
+        await slot.HoldAsync(new HoldRequest("m1", 5, "marketplace", InAnHour, NeedBy: eta));
+        await slot.AllocateAsync(new AllocateRequest("o1/l1", 5, "m1"));
+
+        var ended = await slot.EndAllocationAsync(new EndAllocationRequest("o1/l1", 3, AllocationEnd.Released));
+        var after = await slot.GetAsync();
+        var onHand = await slot.HoldAsync(new HoldRequest("w1", 1, "web", InAnHour));
+
+        Assert.Equal(2, ended);
+        Assert.Equal((3, 0, 0), (after!.Allocated, after.Available, after.Overcommitted));
+        Assert.Equal(HoldStatus.Refused, onHand.Status);
+    }
+
+    [Fact]
     public async Task The_slot_publishes_pools_and_in_transit_to_the_index()
     {
         var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));

@@ -264,8 +264,11 @@ public sealed record StockSlotState
         WaitingShare? waits = null;
         if (fromHoldId is not null && Holds.TryGetValue(fromHoldId, out var hold))
         {
+            // The allocation's units are the hold's pool units first (on hand), then its waiting ones: part of a hold
+            // (one line of several under it) counts each unit once, never as both.
             share = hold.FromPool > 0 ? new PoolShare(hold.Channel, Math.Min(hold.FromPool, quantity)) : null;
-            waits = hold.WaitingShare > 0 ? new WaitingShare(hold.NeedBy!.Value, Math.Min(hold.WaitingShare, quantity)) : null;
+            var waiting = Math.Min(hold.WaitingShare, quantity - (share?.Units ?? 0));
+            waits = waiting > 0 ? new WaitingShare(hold.NeedBy!.Value, waiting) : null;
             state = Without(fromHoldId);
         }
 
@@ -304,19 +307,22 @@ public sealed record StockSlotState
                 _ => OnHand > 0 ? Math.Max(0, OnHand - quantity) : OnHand,
             },
         };
-        if (AllocationWaits.TryGetValue(id, out var waits) && waits.Units > Math.Max(0, left))
+        // Its shared units end first and its pool units last: the units still open are its pool units as far as they
+        // go, and wait at most as before with the rest (each unit counted once, as pool or as waiting).
+        var kept = Math.Max(0, left);
+        var poolKept = AllocationPools.TryGetValue(id, out var share) ? Math.Min(share.Units, kept) : 0;
+        if (AllocationWaits.TryGetValue(id, out var waits) && waits.Units > kept - poolKept)
         {
             // The units still open wait at most as before; those that ended wait no more.
-            var stillWaiting = Math.Max(0, left);
+            var stillWaiting = kept - poolKept;
             state = state with { AllocationWaits = stillWaiting > 0 ? AllocationWaits.SetItem(id, waits with { Units = stillWaiting }) : AllocationWaits.Remove(id) };
         }
 
-        if (!AllocationPools.TryGetValue(id, out var share) || share.Units <= Math.Max(0, left))
+        if (share is null || share.Units <= kept)
         {
             return state;
         }
 
-        var kept = Math.Max(0, left);
         return state with
         {
             AllocationPools = kept > 0 ? state.AllocationPools.SetItem(id, share with { Units = kept }) : state.AllocationPools.Remove(id),
