@@ -378,19 +378,18 @@ public class OrderTests(ClusterFixture fixture)
         await _world.StockAsync(sku, y, 2);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
-        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
         // The rejection is stored; holding its units elsewhere fails, before any plan is stored.
         ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, y)}");
 
         var failed = await Record.ExceptionAsync(() => Order(id).ReportAsync(new FulfilmentEvent("r", "l1", x, FulfilmentEventType.Rejected, null, null, null)));
-        var armed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        var armed = await Reminders.ReadRow(Order(id).GetGrainId(), "backorders");
         // What the reminder does on its tick, the location never sending the event again.
         var retried = await Order(id).RetryBackordersAsync();
 
         Assert.IsType<StorageUnavailableException>(failed);
         Assert.NotNull(armed);
         Assert.Equal((y, 2), retried.Order!.Lines.Single().Allocations.Where(a => a.Status == AllocationStatus.Allocated).Select(a => (a.LocationId, a.Quantity)).Single());
-        Assert.Null(await reminders.ReadRow(Order(id).GetGrainId(), "backorders"));
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "backorders"));
     }
 
     [Fact]
@@ -468,11 +467,10 @@ public class OrderTests(ClusterFixture fixture)
         var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
         var acceptedAt = ClusterFixture.Time.GetUtcNow();
         ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
-        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
         var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2) with { ReservationId = reservation }));
         ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
-        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("intake", default);
+        await TickAsync(id, "intake");
         var order = await Order(id).GetAsync();
         var customer = await fixture.Grains.GetGrain<Dom.Customers.ICustomerGrain>("c-" + id).GetAsync();
         var slot = await _world.Slot(sku, location).GetAsync();
@@ -481,7 +479,7 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal((OrderStatus.Released, 2, acceptedAt), (order!.Status, order.Lines.Single().AllocatedQuantity, order.CreatedAt));
         Assert.Equal([id], customer!.Orders);
         Assert.Equal((2, 0, 3), (slot!.Allocated, slot.Held, slot.Available));
-        Assert.Null(await reminders.ReadRow(Order(id).GetGrainId(), "intake"));
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "intake"));
     }
 
     [Fact]
@@ -534,12 +532,11 @@ public class OrderTests(ClusterFixture fixture)
         var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
         var request = Request(id, sku, null, quantity: 2) with { ReservationId = reservation };
         ClusterFixture.Journal.FailNext($"reservation/{reservation}");
-        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
         var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(request));
         await fixture.Grains.GetGrain<Dom.Reservations.IReservationGrain>(reservation).ReleaseAsync("web");
         var refused = await Order(id).CreateAsync(request);
-        var disarmed = await reminders.ReadRow(Order(id).GetGrainId(), "intake");
+        var disarmed = await Reminders.ReadRow(Order(id).GetGrainId(), "intake");
         var other = await Order(id).CreateAsync(Request(id, sku, null, quantity: 1));
         var customer = await fixture.Grains.GetGrain<Dom.Customers.ICustomerGrain>("c-" + id).GetAsync();
 
@@ -563,7 +560,7 @@ public class OrderTests(ClusterFixture fixture)
         var failed = await Record.ExceptionAsync(() => Order(id).CreateAsync(Request(id, sku, null, quantity: 2)));
         var cancelled = await Order(id).CancelAsync(null);
         ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
-        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("intake", default);
+        await TickAsync(id, "intake");
         var order = await Order(id).GetAsync();
         var slot = await _world.Slot(sku, location).GetAsync();
 
@@ -584,7 +581,7 @@ public class OrderTests(ClusterFixture fixture)
         var meanwhile = await Order(id).GetAsync();
         var cancelled = await Order(id).CancelAsync(null);
         ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
-        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("intake", default);
+        await TickAsync(id, "intake");
         var order = await Order(id).GetAsync();
         var slot = await _world.Slot(sku, location).GetAsync();
 
@@ -633,14 +630,13 @@ public class OrderTests(ClusterFixture fixture)
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
         ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, location)}");
-        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
         var cancelled = await Order(id).CancelAsync(null);
         var meanwhile = await _world.Slot(sku, location).GetAsync();
-        var armed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        var armed = await Reminders.ReadRow(Order(id).GetGrainId(), "backorders");
         await Order(id).RetryBackordersAsync();
         var slot = await _world.Slot(sku, location).GetAsync();
-        var disarmed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        var disarmed = await Reminders.ReadRow(Order(id).GetGrainId(), "backorders");
 
         Assert.Equal((OrderCommandStatus.Done, OrderStatus.Cancelled), (cancelled.Status, cancelled.Order!.Status));
         Assert.Equal(2, meanwhile!.Allocated);
@@ -755,12 +751,11 @@ public class OrderTests(ClusterFixture fixture)
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null));
         await _world.StockAsync(sku, location, 1);
-        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
         // The plan is stored first; the save after it, which records the allocation, fails.
         ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
 
         var failed = await Record.ExceptionAsync(() => Order(id).RetryBackordersAsync());
-        var armed = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        var armed = await Reminders.ReadRow(Order(id).GetGrainId(), "backorders");
         var retried = await Order(id).RetryBackordersAsync();
         var slot = await _world.Slot(sku, location).GetAsync();
 
@@ -768,7 +763,7 @@ public class OrderTests(ClusterFixture fixture)
         Assert.NotNull(armed);
         Assert.Equal((OrderStatus.Released, 1), (retried.Order!.Status, retried.Order.Lines.Single().AllocatedQuantity));
         Assert.Equal((1, 0), (slot!.Allocated, slot.Available));
-        Assert.Null(await reminders.ReadRow(Order(id).GetGrainId(), "backorders"));
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "backorders"));
     }
 
     [Fact]
@@ -939,11 +934,10 @@ public class OrderTests(ClusterFixture fixture)
         var sku = await _world.ArticleAsync("a");
         var id = _world.Id("o");
         var created = await Order(id).CreateAsync(Request(id, sku, null));
-        var reminders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
-        var before = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        var before = await Reminders.ReadRow(Order(id).GetGrainId(), "backorders");
 
         await Order(id).CancelAsync(null);
-        var after = await reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        var after = await Reminders.ReadRow(Order(id).GetGrainId(), "backorders");
 
         Assert.Equal(OrderStatus.Backordered, created.Order!.Status);
         Assert.NotNull(before);
@@ -1023,6 +1017,11 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Equal(OrderCommandStatus.Done, shipped.Status);
         Assert.Equal(AllocationStatus.Shipped, (await Order(direct).GetAsync())!.Lines.Single(l => l.LineId == "l2").Allocations.Single().Status);
     }
+
+    private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+    /// <summary>What order <paramref name="id"/>'s reminder <paramref name="name"/> does on its tick.</summary>
+    private Task TickAsync(string id, string name) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder(name, default);
 
     /// <summary>Ships and delivers line l1's units at <paramref name="location"/>.</summary>
     private async Task DeliverAsync(string id, string location)

@@ -286,13 +286,7 @@ public class SlotSupplyTests(ClusterFixture fixture)
         // Five units held: the pool's three on hand, and two waiting for the delivery. One line of the order takes
         // three of them (another line of the same SKU takes the rest under the same hold): those three are the pool's
         // units on hand, not also two waiting ones, or the slot promises two units on hand that are the order's.
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, onHand: 3);
-        var slot = _world.Slot(sku, location);
-        var eta = Now.AddDays(1);
-        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 3));
-        await slot.SetInboundAsync(new SetInboundRequest("po-1", 2, eta));
-        var held = await slot.HoldAsync(new HoldRequest("m1", 5, "marketplace", InAnHour, NeedBy: eta));
+        var (slot, held) = await PoolHoldWaitingForADeliveryAsync();
 
         var allocated = await slot.AllocateAsync(new AllocateRequest("o1/l1", 3, "m1"));
         var after = await slot.GetAsync();
@@ -308,13 +302,7 @@ public class SlotSupplyTests(ClusterFixture fixture)
     {
         // The order's five units: the pool's three on hand and two waiting for the delivery. Two are released: the
         // shared ones end first, so the three left are the pool's on hand and wait for nothing.
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, onHand: 3);
-        var slot = _world.Slot(sku, location);
-        var eta = Now.AddDays(1);
-        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 3));
-        await slot.SetInboundAsync(new SetInboundRequest("po-1", 2, eta));
-        await slot.HoldAsync(new HoldRequest("m1", 5, "marketplace", InAnHour, NeedBy: eta));
+        var (slot, _) = await PoolHoldWaitingForADeliveryAsync();
         await slot.AllocateAsync(new AllocateRequest("o1/l1", 5, "m1"));
 
         var ended = await slot.EndAllocationAsync(new EndAllocationRequest("o1/l1", 3, AllocationEnd.Released));
@@ -324,6 +312,19 @@ public class SlotSupplyTests(ClusterFixture fixture)
         Assert.Equal(2, ended);
         Assert.Equal((3, 0, 0), (after!.Allocated, after.Available, after.Overcommitted));
         Assert.Equal(HoldStatus.Refused, onHand.Status);
+    }
+
+    /// <summary>A slot with 3 units on hand, all in the marketplace's pool, and a delivery of 2 tomorrow; hold "m1" of the
+    /// marketplace takes the 3 and waits for the 2.</summary>
+    private async Task<(IStockSlotGrain Slot, HoldResult Held)> PoolHoldWaitingForADeliveryAsync()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand: 3);
+        var slot = _world.Slot(sku, location);
+        var eta = Now.AddDays(1);
+        await slot.SetPoolAsync(new SetPoolRequest("marketplace", 3));
+        await slot.SetInboundAsync(new SetInboundRequest("po-1", 2, eta));
+        return (slot, await slot.HoldAsync(new HoldRequest("m1", 5, "marketplace", InAnHour, NeedBy: eta)));
     }
 
     [Fact]

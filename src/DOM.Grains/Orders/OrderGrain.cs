@@ -617,20 +617,20 @@ internal sealed class OrderGrain(
             return;
         }
 
-        if (State.View is null)
+        if (State.View is null || !State.Routed)
         {
-            logger.LogWarning("{OrderId} was accepted and its intake stopped before the order was written; resuming", OrderId);
-            await TakeInAsync(null);
-            return;
+            logger.LogWarning("{OrderId} intake was interrupted; resuming", OrderId);
+            await FinishIntakeAsync();
+            if (State.View is null)
+            {
+                // Its reservation could not be claimed: the request was dropped, and the reminder with it.
+                return;
+            }
         }
 
         await FinishPendingAsync();
         switch (reminderName)
         {
-            case IntakeReminder when !State.Routed:
-                logger.LogWarning("{OrderId} intake was interrupted; resuming", OrderId);
-                await CompleteIntakeAsync();
-                break;
             case PromiseReminder when OrderIndexGrain.OwesPromise(View.Status, OrderRules.ReadyAtStore(View)) && clock.UtcNow >= View.PromisedBy:
                 if (!View.Late)
                 {

@@ -142,7 +142,7 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
             {
                 await Raise(new ReservationRecorded(ReservationJournal.Fingerprint(request), request.Channel, attempt));
                 WatchExpiry();
-                return new CreateReservationResult(attempt.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, Current(attempt));
+                return AsAnswered(Current(attempt));
             }
             catch (JournalConflictException)
             {
@@ -161,13 +161,19 @@ internal sealed class ReservationGrain(Sourcer sourcer, IGrainJournal journal, S
         var recorded = Current(State.View);
         if (State.View.HoldId == holdId)
         {
-            return new CreateReservationResult(recorded.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, recorded);
+            // This attempt's own record: its write landed although it reported a failure.
+            return AsAnswered(recorded);
         }
 
+        // Another attempt's record: its holds carry its own id, so everything this attempt took goes back.
         await sourcer.ReleaseAsync(holdId, taken);
         var outcome = ReservationJournal.Fingerprint(request) == State.Fingerprint ? ReservationOutcome.Replayed : ReservationOutcome.IdempotencyConflict;
         return new CreateReservationResult(outcome, recorded);
     }
+
+    /// <summary>A recorded attempt's answer, as its first caller got it.</summary>
+    private static CreateReservationResult AsAnswered(ReservationView view) =>
+        new(view.Status == ReservationStatus.Refused ? ReservationOutcome.Refused : ReservationOutcome.Created, view);
 
     public async Task<ReservationView?> GetAsync(string channel)
     {
