@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole DOM.Orleans test suite: builds (warnings are errors), makes sure PostgreSQL is installed
-# (Debian packages), starts a private server on a free loopback port in a temporary directory, runs every
+# Runs the whole DOM.Orleans test suite: builds (warnings are errors), makes sure PostgreSQL, Chromium and chromedriver
+# are installed (Debian packages), starts a private server on a free loopback port in a temporary directory, runs every
 # test against it, and stops that server whatever the outcome. Usage: tests/run.sh [extra dotnet test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,14 @@ log() { printf '\n== %s\n' "$*"; }
 # shellcheck source=../deploy/lib/private-postgres.sh
 . deploy/lib/private-postgres.sh
 pg_ensure_installed
+
+# The page tests drive Debian's Chromium through its chromedriver (DOM_TEST_CHROMIUM and DOM_TEST_CHROMEDRIVER name
+# others); installed here when missing, as PostgreSQL is.
+if [ -z "${DOM_TEST_CHROMIUM:-}" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
+  log "installing Chromium and chromedriver from Debian's packages (the page tests)"
+  pg_as_root apt-get update -qq >&2
+  pg_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 
 PG_DIR=$(mktemp -d -t dom-pg.XXXXXX)
 stop_pg() { pg_private_destroy "$PG_DIR"; }

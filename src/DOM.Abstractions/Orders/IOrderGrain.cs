@@ -44,4 +44,8 @@ public interface IOrderIndexGrain : IGrainWithIntegerKey
     /// <summary>The summaries matching the query, newest first.</summary>
     [Alias("query"), ReadOnly]
     Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query);
+
+    /// <summary>The KPIs of this bucket's orders (of <paramref name="channel"/>'s only, unless null), now.</summary>
+    [Alias("stats"), ReadOnly]
+    Task<OrderStats> StatsAsync(string? channel);
 }

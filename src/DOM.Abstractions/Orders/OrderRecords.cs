@@ -371,3 +371,45 @@ public sealed record OrderQuery(
         || order.CreatedAt < before
         || (After is not null && order.CreatedAt == before && string.CompareOrdinal(order.OrderId, After) > 0);
 }
+
+/// <summary>
+/// The operator's KPIs over every order listed, at <paramref name="At"/>: how many orders are in each status
+/// (<paramref name="ByStatus"/>, indexed by <see cref="OrderStatus"/>); of the open ones (not delivered, cancelled or
+/// rejected), how many are late and how old they are (<paramref name="OpenByAge"/>, one count per
+/// <see cref="AgeBounds"/> bucket); and of the delivered ones, how many kept their promise.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.stats")]
+public sealed record OrderStats(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] IReadOnlyList<int> ByStatus,
+    [property: Id(2)] int Open,
+    [property: Id(3)] int Late,
+    [property: Id(4)] IReadOnlyList<int> OpenByAge,
+    [property: Id(5)] int Delivered,
+    [property: Id(6)] int DeliveredOnTime)
+{
+    /// <summary>The upper bounds of the open orders' age buckets; the last bucket has none.</summary>
+    public static readonly IReadOnlyList<TimeSpan> AgeBounds = [TimeSpan.FromHours(1), TimeSpan.FromHours(4), TimeSpan.FromDays(1), TimeSpan.FromDays(3)];
+
+    /// <summary>The stats of <paramref name="parts"/> (buckets of the list, taken at about the same time) as one.</summary>
+    public static OrderStats Sum(IReadOnlyCollection<OrderStats> parts) => new(
+        parts.Count == 0 ? default : parts.Max(p => p.At),
+        Enumerable.Range(0, Enum.GetValues<OrderStatus>().Length).Select(i => parts.Sum(p => p.ByStatus[i])).ToList(),
+        parts.Sum(p => p.Open),
+        parts.Sum(p => p.Late),
+        Enumerable.Range(0, AgeBounds.Count + 1).Select(i => parts.Sum(p => p.OpenByAge[i])).ToList(),
+        parts.Sum(p => p.Delivered),
+        parts.Sum(p => p.DeliveredOnTime));
+
+    /// <summary>The age bucket of an order open for <paramref name="age"/>.</summary>
+    public static int AgeBucket(TimeSpan age)
+    {
+        var bucket = 0;
+        while (bucket < AgeBounds.Count && age >= AgeBounds[bucket])
+        {
+            bucket++;
+        }
+
+        return bucket;
+    }
+}

@@ -1182,6 +1182,14 @@ internal sealed class OrderGrain(
 
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
         view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending), Total = OrderRules.TotalOf(lines) };
+        if (!view.Late && State.View is { } was && OrderIndexGrain.OwesPromise(was.Status, OrderRules.ReadyAtStore(was))
+            && !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) && clock.UtcNow > view.PromisedBy)
+        {
+            // Its promise kept too late, before the late reminder ran (it runs at the promised time, later when the silo
+            // was down or busy): the order stays late, in the list and the KPIs, as if the reminder had come first.
+            view = Note(view with { Late = true }, "late", null, $"promised by {view.PromisedBy:u}");
+        }
+
         return Raise(new OrderChanged(state with { View = view }));
     }
 

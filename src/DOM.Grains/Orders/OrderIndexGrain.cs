@@ -78,6 +78,37 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             .ToList());
     }
 
+    public Task<OrderStats> StatsAsync(string? channel)
+    {
+        var now = clock.UtcNow;
+        var byStatus = new int[Enum.GetValues<OrderStatus>().Length];
+        var byAge = new int[OrderStats.AgeBounds.Count + 1];
+        int open = 0, late = 0, delivered = 0, onTime = 0;
+        foreach (var order in State.Orders.Values)
+        {
+            if (channel is not null && order.Channel != channel)
+            {
+                continue;
+            }
+
+            byStatus[(int)order.Status]++;
+            var isLate = order.Late || (OwesPromise(order.Status, order.ReadyAtStore) && now > order.PromisedBy);
+            if (IsOpen(order.Status))
+            {
+                open++;
+                late += isLate ? 1 : 0;
+                byAge[OrderStats.AgeBucket(now - order.CreatedAt)]++;
+            }
+            else if (order.Status == OrderStatus.Delivered)
+            {
+                delivered++;
+                onTime += isLate ? 0 : 1;
+            }
+        }
+
+        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime));
+    }
+
     /// <summary>True while an order can still be late: open, and (click &amp; collect) not yet ready at the store.</summary>
     public static bool OwesPromise(OrderStatus status, bool readyAtStore) => IsOpen(status) && !readyAtStore;
 

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dom.Access;
 using Dom.Grains.Hosting;
 
@@ -5,6 +6,9 @@ namespace Dom.Silo.Api;
 
 /// <summary>A key to issue for a channel, store or partner.</summary>
 public sealed record IssueKeyBody(ApiRole? Role, string? Scope);
+
+/// <summary>Who the caller's key is: its role and scope (a channel, a location, or empty for an operator).</summary>
+public sealed record CallerView(ApiRole Role, string Scope);
 
 /// <summary>An issued key. The key is shown once and stored only as a hash, its id (what revokes it).</summary>
 public sealed record IssuedKey(string Key, string KeyId, ApiRole Role, string Scope);
@@ -17,6 +21,9 @@ public static class ApiKeysApi
         api.MapPost("/", IssueAsync);
         api.MapGet("/", ListAsync);
         api.MapDelete("/{keyId}", RevokeAsync);
+        // The pages sign in with a key and ask what it may do.
+        app.MapGet("/api/v1/me", (ClaimsPrincipal user) => TypedResults.Ok(new CallerView(Enum.Parse<ApiRole>(user.FindFirstValue(ClaimTypes.Role)!), user.Scope())))
+            .WithTags("Access").RequireAuthorization(Policies.AnyRole);
         return api;
     }
 

@@ -43,6 +43,18 @@ public sealed record ReviewBody(string? Decision, string? Note = null);
 /// as <c>after</c> for the next page (null at the last page).</summary>
 public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset? Next, string? NextAfter = null);
 
+/// <summary>The operator's KPIs: orders per status, the open ones by age (<paramref name="OpenByAge"/>: under 1 hour,
+/// 1–4 hours, 4–24 hours, 1–3 days, 3 days and more) and how many of them are late, and how many delivered orders kept
+/// their promise.</summary>
+public sealed record OrderStatsView(
+    DateTimeOffset At,
+    IReadOnlyDictionary<string, int> ByStatus,
+    int Open,
+    int Late,
+    IReadOnlyList<int> OpenByAge,
+    int Delivered,
+    int DeliveredOnTime);
+
 public static class OrdersApi
 {
     private const int MaxPage = 500;
@@ -67,7 +79,27 @@ public static class OrdersApi
             change.ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         }
 
+        app.MapGet("/api/v1/order-stats", StatsAsync).WithTags("Orders").RequireAuthorization(Policies.Operator);
         return api;
+    }
+
+    private static async Task<Results<Ok<OrderStatsView>, ValidationProblem>> StatsAsync(IGrainFactory grains, string? channel)
+    {
+        var validation = new Validation().Id("channel", channel, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var stats = OrderStats.Sum(await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).StatsAsync(channel))));
+        return TypedResults.Ok(new OrderStatsView(
+            stats.At,
+            Enum.GetValues<OrderStatus>().ToDictionary(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString()), s => stats.ByStatus[(int)s]),
+            stats.Open,
+            stats.Late,
+            stats.OpenByAge,
+            stats.Delivered,
+            stats.DeliveredOnTime));
     }
 
     private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)

@@ -63,6 +63,7 @@ public static class DomHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UsePages();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

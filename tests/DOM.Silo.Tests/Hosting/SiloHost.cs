@@ -78,12 +78,15 @@ public sealed class SiloHost : IAsyncDisposable
     public HttpClient Operator() => Client(OperatorKey);
 
     /// <summary>Issues a key through the API, as an operator would.</summary>
-    public async Task<HttpClient> ClientForAsync(string role, string scope)
+    public async Task<HttpClient> ClientForAsync(string role, string scope) => Client(await KeyForAsync(role, scope));
+
+    /// <summary>Issues a key through the API and answers the key itself.</summary>
+    public async Task<string> KeyForAsync(string role, string scope)
     {
         using var response = await Operator().PostAsJsonAsync("/api/v1/api-keys", new { role, scope }, Json);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var issued = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
-        return Client(issued.GetProperty("key").GetString());
+        return issued.GetProperty("key").GetString()!;
     }
 
     public async ValueTask DisposeAsync()

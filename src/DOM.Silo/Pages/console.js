@@ -1,0 +1,123 @@
+// The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
+// status and age, with an order's lines, risk reasons and history one click away.
+import { api, el, act, signIn, showDone, age, dateTime, barChart } from "./dom.js";
+
+const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "backordered", "cancelled", "rejected"];
+const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
+let next = null;
+
+signIn(["operator"], async () => {
+  const select = document.querySelector("#filter select");
+  select.append(...statuses.map(s => el("option", { value: s }, s)));
+  const filter = document.getElementById("filter");
+  filter.addEventListener("submit", event => {
+    event.preventDefault();
+    act(filter.querySelector("button"), () => loadOrders(false));
+  });
+  const more = document.getElementById("more");
+  more.addEventListener("click", () => act(more, () => loadOrders(true)));
+  const refresh = document.getElementById("refresh");
+  refresh.addEventListener("click", () => act(refresh, loadAll));
+  await loadAll();
+});
+
+async function loadAll() {
+  await Promise.all([loadStats(), loadHeld(), loadOrders(false)]);
+}
+
+async function loadStats() {
+  const stats = await api("GET", "/api/v1/order-stats");
+  const reliability = stats.delivered ? `${Math.round(100 * stats.deliveredOnTime / stats.delivered)} %` : "–";
+  const tile = (id, label, value) => el("div", { class: "tile", id }, el("span", { class: "value" }, value), el("span", {}, label));
+  document.getElementById("tiles").replaceChildren(
+    tile("kpi-open", "open orders", stats.open),
+    tile("kpi-late", "late", stats.late),
+    tile("kpi-held", "held for review", stats.byStatus.heldForReview),
+    tile("kpi-reliability", `delivered on time (${stats.deliveredOnTime} of ${stats.delivered})`, reliability));
+  document.getElementById("charts").replaceChildren(
+    barChart("Orders by status", statuses.map(s => ({ label: s, value: stats.byStatus[s] }))),
+    barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))));
+}
+
+async function loadHeld() {
+  const page = await api("GET", "/api/v1/orders?status=heldForReview&limit=100");
+  const orders = await Promise.all(page.items.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
+  const table = document.getElementById("held");
+  table.querySelector("tbody").replaceChildren(...orders.map(order => {
+    const note = el("input", { name: "note", placeholder: "note", maxlength: 500, size: 14 });
+    const decide = decision => event => act(event.currentTarget, async () => {
+      await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/review`, { decision, note: note.value.trim() || undefined });
+      showDone(`${order.orderId} ${decision === "release" ? "released" : "rejected"}.`);
+      await loadAll();
+    });
+    return el("tr", { "data-order": order.orderId },
+      el("td", {}, orderLink(order.orderId)),
+      el("td", {}, order.channel),
+      el("td", {}, order.customerId),
+      el("td", { class: "number" }, `${order.total.toFixed(2)} ${order.currency}`),
+      el("td", {}, age(order.createdAt)),
+      el("td", {}, order.risk.reasons.join("; ")),
+      el("td", { class: "actions" }, note,
+        el("button", { type: "button", "data-decision": "release", onclick: decide("release") }, "Release"),
+        el("button", { type: "button", "data-decision": "reject", onclick: decide("reject") }, "Reject")));
+  }));
+  table.querySelector("caption").textContent = orders.length ? `${orders.length} order(s) wait for a decision` : "No order is held.";
+}
+
+async function loadOrders(more) {
+  const form = document.getElementById("filter");
+  const query = new URLSearchParams({ limit: "50" });
+  for (const [name, value] of [["status", form.elements.status.value], ["channel", form.elements.channel.value.trim()]]) {
+    if (value) {
+      query.set(name, value);
+    }
+  }
+  if (form.elements.late.checked) {
+    query.set("late", "true");
+  }
+  if (more && next) {
+    query.set("createdBefore", next.createdBefore);
+    query.set("after", next.after);
+  }
+  const page = await api("GET", `/api/v1/orders?${query}`);
+  const body = document.querySelector("#orders tbody");
+  const rows = page.items.map(order => el("tr", { "data-order": order.orderId },
+    el("td", {}, orderLink(order.orderId), order.late ? el("span", { class: "badge late" }, "late") : ""),
+    el("td", {}, order.channel),
+    el("td", { class: "status" }, order.status),
+    el("td", {}, dateTime(order.createdAt)),
+    el("td", {}, age(order.createdAt)),
+    el("td", {}, dateTime(order.promisedBy)),
+    el("td", {}, order.locations.join(", ")),
+    el("td", { class: "number" }, order.total.toFixed(2))));
+  if (more) {
+    body.append(...rows);
+  } else {
+    body.replaceChildren(...rows);
+  }
+  next = page.next ? { createdBefore: page.next, after: page.nextAfter } : null;
+  document.getElementById("more").hidden = next === null;
+  document.querySelector("#orders caption").textContent = body.children.length ? `${body.children.length} order(s) shown, newest first` : "No order matches.";
+}
+
+function orderLink(orderId) {
+  return el("a", { href: "#", "data-open": orderId, onclick: event => { event.preventDefault(); act(event.currentTarget, () => showOrder(orderId)); } }, orderId);
+}
+
+async function showOrder(orderId) {
+  const order = await api("GET", `/api/v1/orders/${encodeURIComponent(orderId)}`);
+  const detail = document.getElementById("detail");
+  const lines = order.lines.map(line => el("tr", {},
+    el("td", {}, line.lineId), el("td", {}, line.sku), el("td", { class: "number" }, line.quantity), el("td", {}, line.status),
+    el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–")));
+  const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
+  detail.replaceChildren(
+    el("h2", {}, `Order ${order.orderId}`),
+    el("p", {}, `${order.status} · ${order.channel} · customer ${order.customerId} · created ${dateTime(order.createdAt)} · promised by ${dateTime(order.promisedBy)}`,
+      order.late ? el("span", { class: "badge late" }, "late") : "",
+      ` · risk: ${order.risk.decision}${order.risk.reasons.length ? ` (${order.risk.reasons.join("; ")})` : ""}`),
+    el("table", {}, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
+    el("h3", {}, "History"), el("ol", { class: "history" }, history));
+  detail.hidden = false;
+  detail.scrollIntoView();
+}

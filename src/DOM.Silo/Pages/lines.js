@@ -1,0 +1,134 @@
+// The lines a location works on (the store page and the partner portal): its open orders' units at that location,
+// each with the fulfilment events that may follow it. The engine decides; the buttons follow its rules
+// (OrderRules.Allows) so a location is offered only what it may report, and a refusal shows the engine's reason.
+import { api, el, act, showDone, newEventId, dateTime } from "./dom.js";
+
+const notStarted = ["allocated", "accepted", "picked", "packed"];
+const closed = ["delivered", "cancelled", "rejected"];
+
+/** The events <c>location</c> may report about <c>allocation</c> of an order with <c>delivery</c>, in working order. */
+export function allowedEvents(allocation, delivery, location) {
+  const own = allocation.locationId === location;
+  const pickup = delivery.method === "pickup";
+  const byStore = pickup && delivery.pickupLocationId === location;
+  const transfer = pickup && allocation.locationId !== delivery.pickupLocationId;
+  const shippable = notStarted.includes(allocation.status) || (allocation.status === "shipped" && allocation.shipped < allocation.quantity);
+  const events = [];
+  if (own && notStarted.includes(allocation.status)) {
+    events.push(...["accepted", "picked", "packed"].filter(e => notStarted.indexOf(e) > notStarted.indexOf(allocation.status)));
+  }
+  if (own && (!pickup || transfer) && shippable) {
+    events.push("shipped");
+  }
+  if (byStore && (transfer ? allocation.status === "shipped" && allocation.shipped === allocation.quantity : notStarted.includes(allocation.status))) {
+    events.push("readyForPickup");
+  }
+  if (byStore && allocation.status === "readyForPickup") {
+    events.push("pickedUp");
+  }
+  if (own && shippable) {
+    events.push("rejected");
+  }
+  return events;
+}
+
+const labels = {
+  accepted: "Confirm", picked: "Picked", packed: "Packed", shipped: "Ship…",
+  readyForPickup: "Ready for pickup", pickedUp: "Picked up", rejected: "Reject…",
+};
+
+/**
+ * Renders the lines of <c>location</c> into <c>table</c> (a tbody's parent) and keeps them current after each event.
+ * <c>events</c> limits the buttons offered (the partner portal has no pickup).
+ */
+export function lineBoard(table, location, events) {
+  const pending = new Map(); // action key → event id, until the engine has taken it
+
+  async function load() {
+    const page = await api("GET", `/api/v1/orders?locationId=${encodeURIComponent(location)}&limit=100`);
+    const open = page.items.filter(o => !closed.includes(o.status));
+    const orders = await Promise.all(open.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
+    render(orders);
+    return orders;
+  }
+
+  function render(orders) {
+    const rows = [];
+    for (const order of orders) {
+      for (const line of order.lines) {
+        line.allocations.forEach((allocation, index) => {
+          const allowed = allowedEvents(allocation, order.delivery, location).filter(e => events.includes(e));
+          if (allowed.length === 0) {
+            return;
+          }
+          rows.push(row(order, line, allocation, index, allowed));
+        });
+      }
+    }
+    const body = table.querySelector("tbody");
+    body.replaceChildren(...rows);
+    table.querySelector("caption").textContent = rows.length ? `${rows.length} line(s) to work on` : "Nothing to work on.";
+  }
+
+  function row(order, line, allocation, index, allowed) {
+    const delivery = order.delivery.method === "pickup" ? `pickup at ${order.delivery.pickupLocationId}` : `ship to ${order.delivery.address.country}`;
+    const status = allocation.status === "shipped" ? `shipped ${allocation.shipped} of ${allocation.quantity}` : allocation.status;
+    const form = el("div", { class: "inline-form", hidden: true });
+    const tr = el("tr", { "data-order": order.orderId, "data-line": line.lineId, "data-location": allocation.locationId },
+      el("td", {}, order.orderId, order.late ? el("span", { class: "badge late" }, "late") : ""),
+      el("td", {}, line.lineId),
+      el("td", {}, line.sku),
+      el("td", { class: "number" }, allocation.quantity),
+      el("td", { class: "status" }, status, allocation.locationId !== location ? ` (from ${allocation.locationId})` : ""),
+      el("td", {}, delivery),
+      el("td", {}, dateTime(order.promisedBy)),
+      el("td", { class: "actions" },
+        allowed.map(type => el("button", {
+          type: "button", "data-event": type,
+          onclick: e => type === "shipped" || type === "rejected" ? openForm(form, order, line, allocation, index, type) : act(e.currentTarget, () => report(order, line, allocation, index, type, {})),
+        }, labels[type])),
+        form));
+    return tr;
+  }
+
+  function openForm(form, order, line, allocation, index, type) {
+    const remaining = allocation.quantity - allocation.shipped;
+    const fields = type === "shipped"
+      ? [
+          el("label", {}, "Carrier ", el("input", { name: "carrier", required: true, maxlength: 100 })),
+          el("label", {}, "Tracking number ", el("input", { name: "trackingNumber", required: true, maxlength: 100 })),
+          el("label", {}, "Units ", el("input", { name: "quantity", type: "number", min: 1, max: remaining, value: remaining, required: true })),
+        ]
+      : [el("label", {}, "Units not there ", el("input", { name: "quantity", type: "number", min: 1, max: remaining, value: remaining, required: true }))];
+    const submit = el("button", { type: "submit" }, type === "shipped" ? "Ship" : "Reject");
+    const cancel = el("button", { type: "button", onclick: () => { form.hidden = true; } }, "Back");
+    const inner = el("form", { "data-form": type }, fields, submit, cancel);
+    inner.addEventListener("submit", event => {
+      event.preventDefault();
+      const values = Object.fromEntries(new FormData(inner));
+      const extra = { quantity: Number(values.quantity) };
+      if (type === "shipped") {
+        extra.carrier = values.carrier.trim();
+        extra.trackingNumber = values.trackingNumber.trim();
+      }
+      act(submit, () => report(order, line, allocation, index, type, extra));
+    });
+    form.replaceChildren(inner);
+    form.hidden = false;
+    inner.querySelector("input").focus();
+  }
+
+  async function report(order, line, allocation, index, type, extra) {
+    const key = JSON.stringify([order.orderId, line.lineId, index, allocation.status, allocation.shipped, type, extra]);
+    if (!pending.has(key)) {
+      pending.set(key, newEventId());
+    }
+    await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/lines/${encodeURIComponent(line.lineId)}/events`,
+      { eventId: pending.get(key), locationId: location, type, ...extra });
+    pending.delete(key);
+    showDone(`${order.orderId} / ${line.lineId}: ${labels[type].replace("…", "")} recorded.`);
+    await load();
+  }
+
+  return { load };
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dom.Access;
+using Dom.Silo.Api;
+using Dom.Silo.Tests.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dom.Silo.Tests.Api;
+
+/// <summary>The operator's KPIs count every order by status, the open ones by age and lateness, and the delivered ones
+/// by whether they kept their promise; and the pages' "who am I".</summary>
+public class OrderStatsTests
+{
+    [Fact]
+    public async Task The_KPIs_count_orders_by_status_age_and_promise_kept_per_channel()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var host = await SiloHost.StartAsync("Development", businessTime: clock);
+        var catalog = new Catalog(host);
+        var sku = await catalog.ArticleAsync("a");
+        var location = await catalog.LocationAsync("l", 52.4, 13.1);
+        await catalog.StockAsync(sku, location, 50);
+        var channel = catalog.Id("shop");
+        var shop = await host.ClientForAsync("channel", channel);
+        var partner = await host.ClientForAsync("store", location);
+
+        var delivered = await PlaceAsync(shop, catalog.Id("delivered"), sku, promisedBy: clock.GetUtcNow().AddDays(2));
+        await ShipAndDeliverAsync(partner, delivered, location);
+        await PlaceAsync(shop, catalog.Id("late"), sku, promisedBy: clock.GetUtcNow().AddHours(30));
+        var deliveredLate = await PlaceAsync(shop, catalog.Id("delivered-late"), sku, promisedBy: clock.GetUtcNow().AddHours(30));
+        clock.Advance(TimeSpan.FromHours(26));
+        var cancelled = await PlaceAsync(shop, catalog.Id("cancelled"), sku);
+        (await shop.PostAsync($"/api/v1/orders/{cancelled}/cancel", null)).EnsureSuccessStatusCode();
+        await PlaceAsync(shop, catalog.Id("held"), sku, unitPrice: 3_000m);
+        clock.Advance(TimeSpan.FromHours(2));
+        await PlaceAsync(shop, catalog.Id("new"), sku);
+        clock.Advance(TimeSpan.FromHours(4));
+        await ShipAndDeliverAsync(partner, deliveredLate, location);
+        await PlaceAsync(host.Client("dev-channel-webshop-key"), catalog.Id("other-channel"), sku);
+
+        var stats = (await host.Operator().GetFromJsonAsync<OrderStatsView>($"/api/v1/order-stats?channel={channel}", SiloHost.Json))!;
+        var all = (await host.Operator().GetFromJsonAsync<OrderStatsView>("/api/v1/order-stats", SiloHost.Json))!;
+        using var asChannel = await shop.GetAsync("/api/v1/order-stats");
+        var lateDelivery = (await host.Operator().GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{deliveredLate}", SiloHost.Json))!;
+
+        Assert.Equal(
+            new Dictionary<string, int> { ["heldForReview"] = 1, ["rejected"] = 0, ["released"] = 2, ["partiallyShipped"] = 0, ["shipped"] = 0, ["delivered"] = 2, ["cancelled"] = 1, ["backordered"] = 0 },
+            stats.ByStatus);
+        // Open: "late" (32 h old, past its promise), "held" (6 h), "new" (4 h).
+        Assert.Equal((3, 1), (stats.Open, stats.Late));
+        Assert.Equal([0, 0, 2, 1, 0], stats.OpenByAge);
+        Assert.Equal((2, 1), (stats.Delivered, stats.DeliveredOnTime));
+        Assert.Equal(stats.Open + 1, all.Open);
+        Assert.Equal(HttpStatusCode.Forbidden, asChannel.StatusCode);
+        // Delivered 2 hours after its promise, and its late reminder has not come (it runs on the real clock, the business
+        // clock is a fake one that moved): late all the same.
+        Assert.True(lateDelivery.Late);
+        Assert.Contains(lateDelivery.History, h => h.Event == "late");
+    }
+
+    [Theory]
+    [InlineData("dev-operator-key-0001", ApiRole.Operator, "")]
+    [InlineData("dev-channel-webshop-key", ApiRole.Channel, "webshop")]
+    [InlineData("dev-store-berlin-key-0001", ApiRole.Store, "store-berlin")]
+    [InlineData("dev-partner-leipzig-key-01", ApiRole.Partner, "ds-leipzig")]
+    public async Task A_key_tells_its_role_and_scope(string key, ApiRole role, string scope)
+    {
+        await using var host = await SiloHost.StartAsync("Development");
+
+        var caller = await host.Client(key).GetFromJsonAsync<CallerView>("/api/v1/me", SiloHost.Json);
+        using var anonymous = await host.Client().GetAsync("/api/v1/me");
+
+        Assert.Equal(new CallerView(role, scope), caller);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    private static async Task<string> PlaceAsync(HttpClient channel, string orderId, string sku, decimal unitPrice = 20m, DateTimeOffset? promisedBy = null)
+    {
+        using var response = await channel.PostAsJsonAsync("/api/v1/orders", new
+        {
+            orderId,
+            customerId = "c-" + orderId,
+            lines = new[] { new { lineId = "l1", sku, quantity = 1, unitPrice } },
+            delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
+            promisedBy,
+        }, SiloHost.Json);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return orderId;
+    }
+
+    private static async Task ShipAndDeliverAsync(HttpClient location, string orderId, string locationId)
+    {
+        foreach (var type in new[] { "shipped", "delivered" })
+        {
+            using var response = await location.PostAsJsonAsync($"/api/v1/orders/{orderId}/lines/l1/events",
+                new { eventId = $"{orderId}-{type}", locationId, type, carrier = type == "shipped" ? "DHL" : null, trackingNumber = type == "shipped" ? "JJD1" : null }, SiloHost.Json);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+    }
+}

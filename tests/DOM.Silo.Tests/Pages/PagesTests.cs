@@ -1,0 +1,281 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dom.Locations;
+using Dom.Orders;
+using Dom.Risk;
+using Dom.Silo.Api;
+using Dom.Silo.Hosting;
+using Dom.Silo.Tests.Hosting;
+using OpenQA.Selenium;
+
+namespace Dom.Silo.Tests.Pages;
+
+/// <summary>One embedded-default silo and one headless Chromium, shared by the page tests (a collection of their own,
+/// so the console's counts move only with what the test running does).</summary>
+public sealed class PagesFixture : IAsyncLifetime
+{
+    public SiloHost Host { get; private set; } = null!;
+
+    public Browser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Host = await SiloHost.StartAsync("Development");
+        Browser = new Browser(Host.Address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Browser?.Dispose();
+        await Host.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PagesCollection : ICollectionFixture<PagesFixture>
+{
+    public const string Name = "pages";
+}
+
+/// <summary>The operator console, the store page and the partner portal, clicked through in a real browser; what they
+/// did is checked through the API.</summary>
+[Collection(PagesCollection.Name)]
+public class PagesTests(PagesFixture fixture)
+{
+    private readonly Catalog _catalog = new(fixture.Host);
+
+    private SiloHost Host => fixture.Host;
+
+    private Browser Browser => fixture.Browser;
+
+    private HttpClient Webshop => Host.Client("dev-channel-webshop-key");
+
+    [Theory]
+    [InlineData("/", "text/html")]
+    [InlineData("/console.html", "text/html")]
+    [InlineData("/store.html", "text/html")]
+    [InlineData("/partner.html", "text/html")]
+    [InlineData("/lines.js", "text/javascript")]
+    [InlineData("/app.css", "text/css")]
+    public async Task The_pages_load_without_a_key_and_may_run_only_their_own_scripts(string path, string type)
+    {
+        using var response = await Host.Client().GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Dom.Silo.Hosting.Pages.ContentSecurityPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
+    [Fact]
+    public void A_wrong_key_gets_the_APIs_problem_and_a_key_of_another_role_is_told_whom_the_page_is_for()
+    {
+        Browser.Open("/console.html");
+        Browser.SignIn("not-a-key-of-this-silo");
+        var wrong = Browser.TextOf("#message", "Authentication required.");
+        var hiddenAfterWrong = !Browser.Driver.FindElement(By.CssSelector("main")).Displayed;
+
+        Browser.SignIn("dev-store-berlin-key-0001");
+        var other = Browser.TextOf("#message", "This page is not for this key.");
+
+        Assert.Contains("X-Api-Key", wrong, StringComparison.Ordinal);
+        Assert.True(hiddenAfterWrong);
+        Assert.Contains("for operator keys; this one is a store key", other, StringComparison.Ordinal);
+        Assert.False(Browser.Driver.FindElement(By.CssSelector("main")).Displayed);
+    }
+
+    [Fact]
+    public async Task The_console_shows_the_counts_the_API_gives_and_releases_an_order_held_for_review()
+    {
+        var (sku, _) = await StockedAsync("store", 10);
+        var held = _catalog.Id("held");
+        var routine = _catalog.Id("routine");
+        await PlaceAsync(Order(held, sku, 2, unitPrice: 1_500m));
+        await PlaceAsync(Order(routine, sku, 1));
+
+        Browser.Open("/console.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        var row = Browser.Find($"#held tr[data-order='{held}']");
+        var reasons = row.FindElements(By.TagName("td"))[5].Text;
+        var stats = await StatsAsync();
+        var tiles = (Open: Browser.Find("#kpi-open .value").Text, Held: Browser.Find("#kpi-held .value").Text, Late: Browser.Find("#kpi-late .value").Text);
+        var heldBar = Browser.Find("svg rect[data-label='heldForReview']").GetDomAttribute("data-value");
+        var listed = Browser.Find($"#orders tr[data-order='{routine}'] .status").Text;
+
+        row.FindElement(By.Name("note")).SendKeys("called the customer");
+        row.FindElement(By.CssSelector("button[data-decision='release']")).Click();
+        var done = Browser.TextOf("#message", "released");
+        Browser.Gone($"#held tr[data-order='{held}']");
+        var order = await OrderAsync(held);
+
+        Assert.Contains("order value", reasons, StringComparison.Ordinal);
+        Assert.Equal((stats.Open.ToString(), stats.ByStatus["heldForReview"].ToString(), stats.Late.ToString()), tiles);
+        Assert.Equal(stats.ByStatus["heldForReview"].ToString(), heldBar);
+        Assert.Equal("released", listed);
+        Assert.Contains(held, done, StringComparison.Ordinal);
+        Assert.Equal((OrderStatus.Released, RiskDecision.Accept), (order.Status, order.Risk.Reviewed));
+        Assert.Contains(order.History, h => h.Detail?.Contains("called the customer", StringComparison.Ordinal) == true);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task The_console_opens_an_order_with_its_lines_and_history()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 3));
+
+        Browser.Open("/console.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var detail = Browser.TextOf("#detail", $"Order {id}");
+
+        Assert.Contains($"{store}: 3 allocated", detail, StringComparison.Ordinal);
+        Assert.Contains("released", detail, StringComparison.Ordinal);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task The_store_page_sets_todays_capacity_and_hands_a_click_and_collect_order_over()
+    {
+        var (sku, store) = await StockedAsync("store", 5);
+        var id = _catalog.Id("cc");
+        await PlaceAsync(Order(id, sku, 2) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 52.5, 13.4), store) });
+        var key = await Host.KeyForAsync("store", store);
+        var before = await CapacityAsync(store);
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        var shown = (Booked: Browser.Find("#booked").Text, Limit: Browser.Find("#limit").Text);
+        var capacity = Browser.Find("#capacity-form");
+        capacity.FindElement(By.Name("limit")).SendKeys("7");
+        capacity.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#limit", "7");
+        var after = await CapacityAsync(store);
+
+        var buttons = Browser.Find($"#lines tr[data-order='{id}']").FindElements(By.CssSelector("button[data-event]")).Select(b => b.GetDomAttribute("data-event")).ToList();
+        Browser.Find($"#lines tr[data-order='{id}'] button[data-event='readyForPickup']").Click();
+        Browser.TextOf($"#lines tr[data-order='{id}'] .status", "readyForPickup");
+        var ready = await OrderAsync(id);
+        Browser.Find($"#lines tr[data-order='{id}'] button[data-event='pickedUp']").Click();
+        Browser.Gone($"#lines tr[data-order='{id}']");
+        var collected = await OrderAsync(id);
+
+        Assert.Equal((before.Booked.ToString(), before.Limit.ToString()), shown);
+        Assert.Equal((7, before.Booked), (after.Limit, after.Booked));
+        // Click & collect at the store's own stock: nothing to ship.
+        Assert.Equal(["accepted", "picked", "packed", "readyForPickup", "rejected"], buttons);
+        Assert.Equal(AllocationStatus.ReadyForPickup, ready.Lines[0].Allocations[0].Status);
+        Assert.Contains(ready.Outbox, n => n.Type == "readyForPickup");
+        Assert.Equal(OrderStatus.Delivered, collected.Status);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task The_store_page_rejects_the_units_that_are_not_there_and_the_engine_routes_them_elsewhere()
+    {
+        var (sku, store) = await StockedAsync("store", 3);
+        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
+        await _catalog.StockAsync(sku, warehouse, 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 3));
+        var key = await Host.KeyForAsync("store", store);
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        Browser.Find($"#lines tr[data-order='{id}'] button[data-event='rejected']").Click();
+        var form = Browser.Find($"#lines tr[data-order='{id}'] form[data-form='rejected']");
+        var quantity = form.FindElement(By.Name("quantity"));
+        quantity.Clear();
+        quantity.SendKeys("2");
+        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.TextOf("#message", "Reject recorded");
+        var order = await OrderAsync(id);
+
+        var line = order.Lines[0];
+        Assert.Contains(line.Allocations, a => a is { Status: AllocationStatus.Rejected, Quantity: 2 } && a.LocationId == store);
+        Assert.Contains(line.Allocations, a => a is { Status: AllocationStatus.Allocated, Quantity: 2 } && a.LocationId == warehouse);
+        Assert.Equal(0, line.OpenQuantity);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task The_partner_portal_confirms_a_line_and_ships_it_with_a_tracking_number()
+    {
+        var (sku, partner) = await StockedAsync("dropShipper", 8);
+        var id = _catalog.Id("ds");
+        await PlaceAsync(Order(id, sku, 2));
+        var key = await Host.KeyForAsync("partner", partner);
+
+        Browser.Open("/partner.html");
+        Browser.SignIn(key);
+        Browser.Find($"#lines tr[data-order='{id}'] button[data-event='accepted']").Click();
+        Browser.TextOf($"#lines tr[data-order='{id}'] .status", "accepted");
+        Browser.Find($"#lines tr[data-order='{id}'] button[data-event='shipped']").Click();
+        var form = Browser.Find($"#lines tr[data-order='{id}'] form[data-form='shipped']");
+        form.FindElement(By.Name("carrier")).SendKeys("DHL");
+        form.FindElement(By.Name("trackingNumber")).SendKeys("JJD0001234");
+        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.Gone($"#lines tr[data-order='{id}']");
+        var order = await OrderAsync(id);
+
+        var shipped = Assert.Single(order.Lines[0].Allocations);
+        Assert.Equal((partner, AllocationStatus.Shipped, 2, "DHL", "JJD0001234"), (shipped.LocationId, shipped.Status, shipped.Shipped, shipped.Carrier, shipped.TrackingNumber));
+        Assert.Equal(OrderStatus.Shipped, order.Status);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task An_action_on_a_line_cancelled_meanwhile_shows_the_engines_refusal_and_changes_nothing()
+    {
+        var (sku, partner) = await StockedAsync("dropShipper", 8);
+        var id = _catalog.Id("ds");
+        await PlaceAsync(Order(id, sku, 2));
+        var key = await Host.KeyForAsync("partner", partner);
+
+        Browser.Open("/partner.html");
+        Browser.SignIn(key);
+        var confirm = Browser.Find($"#lines tr[data-order='{id}'] button[data-event='accepted']");
+        using var cancelled = await Webshop.PostAsync($"/api/v1/orders/{id}/cancel", null);
+        confirm.Click();
+        var problem = Browser.Find("#message .problem").Text;
+        var order = await OrderAsync(id);
+
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.False(string.IsNullOrWhiteSpace(problem));
+        Assert.Equal(OrderStatus.Cancelled, order.Status);
+        Assert.Equal(AllocationStatus.Cancelled, order.Lines[0].Allocations[0].Status);
+        Assert.DoesNotContain(order.History, h => h.Event == "accepted");
+    }
+
+    private async Task<(string Sku, string LocationId)> StockedAsync(string type, int onHand)
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var location = await _catalog.LocationAsync(type, 52.4, 13.1, type: type);
+        await _catalog.StockAsync(sku, location, onHand);
+        return (sku, location);
+    }
+
+    private static OrderBody Order(string orderId, string sku, int quantity, decimal unitPrice = 20m) => new(
+        orderId,
+        "c-" + orderId,
+        [new OrderLineBody("l1", sku, quantity, unitPrice)],
+        new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405, "Unter den Linden 1", "10117", "Berlin")),
+        Payments: [new PaymentBody("card", unitPrice * quantity, "tok_visa_4242")],
+        Currency: "EUR");
+
+    private async Task PlaceAsync(OrderBody body)
+    {
+        using var response = await Webshop.PostAsJsonAsync("/api/v1/orders", body, SiloHost.Json);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<OrderView> OrderAsync(string orderId) =>
+        (await Host.Operator().GetFromJsonAsync<OrderView>($"/api/v1/orders/{orderId}", SiloHost.Json))!;
+
+    private async Task<OrderStatsView> StatsAsync() =>
+        (await Host.Operator().GetFromJsonAsync<OrderStatsView>("/api/v1/order-stats", SiloHost.Json))!;
+
+    private async Task<CapacitySnapshot> CapacityAsync(string locationId) =>
+        (await Host.Operator().GetFromJsonAsync<CapacitySnapshot>($"/api/v1/locations/{locationId}/capacity", SiloHost.Json))!;
+}
