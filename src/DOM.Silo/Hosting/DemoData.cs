@@ -1,11 +1,13 @@
 using Dom.Articles;
 using Dom.Grains.Hosting;
 using Dom.Locations;
+using Dom.Orders;
 using Dom.Stock;
 
 namespace Dom.Silo.Hosting;
 
-/// <summary>Seeds a small demo dataset (German warehouses, stores and a drop-shipper; a few articles with stock) when
+/// <summary>Seeds a small demo dataset (German warehouses, stores and a drop-shipper; a few articles with stock; a few
+/// orders from the webshop and the marketplace, one of them held for review, so the pages have something to show) when
 /// <c>Demo:Seed</c> is true, as it is in Development.</summary>
 internal sealed class DemoData(IGrainFactory grains, IConfiguration configuration, ILogger<DemoData> logger) : IHostedService
 {
@@ -32,6 +34,18 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         new("rain-set", "Rain jacket and backpack", ArticleKind.Physical, "A bundle: one location ships both.", [new("rain-jacket-l", 1), new("backpack-20l", 1)]),
     ];
 
+    /// <summary>The demo orders: (id, channel, customer, SKU, quantity, unit price, ship-to city and coordinates, the
+    /// pickup store for click &amp; collect). Taken in as a channel's would be: risk check, routing, allocation.</summary>
+    public static readonly (string OrderId, string Channel, string CustomerId, string Sku, int Quantity, decimal UnitPrice, string City, double Latitude, double Longitude, string? PickupAt)[] Orders =
+    [
+        ("demo-1001", "webshop", "demo-anna", "tshirt-basic-m", 2, 19.90m, "Berlin", 52.5200, 13.4050, null),
+        ("demo-1002", "webshop", "demo-ben", "jeans-slim-32", 1, 79.90m, "Berlin", 52.5300, 13.3800, "store-berlin"),
+        ("demo-1003", "marketplace", "demo-clara", "sneaker-white-42", 1, 89.00m, "Munich", 48.1400, 11.5800, null),
+        ("demo-1004", "webshop", "demo-dan", "rain-jacket-l", 30, 129.00m, "Hamburg", 53.5500, 9.9900, null),
+        ("demo-1005", "webshop", "demo-eva", "wool-socks-3", 3, 14.90m, "Leipzig", 51.3400, 12.3700, null),
+        ("demo-1006", "marketplace", "demo-finn", "backpack-20l", 1, 59.00m, "Cologne", 50.9400, 6.9600, null),
+    ];
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!configuration.GetValue<bool>("Demo:Seed"))
@@ -52,7 +66,23 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
                      where onHand > 0
                      select (Slot: new StockSlotKey(article.Sku, location.LocationId), OnHand: onHand);
         await Task.WhenAll(counts.Select(c => grains.Get<IStockSlotGrain>(c.Slot.ToString()).SetStockAsync(new SetStockRequest(c.OnHand, c.OnHand > 20 ? 2 : 0))));
-        logger.LogInformation("Demo data seeded: {Locations} locations, {Articles} articles", Locations.Length, Articles.Length);
+        // One after another, each answered before the next: the same customers' and articles' grains are not raced.
+        foreach (var order in Orders)
+        {
+            var address = new Address("DE", order.Latitude, order.Longitude, null, null, order.City);
+            var result = await grains.Get<IOrderGrain>(order.OrderId).CreateAsync(new CreateOrderRequest(
+                order.OrderId, order.Channel, order.CustomerId, null,
+                [new OrderLineRequest("1", order.Sku, order.Quantity, order.UnitPrice)],
+                new Delivery(order.PickupAt is null ? DeliveryMethod.Ship : DeliveryMethod.Pickup, address, order.PickupAt),
+                new CustomerData($"{order.CustomerId}@example.com", null), null,
+                [new Payment("card", "tok_demo", order.Quantity * order.UnitPrice)], "EUR", false, null, null));
+            if (result.Outcome is not (OrderOutcome.Created or OrderOutcome.Replayed))
+            {
+                logger.LogWarning("Demo order {OrderId} not taken in: {Problem}", order.OrderId, result.Problem);
+            }
+        }
+
+        logger.LogInformation("Demo data seeded: {Locations} locations, {Articles} articles, {Orders} orders", Locations.Length, Articles.Length, Orders.Length);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
