@@ -337,7 +337,10 @@ public sealed record OrderCommandResult(
 public sealed record ReviewDecision([property: Id(0)] bool Release, [property: Id(1)] string? Note);
 
 /// <summary>A row of the order list. In a store's or partner's list, <c>Locations</c> is its own location and
-/// <c>Total</c> is 0 (the order's value is the channel's).</summary>
+/// <c>Total</c> is 0 (the order's value is the channel's). <c>DeliveredAt</c>: when the last unit was delivered or
+/// picked up (a delivered order). <c>AllocatedUnits</c> and <c>RejectedUnits</c> feed the operator's inventory accuracy
+/// (units allocated at a location, cancelled ones not counted, and those of them a location reported not there); they
+/// are not sent to clients.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.summary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,
@@ -349,7 +352,10 @@ public sealed record OrderSummary(
     [property: Id(6)] IReadOnlyList<string> Locations,
     [property: Id(7)] decimal Total,
     [property: Id(8)] DateTimeOffset PromisedBy,
-    [property: Id(9)] bool ReadyAtStore = false);
+    [property: Id(9)] bool ReadyAtStore = false,
+    [property: Id(10)] DateTimeOffset? DeliveredAt = null,
+    [property: Id(11), JsonIgnore] int AllocatedUnits = 0,
+    [property: Id(12), JsonIgnore] int RejectedUnits = 0);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
@@ -376,7 +382,10 @@ public sealed record OrderQuery(
 /// The operator's KPIs over every order listed, at <paramref name="At"/>: how many orders are in each status
 /// (<paramref name="ByStatus"/>, indexed by <see cref="OrderStatus"/>); of the open ones (not delivered, cancelled or
 /// rejected), how many are late and how old they are (<paramref name="OpenByAge"/>, one count per
-/// <see cref="AgeBounds"/> bucket); and of the delivered ones, how many kept their promise.
+/// <see cref="AgeBounds"/> bucket); of the delivered ones, how many kept their promise and how long they took from
+/// intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>, one count per
+/// <see cref="CycleTimeBounds"/> bucket); and of the units allocated at locations (not cancelled), how many a location
+/// reported not there (inventory accuracy).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.stats")]
 public sealed record OrderStats(
@@ -386,10 +395,16 @@ public sealed record OrderStats(
     [property: Id(3)] int Late,
     [property: Id(4)] IReadOnlyList<int> OpenByAge,
     [property: Id(5)] int Delivered,
-    [property: Id(6)] int DeliveredOnTime)
+    [property: Id(6)] int DeliveredOnTime,
+    [property: Id(7)] IReadOnlyList<int> DeliveredByCycleTime,
+    [property: Id(8)] int AllocatedUnits,
+    [property: Id(9)] int RejectedUnits)
 {
     /// <summary>The upper bounds of the open orders' age buckets; the last bucket has none.</summary>
     public static readonly IReadOnlyList<TimeSpan> AgeBounds = [TimeSpan.FromHours(1), TimeSpan.FromHours(4), TimeSpan.FromDays(1), TimeSpan.FromDays(3)];
+
+    /// <summary>The upper bounds of the delivered orders' cycle time buckets; the last bucket has none.</summary>
+    public static readonly IReadOnlyList<TimeSpan> CycleTimeBounds = [TimeSpan.FromDays(1), TimeSpan.FromDays(2), TimeSpan.FromDays(3), TimeSpan.FromDays(5), TimeSpan.FromDays(7)];
 
     /// <summary>The stats of <paramref name="parts"/> (buckets of the list, taken at about the same time) as one.</summary>
     public static OrderStats Sum(IReadOnlyCollection<OrderStats> parts) => new(
@@ -399,13 +414,17 @@ public sealed record OrderStats(
         parts.Sum(p => p.Late),
         Enumerable.Range(0, AgeBounds.Count + 1).Select(i => parts.Sum(p => p.OpenByAge[i])).ToList(),
         parts.Sum(p => p.Delivered),
-        parts.Sum(p => p.DeliveredOnTime));
+        parts.Sum(p => p.DeliveredOnTime),
+        Enumerable.Range(0, CycleTimeBounds.Count + 1).Select(i => parts.Sum(p => p.DeliveredByCycleTime[i])).ToList(),
+        parts.Sum(p => p.AllocatedUnits),
+        parts.Sum(p => p.RejectedUnits));
 
-    /// <summary>The age bucket of an order open for <paramref name="age"/>.</summary>
-    public static int AgeBucket(TimeSpan age)
+    /// <summary>The bucket of <paramref name="span"/> among <paramref name="bounds"/> (upper bounds, ascending): the
+    /// first bound it is under, or past the last one.</summary>
+    public static int Bucket(IReadOnlyList<TimeSpan> bounds, TimeSpan span)
     {
         var bucket = 0;
-        while (bucket < AgeBounds.Count && age >= AgeBounds[bucket])
+        while (bucket < bounds.Count && span >= bounds[bucket])
         {
             bucket++;
         }

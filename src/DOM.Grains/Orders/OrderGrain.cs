@@ -1204,7 +1204,9 @@ internal sealed class OrderGrain(
             await GrainFactory.Get<IOrderIndexGrain>(OrderIndexGrain.BucketOf(OrderId)).UpsertAsync(new OrderSummary(
                 OrderId, view.Channel, view.CustomerId, view.Status, view.CreatedAt, view.Late,
                 ListedLocations(view),
-                view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view)));
+                view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view), OrderRules.DeliveredAt(view),
+                view.Lines.Sum(l => l.Allocations.Where(a => a.Status != AllocationStatus.Cancelled).Sum(a => a.Quantity)),
+                view.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected).Sum(a => a.Quantity))));
         }
         catch (Exception exception)
         {

@@ -83,7 +83,8 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
         var now = clock.UtcNow;
         var byStatus = new int[Enum.GetValues<OrderStatus>().Length];
         var byAge = new int[OrderStats.AgeBounds.Count + 1];
-        int open = 0, late = 0, delivered = 0, onTime = 0;
+        var byCycleTime = new int[OrderStats.CycleTimeBounds.Count + 1];
+        int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0;
         foreach (var order in State.Orders.Values)
         {
             if (channel is not null && order.Channel != channel)
@@ -92,21 +93,27 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             }
 
             byStatus[(int)order.Status]++;
+            allocated += order.AllocatedUnits;
+            rejected += order.RejectedUnits;
             var isLate = order.Late || (OwesPromise(order.Status, order.ReadyAtStore) && now > order.PromisedBy);
             if (IsOpen(order.Status))
             {
                 open++;
                 late += isLate ? 1 : 0;
-                byAge[OrderStats.AgeBucket(now - order.CreatedAt)]++;
+                byAge[OrderStats.Bucket(OrderStats.AgeBounds, now - order.CreatedAt)]++;
             }
             else if (order.Status == OrderStatus.Delivered)
             {
                 delivered++;
                 onTime += isLate ? 0 : 1;
+                if (order.DeliveredAt is { } at)
+                {
+                    byCycleTime[OrderStats.Bucket(OrderStats.CycleTimeBounds, at - order.CreatedAt)]++;
+                }
             }
         }
 
-        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime));
+        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected));
     }
 
     /// <summary>True while an order can still be late: open, and (click &amp; collect) not yet ready at the store.</summary>

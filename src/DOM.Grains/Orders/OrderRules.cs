@@ -97,6 +97,13 @@ public static class OrderRules
         && view.Lines.Where(l => l.CancelledQuantity < l.Quantity).All(l =>
             l.OpenQuantity == 0 && l.Allocations.Where(IsActive).All(a => a.Status is AllocationStatus.ReadyForPickup or AllocationStatus.PickedUp));
 
+    /// <summary>When a delivered order's last unit was delivered or picked up (the last such event in its history); null
+    /// for an order not delivered.</summary>
+    public static DateTimeOffset? DeliveredAt(OrderView view) =>
+        view.Status == OrderStatus.Delivered
+            ? view.History.LastOrDefault(h => h.Event is "delivered" or "pickedup")?.At
+            : null;
+
     /// <summary>True when <paramref name="location"/> may report about <paramref name="allocation"/>: its own location,
     /// or, for click &amp; collect, the pickup store about units sent to it from elsewhere.</summary>
     public static bool Concerns(OrderAllocation allocation, Delivery delivery, string location) =>

@@ -43,9 +43,11 @@ public sealed record ReviewBody(string? Decision, string? Note = null);
 /// as <c>after</c> for the next page (null at the last page).</summary>
 public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset? Next, string? NextAfter = null);
 
-/// <summary>The operator's KPIs: orders per status, the open ones by age (<paramref name="OpenByAge"/>: under 1 hour,
-/// 1–4 hours, 4–24 hours, 1–3 days, 3 days and more) and how many of them are late, and how many delivered orders kept
-/// their promise.</summary>
+/// <summary>The operator's KPIs: orders per status; the open ones by age (<paramref name="OpenByAge"/>: under 1 hour,
+/// 1–4 hours, 4–24 hours, 1–3 days, 3 days and more) and how many of them are late; how many delivered orders kept
+/// their promise and their cycle time from intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>:
+/// under 1 day, 1–2, 2–3, 3–5, 5–7 days, 7 days and more); and inventory accuracy: of the units allocated at
+/// locations (cancelled ones not counted), how many a location reported not there.</summary>
 public sealed record OrderStatsView(
     DateTimeOffset At,
     IReadOnlyDictionary<string, int> ByStatus,
@@ -53,7 +55,10 @@ public sealed record OrderStatsView(
     int Late,
     IReadOnlyList<int> OpenByAge,
     int Delivered,
-    int DeliveredOnTime);
+    int DeliveredOnTime,
+    IReadOnlyList<int> DeliveredByCycleTime,
+    int AllocatedUnits,
+    int RejectedUnits);
 
 public static class OrdersApi
 {
@@ -99,7 +104,10 @@ public static class OrdersApi
             stats.Late,
             stats.OpenByAge,
             stats.Delivered,
-            stats.DeliveredOnTime));
+            stats.DeliveredOnTime,
+            stats.DeliveredByCycleTime,
+            stats.AllocatedUnits,
+            stats.RejectedUnits));
     }
 
     private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)

@@ -4,6 +4,7 @@ import { api, el, act, signIn, showDone, age, dateTime, barChart } from "./dom.j
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
+const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
 let next = null;
 
 signIn(["operator"], async () => {
@@ -28,15 +29,19 @@ async function loadAll() {
 async function loadStats() {
   const stats = await api("GET", "/api/v1/order-stats");
   const reliability = stats.delivered ? `${Math.round(100 * stats.deliveredOnTime / stats.delivered)} %` : "–";
+  const found = stats.allocatedUnits - stats.rejectedUnits;
+  const accuracy = stats.allocatedUnits ? `${(100 * found / stats.allocatedUnits).toFixed(1)} %` : "–";
   const tile = (id, label, value) => el("div", { class: "tile", id }, el("span", { class: "value" }, value), el("span", {}, label));
   document.getElementById("tiles").replaceChildren(
     tile("kpi-open", "open orders", stats.open),
     tile("kpi-late", "late", stats.late),
     tile("kpi-held", "held for review", stats.byStatus.heldForReview),
-    tile("kpi-reliability", `delivered on time (${stats.deliveredOnTime} of ${stats.delivered})`, reliability));
+    tile("kpi-reliability", `delivered on time (${stats.deliveredOnTime} of ${stats.delivered})`, reliability),
+    tile("kpi-accuracy", `inventory accuracy (${found} of ${stats.allocatedUnits} units found)`, accuracy));
   document.getElementById("charts").replaceChildren(
     barChart("Orders by status", statuses.map(s => ({ label: s, value: stats.byStatus[s] }))),
-    barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))));
+    barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))),
+    barChart("Order cycle time (delivered orders)", cycleTimeBuckets.map((label, i) => ({ label, value: stats.deliveredByCycleTime[i] }))));
 }
 
 async function loadHeld() {

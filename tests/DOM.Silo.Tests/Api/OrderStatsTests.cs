@@ -12,7 +12,7 @@ namespace Dom.Silo.Tests.Api;
 public class OrderStatsTests
 {
     [Fact]
-    public async Task The_KPIs_count_orders_by_status_age_and_promise_kept_per_channel()
+    public async Task The_KPIs_count_orders_by_status_age_promise_kept_cycle_time_and_units_not_found_per_channel()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
         // Without the demo orders, so the count over every channel is exact too.
@@ -21,6 +21,8 @@ public class OrderStatsTests
         var sku = await catalog.ArticleAsync("a");
         var location = await catalog.LocationAsync("l", 52.4, 13.1);
         await catalog.StockAsync(sku, location, 50);
+        // Farther from the customers: takes only what the first location reports not there.
+        await catalog.StockAsync(sku, await catalog.LocationAsync("far", 50.0, 8.0), 50);
         var channel = catalog.Id("shop");
         var shop = await host.ClientForAsync("channel", channel);
         var partner = await host.ClientForAsync("store", location);
@@ -34,7 +36,9 @@ public class OrderStatsTests
         (await shop.PostAsync($"/api/v1/orders/{cancelled}/cancel", null)).EnsureSuccessStatusCode();
         await PlaceAsync(shop, catalog.Id("held"), sku, unitPrice: 3_000m);
         clock.Advance(TimeSpan.FromHours(2));
-        await PlaceAsync(shop, catalog.Id("new"), sku);
+        var rerouted = await PlaceAsync(shop, catalog.Id("new"), sku);
+        using var notThere = await partner.PostAsJsonAsync($"/api/v1/orders/{rerouted}/lines/l1/events", new { eventId = "r", locationId = location, type = "rejected" }, SiloHost.Json);
+        notThere.EnsureSuccessStatusCode();
         clock.Advance(TimeSpan.FromHours(4));
         await ShipAndDeliverAsync(partner, deliveredLate, location);
         await PlaceAsync(host.Client("dev-channel-webshop-key"), catalog.Id("other-channel"), sku);
@@ -47,10 +51,15 @@ public class OrderStatsTests
         Assert.Equal(
             new Dictionary<string, int> { ["heldForReview"] = 1, ["rejected"] = 0, ["released"] = 2, ["partiallyShipped"] = 0, ["shipped"] = 0, ["delivered"] = 2, ["cancelled"] = 1, ["backordered"] = 0 },
             stats.ByStatus);
-        // Open: "late" (32 h old, past its promise), "held" (6 h), "new" (4 h).
+        // Open: "late" (32 h old, past its promise), "held" (6 h), "new" (4 h, routed again to the far location).
         Assert.Equal((3, 1), (stats.Open, stats.Late));
         Assert.Equal([0, 0, 2, 1, 0], stats.OpenByAge);
         Assert.Equal((2, 1), (stats.Delivered, stats.DeliveredOnTime));
+        // "delivered" within the hour it was placed, "delivered-late" 32 hours after it was.
+        Assert.Equal([1, 1, 0, 0, 0, 0], stats.DeliveredByCycleTime);
+        // One unit each allocated for "delivered", "late", "delivered-late" and "held"; none left of "cancelled"; the unit
+        // of "new" twice, once reported not there.
+        Assert.Equal((6, 1), (stats.AllocatedUnits, stats.RejectedUnits));
         Assert.Equal(stats.Open + 1, all.Open);
         Assert.Equal(HttpStatusCode.Forbidden, asChannel.StatusCode);
         // Delivered 2 hours after its promise, and its late reminder has not come (it runs on the real clock, the business

@@ -100,6 +100,7 @@ public class PagesTests(PagesFixture fixture)
         var stats = await StatsAsync();
         var tiles = (Open: Browser.Find("#kpi-open .value").Text, Held: Browser.Find("#kpi-held .value").Text, Late: Browser.Find("#kpi-late .value").Text);
         var heldBar = Browser.Find("svg rect[data-label='heldForReview']").GetDomAttribute("data-value");
+        var accuracy = Browser.Find("#kpi-accuracy").Text;
         var listed = Browser.Find($"#orders tr[data-order='{routine}'] .status").Text;
 
         row.FindElement(By.Name("note")).SendKeys("called the customer");
@@ -111,6 +112,7 @@ public class PagesTests(PagesFixture fixture)
         Assert.Contains("order value", reasons, StringComparison.Ordinal);
         Assert.Equal((stats.Open.ToString(), stats.ByStatus["heldForReview"].ToString(), stats.Late.ToString()), tiles);
         Assert.Equal(stats.ByStatus["heldForReview"].ToString(), heldBar);
+        Assert.Contains($"({stats.AllocatedUnits - stats.RejectedUnits} of {stats.AllocatedUnits} units found)", accuracy, StringComparison.Ordinal);
         Assert.Equal("released", listed);
         Assert.Contains(held, done, StringComparison.Ordinal);
         Assert.Equal((OrderStatus.Released, RiskDecision.Accept), (order.Status, order.Risk.Reviewed));
