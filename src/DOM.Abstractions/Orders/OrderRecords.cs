@@ -359,7 +359,8 @@ public sealed record OrderSummary(
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
-/// <c>After</c> (orders created in the same tick are not skipped).</summary>
+/// <c>After</c> (orders created in the same tick are not skipped). <c>Open</c>: true for orders still in progress (not
+/// delivered, cancelled or rejected), false for the others.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.query")]
 public sealed record OrderQuery(
     [property: Id(0)] OrderStatus? Status,
@@ -369,7 +370,8 @@ public sealed record OrderQuery(
     [property: Id(4)] bool? Late,
     [property: Id(5)] DateTimeOffset? CreatedBefore,
     [property: Id(6)] int Limit,
-    [property: Id(7)] string? After = null)
+    [property: Id(7)] string? After = null,
+    [property: Id(8)] bool? Open = null)
 {
     /// <summary>Whether <paramref name="order"/> comes after the page this query goes on from.</summary>
     public bool Follows(OrderSummary order) =>

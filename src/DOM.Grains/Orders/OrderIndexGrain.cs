@@ -71,6 +71,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
                 && (query.CustomerId is null || order.CustomerId == query.CustomerId)
                 && (query.LocationId is null || order.Locations.Contains(query.LocationId))
                 && (query.Late is null || order.Late == query.Late)
+                && (query.Open is null || IsOpen(order.Status) == query.Open)
                 && query.Follows(order))
             .OrderByDescending(order => order.CreatedAt)
             .ThenBy(order => order.OrderId, StringComparer.Ordinal)

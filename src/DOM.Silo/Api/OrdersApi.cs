@@ -161,6 +161,7 @@ public static class OrdersApi
         string? customerId,
         string? locationId,
         bool? late,
+        bool? open,
         DateTimeOffset? createdBefore,
         string? after,
         int? limit)
@@ -210,7 +211,7 @@ public static class OrdersApi
             locationId = user.Scope();
         }
 
-        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after);
+        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open);
         var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();

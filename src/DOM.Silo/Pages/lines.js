@@ -4,7 +4,6 @@
 import { api, el, act, showDone, newEventId, dateTime } from "./dom.js";
 
 const notStarted = ["allocated", "accepted", "picked", "packed"];
-const closed = ["delivered", "cancelled", "rejected"];
 
 /** The events <c>location</c> may report about <c>allocation</c> of an order with <c>delivery</c>, in working order. */
 export function allowedEvents(allocation, delivery, location) {
@@ -45,8 +44,17 @@ export function lineBoard(table, location, events) {
   const pending = new Map(); // action key → event id, until the engine has taken it
 
   async function load() {
-    const page = await api("GET", `/api/v1/orders?locationId=${encodeURIComponent(location)}&limit=100`);
-    const open = page.items.filter(o => !closed.includes(o.status));
+    // Every open order at the location, page by page (a busy store has more than a page of them).
+    const open = [];
+    let path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=500`;
+    for (;;) {
+      const page = await api("GET", path);
+      open.push(...page.items);
+      if (!page.next) {
+        break;
+      }
+      path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=500&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
+    }
     const orders = await Promise.all(open.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
     render(orders);
     return orders;

@@ -12,7 +12,7 @@ namespace Dom.Silo.Tests.Api;
 public class OrderStatsTests
 {
     [Fact]
-    public async Task The_KPIs_count_orders_by_status_age_promise_kept_cycle_time_and_units_not_found_per_channel()
+    public async Task The_KPIs_count_orders_by_status_age_promise_kept_cycle_time_and_units_not_found_per_channel_as_the_list_filters_them()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
         // Without the demo orders, so the count over every channel is exact too.
@@ -46,6 +46,8 @@ public class OrderStatsTests
         var stats = (await host.Operator().GetFromJsonAsync<OrderStatsView>($"/api/v1/order-stats?channel={channel}", SiloHost.Json))!;
         var all = (await host.Operator().GetFromJsonAsync<OrderStatsView>("/api/v1/order-stats", SiloHost.Json))!;
         using var asChannel = await shop.GetAsync("/api/v1/order-stats");
+        var open = (await host.Operator().GetFromJsonAsync<OrderPage>($"/api/v1/orders?channel={channel}&open=true", SiloHost.Json))!;
+        var closed = (await host.Operator().GetFromJsonAsync<OrderPage>($"/api/v1/orders?channel={channel}&open=false", SiloHost.Json))!;
         var lateDelivery = (await host.Operator().GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{deliveredLate}", SiloHost.Json))!;
 
         Assert.Equal(
@@ -61,6 +63,10 @@ public class OrderStatsTests
         // of "new" twice, once reported not there.
         Assert.Equal((6, 1), (stats.AllocatedUnits, stats.RejectedUnits));
         Assert.Equal(stats.Open + 1, all.Open);
+        // The list's filter agrees with the counts.
+        Assert.Equal([catalog.Id("new"), catalog.Id("held"), catalog.Id("late")], open.Items.Select(o => o.OrderId));
+        // Newest first; "delivered" and "delivered-late" were placed in the same tick, so by id.
+        Assert.Equal([catalog.Id("cancelled"), catalog.Id("delivered"), catalog.Id("delivered-late")], closed.Items.Select(o => o.OrderId));
         Assert.Equal(HttpStatusCode.Forbidden, asChannel.StatusCode);
         // Delivered 2 hours after its promise, and its late reminder has not come (it runs on the real clock, the business
         // clock is a fake one that moved): late all the same.
