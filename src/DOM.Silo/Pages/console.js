@@ -116,11 +116,35 @@ async function showOrder(orderId) {
     el("td", {}, line.lineId), el("td", {}, line.sku), el("td", { class: "number" }, line.quantity), el("td", {}, line.status),
     el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–")));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
+  // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
+  const open = !["delivered", "cancelled", "rejected"].includes(order.status);
+  const command = (name, path, done) => el("button", {
+    type: "button", "data-command": name,
+    onclick: event => {
+      // A cancellation is asked twice: the first click only arms the button.
+      const button = event.currentTarget;
+      if (name === "cancel" && button.dataset.armed !== "yes") {
+        button.dataset.armed = "yes";
+        button.textContent = "Click again to cancel the order";
+        return;
+      }
+      return act(button, async () => {
+      await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/${path}`);
+      showDone(`${order.orderId} ${done}.`);
+      await Promise.all([loadStats(), loadHeld(), loadOrders(false)]);
+      await showOrder(order.orderId);
+      });
+    },
+  }, name === "cancel" ? "Cancel order" : "Retry backorders");
+  const actions = el("p", { class: "actions" },
+    open ? command("cancel", "cancel", "cancelled") : "",
+    order.lines.some(l => l.status === "backordered") ? command("retry", "retry-backorders", "routed again where stock allows") : "");
   detail.replaceChildren(
     el("h2", {}, `Order ${order.orderId}`),
     el("p", {}, `${order.status} · ${order.channel} · customer ${order.customerId} · created ${dateTime(order.createdAt)} · promised by ${dateTime(order.promisedBy)}`,
       order.late ? el("span", { class: "badge late" }, "late") : "",
       ` · risk: ${order.risk.decision}${order.risk.reasons.length ? ` (${order.risk.reasons.join("; ")})` : ""}`),
+    actions,
     el("table", {}, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
     el("h3", {}, "History"), el("ol", { class: "history" }, history));
   detail.hidden = false;

@@ -1,6 +1,6 @@
 // The store page: today's capacity (set a new limit when staff come or go) and the lines to pick, reject, ship or
 // hand over. A store key opens its own store; an operator names one.
-import { api, act, signIn, showDone } from "./dom.js";
+import { api, act, signIn, showDone, newEventId } from "./dom.js";
 import { lineBoard } from "./lines.js";
 
 signIn(["store", "operator"], caller => {
@@ -34,6 +34,47 @@ async function open(store) {
   };
   const refresh = document.getElementById("refresh");
   refresh.onclick = () => act(refresh, async () => { show(await api("GET", path)); await board.load(); });
+  stock(store);
   show(await api("GET", path));
   await board.load();
+}
+
+/** A slot of the store: look an article up, and set the units counted on the shelf. A count keeps its id until the
+ * engine took it, so a click after a lost answer stores the count once (and units sold meanwhile stay sold). */
+function stock(store) {
+  const find = document.getElementById("stock-find");
+  const count = document.getElementById("stock-count");
+  const pending = new Map();
+  let sku = null;
+  const show = slot => {
+    sku = slot.sku;
+    document.getElementById("stock-sku").textContent = slot.sku;
+    for (const [id, value] of [["on-hand", slot.onHand], ["held", slot.held], ["allocated", slot.allocated], ["available", slot.available]]) {
+      document.getElementById(id).textContent = value;
+    }
+    document.getElementById("stock-slot").hidden = false;
+  };
+  const path = () => `/api/v1/stock/${encodeURIComponent(store)}/${encodeURIComponent(sku)}`;
+  find.onsubmit = event => {
+    event.preventDefault();
+    act(find.querySelector("button"), async () => {
+      document.getElementById("stock-slot").hidden = true;
+      sku = find.elements.sku.value.trim();
+      show(await api("GET", path()));
+    });
+  };
+  count.onsubmit = event => {
+    event.preventDefault();
+    act(count.querySelector("button"), async () => {
+      const onHand = Number(count.elements.onHand.value);
+      const key = `${sku}|${onHand}`;
+      if (!pending.has(key)) {
+        pending.set(key, newEventId());
+      }
+      show(await api("PUT", path(), { onHand, countId: pending.get(key) }));
+      pending.delete(key);
+      count.reset();
+      showDone(`${sku}: ${onHand} on hand recorded.`);
+    });
+  };
 }

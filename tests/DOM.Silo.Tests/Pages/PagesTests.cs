@@ -6,6 +6,7 @@ using Dom.Risk;
 using Dom.Silo.Api;
 using Dom.Silo.Hosting;
 using Dom.Silo.Tests.Hosting;
+using Dom.Stock;
 using OpenQA.Selenium;
 
 namespace Dom.Silo.Tests.Pages;
@@ -134,6 +135,60 @@ public class PagesTests(PagesFixture fixture)
 
         Assert.Contains($"{store}: 3 allocated", detail, StringComparison.Ordinal);
         Assert.Contains("released", detail, StringComparison.Ordinal);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task The_console_cancels_an_order_on_the_second_click()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 3));
+
+        Browser.Open("/console.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        Browser.TextOf("#detail", $"Order {id}");
+        Browser.Find("#detail button[data-command='cancel']").Click();
+        Browser.TextOf("#detail button[data-command='cancel']", "Click again");
+        var stillOpen = await OrderAsync(id);
+        Browser.Find("#detail button[data-command='cancel']").Click();
+        Browser.TextOf("#message", "cancelled");
+        Browser.TextOf("#detail", "cancelled");
+        var order = await OrderAsync(id);
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
+
+        Assert.Equal(OrderStatus.Released, stillOpen.Status);
+        Assert.Equal(OrderStatus.Cancelled, order.Status);
+        Assert.Equal((0, 10), (slot!.Allocated, slot.Available));
+        Assert.Empty(Browser.Driver.FindElements(By.CssSelector("#detail button[data-command='cancel']")));
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task The_store_page_shows_a_slot_and_stores_a_count()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 3));
+        var key = await Host.KeyForAsync("store", store);
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        var find = Browser.Find("#stock-find");
+        find.FindElement(By.Name("sku")).SendKeys(sku);
+        find.FindElement(By.CssSelector("button")).Click();
+        var shown = (Browser.TextOf("#on-hand", "10"), Browser.Find("#allocated").Text, Browser.Find("#available").Text);
+        var count = Browser.Find("#stock-count");
+        count.FindElement(By.Name("onHand")).SendKeys("8");
+        count.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", "8 on hand recorded");
+        var after = (Browser.Find("#on-hand").Text, Browser.Find("#available").Text);
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
+
+        Assert.Equal(("10", "3", "7"), shown);
+        Assert.Equal(("8", "5"), after);
+        Assert.Equal((8, 3, 5), (slot!.OnHand, slot.Allocated, slot.Available));
         Assert.Empty(Browser.Errors());
     }
 
