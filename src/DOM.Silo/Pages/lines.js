@@ -5,30 +5,52 @@ import { api, el, act, showDone, newEventId, dateTime } from "./dom.js";
 
 const notStarted = ["allocated", "accepted", "picked", "packed"];
 
-/** The events <c>location</c> may report about <c>allocation</c> of an order with <c>delivery</c>, in working order. */
-export function allowedEvents(allocation, delivery, location) {
+/** Whether the engine takes <c>type</c> from <c>location</c> for <c>allocation</c> of an order with <c>delivery</c>:
+ * OrderRules.Allows as it is, every step included (a step reported after a later one is taken and changes nothing). */
+export function allows(type, allocation, delivery, location) {
   const own = allocation.locationId === location;
   const pickup = delivery.method === "pickup";
   const byStore = pickup && delivery.pickupLocationId === location;
   const transfer = pickup && allocation.locationId !== delivery.pickupLocationId;
   const shippable = notStarted.includes(allocation.status) || (allocation.status === "shipped" && allocation.shipped < allocation.quantity);
-  const events = [];
-  if (own && notStarted.includes(allocation.status)) {
-    events.push(...["accepted", "picked", "packed"].filter(e => notStarted.indexOf(e) > notStarted.indexOf(allocation.status)));
+  switch (type) {
+    case "accepted":
+    case "picked":
+    case "packed":
+      return own && notStarted.includes(allocation.status);
+    case "rejected":
+      return own && shippable;
+    case "shipped":
+      return own && (!pickup || transfer) && shippable;
+    case "readyForPickup":
+      return byStore && (transfer ? allocation.status === "shipped" && allocation.shipped === allocation.quantity : notStarted.includes(allocation.status));
+    case "pickedUp":
+      return byStore && allocation.status === "readyForPickup";
+    case "delivered":
+      return own && !pickup && allocation.status === "shipped" && allocation.delivered < allocation.shipped;
+    default:
+      return false;
   }
-  if (own && (!pickup || transfer) && shippable) {
-    events.push("shipped");
-  }
-  if (byStore && (transfer ? allocation.status === "shipped" && allocation.shipped === allocation.quantity : notStarted.includes(allocation.status))) {
-    events.push("readyForPickup");
-  }
-  if (byStore && allocation.status === "readyForPickup") {
-    events.push("pickedUp");
-  }
-  if (own && shippable) {
-    events.push("rejected");
-  }
-  return events;
+}
+
+/** The events <c>location</c> may report about <c>allocation</c> of an order with <c>delivery</c>, in working order: those
+ * the engine allows, the steps only forward. The pages offer no delivery report. */
+export function allowedEvents(allocation, delivery, location) {
+  return ["accepted", "picked", "packed", "shipped", "readyForPickup", "pickedUp", "rejected"]
+    .filter(type => allows(type, allocation, delivery, location))
+    .filter(type => !notStarted.includes(type) || notStarted.indexOf(type) > notStarted.indexOf(allocation.status));
+}
+
+/**
+ * The index of the allocation of <c>line</c> the engine applies <c>type</c> from <c>location</c> to (OrderGrain.ReportAsync):
+ * an event names no allocation, so it goes to the first of the location's own units it may follow, else to the first
+ * sent to it (the pickup store). A line at a location twice, or a pickup store's own units and units sent to it from
+ * elsewhere, take such an event in that order: a row offers only what would change its own units.
+ */
+export function engineTarget(line, type, delivery, location) {
+  const fits = a => a.status !== "rejected" && a.status !== "cancelled" && allows(type, a, delivery, location);
+  const own = line.allocations.findIndex(a => a.locationId === location && fits(a));
+  return own >= 0 ? own : line.allocations.findIndex(fits);
 }
 
 const labels = {
@@ -65,7 +87,8 @@ export function lineBoard(table, location, events) {
     for (const order of orders) {
       for (const line of order.lines) {
         line.allocations.forEach((allocation, index) => {
-          const allowed = allowedEvents(allocation, order.delivery, location).filter(e => events.includes(e));
+          const allowed = allowedEvents(allocation, order.delivery, location)
+            .filter(e => events.includes(e) && engineTarget(line, e, order.delivery, location) === index);
           if (allowed.length === 0) {
             return;
           }

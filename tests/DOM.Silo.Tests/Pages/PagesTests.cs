@@ -305,6 +305,54 @@ public class PagesTests(PagesFixture fixture)
         Assert.DoesNotContain(order.History, h => h.Event == "accepted");
     }
 
+    [Fact]
+    public async Task A_pickup_store_marks_the_units_sent_to_it_ready_only_on_their_own_row()
+    {
+        // Click & collect of 2: one unit from the store's own shelf, one shipped to it from a warehouse (the store could
+        // not find the second). The engine gives a "ready for pickup" from the store to its own units first.
+        var (sku, store) = await StockedAsync("store", 2);
+        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
+        await _catalog.StockAsync(sku, warehouse, 10);
+        var id = _catalog.Id("cc");
+        await PlaceAsync(Order(id, sku, 2) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 52.5, 13.4), store) });
+        await ReportAsync(id, store, "rejected", quantity: 1);
+        await ReportAsync(id, warehouse, "shipped");
+        var key = await Host.KeyForAsync("store", store);
+        var (own, sent) = ($"#lines tr[data-order='{id}'][data-location='{store}']", $"#lines tr[data-order='{id}'][data-location='{warehouse}']");
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        Browser.Find($"{own} button[data-event='readyForPickup']");
+        var sentBefore = Browser.Driver.FindElements(By.CssSelector(sent))
+            .Select(r => string.Join(",", r.FindElements(By.CssSelector("button[data-event]")).Select(b => b.GetDomAttribute("data-event")))).ToList();
+        Browser.Find($"{own} button[data-event='readyForPickup']").Click();
+        Browser.TextOf($"{own} .status", "readyForPickup");
+        Browser.Find($"{sent} button[data-event='readyForPickup']").Click();
+        // Ready, its "picked up" is the store's own units' first: the row waits for them.
+        Browser.Gone(sent);
+        var ready = await OrderAsync(id);
+        Browser.Find($"{own} button[data-event='pickedUp']").Click();
+        Browser.Find($"{sent} button[data-event='pickedUp']").Click();
+        Browser.Gone($"#lines tr[data-order='{id}']");
+        var collected = await OrderAsync(id);
+
+        // The units on their way are not offered before the store's own: the engine would have taken the click for those.
+        Assert.Empty(sentBefore);
+        Assert.Equal(
+            [(store, AllocationStatus.ReadyForPickup), (store, AllocationStatus.Rejected), (warehouse, AllocationStatus.ReadyForPickup)],
+            ready.Lines[0].Allocations.Select(a => (a.LocationId, a.Status)));
+        Assert.Single(ready.Outbox, n => n.Type == "readyForPickup");
+        Assert.Equal(OrderStatus.Delivered, collected.Status);
+        Assert.Empty(Browser.Errors());
+    }
+
+    private async Task ReportAsync(string orderId, string locationId, string type, int? quantity = null)
+    {
+        using var response = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{orderId}/lines/l1/events",
+            new { eventId = _catalog.Id(type), locationId, type, quantity }, SiloHost.Json);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     private async Task<(string Sku, string LocationId)> StockedAsync(string type, int onHand)
     {
         var sku = await _catalog.ArticleAsync("a");
