@@ -63,7 +63,7 @@ const labels = {
  * <c>events</c> limits the buttons offered (the partner portal has no pickup).
  */
 export function lineBoard(table, location, events) {
-  const pending = new Map(); // action key → event id, until the engine has taken it
+  const pending = new Map(); // action key (the action and the allocation it was on) → event id, until the engine took it
 
   async function load() {
     // Every open order at the location, page by page (a busy store has more than a page of them).
@@ -150,7 +150,10 @@ export function lineBoard(table, location, events) {
   }
 
   async function report(order, line, allocation, index, type, extra) {
-    const key = JSON.stringify([order.orderId, line.lineId, index, allocation.status, allocation.shipped, type, extra]);
+    // The action on the units as the clerk saw them: sent again after a lost answer, it repeats the event. Once those
+    // units changed (the engine took the event, as the row shows after a refresh), the same action is a new one: a
+    // second "1 unit not there" after a first is not the first again.
+    const key = JSON.stringify([order.orderId, line.lineId, index, allocation, type, extra]);
     if (!pending.has(key)) {
       pending.set(key, newEventId());
     }

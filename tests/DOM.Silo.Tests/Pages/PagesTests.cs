@@ -346,6 +346,74 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    [Fact]
+    public async Task A_lost_answer_is_repeated_with_its_event_id_and_a_later_rejection_of_as_many_units_is_a_new_event()
+    {
+        var (sku, store) = await StockedAsync("store", 4);
+        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
+        await _catalog.StockAsync(sku, warehouse, 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 4));
+        var key = await Host.KeyForAsync("store", store);
+        var row = $"#lines tr[data-order='{id}']";
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        Browser.Find($"{row} button[data-event='rejected']");
+        LoseTheNextAnswer(install: true);
+        RejectOne(row);
+        Browser.TextOf("#message", "The engine did not answer.");
+        // The clerk sends it again: the engine took it the first time and answers as it did.
+        Browser.Find($"{row} form[data-form='rejected'] button[type=submit]").Click();
+        Browser.TextOf("#message", "Reject recorded");
+        Browser.TextOf($"{row} td.number", "3");
+
+        LoseTheNextAnswer(install: false);
+        RejectOne(row);
+        Browser.TextOf("#message", "The engine did not answer.");
+        // This time the clerk looks again first: the unit is gone from the row. Then another one is not there.
+        Browser.Find("#refresh").Click();
+        Browser.TextOf($"{row} td.number", "2");
+        RejectOne(row);
+        Browser.TextOf("#message", "Reject recorded");
+        var order = await OrderAsync(id);
+
+        var atStore = order.Lines[0].Allocations.Where(a => a.LocationId == store).ToList();
+        Assert.Equal((1, 3), (atStore.Where(a => a.Status != AllocationStatus.Rejected).Sum(a => a.Quantity), atStore.Where(a => a.Status == AllocationStatus.Rejected).Sum(a => a.Quantity)));
+        Assert.Equal(3, order.History.Count(h => h.Event == "rejected"));
+        Assert.Empty(Browser.Errors());
+    }
+
+    /// <summary>The answer to the page's next POST is lost: the engine gets the request, the page a network error.</summary>
+    private void LoseTheNextAnswer(bool install)
+    {
+        var script = install
+            ? """
+              const send = window.fetch;
+              window.fetch = async (resource, init) => {
+                const response = await send(resource, init);
+                if (init?.method === "POST" && window.loseNextAnswer) {
+                  window.loseNextAnswer = false;
+                  throw new TypeError("Failed to fetch");
+                }
+                return response;
+              };
+              window.loseNextAnswer = true;
+              """
+            : "window.loseNextAnswer = true;";
+        ((IJavaScriptExecutor)Browser.Driver).ExecuteScript(script);
+    }
+
+    private void RejectOne(string row)
+    {
+        Browser.Find($"{row} button[data-event='rejected']").Click();
+        var form = Browser.Find($"{row} form[data-form='rejected']");
+        var quantity = form.FindElement(By.Name("quantity"));
+        quantity.Clear();
+        quantity.SendKeys("1");
+        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+    }
+
     private async Task ReportAsync(string orderId, string locationId, string type, int? quantity = null)
     {
         using var response = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{orderId}/lines/l1/events",
