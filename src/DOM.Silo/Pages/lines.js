@@ -4,6 +4,9 @@
 import { api, el, act, showDone, newEventId, dateTime } from "./dom.js";
 
 const notStarted = ["allocated", "accepted", "picked", "packed"];
+// An order held for review is not released to its locations yet: the engine refuses every event on it, and only an
+// operator's list shows it.
+const held = "heldForReview";
 
 /** Whether the engine takes <c>type</c> from <c>location</c> for <c>allocation</c> of an order with <c>delivery</c>:
  * OrderRules.Allows as it is, every step included (a step reported after a later one is taken and changes nothing). */
@@ -77,7 +80,7 @@ export function lineBoard(table, location, events) {
       }
       path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=500&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
     }
-    const orders = await Promise.all(open.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
+    const orders = await Promise.all(open.filter(o => o.status !== held).map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
     render(orders);
     return orders;
   }

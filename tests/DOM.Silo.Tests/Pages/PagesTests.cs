@@ -384,6 +384,30 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    [Fact]
+    public async Task An_operator_on_the_store_page_is_not_offered_the_lines_of_an_order_held_for_review()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var held = _catalog.Id("held");
+        var routine = _catalog.Id("routine");
+        await PlaceAsync(Order(held, sku, 2, unitPrice: 1_500m));
+        await PlaceAsync(Order(routine, sku, 1));
+
+        Browser.Open("/store.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        var pick = Browser.Find("#location-pick");
+        pick.FindElement(By.Name("location")).SendKeys(store);
+        pick.FindElement(By.CssSelector("button")).Click();
+        Browser.Find($"#lines tr[data-order='{routine}']");
+        var heldRows = Browser.Driver.FindElements(By.CssSelector($"#lines tr[data-order='{held}']")).Count;
+        var order = await OrderAsync(held);
+
+        // The engine refuses every event on it until an operator releases it.
+        Assert.Equal(OrderStatus.HeldForReview, order.Status);
+        Assert.Equal(0, heldRows);
+        Assert.Empty(Browser.Errors());
+    }
+
     /// <summary>The answer to the page's next POST is lost: the engine gets the request, the page a network error.</summary>
     private void LoseTheNextAnswer(bool install)
     {
