@@ -69,16 +69,17 @@ export function lineBoard(table, location, events) {
   const pending = new Map(); // action key (the action and the allocation it was on) → event id, until the engine took it
 
   async function load() {
-    // Every open order at the location, page by page (a busy store has more than a page of them).
+    // Every open order at the location, page by page (a busy store has more than a page of them; the oldest, most
+    // pressing ones are on the last page).
     const open = [];
-    let path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=500`;
+    let path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=100`;
     for (;;) {
       const page = await api("GET", path);
       open.push(...page.items);
       if (!page.next) {
         break;
       }
-      path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=500&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
+      path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=100&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
     }
     const orders = await Promise.all(open.filter(o => o.status !== held).map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
     render(orders);

@@ -408,6 +408,31 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    [Fact]
+    public async Task The_store_page_shows_an_open_order_older_than_the_newest_hundred()
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var store = await _catalog.LocationAsync("busy", 52.4, 13.1, capacityPerDay: 1_000, type: "store");
+        await _catalog.StockAsync(sku, store, 200);
+        var oldest = _catalog.Id("oldest");
+        await PlaceAsync(Order(oldest, sku, 1));
+        for (var i = 0; i < 100; i++)
+        {
+            await PlaceAsync(Order(_catalog.Id($"o{i}"), sku, 1));
+        }
+
+        var key = await Host.KeyForAsync("store", store);
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        var row = Browser.Find($"#lines tr[data-order='{oldest}']");
+        var caption = Browser.TextOf("#lines caption", "line(s) to work on");
+
+        Assert.Equal("101 line(s) to work on", caption);
+        Assert.NotNull(row.FindElement(By.CssSelector("button[data-event='accepted']")));
+        Assert.Empty(Browser.Errors());
+    }
+
     /// <summary>The answer to the page's next POST is lost: the engine gets the request, the page a network error.</summary>
     private void LoseTheNextAnswer(bool install)
     {
