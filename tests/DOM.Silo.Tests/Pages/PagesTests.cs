@@ -347,6 +347,44 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task A_line_routed_to_the_store_twice_is_offered_one_allocation_after_the_other()
+    {
+        // Two units, one at the store and one at a warehouse; the warehouse cannot find its unit, and the re-route goes
+        // to the store, which has one more by then: the line has two allocations there. The engine gives a store's event
+        // on the line to the first one it may follow.
+        var (sku, store) = await StockedAsync("store", 1);
+        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
+        await _catalog.StockAsync(sku, warehouse, 1);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2));
+        await _catalog.StockAsync(sku, store, 2);
+        await ReportAsync(id, warehouse, "rejected");
+        var routed = await OrderAsync(id);
+        var key = await Host.KeyForAsync("store", store);
+        var row = $"#lines tr[data-order='{id}']";
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        Browser.Find($"{row} button[data-event='accepted']");
+        var rowsFirst = Browser.Driver.FindElements(By.CssSelector(row)).Count;
+        Browser.Find($"{row} button[data-event='shipped']").Click();
+        var form = Browser.Find($"{row} form[data-form='shipped']");
+        form.FindElement(By.Name("carrier")).SendKeys("DHL");
+        form.FindElement(By.Name("trackingNumber")).SendKeys("JJD0001");
+        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.TextOf("#message", "Ship recorded");
+        Browser.Find($"{row} button[data-event='accepted']").Click();
+        Browser.TextOf($"{row} .status", "accepted");
+        var order = await OrderAsync(id);
+
+        Assert.Equal(2, routed.Lines[0].Allocations.Count(a => a.LocationId == store));
+        // The second allocation's row comes once the first's units are shipped: before, its "Confirm" was the first's.
+        Assert.Equal(1, rowsFirst);
+        Assert.Equal([AllocationStatus.Shipped, AllocationStatus.Accepted], order.Lines[0].Allocations.Where(a => a.LocationId == store).Select(a => a.Status));
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task A_lost_answer_is_repeated_with_its_event_id_and_a_later_rejection_of_as_many_units_is_a_new_event()
     {
         var (sku, store) = await StockedAsync("store", 4);
