@@ -5,7 +5,7 @@ import { api, el, act, signIn, showDone, age, dateTime, barChart } from "./dom.j
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
 const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
-let next = null;
+let next = null; // where the next page of the order list starts, with the filter it was listed under
 
 signIn(["operator"], async () => {
   const select = document.querySelector("#filter select");
@@ -50,10 +50,17 @@ async function loadHeld() {
   const table = document.getElementById("held");
   table.querySelector("tbody").replaceChildren(...orders.map(order => {
     const note = el("input", { name: "note", placeholder: "note", maxlength: 500, size: 14 });
+    // While one decision is on its way, neither can be clicked again.
     const decide = decision => event => act(event.currentTarget, async () => {
-      await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/review`, { decision, note: note.value.trim() || undefined });
-      showDone(`${order.orderId} ${decision === "release" ? "released" : "rejected"}.`);
-      await loadAll();
+      const buttons = [...event.currentTarget.parentElement.querySelectorAll("button")];
+      buttons.forEach(b => { b.disabled = true; });
+      try {
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/review`, { decision, note: note.value.trim() || undefined });
+        showDone(`${order.orderId} ${decision === "release" ? "released" : "rejected"}.`);
+        await loadAll();
+      } finally {
+        buttons.forEach(b => { b.disabled = false; });
+      }
     });
     return el("tr", { "data-order": order.orderId },
       el("td", {}, orderLink(order.orderId)),
@@ -66,20 +73,26 @@ async function loadHeld() {
         el("button", { type: "button", "data-decision": "release", onclick: decide("release") }, "Release"),
         el("button", { type: "button", "data-decision": "reject", onclick: decide("reject") }, "Reject")));
   }));
-  table.querySelector("caption").textContent = orders.length ? `${orders.length} order(s) wait for a decision` : "No order is held.";
+  table.querySelector("caption").textContent = orders.length
+    ? `${page.next ? `The ${orders.length} oldest of more` : orders.length} order(s) wait for a decision`
+    : "No order is held.";
 }
 
 async function loadOrders(more) {
   const form = document.getElementById("filter");
-  const query = new URLSearchParams({ limit: "50" });
-  for (const [name, value] of [["status", form.elements.status.value], ["channel", form.elements.channel.value.trim()]]) {
-    if (value) {
-      query.set(name, value);
+  // "More" goes on under the filter its list was shown with, whatever the fields say now.
+  const query = more && next ? new URLSearchParams(next.filter) : new URLSearchParams({ limit: "50" });
+  if (!(more && next)) {
+    for (const [name, value] of [["status", form.elements.status.value], ["channel", form.elements.channel.value.trim()]]) {
+      if (value) {
+        query.set(name, value);
+      }
+    }
+    if (form.elements.late.checked) {
+      query.set("late", "true");
     }
   }
-  if (form.elements.late.checked) {
-    query.set("late", "true");
-  }
+  const filter = query.toString();
   if (more && next) {
     query.set("createdBefore", next.createdBefore);
     query.set("after", next.after);
@@ -100,7 +113,7 @@ async function loadOrders(more) {
   } else {
     body.replaceChildren(...rows);
   }
-  next = page.next ? { createdBefore: page.next, after: page.nextAfter } : null;
+  next = page.next ? { createdBefore: page.next, after: page.nextAfter, filter } : null;
   document.getElementById("more").hidden = next === null;
   document.querySelector("#orders caption").textContent = body.children.length ? `${body.children.length} order(s) shown, newest first` : "No order matches.";
 }

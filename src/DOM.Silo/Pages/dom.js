@@ -25,9 +25,15 @@ export async function api(method, path, body) {
     throw new ApiProblem(0, { title: "The engine did not answer.", detail: "Check the connection and try again: the same action is safe to repeat." });
   }
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // Not the engine's JSON (a proxy's error page, say): said as the status it came with.
+    data = null;
+  }
   if (!response.ok) {
-    throw new ApiProblem(response.status, data || { title: `HTTP ${response.status}` });
+    throw new ApiProblem(response.status, data || { title: `HTTP ${response.status} ${response.statusText}`.trim(), detail: "The answer was not the engine's; try again." });
   }
   return data;
 }
@@ -116,7 +122,11 @@ export function signIn(roles, ready) {
       clearMessage();
       await ready(caller);
     } catch (error) {
-      sessionStorage.removeItem(keyItem);
+      // A key refused, or one of another role, is forgotten; a silo that did not answer (or answered 429 or 5xx)
+      // keeps it, and the sign-in form takes it again.
+      if (error instanceof ApiProblem && [401, 403].includes(error.status)) {
+        sessionStorage.removeItem(keyItem);
+      }
       form.hidden = false;
       who.hidden = true;
       main.hidden = true;

@@ -139,6 +139,40 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_consoles_More_goes_on_under_the_filter_its_list_was_shown_with()
+    {
+        var (sku, _) = await StockedAsync("store", 100);
+        var channel = _catalog.Id("shop");
+        var shop = await Host.ClientForAsync("channel", channel);
+        var placed = new List<string>();
+        for (var i = 0; i < 51; i++)
+        {
+            var id = _catalog.Id($"o{i:D2}");
+            using var response = await shop.PostAsJsonAsync("/api/v1/orders", Order(id, sku, 1), SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            placed.Add(id);
+        }
+
+        Browser.Open("/console.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        var filter = Browser.Find("#filter");
+        filter.FindElement(By.Name("channel")).SendKeys(channel);
+        filter.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#orders caption", "50 order(s) shown");
+        // The field changed, the list not shown again: "More" still pages the list on the screen.
+        filter.FindElement(By.Name("channel")).Clear();
+        filter.FindElement(By.Name("channel")).SendKeys("webshop");
+        Browser.Find("#more").Click();
+        Browser.TextOf("#orders caption", "51 order(s) shown");
+        var listed = Browser.Driver.FindElements(By.CssSelector("#orders tbody tr")).Select(r => r.GetDomAttribute("data-order")!).ToList();
+
+        Assert.Equal(placed.ToHashSet(), listed.ToHashSet());
+        Assert.Equal(51, listed.Count);
+        Assert.False(Browser.Driver.FindElement(By.Id("more")).Displayed);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_console_cancels_an_order_on_the_second_click()
     {
         var (sku, store) = await StockedAsync("store", 10);
