@@ -32,6 +32,26 @@ public class OrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_is_late_only_past_its_promised_time_the_same_in_its_view_and_in_the_list()
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, ClusterFixture.Time.GetUtcNow().AddHours(2)));
+        var index = fixture.Grains.GetGrain<IOrderIndexGrain>(Orders.OrderIndexGrain.BucketOf(id));
+        async Task<(bool View, bool Listed)> LateAsync() =>
+            ((await Order(id).GetAsync())!.Late, (await index.QueryAsync(new OrderQuery(null, null, "c-" + id, null, null, null, 10))).Single().Late);
+
+        ClusterFixture.Time.Advance(TimeSpan.FromHours(2));
+        var atThePromise = await LateAsync();
+        ClusterFixture.Time.Advance(TimeSpan.FromTicks(1));
+        var past = await LateAsync();
+
+        Assert.Equal((false, false), atThePromise);
+        Assert.Equal((true, true), past);
+    }
+
+    [Fact]
     public async Task A_click_and_collect_order_ready_at_the_store_is_not_late_and_the_customer_is_told_once()
     {
         var (id, store) = await PickupOrderOfTwoLinesAsync(ClusterFixture.Time.GetUtcNow().AddHours(1));

@@ -631,7 +631,7 @@ internal sealed class OrderGrain(
         await FinishPendingAsync();
         switch (reminderName)
         {
-            case PromiseReminder when OrderIndexGrain.OwesPromise(View.Status, OrderRules.ReadyAtStore(View)) && clock.UtcNow >= View.PromisedBy:
+            case PromiseReminder when OrderIndexGrain.OwesPromise(View.Status, OrderRules.ReadyAtStore(View)) && clock.UtcNow > View.PromisedBy:
                 if (!View.Late)
                 {
                     await SaveAsync(State with { View = Notify(Note(View with { Late = true }, "late", null, $"promised by {View.PromisedBy:u}"), "delayed", null) });
@@ -1235,9 +1235,10 @@ internal sealed class OrderGrain(
             .Distinct(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The view as of now: an open order past its promised date is late, whether or not the reminder ran.</summary>
+    /// <summary>The view as of now: an open order past its promised time is late, whether or not the reminder ran (at the
+    /// promised time itself it is not, as in the list).</summary>
     private OrderView Current(OrderView view) =>
-        view.Late || !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) || clock.UtcNow < view.PromisedBy ? view : view with { Late = true };
+        view.Late || !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) || clock.UtcNow <= view.PromisedBy ? view : view with { Late = true };
 
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
