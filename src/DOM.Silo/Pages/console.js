@@ -67,7 +67,7 @@ async function loadHeld() {
       el("td", {}, order.channel),
       el("td", {}, order.customerId),
       el("td", { class: "number" }, `${order.total.toFixed(2)} ${order.currency}`),
-      el("td", {}, age(order.createdAt)),
+      el("td", { class: "nowrap" }, age(order.createdAt)),
       el("td", {}, order.risk.reasons.join("; ")),
       el("td", { class: "actions" }, note,
         el("button", { type: "button", "data-decision": "release", onclick: decide("release") }, "Release"),
@@ -103,9 +103,9 @@ async function loadOrders(more) {
     el("td", {}, orderLink(order.orderId), order.late ? el("span", { class: "badge late" }, "late") : ""),
     el("td", {}, order.channel),
     el("td", { class: "status" }, order.status),
-    el("td", {}, dateTime(order.createdAt)),
-    el("td", {}, age(order.createdAt)),
-    el("td", {}, dateTime(order.promisedBy)),
+    el("td", { class: "nowrap" }, dateTime(order.createdAt)),
+    el("td", { class: "nowrap" }, age(order.createdAt)),
+    el("td", { class: "nowrap" }, dateTime(order.promisedBy)),
     el("td", {}, order.locations.join(", ")),
     el("td", { class: "number" }, order.total.toFixed(2))));
   if (more) {
