@@ -45,8 +45,20 @@ async function loadStats() {
 }
 
 async function loadHeld() {
-  const page = await api("GET", "/api/v1/orders?status=heldForReview&limit=100");
-  const orders = await Promise.all(page.items.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
+  // The list is newest first: every held order is read, page by page, and the hundred that waited longest are shown,
+  // oldest first (the newest hundred alone would leave the oldest with no way to decide on them).
+  const held = [];
+  let path = "/api/v1/orders?status=heldForReview&limit=500";
+  for (;;) {
+    const page = await api("GET", path);
+    held.push(...page.items);
+    if (!page.next) {
+      break;
+    }
+    path = `/api/v1/orders?status=heldForReview&limit=500&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
+  }
+  const oldest = held.slice(-100).reverse();
+  const orders = await Promise.all(oldest.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
   const table = document.getElementById("held");
   table.querySelector("tbody").replaceChildren(...orders.map(order => {
     const note = el("input", { name: "note", placeholder: "note", maxlength: 500, size: 14 });
@@ -74,7 +86,7 @@ async function loadHeld() {
         el("button", { type: "button", "data-decision": "reject", onclick: decide("reject") }, "Reject")));
   }));
   table.querySelector("caption").textContent = orders.length
-    ? `${page.next ? `The ${orders.length} oldest of more` : orders.length} order(s) wait for a decision`
+    ? `${held.length > orders.length ? `The ${orders.length} oldest of ${held.length}` : orders.length} order(s) wait for a decision, oldest first`
     : "No order is held.";
 }
 

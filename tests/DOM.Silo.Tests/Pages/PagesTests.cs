@@ -505,6 +505,43 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    [Fact]
+    public async Task The_console_offers_the_oldest_held_orders_when_more_than_a_hundred_wait()
+    {
+        var (sku, _) = await StockedAsync("store", 200);
+        var held = new List<string>();
+        try
+        {
+            for (var i = 0; i < 101; i++)
+            {
+                var id = _catalog.Id($"held{i:D3}");
+                await PlaceAsync(Order(id, sku, 1, unitPrice: 2_500m));
+                held.Add(id);
+            }
+
+            Browser.Open("/console.html");
+            Browser.SignIn(SiloHost.OperatorKey);
+            var caption = Browser.TextOf("#held caption", "wait for a decision");
+            var oldest = Browser.Driver.FindElements(By.CssSelector($"#held tr[data-order='{held[0]}']")).Count;
+            var shown = Browser.Driver.FindElements(By.CssSelector("#held tbody tr")).Count;
+            var waiting = (await StatsAsync()).ByStatus["heldForReview"];
+
+            // The newest hundred alone left the oldest, the most pressing, with no way to release or reject it.
+            Assert.Equal(1, oldest);
+            Assert.Equal(100, shown);
+            Assert.Contains($"The 100 oldest of {waiting}", caption, StringComparison.Ordinal);
+            Assert.Empty(Browser.Errors());
+        }
+        finally
+        {
+            // The other tests' held orders are shown again (they are newer than these).
+            foreach (var id in held)
+            {
+                using var rejected = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/review", new { decision = "reject" }, SiloHost.Json);
+            }
+        }
+    }
+
     /// <summary>The answer to the page's next POST is lost: the engine gets the request, the page a network error.</summary>
     private void LoseTheNextAnswer(bool install)
     {
