@@ -142,7 +142,10 @@ async function showOrder(orderId) {
     el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–")));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
-  const open = !["delivered", "cancelled", "rejected"].includes(order.status);
+  // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated
+  // yet, or allocated units not shipped or handed over. A shipped order has none, and the engine would refuse.
+  const open = !["cancelled", "rejected"].includes(order.status) && order.lines.some(l => l.openQuantity > 0
+    || l.allocations.some(a => !["rejected", "cancelled", "pickedUp", "delivered"].includes(a.status) && a.quantity > a.shipped));
   const command = (name, path, done) => el("button", {
     type: "button", "data-command": name,
     onclick: event => {

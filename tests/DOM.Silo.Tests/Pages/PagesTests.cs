@@ -542,6 +542,34 @@ public class PagesTests(PagesFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task The_console_offers_no_cancel_for_an_order_shipped_in_full()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var shipped = _catalog.Id("shipped");
+        var partly = _catalog.Id("partly");
+        await PlaceAsync(Order(shipped, sku, 2));
+        await PlaceAsync(Order(partly, sku, 2));
+        await ReportAsync(shipped, store, "shipped");
+        await ReportAsync(partly, store, "shipped", quantity: 1);
+
+        Browser.Open("/console.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.Find($"#orders a[data-open='{shipped}']").Click();
+        Browser.TextOf("#detail h2", shipped);
+        var offeredShipped = Browser.Driver.FindElements(By.CssSelector("#detail button[data-command='cancel']")).Count;
+        Browser.Find($"#orders a[data-open='{partly}']").Click();
+        Browser.TextOf("#detail h2", partly);
+        var offeredPartly = Browser.Driver.FindElements(By.CssSelector("#detail button[data-command='cancel']")).Count;
+        using var refused = await Host.Operator().PostAsync($"/api/v1/orders/{shipped}/cancel", null);
+
+        // Every unit is on its way: the engine refuses the cancellation ("Nothing is left to cancel").
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal(0, offeredShipped);
+        Assert.Equal(1, offeredPartly);
+        Assert.Empty(Browser.Errors());
+    }
+
     /// <summary>The answer to the page's next POST is lost: the engine gets the request, the page a network error.</summary>
     private void LoseTheNextAnswer(bool install)
     {
