@@ -7,20 +7,19 @@ const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"
 const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
 let next = null; // where the next page of the order list starts, with the filter it was listed under
 
-signIn(["operator"], async () => {
-  const select = document.querySelector("#filter select");
-  select.append(...statuses.map(s => el("option", { value: s }, s)));
-  const filter = document.getElementById("filter");
-  filter.addEventListener("submit", event => {
-    event.preventDefault();
-    act(filter.querySelector("button"), () => loadOrders(false));
-  });
-  const more = document.getElementById("more");
-  more.addEventListener("click", () => act(more, () => loadOrders(true)));
-  const refresh = document.getElementById("refresh");
-  refresh.addEventListener("click", () => act(refresh, loadAll));
-  await loadAll();
+// Wired once, before signing in: a sign-in whose first load failed (the silo did not answer) is done again, and its
+// controls must not then act twice (a "More" appending its page twice).
+document.querySelector("#filter select").append(...statuses.map(s => el("option", { value: s }, s)));
+const filter = document.getElementById("filter");
+filter.addEventListener("submit", event => {
+  event.preventDefault();
+  act(filter.querySelector("button"), () => loadOrders(false));
 });
+const more = document.getElementById("more");
+more.addEventListener("click", () => act(more, () => loadOrders(true)));
+const refresh = document.getElementById("refresh");
+refresh.addEventListener("click", () => act(refresh, loadAll));
+signIn(["operator"], loadAll);
 
 async function loadAll() {
   await Promise.all([loadStats(), loadHeld(), loadOrders(false)]);

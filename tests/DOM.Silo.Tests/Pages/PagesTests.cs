@@ -570,6 +570,40 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    [Fact]
+    public async Task A_second_sign_in_after_the_consoles_first_load_failed_wires_its_controls_once()
+    {
+        var (sku, _) = await StockedAsync("store", 100);
+        var channel = _catalog.Id("shop");
+        var shop = await Host.ClientForAsync("channel", channel);
+        for (var i = 0; i < 51; i++)
+        {
+            using var response = await shop.PostAsJsonAsync("/api/v1/orders", Order(_catalog.Id($"o{i:D2}"), sku, 1), SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        Browser.Open("/console.html");
+        FailTheNextRequestTo("/api/v1/order-stats");
+        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.TextOf("#message", "The engine did not answer.");
+        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.Find("#kpi-open");
+        var options = Browser.Driver.FindElements(By.CssSelector("#filter select option")).Count;
+        var filter = Browser.Find("#filter");
+        filter.FindElement(By.Name("channel")).SendKeys(channel);
+        filter.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#orders caption", "50 order(s) shown");
+        Browser.Find("#more").Click();
+        Browser.TextOf("#orders caption", "51 order(s) shown");
+        Browser.Until(d => d.FindElement(By.Id("more")).Enabled ? "done" : null);
+        var listed = Browser.Driver.FindElements(By.CssSelector("#orders tbody tr")).Select(r => r.GetDomAttribute("data-order")).ToList();
+
+        // "any" and each status once; each order once (the second sign-in's listeners had "More" append its page twice).
+        Assert.Equal(9, options);
+        Assert.Equal(51, listed.Count);
+        Assert.Equal(51, listed.Distinct().Count());
+    }
+
     /// <summary>The answer to the page's next POST is lost: the engine gets the request, the page a network error.</summary>
     private void LoseTheNextAnswer(bool install)
     {
@@ -589,6 +623,20 @@ public class PagesTests(PagesFixture fixture)
             : "window.loseNextAnswer = true;";
         ((IJavaScriptExecutor)Browser.Driver).ExecuteScript(script);
     }
+
+    /// <summary>The page's next request to <paramref name="path"/> gets no answer (the silo did not answer).</summary>
+    private void FailTheNextRequestTo(string path) =>
+        ((IJavaScriptExecutor)Browser.Driver).ExecuteScript("""
+            const send = window.fetch;
+            let failed = false;
+            window.fetch = async (resource, init) => {
+              if (!failed && String(resource).startsWith(arguments[0])) {
+                failed = true;
+                throw new TypeError("Failed to fetch");
+              }
+              return send(resource, init);
+            };
+            """, path);
 
     private void RejectOne(string row)
     {
