@@ -46,8 +46,10 @@ function stock(store) {
   const count = document.getElementById("stock-count");
   const pending = new Map();
   let sku = null;
+  let version = null; // the slot's version as shown: a count is a retry only while the slot is as the clerk saw it
   const show = slot => {
     sku = slot.sku;
+    version = slot.version;
     document.getElementById("stock-sku").textContent = slot.sku;
     for (const [id, value] of [["on-hand", slot.onHand], ["held", slot.held], ["allocated", slot.allocated], ["available", slot.available]]) {
       document.getElementById(id).textContent = value;
@@ -67,7 +69,10 @@ function stock(store) {
     event.preventDefault();
     act(count.querySelector("button"), async () => {
       const onHand = Number(count.elements.onHand.value);
-      const key = `${sku}|${onHand}`;
+      // The count on the slot as shown: sent again after a lost answer, it is the same count. Once the slot changed
+      // (another count stored, or the clerk looked again and saw the engine took it), the same number is a new count: a
+      // recount of 8 after a count of 9 is stored, not answered as the first 8.
+      const key = JSON.stringify([sku, version, onHand]);
       if (!pending.has(key)) {
         pending.set(key, newEventId());
       }

@@ -604,24 +604,50 @@ public class PagesTests(PagesFixture fixture)
         Assert.Equal(51, listed.Distinct().Count());
     }
 
-    /// <summary>The answer to the page's next POST is lost: the engine gets the request, the page a network error.</summary>
-    private void LoseTheNextAnswer(bool install)
+    [Fact]
+    public async Task A_recount_of_a_number_sent_before_a_lost_answer_is_stored_after_another_count()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var key = await Host.KeyForAsync("store", store);
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        ShowStock(sku);
+        Browser.TextOf("#on-hand", "10");
+        LoseTheNextAnswer(install: true, method: "PUT");
+        Count(8);
+        Browser.TextOf("#message", "The engine did not answer.");
+        // The clerk counts again, and finds 9; then once more, and finds 8 after all.
+        Count(9);
+        Browser.TextOf("#message", "9 on hand recorded");
+        Count(8);
+        Browser.TextOf("#message", "8 on hand recorded");
+        var shown = Browser.Find("#on-hand").Text;
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
+
+        Assert.Equal((8, "8"), (slot!.OnHand, shown));
+        Assert.Empty(Browser.Errors());
+    }
+
+    /// <summary>The answer to the page's next <paramref name="method"/> request is lost: the engine gets the request, the
+    /// page a network error.</summary>
+    private void LoseTheNextAnswer(bool install, string method = "POST")
     {
         var script = install
             ? """
               const send = window.fetch;
               window.fetch = async (resource, init) => {
                 const response = await send(resource, init);
-                if (init?.method === "POST" && window.loseNextAnswer) {
-                  window.loseNextAnswer = false;
+                if (init?.method === window.loseNextAnswer) {
+                  window.loseNextAnswer = null;
                   throw new TypeError("Failed to fetch");
                 }
                 return response;
               };
-              window.loseNextAnswer = true;
+              window.loseNextAnswer = arguments[0];
               """
-            : "window.loseNextAnswer = true;";
-        ((IJavaScriptExecutor)Browser.Driver).ExecuteScript(script);
+            : "window.loseNextAnswer = arguments[0];";
+        ((IJavaScriptExecutor)Browser.Driver).ExecuteScript(script, method);
     }
 
     /// <summary>The page's next request to <paramref name="path"/> gets no answer (the silo did not answer).</summary>
@@ -637,6 +663,23 @@ public class PagesTests(PagesFixture fixture)
               return send(resource, init);
             };
             """, path);
+
+    private void Count(int onHand)
+    {
+        var count = Browser.Find("#stock-count");
+        var field = count.FindElement(By.Name("onHand"));
+        field.Clear();
+        field.SendKeys(onHand.ToString());
+        count.FindElement(By.CssSelector("button")).Click();
+    }
+
+    private void ShowStock(string sku)
+    {
+        var find = Browser.Find("#stock-find");
+        find.FindElement(By.Name("sku")).Clear();
+        find.FindElement(By.Name("sku")).SendKeys(sku);
+        find.FindElement(By.CssSelector("button")).Click();
+    }
 
     private void RejectOne(string row)
     {
