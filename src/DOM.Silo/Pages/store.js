@@ -1,6 +1,6 @@
 // The store page: today's capacity (set a new limit when staff come or go) and the lines to pick, reject, ship or
 // hand over. A store key opens its own store; an operator names one.
-import { api, act, signIn, showDone, newEventId } from "./dom.js";
+import { api, act, signIn, showDone, newEventId, ApiProblem } from "./dom.js";
 import { lineBoard } from "./lines.js";
 
 signIn(["store", "operator"], caller => {
@@ -62,7 +62,18 @@ function stock(store) {
     act(find.querySelector("button"), async () => {
       document.getElementById("stock-slot").hidden = true;
       sku = find.elements.sku.value.trim();
-      show(await api("GET", path()));
+      let slot;
+      try {
+        slot = await api("GET", path());
+      } catch (error) {
+        if (!(error instanceof ApiProblem && error.status === 404)) {
+          throw error;
+        }
+        // Never stocked here: nothing on hand yet, and the first count is the clerk's (the engine answers an article it
+        // does not know with its own 404).
+        slot = { sku, onHand: 0, held: 0, allocated: 0, available: 0, version: 0 };
+      }
+      show(slot);
     });
   };
   count.onsubmit = event => {

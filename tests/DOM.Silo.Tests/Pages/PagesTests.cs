@@ -629,6 +629,27 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    [Fact]
+    public async Task The_store_page_stores_the_first_count_of_an_article_never_stocked_there()
+    {
+        var (stocked, store) = await StockedAsync("store", 10);
+        var sku = await _catalog.ArticleAsync("new");
+        var key = await Host.KeyForAsync("store", store);
+
+        Browser.Open("/store.html");
+        Browser.SignIn(key);
+        ShowStock(sku);
+        Browser.TextOf("#stock-sku", sku);
+        var shown = Browser.Find("#on-hand").Text;
+        Count(3);
+        Browser.TextOf("#message", "3 on hand recorded");
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
+
+        Assert.NotEqual(stocked, sku);
+        Assert.Equal("0", shown);
+        Assert.Equal((3, 3), (slot!.OnHand, slot.Available));
+    }
+
     /// <summary>The answer to the page's next <paramref name="method"/> request is lost: the engine gets the request, the
     /// page a network error.</summary>
     private void LoseTheNextAnswer(bool install, string method = "POST")
