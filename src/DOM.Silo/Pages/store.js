@@ -16,8 +16,12 @@ signIn(["store", "operator"], caller => {
 });
 
 async function open(store) {
-  const board = lineBoard(document.getElementById("lines"), store, ["accepted", "picked", "packed", "shipped", "readyForPickup", "pickedUp", "rejected"]);
   const path = `/api/v1/locations/${encodeURIComponent(store)}/capacity`;
+  // Looked up first: a store that is none (a typo of an operator's) leaves the page on the store it showed, its forms
+  // acting on that one.
+  const capacity = await api("GET", path);
+  document.querySelector("h1").textContent = `Store ${store}`;
+  const board = lineBoard(document.getElementById("lines"), store, ["accepted", "picked", "packed", "shipped", "readyForPickup", "pickedUp", "rejected"]);
   const show = capacity => {
     document.getElementById("booked").textContent = capacity.booked;
     document.getElementById("limit").textContent = capacity.limit;
@@ -35,7 +39,7 @@ async function open(store) {
   const refresh = document.getElementById("refresh");
   refresh.onclick = () => act(refresh, async () => { show(await api("GET", path)); await board.load(); });
   stock(store);
-  show(await api("GET", path));
+  show(capacity);
   await board.load();
 }
 
@@ -47,6 +51,9 @@ function stock(store) {
   const pending = new Map();
   let sku = null;
   let version = null; // the slot's version as shown: a count is a retry only while the slot is as the clerk saw it
+  // Another store's article, shown before an operator opened this one, is not this store's.
+  document.getElementById("stock-slot").hidden = true;
+  find.reset();
   const show = slot => {
     sku = slot.sku;
     version = slot.version;

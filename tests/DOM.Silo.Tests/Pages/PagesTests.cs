@@ -650,6 +650,39 @@ public class PagesTests(PagesFixture fixture)
         Assert.Equal((3, 3), (slot!.OnHand, slot.Available));
     }
 
+    [Fact]
+    public async Task An_operator_who_opens_another_store_on_the_store_page_sees_only_that_ones_stock_and_capacity()
+    {
+        var (sku, first) = await StockedAsync("store", 10);
+        var (other, second) = await StockedAsync("store", 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, other, 1));
+        var before = await CapacityAsync(second);
+
+        Browser.Open("/store.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        OpenLocation(first);
+        ShowStock(sku);
+        Browser.TextOf("#on-hand", "10");
+        OpenLocation(second);
+        Browser.Find($"#lines tr[data-order='{id}']");
+        var slotShown = Browser.Driver.FindElement(By.Id("stock-slot")).Displayed;
+        // A name that is no store: refused, and the page stays on the second store.
+        OpenLocation(_catalog.Id("no-such-store"));
+        Browser.Find("#message .problem");
+        var capacity = Browser.Find("#capacity-form");
+        capacity.FindElement(By.Name("limit")).SendKeys((before.Limit + 3).ToString());
+        capacity.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", "Today's limit is set.");
+        var after = await CapacityAsync(second);
+
+        // The first store's article was still shown, its count going to the second store as an article "null".
+        Assert.False(slotShown);
+        Assert.Equal(before.Limit + 3, after.Limit);
+        Assert.Contains(second, Browser.Find("h1").Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Browser.Errors(), e => !e.Contains("404", StringComparison.Ordinal));
+    }
+
     /// <summary>The answer to the page's next <paramref name="method"/> request is lost: the engine gets the request, the
     /// page a network error.</summary>
     private void LoseTheNextAnswer(bool install, string method = "POST")
@@ -700,6 +733,14 @@ public class PagesTests(PagesFixture fixture)
         find.FindElement(By.Name("sku")).Clear();
         find.FindElement(By.Name("sku")).SendKeys(sku);
         find.FindElement(By.CssSelector("button")).Click();
+    }
+
+    private void OpenLocation(string locationId)
+    {
+        var pick = Browser.Find("#location-pick");
+        pick.FindElement(By.Name("location")).Clear();
+        pick.FindElement(By.Name("location")).SendKeys(locationId);
+        pick.FindElement(By.CssSelector("button")).Click();
     }
 
     private void RejectOne(string row)
