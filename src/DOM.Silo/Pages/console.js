@@ -6,6 +6,7 @@ const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "d
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
 const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
 let next = null; // where the next page of the order list starts, with the filter it was listed under
+let shown = new URLSearchParams({ limit: "50" }).toString(); // the filter of the list on the screen
 
 // Wired once, before signing in: a sign-in whose first load failed (the silo did not answer) is done again, and its
 // controls must not then act twice (a "More" appending its page twice).
@@ -13,16 +14,16 @@ document.querySelector("#filter select").append(...statuses.map(s => el("option"
 const filter = document.getElementById("filter");
 filter.addEventListener("submit", event => {
   event.preventDefault();
-  act(filter.querySelector("button"), () => loadOrders(false));
+  act(filter.querySelector("button"), () => loadOrders("filter"));
 });
 const more = document.getElementById("more");
-more.addEventListener("click", () => act(more, () => loadOrders(true)));
+more.addEventListener("click", () => act(more, () => loadOrders("more")));
 const refresh = document.getElementById("refresh");
 refresh.addEventListener("click", () => act(refresh, loadAll));
 signIn(["operator"], loadAll);
 
 async function loadAll() {
-  await Promise.all([loadStats(), loadHeld(), loadOrders(false)]);
+  await Promise.all([loadStats(), loadHeld(), loadOrders("again")]);
 }
 
 async function loadStats() {
@@ -33,7 +34,7 @@ async function loadStats() {
   const tile = (id, label, value) => el("div", { class: "tile", id }, el("span", { class: "value" }, value), el("span", {}, label));
   document.getElementById("tiles").replaceChildren(
     tile("kpi-open", "open orders", stats.open),
-    tile("kpi-late", "late", stats.late),
+    tile("kpi-late", "open and late", stats.late),
     tile("kpi-held", "held for review", stats.byStatus.heldForReview),
     tile("kpi-reliability", `delivered on time (${stats.deliveredOnTime} of ${stats.delivered})`, reliability),
     tile("kpi-accuracy", `inventory accuracy (${found} of ${stats.allocatedUnits} units found)`, accuracy));
@@ -60,7 +61,7 @@ async function loadHeld() {
   const orders = await Promise.all(oldest.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
   const table = document.getElementById("held");
   table.querySelector("tbody").replaceChildren(...orders.map(order => {
-    const note = el("input", { name: "note", placeholder: "note", maxlength: 500, size: 14 });
+    const note = el("input", { name: "note", placeholder: "note", "aria-label": `Note on the decision for ${order.orderId}`, maxlength: 500, size: 14 });
     // While one decision is on its way, neither can be clicked again.
     const decide = decision => event => act(event.currentTarget, async () => {
       const buttons = [...event.currentTarget.parentElement.querySelectorAll("button")];
@@ -89,11 +90,13 @@ async function loadHeld() {
     : "No order is held.";
 }
 
-async function loadOrders(more) {
+/** The order list: under the filter's fields ("filter", the Show button), its next page ("more"), or again under the
+ * filter it is shown with ("again": a refresh, or after an action), whatever the fields say now. */
+async function loadOrders(mode) {
   const form = document.getElementById("filter");
-  // "More" goes on under the filter its list was shown with, whatever the fields say now.
-  const query = more && next ? new URLSearchParams(next.filter) : new URLSearchParams({ limit: "50" });
-  if (!(more && next)) {
+  const more = mode === "more" && next !== null;
+  const query = new URLSearchParams(more ? next.filter : mode === "again" ? shown : "limit=50");
+  if (mode === "filter") {
     for (const [name, value] of [["status", form.elements.status.value], ["channel", form.elements.channel.value.trim()]]) {
       if (value) {
         query.set(name, value);
@@ -104,7 +107,8 @@ async function loadOrders(more) {
     }
   }
   const filter = query.toString();
-  if (more && next) {
+  shown = filter;
+  if (more) {
     query.set("createdBefore", next.createdBefore);
     query.set("after", next.after);
   }
@@ -153,6 +157,7 @@ async function showOrder(orderId) {
       if (name === "cancel" && button.dataset.armed !== "yes") {
         button.dataset.armed = "yes";
         button.textContent = "Click again to cancel the order";
+        showDone(`Click it again to cancel ${order.orderId}; nothing has changed yet.`);
         return;
       }
       return act(button, async () => {

@@ -120,6 +120,10 @@ export function signIn(roles, ready) {
       who.querySelector("span").textContent = caller.scope ? `${caller.role} · ${caller.scope}` : caller.role;
       main.hidden = false;
       clearMessage();
+      // The sign-in button the keyboard was on is hidden now: the page's heading takes the focus.
+      const heading = document.querySelector("h1");
+      heading.tabIndex = -1;
+      heading.focus();
       await ready(caller);
     } catch (error) {
       // A key refused, or one of another role, is forgotten; a silo that did not answer (or answered 429 or 5xx)

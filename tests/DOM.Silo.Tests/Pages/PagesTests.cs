@@ -139,7 +139,7 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
-    public async Task The_consoles_More_goes_on_under_the_filter_its_list_was_shown_with()
+    public async Task The_consoles_More_and_Refresh_go_on_under_the_filter_its_list_was_shown_with()
     {
         var (sku, _) = await StockedAsync("store", 100);
         var channel = _catalog.Id("shop");
@@ -165,10 +165,16 @@ public class PagesTests(PagesFixture fixture)
         Browser.Find("#more").Click();
         Browser.TextOf("#orders caption", "51 order(s) shown");
         var listed = Browser.Driver.FindElements(By.CssSelector("#orders tbody tr")).Select(r => r.GetDomAttribute("data-order")!).ToList();
+        var moreHidden = !Browser.Driver.FindElement(By.Id("more")).Displayed;
+        // A refresh lists again what is shown, under the same filter.
+        Browser.Find("#refresh").Click();
+        Browser.TextOf("#orders caption", "50 order(s) shown");
+        var refreshed = Browser.Driver.FindElements(By.CssSelector("#orders tbody tr")).Select(r => r.GetDomAttribute("data-order")!).ToList();
 
         Assert.Equal(placed.ToHashSet(), listed.ToHashSet());
         Assert.Equal(51, listed.Count);
-        Assert.False(Browser.Driver.FindElement(By.Id("more")).Displayed);
+        Assert.True(moreHidden);
+        Assert.Subset(placed.ToHashSet(), refreshed.ToHashSet());
         Assert.Empty(Browser.Errors());
     }
 
