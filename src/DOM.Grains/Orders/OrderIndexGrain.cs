@@ -65,7 +65,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     {
         var now = clock.UtcNow;
         return Task.FromResult<IReadOnlyList<OrderSummary>>(State.Orders.Values
-            .Select(order => order with { Late = order.Late || (OwesPromise(order.Status, order.ReadyAtStore) && now > order.PromisedBy) })
+            .Select(order => order with { Late = IsLate(order, now) })
             .Where(order => (query.Status is null || order.Status == query.Status)
                 && (query.Channel is null || order.Channel == query.Channel)
                 && (query.CustomerId is null || order.CustomerId == query.CustomerId)
@@ -96,7 +96,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             byStatus[(int)order.Status]++;
             allocated += order.AllocatedUnits;
             rejected += order.RejectedUnits;
-            var isLate = order.Late || (OwesPromise(order.Status, order.ReadyAtStore) && now > order.PromisedBy);
+            var isLate = IsLate(order, now);
             if (IsOpen(order.Status))
             {
                 open++;
@@ -116,6 +116,11 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
 
         return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected));
     }
+
+    /// <summary>True when <paramref name="order"/> is late at <paramref name="now"/>: recorded late, or still owing its
+    /// promise past the promised time, whether or not its late reminder ran.</summary>
+    private static bool IsLate(OrderSummary order, DateTimeOffset now) =>
+        order.Late || (OwesPromise(order.Status, order.ReadyAtStore) && now > order.PromisedBy);
 
     /// <summary>True while an order can still be late: open, and (click &amp; collect) not yet ready at the store.</summary>
     public static bool OwesPromise(OrderStatus status, bool readyAtStore) => IsOpen(status) && !readyAtStore;

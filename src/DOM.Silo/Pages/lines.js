@@ -1,7 +1,7 @@
 // The lines a location works on (the store page and the partner portal): its open orders' units at that location,
 // each with the fulfilment events that may follow it. The engine decides; the buttons follow its rules
 // (OrderRules.Allows) so a location is offered only what it may report, and a refusal shows the engine's reason.
-import { api, el, act, showDone, newEventId, dateTime } from "./dom.js";
+import { api, el, act, signIn, showDone, newEventId, dateTime } from "./dom.js";
 
 const notStarted = ["allocated", "accepted", "picked", "packed"];
 // An order held for review is not released to its locations yet: the engine refuses every event on it, and only an
@@ -54,6 +54,29 @@ export function engineTarget(line, type, delivery, location) {
   const fits = a => a.status !== "rejected" && a.status !== "cancelled" && allows(type, a, delivery, location);
   const own = line.allocations.findIndex(a => a.locationId === location && fits(a));
   return own >= 0 ? own : line.allocations.findIndex(fits);
+}
+
+/**
+ * Signs a location's page in (the store page, the partner portal): a key of <c>role</c> opens its own location; an
+ * operator names one, which is looked up first (a typo leaves the page as it was). <c>open(locationId)</c> shows it.
+ */
+export function signInAtLocation(role, open) {
+  signIn([role, "operator"], caller => {
+    if (caller.role === role) {
+      return open(caller.scope);
+    }
+    const pick = document.getElementById("location-pick");
+    pick.hidden = false;
+    // Set, not added: a sign-in done again (after a failed first load) does not open the location twice.
+    pick.onsubmit = event => {
+      event.preventDefault();
+      const location = pick.elements.location.value.trim();
+      act(pick.querySelector("button"), async () => {
+        await api("GET", `/api/v1/locations/${encodeURIComponent(location)}`);
+        await open(location);
+      });
+    };
+  });
 }
 
 const labels = {

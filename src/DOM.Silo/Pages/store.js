@@ -1,19 +1,9 @@
 // The store page: today's capacity (set a new limit when staff come or go) and the lines to pick, reject, ship or
 // hand over. A store key opens its own store; an operator names one.
-import { api, act, signIn, showDone, newEventId, ApiProblem } from "./dom.js";
-import { lineBoard } from "./lines.js";
+import { api, act, showDone, newEventId, ApiProblem } from "./dom.js";
+import { lineBoard, signInAtLocation } from "./lines.js";
 
-signIn(["store", "operator"], caller => {
-  const pick = document.getElementById("location-pick");
-  if (caller.role === "store") {
-    return open(caller.scope);
-  }
-  pick.hidden = false;
-  pick.addEventListener("submit", event => {
-    event.preventDefault();
-    act(pick.querySelector("button"), () => open(pick.elements.location.value.trim()));
-  });
-});
+signInAtLocation("store", open);
 
 async function open(store) {
   const path = `/api/v1/locations/${encodeURIComponent(store)}/capacity`;

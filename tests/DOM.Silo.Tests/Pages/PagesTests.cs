@@ -323,6 +323,34 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task An_operator_opens_a_partners_portal_by_its_id_and_a_typo_opens_nothing()
+    {
+        var (sku, partner) = await StockedAsync("dropShipper", 8);
+        var id = _catalog.Id("ds");
+        await PlaceAsync(Order(id, sku, 2));
+
+        Browser.Open("/partner.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        var pick = Browser.Find("#location-pick");
+        pick.FindElement(By.Name("location")).SendKeys(partner + "-typo");
+        pick.FindElement(By.CssSelector("button")).Click();
+        var typo = Browser.TextOf("#message", "does not exist");
+        var headingAfterTypo = Browser.Find("h1").Text;
+        pick.FindElement(By.Name("location")).Clear();
+        pick.FindElement(By.Name("location")).SendKeys(partner);
+        pick.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("h1", partner);
+        var confirm = Browser.Find($"#lines tr[data-order='{id}'] button[data-event='accepted']");
+        confirm.Click();
+        Browser.TextOf($"#lines tr[data-order='{id}'] .status", "accepted");
+        var order = await OrderAsync(id);
+
+        Assert.Contains(partner + "-typo", typo, StringComparison.Ordinal);
+        Assert.Equal("Partner portal", headingAfterTypo);
+        Assert.Equal(AllocationStatus.Accepted, order.Lines[0].Allocations[0].Status);
+    }
+
+    [Fact]
     public async Task An_action_on_a_line_cancelled_meanwhile_shows_the_engines_refusal_and_changes_nothing()
     {
         var (sku, partner) = await StockedAsync("dropShipper", 8);
