@@ -60,9 +60,18 @@ public sealed record OrderStatsView(
     int AllocatedUnits,
     int RejectedUnits);
 
+/// <summary>Orders to read in one call (1 to <see cref="OrdersApi.MaxLookup"/> ids).</summary>
+public sealed record LookupBody(List<string?>? OrderIds);
+
+/// <summary>The orders of a lookup the caller may see, in the order asked for.</summary>
+public sealed record OrderViews(IReadOnlyList<OrderView> Items);
+
 public static class OrdersApi
 {
     private const int MaxPage = 500;
+
+    /// <summary>The most orders one lookup reads.</summary>
+    public const int MaxLookup = 100;
 
     public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
@@ -71,6 +80,7 @@ public static class OrdersApi
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyRole);
         api.MapGet("/{orderId}", GetAsync).RequireAuthorization(Policies.AnyRole).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/lookup", LookupAsync).RequireAuthorization(Policies.AnyRole);
         // A change to an order: not found, not allowed in its state (422), or an event id used with another body (409).
         foreach (var change in new[]
         {
@@ -151,6 +161,33 @@ public static class OrdersApi
         }
 
         return VisibleTo(user, await grains.Get<IOrderGrain>(orderId).GetAsync()) is { } view ? TypedResults.Ok(view) : Answers.NotFound($"Order {orderId}");
+    }
+
+    /// <summary>Reads several orders in one call (a page of the list, say), each as <see cref="GetAsync"/> would answer
+    /// it: an order the caller may not see, or that does not exist, is left out.</summary>
+    private static async Task<Results<Ok<OrderViews>, ValidationProblem>> LookupAsync(LookupBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        if (body.OrderIds is not { Count: >= 1 and <= MaxLookup } ids)
+        {
+            validation.Add("orderIds", $"Must list 1 to {MaxLookup} order ids.");
+        }
+        else
+        {
+            for (var i = 0; i < ids.Count; i++)
+            {
+                validation.Id($"orderIds[{i}]", ids[i]);
+            }
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var wanted = body.OrderIds!.Distinct(StringComparer.Ordinal).ToList();
+        var views = await Task.WhenAll(wanted.Select(id => grains.Get<IOrderGrain>(id!).GetAsync()));
+        return TypedResults.Ok(new OrderViews(views.Select(view => VisibleTo(user, view)).OfType<OrderView>().ToList()));
     }
 
     private static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListAsync(

@@ -1,6 +1,7 @@
 // The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
 // status and age, with an order's lines, risk reasons and history one click away.
 import { api, el, act, signIn, showDone, age, dateTime, barChart } from "./dom.js";
+import { lookUp } from "./lines.js";
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
@@ -58,7 +59,7 @@ async function loadHeld() {
     path = `/api/v1/orders?status=heldForReview&limit=500&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
   }
   const oldest = held.slice(-100).reverse();
-  const orders = await Promise.all(oldest.map(o => api("GET", `/api/v1/orders/${encodeURIComponent(o.orderId)}`)));
+  const orders = oldest.length ? await lookUp(oldest.map(o => o.orderId)) : [];
   const table = document.getElementById("held");
   table.querySelector("tbody").replaceChildren(...orders.map(order => {
     const note = el("input", { name: "note", placeholder: "note", "aria-label": `Note on the decision for ${order.orderId}`, maxlength: 500, size: 14 });

@@ -616,6 +616,40 @@ public class OrdersApiTests(ApiFixture fixture)
         Assert.Contains(orders[5].Risk.Reasons, r => r.Contains("orders within", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_lookup_reads_several_orders_each_as_the_caller_may_see_it_and_refuses_a_list_it_cannot_take()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var (ours, theirs) = (_catalog.Id("ours"), _catalog.Id("theirs"));
+        await PlaceAsync(Webshop, Order(ours, (sku, 1)));
+        await PlaceAsync(Host.Client("dev-channel-marketplace-key"), Order(theirs, (sku, 2)));
+        var store = await Host.ClientForAsync("store", near);
+        var asked = new { orderIds = new[] { theirs, _catalog.Id("nowhere"), ours, ours } };
+
+        var byChannel = await LookupAsync(Webshop, asked);
+        var byStore = await LookupAsync(store, asked);
+        var byOperator = await LookupAsync(Host.Operator(), asked);
+        using var none = await Webshop.PostAsJsonAsync("/api/v1/orders/lookup", new { orderIds = Array.Empty<string>() }, SiloHost.Json);
+        using var tooMany = await Webshop.PostAsJsonAsync("/api/v1/orders/lookup", new { orderIds = Enumerable.Range(0, 101).Select(i => $"o{i}") }, SiloHost.Json);
+        using var badId = await Webshop.PostAsJsonAsync("/api/v1/orders/lookup", new { orderIds = new[] { ours, "no spaces" } }, SiloHost.Json);
+
+        Assert.Equal([ours], byChannel.Select(o => o.OrderId));
+        Assert.Equal([theirs, ours], byStore.Select(o => o.OrderId));
+        // A store sees its lines, not the order's value.
+        Assert.All(byStore, o => Assert.All(o.Lines, l => Assert.All(l.Allocations, a => Assert.Equal(near, a.LocationId))));
+        Assert.Equal([theirs, ours], byOperator.Select(o => o.OrderId));
+        Assert.Equal((await GetAsync(ours)).Total, byOperator[1].Total);
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (none.StatusCode, tooMany.StatusCode, badId.StatusCode));
+        Assert.Contains("orderIds[1]", await badId.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task<List<OrderView>> LookupAsync(HttpClient client, object body)
+    {
+        using var response = await client.PostAsJsonAsync("/api/v1/orders/lookup", body, SiloHost.Json);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<OrderViews>(SiloHost.Json))!.Items.ToList();
+    }
+
     private async Task<(string Sku, string Near, string Far)> StockAsync(int nearOnHand, int farOnHand = 0)
     {
         var sku = await _catalog.ArticleAsync("a");
