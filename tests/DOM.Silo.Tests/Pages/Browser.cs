@@ -16,6 +16,7 @@ public sealed class Browser : IDisposable
 
     private readonly ChromeDriver _driver;
     private readonly Uri _site;
+    private readonly string _profile = Path.Combine(Path.GetTempPath(), $"dom-chromium-{Guid.NewGuid():N}");
 
     public Browser(Uri site)
     {
@@ -33,7 +34,7 @@ public sealed class Browser : IDisposable
         options.AddArguments(
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
-            $"--user-data-dir={Path.Combine(Path.GetTempPath(), $"dom-chromium-{Guid.NewGuid():N}")}");
+            $"--user-data-dir={_profile}");
         options.SetLoggingPreference(LogType.Browser, LogLevel.All);
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver)!, Path.GetFileName(driver));
         service.HideCommandPromptWindow = true;
@@ -100,5 +101,10 @@ public sealed class Browser : IDisposable
     {
         _driver.Quit();
         _driver.Dispose();
+        // The browser's profile of this run: Chromium has exited once Quit returns.
+        if (Directory.Exists(_profile))
+        {
+            Directory.Delete(_profile, recursive: true);
+        }
     }
 }
