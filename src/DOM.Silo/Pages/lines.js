@@ -89,6 +89,30 @@ export function signInAtLocation(role, open) {
   });
 }
 
+let refreshTimer = null;
+
+/**
+ * Calls <c>refresh</c> every <c>?refresh=</c> seconds of the page's address (30 by default, 0 for never), so new lines
+ * come in without a click: only while the tab is shown and the clerk is not in the middle of something in
+ * <c>table</c> (a form open, a request on its way). One timer per page: opening another location replaces it. A
+ * refresh that fails is left for the next one (the Refresh button shows the problem).
+ */
+export function autoRefresh(table, refresh) {
+  clearInterval(refreshTimer);
+  const seconds = Number(new URLSearchParams(window.location.search).get("refresh") ?? 30);
+  if (!(seconds > 0)) {
+    return;
+  }
+  const busy = () => document.hidden
+    || table.querySelector(".inline-form:not([hidden])") !== null
+    || document.querySelector("button:disabled") !== null;
+  refreshTimer = setInterval(() => {
+    if (!busy()) {
+      refresh().catch(() => {});
+    }
+  }, seconds * 1000);
+}
+
 const labels = {
   accepted: "Confirm", picked: "Picked", packed: "Packed", shipped: "Ship…",
   readyForPickup: "Ready for pickup", pickedUp: "Picked up", rejected: "Reject…",
@@ -100,6 +124,7 @@ const labels = {
  */
 export function lineBoard(table, location, events) {
   const pending = new Map(); // action key (the action and the allocation it was on) → event id, until the engine took it
+  let lastDrawn = null;
 
   async function load() {
     // Every open order at the location, page by page (a busy store has more than a page of them; the oldest, most
@@ -115,7 +140,13 @@ export function lineBoard(table, location, events) {
       path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=100&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
     }
     const orders = await lookUp(open.filter(o => o.status !== held).map(o => o.orderId));
-    render(orders);
+    // Drawn again only when something changed: a refresh that finds the same lines leaves the rows (and a clerk's
+    // place in them) alone.
+    const drawn = JSON.stringify(orders);
+    if (drawn !== lastDrawn) {
+      lastDrawn = drawn;
+      render(orders);
+    }
     return orders;
   }
 

@@ -1,7 +1,7 @@
 // The drop-ship partner portal: the lines routed to the partner, to confirm, ship with a tracking number, or reject
 // (the units are then routed elsewhere). A partner key opens its own lines; an operator names a partner.
 import { act } from "./dom.js";
-import { lineBoard, signInAtLocation } from "./lines.js";
+import { autoRefresh, lineBoard, signInAtLocation } from "./lines.js";
 
 signInAtLocation("partner", open);
 
@@ -10,5 +10,6 @@ async function open(partner) {
   const board = lineBoard(document.getElementById("lines"), partner, ["accepted", "shipped", "rejected"]);
   const refresh = document.getElementById("refresh");
   refresh.onclick = () => act(refresh, board.load);
+  autoRefresh(document.getElementById("lines"), board.load);
   await board.load();
 }

@@ -1,7 +1,7 @@
 // The store page: today's capacity (set a new limit when staff come or go) and the lines to pick, reject, ship or
 // hand over. A store key opens its own store; an operator names one.
 import { api, act, showDone, newEventId, ApiProblem } from "./dom.js";
-import { lineBoard, signInAtLocation } from "./lines.js";
+import { autoRefresh, lineBoard, signInAtLocation } from "./lines.js";
 
 signInAtLocation("store", open);
 
@@ -27,7 +27,9 @@ async function open(store) {
     });
   };
   const refresh = document.getElementById("refresh");
-  refresh.onclick = () => act(refresh, async () => { show(await api("GET", path)); await board.load(); });
+  const again = async () => { show(await api("GET", path)); await board.load(); };
+  refresh.onclick = () => act(refresh, again);
+  autoRefresh(document.getElementById("lines"), again);
   stock(store);
   show(capacity);
   await board.load();

@@ -44,9 +44,11 @@ public sealed class Browser : IDisposable
 
     public IWebDriver Driver => _driver;
 
-    /// <summary>Opens <paramref name="path"/> on the silo with a fresh tab session (no key signed in).</summary>
+    /// <summary>Opens <paramref name="path"/> on the silo with a fresh tab session (no key signed in). The pages' own
+    /// refresh is off (<c>?refresh=0</c>) unless the path sets it: a test's clicks are not raced by a redraw.</summary>
     public void Open(string path)
     {
+        path = path.Contains("refresh=", StringComparison.Ordinal) ? path : path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "refresh=0";
         _driver.Navigate().GoToUrl(new Uri(_site, "/"));
         ((IJavaScriptExecutor)_driver).ExecuteScript("sessionStorage.clear();");
         _ = Console();

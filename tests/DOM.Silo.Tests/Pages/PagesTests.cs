@@ -323,6 +323,25 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_partner_portal_shows_a_line_routed_to_it_after_it_was_opened_without_a_click()
+    {
+        var (sku, partner) = await StockedAsync("dropShipper", 8);
+        var (first, later) = (_catalog.Id("first"), _catalog.Id("later"));
+        await PlaceAsync(Order(first, sku, 1));
+        var key = await Host.KeyForAsync("partner", partner);
+
+        Browser.Open("/partner.html?refresh=1");
+        Browser.SignIn(key);
+        Browser.Find($"#lines tr[data-order='{first}']");
+        await PlaceAsync(Order(later, sku, 1));
+        var row = Browser.Find($"#lines tr[data-order='{later}']");
+
+        Assert.NotNull(row.FindElement(By.CssSelector("button[data-event='accepted']")));
+        Assert.Equal("2 line(s) to work on", Browser.Find("#lines caption").Text);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task An_operator_opens_a_partners_portal_by_its_id_and_a_typo_opens_nothing()
     {
         var (sku, partner) = await StockedAsync("dropShipper", 8);
