@@ -162,10 +162,10 @@ async function showOrder(orderId) {
         return;
       }
       return act(button, async () => {
-      await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/${path}`);
-      showDone(`${order.orderId} ${done}.`);
-      await Promise.all([loadStats(), loadHeld(), loadOrders(false)]);
-      await showOrder(order.orderId);
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/${path}`);
+        showDone(`${order.orderId} ${done}.`);
+        await loadAll();
+        await showOrder(order.orderId);
       });
     },
   }, name === "cancel" ? "Cancel order" : "Retry backorders");

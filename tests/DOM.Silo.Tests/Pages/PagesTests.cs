@@ -206,6 +206,32 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task After_an_action_in_an_orders_panel_the_list_stays_under_the_filter_it_was_shown_with()
+    {
+        var (sku, _) = await StockedAsync("store", 10);
+        var channel = _catalog.Id("shop");
+        var id = _catalog.Id("o");
+        using var placed = await (await Host.ClientForAsync("channel", channel)).PostAsJsonAsync("/api/v1/orders", Order(id, sku, 1), SiloHost.Json);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+
+        Browser.Open("/console.html");
+        Browser.SignIn(SiloHost.OperatorKey);
+        var filter = Browser.Find("#filter");
+        filter.FindElement(By.Name("channel")).SendKeys(channel);
+        filter.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#orders caption", "1 order(s) shown");
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        Browser.Find("#detail button[data-command='cancel']").Click();
+        Browser.TextOf("#detail button[data-command='cancel']", "Click again");
+        Browser.Find("#detail button[data-command='cancel']").Click();
+        Browser.TextOf($"#orders tr[data-order='{id}'] .status", "cancelled");
+        var listed = Browser.Driver.FindElements(By.CssSelector("#orders tbody tr")).Select(r => r.GetDomAttribute("data-order")).ToList();
+
+        Assert.Equal([id], listed);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_store_page_shows_a_slot_and_stores_a_count()
     {
         var (sku, store) = await StockedAsync("store", 10);
