@@ -14,8 +14,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task An_order_past_its_promised_date_without_delivery_is_late_and_listed_as_late()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var (late, onTime) = (_world.Id("late"), _world.Id("ontime"));
         var promised = ClusterFixture.Time.GetUtcNow().AddHours(2);
         await Order(late).CreateAsync(Request(late, sku, promised));
@@ -34,8 +33,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task An_order_is_late_only_past_its_promised_time_the_same_in_its_view_and_in_the_list()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, ClusterFixture.Time.GetUtcNow().AddHours(2)));
         var index = fixture.Grains.GetGrain<IOrderIndexGrain>(Orders.OrderIndexGrain.BucketOf(id));
@@ -177,8 +175,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_delivered_order_is_never_late()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, ClusterFixture.Time.GetUtcNow().AddHours(1)));
         await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", location, FulfilmentEventType.Shipped, null, null, null));
@@ -192,8 +189,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_shipped_partial_quantity_leaves_the_rest_allocated()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 10);
+        var (sku, location) = await StockedAsync(10);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 5));
 
@@ -211,8 +207,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task Parcels_are_delivered_one_by_one_and_the_rest_cancelled_leaves_the_line_delivered()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 10);
+        var (sku, location) = await StockedAsync(10);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 5));
         await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", location, FulfilmentEventType.Shipped, 2, "UPS", "1Z1"));
@@ -282,8 +277,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_step_reported_late_is_recorded_but_does_not_move_the_allocation_back()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null));
 
@@ -300,8 +294,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_retried_cancel_after_a_partial_shipment_answers_as_the_first()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 10);
+        var (sku, location) = await StockedAsync(10);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 5));
         await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", location, FulfilmentEventType.Shipped, 2, "UPS", "1Z"));
@@ -318,8 +311,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_change_stored_while_the_order_list_is_damaged_is_answered_as_stored()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null));
         var bucket = $"order-index/{Dom.Grains.Orders.OrderIndexGrain.BucketOf(id)}";
@@ -336,8 +328,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task The_order_list_catches_up_with_a_change_it_missed_at_the_orders_next_call()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null));
         var bucket = $"order-index/{Dom.Grains.Orders.OrderIndexGrain.BucketOf(id)}";
@@ -443,8 +434,7 @@ public class OrderTests(ClusterFixture fixture)
     public async Task An_intake_whose_save_fails_is_finished_by_the_retry(int savesBeforeFailure, OrderOutcome outcome)
     {
         // The first save accepts the request, the second writes the order, the ones after route it.
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         ClusterFixture.Journal.FailNext($"order/{id}", after: savesBeforeFailure);
 
@@ -461,8 +451,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task An_order_whose_acceptance_is_not_stored_leaves_its_reservation_and_its_customer_as_they_were()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
         ClusterFixture.Journal.FailNext($"order/{id}");
 
@@ -482,8 +471,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task An_accepted_order_whose_client_never_comes_back_is_taken_in_by_its_reminder_as_placed_when_accepted()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
         var acceptedAt = ClusterFixture.Time.GetUtcNow();
         ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
@@ -505,8 +493,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_read_of_an_accepted_order_not_written_yet_takes_it_in_so_a_cancel_after_it_finds_it()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
 
@@ -525,8 +512,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_risk_rejected_order_gives_its_reservation_back_only_once_the_rejection_is_stored()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
         await fixture.Grains.GetGrain<Dom.Risk.IRiskListGrain>(Risk.RiskListGrain.Key).AddAsync(new Dom.Risk.RiskListEntry(Dom.Risk.RiskList.Black, Dom.Risk.RiskSubject.Customer, "c-" + id));
         var request = Request(id, sku, null, quantity: 2) with { ReservationId = reservation };
@@ -547,8 +533,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task An_accepted_order_whose_reservation_is_released_before_it_is_claimed_is_refused_and_its_id_is_free()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
         var request = Request(id, sku, null, quantity: 2) with { ReservationId = reservation };
         ClusterFixture.Journal.FailNext($"reservation/{reservation}");
@@ -572,8 +557,7 @@ public class OrderTests(ClusterFixture fixture)
     public async Task A_cancel_of_an_accepted_order_not_taken_in_yet_is_not_lost_when_its_reminder_takes_it_in()
     {
         // The first save accepts the request; the second (the order) fails: the client gets an error and cancels.
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
 
@@ -592,8 +576,7 @@ public class OrderTests(ClusterFixture fixture)
     public async Task A_cancel_before_a_converted_reservation_is_recorded_gives_its_units_and_capacity_back()
     {
         // Accepted, the order written, the reservation's holds allocated at the slot; the save recording them fails.
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var (id, reservation) = (_world.Id("o"), await ReserveAsync(sku, 2));
         ClusterFixture.Journal.FailNext($"order/{id}", after: 2);
 
@@ -625,8 +608,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_cancel_whose_save_fails_changes_no_stock_so_a_later_shipment_still_takes_the_units_off_the_shelf()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
         ClusterFixture.Journal.FailNext($"order/{id}");
@@ -645,8 +627,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_cancel_stored_while_its_slot_fails_is_acknowledged_and_its_units_go_back_on_the_retry()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 2));
         ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, location)}");
@@ -692,8 +673,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_replacement_skips_an_id_a_channel_used_for_an_order_of_its_own()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null));
         await Order($"{id}-r1").CreateAsync(Request($"{id}-r1", sku, null));
@@ -710,8 +690,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_replacement_waits_for_supply_on_a_channel_that_cancels_unavailable_lines()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 1);
+        var (sku, location) = await StockedAsync(1);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null) with { Channel = "marketplace" });
         await DeliverAsync(id, location);
@@ -728,8 +707,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task A_retry_writing_its_amounts_with_other_trailing_zeros_is_the_same_order()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 5);
+        var (sku, location) = await StockedAsync();
         var id = _world.Id("o");
         var request = Request(id, sku, null) with { Payments = [new Payment("card", null, 10m)] };
         await Order(id).CreateAsync(request);
@@ -926,8 +904,7 @@ public class OrderTests(ClusterFixture fixture)
     [Fact]
     public async Task Of_two_orders_naming_one_reservation_at_once_only_one_is_taken_in()
     {
-        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
-        await _world.StockAsync(sku, location, 100);
+        var (sku, location) = await StockedAsync(100);
         var desk = fixture.Grains.GetGrain<Dom.Reservations.IReservationDeskGrain>(0);
         var reservations = Enumerable.Range(0, 10).Select(i => _world.Id($"r{i}")).ToList();
         foreach (var reservation in reservations)
@@ -1048,6 +1025,14 @@ public class OrderTests(ClusterFixture fixture)
     {
         Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent($"s-{location}", "l1", location, FulfilmentEventType.Shipped, null, null, null))).Status);
         Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent($"d-{location}", "l1", location, FulfilmentEventType.Delivered, null, null, null))).Status);
+    }
+
+    /// <summary>A fresh article with <paramref name="onHand"/> units at a fresh location.</summary>
+    private async Task<(string Sku, string Location)> StockedAsync(int onHand = 5)
+    {
+        var (sku, location) = (await _world.ArticleAsync("a"), await _world.LocationAsync("l", 52, 13));
+        await _world.StockAsync(sku, location, onHand);
+        return (sku, location);
     }
 
     private static CreateOrderRequest Request(string id, string sku, DateTimeOffset? promisedBy, int quantity = 1) => new(

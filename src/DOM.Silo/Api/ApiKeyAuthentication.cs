@@ -57,6 +57,9 @@ public static class CallerExtensions
 {
     public static string Scope(this ClaimsPrincipal user) => user.FindFirstValue(Policies.ScopeClaim) ?? "";
 
+    /// <summary>The role of an authenticated caller's key.</summary>
+    public static ApiRole Role(this ClaimsPrincipal user) => Enum.Parse<ApiRole>(user.FindFirstValue(ClaimTypes.Role)!);
+
     public static bool IsOperator(this ClaimsPrincipal user) => user.IsInRole(nameof(ApiRole.Operator));
 
     /// <summary>Operators manage every location; a store only its own.</summary>

@@ -22,7 +22,7 @@ public static class ApiKeysApi
         api.MapGet("/", ListAsync);
         api.MapDelete("/{keyId}", RevokeAsync);
         // The pages sign in with a key and ask what it may do.
-        app.MapGet("/api/v1/me", (ClaimsPrincipal user) => TypedResults.Ok(new CallerView(Enum.Parse<ApiRole>(user.FindFirstValue(ClaimTypes.Role)!), user.Scope())))
+        app.MapGet("/api/v1/me", (ClaimsPrincipal user) => TypedResults.Ok(new CallerView(user.Role(), user.Scope())))
             .WithTags("Access").RequireAuthorization(Policies.AnyRole);
         return api;
     }

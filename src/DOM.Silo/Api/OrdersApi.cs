@@ -98,6 +98,10 @@ public static class OrdersApi
         return api;
     }
 
+    /// <summary>Every bucket of the order list; a read asks them all and merges.</summary>
+    private static IEnumerable<IOrderIndexGrain> IndexBuckets(IGrainFactory grains) =>
+        Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b));
+
     private static async Task<Results<Ok<OrderStatsView>, ValidationProblem>> StatsAsync(IGrainFactory grains, string? channel)
     {
         var validation = new Validation().Id("channel", channel, required: false);
@@ -106,7 +110,7 @@ public static class OrdersApi
             return validation.Problem();
         }
 
-        var stats = OrderStats.Sum(await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).StatsAsync(channel))));
+        var stats = OrderStats.Sum(await Task.WhenAll(IndexBuckets(grains).Select(bucket => bucket.StatsAsync(channel))));
         return TypedResults.Ok(new OrderStatsView(
             stats.At,
             Enum.GetValues<OrderStatus>().ToDictionary(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString()), s => stats.ByStatus[(int)s]),
@@ -249,7 +253,7 @@ public static class OrdersApi
         }
 
         var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open);
-        var buckets = await Task.WhenAll(Enumerable.Range(0, Dom.Grains.Orders.OrderIndexGrain.Buckets).Select(b => grains.Get<IOrderIndexGrain>(b).QueryAsync(query)));
+        var buckets = await Task.WhenAll(IndexBuckets(grains).Select(bucket => bucket.QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
         var last = items.Count > page.Count ? page[^1] : null;

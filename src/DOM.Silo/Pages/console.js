@@ -1,7 +1,6 @@
 // The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
 // status and age, with an order's lines, risk reasons and history one click away.
-import { api, el, act, signIn, showDone, age, dateTime, barChart } from "./dom.js";
-import { lookUp } from "./lines.js";
+import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp } from "./dom.js";
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
@@ -48,18 +47,8 @@ async function loadStats() {
 async function loadHeld() {
   // The list is newest first: every held order is read, page by page, and the hundred that waited longest are shown,
   // oldest first (the newest hundred alone would leave the oldest with no way to decide on them).
-  const held = [];
-  let path = "/api/v1/orders?status=heldForReview&limit=500";
-  for (;;) {
-    const page = await api("GET", path);
-    held.push(...page.items);
-    if (!page.next) {
-      break;
-    }
-    path = `/api/v1/orders?status=heldForReview&limit=500&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
-  }
-  const oldest = held.slice(-100).reverse();
-  const orders = oldest.length ? await lookUp(oldest.map(o => o.orderId)) : [];
+  const held = await listAll("status=heldForReview&limit=500");
+  const orders = await lookUp(held.slice(-100).reverse().map(o => o.orderId));
   const table = document.getElementById("held");
   table.querySelector("tbody").replaceChildren(...orders.map(order => {
     const note = el("input", { name: "note", placeholder: "note", "aria-label": `Note on the decision for ${order.orderId}`, maxlength: 500, size: 14 });

@@ -38,6 +38,29 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** Every order of the list under <c>query</c> (order-list parameters, without paging), newest first, page by page. */
+export async function listAll(query) {
+  const items = [];
+  let path = `/api/v1/orders?${query}`;
+  for (;;) {
+    const page = await api("GET", path);
+    items.push(...page.items);
+    if (!page.next) {
+      return items;
+    }
+    path = `/api/v1/orders?${query}&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
+  }
+}
+
+/** The orders <c>orderIds</c> as the caller may see them, a hundred per call (none for none), in the order given. */
+export async function lookUp(orderIds) {
+  const calls = [];
+  for (let i = 0; i < orderIds.length; i += 100) {
+    calls.push(api("POST", "/api/v1/orders/lookup", { orderIds: orderIds.slice(i, i + 100) }));
+  }
+  return (await Promise.all(calls)).flatMap(answer => answer.items);
+}
+
 /** Creates an element: attributes (on… become listeners, "class" the class name) and children (strings become text). */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);

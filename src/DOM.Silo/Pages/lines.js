@@ -1,7 +1,7 @@
 // The lines a location works on (the store page and the partner portal): its open orders' units at that location,
 // each with the fulfilment events that may follow it. The engine decides; the buttons follow its rules
 // (OrderRules.Allows) so a location is offered only what it may report, and a refusal shows the engine's reason.
-import { api, el, act, signIn, showDone, newEventId, dateTime } from "./dom.js";
+import { api, el, act, signIn, showDone, newEventId, dateTime, listAll, lookUp } from "./dom.js";
 
 const notStarted = ["allocated", "accepted", "picked", "packed"];
 // An order held for review is not released to its locations yet: the engine refuses every event on it, and only an
@@ -54,16 +54,6 @@ export function engineTarget(line, type, delivery, location) {
   const fits = a => a.status !== "rejected" && a.status !== "cancelled" && allows(type, a, delivery, location);
   const own = line.allocations.findIndex(a => a.locationId === location && fits(a));
   return own >= 0 ? own : line.allocations.findIndex(fits);
-}
-
-/** The orders <c>orderIds</c> as the caller may see them, a hundred per call, in the order given. */
-export async function lookUp(orderIds) {
-  const calls = [];
-  // (An empty lookup is a 400: nothing to ask.)
-  for (let i = 0; i < orderIds.length; i += 100) {
-    calls.push(api("POST", "/api/v1/orders/lookup", { orderIds: orderIds.slice(i, i + 100) }));
-  }
-  return (await Promise.all(calls)).flatMap(answer => answer.items);
 }
 
 /**
@@ -129,16 +119,7 @@ export function lineBoard(table, location, events) {
   async function load() {
     // Every open order at the location, page by page (a busy store has more than a page of them; the oldest, most
     // pressing ones are on the last page).
-    const open = [];
-    let path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=100`;
-    for (;;) {
-      const page = await api("GET", path);
-      open.push(...page.items);
-      if (!page.next) {
-        break;
-      }
-      path = `/api/v1/orders?locationId=${encodeURIComponent(location)}&open=true&limit=100&createdBefore=${encodeURIComponent(page.next)}&after=${encodeURIComponent(page.nextAfter)}`;
-    }
+    const open = await listAll(`locationId=${encodeURIComponent(location)}&open=true&limit=100`);
     const orders = await lookUp(open.filter(o => o.status !== held).map(o => o.orderId));
     // Drawn again only when something changed: a refresh that finds the same lines leaves the rows (and a clerk's
     // place in them) alone.

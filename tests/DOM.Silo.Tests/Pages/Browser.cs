@@ -55,6 +55,13 @@ public sealed class Browser : IDisposable
         _driver.Navigate().GoToUrl(new Uri(_site, path));
     }
 
+    /// <summary>Opens <paramref name="path"/> and signs in with <paramref name="key"/>.</summary>
+    public void OpenAs(string path, string key)
+    {
+        Open(path);
+        SignIn(key);
+    }
+
     public void SignIn(string key)
     {
         var form = Find("#sign-in");

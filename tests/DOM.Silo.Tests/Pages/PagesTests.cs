@@ -71,8 +71,7 @@ public class PagesTests(PagesFixture fixture)
     [Fact]
     public void A_wrong_key_gets_the_APIs_problem_and_a_key_of_another_role_is_told_whom_the_page_is_for()
     {
-        Browser.Open("/console.html");
-        Browser.SignIn("not-a-key-of-this-silo");
+        Browser.OpenAs("/console.html", "not-a-key-of-this-silo");
         var wrong = Browser.TextOf("#message", "Authentication required.");
         var hiddenAfterWrong = !Browser.Driver.FindElement(By.CssSelector("main")).Displayed;
 
@@ -94,8 +93,7 @@ public class PagesTests(PagesFixture fixture)
         await PlaceAsync(Order(held, sku, 2, unitPrice: 1_500m));
         await PlaceAsync(Order(routine, sku, 1));
 
-        Browser.Open("/console.html");
-        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         var row = Browser.Find($"#held tr[data-order='{held}']");
         var reasons = row.FindElements(By.TagName("td"))[5].Text;
         var stats = await StatsAsync();
@@ -128,8 +126,7 @@ public class PagesTests(PagesFixture fixture)
         var id = _catalog.Id("o");
         await PlaceAsync(Order(id, sku, 3));
 
-        Browser.Open("/console.html");
-        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         Browser.Find($"#orders a[data-open='{id}']").Click();
         var detail = Browser.TextOf("#detail", $"Order {id}");
 
@@ -153,8 +150,7 @@ public class PagesTests(PagesFixture fixture)
             placed.Add(id);
         }
 
-        Browser.Open("/console.html");
-        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         var filter = Browser.Find("#filter");
         filter.FindElement(By.Name("channel")).SendKeys(channel);
         filter.FindElement(By.CssSelector("button")).Click();
@@ -185,8 +181,7 @@ public class PagesTests(PagesFixture fixture)
         var id = _catalog.Id("o");
         await PlaceAsync(Order(id, sku, 3));
 
-        Browser.Open("/console.html");
-        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         Browser.Find($"#orders a[data-open='{id}']").Click();
         Browser.TextOf("#detail", $"Order {id}");
         Browser.Find("#detail button[data-command='cancel']").Click();
@@ -214,8 +209,7 @@ public class PagesTests(PagesFixture fixture)
         using var placed = await (await Host.ClientForAsync("channel", channel)).PostAsJsonAsync("/api/v1/orders", Order(id, sku, 1), SiloHost.Json);
         Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
 
-        Browser.Open("/console.html");
-        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         var filter = Browser.Find("#filter");
         filter.FindElement(By.Name("channel")).SendKeys(channel);
         filter.FindElement(By.CssSelector("button")).Click();
@@ -239,15 +233,10 @@ public class PagesTests(PagesFixture fixture)
         await PlaceAsync(Order(id, sku, 3));
         var key = await Host.KeyForAsync("store", store);
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
-        var find = Browser.Find("#stock-find");
-        find.FindElement(By.Name("sku")).SendKeys(sku);
-        find.FindElement(By.CssSelector("button")).Click();
+        Browser.OpenAs("/store.html", key);
+        ShowStock(sku);
         var shown = (Browser.TextOf("#on-hand", "10"), Browser.Find("#allocated").Text, Browser.Find("#available").Text);
-        var count = Browser.Find("#stock-count");
-        count.FindElement(By.Name("onHand")).SendKeys("8");
-        count.FindElement(By.CssSelector("button")).Click();
+        Count(8);
         Browser.TextOf("#message", "8 on hand recorded");
         var after = (Browser.Find("#on-hand").Text, Browser.Find("#available").Text);
         var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
@@ -267,8 +256,7 @@ public class PagesTests(PagesFixture fixture)
         var key = await Host.KeyForAsync("store", store);
         var before = await CapacityAsync(store);
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/store.html", key);
         var shown = (Booked: Browser.Find("#booked").Text, Limit: Browser.Find("#limit").Text);
         var capacity = Browser.Find("#capacity-form");
         capacity.FindElement(By.Name("limit")).SendKeys("7");
@@ -298,20 +286,13 @@ public class PagesTests(PagesFixture fixture)
     public async Task The_store_page_rejects_the_units_that_are_not_there_and_the_engine_routes_them_elsewhere()
     {
         var (sku, store) = await StockedAsync("store", 3);
-        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
-        await _catalog.StockAsync(sku, warehouse, 10);
+        var warehouse = await FarWarehouseAsync(sku, 10);
         var id = _catalog.Id("o");
         await PlaceAsync(Order(id, sku, 3));
         var key = await Host.KeyForAsync("store", store);
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
-        Browser.Find($"#lines tr[data-order='{id}'] button[data-event='rejected']").Click();
-        var form = Browser.Find($"#lines tr[data-order='{id}'] form[data-form='rejected']");
-        var quantity = form.FindElement(By.Name("quantity"));
-        quantity.Clear();
-        quantity.SendKeys("2");
-        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.OpenAs("/store.html", key);
+        Reject($"#lines tr[data-order='{id}']", 2);
         Browser.TextOf("#message", "Reject recorded");
         var order = await OrderAsync(id);
 
@@ -330,15 +311,10 @@ public class PagesTests(PagesFixture fixture)
         await PlaceAsync(Order(id, sku, 2));
         var key = await Host.KeyForAsync("partner", partner);
 
-        Browser.Open("/partner.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/partner.html", key);
         Browser.Find($"#lines tr[data-order='{id}'] button[data-event='accepted']").Click();
         Browser.TextOf($"#lines tr[data-order='{id}'] .status", "accepted");
-        Browser.Find($"#lines tr[data-order='{id}'] button[data-event='shipped']").Click();
-        var form = Browser.Find($"#lines tr[data-order='{id}'] form[data-form='shipped']");
-        form.FindElement(By.Name("carrier")).SendKeys("DHL");
-        form.FindElement(By.Name("trackingNumber")).SendKeys("JJD0001234");
-        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+        Ship($"#lines tr[data-order='{id}']", "DHL", "JJD0001234");
         Browser.Gone($"#lines tr[data-order='{id}']");
         var order = await OrderAsync(id);
 
@@ -356,8 +332,7 @@ public class PagesTests(PagesFixture fixture)
         await PlaceAsync(Order(first, sku, 1));
         var key = await Host.KeyForAsync("partner", partner);
 
-        Browser.Open("/partner.html?refresh=1");
-        Browser.SignIn(key);
+        Browser.OpenAs("/partner.html?refresh=1", key);
         Browser.Find($"#lines tr[data-order='{first}']");
         await PlaceAsync(Order(later, sku, 1));
         var row = Browser.Find($"#lines tr[data-order='{later}']");
@@ -374,16 +349,11 @@ public class PagesTests(PagesFixture fixture)
         var id = _catalog.Id("ds");
         await PlaceAsync(Order(id, sku, 2));
 
-        Browser.Open("/partner.html");
-        Browser.SignIn(SiloHost.OperatorKey);
-        var pick = Browser.Find("#location-pick");
-        pick.FindElement(By.Name("location")).SendKeys(partner + "-typo");
-        pick.FindElement(By.CssSelector("button")).Click();
+        Browser.OpenAs("/partner.html", SiloHost.OperatorKey);
+        OpenLocation(partner + "-typo");
         var typo = Browser.TextOf("#message", "does not exist");
         var headingAfterTypo = Browser.Find("h1").Text;
-        pick.FindElement(By.Name("location")).Clear();
-        pick.FindElement(By.Name("location")).SendKeys(partner);
-        pick.FindElement(By.CssSelector("button")).Click();
+        OpenLocation(partner);
         Browser.TextOf("h1", partner);
         var confirm = Browser.Find($"#lines tr[data-order='{id}'] button[data-event='accepted']");
         confirm.Click();
@@ -403,8 +373,7 @@ public class PagesTests(PagesFixture fixture)
         await PlaceAsync(Order(id, sku, 2));
         var key = await Host.KeyForAsync("partner", partner);
 
-        Browser.Open("/partner.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/partner.html", key);
         var confirm = Browser.Find($"#lines tr[data-order='{id}'] button[data-event='accepted']");
         using var cancelled = await Webshop.PostAsync($"/api/v1/orders/{id}/cancel", null);
         confirm.Click();
@@ -424,8 +393,7 @@ public class PagesTests(PagesFixture fixture)
         // Click & collect of 2: one unit from the store's own shelf, one shipped to it from a warehouse (the store could
         // not find the second). The engine gives a "ready for pickup" from the store to its own units first.
         var (sku, store) = await StockedAsync("store", 2);
-        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
-        await _catalog.StockAsync(sku, warehouse, 10);
+        var warehouse = await FarWarehouseAsync(sku, 10);
         var id = _catalog.Id("cc");
         await PlaceAsync(Order(id, sku, 2) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 52.5, 13.4), store) });
         await ReportAsync(id, store, "rejected", quantity: 1);
@@ -433,8 +401,7 @@ public class PagesTests(PagesFixture fixture)
         var key = await Host.KeyForAsync("store", store);
         var (own, sent) = ($"#lines tr[data-order='{id}'][data-location='{store}']", $"#lines tr[data-order='{id}'][data-location='{warehouse}']");
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/store.html", key);
         Browser.Find($"{own} button[data-event='readyForPickup']");
         var sentBefore = Browser.Driver.FindElements(By.CssSelector(sent))
             .Select(r => string.Join(",", r.FindElements(By.CssSelector("button[data-event]")).Select(b => b.GetDomAttribute("data-event")))).ToList();
@@ -466,8 +433,7 @@ public class PagesTests(PagesFixture fixture)
         // to the store, which has one more by then: the line has two allocations there. The engine gives a store's event
         // on the line to the first one it may follow.
         var (sku, store) = await StockedAsync("store", 1);
-        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
-        await _catalog.StockAsync(sku, warehouse, 1);
+        var warehouse = await FarWarehouseAsync(sku, 1);
         var id = _catalog.Id("o");
         await PlaceAsync(Order(id, sku, 2));
         await _catalog.StockAsync(sku, store, 2);
@@ -476,15 +442,10 @@ public class PagesTests(PagesFixture fixture)
         var key = await Host.KeyForAsync("store", store);
         var row = $"#lines tr[data-order='{id}']";
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/store.html", key);
         Browser.Find($"{row} button[data-event='accepted']");
         var rowsFirst = Browser.Driver.FindElements(By.CssSelector(row)).Count;
-        Browser.Find($"{row} button[data-event='shipped']").Click();
-        var form = Browser.Find($"{row} form[data-form='shipped']");
-        form.FindElement(By.Name("carrier")).SendKeys("DHL");
-        form.FindElement(By.Name("trackingNumber")).SendKeys("JJD0001");
-        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+        Ship(row, "DHL", "JJD0001");
         Browser.TextOf("#message", "Ship recorded");
         Browser.Find($"{row} button[data-event='accepted']").Click();
         Browser.TextOf($"{row} .status", "accepted");
@@ -501,18 +462,16 @@ public class PagesTests(PagesFixture fixture)
     public async Task A_lost_answer_is_repeated_with_its_event_id_and_a_later_rejection_of_as_many_units_is_a_new_event()
     {
         var (sku, store) = await StockedAsync("store", 4);
-        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
-        await _catalog.StockAsync(sku, warehouse, 10);
+        var warehouse = await FarWarehouseAsync(sku, 10);
         var id = _catalog.Id("o");
         await PlaceAsync(Order(id, sku, 4));
         var key = await Host.KeyForAsync("store", store);
         var row = $"#lines tr[data-order='{id}']";
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/store.html", key);
         Browser.Find($"{row} button[data-event='rejected']");
         LoseTheNextAnswer(install: true);
-        RejectOne(row);
+        Reject(row, 1);
         Browser.TextOf("#message", "The engine did not answer.");
         // The clerk sends it again: the engine took it the first time and answers as it did.
         Browser.Find($"{row} form[data-form='rejected'] button[type=submit]").Click();
@@ -520,12 +479,12 @@ public class PagesTests(PagesFixture fixture)
         Browser.TextOf($"{row} td.number", "3");
 
         LoseTheNextAnswer(install: false);
-        RejectOne(row);
+        Reject(row, 1);
         Browser.TextOf("#message", "The engine did not answer.");
         // This time the clerk looks again first: the unit is gone from the row. Then another one is not there.
         Browser.Find("#refresh").Click();
         Browser.TextOf($"{row} td.number", "2");
-        RejectOne(row);
+        Reject(row, 1);
         Browser.TextOf("#message", "Reject recorded");
         var order = await OrderAsync(id);
 
@@ -544,11 +503,8 @@ public class PagesTests(PagesFixture fixture)
         await PlaceAsync(Order(held, sku, 2, unitPrice: 1_500m));
         await PlaceAsync(Order(routine, sku, 1));
 
-        Browser.Open("/store.html");
-        Browser.SignIn(SiloHost.OperatorKey);
-        var pick = Browser.Find("#location-pick");
-        pick.FindElement(By.Name("location")).SendKeys(store);
-        pick.FindElement(By.CssSelector("button")).Click();
+        Browser.OpenAs("/store.html", SiloHost.OperatorKey);
+        OpenLocation(store);
         Browser.Find($"#lines tr[data-order='{routine}']");
         var heldRows = Browser.Driver.FindElements(By.CssSelector($"#lines tr[data-order='{held}']")).Count;
         var order = await OrderAsync(held);
@@ -574,8 +530,7 @@ public class PagesTests(PagesFixture fixture)
 
         var key = await Host.KeyForAsync("store", store);
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/store.html", key);
         var row = Browser.Find($"#lines tr[data-order='{oldest}']");
         var caption = Browser.TextOf("#lines caption", "line(s) to work on");
 
@@ -598,8 +553,7 @@ public class PagesTests(PagesFixture fixture)
                 held.Add(id);
             }
 
-            Browser.Open("/console.html");
-            Browser.SignIn(SiloHost.OperatorKey);
+            Browser.OpenAs("/console.html", SiloHost.OperatorKey);
             var caption = Browser.TextOf("#held caption", "wait for a decision");
             var oldest = Browser.Driver.FindElements(By.CssSelector($"#held tr[data-order='{held[0]}']")).Count;
             var shown = Browser.Driver.FindElements(By.CssSelector("#held tbody tr")).Count;
@@ -632,8 +586,7 @@ public class PagesTests(PagesFixture fixture)
         await ReportAsync(shipped, store, "shipped");
         await ReportAsync(partly, store, "shipped", quantity: 1);
 
-        Browser.Open("/console.html");
-        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         Browser.Find($"#orders a[data-open='{shipped}']").Click();
         Browser.TextOf("#detail h2", shipped);
         var offeredShipped = Browser.Driver.FindElements(By.CssSelector("#detail button[data-command='cancel']")).Count;
@@ -689,8 +642,7 @@ public class PagesTests(PagesFixture fixture)
         var (sku, store) = await StockedAsync("store", 10);
         var key = await Host.KeyForAsync("store", store);
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/store.html", key);
         ShowStock(sku);
         Browser.TextOf("#on-hand", "10");
         LoseTheNextAnswer(install: true, method: "PUT");
@@ -715,8 +667,7 @@ public class PagesTests(PagesFixture fixture)
         var sku = await _catalog.ArticleAsync("new");
         var key = await Host.KeyForAsync("store", store);
 
-        Browser.Open("/store.html");
-        Browser.SignIn(key);
+        Browser.OpenAs("/store.html", key);
         ShowStock(sku);
         Browser.TextOf("#stock-sku", sku);
         var shown = Browser.Find("#on-hand").Text;
@@ -738,8 +689,7 @@ public class PagesTests(PagesFixture fixture)
         await PlaceAsync(Order(id, other, 1));
         var before = await CapacityAsync(second);
 
-        Browser.Open("/store.html");
-        Browser.SignIn(SiloHost.OperatorKey);
+        Browser.OpenAs("/store.html", SiloHost.OperatorKey);
         OpenLocation(first);
         ShowStock(sku);
         Browser.TextOf("#on-hand", "10");
@@ -822,14 +772,32 @@ public class PagesTests(PagesFixture fixture)
         pick.FindElement(By.CssSelector("button")).Click();
     }
 
-    private void RejectOne(string row)
+    /// <summary>Reports <paramref name="units"/> of <paramref name="row"/>'s units not there, through its form.</summary>
+    private void Reject(string row, int units)
     {
         Browser.Find($"{row} button[data-event='rejected']").Click();
         var form = Browser.Find($"{row} form[data-form='rejected']");
         var quantity = form.FindElement(By.Name("quantity"));
         quantity.Clear();
-        quantity.SendKeys("1");
+        quantity.SendKeys(units.ToString());
         form.FindElement(By.CssSelector("button[type=submit]")).Click();
+    }
+
+    /// <summary>Ships every unit left of <paramref name="row"/>, through its form.</summary>
+    private void Ship(string row, string carrier, string trackingNumber)
+    {
+        Browser.Find($"{row} button[data-event='shipped']").Click();
+        var form = Browser.Find($"{row} form[data-form='shipped']");
+        form.FindElement(By.Name("carrier")).SendKeys(carrier);
+        form.FindElement(By.Name("trackingNumber")).SendKeys(trackingNumber);
+        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+    }
+
+    private async Task<string> FarWarehouseAsync(string sku, int onHand)
+    {
+        var warehouse = await _catalog.LocationAsync("far", 48.1, 11.6);
+        await _catalog.StockAsync(sku, warehouse, onHand);
+        return warehouse;
     }
 
     private async Task ReportAsync(string orderId, string locationId, string type, int? quantity = null)
