@@ -31,6 +31,19 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>Tries again to source backordered lines (called when supply may have arrived).</summary>
     [Alias("retry-backorders")]
     Task<OrderCommandResult> RetryBackordersAsync();
+
+    /// <summary>Registers a return (RMA) of units shipped to the customer; idempotent by return id.</summary>
+    [Alias("announce-return")]
+    Task<OrderCommandResult> AnnounceReturnAsync(ReturnRequest request);
+
+    /// <summary>Receives a return: restocks or writes off its units at the return location, records the refund and tells
+    /// the customer; once per return.</summary>
+    [Alias("receive-return")]
+    Task<OrderCommandResult> ReceiveReturnAsync(ReturnReceipt receipt);
+
+    /// <summary>Closes a return that will not arrive; its units may be returned again.</summary>
+    [Alias("cancel-return")]
+    Task<OrderCommandResult> CancelReturnAsync(string returnId);
 }
 
 /// <summary>One bucket of the order list (a read model, eventually consistent with the orders).</summary>

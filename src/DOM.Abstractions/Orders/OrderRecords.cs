@@ -94,6 +94,9 @@ public enum OrderStatus
 
     /// <summary>Waiting for supply for at least one line, nothing else in progress.</summary>
     Backordered,
+
+    /// <summary>Every unit not cancelled came back and was received (a partly returned order keeps its status).</summary>
+    Returned,
 }
 
 /// <summary>The state of one allocation (units of a line at one location).</summary>
@@ -146,6 +149,9 @@ public enum LineStatus
 
     /// <summary>Every unit delivered or picked up.</summary>
     Delivered,
+
+    /// <summary>Every unit not cancelled came back and was received.</summary>
+    Returned,
 }
 
 /// <summary>Units of a line at one location, and how far they are: <c>Shipped</c> of them handed to the carrier, in
@@ -164,7 +170,8 @@ public sealed record OrderAllocation(
     [property: Id(6), JsonIgnore] string? AllocationId = null,
     [property: Id(7)] int Delivered = 0);
 
-/// <summary>A line of an order with its allocations; <paramref name="CancelledQuantity"/> units were cancelled.</summary>
+/// <summary>A line of an order with its allocations; <paramref name="CancelledQuantity"/> units were cancelled and
+/// <paramref name="ReturnedQuantity"/> came back in returns received.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.line")]
 public sealed record OrderLine(
     [property: Id(0)] string LineId,
@@ -173,7 +180,8 @@ public sealed record OrderLine(
     [property: Id(3)] decimal UnitPrice,
     [property: Id(4)] LineStatus Status,
     [property: Id(5)] IReadOnlyList<OrderAllocation> Allocations,
-    [property: Id(6)] int CancelledQuantity = 0)
+    [property: Id(6)] int CancelledQuantity = 0,
+    [property: Id(7)] int ReturnedQuantity = 0)
 {
     /// <summary>Units allocated at a location and not rejected or cancelled.</summary>
     public int AllocatedQuantity => Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled)).Sum(a => a.Quantity);
@@ -219,7 +227,8 @@ public sealed record Notification(
     [property: Id(2)] DateTimeOffset At,
     [property: Id(3)] string? LineId);
 
-/// <summary>An order as clients see it.</summary>
+/// <summary>An order as clients see it. <paramref name="Returns"/>: its returns, oldest first; <paramref name="Refunded"/>:
+/// what the received ones refunded in all.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.view")]
 public sealed record OrderView(
     [property: Id(0)] string OrderId,
@@ -239,7 +248,9 @@ public sealed record OrderView(
     [property: Id(14)] string? ReplacementFor,
     [property: Id(15)] IReadOnlyList<string> Replacements,
     [property: Id(16)] IReadOnlyList<OrderHistoryEntry> History,
-    [property: Id(17)] IReadOnlyList<Notification> Outbox);
+    [property: Id(17)] IReadOnlyList<Notification> Outbox,
+    [property: Id(18)] IReadOnlyList<OrderReturn> Returns,
+    [property: Id(19)] decimal Refunded);
 
 /// <summary>How a create request ended.</summary>
 public enum OrderOutcome
@@ -360,7 +371,7 @@ public sealed record OrderSummary(
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
 /// <c>After</c> (orders created in the same tick are not skipped). <c>Open</c>: true for orders still in progress (not
-/// delivered, cancelled or rejected), false for the others.</summary>
+/// delivered, returned, cancelled or rejected), false for the others.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.query")]
 public sealed record OrderQuery(
     [property: Id(0)] OrderStatus? Status,
@@ -382,7 +393,7 @@ public sealed record OrderQuery(
 
 /// <summary>
 /// The operator's KPIs over every order listed, at <paramref name="At"/>: how many orders are in each status
-/// (<paramref name="ByStatus"/>, indexed by <see cref="OrderStatus"/>); of the open ones (not delivered, cancelled or
+/// (<paramref name="ByStatus"/>, indexed by <see cref="OrderStatus"/>); of the open ones (not delivered, returned, cancelled or
 /// rejected), how many are late and how old they are (<paramref name="OpenByAge"/>, one count per
 /// <see cref="AgeBounds"/> bucket); of the delivered ones, how many kept their promise and how long they took from
 /// intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>, one count per

@@ -61,6 +61,12 @@ public interface IStockSlotGrain : IGrainWithStringKey
     [Alias("receive-inbound")]
     Task<SlotSnapshot?> ReceiveInboundAsync(ReceiveInboundRequest request);
 
+    /// <summary>Books units that came back from a customer into on-hand stock, once per restock id (a retry books nothing
+    /// again). A slot never stocked is created, as by a first count (checking that its article and location exist and
+    /// that the article can be stocked there).</summary>
+    [Alias("restock")]
+    Task<SetStockResult> RestockAsync(RestockRequest request);
+
     /// <summary>What the slot can promise now, per channel pool and by arrival time, as the index lists it; null when
     /// the slot was never stocked.</summary>
     [Alias("get-supply"), ReadOnly]

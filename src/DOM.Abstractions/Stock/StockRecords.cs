@@ -115,6 +115,11 @@ public enum InboundOutcome
 [GenerateSerializer, Immutable, Alias("dom.stock.inbound-result")]
 public sealed record InboundResult([property: Id(0)] InboundOutcome Outcome, [property: Id(1)] SlotSnapshot? Slot);
 
+/// <summary>Units returned by a customer go back into on-hand stock; <paramref name="RestockId"/> is the idempotency
+/// key.</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.restock-request")]
+public sealed record RestockRequest([property: Id(0)] string RestockId, [property: Id(1)] int Quantity);
+
 /// <summary>An expected delivery arrived: its units join the on-hand stock.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.receive-inbound-request")]
 public sealed record ReceiveInboundRequest([property: Id(0)] string BatchId);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dom.Articles;
 using Dom.Customers;
+using Dom.Domain.Money;
 using Dom.Domain.Risk;
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
@@ -63,7 +64,9 @@ internal sealed class OrderGrain(
     /// <summary><see cref="CustomerTier.Vip"/> as sourcing profiles name it (camelCase, as the API writes tiers).</summary>
     private const string VipTier = "vip";
 
-    protected override OrderState Apply(OrderState state, OrderChanged @event) => @event.State;
+    /// <summary>The stored state; an order stored by a build before returns has none (not null).</summary>
+    protected override OrderState Apply(OrderState state, OrderChanged @event) =>
+        @event.State.View is { Returns: null } view ? @event.State with { View = view with { Returns = [] } } : @event.State;
 
     public async Task<CreateOrderResult> CreateAsync(CreateOrderRequest request)
     {
@@ -167,7 +170,7 @@ internal sealed class OrderGrain(
         var view = new OrderView(
             OrderId, request.Channel, request.CustomerId, OrderStatus.Released, false,
             request.Priority || customer.Tier == CustomerTier.Vip, now, request.PromisedBy ?? now.AddDays(options.Value.DefaultPromiseDays), risk, lines,
-            request.Delivery, request.Currency, request.Lines.Sum(l => l.UnitPrice * l.Quantity), request.ReservationId, request.ReplacementFor, [], [], []);
+            request.Delivery, request.Currency, request.Lines.Sum(l => l.UnitPrice * l.Quantity), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m);
         view = Note(view, "received", null, $"channel {request.Channel}");
         view = Note(view, $"risk {risk.Decision.ToString().ToLowerInvariant()}", null, string.Join("; ", risk.Reasons));
 
@@ -608,6 +611,182 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
+    public async Task<OrderCommandResult> AnnounceReturnAsync(ReturnRequest request)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order not found.");
+        }
+
+        // Each return line names an order line, by its id or by its SKU (an order has a SKU on one line only).
+        var lines = new List<ReturnLine>();
+        foreach (var asked in request.Lines)
+        {
+            if (View.Lines.FirstOrDefault(l => asked.LineId is not null ? l.LineId == asked.LineId : l.Sku == asked.Sku) is not { } line)
+            {
+                return Result(OrderCommandStatus.NotFound, asked.LineId is not null ? $"The order has no line {asked.LineId}." : $"The order has no line of {asked.Sku}.");
+            }
+
+            if (lines.Any(l => l.LineId == line.LineId))
+            {
+                return Result(OrderCommandStatus.NotAllowed, $"Line {line.LineId} is named twice; a return lists each line once.");
+            }
+
+            lines.Add(new ReturnLine(line.LineId, line.Sku, asked.Quantity, asked.Reason));
+        }
+
+        if (View.Returns.FirstOrDefault(r => r.ReturnId == request.ReturnId) is { } known)
+        {
+            // A retry answers as the first did; the id with other units, another place or other reasons is another return.
+            return known.LocationId == request.LocationId && known.Lines.Select(l => (l.LineId, l.Quantity, l.Reason)).SequenceEqual(lines.Select(l => (l.LineId, l.Quantity, l.Reason)))
+                ? Result(OrderCommandStatus.AlreadyDone)
+                : Result(OrderCommandStatus.IdempotencyConflict, $"Return {request.ReturnId} was registered with other lines or at another location.");
+        }
+
+        await FinishPendingAsync();
+        foreach (var returned in lines)
+        {
+            var line = View.Lines.Single(l => l.LineId == returned.LineId);
+            var returnable = OrderRules.Returnable(line, View);
+            if (returned.Quantity > returnable)
+            {
+                return Result(OrderCommandStatus.NotAllowed,
+                    $"Only {Math.Max(0, returnable)} units of line {line.LineId} can be returned: those shipped to the customer (picked up, for click & collect), less those returned or announced for return.");
+            }
+        }
+
+        // Goods come back to a store or warehouse, which puts them on its shelves (or writes them off). A location's
+        // master data and an article's kind change rarely; checked here, so the receipt finds somewhere to restock.
+        var location = await GrainFactory.Get<ILocationGrain>(request.LocationId).GetAsync();
+        if (location is not { Type: LocationType.Store or LocationType.Warehouse })
+        {
+            return Result(location is null ? OrderCommandStatus.NotFound : OrderCommandStatus.NotAllowed,
+                location is null ? $"No location {request.LocationId}." : $"{request.LocationId} is a {location.Type}: returns are taken at stores and warehouses.");
+        }
+
+        var articles = await Task.WhenAll(lines.Select(l => GrainFactory.Get<IArticleGrain>(l.Sku).GetAsync()));
+        if (articles.FirstOrDefault(a => a is { Kind: not ArticleKind.Physical }) is { } intangible)
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"{intangible.Sku} is a {intangible.Kind}: nothing of it can be sent back.");
+        }
+
+        var entry = new OrderReturn(request.ReturnId, request.LocationId, ReturnStatus.Announced, lines, clock.UtcNow);
+        var view = Note(View with { Returns = [.. View.Returns, entry] }, "return announced", null, $"{request.ReturnId} at {request.LocationId}: {Units(lines)}");
+        await SaveAsync(State with { View = Notify(view, "returnAnnounced", null) });
+        return Result(OrderCommandStatus.Done);
+    }
+
+    public async Task<OrderCommandResult> ReceiveReturnAsync(ReturnReceipt receipt)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        // A store or warehouse receives the returns sent to it; any other is not its business.
+        if (State.View?.Returns.FirstOrDefault(r => r.ReturnId == receipt.ReturnId) is not { } known
+            || (receipt.AtLocation is not null && receipt.AtLocation != known.LocationId))
+        {
+            return Result(OrderCommandStatus.NotFound, $"Return {receipt.ReturnId} not found.");
+        }
+
+        if (receipt.Lines.GroupBy(l => l.LineId, StringComparer.Ordinal).Any(g => g.Count() > 1))
+        {
+            return Result(OrderCommandStatus.NotAllowed, "A receipt lists each line once.");
+        }
+
+        var received = receipt.Lines.ToDictionary(l => l.LineId, StringComparer.Ordinal);
+        switch (known.Status)
+        {
+            case ReturnStatus.Received:
+                // A retry answers as the first did; other units are another receipt, and a return is received once.
+                return known.Lines.All(l => received.TryGetValue(l.LineId, out var r) ? (r.Restock, r.WriteOff) == (l.Restocked, l.WrittenOff) : l.Restocked + l.WrittenOff == 0)
+                    && received.Keys.All(id => known.Lines.Any(l => l.LineId == id))
+                    ? Result(OrderCommandStatus.AlreadyDone)
+                    : Result(OrderCommandStatus.IdempotencyConflict, $"Return {receipt.ReturnId} was received with other units; a return is received once.");
+            case ReturnStatus.Cancelled:
+                return Result(OrderCommandStatus.NotAllowed, $"Return {receipt.ReturnId} was cancelled.");
+        }
+
+        foreach (var line in receipt.Lines)
+        {
+            if (known.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } announced)
+            {
+                return Result(OrderCommandStatus.NotAllowed, $"Return {receipt.ReturnId} has no units of line {line.LineId}.");
+            }
+
+            if (line.Restock + line.WriteOff > announced.Quantity)
+            {
+                return Result(OrderCommandStatus.NotAllowed, $"Return {receipt.ReturnId} announced {announced.Quantity} units of line {line.LineId}, not {line.Restock + line.WriteOff}.");
+            }
+        }
+
+        await FinishPendingAsync();
+        var view = View;
+        var restocks = new List<Restock>();
+        var lines = new List<ReturnLine>();
+        foreach (var announced in known.Lines)
+        {
+            var (restock, writeOff) = received.TryGetValue(announced.LineId, out var r) ? (r.Restock, r.WriteOff) : (0, 0);
+            var line = view.Lines.Single(l => l.LineId == announced.LineId);
+            // What the customer paid for the line's units that reached them; units replaced after a wrong item were
+            // remedied by the replacement and are not refunded again. Refunds so far come off it.
+            var paid = line.Allocations.Sum(a => OrderRules.WithCustomer(a, view.Delivery)) - State.Replaced.GetValueOrDefault(line.LineId);
+            var refundedBefore = view.Returns.SelectMany(x => x.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.RefundedUnits);
+            var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
+            lines.Add(announced with
+            {
+                Restocked = restock,
+                WrittenOff = writeOff,
+                RefundedUnits = refunded,
+                Refund = Refunds.ForUnits(line.UnitPrice, refundedBefore, refunded, view.Currency),
+            });
+            view = Replace(view, line.LineId, l => l with { ReturnedQuantity = l.ReturnedQuantity + restock + writeOff });
+            if (restock > 0)
+            {
+                restocks.Add(new Restock(line.Sku, known.LocationId, $"{OrderId}/{known.ReturnId}/{line.LineId}", restock));
+            }
+        }
+
+        var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = lines.Sum(l => l.Refund) };
+        view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
+        view = Notify(Note(view, "return received", null,
+            $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {done.Refund.ToString(CultureInfo.InvariantCulture)} {view.Currency}"),
+            "returnReceived", null);
+        if (done.Refund > 0)
+        {
+            view = Notify(view, "refunded", null);
+        }
+
+        await SaveAsync(State with { View = view }, new OrderEffects([], [], restocks));
+        return Result(OrderCommandStatus.Done);
+    }
+
+    public async Task<OrderCommandResult> CancelReturnAsync(string returnId)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        if (State.View?.Returns.FirstOrDefault(r => r.ReturnId == returnId) is not { } known)
+        {
+            return Result(OrderCommandStatus.NotFound, $"Return {returnId} not found.");
+        }
+
+        switch (known.Status)
+        {
+            case ReturnStatus.Cancelled:
+                return Result(OrderCommandStatus.AlreadyDone);
+            case ReturnStatus.Received:
+                return Result(OrderCommandStatus.NotAllowed, $"Return {returnId} was received; it cannot be cancelled.");
+        }
+
+        await FinishPendingAsync();
+        var view = View with { Returns = View.Returns.Select(x => x.ReturnId == returnId ? x with { Status = ReturnStatus.Cancelled, ClosedAt = clock.UtcNow } : x).ToList() };
+        await SaveAsync(State with { View = Note(view, "return cancelled", null, returnId) });
+        return Result(OrderCommandStatus.Done);
+    }
+
+    /// <summary>A return's units as the history shows them: "2 × sku-1, 1 × sku-2".</summary>
+    private static string Units(IEnumerable<ReturnLine> lines) => string.Join(", ", lines.Select(l => $"{l.Quantity} × {l.Sku}"));
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         EnsureUsable();
@@ -1018,6 +1197,18 @@ internal sealed class OrderGrain(
             await GrainFactory.Get<ILocationGrain>(locationId).ReleaseBookingAsync(OrderId);
         }
 
+        foreach (var restock in effects.Restocks ?? [])
+        {
+            var result = await Slot(restock.Sku, restock.LocationId).RestockAsync(new RestockRequest(restock.RestockId, restock.Quantity));
+            if (result.Status != SetStockStatus.Set)
+            {
+                // Checked when the return was announced (a store or warehouse, a physical article): only master data
+                // changed since can bring this. Retrying would not help; the units stay out of stock until counted.
+                logger.LogWarning("{OrderId}: {Quantity} returned units of {Sku} could not be restocked at {LocationId} ({Status})",
+                    OrderId, restock.Quantity, restock.Sku, restock.LocationId, result.Status);
+            }
+        }
+
         _effectsDone = true;
     }
 
@@ -1138,7 +1329,7 @@ internal sealed class OrderGrain(
     /// next call), so stock and capacity follow the order a little late, never ahead of it. True when they are done.</summary>
     private async Task<bool> SaveAsync(OrderState state, OrderEffects effects)
     {
-        await StoreAsync(state, effects.Endings.Count + effects.ReleasedBookings.Count == 0 ? null : effects);
+        await StoreAsync(state, effects.IsEmpty ? null : effects);
         await IndexAsync(View);
         try
         {

@@ -103,8 +103,9 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
                 late += isLate ? 1 : 0;
                 byAge[OrderStats.Bucket(OrderStats.AgeBounds, now - order.CreatedAt)]++;
             }
-            else if (order.Status == OrderStatus.Delivered)
+            else if (order.Status == OrderStatus.Delivered || (order.Status == OrderStatus.Returned && order.DeliveredAt is not null))
             {
+                // A delivered order that came back was delivered all the same: its delivery counts.
                 delivered++;
                 onTime += isLate ? 0 : 1;
                 if (order.DeliveredAt is { } at)
@@ -126,5 +127,5 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     public static bool OwesPromise(OrderStatus status, bool readyAtStore) => IsOpen(status) && !readyAtStore;
 
     public static bool IsOpen(OrderStatus status) =>
-        status is not (OrderStatus.Delivered or OrderStatus.Cancelled or OrderStatus.Rejected);
+        status is not (OrderStatus.Delivered or OrderStatus.Cancelled or OrderStatus.Rejected or OrderStatus.Returned);
 }

@@ -26,11 +26,30 @@ public static class OrderRules
             ? allocation with { Status = AllocationStatus.Delivered }
             : allocation;
 
+    /// <summary>Units of the allocation that reached the customer's hands or are on their way to them: shipped to the
+    /// address (a parcel the customer refuses comes back as a return too), or, for click &amp; collect, picked up (units
+    /// sent to the pickup store are not the customer's until then).</summary>
+    public static int WithCustomer(OrderAllocation allocation, Delivery delivery) =>
+        !IsActive(allocation) ? 0
+        : delivery.Method == DeliveryMethod.Pickup ? (allocation.Status == AllocationStatus.PickedUp ? allocation.Quantity : 0)
+        : Math.Max(allocation.Shipped, DeliveredUnits(allocation));
+
+    /// <summary>Units of <paramref name="line"/> a new return may take: those with the customer, less those received back
+    /// and those in returns still announced.</summary>
+    public static int Returnable(OrderLine line, OrderView view) =>
+        line.Allocations.Sum(a => WithCustomer(a, view.Delivery)) - line.ReturnedQuantity
+        - view.Returns.Where(r => r.Status == ReturnStatus.Announced).SelectMany(r => r.Lines).Where(r => r.LineId == line.LineId).Sum(r => r.Quantity);
+
     public static LineStatus StatusOf(OrderLine line)
     {
         if (line.CancelledQuantity >= line.Quantity)
         {
             return LineStatus.Cancelled;
+        }
+
+        if (line.ReturnedQuantity > 0 && line.ReturnedQuantity >= line.Quantity - line.CancelledQuantity)
+        {
+            return LineStatus.Returned;
         }
 
         if (line.OpenQuantity > 0)
@@ -68,12 +87,18 @@ public static class OrderRules
             return OrderStatus.HeldForReview;
         }
 
-        if (live.All(l => l.Status == LineStatus.Delivered))
+        if (live.All(l => l.Status == LineStatus.Returned))
+        {
+            return OrderStatus.Returned;
+        }
+
+        // A line that came back was shipped and is done: a partly returned order is delivered (or shipped) as before.
+        if (live.All(l => l.Status is LineStatus.Delivered or LineStatus.Returned))
         {
             return OrderStatus.Delivered;
         }
 
-        if (live.All(l => l.Status is LineStatus.Shipped or LineStatus.Delivered))
+        if (live.All(l => l.Status is LineStatus.Shipped or LineStatus.Delivered or LineStatus.Returned))
         {
             return OrderStatus.Shipped;
         }
@@ -97,10 +122,10 @@ public static class OrderRules
         && view.Lines.Where(l => l.CancelledQuantity < l.Quantity).All(l =>
             l.OpenQuantity == 0 && l.Allocations.Where(IsActive).All(a => a.Status is AllocationStatus.ReadyForPickup or AllocationStatus.PickedUp));
 
-    /// <summary>When a delivered order's last unit was delivered or picked up (the last such event in its history); null
-    /// for an order not delivered.</summary>
+    /// <summary>When a delivered (or since returned) order's last unit was delivered or picked up (the last such event in
+    /// its history); null for an order not delivered (a returned one whose parcels came back unopened).</summary>
     public static DateTimeOffset? DeliveredAt(OrderView view) =>
-        view.Status == OrderStatus.Delivered
+        view.Status is OrderStatus.Delivered or OrderStatus.Returned
             ? view.History.LastOrDefault(h => h.Event is "delivered" or "pickedup")?.At
             : null;
 

@@ -58,11 +58,26 @@ public sealed record PendingReplacement(
     [property: Id(1)] int Number,
     [property: Id(2)] int Quantity);
 
-/// <summary>Allocations to end at their slots, and locations whose booking for the order goes back.</summary>
+/// <summary>Allocations to end at their slots, locations whose booking for the order goes back, and returned units to
+/// book back into stock (null in effects stored by earlier builds).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.effects")]
 public sealed record OrderEffects(
     [property: Id(0)] IReadOnlyList<AllocationEnding> Endings,
-    [property: Id(1)] IReadOnlyList<string> ReleasedBookings);
+    [property: Id(1)] IReadOnlyList<string> ReleasedBookings,
+    [property: Id(2)] IReadOnlyList<Restock>? Restocks = null)
+{
+    /// <summary>True when there is nothing to do.</summary>
+    public bool IsEmpty => Endings.Count == 0 && ReleasedBookings.Count == 0 && (Restocks?.Count ?? 0) == 0;
+}
+
+/// <summary>Books <paramref name="Quantity"/> returned units of <paramref name="Sku"/> back into stock at
+/// <paramref name="LocationId"/>, once (<paramref name="RestockId"/>).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.restock")]
+public sealed record Restock(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] string RestockId,
+    [property: Id(3)] int Quantity);
 
 /// <summary>Ends slot allocation <paramref name="AllocationId"/> of <paramref name="Sku"/> at
 /// <paramref name="LocationId"/> down to <paramref name="LeaveOpen"/> units (an absolute target: done twice, it ends

@@ -103,6 +103,12 @@ internal sealed class StockSlotGrain(
             Received = StockSlotState.Remember(state.Received, received.BatchId, StockSlotState.ReceivedKept),
         },
         InboundReceived => state,
+        UnitsReturned returned => state with
+        {
+            Exists = true,
+            OnHand = state.OnHand + returned.Quantity,
+            Received = StockSlotState.Remember(state.Received, returned.RestockId, StockSlotState.ReceivedKept),
+        },
         _ => throw new InvalidOperationException($"Unknown slot event {@event.GetType().Name}."),
     };
 
@@ -163,30 +169,36 @@ internal sealed class StockSlotGrain(
         return units;
     }
 
+    /// <summary>Why the slot, never stocked, cannot be created: its article or location does not exist, or the article
+    /// cannot be stocked there; null when it can.</summary>
+    private async Task<SetStockStatus?> NewSlotProblemAsync()
+    {
+        var article = GrainFactory.Get<IArticleGrain>(_key.Sku).GetAsync();
+        var location = GrainFactory.Get<ILocationGrain>(_key.LocationId).GetAsync();
+        var (articleInfo, locationInfo) = (await article, await location);
+        if (articleInfo is null)
+        {
+            return SetStockStatus.UnknownArticle;
+        }
+
+        if (locationInfo is null)
+        {
+            return SetStockStatus.UnknownLocation;
+        }
+
+        // Only stock sourcing can take: a bundle is stocked as its components, physical units at a location that
+        // ships, non-physical ones (licence keys, cards) at the virtual location that fulfils them.
+        return articleInfo.Components is { Count: > 0 } || (articleInfo.Kind == ArticleKind.Physical) == (locationInfo.Type == LocationType.Virtual)
+            ? SetStockStatus.NotStockable
+            : null;
+    }
+
     public async Task<SetStockResult> SetStockAsync(SetStockRequest request)
     {
         EnsureUsable();
-        if (!State.Exists)
+        if (!State.Exists && await NewSlotProblemAsync() is { } problem)
         {
-            var article = GrainFactory.Get<IArticleGrain>(_key.Sku).GetAsync();
-            var location = GrainFactory.Get<ILocationGrain>(_key.LocationId).GetAsync();
-            var (articleInfo, locationInfo) = (await article, await location);
-            if (articleInfo is null)
-            {
-                return new SetStockResult(SetStockStatus.UnknownArticle, null);
-            }
-
-            if (locationInfo is null)
-            {
-                return new SetStockResult(SetStockStatus.UnknownLocation, null);
-            }
-
-            // Only stock sourcing can take: a bundle is stocked as its components, physical units at a location that
-            // ships, non-physical ones (licence keys, cards) at the virtual location that fulfils them.
-            if (articleInfo.Components is { Count: > 0 } || (articleInfo.Kind == ArticleKind.Physical) == (locationInfo.Type == LocationType.Virtual))
-            {
-                return new SetStockResult(SetStockStatus.NotStockable, null);
-            }
+            return new SetStockResult(problem, null);
         }
 
         DropExpiredHolds();
@@ -366,6 +378,44 @@ internal sealed class StockSlotGrain(
         }
 
         return State.Inbound.ContainsKey(request.BatchId) ? await ChangeAsync(new InboundReceived(request.BatchId)) : null;
+    }
+
+    public async Task<SetStockResult> RestockAsync(RestockRequest request)
+    {
+        EnsureUsable();
+        if (!State.Exists && await NewSlotProblemAsync() is { } problem)
+        {
+            return new SetStockResult(problem, null);
+        }
+
+        if (State.Received.Contains(request.RestockId))
+        {
+            // A retry (the order's effects are done again after a crash): nothing is booked twice; the slot is listed
+            // in the article's index before it is acknowledged, as the first call would have.
+            var slot = await AsReceivedAsync();
+            if (!_listed)
+            {
+                await IndexAsync();
+            }
+
+            return new SetStockResult(SetStockStatus.Set, slot);
+        }
+
+        DropExpiredHolds();
+        var isNew = !State.Exists;
+        var written = Raise(new UnitsReturned(request.RestockId, Math.Max(0, request.Quantity)));
+        var snapshot = Snapshot();
+        await written;
+        if (isNew || !_listed)
+        {
+            await IndexAsync();
+        }
+        else
+        {
+            Publish();
+        }
+
+        return new SetStockResult(SetStockStatus.Set, snapshot);
     }
 
     /// <summary>The slot as it is, for a delivery it received already: answered once the receipt is stored, which may

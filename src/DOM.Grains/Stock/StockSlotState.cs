@@ -415,6 +415,11 @@ public sealed record PoolSized([property: Id(0)] string Channel, [property: Id(1
 [GenerateSerializer, Immutable, Alias("dom.stock.inbound-expected")]
 public sealed record InboundExpected([property: Id(0)] string BatchId, [property: Id(1)] int Quantity, [property: Id(2)] DateTimeOffset Eta) : SlotEvent;
 
+/// <summary>Units a customer returned joined the on-hand stock (remembered with the received deliveries, so a retried
+/// restock books nothing again).</summary>
+[GenerateSerializer, Immutable, Alias("dom.stock.units-returned")]
+public sealed record UnitsReturned([property: Id(0)] string RestockId, [property: Id(1)] int Quantity) : SlotEvent;
+
 /// <summary>An expected delivery arrived and joined the on-hand stock.</summary>
 [GenerateSerializer, Immutable, Alias("dom.stock.inbound-received")]
 public sealed record InboundReceived([property: Id(0)] string BatchId) : SlotEvent;

@@ -357,7 +357,7 @@ public static class OrdersApi
         return validation.IsValid ? Answer(await grains.Get<IOrderGrain>(orderId).RetryBackordersAsync(), user) : validation.Problem();
     }
 
-    private static Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult> Answer(OrderCommandResult result, ClaimsPrincipal user) => result.Status switch
+    internal static Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult> Answer(OrderCommandResult result, ClaimsPrincipal user) => result.Status switch
     {
         OrderCommandStatus.Done or OrderCommandStatus.AlreadyDone when VisibleTo(user, result.Order) is { } view => TypedResults.Ok(view),
         OrderCommandStatus.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not allowed in the current state.", detail: result.Problem),
@@ -365,8 +365,9 @@ public static class OrdersApi
         _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: result.Problem ?? "The order does not exist."),
     };
 
-    /// <summary>Channels see their own orders; stores and partners only the lines at their location; null otherwise.</summary>
-    private static OrderView? VisibleTo(ClaimsPrincipal user, OrderView? view)
+    /// <summary>Channels see their own orders; stores and partners only the lines at their location, and a store or
+    /// warehouse the returns taken there with their lines; null otherwise.</summary>
+    internal static OrderView? VisibleTo(ClaimsPrincipal user, OrderView? view)
     {
         if (view is null || user.IsOperator())
         {
@@ -387,9 +388,11 @@ public static class OrdersApi
 
         // A store sees the lines it fulfils, and, for click & collect at the store, every line it hands over.
         var location = user.Scope();
+        var returns = view.Returns.Where(r => r.LocationId == location).ToList();
+        var returned = returns.SelectMany(r => r.Lines).Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
         var own = view.Lines
             .Select(l => l with { Allocations = l.Allocations.Where(a => Dom.Grains.Orders.OrderRules.Concerns(a, view.Delivery, location)).ToList() })
-            .Where(l => l.Allocations.Count > 0)
+            .Where(l => l.Allocations.Count > 0 || returned.Contains(l.LineId))
             .ToList();
         if (own.Count == 0)
         {
@@ -411,6 +414,8 @@ public static class OrdersApi
                 .Where(h => h.LineId is { } lineId && lineIds.Contains(lineId) && (h.Detail is null || !others.Any(other => h.Detail.Contains(other, StringComparison.Ordinal))))
                 .ToList(),
             Outbox = [],
+            Returns = returns,
+            Refunded = returns.Sum(r => r.Refund),
         };
     }
 

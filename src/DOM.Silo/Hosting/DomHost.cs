@@ -80,6 +80,7 @@ public static class DomHost
         app.MapSourcingApi();
         app.MapApiKeysApi();
         app.MapOrdersApi();
+        app.MapReturnsApi();
         app.MapCustomersApi();
         app.MapRiskApi();
         return app;

@@ -1,0 +1,74 @@
+using System.Text.Json.Serialization;
+
+namespace Dom.Orders;
+
+/// <summary>Where a return (RMA) is.</summary>
+public enum ReturnStatus
+{
+    /// <summary>Registered; the goods are on their way to the return location.</summary>
+    Announced,
+
+    /// <summary>The goods arrived and were restocked or written off; the refund is recorded.</summary>
+    Received,
+
+    /// <summary>Closed without receiving anything; its units may be returned again.</summary>
+    Cancelled,
+}
+
+/// <summary>Units of an order line coming back, and why. Once received: how many went back into stock at the return
+/// location, how many were written off, and the refund for them (in the order's currency). <c>RefundedUnits</c>: how
+/// many of the units received were refunded (a unit already replaced after a wrong item is not); not sent to
+/// clients.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.return-line")]
+public sealed record ReturnLine(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] int Restocked = 0,
+    [property: Id(5)] int WrittenOff = 0,
+    [property: Id(6)] decimal Refund = 0m,
+    [property: Id(7), JsonIgnore] int RefundedUnits = 0);
+
+/// <summary>A return (RMA) of an order, taken at a store or warehouse. <paramref name="ReturnId"/> is unique within the
+/// order and the idempotency key.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.return")]
+public sealed record OrderReturn(
+    [property: Id(0)] string ReturnId,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] ReturnStatus Status,
+    [property: Id(3)] IReadOnlyList<ReturnLine> Lines,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] DateTimeOffset? ClosedAt = null,
+    [property: Id(6)] decimal Refund = 0m);
+
+/// <summary>A line of a return as it is registered: the order line by its id or by its SKU (an order carries a SKU on
+/// one line only, so a store can take a return by scanning the article).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.return-line-request")]
+public sealed record ReturnLineRequest(
+    [property: Id(0)] string? LineId,
+    [property: Id(1)] string? Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] string Reason);
+
+/// <summary>Registers a return of an order at <paramref name="LocationId"/> (a store or warehouse).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.return-request")]
+public sealed record ReturnRequest(
+    [property: Id(0)] string ReturnId,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] IReadOnlyList<ReturnLineRequest> Lines);
+
+/// <summary>What arrived of a return's line: units back into stock, units written off (damaged, unsellable).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.receipt-line")]
+public sealed record ReceiptLine(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] int Restock,
+    [property: Id(2)] int WriteOff);
+
+/// <summary>The receipt of return <paramref name="ReturnId"/>, by <paramref name="AtLocation"/> (the caller's location;
+/// null for an operator, who may receive at any).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.return-receipt")]
+public sealed record ReturnReceipt(
+    [property: Id(0)] string ReturnId,
+    [property: Id(1)] string? AtLocation,
+    [property: Id(2)] IReadOnlyList<ReceiptLine> Lines);

@@ -1,0 +1,19 @@
+namespace Dom.Domain.Money;
+
+/// <summary>ISO 4217 minor units and rounding.</summary>
+public static class Currency
+{
+    /// <summary>Currencies without minor units (the yen, the won, …).</summary>
+    private static readonly HashSet<string> NoDecimals =
+        new(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"], StringComparer.Ordinal);
+
+    /// <summary>Currencies with three decimals (the dinars of Bahrain, Iraq, Jordan, Kuwait, Libya, Tunisia; the Omani rial).</summary>
+    private static readonly HashSet<string> ThreeDecimals = new(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], StringComparer.Ordinal);
+
+    /// <summary>The currency's decimal places: 2 unless ISO 4217 says 0 or 3.</summary>
+    public static int Decimals(string currency) => NoDecimals.Contains(currency) ? 0 : ThreeDecimals.Contains(currency) ? 3 : 2;
+
+    /// <summary><paramref name="amount"/> rounded to the currency's minor unit, halves away from zero (commercial
+    /// rounding).</summary>
+    public static decimal Round(decimal amount, string currency) => decimal.Round(amount, Decimals(currency), MidpointRounding.AwayFromZero);
+}
