@@ -750,7 +750,7 @@ internal sealed class OrderGrain(
         var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = lines.Sum(l => l.Refund) };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
-            $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {done.Refund.ToString(CultureInfo.InvariantCulture)} {view.Currency}"),
+            $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {done.Refund.ToString($"F{Currency.Decimals(view.Currency)}", CultureInfo.InvariantCulture)} {view.Currency}"),
             "returnReceived", null);
         if (done.Refund > 0)
         {

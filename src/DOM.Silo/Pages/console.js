@@ -1,8 +1,8 @@
 // The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
 // status and age, with an order's lines, risk reasons and history one click away.
-import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp } from "./dom.js";
+import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money } from "./dom.js";
 
-const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "backordered", "cancelled", "rejected"];
+const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "returned", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
 const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
 let next = null; // where the next page of the order list starts, with the filter it was listed under
@@ -133,6 +133,11 @@ async function showOrder(orderId) {
   const lines = order.lines.map(line => el("tr", {},
     el("td", {}, line.lineId), el("td", {}, line.sku), el("td", { class: "number" }, line.quantity), el("td", {}, line.status),
     el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–")));
+  // Returns, with what came back of each line and the refund.
+  const returns = order.returns.map(r => el("tr", { "data-return": r.returnId },
+    el("td", {}, r.returnId), el("td", {}, r.locationId), el("td", {}, r.status), el("td", { class: "nowrap" }, dateTime(r.createdAt)),
+    el("td", {}, r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})${r.status === "received" ? `: ${l.restocked} restocked, ${l.writtenOff} written off` : ""}`).join("; ")),
+    el("td", { class: "number" }, r.status === "received" ? money(r.refund, order.currency) : "–")));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
   // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated
@@ -165,9 +170,12 @@ async function showOrder(orderId) {
     el("h2", {}, `Order ${order.orderId}`),
     el("p", {}, `${order.status} · ${order.channel} · customer ${order.customerId} · created ${dateTime(order.createdAt)} · promised by ${dateTime(order.promisedBy)}`,
       order.late ? el("span", { class: "badge late" }, "late") : "",
-      ` · risk: ${order.risk.decision}${order.risk.reasons.length ? ` (${order.risk.reasons.join("; ")})` : ""}`),
+      ` · risk: ${order.risk.decision}${order.risk.reasons.length ? ` (${order.risk.reasons.join("; ")})` : ""}`,
+      order.refunded > 0 ? ` · refunded ${money(order.refunded, order.currency)}` : ""),
     actions,
     el("table", {}, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
+    ...(returns.length ? [el("h3", {}, "Returns"), el("table", { id: "returns" },
+      el("thead", {}, el("tr", {}, ["Return", "Where", "Status", "Registered", "Units", "Refund"].map(h => el("th", {}, h)))), el("tbody", {}, returns))] : []),
     el("h3", {}, "History"), el("ol", { class: "history" }, history));
   detail.hidden = false;
   detail.scrollIntoView();

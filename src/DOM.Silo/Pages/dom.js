@@ -93,6 +93,11 @@ export function showProblem(error) {
     el("strong", {}, problem.title), problem.detail ? ` ${problem.detail}` : "", fields.length ? el("ul", {}, fields) : ""));
 }
 
+/** An amount in its currency, with the currency's own decimals (none for the yen). */
+export function money(amount, currency) {
+  return new Intl.NumberFormat("en", { style: "currency", currency, currencyDisplay: "code" }).format(amount);
+}
+
 /** Shows that an action worked. */
 export function showDone(text) {
   document.getElementById("message").replaceChildren(el("div", { class: "done", role: "status" }, text));

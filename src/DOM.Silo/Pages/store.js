@@ -1,6 +1,7 @@
-// The store page: today's capacity (set a new limit when staff come or go) and the lines to pick, reject, ship or
-// hand over. A store key opens its own store; an operator names one.
-import { api, act, showDone, newEventId, ApiProblem } from "./dom.js";
+// The store page: today's capacity (set a new limit when staff come or go), the store's stock, returns taken at the
+// counter or sent in, and the lines to pick, reject, ship or hand over. A store key opens its own store; an operator
+// names one.
+import { api, act, el, money, showDone, newEventId, ApiProblem } from "./dom.js";
 import { autoRefresh, lineBoard, signInAtLocation } from "./lines.js";
 
 signInAtLocation("store", open);
@@ -31,6 +32,7 @@ async function open(store) {
   refresh.onclick = () => act(refresh, again);
   autoRefresh(document.getElementById("lines"), again);
   stock(store);
+  returns(store);
   show(capacity);
   await board.load();
 }
@@ -92,4 +94,73 @@ function stock(store) {
       showDone(`${sku}: ${onHand} on hand recorded.`);
     });
   };
+}
+
+/** Returns at the store: goods a customer brings to the counter are registered and received in one go (the engine
+ * restocks or writes them off and refunds them); a parcel announced for this store is received by its lines. A return
+ * keeps its id until the engine took both steps, so a click after a lost answer registers and receives it once. */
+function returns(store) {
+  const take = document.getElementById("return-take");
+  const find = document.getElementById("return-find");
+  const list = document.getElementById("return-list");
+  const pending = new Map();
+  take.reset();
+  find.reset();
+  list.replaceChildren();
+  const base = orderId => `/api/v1/orders/${encodeURIComponent(orderId)}/returns`;
+  take.onsubmit = event => {
+    event.preventDefault();
+    act(take.querySelector("button"), async () => {
+      const f = take.elements;
+      const [orderId, sku, quantity, reason, condition] = [f.orderId.value.trim(), f.sku.value.trim(), Number(f.quantity.value), f.reason.value.trim(), f.condition.value];
+      const key = JSON.stringify([orderId, sku, quantity, reason, condition]);
+      if (!pending.has(key)) {
+        pending.set(key, newEventId());
+      }
+      const returnId = pending.get(key);
+      const announced = await api("POST", base(orderId), { returnId, locationId: store, lines: [{ sku, quantity, reason }] });
+      const lineId = announced.returns.find(r => r.returnId === returnId).lines[0].lineId;
+      const order = await api("POST", `${base(orderId)}/${encodeURIComponent(returnId)}/receive`, { lines: [{ lineId, [condition]: quantity }] });
+      pending.delete(key);
+      take.reset();
+      const done = order.returns.find(r => r.returnId === returnId);
+      showDone(`${orderId}: ${quantity} × ${sku} taken back${condition === "restock" ? " onto the shelf" : " and written off"}; refund ${money(done.refund, order.currency)}.`);
+      show(order);
+    });
+  };
+  find.onsubmit = event => {
+    event.preventDefault();
+    act(find.querySelector("button"), async () => {
+      list.replaceChildren();
+      show(await api("GET", `/api/v1/orders/${encodeURIComponent(find.elements.orderId.value.trim())}`));
+    });
+  };
+
+  /** The order's returns at this store: those announced with a form to receive them, the others as they ended. */
+  function show(order) {
+    const rows = order.returns.map(r => {
+      const units = r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})`).join(", ");
+      if (r.status !== "announced") {
+        return el("li", { "data-return": r.returnId }, `${r.returnId}: ${units}, ${r.status}`,
+          r.status === "received" ? `: ${r.lines.reduce((n, l) => n + l.restocked, 0)} restocked, ${r.lines.reduce((n, l) => n + l.writtenOff, 0)} written off, refund ${money(r.refund, order.currency)}` : "");
+      }
+      const form = el("form", { class: "receive" }, ...r.lines.flatMap(l => [
+        el("label", {}, `${l.sku}: back on the shelf `, el("input", { name: `restock-${l.lineId}`, type: "number", min: 0, max: l.quantity, value: l.quantity, required: true })),
+        el("label", {}, " written off ", el("input", { name: `writeOff-${l.lineId}`, type: "number", min: 0, max: l.quantity, value: 0, required: true })),
+      ]), el("button", { type: "submit" }, "Receive"));
+      form.onsubmit = event => {
+        event.preventDefault();
+        act(form.querySelector("button"), async () => {
+          const lines = r.lines.map(l => ({ lineId: l.lineId, restock: Number(form.elements[`restock-${l.lineId}`].value), writeOff: Number(form.elements[`writeOff-${l.lineId}`].value) }))
+            .filter(l => l.restock + l.writeOff > 0);
+          const received = await api("POST", `${base(order.orderId)}/${encodeURIComponent(r.returnId)}/receive`, { lines });
+          showDone(`${order.orderId}: return ${r.returnId} received; refund ${money(received.returns.find(x => x.returnId === r.returnId).refund, received.currency)}.`);
+          show(received);
+        });
+      };
+      return el("li", { "data-return": r.returnId }, `${r.returnId}: ${units}, announced `, form);
+    });
+    list.replaceChildren(el("h3", {}, `Returns of ${order.orderId} at this store`),
+      rows.length ? el("ul", {}, ...rows) : el("p", {}, "None."));
+  }
 }

@@ -51,7 +51,7 @@ public class OrderStatsTests
         var lateDelivery = (await host.Operator().GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{deliveredLate}", SiloHost.Json))!;
 
         Assert.Equal(
-            new Dictionary<string, int> { ["heldForReview"] = 1, ["rejected"] = 0, ["released"] = 2, ["partiallyShipped"] = 0, ["shipped"] = 0, ["delivered"] = 2, ["cancelled"] = 1, ["backordered"] = 0 },
+            new Dictionary<string, int> { ["heldForReview"] = 1, ["rejected"] = 0, ["released"] = 2, ["partiallyShipped"] = 0, ["shipped"] = 0, ["delivered"] = 2, ["cancelled"] = 1, ["backordered"] = 0, ["returned"] = 0 },
             stats.ByStatus);
         // Open: "late" (32 h old, past its promise), "held" (6 h), "new" (4 h, routed again to the far location).
         Assert.Equal((3, 1), (stats.Open, stats.Late));

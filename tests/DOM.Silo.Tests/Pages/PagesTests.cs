@@ -631,7 +631,7 @@ public class PagesTests(PagesFixture fixture)
         var listed = Browser.Driver.FindElements(By.CssSelector("#orders tbody tr")).Select(r => r.GetDomAttribute("data-order")).ToList();
 
         // "any" and each status once; each order once (the second sign-in's listeners had "More" append its page twice).
-        Assert.Equal(9, options);
+        Assert.Equal(10, options);
         Assert.Equal(51, listed.Count);
         Assert.Equal(51, listed.Distinct().Count());
     }
@@ -714,6 +714,83 @@ public class PagesTests(PagesFixture fixture)
 
     /// <summary>The answer to the page's next <paramref name="method"/> request is lost: the engine gets the request, the
     /// page a network error.</summary>
+    [Fact]
+    public async Task The_store_page_takes_goods_back_at_the_counter_once_even_after_a_lost_answer()
+    {
+        var (sku, warehouse) = await StockedAsync("warehouse", 5);
+        var counter = await _catalog.LocationAsync("counter", 52.5, 13.4, type: "store");
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2, unitPrice: 12.5m));
+        await ReportAsync(id, warehouse, "shipped");
+        await ReportAsync(id, warehouse, "delivered");
+
+        Browser.OpenAs("/store.html", await Host.KeyForAsync("store", counter));
+        var take = Browser.Find("#return-take");
+        foreach (var (name, value) in new[] { ("orderId", id), ("sku", sku), ("reason", "tooSmall") })
+        {
+            take.FindElement(By.Name(name)).SendKeys(value);
+        }
+
+        var quantity = take.FindElement(By.Name("quantity"));
+        quantity.Clear();
+        quantity.SendKeys("2");
+        // The engine registers the return, and its answer is lost: the clerk clicks again.
+        LoseTheNextAnswer(install: true);
+        take.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", "The engine did not answer.");
+        Browser.Find("#return-take button").Click();
+        var message = Browser.TextOf("#message", "taken back onto the shelf");
+        var listed = Browser.TextOf("#return-list", "received");
+        var order = await OrderAsync(id);
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{counter}/{sku}", SiloHost.Json);
+
+        Assert.Contains("refund EUR 25.00", message, StringComparison.Ordinal);
+        Assert.Contains("2 restocked, 0 written off", listed, StringComparison.Ordinal);
+        Assert.Equal([(counter, ReturnStatus.Received, 25m)], order.Returns.Select(r => (r.LocationId, r.Status, r.Refund)));
+        Assert.Equal((OrderStatus.Returned, 25m), (order.Status, order.Refunded));
+        Assert.Equal(2, slot!.OnHand);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
+    public async Task The_store_page_receives_a_return_sent_to_it_and_the_console_shows_it_with_the_refund()
+    {
+        var (sku, store) = await StockedAsync("store", 5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2));
+        await ReportAsync(id, store, "shipped");
+        await ReportAsync(id, store, "delivered");
+        using var announced = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+            new { returnId = "rma-1", locationId = store, lines = new[] { new { lineId = "l1", quantity = 2, reason = "damaged" } } }, SiloHost.Json);
+        Assert.True(announced.IsSuccessStatusCode, await announced.Content.ReadAsStringAsync());
+
+        Browser.OpenAs("/store.html", await Host.KeyForAsync("store", store));
+        var find = Browser.Find("#return-find");
+        find.FindElement(By.Name("orderId")).SendKeys(id);
+        find.FindElement(By.CssSelector("button")).Click();
+        var form = Browser.Find("#return-list li[data-return='rma-1'] form");
+        var (restock, writeOff) = (form.FindElement(By.Name("restock-l1")), form.FindElement(By.Name("writeOff-l1")));
+        restock.Clear();
+        restock.SendKeys("1");
+        writeOff.Clear();
+        writeOff.SendKeys("1");
+        form.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", "return rma-1 received");
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
+
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        Browser.Find("#filter select option[value='returned']").Click();
+        Browser.Find("#filter button").Click();
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var returns = Browser.TextOf("#detail #returns", "rma-1");
+
+        Assert.Equal(4, slot!.OnHand);
+        Assert.Contains("2 × " + sku + " (damaged): 1 restocked, 1 written off", returns, StringComparison.Ordinal);
+        Assert.Contains("EUR 40.00", returns, StringComparison.Ordinal);
+        Assert.Contains("refunded EUR 40.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
+        Assert.Empty(Browser.Errors());
+    }
+
     private void LoseTheNextAnswer(bool install, string method = "POST")
     {
         var script = install
