@@ -194,6 +194,45 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal(1.00m, (await Order(id).GetAsync())!.Refunded);
     }
 
+    [Fact]
+    public async Task A_receipt_whose_write_fails_is_not_acknowledged_restocks_nothing_and_its_retry_is_done_once()
+    {
+        var (id, sku, _) = await DeliveredAsync(quantity: 1);
+        var store = await StoreAsync();
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+        var receipt = new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 0)]);
+        ClusterFixture.Journal.FailNext($"order/{id}");
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => Order(id).ReceiveReturnAsync(receipt));
+        var (order, slot) = (await Order(id).GetAsync(), await _world.Slot(sku, store).GetAsync());
+        var retry = await Order(id).ReceiveReturnAsync(receipt);
+
+        Assert.Equal((ReturnStatus.Announced, 0m), (order!.Returns.Single().Status, order.Refunded));
+        Assert.Null(slot);
+        Assert.Equal((OrderCommandStatus.Done, 10m), (retry.Status, retry.Order!.Refunded));
+        Assert.Equal(1, (await _world.Slot(sku, store).GetAsync())!.OnHand);
+    }
+
+    [Fact]
+    public async Task A_restock_the_slot_fails_to_store_is_done_once_by_the_order_s_reminder_after_the_receipt_is_acknowledged()
+    {
+        var (id, sku, warehouse) = await DeliveredAsync(quantity: 1);
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "x")]));
+        ClusterFixture.Journal.FailNext($"slot/{new StockSlotKey(sku, warehouse)}");
+
+        var received = await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]));
+        var before = (await _world.Slot(sku, warehouse).GetAsync())!.OnHand;
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
+        var after = (await _world.Slot(sku, warehouse).GetAsync())!.OnHand;
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
+        await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]));
+
+        // Stored and acknowledged: stock follows the order a little late, never ahead of it, and only once.
+        Assert.Equal((OrderCommandStatus.Done, ReturnStatus.Received), (received.Status, received.Order!.Returns.Single().Status));
+        Assert.Equal((4, 5), (before, after));
+        Assert.Equal(5, (await _world.Slot(sku, warehouse).GetAsync())!.OnHand);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<string> StoreAsync()

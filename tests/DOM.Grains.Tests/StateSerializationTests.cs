@@ -5,6 +5,7 @@ using Dom.Grains.Locations;
 using Dom.Grains.Reservations;
 using Dom.Grains.Stock;
 using Dom.Locations;
+using Dom.Orders;
 using Dom.Reservations;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,7 @@ public class StateSerializationTests(ClusterFixture fixture)
     {
         new StockCounted(12, 2),
         new StockCounted(12, 2, "count-1"),
+        new UnitsReturned("o/r1/l1", 2),
         new AllocationEnded("o/1", 2, AllocationEnd.Shipped, BelowZero: true),
         new HoldPlaced("r1", 3, "web", At),
         new HoldReleased("r1"),
@@ -192,6 +194,19 @@ public class StateSerializationTests(ClusterFixture fixture)
         Assert.Equal((view.ReservationId, view.Status, view.ExpiresAt), (copy.View!.ReservationId, copy.View.Status, copy.View.ExpiresAt));
         Assert.Equal(view.Lines.Single().Allocations, copy.View.Lines.Single().Allocations);
         Assert.Equal(view.Shortages, copy.View.Shortages);
+    }
+
+    [Fact]
+    public void An_order_s_returns_and_the_restock_it_owes_round_trip()
+    {
+        var received = new OrderReturn("r1", "store", ReturnStatus.Received, [new ReturnLine("l1", "a", 2, "tooSmall", 1, 1, 39.98m, 2)], At, At.AddDays(2), 39.98m);
+        var effects = new Dom.Grains.Orders.OrderEffects([], [], [new Dom.Grains.Orders.Restock("a", "store", "o/r1/l1", 1)]);
+
+        var (returned, owed) = (RoundTrip(received), RoundTrip(effects));
+
+        Assert.Equal(received with { Lines = [] }, returned with { Lines = [] });
+        Assert.Equal(received.Lines, returned.Lines);
+        Assert.Equal(effects.Restocks, owed.Restocks);
     }
 
     [Fact]
