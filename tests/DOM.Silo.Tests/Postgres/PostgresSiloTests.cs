@@ -241,4 +241,41 @@ public class PostgresOrderTests(PostgresFixture database)
         Assert.Equal(Dom.Orders.OrderStatus.Shipped, after!.Status);
         Assert.Equal((7, 0, 7), (slot!.OnHand, slot.Allocated, slot.Available));
     }
+
+    [Fact]
+    public async Task A_return_received_before_a_silo_restart_stays_received_and_restocked_once_after_it()
+    {
+        string sku, location, id = $"o-{Guid.NewGuid():N}";
+        var receipt = new { lines = new[] { new { lineId = "l1", restock = 2 } } };
+        await using (var first = await database.StartSiloAsync())
+        {
+            var catalog = new Catalog(first);
+            (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
+            await catalog.StockAsync(sku, location, 10);
+            var channel = await first.ClientForAsync("channel", "web");
+            using var created = await channel.PostAsJsonAsync("/api/v1/orders", new
+            {
+                orderId = id,
+                customerId = "c1",
+                lines = new[] { new { lineId = "l1", sku, quantity = 3, unitPrice = 10m } },
+                delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
+            }, SiloHost.Json);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            using var shipped = await first.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s1", locationId = location, type = "shipped" }, SiloHost.Json);
+            using var announced = await channel.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+                new { returnId = "r1", locationId = location, lines = new[] { new { lineId = "l1", quantity = 2, reason = "tooBig" } } }, SiloHost.Json);
+            using var received = await first.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/returns/r1/receive", receipt, SiloHost.Json);
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (shipped.StatusCode, announced.StatusCode, received.StatusCode));
+        }
+
+        await using var second = await database.StartSiloAsync();
+        var op = second.Operator();
+        var order = await op.GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{id}", SiloHost.Json);
+        using var retried = await op.PostAsJsonAsync($"/api/v1/orders/{id}/returns/r1/receive", receipt, SiloHost.Json);
+        var slot = await op.GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{location}/{sku}", SiloHost.Json);
+
+        Assert.Equal((Dom.Orders.ReturnStatus.Received, 20m, 2), (order!.Returns.Single().Status, order.Refunded, order.Lines.Single().ReturnedQuantity));
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal((9, 0, 9), (slot!.OnHand, slot.Allocated, slot.Available));
+    }
 }
