@@ -44,7 +44,11 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         ("demo-1004", "webshop", "demo-dan", "rain-jacket-l", 30, 129.00m, "Hamburg", 53.5500, 9.9900, null),
         ("demo-1005", "webshop", "demo-eva", "wool-socks-3", 3, 14.90m, "Leipzig", 51.3400, 12.3700, null),
         ("demo-1006", "marketplace", "demo-finn", "backpack-20l", 1, 59.00m, "Cologne", 50.9400, 6.9600, null),
+        ("demo-1007", "webshop", "demo-anna", "sneaker-white-42", 1, 89.00m, "Berlin", 52.5200, 13.4050, null),
     ];
+
+    /// <summary>The demo orders shipped and delivered already, so a return can be tried on them.</summary>
+    public static readonly string[] Delivered = ["demo-1007"];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -82,10 +86,36 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
             }
         }
 
+        foreach (var orderId in Delivered)
+        {
+            await DeliverAsync(orderId);
+        }
+
         logger.LogInformation("Demo data seeded: {Locations} locations, {Articles} articles, {Orders} orders", Locations.Length, Articles.Length, Orders.Length);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Ships and delivers every allocation of the order, as its locations would report it (under fixed event
+    /// ids: a restart on persistent storage reports nothing twice).</summary>
+    private async Task DeliverAsync(string orderId)
+    {
+        var order = grains.Get<IOrderGrain>(orderId);
+        foreach (var line in (await order.GetAsync())?.Lines ?? [])
+        {
+            foreach (var locationId in line.Allocations.Select(a => a.LocationId).Distinct())
+            {
+                foreach (var type in new[] { FulfilmentEventType.Shipped, FulfilmentEventType.Delivered })
+                {
+                    var result = await order.ReportAsync(new FulfilmentEvent($"demo-{type}-{locationId}".ToLowerInvariant(), line.LineId, locationId, type, null, "DHL", type == FulfilmentEventType.Shipped ? "DEMO0001" : null));
+                    if (result.Status is not (OrderCommandStatus.Done or OrderCommandStatus.AlreadyDone))
+                    {
+                        logger.LogWarning("Demo order {OrderId}: {Type} not recorded: {Problem}", orderId, type, result.Problem);
+                    }
+                }
+            }
+        }
+    }
 }
 
 internal static class DemoDataSetup

@@ -42,6 +42,15 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task The_demo_data_has_a_delivered_order_to_try_a_return_on()
+    {
+        var order = await Host.Operator().GetFromJsonAsync<Dom.Orders.OrderView>("/api/v1/orders/demo-1007", SiloHost.Json);
+
+        Assert.Equal(Dom.Orders.OrderStatus.Delivered, order!.Status);
+        Assert.Equal("sneaker-white-42", order.Lines.Single().Sku);
+    }
+
+    [Fact]
     public async Task Master_data_stock_and_availability_round_trip()
     {
         var sku = await _catalog.ArticleAsync("shirt");
