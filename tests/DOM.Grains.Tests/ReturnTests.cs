@@ -1,6 +1,8 @@
 using Dom.Locations;
 using Dom.Orders;
 using Dom.Stock;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Dom.Grains.Tests;
 
@@ -231,6 +233,26 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.Done, ReturnStatus.Received), (received.Status, received.Order!.Returns.Single().Status));
         Assert.Equal((4, 5), (before, after));
         Assert.Equal(5, (await _world.Slot(sku, warehouse).GetAsync())!.OnHand);
+    }
+
+    [Fact]
+    public async Task An_order_last_snapshotted_by_a_build_before_returns_loads_with_none_and_takes_one()
+    {
+        var (id, _, _) = await DeliveredAsync(quantity: 1);
+        var store = await StoreAsync();
+        // The order's latest snapshot as a build before returns wrote it (its view had no returns), with no event after it.
+        var stream = $"order/{id}";
+        var serializer = fixture.Cluster.ServiceProvider.GetRequiredService<Serializer>();
+        var last = (await ClusterFixture.Journal.LoadAsync(stream)).Events[^1];
+        var state = serializer.Deserialize<Orders.OrderChanged>(last.Payload)!.State;
+        await ClusterFixture.Journal.SaveSnapshotAsync(stream, last.Sequence, serializer.SerializeToArray(state with { View = state.View! with { Returns = null! } }));
+        await fixture.DeactivateAllAsync();
+
+        var read = await Order(id).GetAsync();
+        var announced = await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+
+        Assert.Empty(read!.Returns);
+        Assert.Equal((OrderCommandStatus.Done, 1), (announced.Status, announced.Order!.Returns.Count));
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);

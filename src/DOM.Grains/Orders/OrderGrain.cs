@@ -64,9 +64,17 @@ internal sealed class OrderGrain(
     /// <summary><see cref="CustomerTier.Vip"/> as sourcing profiles name it (camelCase, as the API writes tiers).</summary>
     private const string VipTier = "vip";
 
-    /// <summary>The stored state; an order stored by a build before returns has none (not null).</summary>
-    protected override OrderState Apply(OrderState state, OrderChanged @event) =>
-        @event.State.View is { Returns: null } view ? @event.State with { View = view with { Returns = [] } } : @event.State;
+    protected override OrderState Apply(OrderState state, OrderChanged @event) => @event.State;
+
+    /// <summary>An order stored by a build before returns (its last event, or its snapshot, which is loaded without
+    /// events) has none: an empty list, not null.</summary>
+    protected override void OnLoaded()
+    {
+        if (State.View is { Returns: null } view)
+        {
+            State = State with { View = view with { Returns = [] } };
+        }
+    }
 
     public async Task<CreateOrderResult> CreateAsync(CreateOrderRequest request)
     {
