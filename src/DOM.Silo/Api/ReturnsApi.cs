@@ -45,35 +45,22 @@ public static class ReturnsApi
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> AnnounceAsync(string orderId, ReturnBody body, ClaimsPrincipal user, IGrainFactory grains)
     {
         var validation = new Validation().Id("orderId", orderId).Id("returnId", body.ReturnId).Id("locationId", body.LocationId);
-        if (body.Lines is not { Count: > 0 and <= Validation.MaxLines } lines)
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        EachLine(validation, body.Lines, (i, line) =>
         {
-            validation.Add("lines", $"From 1 to {Validation.MaxLines} lines are required.");
-        }
-        else
-        {
-            var named = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < lines.Count; i++)
+            if ((line.LineId is null) == (line.Sku is null))
             {
-                if (lines[i] is not { } line)
-                {
-                    validation.Add($"lines[{i}]", "Required.");
-                    continue;
-                }
-
-                if ((line.LineId is null) == (line.Sku is null))
-                {
-                    validation.Add($"lines[{i}]", "Name the order line by its lineId or by its sku, one of the two.");
-                }
-                else if (!named.Add(line.LineId is null ? $"sku {line.Sku}" : $"line {line.LineId}"))
-                {
-                    validation.Add($"lines[{i}]", "Each line may appear once in a return.");
-                }
-
-                validation.Id($"lines[{i}].lineId", line.LineId, required: false).Id($"lines[{i}].sku", line.Sku, required: false)
-                    .Int($"lines[{i}].quantity", line.Quantity, 1, Validation.MaxQuantity)
-                    .Text($"lines[{i}].reason", line.Reason, MaxReason);
+                validation.Add($"lines[{i}]", "Name the order line by its lineId or by its sku, one of the two.");
             }
-        }
+            else if (!named.Add(line.LineId is null ? $"sku {line.Sku}" : $"line {line.LineId}"))
+            {
+                validation.Add($"lines[{i}]", "Each line may appear once in a return.");
+            }
+
+            validation.Id($"lines[{i}].lineId", line.LineId, required: false).Id($"lines[{i}].sku", line.Sku, required: false)
+                .Int($"lines[{i}].quantity", line.Quantity, 1, Validation.MaxQuantity)
+                .Text($"lines[{i}].reason", line.Reason, MaxReason);
+        });
 
         if (!validation.IsValid)
         {
@@ -105,35 +92,22 @@ public static class ReturnsApi
         string orderId, string returnId, ReceiptBody body, ClaimsPrincipal user, IGrainFactory grains)
     {
         var validation = new Validation().Id("orderId", orderId).Id("returnId", returnId);
-        if (body.Lines is not { Count: > 0 and <= Validation.MaxLines } lines)
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        EachLine(validation, body.Lines, (i, line) =>
         {
-            validation.Add("lines", $"From 1 to {Validation.MaxLines} lines are required.");
-        }
-        else
-        {
-            var named = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < lines.Count; i++)
+            validation.Id($"lines[{i}].lineId", line.LineId)
+                .Int($"lines[{i}].restock", line.Restock, 0, Validation.MaxQuantity, required: false)
+                .Int($"lines[{i}].writeOff", line.WriteOff, 0, Validation.MaxQuantity, required: false);
+            if (line.LineId is not null && !named.Add(line.LineId))
             {
-                if (lines[i] is not { } line)
-                {
-                    validation.Add($"lines[{i}]", "Required.");
-                    continue;
-                }
-
-                validation.Id($"lines[{i}].lineId", line.LineId)
-                    .Int($"lines[{i}].restock", line.Restock, 0, Validation.MaxQuantity, required: false)
-                    .Int($"lines[{i}].writeOff", line.WriteOff, 0, Validation.MaxQuantity, required: false);
-                if (line.LineId is not null && !named.Add(line.LineId))
-                {
-                    validation.Add($"lines[{i}].lineId", "Each line may appear once in a receipt.");
-                }
-
-                if ((line.Restock ?? 0) + (line.WriteOff ?? 0) == 0)
-                {
-                    validation.Add($"lines[{i}]", "Restock or write off at least one unit; leave out a line of which nothing arrived.");
-                }
+                validation.Add($"lines[{i}].lineId", "Each line may appear once in a receipt.");
             }
-        }
+
+            if ((line.Restock ?? 0) + (line.WriteOff ?? 0) == 0)
+            {
+                validation.Add($"lines[{i}]", "Restock or write off at least one unit; leave out a line of which nothing arrived.");
+            }
+        });
 
         if (!validation.IsValid)
         {
@@ -162,5 +136,29 @@ public static class ReturnsApi
         }
 
         return OrdersApi.Answer(await order.CancelReturnAsync(returnId), user);
+    }
+
+    /// <summary>Checks that a body has 1 to <see cref="Validation.MaxLines"/> lines, none of them null, and each as
+    /// <paramref name="check"/> (given its index) says.</summary>
+    private static void EachLine<T>(Validation validation, List<T?>? lines, Action<int, T> check)
+        where T : class
+    {
+        if (lines is not { Count: > 0 and <= Validation.MaxLines })
+        {
+            validation.Add("lines", $"From 1 to {Validation.MaxLines} lines are required.");
+            return;
+        }
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i] is { } line)
+            {
+                check(i, line);
+            }
+            else
+            {
+                validation.Add($"lines[{i}]", "Required.");
+            }
+        }
     }
 }

@@ -212,18 +212,7 @@ public class PostgresOrderTests(PostgresFixture database)
         string sku, location, id = $"o-{Guid.NewGuid():N}";
         await using (var first = await database.StartSiloAsync())
         {
-            var catalog = new Catalog(first);
-            (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
-            await catalog.StockAsync(sku, location, 10);
-            var channel = await first.ClientForAsync("channel", "web");
-            using var created = await channel.PostAsJsonAsync("/api/v1/orders", new
-            {
-                orderId = id,
-                customerId = "c1",
-                lines = new[] { new { lineId = "l1", sku, quantity = 3, unitPrice = 10m } },
-                delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
-            }, SiloHost.Json);
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            (sku, location) = await PlaceAsync(first, id);
             using var shipped = await first.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s1", locationId = location, type = "shipped", quantity = 1 }, SiloHost.Json);
             Assert.Equal(HttpStatusCode.OK, shipped.StatusCode);
         }
@@ -249,18 +238,8 @@ public class PostgresOrderTests(PostgresFixture database)
         var receipt = new { lines = new[] { new { lineId = "l1", restock = 2 } } };
         await using (var first = await database.StartSiloAsync())
         {
-            var catalog = new Catalog(first);
-            (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
-            await catalog.StockAsync(sku, location, 10);
+            (sku, location) = await PlaceAsync(first, id);
             var channel = await first.ClientForAsync("channel", "web");
-            using var created = await channel.PostAsJsonAsync("/api/v1/orders", new
-            {
-                orderId = id,
-                customerId = "c1",
-                lines = new[] { new { lineId = "l1", sku, quantity = 3, unitPrice = 10m } },
-                delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
-            }, SiloHost.Json);
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             using var shipped = await first.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s1", locationId = location, type = "shipped" }, SiloHost.Json);
             using var announced = await channel.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
                 new { returnId = "r1", locationId = location, lines = new[] { new { lineId = "l1", quantity = 2, reason = "tooBig" } } }, SiloHost.Json);
@@ -277,5 +256,23 @@ public class PostgresOrderTests(PostgresFixture database)
         Assert.Equal((Dom.Orders.ReturnStatus.Received, 20m, 2), (order!.Returns.Single().Status, order.Refunded, order.Lines.Single().ReturnedQuantity));
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal((9, 0, 9), (slot!.OnHand, slot.Allocated, slot.Available));
+    }
+
+    /// <summary>A fresh article with 10 units at a fresh location, and order <paramref name="id"/> of channel "web" for 3
+    /// of them (line l1, 10 EUR each).</summary>
+    private static async Task<(string Sku, string Location)> PlaceAsync(SiloHost silo, string id)
+    {
+        var catalog = new Catalog(silo);
+        var (sku, location) = (await catalog.ArticleAsync("a"), await catalog.LocationAsync("l", 52.4, 13.1));
+        await catalog.StockAsync(sku, location, 10);
+        using var created = await (await silo.ClientForAsync("channel", "web")).PostAsJsonAsync("/api/v1/orders", new
+        {
+            orderId = id,
+            customerId = "c1",
+            lines = new[] { new { lineId = "l1", sku, quantity = 3, unitPrice = 10m } },
+            delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
+        }, SiloHost.Json);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (sku, location);
     }
 }
