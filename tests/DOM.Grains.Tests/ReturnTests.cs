@@ -255,6 +255,22 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.Done, 1), (announced.Status, announced.Order!.Returns.Count));
     }
 
+    [Fact]
+    public async Task A_unit_returned_and_refunded_is_not_replaced_when_it_is_reported_as_the_wrong_item_afterwards()
+    {
+        var (id, _, _) = await DeliveredAsync(quantity: 1);
+        var store = await StoreAsync();
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+        var received = await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 0)]));
+
+        var report = await Order(id).ReportWrongItemAsync("l1");
+
+        Assert.Equal(10m, received.Order!.Refunded);
+        // The customer has the money back: a free replacement as well would pay for the unit twice.
+        Assert.Equal(OrderCommandStatus.NotAllowed, report.Status);
+        Assert.Empty(report.Order!.Replacements);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<string> StoreAsync()

@@ -509,12 +509,16 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, "Nothing of this line was delivered yet.");
         }
 
-        // A report replaces the delivered units not replaced yet: a retried report (a lost answer) replaces nothing
-        // twice and answers as the first did.
+        // A report replaces the delivered units not replaced yet, nor sent back and refunded (the refund remedied those):
+        // a retried report (a lost answer) replaces nothing twice and answers as the first did.
         var replaced = State.Replaced.GetValueOrDefault(lineId);
-        if (delivered <= replaced)
+        var refunded = View.Returns.SelectMany(r => r.Lines).Where(l => l.LineId == lineId).Sum(l => l.RefundedUnits);
+        var kept = Math.Min(delivered, line.Allocations.Sum(a => OrderRules.WithCustomer(a, View.Delivery)) - refunded);
+        if (kept <= replaced)
         {
-            return Result(OrderCommandStatus.Done);
+            return replaced > 0
+                ? Result(OrderCommandStatus.Done)
+                : Result(OrderCommandStatus.NotAllowed, "The delivered units of this line were returned and refunded.");
         }
 
         if (await FreeReplacementAsync(View.Replacements.Count + 1) is not { } number)
@@ -525,7 +529,7 @@ internal sealed class OrderGrain(
         // Stored first, so a report whose save fails is finished with the same replacement (the same id and units)
         // however many units were delivered meanwhile: by the retry, the next call, or the backorder reminder.
         await ArmBackorderRetryAsync();
-        await StoreAsync(State with { Replacing = new PendingReplacement(lineId, number, delivered - replaced) });
+        await StoreAsync(State with { Replacing = new PendingReplacement(lineId, number, kept - replaced) });
         return await FinishReplacementAsync();
     }
 
