@@ -271,6 +271,26 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Empty(report.Order!.Replacements);
     }
 
+    [Fact]
+    public async Task A_receipt_stored_though_its_write_was_reported_failed_is_restocked_when_it_is_retried()
+    {
+        var (id, sku, _) = await DeliveredAsync(quantity: 1);
+        var store = await StoreAsync();
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+        var receipt = new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 0)]);
+
+        // The receipt's statement outlives its answer: reported failed, it is stored later, with the restock it owes.
+        var late = ClusterFixture.Journal.LandLate($"order/{id}");
+        var first = await Record.ExceptionAsync(() => Order(id).ReceiveReturnAsync(receipt));
+        late.Open();
+        await late.Reached;
+        var retry = await Order(id).ReceiveReturnAsync(receipt);
+
+        Assert.IsType<StorageUnavailableException>(first);
+        Assert.Equal((OrderCommandStatus.AlreadyDone, 10m), (retry.Status, retry.Order!.Refunded));
+        Assert.Equal(1, (await _world.Slot(sku, store).GetAsync())?.OnHand);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<string> StoreAsync()

@@ -710,7 +710,9 @@ internal sealed class OrderGrain(
         switch (known.Status)
         {
             case ReturnStatus.Received:
-                // A retry answers as the first did; other units are another receipt, and a return is received once.
+                // A retry answers as the first did; other units are another receipt, and a return is received once. A
+                // receipt stored though its write was reported failed owes its restock still: the retry does it.
+                await FinishPendingAsync();
                 return known.Lines.All(l => received.TryGetValue(l.LineId, out var r) ? (r.Restock, r.WriteOff) == (l.Restocked, l.WrittenOff) : l.Restocked + l.WrittenOff == 0)
                     && received.Keys.All(id => known.Lines.Any(l => l.LineId == id))
                     ? Result(OrderCommandStatus.AlreadyDone)
