@@ -136,9 +136,10 @@ function returns(store) {
     });
   };
 
-  /** The order's returns at this store: those announced with a form to receive them, the others as they ended. */
+  /** The order's returns at this store: those announced with a form to receive them, the others as they ended. An
+   * operator sees every return of the order; those sent elsewhere are not this counter's to receive. */
   function show(order) {
-    const rows = order.returns.map(r => {
+    const rows = order.returns.filter(r => r.locationId === store).map(r => {
       const units = r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})`).join(", ");
       if (r.status !== "announced") {
         return el("li", { "data-return": r.returnId }, `${r.returnId}: ${units}, ${r.status}`,

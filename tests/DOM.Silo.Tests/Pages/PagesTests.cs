@@ -791,6 +791,35 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    [Fact]
+    public async Task An_operator_on_the_store_page_is_offered_only_the_returns_sent_to_that_store()
+    {
+        var (sku, store) = await StockedAsync("store", 5);
+        var other = await _catalog.LocationAsync("other", 52.5, 13.4, type: "store");
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2));
+        await ReportAsync(id, store, "shipped");
+        await ReportAsync(id, store, "delivered");
+        foreach (var (returnId, at) in new[] { ("rma-here", store), ("rma-there", other) })
+        {
+            using var announced = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+                new { returnId, locationId = at, lines = new[] { new { lineId = "l1", quantity = 1, reason = "damaged" } } }, SiloHost.Json);
+            Assert.True(announced.IsSuccessStatusCode, await announced.Content.ReadAsStringAsync());
+        }
+
+        Browser.OpenAs("/store.html", SiloHost.OperatorKey);
+        OpenLocation(store);
+        var find = Browser.Find("#return-find");
+        find.FindElement(By.Name("orderId")).SendKeys(id);
+        find.FindElement(By.CssSelector("button")).Click();
+        Browser.Find("#return-list li[data-return='rma-here'] form");
+        var elsewhere = Browser.Driver.FindElements(By.CssSelector("#return-list li[data-return='rma-there']")).Count;
+
+        // The other store's parcel is not at this counter: received from here, it would be restocked over there.
+        Assert.Equal(0, elsewhere);
+        Assert.Empty(Browser.Errors());
+    }
+
     private void LoseTheNextAnswer(bool install, string method = "POST")
     {
         var script = install
