@@ -3,6 +3,7 @@ using Dom.Orders;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
+using Orleans.TestingHost;
 
 namespace Dom.Grains.Tests;
 
@@ -290,6 +291,28 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.AlreadyDone, 10m), (retry.Status, retry.Order!.Refunded));
         Assert.Equal(1, (await _world.Slot(sku, store).GetAsync())?.OnHand);
     }
+
+    [Fact]
+    public async Task A_receipt_stored_though_its_write_was_reported_failed_is_restocked_by_the_order_s_reminder_if_no_retry_comes()
+    {
+        var (id, sku, _) = await DeliveredAsync(quantity: 1);
+        var store = await StoreAsync();
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+
+        var late = ClusterFixture.Journal.LandLate($"order/{id}");
+        var first = await Record.ExceptionAsync(() => Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 0)])));
+        late.Open();
+        await late.Reached;
+        var armed = await Reminders.ReadRow(Order(id).GetGrainId(), "backorders");
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
+
+        Assert.IsType<StorageUnavailableException>(first);
+        Assert.NotNull(armed);
+        Assert.Equal(1, (await _world.Slot(sku, store).GetAsync())?.OnHand);
+        Assert.Equal(ReturnStatus.Received, (await Order(id).GetAsync())!.Returns.Single().Status);
+    }
+
+    private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 

@@ -771,6 +771,13 @@ internal sealed class OrderGrain(
             view = Notify(view, "refunded", null);
         }
 
+        if (restocks.Count > 0)
+        {
+            // Armed before the receipt is stored: a receipt stored though its write was reported failed owes its restock,
+            // and if no retry comes, the reminder does it (and then stops, with nothing left to route).
+            await ArmBackorderRetryAsync();
+        }
+
         await SaveAsync(State with { View = view }, new OrderEffects([], [], restocks));
         return Result(OrderCommandStatus.Done);
     }

@@ -712,8 +712,6 @@ public class PagesTests(PagesFixture fixture)
         Assert.DoesNotContain(Browser.Errors(), e => !e.Contains("404", StringComparison.Ordinal));
     }
 
-    /// <summary>The answer to the page's next <paramref name="method"/> request is lost: the engine gets the request, the
-    /// page a network error.</summary>
     [Fact]
     public async Task The_store_page_takes_goods_back_at_the_counter_once_even_after_a_lost_answer()
     {
@@ -820,6 +818,8 @@ public class PagesTests(PagesFixture fixture)
         Assert.Empty(Browser.Errors());
     }
 
+    /// <summary>The answer to the page's next <paramref name="method"/> request is lost: the engine gets the request, the
+    /// page a network error.</summary>
     private void LoseTheNextAnswer(bool install, string method = "POST")
     {
         var script = install
