@@ -82,8 +82,9 @@ public static class ReturnsApi
 
         var request = new ReturnRequest(body.ReturnId!, body.LocationId!, body.Lines!.Select(l => new ReturnLineRequest(l!.LineId, l.Sku, l.Quantity!.Value, l.Reason!.Trim())).ToList());
         var result = await order.AnnounceReturnAsync(request);
-        // A store asking about an order held for review (not released to it) hears that it does not exist, as for a read.
-        return !user.IsOperator() && result is { Status: not (OrderCommandStatus.Done or OrderCommandStatus.AlreadyDone), Order.Status: OrderStatus.HeldForReview }
+        // A store asking about an order held for review (not released to it) hears that it does not exist, as for a read;
+        // the order's channel sees the order, and hears why nothing can come back yet.
+        return user.IsInRole(nameof(ApiRole.Store)) && result is { Status: not (OrderCommandStatus.Done or OrderCommandStatus.AlreadyDone), Order.Status: OrderStatus.HeldForReview }
             ? Answers.NotFound($"Order {orderId}")
             : OrdersApi.Answer(result, user);
     }

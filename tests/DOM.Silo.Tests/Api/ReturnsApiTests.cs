@@ -129,6 +129,22 @@ public class ReturnsApiTests(ApiFixture fixture)
         Assert.Single((await GetAsync(id)).Returns);
     }
 
+    [Fact]
+    public async Task A_return_on_an_order_held_for_review_is_a_422_to_its_channel_and_a_404_to_a_store()
+    {
+        var (sku, near) = (await _catalog.ArticleAsync("a"), await _catalog.LocationAsync("near", 52.4, 13.1, type: "store"));
+        await _catalog.StockAsync(sku, near, 5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, (sku, 2)) with { Lines = [new OrderLineBody("l1", sku, 2, 1_500m)] });
+        var body = new { returnId = "r1", locationId = near, lines = new[] { new { lineId = "l1", quantity = 1, reason = "x" } } };
+
+        using var byChannel = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns", body, SiloHost.Json);
+        using var byStore = await (await Host.ClientForAsync("store", near)).PostAsJsonAsync($"/api/v1/orders/{id}/returns", body, SiloHost.Json);
+
+        Assert.Equal(OrderStatus.HeldForReview, (await GetAsync(id)).Status);
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, HttpStatusCode.NotFound), (byChannel.StatusCode, byStore.StatusCode));
+    }
+
     /// <summary>An order of line l1 (2 units of a) and l2 (1 unit of b), both from the store "near", shipped and delivered;
     /// "far" is another store.</summary>
     private async Task<(string Id, string A, string Near, string Far)> DeliveredAsync()
