@@ -101,7 +101,7 @@ public class ReturnTests(ClusterFixture fixture)
         await Order(id).ReceiveReturnAsync(receipt);
         var receivedAgain = await Order(id).ReceiveReturnAsync(receipt);
         var otherReceipt = await Order(id).ReceiveReturnAsync(receipt with { Lines = [new ReceiptLine("l1", 2, 0)] });
-        var cancelled = await Order(id).CancelReturnAsync("r1");
+        var cancelled = await Order(id).CancelReturnAsync("r1", null);
 
         Assert.Equal((OrderCommandStatus.AlreadyDone, OrderCommandStatus.AlreadyDone, OrderCommandStatus.IdempotencyConflict), (again.Status, bySku.Status, other.Status));
         Assert.Equal((OrderCommandStatus.AlreadyDone, OrderCommandStatus.IdempotencyConflict, OrderCommandStatus.NotAllowed), (receivedAgain.Status, otherReceipt.Status, cancelled.Status));
@@ -133,8 +133,8 @@ public class ReturnTests(ClusterFixture fixture)
 
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
         var blocked = await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", store, [new ReturnLineRequest("l1", null, 1, "x")]));
-        var cancelled = await Order(id).CancelReturnAsync("r1");
-        var again = await Order(id).CancelReturnAsync("r1");
+        var cancelled = await Order(id).CancelReturnAsync("r1", null);
+        var again = await Order(id).CancelReturnAsync("r1", null);
         var late = await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]));
         var freed = await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", store, [new ReturnLineRequest("l1", null, 1, "x")]));
 

@@ -41,9 +41,10 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("receive-return")]
     Task<OrderCommandResult> ReceiveReturnAsync(ReturnReceipt receipt);
 
-    /// <summary>Closes a return that will not arrive; its units may be returned again.</summary>
+    /// <summary>Closes a return that will not arrive (or was registered by mistake); its units may be returned again.
+    /// <paramref name="atLocation"/>: the caller's location, which may cancel only the returns sent to it (null: any).</summary>
     [Alias("cancel-return")]
-    Task<OrderCommandResult> CancelReturnAsync(string returnId);
+    Task<OrderCommandResult> CancelReturnAsync(string returnId, string? atLocation);
 }
 
 /// <summary>One bucket of the order list (a read model, eventually consistent with the orders).</summary>

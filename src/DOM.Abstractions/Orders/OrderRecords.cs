@@ -348,7 +348,8 @@ public sealed record OrderCommandResult(
 public sealed record ReviewDecision([property: Id(0)] bool Release, [property: Id(1)] string? Note);
 
 /// <summary>A row of the order list. In a store's or partner's list, <c>Locations</c> is its own location and
-/// <c>Total</c> is 0 (the order's value is the channel's). <c>DeliveredAt</c>: when the last unit was delivered or
+/// <c>Total</c> is 0 (the order's value is the channel's). <c>ReturnsAt</c>: the locations where returns of the order
+/// are on their way (announced, not received or cancelled yet; null for none, as in entries of earlier builds). <c>DeliveredAt</c>: when the last unit was delivered or
 /// picked up (a delivered order). <c>AllocatedUnits</c> and <c>RejectedUnits</c> feed the operator's inventory accuracy
 /// (units allocated at a location, cancelled ones not counted, and those of them a location reported not there); they
 /// are not sent to clients.</summary>
@@ -366,11 +367,13 @@ public sealed record OrderSummary(
     [property: Id(9)] bool ReadyAtStore = false,
     [property: Id(10)] DateTimeOffset? DeliveredAt = null,
     [property: Id(11), JsonIgnore] int AllocatedUnits = 0,
-    [property: Id(12), JsonIgnore] int RejectedUnits = 0);
+    [property: Id(12), JsonIgnore] int RejectedUnits = 0,
+    [property: Id(13)] IReadOnlyList<string>? ReturnsAt = null);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
-/// <c>After</c> (orders created in the same tick are not skipped). <c>Open</c>: true for orders still in progress (not
+/// <c>After</c> (orders created in the same tick are not skipped). <c>ReturnsAt</c>: orders with a return on its way to
+/// that location. <c>Open</c>: true for orders still in progress (not
 /// delivered, returned, cancelled or rejected), false for the others.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.query")]
 public sealed record OrderQuery(
@@ -382,7 +385,8 @@ public sealed record OrderQuery(
     [property: Id(5)] DateTimeOffset? CreatedBefore,
     [property: Id(6)] int Limit,
     [property: Id(7)] string? After = null,
-    [property: Id(8)] bool? Open = null)
+    [property: Id(8)] bool? Open = null,
+    [property: Id(9)] string? ReturnsAt = null)
 {
     /// <summary>Whether <paramref name="order"/> comes after the page this query goes on from.</summary>
     public bool Follows(OrderSummary order) =>

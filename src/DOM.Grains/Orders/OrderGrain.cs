@@ -782,11 +782,12 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
-    public async Task<OrderCommandResult> CancelReturnAsync(string returnId)
+    public async Task<OrderCommandResult> CancelReturnAsync(string returnId, string? atLocation)
     {
         EnsureUsable();
         await FinishIntakeAsync();
-        if (State.View?.Returns.FirstOrDefault(r => r.ReturnId == returnId) is not { } known)
+        if (State.View?.Returns.FirstOrDefault(r => r.ReturnId == returnId) is not { } known
+            || (atLocation is not null && atLocation != known.LocationId))
         {
             return Result(OrderCommandStatus.NotFound, $"Return {returnId} not found.");
         }
@@ -1418,7 +1419,8 @@ internal sealed class OrderGrain(
                 ListedLocations(view),
                 view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view), OrderRules.DeliveredAt(view),
                 view.Lines.Sum(l => l.Allocations.Where(a => a.Status != AllocationStatus.Cancelled).Sum(a => a.Quantity)),
-                view.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected).Sum(a => a.Quantity))));
+                view.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected).Sum(a => a.Quantity)),
+                view.Returns.Where(r => r.Status == ReturnStatus.Announced).Select(r => r.LocationId).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } awaited ? awaited : null));
         }
         catch (Exception exception)
         {

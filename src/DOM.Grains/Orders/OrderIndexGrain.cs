@@ -59,7 +59,9 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     }
 
     private static bool Same(OrderSummary listed, OrderSummary summary) =>
-        listed with { Locations = summary.Locations } == summary && listed.Locations.SequenceEqual(summary.Locations, StringComparer.Ordinal);
+        listed with { Locations = summary.Locations, ReturnsAt = summary.ReturnsAt } == summary
+        && listed.Locations.SequenceEqual(summary.Locations, StringComparer.Ordinal)
+        && (listed.ReturnsAt ?? []).SequenceEqual(summary.ReturnsAt ?? [], StringComparer.Ordinal);
 
     public Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query)
     {
@@ -72,6 +74,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
                 && (query.LocationId is null || order.Locations.Contains(query.LocationId))
                 && (query.Late is null || order.Late == query.Late)
                 && (query.Open is null || IsOpen(order.Status) == query.Open)
+                && (query.ReturnsAt is null || (order.ReturnsAt?.Contains(query.ReturnsAt) ?? false))
                 && query.Follows(order))
             .OrderByDescending(order => order.CreatedAt)
             .ThenBy(order => order.OrderId, StringComparer.Ordinal)

@@ -201,6 +201,7 @@ public static class OrdersApi
         string? channel,
         string? customerId,
         string? locationId,
+        string? returnsAt,
         bool? late,
         bool? open,
         DateTimeOffset? createdBefore,
@@ -212,6 +213,7 @@ public static class OrdersApi
             .Id("channel", channel, required: false)
             .Id("customerId", customerId, required: false)
             .Id("locationId", locationId, required: false)
+            .Id("returnsAt", returnsAt, required: false)
             .Int("limit", limit, 1, MaxPage, required: false);
         OrderStatus? wanted = null;
         if (status is not null)
@@ -244,15 +246,16 @@ public static class OrdersApi
         }
         else if (!user.IsOperator())
         {
-            if (locationId is not null && locationId != user.Scope())
+            if ((locationId is not null && locationId != user.Scope()) || (returnsAt is not null && returnsAt != user.Scope()))
             {
                 return TypedResults.Ok(new OrderPage([], null));
             }
 
-            locationId = user.Scope();
+            // The returns on their way to a store are its business, whether or not it fulfilled the order.
+            locationId = returnsAt is null ? user.Scope() : locationId;
         }
 
-        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open);
+        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open, returnsAt);
         var buckets = await Task.WhenAll(IndexBuckets(grains).Select(bucket => bucket.QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
@@ -262,7 +265,9 @@ public static class OrdersApi
             // A store's or partner's list names no other location; the order's value is the channel's. Orders held for
             // review are not released to it yet (such a page can come out shorter than the limit; the next goes on
             // after the last order looked at).
-            page = page.Where(o => o.Status != OrderStatus.HeldForReview).Select(o => o with { Locations = [locationId!], Total = 0m }).ToList();
+            page = page.Where(o => o.Status != OrderStatus.HeldForReview)
+                .Select(o => o with { Locations = o.Locations.Contains(user.Scope()) ? [user.Scope()] : [], Total = 0m, ReturnsAt = o.ReturnsAt?.Contains(user.Scope()) == true ? [user.Scope()] : null })
+                .ToList();
         }
 
         return TypedResults.Ok(last is not null ? new OrderPage(page, last.CreatedAt, last.OrderId) : new OrderPage(page, null));

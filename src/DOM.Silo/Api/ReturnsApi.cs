@@ -32,7 +32,7 @@ public static class ReturnsApi
         {
             api.MapPost("/", AnnounceAsync).RequireAuthorization(Policies.AnyRole),
             api.MapPost("/{returnId}/receive", ReceiveAsync).RequireAuthorization(Policies.OperatorOrStore),
-            api.MapPost("/{returnId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapPost("/{returnId}/cancel", CancelAsync).RequireAuthorization(Policies.AnyRole),
         })
         {
             change.ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
@@ -130,13 +130,20 @@ public static class ReturnsApi
             return validation.Problem();
         }
 
+        // The order's channel (the customer changed their mind), an operator, or the store the return was sent to (a return
+        // registered at its counter by mistake); a partner takes nothing back.
+        if (user.IsInRole(nameof(ApiRole.Partner)))
+        {
+            return Answers.Forbidden();
+        }
+
         var order = grains.Get<IOrderGrain>(orderId);
-        if (OrdersApi.VisibleTo(user, await order.GetAsync()) is null)
+        if (user.IsInRole(nameof(ApiRole.Channel)) && OrdersApi.VisibleTo(user, await order.GetAsync()) is null)
         {
             return Answers.NotFound($"Order {orderId}");
         }
 
-        return OrdersApi.Answer(await order.CancelReturnAsync(returnId), user);
+        return OrdersApi.Answer(await order.CancelReturnAsync(returnId, user.IsInRole(nameof(ApiRole.Store)) ? user.Scope() : null), user);
     }
 
     /// <summary>Checks that a body has 1 to <see cref="Validation.MaxLines"/> lines, none of them null, and each as

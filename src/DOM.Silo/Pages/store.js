@@ -1,7 +1,7 @@
 // The store page: today's capacity (set a new limit when staff come or go), the store's stock, returns taken at the
 // counter or sent in, and the lines to pick, reject, ship or hand over. A store key opens its own store; an operator
 // names one.
-import { api, act, el, money, showDone, newEventId, ApiProblem } from "./dom.js";
+import { api, act, el, money, showDone, showProblem, newEventId, listAll, lookUp, ApiProblem } from "./dom.js";
 import { autoRefresh, lineBoard, signInAtLocation } from "./lines.js";
 
 signInAtLocation("store", open);
@@ -97,13 +97,16 @@ function stock(store) {
 }
 
 /** Returns at the store: goods a customer brings to the counter are registered and received in one go (the engine
- * restocks or writes them off and refunds them); a parcel announced for this store is received by its lines. A return
+ * restocks or writes them off and refunds them); the returns on their way to the store are listed, each received by its
+ * lines or cancelled (one registered by mistake); a parcel's order can also be looked up by its id. A counter return
  * keeps its id until the engine took both steps, so a click after a lost answer registers and receives it once. */
 function returns(store) {
   const take = document.getElementById("return-take");
   const find = document.getElementById("return-find");
   const list = document.getElementById("return-list");
+  const coming = document.getElementById("returns-coming");
   const pending = new Map();
+  let shown = null; // the order looked up by its id, shown below the form
   take.reset();
   find.reset();
   list.replaceChildren();
@@ -119,12 +122,16 @@ function returns(store) {
       }
       const returnId = pending.get(key);
       const announced = await api("POST", base(orderId), { returnId, locationId: store, lines: [{ sku, quantity, reason }] });
-      const lineId = announced.returns.find(r => r.returnId === returnId).lines[0].lineId;
-      const order = await api("POST", `${base(orderId)}/${encodeURIComponent(returnId)}/receive`, { lines: [{ lineId, [condition]: quantity }] });
+      const registered = announced.returns.find(r => r.returnId === returnId);
+      if (registered.status === "cancelled") {
+        // Cancelled since the first click (from the list below, or by the channel): the next click registers a new one.
+        pending.delete(key);
+        throw new ApiProblem(422, { title: "The return was cancelled meanwhile.", detail: `${orderId}: take the goods back again to register a new return.` });
+      }
+      const order = await api("POST", `${base(orderId)}/${encodeURIComponent(returnId)}/receive`, { lines: [{ lineId: registered.lines[0].lineId, [condition]: quantity }] });
       pending.delete(key);
       take.reset();
-      const done = order.returns.find(r => r.returnId === returnId);
-      showDone(`${orderId}: ${quantity} × ${sku} taken back${condition === "restock" ? " onto the shelf" : " and written off"}; refund ${money(done.refund, order.currency)}.`);
+      showDone(`${orderId}: ${quantity} × ${sku} taken back${condition === "restock" ? " onto the shelf" : " and written off"}; refund ${money(order.returns.find(r => r.returnId === returnId).refund, order.currency)}.`);
       show(order);
     });
   };
@@ -135,33 +142,60 @@ function returns(store) {
       show(await api("GET", `/api/v1/orders/${encodeURIComponent(find.elements.orderId.value.trim())}`));
     });
   };
+  const refresh = document.getElementById("returns-refresh");
+  refresh.onclick = () => act(refresh, loadComing);
+  loadComing().catch(showProblem);
 
-  /** The order's returns at this store: those announced with a form to receive them, the others as they ended. An
-   * operator sees every return of the order; those sent elsewhere are not this counter's to receive. */
+  /** The returns announced for this store, oldest order last (as the list reads), each to receive or cancel. */
+  async function loadComing() {
+    const orders = await lookUp((await listAll(`returnsAt=${encodeURIComponent(store)}&limit=500`)).map(o => o.orderId));
+    const items = orders.flatMap(order => order.returns.filter(r => r.locationId === store && r.status === "announced").map(r => item(order, r)));
+    coming.replaceChildren(...(items.length ? items : [el("li", {}, "None.")]));
+  }
+
+  /** The order looked up: its returns at this store, as they ended or to receive. */
   function show(order) {
-    const rows = order.returns.filter(r => r.locationId === store).map(r => {
-      const units = r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})`).join(", ");
-      if (r.status !== "announced") {
-        return el("li", { "data-return": r.returnId }, `${r.returnId}: ${units}, ${r.status}`,
-          r.status === "received" ? `: ${r.lines.reduce((n, l) => n + l.restocked, 0)} restocked, ${r.lines.reduce((n, l) => n + l.writtenOff, 0)} written off, refund ${money(r.refund, order.currency)}` : "");
-      }
-      const form = el("form", { class: "receive" }, ...r.lines.flatMap(l => [
-        el("label", {}, `${l.sku}: back on the shelf `, el("input", { name: `restock-${l.lineId}`, type: "number", min: 0, max: l.quantity, value: l.quantity, required: true })),
-        el("label", {}, " written off ", el("input", { name: `writeOff-${l.lineId}`, type: "number", min: 0, max: l.quantity, value: 0, required: true })),
-      ]), el("button", { type: "submit" }, "Receive"));
-      form.onsubmit = event => {
-        event.preventDefault();
-        act(form.querySelector("button"), async () => {
-          const lines = r.lines.map(l => ({ lineId: l.lineId, restock: Number(form.elements[`restock-${l.lineId}`].value), writeOff: Number(form.elements[`writeOff-${l.lineId}`].value) }))
-            .filter(l => l.restock + l.writeOff > 0);
-          const received = await api("POST", `${base(order.orderId)}/${encodeURIComponent(r.returnId)}/receive`, { lines });
-          showDone(`${order.orderId}: return ${r.returnId} received; refund ${money(received.returns.find(x => x.returnId === r.returnId).refund, received.currency)}.`);
-          show(received);
-        });
-      };
-      return el("li", { "data-return": r.returnId }, `${r.returnId}: ${units}, announced `, form);
-    });
-    list.replaceChildren(el("h3", {}, `Returns of ${order.orderId} at this store`),
-      rows.length ? el("ul", {}, ...rows) : el("p", {}, "None."));
+    shown = order.orderId;
+    const items = order.returns.filter(r => r.locationId === store).map(r => item(order, r));
+    list.replaceChildren(el("h3", {}, `Returns of ${order.orderId} at this store`), items.length ? el("ul", {}, ...items) : el("p", {}, "None."));
+  }
+
+  /** After a return changed: the list of those coming, and the order looked up if it is that one. */
+  async function changed(order) {
+    if (shown === order.orderId) {
+      show(order);
+    }
+    await loadComing();
+  }
+
+  /** A return of <c>order</c>: announced ones with a form to receive them line by line and a button to cancel them. */
+  function item(order, r) {
+    const units = r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})`).join(", ");
+    const sum = key => r.lines.reduce((n, l) => n + l[key], 0);
+    if (r.status !== "announced") {
+      return el("li", { "data-return": r.returnId }, `${order.orderId} · ${r.returnId}: ${units}, ${r.status}`,
+        r.status === "received" ? `: ${sum("restocked")} restocked, ${sum("writtenOff")} written off, refund ${money(r.refund, order.currency)}` : "");
+    }
+    const path = `${base(order.orderId)}/${encodeURIComponent(r.returnId)}`;
+    const form = el("form", { class: "receive" }, ...r.lines.flatMap(l => [
+      el("label", {}, `${l.sku}: back on the shelf `, el("input", { name: `restock-${l.lineId}`, type: "number", min: 0, max: l.quantity, value: l.quantity, required: true })),
+      el("label", {}, " written off ", el("input", { name: `writeOff-${l.lineId}`, type: "number", min: 0, max: l.quantity, value: 0, required: true })),
+    ]), el("button", { type: "submit" }, "Receive"), " ",
+    el("button", { type: "button", "data-command": "cancel", onclick: event => act(event.currentTarget, async () => {
+      const answer = await api("POST", `${path}/cancel`);
+      showDone(`${order.orderId}: return ${r.returnId} cancelled.`);
+      await changed(answer);
+    }) }, "Cancel return"));
+    form.onsubmit = event => {
+      event.preventDefault();
+      act(form.querySelector("button[type=submit]"), async () => {
+        const lines = r.lines.map(l => ({ lineId: l.lineId, restock: Number(form.elements[`restock-${l.lineId}`].value), writeOff: Number(form.elements[`writeOff-${l.lineId}`].value) }))
+          .filter(l => l.restock + l.writeOff > 0);
+        const received = await api("POST", `${path}/receive`, { lines });
+        showDone(`${order.orderId}: return ${r.returnId} received; refund ${money(received.returns.find(x => x.returnId === r.returnId).refund, received.currency)}.`);
+        await changed(received);
+      });
+    };
+    return el("li", { "data-return": r.returnId }, `${order.orderId} · ${r.returnId}: ${units}, announced `, form);
   }
 }

@@ -130,6 +130,39 @@ public class ReturnsApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_store_lists_the_returns_on_their_way_to_it_until_they_are_received_or_it_cancels_them()
+    {
+        var (id, _, near, far) = await DeliveredAsync();
+        var farStore = await Host.ClientForAsync("store", far);
+        var nearStore = await Host.ClientForAsync("store", near);
+        foreach (var returnId in new[] { "r1", "r2" })
+        {
+            using var announced = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+                new { returnId, locationId = far, lines = new[] { new { lineId = "l1", quantity = 1, reason = "x" } } }, SiloHost.Json);
+            Assert.Equal(HttpStatusCode.OK, announced.StatusCode);
+        }
+
+        var coming = await ListAsync(farStore, $"returnsAt={far}");
+        var notForNear = await ListAsync(nearStore, $"returnsAt={far}");
+        var nearList = await ListAsync(nearStore, $"customerId=c-{id}");
+        using var cancelledByNear = await nearStore.PostAsync($"/api/v1/orders/{id}/returns/r1/cancel", null);
+        using var cancelledByPartner = await (await Host.ClientForAsync("partner", far)).PostAsync($"/api/v1/orders/{id}/returns/r1/cancel", null);
+        using var cancelled = await farStore.PostAsync($"/api/v1/orders/{id}/returns/r1/cancel", null);
+        using var received = await farStore.PostAsJsonAsync($"/api/v1/orders/{id}/returns/r2/receive", new { lines = new[] { new { lineId = "l1", restock = 1 } } }, SiloHost.Json);
+        var after = await ListAsync(farStore, $"returnsAt={far}");
+
+        // The far store fulfilled nothing of the order: it sees it for the returns coming to it, and no location of it.
+        var row = Assert.Single(coming);
+        Assert.Equal((id, 0, 0m), (row.OrderId, row.Locations.Count, row.Total));
+        Assert.Equal([far], row.ReturnsAt!);
+        Assert.Empty(notForNear);
+        Assert.Null(Assert.Single(nearList).ReturnsAt);
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.Forbidden, HttpStatusCode.OK), (cancelledByNear.StatusCode, cancelledByPartner.StatusCode, cancelled.StatusCode));
+        Assert.Equal(HttpStatusCode.OK, received.StatusCode);
+        Assert.Empty(after);
+    }
+
+    [Fact]
     public async Task A_return_on_an_order_held_for_review_is_a_422_to_its_channel_and_a_404_to_a_store()
     {
         var (sku, near) = (await _catalog.ArticleAsync("a"), await _catalog.LocationAsync("near", 52.4, 13.1, type: "store"));
@@ -175,6 +208,9 @@ public class ReturnsApiTests(ApiFixture fixture)
         lines.Select((l, i) => (OrderLineBody?)new OrderLineBody($"l{i + 1}", l.Sku, l.Quantity, 20m)).ToList(),
         new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)),
         Currency: "EUR");
+
+    private static async Task<IReadOnlyList<OrderSummary>> ListAsync(HttpClient client, string query) =>
+        (await client.GetFromJsonAsync<OrderPage>($"/api/v1/orders?{query}", SiloHost.Json))!.Items;
 
     private async Task PlaceAsync(OrderBody body)
     {

@@ -751,6 +751,44 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_store_page_lists_the_returns_on_their_way_and_receives_or_cancels_them_there()
+    {
+        var (sku, warehouse) = await StockedAsync("warehouse", 5);
+        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
+        var (kept, dropped) = (_catalog.Id("o1"), _catalog.Id("o2"));
+        foreach (var id in new[] { kept, dropped })
+        {
+            await PlaceAsync(Order(id, sku, 1));
+            await ReportAsync(id, warehouse, "shipped");
+            using var announced = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+                new { returnId = "rma", locationId = store, lines = new[] { new { lineId = "l1", quantity = 1, reason = "tooSmall" } } }, SiloHost.Json);
+            Assert.True(announced.IsSuccessStatusCode, await announced.Content.ReadAsStringAsync());
+        }
+
+        Browser.OpenAs("/store.html", await Host.KeyForAsync("store", store));
+        var listed = Browser.TextOf("#returns-coming", kept);
+        Browser.Find($"#returns-coming li:has(button) button[data-command='cancel']");
+        foreach (var li in Browser.Driver.FindElements(By.CssSelector("#returns-coming li")).Where(li => li.Text.StartsWith(dropped, StringComparison.Ordinal)))
+        {
+            li.FindElement(By.CssSelector("button[data-command='cancel']")).Click();
+        }
+
+        Browser.TextOf("#message", $"{dropped}: return rma cancelled");
+        var receive = Browser.Driver.FindElements(By.CssSelector("#returns-coming li")).Single(li => li.Text.StartsWith(kept, StringComparison.Ordinal));
+        receive.FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.TextOf("#message", $"{kept}: return rma received");
+        var emptied = Browser.TextOf("#returns-coming", "None.");
+        var (keptOrder, droppedOrder) = (await OrderAsync(kept), await OrderAsync(dropped));
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
+
+        Assert.Contains(dropped, listed, StringComparison.Ordinal);
+        Assert.Equal((ReturnStatus.Received, ReturnStatus.Cancelled), (keptOrder.Returns.Single().Status, droppedOrder.Returns.Single().Status));
+        Assert.Equal(1, slot!.OnHand);
+        Assert.Equal("None.", emptied);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_store_page_receives_a_return_sent_to_it_and_the_console_shows_it_with_the_refund()
     {
         var (sku, store) = await StockedAsync("store", 5);
