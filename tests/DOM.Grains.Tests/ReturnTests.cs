@@ -314,6 +314,25 @@ public class ReturnTests(ClusterFixture fixture)
 
     private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
+    [Fact]
+    public async Task Past_the_return_window_only_an_operator_s_goodwill_return_is_taken_and_a_cancelled_return_is_told()
+    {
+        var (id, _, _) = await DeliveredAsync(quantity: 3);
+        var store = await StoreAsync();
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(30));
+        var lastDay = await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+        ClusterFixture.Time.Advance(TimeSpan.FromTicks(1));
+        var late = await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+        var goodwill = await Order(id).AnnounceReturnAsync(new ReturnRequest("r3", store, [new ReturnLineRequest("l1", null, 1, "x")], Goodwill: true));
+        var cancelled = await Order(id).CancelReturnAsync("r1", null);
+
+        Assert.Equal((OrderCommandStatus.Done, OrderCommandStatus.NotAllowed, OrderCommandStatus.Done), (lastDay.Status, late.Status, goodwill.Status));
+        Assert.Contains("30-day return window of line l1 closed", late.Problem, StringComparison.Ordinal);
+        Assert.Contains(goodwill.Order!.History, h => h.Event == "return announced" && h.Detail!.EndsWith("(goodwill, past the return window)", StringComparison.Ordinal));
+        Assert.Equal("returnCancelled", cancelled.Order!.Outbox[^1].Type);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<string> StoreAsync()

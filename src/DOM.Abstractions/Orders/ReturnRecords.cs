@@ -51,12 +51,14 @@ public sealed record ReturnLineRequest(
     [property: Id(2)] int Quantity,
     [property: Id(3)] string Reason);
 
-/// <summary>Registers a return of an order at <paramref name="LocationId"/> (a store or warehouse).</summary>
+/// <summary>Registers a return of an order at <paramref name="LocationId"/> (a store or warehouse).
+/// <paramref name="Goodwill"/>: taken past the return window (an operator's decision).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.return-request")]
 public sealed record ReturnRequest(
     [property: Id(0)] string ReturnId,
     [property: Id(1)] string LocationId,
-    [property: Id(2)] IReadOnlyList<ReturnLineRequest> Lines);
+    [property: Id(2)] IReadOnlyList<ReturnLineRequest> Lines,
+    [property: Id(3)] bool Goodwill = false);
 
 /// <summary>What arrived of a return's line: units back into stock, units written off (damaged, unsellable).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.receipt-line")]

@@ -669,6 +669,26 @@ internal sealed class OrderGrain(
             }
         }
 
+        // The return window runs from when the line's units reached the customer (its last delivery or pickup; its last
+        // shipment when no delivery was reported). Past it, only an operator takes units back, as goodwill.
+        var days = options.Value.ReturnDaysFor(View.Channel);
+        var goodwill = false;
+        foreach (var returned in days > 0 ? lines : [])
+        {
+            var reached = View.History.LastOrDefault(h => h.LineId == returned.LineId && h.Event is "delivered" or "pickedup")?.At
+                ?? View.History.LastOrDefault(h => h.LineId == returned.LineId && h.Event == "shipped")?.At;
+            if (reached is { } at && clock.UtcNow > at.AddDays(days))
+            {
+                if (!request.Goodwill)
+                {
+                    return Result(OrderCommandStatus.NotAllowed,
+                        $"The {days}-day return window of line {returned.LineId} closed at {at.AddDays(days):u}; only an operator can take it back now, as a goodwill return.");
+                }
+
+                goodwill = true;
+            }
+        }
+
         // Goods come back to a store or warehouse, which puts them on its shelves (or writes them off). A location's
         // master data and an article's kind change rarely; checked here, so the receipt finds somewhere to restock.
         var location = await GrainFactory.Get<ILocationGrain>(request.LocationId).GetAsync();
@@ -685,7 +705,8 @@ internal sealed class OrderGrain(
         }
 
         var entry = new OrderReturn(request.ReturnId, request.LocationId, ReturnStatus.Announced, lines, clock.UtcNow);
-        var view = Note(View with { Returns = [.. View.Returns, entry] }, "return announced", null, $"{request.ReturnId} at {request.LocationId}: {Units(lines)}");
+        var view = Note(View with { Returns = [.. View.Returns, entry] }, "return announced", null,
+            $"{request.ReturnId} at {request.LocationId}: {Units(lines)}{(goodwill ? " (goodwill, past the return window)" : "")}");
         await SaveAsync(State with { View = Notify(view, "returnAnnounced", null) });
         return Result(OrderCommandStatus.Done);
     }
@@ -802,7 +823,7 @@ internal sealed class OrderGrain(
 
         await FinishPendingAsync();
         var view = View with { Returns = View.Returns.Select(x => x.ReturnId == returnId ? x with { Status = ReturnStatus.Cancelled, ClosedAt = clock.UtcNow } : x).ToList() };
-        await SaveAsync(State with { View = Note(view, "return cancelled", null, returnId) });
+        await SaveAsync(State with { View = Notify(Note(view, "return cancelled", null, returnId), "returnCancelled", null) });
         return Result(OrderCommandStatus.Done);
     }
 

@@ -21,14 +21,24 @@ public sealed class OrderOptions
     /// <summary>The policy for channels not listed in <see cref="Channels"/>.</summary>
     public UnavailableLinePolicy Unavailable { get; set; } = UnavailableLinePolicy.Backorder;
 
+    /// <summary>Days after a line's units reached the customer (delivered or picked up; shipped, when no delivery was
+    /// reported) within which a channel or a store may register their return; 0: no limit. An operator may register one
+    /// later (a goodwill return).</summary>
+    public int ReturnDays { get; set; } = 30;
+
     /// <summary>Per-channel settings, by channel name.</summary>
     public Dictionary<string, ChannelOrderOptions> Channels { get; set; } = [];
 
     public UnavailableLinePolicy UnavailableFor(string channel) =>
         Channels.TryGetValue(channel, out var options) && options.Unavailable is { } policy ? policy : Unavailable;
+
+    public int ReturnDaysFor(string channel) =>
+        Channels.TryGetValue(channel, out var options) && options.ReturnDays is { } days ? days : ReturnDays;
 }
 
 public sealed class ChannelOrderOptions
 {
     public UnavailableLinePolicy? Unavailable { get; set; }
+
+    public int? ReturnDays { get; set; }
 }

@@ -80,7 +80,9 @@ public static class ReturnsApi
             return Answers.NotFound($"Order {orderId}");
         }
 
-        var request = new ReturnRequest(body.ReturnId!, body.LocationId!, body.Lines!.Select(l => new ReturnLineRequest(l!.LineId, l.Sku, l.Quantity!.Value, l.Reason!.Trim())).ToList());
+        // An operator may take units back past the return window (goodwill); channels and stores keep to it.
+        var request = new ReturnRequest(body.ReturnId!, body.LocationId!, body.Lines!.Select(l => new ReturnLineRequest(l!.LineId, l.Sku, l.Quantity!.Value, l.Reason!.Trim())).ToList(),
+            Goodwill: user.IsOperator());
         var result = await order.AnnounceReturnAsync(request);
         // A store asking about an order held for review (not released to it) hears that it does not exist, as for a read;
         // the order's channel sees the order, and hears why nothing can come back yet.

@@ -43,6 +43,8 @@ public static class DomHost
         // window written "1h") or is out of range stops the start with a message naming it.
         builder.Services.AddOptions<Dom.Grains.Orders.OrderOptions>().BindConfiguration(Dom.Grains.Orders.OrderOptions.Section)
             .Validate(o => o.DefaultPromiseDays is >= 1 and <= 365, "Orders:DefaultPromiseDays must be 1 to 365.")
+            .Validate(o => o.ReturnDays is >= 0 and <= 3650 && o.Channels.Values.All(c => c.ReturnDays is null or (>= 0 and <= 3650)),
+                "Orders:ReturnDays (and each channel's) must be 0 (no limit) to 3650.")
             .ValidateOnStart();
         builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk")
             .Validate(r => r.ReviewOrderValue >= 0 && r.FirstOrderReviewValue >= 0, "Risk:ReviewOrderValue and Risk:FirstOrderReviewValue must not be negative.")
