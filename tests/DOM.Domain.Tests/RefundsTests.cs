@@ -22,4 +22,28 @@ public class RefundsTests
         Assert.Equal(Currency.Round(33.3333m * 3, "EUR"), parts.Sum());
         Assert.Equal(0m, Refunds.ForUnits(19.99m, 2, 0, "EUR"));
     }
+
+    [Theory]
+    [InlineData(new double[0], 1.0)]
+    [InlineData(new[] { 80.0 }, 0.8)]
+    [InlineData(new[] { 60.0, 20.0 }, 0.8)]
+    [InlineData(new[] { 104.95 }, 1.0)]
+    public void The_paid_share_pro_rates_a_discount_on_the_payment_and_never_refunds_a_delivery_charge(double[] payments, double share) =>
+        Assert.Equal((decimal)share, Refunds.PaidShare(100m, payments.Select(p => (decimal)p).ToList()));
+
+    [Fact]
+    public void A_refund_goes_back_to_the_tenders_in_proportion_to_what_they_paid_in_whole_minor_units()
+    {
+        Assert.Equal([8m, 2m], Refunds.ToTenders(10m, [20m, 5m], [0m, 0m], "EUR"));
+        Assert.Equal([3.34m, 3.33m, 3.33m], Refunds.ToTenders(10m, [10m, 10m, 10m], [0m, 0m, 0m], "EUR"));
+        Assert.Equal([667m, 333m], Refunds.ToTenders(1000m, [2000m, 1000m], [0m, 0m], "JPY"));
+    }
+
+    [Fact]
+    public void A_tender_refunded_in_full_before_takes_nothing_more_and_what_no_tender_has_left_stays_unassigned()
+    {
+        Assert.Equal([0m, 5m], Refunds.ToTenders(5m, [20m, 5m], [20m, 0m], "EUR"));
+        Assert.Equal([0m, 5m], Refunds.ToTenders(8m, [20m, 5m], [20m, 0m], "EUR"));
+        Assert.Empty(Refunds.ToTenders(3m, [], [], "EUR"));
+    }
 }

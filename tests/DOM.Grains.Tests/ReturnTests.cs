@@ -333,6 +333,25 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal("returnCancelled", cancelled.Order!.Outbox[^1].Type);
     }
 
+    [Fact]
+    public async Task A_refund_pro_rates_a_discount_taken_off_the_payment_and_goes_back_to_the_tenders_that_paid()
+    {
+        // Two units at 50, paid 60 by card and 20 by gift card: a coupon took 20 off the whole order.
+        var (id, sku, _) = await DeliveredAsync(quantity: 2, unitPrice: 50m, payments: [new Payment("card", "tok_1", 60m), new Payment("giftCard", "gc-9", 20m)]);
+        var store = await StoreAsync();
+
+        var refunds = new List<OrderReturn>();
+        foreach (var returnId in new[] { "r1", "r2" })
+        {
+            await Order(id).AnnounceReturnAsync(new ReturnRequest(returnId, store, [new ReturnLineRequest("l1", null, 1, "x")]));
+            refunds.Add((await Order(id).ReceiveReturnAsync(new ReturnReceipt(returnId, null, [new ReceiptLine("l1", 1, 0)]))).Order!.Returns[^1]);
+        }
+
+        Assert.Equal([40m, 40m], refunds.Select(r => r.Refund));
+        Assert.All(refunds, r => Assert.Equal([(0, "card", "tok_1", 30m), (1, "giftCard", "gc-9", 10m)], r.Tenders!.Select(t => (t.Tender, t.Method, t.Instrument, t.Amount))));
+        Assert.Equal(80m, (await Order(id).GetAsync())!.Refunded);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<string> StoreAsync()
@@ -344,12 +363,12 @@ public class ReturnTests(ClusterFixture fixture)
 
     /// <summary>An order of <paramref name="quantity"/> units of a fresh article (line l1), from a fresh warehouse
     /// stocked with 5, shipped and delivered.</summary>
-    private async Task<(string Id, string Sku, string Warehouse)> DeliveredAsync(int quantity, decimal unitPrice = 10m, string channel = "web")
+    private async Task<(string Id, string Sku, string Warehouse)> DeliveredAsync(int quantity, decimal unitPrice = 10m, string channel = "web", Payment[]? payments = null)
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
-        Assert.Equal(OrderOutcome.Created, (await Order(id).CreateAsync(Request(id, sku, quantity, unitPrice) with { Channel = channel })).Outcome);
+        Assert.Equal(OrderOutcome.Created, (await Order(id).CreateAsync(Request(id, sku, quantity, unitPrice) with { Channel = channel, Payments = payments ?? [] })).Outcome);
         Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"))).Status);
         Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent("d", "l1", warehouse, FulfilmentEventType.Delivered, null, null, null))).Status);
         return (id, sku, warehouse);

@@ -31,7 +31,8 @@ public sealed record ReturnLine(
     [property: Id(7), JsonIgnore] int RefundedUnits = 0);
 
 /// <summary>A return (RMA) of an order, taken at a store or warehouse. <paramref name="ReturnId"/> is unique within the
-/// order and the idempotency key.</summary>
+/// order and the idempotency key. Once received, <paramref name="Tenders"/> says how its refund goes back to the order's
+/// payments (null before, and for returns stored before tenders were worked out).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.return")]
 public sealed record OrderReturn(
     [property: Id(0)] string ReturnId,
@@ -40,7 +41,17 @@ public sealed record OrderReturn(
     [property: Id(3)] IReadOnlyList<ReturnLine> Lines,
     [property: Id(4)] DateTimeOffset CreatedAt,
     [property: Id(5)] DateTimeOffset? ClosedAt = null,
-    [property: Id(6)] decimal Refund = 0m);
+    [property: Id(6)] decimal Refund = 0m,
+    [property: Id(7)] IReadOnlyList<TenderRefund>? Tenders = null);
+
+/// <summary>What of a refund goes back to the order's payment number <paramref name="Tender"/> (0 for the first, as the
+/// channel listed them), by its method and instrument.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.tender-refund")]
+public sealed record TenderRefund(
+    [property: Id(0)] int Tender,
+    [property: Id(1)] string Method,
+    [property: Id(2)] string? Instrument,
+    [property: Id(3)] decimal Amount);
 
 /// <summary>A line of a return as it is registered: the order line by its id or by its SKU (an order carries a SKU on
 /// one line only, so a store can take a return by scanning the article).</summary>

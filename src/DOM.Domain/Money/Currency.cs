@@ -13,6 +13,9 @@ public static class Currency
     /// <summary>The currency's decimal places: 2 unless ISO 4217 says 0 or 3.</summary>
     public static int Decimals(string currency) => NoDecimals.Contains(currency) ? 0 : ThreeDecimals.Contains(currency) ? 3 : 2;
 
+    /// <summary>The smallest amount of the currency: 0.01 for the euro, 1 for the yen.</summary>
+    public static decimal MinorUnit(string currency) => Decimals(currency) switch { 0 => 1m, 3 => 0.001m, _ => 0.01m };
+
     /// <summary><paramref name="amount"/> rounded to the currency's minor unit, halves away from zero (commercial
     /// rounding).</summary>
     public static decimal Round(decimal amount, string currency) => decimal.Round(amount, Decimals(currency), MidpointRounding.AwayFromZero);

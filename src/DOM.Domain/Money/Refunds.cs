@@ -1,7 +1,9 @@
 namespace Dom.Domain.Money;
 
 /// <summary>Refunds computed from what was paid per line, rounded once per line: the refunds of a line's units, in
-/// however many returns they come back, add up to exactly what its units cost.</summary>
+/// however many returns they come back, add up to exactly what its units cost. What a unit cost is its price times the
+/// share of the order's value that was paid (<see cref="PaidShare"/>), so an order-level discount is pro-rated over its
+/// lines; a refund goes back to the tenders that paid, in proportion to what each paid (<see cref="ToTenders"/>).</summary>
 public static class Refunds
 {
     /// <summary>The refund for <paramref name="units"/> more units at <paramref name="unitPrice"/>, after
@@ -9,4 +11,54 @@ public static class Refunds
     /// its rounded total before them.</summary>
     public static decimal ForUnits(decimal unitPrice, int refundedBefore, int units, string currency) =>
         Currency.Round(unitPrice * (refundedBefore + units), currency) - Currency.Round(unitPrice * refundedBefore, currency);
+
+    /// <summary>The share of the order's value its tenders paid: 1 when the channel reports no payment (the prices are
+    /// what was paid) or paid the value in full or more (a delivery charge is not the lines'); less when a discount on
+    /// the whole order (a coupon) was taken off the payment rather than the prices.</summary>
+    public static decimal PaidShare(decimal linesValue, IReadOnlyCollection<decimal> payments) =>
+        payments.Count == 0 || linesValue <= 0 ? 1m : Math.Min(1m, payments.Sum() / linesValue);
+
+    /// <summary>How <paramref name="amount"/> goes back to the tenders that paid <paramref name="paid"/>, of which
+    /// <paramref name="refunded"/> went back before: in proportion to what each paid, in the currency's minor units (the
+    /// units left over by rounding to the largest remainders, the first tender first among equals), never more to a
+    /// tender than it has left; what none has left stays unassigned (the sum is then less than the amount).</summary>
+    public static IReadOnlyList<decimal> ToTenders(decimal amount, IReadOnlyList<decimal> paid, IReadOnlyList<decimal> refunded, string currency)
+    {
+        var unit = Currency.MinorUnit(currency);
+        var left = paid.Select((p, i) => Math.Max(0m, p - refunded[i])).ToArray();
+        var shares = new decimal[paid.Count];
+        var total = paid.Sum();
+        var units = (long)decimal.Floor(Math.Min(amount, left.Sum()) / unit);
+        if (total <= 0 || units <= 0)
+        {
+            return shares;
+        }
+
+        // Whole minor units in proportion, capped by what each has left; then the units over, one by one, to the largest
+        // remainders among those with room.
+        var exact = paid.Select(p => units * p / total).ToArray();
+        for (var i = 0; i < shares.Length; i++)
+        {
+            shares[i] = Math.Min(decimal.Floor(exact[i]), left[i] / unit);
+        }
+
+        var over = units - (long)shares.Sum();
+        foreach (var i in Enumerable.Range(0, shares.Length).OrderByDescending(i => exact[i] - decimal.Floor(exact[i])).ThenBy(i => i).ToList())
+        {
+            var room = (long)decimal.Floor(left[i] / unit - shares[i]);
+            var take = Math.Min(over, Math.Min(room, 1));
+            shares[i] += take;
+            over -= take;
+        }
+
+        // Capped tenders leave units over: those with room take them in order.
+        for (var i = 0; i < shares.Length && over > 0; i++)
+        {
+            var take = Math.Min(over, (long)decimal.Floor(left[i] / unit - shares[i]));
+            shares[i] += take;
+            over -= take;
+        }
+
+        return shares.Select(s => s * unit).ToArray();
+    }
 }

@@ -759,6 +759,8 @@ internal sealed class OrderGrain(
         var view = View;
         var restocks = new List<Restock>();
         var lines = new List<ReturnLine>();
+        // A discount taken off the payment (a coupon on the whole order) is pro-rated: a unit refunds what was paid for it.
+        var share = Refunds.PaidShare(Request.Lines.Sum(l => l.UnitPrice * l.Quantity), Request.Payments.Select(p => p.Amount).ToList());
         foreach (var announced in known.Lines)
         {
             var (restock, writeOff) = received.TryGetValue(announced.LineId, out var r) ? (r.Restock, r.WriteOff) : (0, 0);
@@ -773,7 +775,7 @@ internal sealed class OrderGrain(
                 Restocked = restock,
                 WrittenOff = writeOff,
                 RefundedUnits = refunded,
-                Refund = Refunds.ForUnits(line.UnitPrice, refundedBefore, refunded, view.Currency),
+                Refund = Refunds.ForUnits(line.UnitPrice * share, refundedBefore, refunded, view.Currency),
             });
             view = Replace(view, line.LineId, l => l with { ReturnedQuantity = l.ReturnedQuantity + restock + writeOff });
             if (restock > 0)
@@ -782,7 +784,14 @@ internal sealed class OrderGrain(
             }
         }
 
-        var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = lines.Sum(l => l.Refund) };
+        var refund = lines.Sum(l => l.Refund);
+        var payments = Request.Payments;
+        var before = payments.Select((_, i) => view.Returns.SelectMany(x => x.Tenders ?? []).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
+        var tenders = Refunds.ToTenders(refund, payments.Select(p => p.Amount).ToList(), before, view.Currency)
+            .Select((amount, i) => new TenderRefund(i, payments[i].Method, payments[i].Instrument, amount))
+            .Where(t => t.Amount > 0)
+            .ToList();
+        var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
             $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {done.Refund.ToString($"F{Currency.Decimals(view.Currency)}", CultureInfo.InvariantCulture)} {view.Currency}"),

@@ -393,7 +393,10 @@ public static class OrdersApi
 
         // A store sees the lines it fulfils, and, for click & collect at the store, every line it hands over.
         var location = user.Scope();
-        var returns = view.Returns.Where(r => r.LocationId == location).ToList();
+        // A store sees how a refund goes back (to give cash or a voucher at the counter), not the payment instruments.
+        var returns = view.Returns.Where(r => r.LocationId == location)
+            .Select(r => r with { Tenders = r.Tenders?.Select(t => t with { Instrument = null }).ToList() })
+            .ToList();
         var returned = returns.SelectMany(r => r.Lines).Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
         var own = view.Lines
             .Select(l => l with { Allocations = l.Allocations.Where(a => Dom.Grains.Orders.OrderRules.Concerns(a, view.Delivery, location)).ToList() })

@@ -1,6 +1,6 @@
 // The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
 // status and age, with an order's lines, risk reasons and history one click away.
-import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money } from "./dom.js";
+import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money, refundText } from "./dom.js";
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "returned", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
@@ -137,7 +137,7 @@ async function showOrder(orderId) {
   const returns = order.returns.map(r => el("tr", { "data-return": r.returnId },
     el("td", {}, r.returnId), el("td", {}, r.locationId), el("td", {}, r.status), el("td", { class: "nowrap" }, dateTime(r.createdAt)),
     el("td", {}, r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})${r.status === "received" ? `: ${l.restocked} restocked, ${l.writtenOff} written off` : ""}`).join("; ")),
-    el("td", { class: "number" }, r.status === "received" ? money(r.refund, order.currency) : "–")));
+    el("td", { class: "number" }, r.status === "received" ? refundText(r, order.currency) : "–")));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
   // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated

@@ -98,6 +98,12 @@ export function money(amount, currency) {
   return new Intl.NumberFormat("en", { style: "currency", currency, currencyDisplay: "code" }).format(amount);
 }
 
+/** A received return's refund, with what goes back to each payment: "EUR 20.00 (card EUR 15.00, giftCard EUR 5.00)". */
+export function refundText(received, currency) {
+  const tenders = (received.tenders || []).map(t => `${t.method} ${money(t.amount, currency)}`);
+  return `${money(received.refund, currency)}${tenders.length ? ` (${tenders.join(", ")})` : ""}`;
+}
+
 /** Shows that an action worked. */
 export function showDone(text) {
   document.getElementById("message").replaceChildren(el("div", { class: "done", role: "status" }, text));

@@ -1,7 +1,7 @@
 // The store page: today's capacity (set a new limit when staff come or go), the store's stock, returns taken at the
 // counter or sent in, and the lines to pick, reject, ship or hand over. A store key opens its own store; an operator
 // names one.
-import { api, act, el, money, showDone, showProblem, newEventId, listAll, lookUp, ApiProblem } from "./dom.js";
+import { api, act, el, refundText, showDone, showProblem, newEventId, listAll, lookUp, ApiProblem } from "./dom.js";
 import { autoRefresh, lineBoard, signInAtLocation } from "./lines.js";
 
 signInAtLocation("store", open);
@@ -131,7 +131,7 @@ function returns(store) {
       const order = await api("POST", `${base(orderId)}/${encodeURIComponent(returnId)}/receive`, { lines: [{ lineId: registered.lines[0].lineId, [condition]: quantity }] });
       pending.delete(key);
       take.reset();
-      showDone(`${orderId}: ${quantity} × ${sku} taken back${condition === "restock" ? " onto the shelf" : " and written off"}; refund ${money(order.returns.find(r => r.returnId === returnId).refund, order.currency)}.`);
+      showDone(`${orderId}: ${quantity} × ${sku} taken back${condition === "restock" ? " onto the shelf" : " and written off"}; refund ${refundText(order.returns.find(r => r.returnId === returnId), order.currency)}.`);
       show(order);
     });
   };
@@ -174,7 +174,7 @@ function returns(store) {
     const sum = key => r.lines.reduce((n, l) => n + l[key], 0);
     if (r.status !== "announced") {
       return el("li", { "data-return": r.returnId }, `${order.orderId} · ${r.returnId}: ${units}, ${r.status}`,
-        r.status === "received" ? `: ${sum("restocked")} restocked, ${sum("writtenOff")} written off, refund ${money(r.refund, order.currency)}` : "");
+        r.status === "received" ? `: ${sum("restocked")} restocked, ${sum("writtenOff")} written off, refund ${refundText(r, order.currency)}` : "");
     }
     const path = `${base(order.orderId)}/${encodeURIComponent(r.returnId)}`;
     const form = el("form", { class: "receive" }, ...r.lines.flatMap(l => [
@@ -192,7 +192,7 @@ function returns(store) {
         const lines = r.lines.map(l => ({ lineId: l.lineId, restock: Number(form.elements[`restock-${l.lineId}`].value), writeOff: Number(form.elements[`writeOff-${l.lineId}`].value) }))
           .filter(l => l.restock + l.writeOff > 0);
         const received = await api("POST", `${path}/receive`, { lines });
-        showDone(`${order.orderId}: return ${r.returnId} received; refund ${money(received.returns.find(x => x.returnId === r.returnId).refund, received.currency)}.`);
+        showDone(`${order.orderId}: return ${r.returnId} received; refund ${refundText(received.returns.find(x => x.returnId === r.returnId), received.currency)}.`);
         await changed(received);
       });
     };

@@ -163,6 +163,27 @@ public class ReturnsApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task The_channel_sees_which_payment_a_refund_goes_back_to_and_the_store_only_how()
+    {
+        var (sku, near) = (await _catalog.ArticleAsync("a"), await _catalog.LocationAsync("near", 52.4, 13.1, type: "store"));
+        await _catalog.StockAsync(sku, near, 5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, (sku, 1)) with { Payments = [new PaymentBody("card", 15m, "tok_visa_4242"), new PaymentBody("giftCard", 5m, "gc-1")] });
+        await ShipAndDeliverAsync(id, "l1", near);
+        var store = await Host.ClientForAsync("store", near);
+        using var announced = await store.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+            new { returnId = "r1", locationId = near, lines = new[] { new { lineId = "l1", quantity = 1, reason = "x" } } }, SiloHost.Json);
+        Assert.Equal(HttpStatusCode.OK, announced.StatusCode);
+
+        using var received = await store.PostAsJsonAsync($"/api/v1/orders/{id}/returns/r1/receive", new { lines = new[] { new { lineId = "l1", restock = 1 } } }, SiloHost.Json);
+        var seenByStore = (await ReadAsync(received)).Returns.Single().Tenders!;
+        var seenByChannel = (await Webshop.GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!.Returns.Single().Tenders!;
+
+        Assert.Equal([("card", (string?)"tok_visa_4242", 15m), ("giftCard", "gc-1", 5m)], seenByChannel.Select(t => (t.Method, t.Instrument, t.Amount)));
+        Assert.Equal([("card", (string?)null, 15m), ("giftCard", null, 5m)], seenByStore.Select(t => (t.Method, t.Instrument, t.Amount)));
+    }
+
+    [Fact]
     public async Task A_return_on_an_order_held_for_review_is_a_422_to_its_channel_and_a_404_to_a_store()
     {
         var (sku, near) = (await _catalog.ArticleAsync("a"), await _catalog.LocationAsync("near", 52.4, 13.1, type: "store"));

@@ -822,7 +822,7 @@ public class PagesTests(PagesFixture fixture)
 
         Assert.Equal(4, slot!.OnHand);
         Assert.Contains("2 × " + sku + " (damaged): 1 restocked, 1 written off", returns, StringComparison.Ordinal);
-        Assert.Contains("EUR 40.00", returns, StringComparison.Ordinal);
+        Assert.Contains("EUR 40.00 (card EUR 40.00)", returns, StringComparison.Ordinal);
         Assert.Contains("refunded EUR 40.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
         Assert.Empty(Browser.Errors());
     }
