@@ -45,6 +45,11 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <paramref name="atLocation"/>: the caller's location, which may cancel only the returns sent to it (null: any).</summary>
     [Alias("cancel-return")]
     Task<OrderCommandResult> CancelReturnAsync(string returnId, string? atLocation);
+
+    /// <summary>Delivers the outbox's notifications not delivered yet to the webhook, if one is configured (the order
+    /// calls it itself after a change that told the customer something, and its reminder until it worked).</summary>
+    [Alias("send-outbox"), OneWay]
+    Task SendOutboxAsync();
 }
 
 /// <summary>One bucket of the order list (a read model, eventually consistent with the orders).</summary>

@@ -53,6 +53,9 @@ public static class DomStorage
         services.TryAddSingleton(services => new PendingWrites(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         services.AddOptions<OrderOptions>();
+        services.AddOptions<Notifications.WebhookOptions>();
+        services.AddHttpClient(Notifications.WebhookOptions.Client);
+        services.TryAddSingleton<Notifications.WebhookSender>();
         services.AddOptions<RiskPolicy>();
         return services;
     }

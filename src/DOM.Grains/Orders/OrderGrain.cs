@@ -7,6 +7,7 @@ using Dom.Domain.Money;
 using Dom.Domain.Risk;
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
+using Dom.Grains.Notifications;
 using Dom.Grains.Sourcing;
 using Dom.Grains.Risk;
 using Dom.Locations;
@@ -34,12 +35,17 @@ internal sealed class OrderGrain(
     IOptions<OrderOptions> options,
     IOptions<RiskPolicy> riskPolicy,
     Sourcer sourcer,
+    WebhookSender webhooks,
     ILogger<OrderGrain> logger)
     : JournaledGrain<OrderState, OrderChanged>(journal, serializer, logger), IOrderGrain, IRemindable
 {
     private const string IntakeReminder = "intake";
     private const string PromiseReminder = "promised";
     private const string BackorderReminder = "backorders";
+    private const string OutboxReminder = "outbox";
+
+    /// <summary>True while this activation knows the outbox reminder is registered.</summary>
+    private bool _outboxArmed;
     private static readonly TimeSpan RoutingHoldTtl = TimeSpan.FromMinutes(10);
     private const int MaxReplacementIdTries = 20;
 
@@ -876,6 +882,9 @@ internal sealed class OrderGrain(
             case BackorderReminder:
                 await RetryBackordersAsync();
                 break;
+            case OutboxReminder:
+                await SendOutboxAsync();
+                break;
             case IntakeReminder:
                 await UnregisterAsync(reminderName);
                 break;
@@ -1372,8 +1381,10 @@ internal sealed class OrderGrain(
 
     private async Task SaveAsync(OrderState state)
     {
+        await ArmOutboxAsync(state);
         await StoreAsync(state);
         await IndexAsync(View);
+        await SendSoonAsync();
     }
 
     /// <summary>Saves <paramref name="state"/> with <paramref name="effects"/>, then does them at slots and locations.
@@ -1381,8 +1392,10 @@ internal sealed class OrderGrain(
     /// next call), so stock and capacity follow the order a little late, never ahead of it. True when they are done.</summary>
     private async Task<bool> SaveAsync(OrderState state, OrderEffects effects)
     {
+        await ArmOutboxAsync(state);
         await StoreAsync(state, effects.IsEmpty ? null : effects);
         await IndexAsync(View);
+        await SendSoonAsync();
         try
         {
             await ApplyEffectsAsync();
@@ -1461,6 +1474,82 @@ internal sealed class OrderGrain(
 
         _listed = true;
     }
+
+    /// <summary>With a webhook configured, a change that tells the customer something arms the outbox reminder before it
+    /// is stored: if the silo dies before the notification went out, the reminder sends it.</summary>
+    private async Task ArmOutboxAsync(OrderState state)
+    {
+        if (webhooks.Enabled && !_outboxArmed && state.View is { } view && view.Outbox.Count > State.Sent)
+        {
+            await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _outboxArmed = true;
+        }
+    }
+
+    /// <summary>After a stored change, notifications due go out in a call of their own (after this one: an answer does
+    /// not wait for the webhook). The reminder is armed for them (one the change itself added, "ready for pickup", too).</summary>
+    private async Task SendSoonAsync()
+    {
+        if (!webhooks.Enabled || View.Outbox.Count <= State.Sent)
+        {
+            return;
+        }
+
+        await ArmOutboxAsync(State);
+        GrainFactory.GetGrain<IOrderGrain>(OrderId).SendOutboxAsync().Ignore();
+    }
+
+    public async Task SendOutboxAsync()
+    {
+        EnsureUsable();
+        if (State.View is null || !webhooks.Enabled)
+        {
+            return;
+        }
+
+        if (View.Outbox.Count <= State.Sent)
+        {
+            await UnregisterAsync(OutboxReminder);
+            _outboxArmed = false;
+            return;
+        }
+
+        if (State.SendAfter is { } after && clock.UtcNow < after)
+        {
+            // Backing off after failures: the reminder comes back.
+            return;
+        }
+
+        // In order, each until the endpoint took it: a receiver sees a customer's messages in the order they were made.
+        var sent = State.Sent;
+        var failed = false;
+        foreach (var notification in View.Outbox.Skip(State.Sent))
+        {
+            if (clock.UtcNow - notification.At > webhooks.Options.MaxAge)
+            {
+                logger.LogWarning("{OrderId}: notification {NotificationId} ({Type}) is older than {MaxAge} and is not sent", OrderId, notification.NotificationId, notification.Type, webhooks.Options.MaxAge);
+            }
+            else if (!await webhooks.SendAsync(View, notification))
+            {
+                failed = true;
+                break;
+            }
+
+            sent++;
+        }
+
+        var failures = failed ? State.SendFailures + 1 : 0;
+        await StoreAsync(State with { Sent = sent, SendFailures = failures, SendAfter = failed ? clock.UtcNow + Backoff(failures) : null });
+        if (!failed)
+        {
+            await UnregisterAsync(OutboxReminder);
+            _outboxArmed = false;
+        }
+    }
+
+    /// <summary>How long to wait after <paramref name="failures"/> failed deliveries in a row: 1, 2, 4 … minutes, at most an
+    /// hour (the reminder ticks every minute and sends once it is time).</summary>
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, Math.Min(failures - 1, 6))));
 
     private async Task UnregisterAsync(string reminderName)
     {

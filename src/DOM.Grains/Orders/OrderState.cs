@@ -48,6 +48,15 @@ public sealed record OrderState
     /// <summary>When the request was accepted (stored, ahead of its intake): the time the order was placed, however
     /// late the intake finishes. Null in states stored by earlier builds.</summary>
     [Id(12)] public DateTimeOffset? AcceptedAt { get; init; }
+
+    /// <summary>How many notifications of the outbox are done with (delivered to the webhook, or skipped as too old):
+    /// the outbox only grows, so the rest are due.</summary>
+    [Id(13)] public int Sent { get; init; }
+
+    /// <summary>Failed delivery attempts in a row, and when the next may be made (the back-off).</summary>
+    [Id(14)] public int SendFailures { get; init; }
+
+    [Id(15)] public DateTimeOffset? SendAfter { get; init; }
 }
 
 /// <summary>Replacement number <paramref name="Number"/> (its order id follows from it) for <paramref name="Quantity"/>

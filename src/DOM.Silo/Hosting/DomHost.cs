@@ -46,6 +46,12 @@ public static class DomHost
             .Validate(o => o.ReturnDays is >= 0 and <= 3650 && o.Channels.Values.All(c => c.ReturnDays is null or (>= 0 and <= 3650)),
                 "Orders:ReturnDays (and each channel's) must be 0 (no limit) to 3650.")
             .ValidateOnStart();
+        builder.Services.AddOptions<Dom.Grains.Notifications.WebhookOptions>().BindConfiguration(Dom.Grains.Notifications.WebhookOptions.Section)
+            .Validate(w => w.Url is null || (w.Url.IsAbsoluteUri && w.Url.Scheme is "http" or "https"), "Webhooks:Url must be an absolute http or https URL.")
+            .Validate(w => w.Url is null || w.Secret is { Length: >= 16 }, "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set.")
+            .Validate(w => w.MaxAge > TimeSpan.Zero && w.Timeout > TimeSpan.Zero && w.Timeout <= TimeSpan.FromMinutes(1),
+                "Webhooks:MaxAge must be positive, and Webhooks:Timeout positive and at most 00:01:00.")
+            .ValidateOnStart();
         builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk")
             .Validate(r => r.ReviewOrderValue >= 0 && r.FirstOrderReviewValue >= 0, "Risk:ReviewOrderValue and Risk:FirstOrderReviewValue must not be negative.")
             .Validate(r => r.MaxLineQuantity >= 1 && r.VelocityOrders >= 1, "Risk:MaxLineQuantity and Risk:VelocityOrders must be at least 1.")

@@ -1,0 +1,26 @@
+namespace Dom.Grains.Notifications;
+
+/// <summary>Where the customer notifications in the orders' outboxes go (configuration: <c>Webhooks</c>). Without a
+/// <see cref="Url"/> they are kept in the outbox only, as before.</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>The name of the HTTP client the deliveries go through.</summary>
+    public const string Client = "dom-webhooks";
+
+    /// <summary>The endpoint each notification is POSTed to (the channel's messaging service, say); null: none.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>The key of the HMAC-SHA256 signature of each delivery's body (<c>X-Dom-Signature: sha256={hex}</c>).</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Notifications older than this when their turn comes are recorded as skipped, not sent: turning webhooks
+    /// on does not send every order's past, and a customer is not told of a shipment days later.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long one delivery may take before it counts as failed.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public bool Enabled => Url is not null;
+}

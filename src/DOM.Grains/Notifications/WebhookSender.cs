@@ -1,0 +1,52 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dom.Orders;
+using Microsoft.Extensions.Options;
+
+namespace Dom.Grains.Notifications;
+
+/// <summary>What a webhook delivers: one notification of an order's outbox. <paramref name="Id"/> is the same on every
+/// attempt, so the receiver can drop a repeat (deliveries are at least once).</summary>
+public sealed record WebhookEvent(string Id, string Type, DateTimeOffset At, string OrderId, string Channel, string CustomerId, string? LineId);
+
+/// <summary>Delivers notifications to the configured endpoint, signed; true when it answered 2xx.</summary>
+internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<WebhookOptions> options, ILogger<WebhookSender> logger)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public WebhookOptions Options => options.Value;
+
+    public bool Enabled => options.Value.Enabled;
+
+    /// <summary>The signature header's value for <paramref name="body"/> under <paramref name="secret"/>.</summary>
+    public static string Signature(string secret, byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    public async Task<bool> SendAsync(OrderView order, Notification notification)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new WebhookEvent(notification.NotificationId, notification.Type, notification.At, order.OrderId, order.Channel, order.CustomerId, notification.LineId), Json);
+        using var request = new HttpRequestMessage(HttpMethod.Post, options.Value.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Dom-Event-Id", notification.NotificationId);
+        request.Headers.Add("X-Dom-Signature", Signature(options.Value.Secret ?? "", body));
+        using var timeout = new CancellationTokenSource(options.Value.Timeout);
+        try
+        {
+            using var response = await clients.CreateClient(WebhookOptions.Client).SendAsync(request, timeout.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                return true;
+            }
+
+            logger.LogWarning("Webhook for {NotificationId} answered {Status}; retried later", notification.NotificationId, (int)response.StatusCode);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            logger.LogWarning("Webhook for {NotificationId} failed ({Error}); retried later", notification.NotificationId, exception.Message);
+        }
+
+        return false;
+    }
+}

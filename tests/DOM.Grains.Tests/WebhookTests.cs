@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Dom.Grains.Hosting;
+using Dom.Grains.Journal;
+using Dom.Grains.Notifications;
+using Dom.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>A cluster whose orders send their notifications to a webhook, answered by <see cref="Endpoint"/>; its own
+/// clock, so moving it does not move the other tests' time.</summary>
+public sealed class WebhookFixture : IAsyncLifetime
+{
+    public const string Secret = "test-secret-0123456789";
+
+    public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+
+    public static FakeEndpoint Endpoint { get; } = new();
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddMemoryGrainStorage(DomStorage.Name);
+            silo.Services.UseOrleansStorageSerializer<Orleans.Configuration.MemoryGrainStorageOptions>(DomStorage.Name);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton(new DomClock(Time));
+            silo.Services.AddSingleton<IGrainJournal, MemoryJournal>();
+            silo.Services.AddDomGrains();
+            silo.Services.Configure<WebhookOptions>(o =>
+            {
+                o.Url = new Uri("http://webhooks.test/dom");
+                o.Secret = Secret;
+            });
+            silo.Services.AddHttpClient(WebhookOptions.Client).ConfigurePrimaryHttpMessageHandler(() => Endpoint);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebhookCollection : ICollectionFixture<WebhookFixture>
+{
+    public const string Name = "webhooks";
+}
+
+/// <summary>The receiving end: records what it took; refuses (503) the deliveries of the orders it is told to.</summary>
+public sealed class FakeEndpoint : HttpMessageHandler
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new();
+
+    public ConcurrentQueue<(WebhookEvent Event, string? Signature, string? EventId, string Body)> Received { get; } = new();
+
+    public ConcurrentDictionary<string, bool> Refusing { get; } = new();
+
+    public int Attempts(string orderId) => _attempts.GetValueOrDefault(orderId);
+
+    private readonly ConcurrentDictionary<string, int> _attempts = new();
+
+    /// <summary>Completes once a delivery of <paramref name="type"/> for <paramref name="orderId"/> was taken.</summary>
+    public Task TakenAsync(string orderId, string type) => _waiters.GetOrAdd($"{orderId}|{type}", _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+    public List<WebhookEvent> For(string orderId) => Received.Select(r => r.Event).Where(e => e.OrderId == orderId).ToList();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = await request.Content!.ReadAsStringAsync(cancellationToken);
+        var delivered = JsonSerializer.Deserialize<WebhookEvent>(body, WebhookSender.Json)!;
+        _attempts.AddOrUpdate(delivered.OrderId, 1, (_, n) => n + 1);
+        if (Refusing.ContainsKey(delivered.OrderId))
+        {
+            return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        }
+
+        Received.Enqueue((delivered, request.Headers.GetValues("X-Dom-Signature").SingleOrDefault(), request.Headers.GetValues("X-Dom-Event-Id").SingleOrDefault(), body));
+        _waiters.GetOrAdd($"{delivered.OrderId}|{delivered.Type}", _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        return new HttpResponseMessage(HttpStatusCode.NoContent);
+    }
+}
+
+/// <summary>Customer notifications delivered to a webhook: signed, in order, at least once, retried with back-off, none
+/// lost, an order's past not sent when webhooks are turned on.</summary>
+[Collection(WebhookCollection.Name)]
+public class WebhookTests(WebhookFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task An_order_s_notifications_reach_the_webhook_signed_and_in_order()
+    {
+        var (id, warehouse) = await PlaceAsync();
+
+        await WebhookFixture.Endpoint.TakenAsync(id, "orderConfirmed");
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+        await WebhookFixture.Endpoint.TakenAsync(id, "shipped");
+
+        var received = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id).ToList();
+        Assert.Equal(["orderConfirmed", "shipped"], received.Select(r => r.Event.Type));
+        Assert.All(received, r => Assert.Equal(WebhookSender.Signature(WebhookFixture.Secret, System.Text.Encoding.UTF8.GetBytes(r.Body)), r.Signature));
+        Assert.Equal([$"{id}-n1", $"{id}-n2"], received.Select(r => r.EventId));
+        Assert.Equal(("web", "c-" + id), (received[0].Event.Channel, received[0].Event.CustomerId));
+    }
+
+    [Fact]
+    public async Task A_refused_delivery_is_retried_with_back_off_by_the_reminder_and_delivered_once()
+    {
+        var id = _world.Id("o");
+        WebhookFixture.Endpoint.Refusing[id] = true;
+        await PlaceAsync(id);
+        var tick = () => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
+        var armed = await Reminders.ReadRow(Order(id).GetGrainId(), "outbox");
+        await tick();
+        var attemptsAfterFirst = WebhookFixture.Endpoint.Attempts(id);
+        await tick();
+        // Backing off: a tick before the next attempt is due sends nothing.
+        var attemptsTooSoon = WebhookFixture.Endpoint.Attempts(id);
+
+        WebhookFixture.Endpoint.Refusing.TryRemove(id, out _);
+        WebhookFixture.Time.Advance(TimeSpan.FromMinutes(5));
+        await tick();
+        await tick();
+
+        Assert.NotNull(armed);
+        Assert.Equal(attemptsAfterFirst, attemptsTooSoon);
+        Assert.Equal(["orderConfirmed"], WebhookFixture.Endpoint.For(id).Select(e => e.Type));
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "outbox"));
+    }
+
+    [Fact]
+    public async Task A_notification_older_than_the_maximum_age_when_its_turn_comes_is_not_sent()
+    {
+        var id = _world.Id("o");
+        WebhookFixture.Endpoint.Refusing[id] = true;
+        var (_, warehouse) = await PlaceAsync(id);
+        WebhookFixture.Time.Advance(TimeSpan.FromDays(2));
+        WebhookFixture.Endpoint.Refusing.TryRemove(id, out _);
+
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+        await WebhookFixture.Endpoint.TakenAsync(id, "shipped");
+
+        Assert.Equal(["shipped"], WebhookFixture.Endpoint.For(id).Select(e => e.Type));
+    }
+
+    private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private Task<(string Id, string Warehouse)> PlaceAsync() => PlaceAsync(_world.Id("o"));
+
+    /// <summary>Order <paramref name="id"/> of one unit of a fresh article from a fresh warehouse.</summary>
+    private async Task<(string Id, string Warehouse)> PlaceAsync(string id)
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var created = await Order(id).CreateAsync(new CreateOrderRequest(
+            id, "web", "c-" + id, null, [new OrderLineRequest("l1", sku, 1, 10m)],
+            new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+            null, null, [], "EUR", false, null, null));
+        Assert.Equal(OrderOutcome.Created, created.Outcome);
+        return (id, warehouse);
+    }
+}
