@@ -352,6 +352,26 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal(80m, (await Order(id).GetAsync())!.Refunded);
     }
 
+    [Fact]
+    public async Task The_return_window_of_units_shipped_after_an_earlier_parcel_was_delivered_runs_from_their_shipment()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, 10m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T1"));
+        await Order(id).ReportAsync(new FulfilmentEvent("d1", "l1", warehouse, FulfilmentEventType.Delivered, 1, null, null));
+        var store = await StoreAsync();
+
+        // The second unit leaves five weeks later, and its delivery is not reported: it reached the customer days ago.
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(35));
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T2"))).Status);
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(2));
+        var announced = await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
+
+        Assert.Equal((OrderCommandStatus.Done, null), (announced.Status, announced.Problem));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<string> StoreAsync()

@@ -676,13 +676,15 @@ internal sealed class OrderGrain(
         }
 
         // The return window runs from when the line's units reached the customer (its last delivery or pickup; its last
-        // shipment when no delivery was reported). Past it, only an operator takes units back, as goodwill.
+        // shipment while units shipped to the address are not reported delivered: a parcel delivered before them is no
+        // measure of theirs). Past it, only an operator takes units back, as goodwill.
         var days = options.Value.ReturnDaysFor(View.Channel);
         var goodwill = false;
         foreach (var returned in days > 0 ? lines : [])
         {
-            var reached = View.History.LastOrDefault(h => h.LineId == returned.LineId && h.Event is "delivered" or "pickedup")?.At
-                ?? View.History.LastOrDefault(h => h.LineId == returned.LineId && h.Event == "shipped")?.At;
+            var onTheirWay = View.Delivery.Method == DeliveryMethod.Ship
+                && View.Lines.Single(l => l.LineId == returned.LineId).Allocations.Any(a => OrderRules.IsActive(a) && a.Shipped > OrderRules.DeliveredUnits(a));
+            var reached = View.History.LastOrDefault(h => h.LineId == returned.LineId && (h.Event is "delivered" or "pickedup" || (onTheirWay && h.Event == "shipped")))?.At;
             if (reached is { } at && clock.UtcNow > at.AddDays(days))
             {
                 if (!request.Goodwill)
