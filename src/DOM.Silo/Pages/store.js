@@ -146,10 +146,14 @@ function returns(store) {
   refresh.onclick = () => act(refresh, loadComing);
   loadComing().catch(showProblem);
 
-  /** The returns announced for this store, oldest order last (as the list reads), each to receive or cancel. */
+  /** The returns announced for this store, oldest order last (as the list reads), each to receive or cancel. A return
+   * listed already keeps its row: what a clerk typed into its form is not set back when another one was received. */
   async function loadComing() {
     const orders = await lookUp((await listAll(`returnsAt=${encodeURIComponent(store)}&limit=500`)).map(o => o.orderId));
-    const items = orders.flatMap(order => order.returns.filter(r => r.locationId === store && r.status === "announced").map(r => item(order, r)));
+    const key = (orderId, returnId) => JSON.stringify([orderId, returnId]);
+    const drawn = new Map([...coming.querySelectorAll("li[data-order]")].map(li => [key(li.dataset.order, li.dataset.return), li]));
+    const items = orders.flatMap(order => order.returns.filter(r => r.locationId === store && r.status === "announced")
+      .map(r => drawn.get(key(order.orderId, r.returnId)) ?? item(order, r)));
     coming.replaceChildren(...(items.length ? items : [el("li", {}, "None.")]));
   }
 
@@ -196,6 +200,6 @@ function returns(store) {
         await changed(received);
       });
     };
-    return el("li", { "data-return": r.returnId }, `${order.orderId} · ${r.returnId}: ${units}, announced `, form);
+    return el("li", { "data-order": order.orderId, "data-return": r.returnId }, `${order.orderId} · ${r.returnId}: ${units}, announced `, form);
   }
 }

@@ -789,6 +789,43 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_store_page_keeps_what_was_typed_for_a_return_on_its_way_when_another_is_received()
+    {
+        var (sku, warehouse) = await StockedAsync("warehouse", 5);
+        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
+        var (first, damaged) = (_catalog.Id("o1"), _catalog.Id("o2"));
+        foreach (var id in new[] { first, damaged })
+        {
+            await PlaceAsync(Order(id, sku, 1));
+            await ReportAsync(id, warehouse, "shipped");
+            using var announced = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+                new { returnId = "rma", locationId = store, lines = new[] { new { lineId = "l1", quantity = 1, reason = "damaged" } } }, SiloHost.Json);
+            Assert.True(announced.IsSuccessStatusCode, await announced.Content.ReadAsStringAsync());
+        }
+
+        Browser.OpenAs("/store.html", await Host.KeyForAsync("store", store));
+        Browser.TextOf("#returns-coming", first);
+        IWebElement Row(string id) => Browser.Until(d => d.FindElements(By.CssSelector("#returns-coming li")).SingleOrDefault(li => li.Text.StartsWith(id, StringComparison.Ordinal)));
+        // The clerk unpacks both parcels: the second one's unit is broken, to be written off.
+        foreach (var (name, value) in new[] { ("restock-l1", "0"), ("writeOff-l1", "1") })
+        {
+            var input = Row(damaged).FindElement(By.Name(name));
+            input.Clear();
+            input.SendKeys(value);
+        }
+
+        Row(first).FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.TextOf("#message", $"{first}: return rma received");
+        Browser.Until(d => d.FindElements(By.CssSelector("#returns-coming li")).Count == 1 ? "one left" : null);
+        Row(damaged).FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.TextOf("#message", $"{damaged}: return rma received");
+        var line = (await OrderAsync(damaged)).Returns.Single().Lines.Single();
+
+        Assert.Equal((0, 1), (line.Restocked, line.WrittenOff));
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_store_page_receives_a_return_sent_to_it_and_the_console_shows_it_with_the_refund()
     {
         var (sku, store) = await StockedAsync("store", 5);
