@@ -133,6 +133,8 @@ function returns(store) {
       take.reset();
       showDone(`${orderId}: ${quantity} × ${sku} taken back${condition === "restock" ? " onto the shelf" : " and written off"}; refund ${refundText(order.returns.find(r => r.returnId === returnId), order.currency)}.`);
       show(order);
+      // Registered by an earlier click whose answer was lost, the return may be listed on its way here: it is not any more.
+      await loadComing();
     });
   };
   find.onsubmit = event => {

@@ -789,6 +789,38 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task A_counter_return_taken_back_after_a_lost_answer_leaves_the_returns_on_their_way()
+    {
+        var (sku, warehouse) = await StockedAsync("warehouse", 5);
+        var counter = await _catalog.LocationAsync("counter", 52.5, 13.4, type: "store");
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 1));
+        await ReportAsync(id, warehouse, "shipped");
+
+        Browser.OpenAs("/store.html", await Host.KeyForAsync("store", counter));
+        Browser.TextOf("#returns-coming", "None.");
+        var take = Browser.Find("#return-take");
+        foreach (var (name, value) in new[] { ("orderId", id), ("sku", sku), ("reason", "tooSmall") })
+        {
+            take.FindElement(By.Name(name)).SendKeys(value);
+        }
+
+        // The engine registers the return, and its answer is lost: the list shows it on its way until the clerk clicks again.
+        LoseTheNextAnswer(install: true);
+        take.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", "The engine did not answer.");
+        Browser.Find("#returns-refresh").Click();
+        Browser.TextOf("#returns-coming", id);
+        Browser.Find("#return-take button").Click();
+        Browser.TextOf("#message", "taken back onto the shelf");
+        var left = Browser.TextOf("#returns-coming", "None.");
+
+        Assert.Equal("None.", left);
+        Assert.Equal(ReturnStatus.Received, (await OrderAsync(id)).Returns.Single().Status);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_store_page_keeps_what_was_typed_for_a_return_on_its_way_when_another_is_received()
     {
         var (sku, warehouse) = await StockedAsync("warehouse", 5);
