@@ -100,7 +100,11 @@ function stock(store) {
  * restocks or writes them off and refunds them); the returns on their way to the store are listed, each received by its
  * lines or cancelled (one registered by mistake); a parcel's order can also be looked up by its id. A counter return
  * keeps its id until the engine took both steps, so a click after a lost answer registers and receives it once. */
+/** The store whose returns the page shows: an answer for another one (an operator opened this one meanwhile) is dropped. */
+let returnsOf = null;
+
 function returns(store) {
+  returnsOf = store;
   const take = document.getElementById("return-take");
   const find = document.getElementById("return-find");
   const list = document.getElementById("return-list");
@@ -110,6 +114,7 @@ function returns(store) {
   take.reset();
   find.reset();
   list.replaceChildren();
+  coming.replaceChildren();
   const base = orderId => `/api/v1/orders/${encodeURIComponent(orderId)}/returns`;
   take.onsubmit = event => {
     event.preventDefault();
@@ -152,6 +157,9 @@ function returns(store) {
    * listed already keeps its row: what a clerk typed into its form is not set back when another one was received. */
   async function loadComing() {
     const orders = await lookUp((await listAll(`returnsAt=${encodeURIComponent(store)}&limit=500`)).map(o => o.orderId));
+    if (returnsOf !== store) {
+      return;
+    }
     const key = (orderId, returnId) => JSON.stringify([orderId, returnId]);
     const drawn = new Map([...coming.querySelectorAll("li[data-order]")].map(li => [key(li.dataset.order, li.dataset.return), li]));
     const items = orders.flatMap(order => order.returns.filter(r => r.locationId === store && r.status === "announced")
