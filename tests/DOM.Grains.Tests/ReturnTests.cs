@@ -41,6 +41,8 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal(OrderStatus.Returned, await ListedAsync(id));
         // A returned order was delivered all the same: its delivery counts, and it is not open.
         Assert.Equal((1, 1, 0), (stats.ByStatus[(int)OrderStatus.Returned], stats.Delivered, stats.Open));
+        // Both units reached the customer and came back: a return rate of 100 %.
+        Assert.Equal((2, 2), (stats.ShippedUnits, stats.ReturnedUnits));
     }
 
     [Fact]

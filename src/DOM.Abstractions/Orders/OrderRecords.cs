@@ -352,7 +352,8 @@ public sealed record ReviewDecision([property: Id(0)] bool Release, [property: I
 /// are on their way (announced, not received or cancelled yet; null for none, as in entries of earlier builds). <c>DeliveredAt</c>: when the last unit was delivered or
 /// picked up (a delivered order). <c>AllocatedUnits</c> and <c>RejectedUnits</c> feed the operator's inventory accuracy
 /// (units allocated at a location, cancelled ones not counted, and those of them a location reported not there); they
-/// are not sent to clients.</summary>
+/// are not sent to clients; nor are <c>ShippedUnits</c> (units that reached the customer) and <c>ReturnedUnits</c> (of
+/// them, those received back), the return rate's.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.summary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,
@@ -368,7 +369,9 @@ public sealed record OrderSummary(
     [property: Id(10)] DateTimeOffset? DeliveredAt = null,
     [property: Id(11), JsonIgnore] int AllocatedUnits = 0,
     [property: Id(12), JsonIgnore] int RejectedUnits = 0,
-    [property: Id(13)] IReadOnlyList<string>? ReturnsAt = null);
+    [property: Id(13)] IReadOnlyList<string>? ReturnsAt = null,
+    [property: Id(14), JsonIgnore] int ShippedUnits = 0,
+    [property: Id(15), JsonIgnore] int ReturnedUnits = 0);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
@@ -402,7 +405,8 @@ public sealed record OrderQuery(
 /// <see cref="AgeBounds"/> bucket); of the delivered ones, how many kept their promise and how long they took from
 /// intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>, one count per
 /// <see cref="CycleTimeBounds"/> bucket); and of the units allocated at locations (not cancelled), how many a location
-/// reported not there (inventory accuracy).
+/// reported not there (inventory accuracy); and of the units that reached customers, how many came back (the return
+/// rate).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.stats")]
 public sealed record OrderStats(
@@ -415,7 +419,9 @@ public sealed record OrderStats(
     [property: Id(6)] int DeliveredOnTime,
     [property: Id(7)] IReadOnlyList<int> DeliveredByCycleTime,
     [property: Id(8)] int AllocatedUnits,
-    [property: Id(9)] int RejectedUnits)
+    [property: Id(9)] int RejectedUnits,
+    [property: Id(10)] int ShippedUnits = 0,
+    [property: Id(11)] int ReturnedUnits = 0)
 {
     /// <summary>The upper bounds of the open orders' age buckets; the last bucket has none.</summary>
     public static readonly IReadOnlyList<TimeSpan> AgeBounds = [TimeSpan.FromHours(1), TimeSpan.FromHours(4), TimeSpan.FromDays(1), TimeSpan.FromDays(3)];
@@ -434,7 +440,9 @@ public sealed record OrderStats(
         parts.Sum(p => p.DeliveredOnTime),
         Enumerable.Range(0, CycleTimeBounds.Count + 1).Select(i => parts.Sum(p => p.DeliveredByCycleTime[i])).ToList(),
         parts.Sum(p => p.AllocatedUnits),
-        parts.Sum(p => p.RejectedUnits));
+        parts.Sum(p => p.RejectedUnits),
+        parts.Sum(p => p.ShippedUnits),
+        parts.Sum(p => p.ReturnedUnits));
 
     /// <summary>The bucket of <paramref name="span"/> among <paramref name="bounds"/> (upper bounds, ascending): the
     /// first bound it is under, or past the last one.</summary>

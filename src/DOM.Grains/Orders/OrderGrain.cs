@@ -1465,7 +1465,9 @@ internal sealed class OrderGrain(
                 view.Total, view.PromisedBy, OrderRules.ReadyAtStore(view), OrderRules.DeliveredAt(view),
                 view.Lines.Sum(l => l.Allocations.Where(a => a.Status != AllocationStatus.Cancelled).Sum(a => a.Quantity)),
                 view.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected).Sum(a => a.Quantity)),
-                view.Returns.Where(r => r.Status == ReturnStatus.Announced).Select(r => r.LocationId).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } awaited ? awaited : null));
+                view.Returns.Where(r => r.Status == ReturnStatus.Announced).Select(r => r.LocationId).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } awaited ? awaited : null,
+                view.Lines.Sum(l => l.Allocations.Sum(a => OrderRules.WithCustomer(a, view.Delivery))),
+                view.Lines.Sum(l => l.ReturnedQuantity)));
         }
         catch (Exception exception)
         {

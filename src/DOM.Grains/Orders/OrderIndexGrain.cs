@@ -88,7 +88,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
         var byStatus = new int[Enum.GetValues<OrderStatus>().Length];
         var byAge = new int[OrderStats.AgeBounds.Count + 1];
         var byCycleTime = new int[OrderStats.CycleTimeBounds.Count + 1];
-        int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0;
+        int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0, shipped = 0, returned = 0;
         foreach (var order in State.Orders.Values)
         {
             if (channel is not null && order.Channel != channel)
@@ -99,6 +99,8 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             byStatus[(int)order.Status]++;
             allocated += order.AllocatedUnits;
             rejected += order.RejectedUnits;
+            shipped += order.ShippedUnits;
+            returned += order.ReturnedUnits;
             var isLate = IsLate(order, now);
             if (IsOpen(order.Status))
             {
@@ -118,7 +120,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             }
         }
 
-        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected));
+        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned));
     }
 
     /// <summary>True when <paramref name="order"/> is late at <paramref name="now"/>: recorded late, or still owing its

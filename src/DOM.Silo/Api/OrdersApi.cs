@@ -47,7 +47,8 @@ public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset
 /// 1–4 hours, 4–24 hours, 1–3 days, 3 days and more) and how many of them are late; how many delivered orders kept
 /// their promise and their cycle time from intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>:
 /// under 1 day, 1–2, 2–3, 3–5, 5–7 days, 7 days and more); and inventory accuracy: of the units allocated at
-/// locations (cancelled ones not counted), how many a location reported not there.</summary>
+/// locations (cancelled ones not counted), how many a location reported not there; and the return rate: of the units
+/// that reached customers (shipped to them, or picked up), how many came back in returns received.</summary>
 public sealed record OrderStatsView(
     DateTimeOffset At,
     IReadOnlyDictionary<string, int> ByStatus,
@@ -58,7 +59,9 @@ public sealed record OrderStatsView(
     int DeliveredOnTime,
     IReadOnlyList<int> DeliveredByCycleTime,
     int AllocatedUnits,
-    int RejectedUnits);
+    int RejectedUnits,
+    int ShippedUnits,
+    int ReturnedUnits);
 
 /// <summary>Orders to read in one call (1 to <see cref="OrdersApi.MaxLookup"/> ids).</summary>
 public sealed record LookupBody(List<string?>? OrderIds);
@@ -121,7 +124,9 @@ public static class OrdersApi
             stats.DeliveredOnTime,
             stats.DeliveredByCycleTime,
             stats.AllocatedUnits,
-            stats.RejectedUnits));
+            stats.RejectedUnits,
+            stats.ShippedUnits,
+            stats.ReturnedUnits));
     }
 
     private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)

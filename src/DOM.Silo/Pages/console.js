@@ -31,13 +31,15 @@ async function loadStats() {
   const reliability = stats.delivered ? `${Math.round(100 * stats.deliveredOnTime / stats.delivered)} %` : "–";
   const found = stats.allocatedUnits - stats.rejectedUnits;
   const accuracy = stats.allocatedUnits ? `${(100 * found / stats.allocatedUnits).toFixed(1)} %` : "–";
+  const returnRate = stats.shippedUnits ? `${(100 * stats.returnedUnits / stats.shippedUnits).toFixed(1)} %` : "–";
   const tile = (id, label, value) => el("div", { class: "tile", id }, el("span", { class: "value" }, value), el("span", {}, label));
   document.getElementById("tiles").replaceChildren(
     tile("kpi-open", "open orders", stats.open),
     tile("kpi-late", "open and late", stats.late),
     tile("kpi-held", "held for review", stats.byStatus.heldForReview),
     tile("kpi-reliability", `delivered on time (${stats.deliveredOnTime} of ${stats.delivered})`, reliability),
-    tile("kpi-accuracy", `inventory accuracy (${found} of ${stats.allocatedUnits} units found)`, accuracy));
+    tile("kpi-accuracy", `inventory accuracy (${found} of ${stats.allocatedUnits} units found)`, accuracy),
+    tile("kpi-returns", `return rate (${stats.returnedUnits} of ${stats.shippedUnits} units came back)`, returnRate));
   document.getElementById("charts").replaceChildren(
     barChart("Orders by status", statuses.map(s => ({ label: s, value: stats.byStatus[s] }))),
     barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))),

@@ -888,11 +888,15 @@ public class PagesTests(PagesFixture fixture)
         Browser.Find("#filter button").Click();
         Browser.Find($"#orders a[data-open='{id}']").Click();
         var returns = Browser.TextOf("#detail #returns", "rma-1");
+        var stats = await StatsAsync();
+        var returnRate = Browser.TextOf("#kpi-returns", "came back");
 
         Assert.Equal(4, slot!.OnHand);
         Assert.Contains("2 × " + sku + " (damaged): 1 restocked, 1 written off", returns, StringComparison.Ordinal);
         Assert.Contains("EUR 40.00 (card EUR 40.00)", returns, StringComparison.Ordinal);
         Assert.Contains("refunded EUR 40.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
+        Assert.Contains($"({stats.ReturnedUnits} of {stats.ShippedUnits} units came back)", returnRate, StringComparison.Ordinal);
+        Assert.True(stats.ReturnedUnits >= 2 && stats.ShippedUnits >= stats.ReturnedUnits);
         Assert.Empty(Browser.Errors());
     }
 
