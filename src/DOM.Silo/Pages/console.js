@@ -20,7 +20,28 @@ const more = document.getElementById("more");
 more.addEventListener("click", () => act(more, () => loadOrders("more")));
 const refresh = document.getElementById("refresh");
 refresh.addEventListener("click", () => act(refresh, loadAll));
-signIn(["operator"], loadAll);
+let signedIn = false;
+signIn(["operator"], async () => {
+  signedIn = true;
+  await loadAll();
+});
+
+// Read again every ?refresh= seconds of the address (30 by default, 0 for never) while the tab is shown and the operator
+// is not in the middle of something: a request on its way, a note typed (or the cursor in one) in the held orders, or
+// more than the first page of the list shown (a refresh would fold it back to its first page). A refresh that fails is
+// left for the next one (the Refresh button shows the problem).
+const refreshSeconds = Number(new URLSearchParams(window.location.search).get("refresh") ?? 30);
+if (refreshSeconds > 0) {
+  setInterval(() => {
+    const busy = !signedIn || document.hidden
+      || document.querySelector("button:disabled") !== null
+      || [...document.querySelectorAll("#held input")].some(input => input.value !== "" || input === document.activeElement)
+      || document.querySelectorAll("#orders tbody tr").length > Number(new URLSearchParams(shown).get("limit") ?? 50);
+    if (!busy) {
+      loadAll().catch(() => {});
+    }
+  }, refreshSeconds * 1000);
+}
 
 async function loadAll() {
   await Promise.all([loadStats(), loadHeld(), loadOrders("again")]);

@@ -120,6 +120,22 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_console_shows_an_order_held_for_review_after_it_was_opened_without_a_click()
+    {
+        var (sku, _) = await StockedAsync("store", 10);
+        var id = _catalog.Id("o");
+
+        Browser.OpenAs("/console.html?refresh=1", SiloHost.OperatorKey);
+        // The held orders were read once signed in, before this one came in.
+        Browser.Until(d => d.FindElement(By.CssSelector("#held caption")).Text.Length > 0 ? "read" : null);
+        await PlaceAsync(Order(id, sku, 2, unitPrice: 1_500m));
+        var row = Browser.Find($"#held tr[data-order='{id}']");
+
+        Assert.Contains(id, row.Text, StringComparison.Ordinal);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_console_opens_an_order_with_its_lines_and_history()
     {
         var (sku, store) = await StockedAsync("store", 10);
