@@ -228,7 +228,8 @@ public sealed record Notification(
     [property: Id(3)] string? LineId);
 
 /// <summary>An order as clients see it. <paramref name="Returns"/>: its returns, oldest first; <paramref name="Refunded"/>:
-/// what the received ones refunded in all.</summary>
+/// what the received ones refunded in all. <paramref name="Invoices"/>: one per shipment, as the goods left;
+/// <paramref name="Captured"/>: what they captured from the payments in all.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.view")]
 public sealed record OrderView(
     [property: Id(0)] string OrderId,
@@ -250,7 +251,9 @@ public sealed record OrderView(
     [property: Id(16)] IReadOnlyList<OrderHistoryEntry> History,
     [property: Id(17)] IReadOnlyList<Notification> Outbox,
     [property: Id(18)] IReadOnlyList<OrderReturn> Returns,
-    [property: Id(19)] decimal Refunded);
+    [property: Id(19)] decimal Refunded,
+    [property: Id(20)] IReadOnlyList<Invoice> Invoices,
+    [property: Id(21)] decimal Captured);
 
 /// <summary>How a create request ended.</summary>
 public enum OrderOutcome

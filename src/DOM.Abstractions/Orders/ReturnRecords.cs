@@ -42,16 +42,7 @@ public sealed record OrderReturn(
     [property: Id(4)] DateTimeOffset CreatedAt,
     [property: Id(5)] DateTimeOffset? ClosedAt = null,
     [property: Id(6)] decimal Refund = 0m,
-    [property: Id(7)] IReadOnlyList<TenderRefund>? Tenders = null);
-
-/// <summary>What of a refund goes back to the order's payment number <paramref name="Tender"/> (0 for the first, as the
-/// channel listed them), by its method and instrument.</summary>
-[GenerateSerializer, Immutable, Alias("dom.orders.tender-refund")]
-public sealed record TenderRefund(
-    [property: Id(0)] int Tender,
-    [property: Id(1)] string Method,
-    [property: Id(2)] string? Instrument,
-    [property: Id(3)] decimal Amount);
+    [property: Id(7)] IReadOnlyList<TenderAmount>? Tenders = null);
 
 /// <summary>A line of a return as it is registered: the order line by its id or by its SKU (an order carries a SKU on
 /// one line only, so a store can take a return by scanning the article).</summary>

@@ -72,13 +72,13 @@ internal sealed class OrderGrain(
 
     protected override OrderState Apply(OrderState state, OrderChanged @event) => @event.State;
 
-    /// <summary>An order stored by a build before returns (its last event, or its snapshot, which is loaded without
-    /// events) has none: an empty list, not null.</summary>
+    /// <summary>An order stored by a build before returns or invoices (its last event, or its snapshot, which is loaded
+    /// without events) has none: empty lists, not null.</summary>
     protected override void OnLoaded()
     {
-        if (State.View is { Returns: null } view)
+        if (State.View is { } view && (view.Returns is null || view.Invoices is null))
         {
-            State = State with { View = view with { Returns = [] } };
+            State = State with { View = view with { Returns = view.Returns ?? [], Invoices = view.Invoices ?? [] } };
         }
     }
 
@@ -184,7 +184,7 @@ internal sealed class OrderGrain(
         var view = new OrderView(
             OrderId, request.Channel, request.CustomerId, OrderStatus.Released, false,
             request.Priority || customer.Tier == CustomerTier.Vip, now, request.PromisedBy ?? now.AddDays(options.Value.DefaultPromiseDays), risk, lines,
-            request.Delivery, request.Currency, request.Lines.Sum(l => l.UnitPrice * l.Quantity), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m);
+            request.Delivery, request.Currency, request.Lines.Sum(l => l.UnitPrice * l.Quantity), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m, [], 0m);
         view = Note(view, "received", null, $"channel {request.Channel}");
         view = Note(view, $"risk {risk.Decision.ToString().ToLowerInvariant()}", null, string.Join("; ", risk.Reasons));
 
@@ -399,6 +399,13 @@ internal sealed class OrderGrain(
 
         view = Note(Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select((a, i) => i == index ? allocation : a), .. rejectedPart is null ? [] : new[] { rejectedPart }] }),
             fulfilment.Type.ToString().ToLowerInvariant(), line.LineId, Whence(fulfilment));
+        // Units that left for the customer (shipped to the address, or handed over at the pickup store) are invoiced and
+        // captured from the payments, with the event that stores them: a retried event invoices nothing twice.
+        var handedOver = OrderRules.WithCustomer(allocation, View.Delivery) - OrderRules.WithCustomer(line.Allocations[index], View.Delivery);
+        if (handedOver > 0)
+        {
+            view = WithInvoice(view, line, allocation.LocationId, handedOver);
+        }
 
         // Under the bare id as well while it is free, so a silo of the build before (a rolling update, a rollback)
         // still finds the event and answers its retry as the first.
@@ -768,7 +775,7 @@ internal sealed class OrderGrain(
         var restocks = new List<Restock>();
         var lines = new List<ReturnLine>();
         // A discount taken off the payment (a coupon on the whole order) is pro-rated: a unit refunds what was paid for it.
-        var share = Refunds.PaidShare(Request.Lines.Sum(l => l.UnitPrice * l.Quantity), Request.Payments.Select(p => p.Amount).ToList());
+        var share = PaidShare();
         foreach (var announced in known.Lines)
         {
             var (restock, writeOff) = received.TryGetValue(announced.LineId, out var r) ? (r.Restock, r.WriteOff) : (0, 0);
@@ -783,7 +790,7 @@ internal sealed class OrderGrain(
                 Restocked = restock,
                 WrittenOff = writeOff,
                 RefundedUnits = refunded,
-                Refund = Refunds.ForUnits(line.UnitPrice * share, refundedBefore, refunded, view.Currency),
+                Refund = LineAmounts.ForUnits(line.UnitPrice * share, refundedBefore, refunded, view.Currency),
             });
             view = Replace(view, line.LineId, l => l with { ReturnedQuantity = l.ReturnedQuantity + restock + writeOff });
             if (restock > 0)
@@ -795,8 +802,8 @@ internal sealed class OrderGrain(
         var refund = lines.Sum(l => l.Refund);
         var payments = Request.Payments;
         var before = payments.Select((_, i) => view.Returns.SelectMany(x => x.Tenders ?? []).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
-        var tenders = Refunds.ToTenders(refund, payments.Select(p => p.Amount).ToList(), before, view.Currency)
-            .Select((amount, i) => new TenderRefund(i, payments[i].Method, payments[i].Instrument, amount))
+        var tenders = LineAmounts.ToTenders(refund, payments.Select(p => p.Amount).ToList(), before, view.Currency)
+            .Select((amount, i) => new TenderAmount(i, payments[i].Method, payments[i].Instrument, amount))
             .Where(t => t.Amount > 0)
             .ToList();
         var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders };
@@ -842,6 +849,31 @@ internal sealed class OrderGrain(
         var view = View with { Returns = View.Returns.Select(x => x.ReturnId == returnId ? x with { Status = ReturnStatus.Cancelled, ClosedAt = clock.UtcNow } : x).ToList() };
         await SaveAsync(State with { View = Notify(Note(view, "return cancelled", null, returnId), "returnCancelled", null) });
         return Result(OrderCommandStatus.Done);
+    }
+
+    /// <summary>The share of the order's value its payments paid (1 with none reported): what a unit is captured and refunded at.</summary>
+    private decimal PaidShare() => LineAmounts.PaidShare(Request.Lines.Sum(l => l.UnitPrice * l.Quantity), Request.Payments.Select(p => p.Amount).ToList());
+
+    /// <summary><paramref name="view"/> with the invoice of <paramref name="units"/> units of <paramref name="line"/> that
+    /// left <paramref name="locationId"/> for the customer: what they were paid at (rounded once per line over its
+    /// invoices), captured from the payments in proportion to what each paid. Free units (a replacement) are not invoiced.</summary>
+    private OrderView WithInvoice(OrderView view, OrderLine line, string locationId, int units)
+    {
+        var invoiced = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.Quantity);
+        var amount = LineAmounts.ForUnits(line.UnitPrice * PaidShare(), invoiced, units, view.Currency);
+        if (amount <= 0)
+        {
+            return view;
+        }
+
+        var payments = Request.Payments;
+        var before = payments.Select((_, i) => view.Invoices.SelectMany(x => x.Tenders).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
+        var tenders = LineAmounts.ToTenders(amount, payments.Select(p => p.Amount).ToList(), before, view.Currency)
+            .Select((share, i) => new TenderAmount(i, payments[i].Method, payments[i].Instrument, share))
+            .Where(t => t.Amount > 0)
+            .ToList();
+        var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount)], amount, tenders);
+        return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount };
     }
 
     /// <summary>A return's units as the history shows them: "2 × sku-1, 1 × sku-2".</summary>

@@ -429,6 +429,8 @@ public static class OrdersApi
             Outbox = [],
             Returns = returns,
             Refunded = returns.Sum(r => r.Refund),
+            Invoices = [],
+            Captured = 0m,
         };
     }
 

@@ -161,6 +161,11 @@ async function showOrder(orderId) {
     el("td", {}, r.returnId), el("td", {}, r.locationId), el("td", {}, r.status), el("td", { class: "nowrap" }, dateTime(r.createdAt)),
     el("td", {}, r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})${r.status === "received" ? `: ${l.restocked} restocked, ${l.writtenOff} written off` : ""}`).join("; ")),
     el("td", { class: "number" }, r.status === "received" ? refundText(r, order.currency) : "–")));
+  // The invoices, one per shipment, with what each captured from which payment.
+  const invoices = order.invoices.map(i => el("tr", { "data-invoice": i.invoiceId },
+    el("td", {}, i.invoiceId), el("td", { class: "nowrap" }, dateTime(i.at)), el("td", {}, i.locationId),
+    el("td", {}, i.lines.map(l => `${l.quantity} × ${l.sku}`).join("; ")),
+    el("td", { class: "number" }, `${money(i.total, order.currency)}${i.tenders.length ? ` (${i.tenders.map(t => `${t.method} ${money(t.amount, order.currency)}`).join(", ")})` : ""}`)));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
   // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated
@@ -194,9 +199,12 @@ async function showOrder(orderId) {
     el("p", {}, `${order.status} · ${order.channel} · customer ${order.customerId} · created ${dateTime(order.createdAt)} · promised by ${dateTime(order.promisedBy)}`,
       order.late ? el("span", { class: "badge late" }, "late") : "",
       ` · risk: ${order.risk.decision}${order.risk.reasons.length ? ` (${order.risk.reasons.join("; ")})` : ""}`,
+      order.captured > 0 ? ` · captured ${money(order.captured, order.currency)}` : "",
       order.refunded > 0 ? ` · refunded ${money(order.refunded, order.currency)}` : ""),
     actions,
     el("table", {}, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
+    ...(invoices.length ? [el("h3", {}, "Invoices"), el("table", { id: "invoices" },
+      el("thead", {}, el("tr", {}, ["Invoice", "Issued", "From", "Units", "Captured"].map(h => el("th", {}, h)))), el("tbody", {}, invoices))] : []),
     ...(returns.length ? [el("h3", {}, "Returns"), el("table", { id: "returns" },
       el("thead", {}, el("tr", {}, ["Return", "Where", "Status", "Registered", "Units", "Refund"].map(h => el("th", {}, h)))), el("tbody", {}, returns))] : []),
     el("h3", {}, "History"), el("ol", { class: "history" }, history));

@@ -176,11 +176,15 @@ public class ReturnsApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, announced.StatusCode);
 
         using var received = await store.PostAsJsonAsync($"/api/v1/orders/{id}/returns/r1/receive", new { lines = new[] { new { lineId = "l1", restock = 1 } } }, SiloHost.Json);
-        var seenByStore = (await ReadAsync(received)).Returns.Single().Tenders!;
-        var seenByChannel = (await Webshop.GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!.Returns.Single().Tenders!;
+        var storeView = await ReadAsync(received);
+        var channelView = (await Webshop.GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
+        var (seenByStore, seenByChannel) = (storeView.Returns.Single().Tenders!, channelView.Returns.Single().Tenders!);
 
         Assert.Equal([("card", (string?)"tok_visa_4242", 15m), ("giftCard", "gc-1", 5m)], seenByChannel.Select(t => (t.Method, t.Instrument, t.Amount)));
         Assert.Equal([("card", (string?)null, 15m), ("giftCard", null, 5m)], seenByStore.Select(t => (t.Method, t.Instrument, t.Amount)));
+        // The shipment's invoice captured as much: the channel sees it, the store (whose value the order is not) does not.
+        Assert.Equal((20m, 20m), (Assert.Single(channelView.Invoices).Total, channelView.Captured));
+        Assert.Equal((0, 0m), (storeView.Invoices.Count, storeView.Captured));
     }
 
     [Fact]

@@ -911,6 +911,7 @@ public class PagesTests(PagesFixture fixture)
         Assert.Contains("2 × " + sku + " (damaged): 1 restocked, 1 written off", returns, StringComparison.Ordinal);
         Assert.Contains("EUR 40.00 (card EUR 40.00)", returns, StringComparison.Ordinal);
         Assert.Contains("refunded EUR 40.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
+        Assert.Contains("EUR 40.00 (card EUR 40.00)", Browser.Find("#detail #invoices").Text, StringComparison.Ordinal);
         Assert.Contains($"({stats.ReturnedUnits} of {stats.ShippedUnits} units came back)", returnRate, StringComparison.Ordinal);
         Assert.True(stats.ReturnedUnits >= 2 && stats.ShippedUnits >= stats.ReturnedUnits);
         Assert.Empty(Browser.Errors());

@@ -2,7 +2,7 @@ using Dom.Domain.Money;
 
 namespace Dom.Domain.Tests;
 
-public class RefundsTests
+public class LineAmountsTests
 {
     [Theory]
     [InlineData("EUR", 2)]
@@ -16,11 +16,11 @@ public class RefundsTests
     [Fact]
     public void Refunds_of_a_line_in_parts_add_up_to_its_rounded_total()
     {
-        var parts = new[] { Refunds.ForUnits(33.3333m, 0, 1, "EUR"), Refunds.ForUnits(33.3333m, 1, 2, "EUR") };
+        var parts = new[] { LineAmounts.ForUnits(33.3333m, 0, 1, "EUR"), LineAmounts.ForUnits(33.3333m, 1, 2, "EUR") };
 
         Assert.Equal([33.33m, 66.67m], parts);
         Assert.Equal(Currency.Round(33.3333m * 3, "EUR"), parts.Sum());
-        Assert.Equal(0m, Refunds.ForUnits(19.99m, 2, 0, "EUR"));
+        Assert.Equal(0m, LineAmounts.ForUnits(19.99m, 2, 0, "EUR"));
     }
 
     [Theory]
@@ -29,21 +29,21 @@ public class RefundsTests
     [InlineData(new[] { 60.0, 20.0 }, 0.8)]
     [InlineData(new[] { 104.95 }, 1.0)]
     public void The_paid_share_pro_rates_a_discount_on_the_payment_and_never_refunds_a_delivery_charge(double[] payments, double share) =>
-        Assert.Equal((decimal)share, Refunds.PaidShare(100m, payments.Select(p => (decimal)p).ToList()));
+        Assert.Equal((decimal)share, LineAmounts.PaidShare(100m, payments.Select(p => (decimal)p).ToList()));
 
     [Fact]
     public void A_refund_goes_back_to_the_tenders_in_proportion_to_what_they_paid_in_whole_minor_units()
     {
-        Assert.Equal([8m, 2m], Refunds.ToTenders(10m, [20m, 5m], [0m, 0m], "EUR"));
-        Assert.Equal([3.34m, 3.33m, 3.33m], Refunds.ToTenders(10m, [10m, 10m, 10m], [0m, 0m, 0m], "EUR"));
-        Assert.Equal([667m, 333m], Refunds.ToTenders(1000m, [2000m, 1000m], [0m, 0m], "JPY"));
+        Assert.Equal([8m, 2m], LineAmounts.ToTenders(10m, [20m, 5m], [0m, 0m], "EUR"));
+        Assert.Equal([3.34m, 3.33m, 3.33m], LineAmounts.ToTenders(10m, [10m, 10m, 10m], [0m, 0m, 0m], "EUR"));
+        Assert.Equal([667m, 333m], LineAmounts.ToTenders(1000m, [2000m, 1000m], [0m, 0m], "JPY"));
     }
 
     [Fact]
     public void A_tender_refunded_in_full_before_takes_nothing_more_and_what_no_tender_has_left_stays_unassigned()
     {
-        Assert.Equal([0m, 5m], Refunds.ToTenders(5m, [20m, 5m], [20m, 0m], "EUR"));
-        Assert.Equal([0m, 5m], Refunds.ToTenders(8m, [20m, 5m], [20m, 0m], "EUR"));
-        Assert.Empty(Refunds.ToTenders(3m, [], [], "EUR"));
+        Assert.Equal([0m, 5m], LineAmounts.ToTenders(5m, [20m, 5m], [20m, 0m], "EUR"));
+        Assert.Equal([0m, 5m], LineAmounts.ToTenders(8m, [20m, 5m], [20m, 0m], "EUR"));
+        Assert.Empty(LineAmounts.ToTenders(3m, [], [], "EUR"));
     }
 }

@@ -1,16 +1,17 @@
 namespace Dom.Domain.Money;
 
-/// <summary>Refunds computed from what was paid per line, rounded once per line: the refunds of a line's units, in
-/// however many returns they come back, add up to exactly what its units cost. What a unit cost is its price times the
-/// share of the order's value that was paid (<see cref="PaidShare"/>), so an order-level discount is pro-rated over its
-/// lines; a refund goes back to the tenders that paid, in proportion to what each paid (<see cref="ToTenders"/>).</summary>
-public static class Refunds
+/// <summary>What a line's units are worth when they are captured (a shipment) or refunded (a return), rounded once per
+/// line: the amounts of a line's units, in however many shipments or returns they go, add up to exactly what its units
+/// cost. What a unit cost is its price times the share of the order's value that was paid (<see cref="PaidShare"/>), so
+/// an order-level discount is pro-rated over its lines; an amount falls to the tenders that paid in proportion to what
+/// each paid (<see cref="ToTenders"/>).</summary>
+public static class LineAmounts
 {
-    /// <summary>The refund for <paramref name="units"/> more units at <paramref name="unitPrice"/>, after
-    /// <paramref name="refundedBefore"/> units of the line were refunded: the line's rounded total up to these units less
-    /// its rounded total before them.</summary>
-    public static decimal ForUnits(decimal unitPrice, int refundedBefore, int units, string currency) =>
-        Currency.Round(unitPrice * (refundedBefore + units), currency) - Currency.Round(unitPrice * refundedBefore, currency);
+    /// <summary>The amount of <paramref name="units"/> more units at <paramref name="unitPrice"/>, after
+    /// <paramref name="before"/> units of the line were counted (captured or refunded): the line's rounded total up to
+    /// these units less its rounded total before them.</summary>
+    public static decimal ForUnits(decimal unitPrice, int before, int units, string currency) =>
+        Currency.Round(unitPrice * (before + units), currency) - Currency.Round(unitPrice * before, currency);
 
     /// <summary>The share of the order's value its tenders paid: 1 when the channel reports no payment (the prices are
     /// what was paid) or paid the value in full or more (a delivery charge is not the lines'); less when a discount on
@@ -18,8 +19,8 @@ public static class Refunds
     public static decimal PaidShare(decimal linesValue, IReadOnlyCollection<decimal> payments) =>
         payments.Count == 0 || linesValue <= 0 ? 1m : Math.Min(1m, payments.Sum() / linesValue);
 
-    /// <summary>How <paramref name="amount"/> goes back to the tenders that paid <paramref name="paid"/>, of which
-    /// <paramref name="refunded"/> went back before: in proportion to what each paid, in the currency's minor units (the
+    /// <summary>How <paramref name="amount"/> falls to the tenders that paid <paramref name="paid"/>, of which
+    /// <paramref name="refunded"/> was counted before (captured, or refunded): in proportion to what each paid, in the currency's minor units (the
     /// units left over by rounding to the largest remainders, the first tender first among equals), never more to a
     /// tender than it has left; what none has left stays unassigned (the sum is then less than the amount).</summary>
     public static IReadOnlyList<decimal> ToTenders(decimal amount, IReadOnlyList<decimal> paid, IReadOnlyList<decimal> refunded, string currency)

@@ -1,0 +1,29 @@
+namespace Dom.Orders;
+
+/// <summary>What of an amount (a capture, a refund) falls to the order's payment number <paramref name="Tender"/> (0 for
+/// the first, as the channel listed them), by its method and instrument.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.tender-amount")]
+public sealed record TenderAmount(
+    [property: Id(0)] int Tender,
+    [property: Id(1)] string Method,
+    [property: Id(2)] string? Instrument,
+    [property: Id(3)] decimal Amount);
+
+/// <summary>Units of a line on an invoice, and what they cost (in the order's currency).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.invoice-line")]
+public sealed record InvoiceLine(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] decimal Amount);
+
+/// <summary>The invoice of one shipment (units handed to the carrier, or picked up at the store): what was captured from
+/// the order's payments when the goods left, and from which (<paramref name="Tenders"/>).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.invoice")]
+public sealed record Invoice(
+    [property: Id(0)] string InvoiceId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string LocationId,
+    [property: Id(3)] IReadOnlyList<InvoiceLine> Lines,
+    [property: Id(4)] decimal Total,
+    [property: Id(5)] IReadOnlyList<TenderAmount> Tenders);

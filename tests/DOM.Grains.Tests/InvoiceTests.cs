@@ -1,0 +1,85 @@
+using Dom.Locations;
+using Dom.Orders;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>An invoice per shipment: units that leave for the customer are captured from the payments as they go.</summary>
+[Collection(ClusterCollection.Name)]
+public class InvoiceTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task Each_parcel_is_invoiced_as_it_leaves_captured_from_the_payments_and_a_retried_event_invoices_nothing_twice()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        // Three units at 0.3333 paid by card and gift card, three to one.
+        await Order(id).CreateAsync(Request(id, sku, 3, 0.3333m) with { Payments = [new Payment("card", "tok", 0.75m), new Payment("giftCard", "gc", 0.25m)] });
+
+        var views = new List<OrderView>();
+        for (var parcel = 1; parcel <= 3; parcel++)
+        {
+            views.Add((await Order(id).ReportAsync(new FulfilmentEvent($"s{parcel}", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", $"T{parcel}"))).Order!);
+        }
+
+        var retried = await Order(id).ReportAsync(new FulfilmentEvent("s3", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T3"));
+        var delivered = await Order(id).ReportAsync(new FulfilmentEvent("d", "l1", warehouse, FulfilmentEventType.Delivered, null, null, null));
+        var invoices = delivered.Order!.Invoices;
+
+        Assert.Equal(OrderCommandStatus.AlreadyDone, retried.Status);
+        Assert.Equal([$"{id}-i1", $"{id}-i2", $"{id}-i3"], invoices.Select(i => i.InvoiceId));
+        // Rounded once over the line: 0.33, 0.34 (0.67 − 0.33), 0.33 (1.00 − 0.67).
+        Assert.Equal([0.33m, 0.34m, 0.33m], invoices.Select(i => i.Total));
+        Assert.All(invoices, i => Assert.Equal((warehouse, "l1", 1), (i.LocationId, i.Lines.Single().LineId, i.Lines.Single().Quantity)));
+        Assert.Equal((1.00m, 0.75m, 0.25m), (delivered.Order.Captured, invoices.SelectMany(i => i.Tenders).Where(t => t.Method == "card").Sum(t => t.Amount), invoices.SelectMany(i => i.Tenders).Where(t => t.Method == "giftCard").Sum(t => t.Amount)));
+        Assert.Equal([1, 2, 3], views.Select(v => v.Invoices.Count));
+    }
+
+    [Fact]
+    public async Task Click_and_collect_is_invoiced_when_the_customer_picks_it_up_not_when_it_is_sent_to_the_store()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var store = _world.Id("store");
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, 20m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store) });
+
+        var sent = await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        var collected = await Order(id).ReportAsync(new FulfilmentEvent("p", "l1", store, FulfilmentEventType.PickedUp, null, null, null));
+
+        Assert.Empty(sent.Order!.Invoices);
+        var invoice = Assert.Single(collected.Order!.Invoices);
+        Assert.Equal((40m, 2), (invoice.Total, invoice.Lines.Single().Quantity));
+        Assert.Empty(invoice.Tenders);
+    }
+
+    [Fact]
+    public async Task A_free_replacement_is_not_invoiced()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 1, 20m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("d", "l1", warehouse, FulfilmentEventType.Delivered, null, null, null));
+        var replacementId = Assert.Single((await Order(id).ReportWrongItemAsync("l1")).Order!.Replacements);
+
+        var shipped = await Order(replacementId).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+
+        Assert.Equal(OrderCommandStatus.Done, shipped.Status);
+        Assert.Empty(shipped.Order!.Invoices);
+        Assert.Single((await Order(id).GetAsync())!.Invoices);
+    }
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, unitPrice)],
+        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+        null, null, [], "EUR", false, null, null);
+}
