@@ -39,12 +39,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage(DomStorage.Name);
-            silo.Services.UseOrleansStorageSerializer<Orleans.Configuration.MemoryGrainStorageOptions>(DomStorage.Name);
-            silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton(new DomClock(Time));
-            silo.Services.AddSingleton<IGrainJournal>(Journal);
-            silo.Services.AddDomGrains();
+            TestSilo.Configure(silo, Time, Journal);
             silo.AddIncomingGrainCallFilter(context =>
             {
                 GrainCalls.Entered(context.TargetId, context.MethodName);
@@ -52,6 +47,21 @@ public sealed class ClusterFixture : IAsyncLifetime
             });
             silo.Services.Configure<Orders.OrderOptions>(orders => orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel });
         }
+    }
+}
+
+/// <summary>What every test silo has: memory storage and reminders, the business clock and the journal it is given, and
+/// the grains' services.</summary>
+public static class TestSilo
+{
+    public static void Configure(ISiloBuilder silo, TimeProvider time, IGrainJournal journal)
+    {
+        silo.AddMemoryGrainStorage(DomStorage.Name);
+        silo.Services.UseOrleansStorageSerializer<Orleans.Configuration.MemoryGrainStorageOptions>(DomStorage.Name);
+        silo.UseInMemoryReminderService();
+        silo.Services.AddSingleton(new DomClock(time));
+        silo.Services.AddSingleton(journal);
+        silo.Services.AddDomGrains();
     }
 }
 

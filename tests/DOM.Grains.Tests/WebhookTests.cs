@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
 using Dom.Grains.Notifications;
 using Dom.Orders;
@@ -39,12 +38,7 @@ public sealed class WebhookFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage(DomStorage.Name);
-            silo.Services.UseOrleansStorageSerializer<Orleans.Configuration.MemoryGrainStorageOptions>(DomStorage.Name);
-            silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton(new DomClock(Time));
-            silo.Services.AddSingleton<IGrainJournal, MemoryJournal>();
-            silo.Services.AddDomGrains();
+            TestSilo.Configure(silo, Time, new MemoryJournal());
             silo.Services.Configure<WebhookOptions>(o =>
             {
                 o.Url = new Uri("http://webhooks.test/dom");
