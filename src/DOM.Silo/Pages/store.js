@@ -160,18 +160,25 @@ function returns(store) {
     if (returnsOf !== store) {
       return;
     }
-    const key = (orderId, returnId) => JSON.stringify([orderId, returnId]);
-    const drawn = new Map([...coming.querySelectorAll("li[data-order]")].map(li => [key(li.dataset.order, li.dataset.return), li]));
-    const items = orders.flatMap(order => order.returns.filter(r => r.locationId === store && r.status === "announced")
-      .map(r => drawn.get(key(order.orderId, r.returnId)) ?? item(order, r)));
+    const items = orders.flatMap(order => order.returns.filter(r => r.locationId === store && r.status === "announced").map(r => kept(coming, order, r)));
     coming.replaceChildren(...(items.length ? items : [el("li", {}, "None.")]));
   }
 
-  /** The order looked up: its returns at this store, as they ended or to receive. */
+  /** The order looked up: its returns at this store, as they ended or to receive (one still announced keeps its row,
+   * and what the clerk typed in it, when another is received). */
   function show(order) {
+    const items = order.returns.filter(r => r.locationId === store).map(r => shown === order.orderId ? kept(list, order, r) : item(order, r));
     shown = order.orderId;
-    const items = order.returns.filter(r => r.locationId === store).map(r => item(order, r));
     list.replaceChildren(el("h3", {}, `Returns of ${order.orderId} at this store`), items.length ? el("ul", {}, ...items) : el("p", {}, "None."));
+  }
+
+  /** The row of return <c>r</c> of <c>order</c>: the one drawn in <c>container</c> while the return is still announced
+   * (its form as the clerk left it), else a new one. */
+  function kept(container, order, r) {
+    const drawn = r.status === "announced"
+      ? [...container.querySelectorAll("li[data-order]")].find(li => li.dataset.order === order.orderId && li.dataset.return === r.returnId)
+      : undefined;
+    return drawn ?? item(order, r);
   }
 
   /** After a return changed: the list of those coming, and the order looked up if it is that one. */

@@ -874,6 +874,45 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_store_page_keeps_what_was_typed_for_a_looked_up_orders_return_when_its_other_one_is_received()
+    {
+        var (sku, warehouse) = await StockedAsync("warehouse", 5);
+        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2));
+        await ReportAsync(id, warehouse, "shipped");
+        foreach (var returnId in new[] { "rma-1", "rma-2" })
+        {
+            using var announced = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
+                new { returnId, locationId = store, lines = new[] { new { lineId = "l1", quantity = 1, reason = "damaged" } } }, SiloHost.Json);
+            Assert.True(announced.IsSuccessStatusCode, await announced.Content.ReadAsStringAsync());
+        }
+
+        Browser.OpenAs("/store.html", await Host.KeyForAsync("store", store));
+        var find = Browser.Find("#return-find");
+        find.FindElement(By.Name("orderId")).SendKeys(id);
+        find.FindElement(By.CssSelector("button")).Click();
+        IWebElement Row(string returnId) => Browser.Find($"#return-list li[data-return='{returnId}']");
+        // The second parcel's unit is broken, to be written off; the first one is received before it.
+        foreach (var (name, value) in new[] { ("restock-l1", "0"), ("writeOff-l1", "1") })
+        {
+            var input = Row("rma-2").FindElement(By.Name(name));
+            input.Clear();
+            input.SendKeys(value);
+        }
+
+        Row("rma-1").FindElement(By.CssSelector("button[type=submit]")).Click();
+        Browser.TextOf("#message", "return rma-1 received");
+        Browser.TextOf("#return-list li[data-return='rma-1']", "received");
+        Browser.Find("#return-list li[data-return='rma-2'] button[type=submit]").Click();
+        Browser.TextOf("#message", "return rma-2 received");
+        var line = (await OrderAsync(id)).Returns.Single(r => r.ReturnId == "rma-2").Lines.Single();
+
+        Assert.Equal((0, 1), (line.Restocked, line.WrittenOff));
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_store_page_receives_a_return_sent_to_it_and_the_console_shows_it_with_the_refund()
     {
         var (sku, store) = await StockedAsync("store", 5);
