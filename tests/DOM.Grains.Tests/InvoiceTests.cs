@@ -75,6 +75,26 @@ public class InvoiceTests(ClusterFixture fixture)
         Assert.Single((await Order(id).GetAsync())!.Invoices);
     }
 
+    [Fact]
+    public async Task A_refund_goes_back_to_a_payment_no_more_than_was_captured_from_it()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        // 30.00 paid by card and gift card, two to one: each parcel of one unit captures 6.67 and 3.33.
+        await Order(id).CreateAsync(Request(id, sku, 3, 10m) with { Payments = [new Payment("card", "tok", 20m), new Payment("giftCard", "gc", 10m)] });
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T1"));
+        await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T2"));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 2, "tooSmall")]));
+
+        var order = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 2, 0)]))).Order!;
+
+        var captured = order.Invoices.SelectMany(i => i.Tenders).GroupBy(t => t.Method).ToDictionary(g => g.Key, g => g.Sum(t => t.Amount));
+        var refunded = order.Returns.Single().Tenders!.ToDictionary(t => t.Method, t => t.Amount);
+        Assert.Equal((20m, 20m), (order.Captured, order.Refunded));
+        Assert.Equal((captured["card"], captured["giftCard"]), (refunded["card"], refunded["giftCard"]));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(

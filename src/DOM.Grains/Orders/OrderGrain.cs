@@ -802,7 +802,12 @@ internal sealed class OrderGrain(
         var refund = lines.Sum(l => l.Refund);
         var payments = Request.Payments;
         var before = payments.Select((_, i) => view.Returns.SelectMany(x => x.Tenders ?? []).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
-        var tenders = LineAmounts.ToTenders(refund, payments.Select(p => p.Amount).ToList(), before, view.Currency)
+        // Back to what each payment was charged as the goods left (its captures, rounded parcel by parcel, may be a minor
+        // unit off its share of what it paid); an order shipped before invoices, by what each paid.
+        var charged = view.Invoices.Count > 0
+            ? payments.Select((_, i) => view.Invoices.SelectMany(x => x.Tenders).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList()
+            : payments.Select(p => p.Amount).ToList();
+        var tenders = LineAmounts.ToTenders(refund, charged, before, view.Currency)
             .Select((amount, i) => new TenderAmount(i, payments[i].Method, payments[i].Instrument, amount))
             .Where(t => t.Amount > 0)
             .ToList();
