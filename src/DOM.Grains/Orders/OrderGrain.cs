@@ -872,6 +872,13 @@ internal sealed class OrderGrain(
         }
 
         var payments = Request.Payments;
+        if (payments.Count > 0)
+        {
+            // Lines rounded one by one at a paid share under 1 (a coupon over three lines of 1.00 paid 2.00: 0.67 each)
+            // may come to more than the payments: the invoices capture what was paid, not a minor unit more.
+            amount = Math.Min(amount, Math.Max(0m, payments.Sum(p => p.Amount) - view.Captured));
+        }
+
         var before = payments.Select((_, i) => view.Invoices.SelectMany(x => x.Tenders).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
         var tenders = LineAmounts.ToTenders(amount, payments.Select(p => p.Amount).ToList(), before, view.Currency)
             .Select((share, i) => new TenderAmount(i, payments[i].Method, payments[i].Instrument, share))
