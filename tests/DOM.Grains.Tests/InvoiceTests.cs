@@ -123,6 +123,36 @@ public class InvoiceTests(ClusterFixture fixture)
         Assert.Equal((2m, 2m, 2m), (order.Captured, order.Invoices.Sum(i => i.Total), order.Invoices.SelectMany(i => i.Tenders).Sum(t => t.Amount)));
     }
 
+    [Fact]
+    public async Task The_refunds_of_an_order_with_a_coupon_over_several_lines_give_back_no_more_than_was_paid()
+    {
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        var skus = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            skus.Add(await _world.ArticleAsync($"a{i}"));
+            await _world.StockAsync(skus[i], warehouse, 5);
+        }
+
+        var id = _world.Id("o");
+        // Three lines of 1.00 paid 2.00 (a coupon on the whole order): 0.6667 a line.
+        await Order(id).CreateAsync(Request(id, skus[0], 1, 1m) with
+        {
+            Lines = skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 1m)).ToList(),
+            Payments = [new Payment("card", "tok", 2m)],
+        });
+        for (var i = 1; i <= 3; i++)
+        {
+            await Order(id).ReportAsync(new FulfilmentEvent($"s{i}", $"l{i}", warehouse, FulfilmentEventType.Shipped, null, "DHL", $"T{i}"));
+        }
+
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [.. Enumerable.Range(1, 3).Select(i => new ReturnLineRequest($"l{i}", null, 1, "noLongerNeeded"))]));
+        var order = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [.. Enumerable.Range(1, 3).Select(i => new ReceiptLine($"l{i}", 1, 0))]))).Order!;
+        var received = order.Returns.Single();
+
+        Assert.Equal((2m, 2m, 2m, 2m), (order.Refunded, received.Refund, received.Lines.Sum(l => l.Refund), received.Tenders!.Sum(t => t.Amount)));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(

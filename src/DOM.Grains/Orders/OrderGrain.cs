@@ -776,6 +776,9 @@ internal sealed class OrderGrain(
         var lines = new List<ReturnLine>();
         // A discount taken off the payment (a coupon on the whole order) is pro-rated: a unit refunds what was paid for it.
         var share = PaidShare();
+        // Lines rounded one by one at a paid share under 1 may come to a minor unit more than the payments: what was paid
+        // is the most refunded (as it is the most captured).
+        var refundable = Request.Payments.Count > 0 ? Request.Payments.Sum(p => p.Amount) - view.Refunded : decimal.MaxValue;
         foreach (var announced in known.Lines)
         {
             var (restock, writeOff) = received.TryGetValue(announced.LineId, out var r) ? (r.Restock, r.WriteOff) : (0, 0);
@@ -785,12 +788,14 @@ internal sealed class OrderGrain(
             var paid = line.Allocations.Sum(a => OrderRules.WithCustomer(a, view.Delivery)) - State.Replaced.GetValueOrDefault(line.LineId);
             var refundedBefore = view.Returns.SelectMany(x => x.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.RefundedUnits);
             var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
+            var amount = Math.Min(LineAmounts.ForUnits(line.UnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable));
+            refundable -= amount;
             lines.Add(announced with
             {
                 Restocked = restock,
                 WrittenOff = writeOff,
                 RefundedUnits = refunded,
-                Refund = LineAmounts.ForUnits(line.UnitPrice * share, refundedBefore, refunded, view.Currency),
+                Refund = amount,
             });
             view = Replace(view, line.LineId, l => l with { ReturnedQuantity = l.ReturnedQuantity + restock + writeOff });
             if (restock > 0)
