@@ -805,17 +805,10 @@ internal sealed class OrderGrain(
         }
 
         var refund = lines.Sum(l => l.Refund);
-        var payments = Request.Payments;
-        var before = payments.Select((_, i) => view.Returns.SelectMany(x => x.Tenders ?? []).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
         // Back to what each payment was charged as the goods left (its captures, rounded parcel by parcel, may be a minor
         // unit off its share of what it paid); an order shipped before invoices, by what each paid.
-        var charged = view.Invoices.Count > 0
-            ? payments.Select((_, i) => view.Invoices.SelectMany(x => x.Tenders).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList()
-            : payments.Select(p => p.Amount).ToList();
-        var tenders = LineAmounts.ToTenders(refund, charged, before, view.Currency)
-            .Select((amount, i) => new TenderAmount(i, payments[i].Method, payments[i].Instrument, amount))
-            .Where(t => t.Amount > 0)
-            .ToList();
+        var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Request.Payments.Select(p => p.Amount).ToList();
+        var tenders = ToTenders(refund, charged, view.Returns.SelectMany(x => x.Tenders ?? []), view.Currency);
         var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
@@ -884,13 +877,28 @@ internal sealed class OrderGrain(
             amount = Math.Min(amount, Math.Max(0m, payments.Sum(p => p.Amount) - view.Captured));
         }
 
-        var before = payments.Select((_, i) => view.Invoices.SelectMany(x => x.Tenders).Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
-        var tenders = LineAmounts.ToTenders(amount, payments.Select(p => p.Amount).ToList(), before, view.Currency)
+        var tenders = ToTenders(amount, payments.Select(p => p.Amount).ToList(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
+        var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount)], amount, tenders);
+        return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount };
+    }
+
+    /// <summary>What <paramref name="amounts"/> (captures, refunds) came to per payment of the order, in its order.</summary>
+    private List<decimal> PerTender(IEnumerable<TenderAmount> amounts)
+    {
+        var all = amounts.ToList();
+        return Request.Payments.Select((_, i) => all.Where(t => t.Tender == i).Sum(t => t.Amount)).ToList();
+    }
+
+    /// <summary>How <paramref name="amount"/> falls to the order's payments: in proportion to <paramref name="weights"/>
+    /// (what each paid, or was charged), never more than a payment has left after <paramref name="counted"/> (what the
+    /// same kind of amount took from it before); none for a payment it takes nothing from.</summary>
+    private List<TenderAmount> ToTenders(decimal amount, IReadOnlyList<decimal> weights, IEnumerable<TenderAmount> counted, string currency)
+    {
+        var payments = Request.Payments;
+        return LineAmounts.ToTenders(amount, weights, PerTender(counted), currency)
             .Select((share, i) => new TenderAmount(i, payments[i].Method, payments[i].Instrument, share))
             .Where(t => t.Amount > 0)
             .ToList();
-        var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount)], amount, tenders);
-        return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount };
     }
 
     /// <summary>A return's units as the history shows them: "2 × sku-1, 1 × sku-2".</summary>
