@@ -941,6 +941,20 @@ public class OrderTests(ClusterFixture fixture)
         Assert.Null(after);
     }
 
+    [Fact]
+    public async Task An_outbox_reminder_left_from_when_webhooks_were_configured_stops_at_its_first_tick()
+    {
+        var (sku, _) = await StockedAsync();
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, null));
+        // Armed by a silo that had a webhook; this cluster has none.
+        await Reminders.UpsertRow(new ReminderEntry { GrainId = Order(id).GetGrainId(), ReminderName = "outbox", StartAt = DateTime.UtcNow.AddMinutes(1), Period = TimeSpan.FromMinutes(1) });
+
+        await TickAsync(id, "outbox");
+
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "outbox"));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     /// <summary>A store that offers click &amp; collect.</summary>

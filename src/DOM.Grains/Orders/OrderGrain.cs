@@ -1540,7 +1540,10 @@ internal sealed class OrderGrain(
     /// is stored: if the silo dies before the notification went out, the reminder sends it.</summary>
     private async Task ArmOutboxAsync(OrderState state)
     {
-        if (webhooks.Enabled && !_outboxArmed && state.View is { } view && view.Outbox.Count > State.Sent)
+        // The store adds "ready for pickup" itself, when the last line is ready: counted here too, so a crash right after
+        // the store does not lose it.
+        if (webhooks.Enabled && !_outboxArmed && state.View is { } view
+            && (view.Outbox.Count > State.Sent || (OrderRules.ReadyAtStore(view) && !(State.View is { } before && OrderRules.ReadyAtStore(before)))))
         {
             await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             _outboxArmed = true;
@@ -1565,6 +1568,8 @@ internal sealed class OrderGrain(
         EnsureUsable();
         if (State.View is null || !webhooks.Enabled)
         {
+            // Webhooks turned off since the reminder was armed: it stops (the outbox keeps the notifications).
+            await UnregisterAsync(OutboxReminder);
             return;
         }
 

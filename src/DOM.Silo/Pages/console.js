@@ -7,6 +7,7 @@ const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"
 const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
 let next = null; // where the next page of the order list starts, with the filter it was listed under
 let shown = new URLSearchParams({ limit: "50" }).toString(); // the filter of the list on the screen
+let listing = 0; // counts the list's reads: an answer to one overtaken by a later read (a refresh by a "More") is dropped
 
 // Wired once, before signing in: a sign-in whose first load failed (the silo did not answer) is done again, and its
 // controls must not then act twice (a "More" appending its page twice).
@@ -120,12 +121,16 @@ async function loadOrders(mode) {
     }
   }
   const filter = query.toString();
-  shown = filter;
   if (more) {
     query.set("createdBefore", next.createdBefore);
     query.set("after", next.after);
   }
+  const read = ++listing;
   const page = await api("GET", `/api/v1/orders?${query}`);
+  if (read !== listing) {
+    return;
+  }
+  shown = filter;
   const body = document.querySelector("#orders tbody");
   const rows = page.items.map(order => el("tr", { "data-order": order.orderId },
     el("td", {}, orderLink(order.orderId), order.late ? el("span", { class: "badge late" }, "late") : ""),
