@@ -46,4 +46,34 @@ public class LineAmountsTests
         Assert.Equal([0m, 5m], LineAmounts.ToTenders(8m, [20m, 5m], [20m, 0m], "EUR"));
         Assert.Empty(LineAmounts.ToTenders(3m, [], [], "EUR"));
     }
+
+    [Fact]
+    public void A_temporary_rate_applies_within_its_dates_and_the_standing_one_around_them()
+    {
+        var table = new TaxRates
+        {
+            Rates =
+            [
+                new() { Country = "DE", Rate = 0.19m },
+                new() { Country = "DE", Rate = 0.16m, From = new DateOnly(2020, 7, 1), Until = new DateOnly(2021, 1, 1) },
+                new() { Country = "DE", Class = "reduced", Rate = 0.07m },
+            ],
+        };
+
+        Assert.Equal(0.19m, table.RateFor("DE", null, new DateOnly(2020, 6, 30)));
+        Assert.Equal(0.16m, table.RateFor("de", "standard", new DateOnly(2020, 7, 1)));
+        Assert.Equal(0.16m, table.RateFor("DE", null, new DateOnly(2020, 12, 31)));
+        Assert.Equal(0.19m, table.RateFor("DE", null, new DateOnly(2021, 1, 1)));
+        Assert.Equal(0.07m, table.RateFor("DE", "reduced", new DateOnly(2020, 8, 1)));
+        Assert.Null(table.RateFor("FR", null, new DateOnly(2020, 8, 1)));
+        Assert.Null(table.Problem());
+    }
+
+    [Fact]
+    public void The_VAT_in_a_gross_amount_is_rounded_once_and_a_bad_table_is_named()
+    {
+        Assert.Equal((19.00m, 1.60m, 7m), (TaxRates.VatIn(119m, 0.19m, "EUR"), TaxRates.VatIn(9.99m, 0.19m, "EUR"), TaxRates.VatIn(77m, 0.10m, "JPY")));
+        Assert.Contains("rates are fractions", new TaxRates { Rates = [new() { Country = "DE", Rate = 19m }] }.Problem(), StringComparison.Ordinal);
+        Assert.Contains("ends", new TaxRates { Rates = [new() { Country = "DE", Rate = 0.19m, From = new DateOnly(2021, 1, 1), Until = new DateOnly(2020, 1, 1) }] }.Problem(), StringComparison.Ordinal);
+    }
 }

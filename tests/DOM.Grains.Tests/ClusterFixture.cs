@@ -46,6 +46,13 @@ public sealed class ClusterFixture : IAsyncLifetime
                 return context.Invoke();
             });
             silo.Services.Configure<Orders.OrderOptions>(orders => orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel });
+            // German VAT, and an Austrian rate that ended long ago (Austria has none here).
+            silo.Services.Configure<Dom.Domain.Money.TaxRates>(tax => tax.Rates =
+            [
+                new() { Country = "DE", Rate = 0.19m },
+                new() { Country = "DE", Class = "reduced", Rate = 0.07m },
+                new() { Country = "AT", Rate = 0.20m, Until = new DateOnly(2020, 1, 1) },
+            ]);
         }
     }
 }

@@ -153,6 +153,27 @@ public class InvoiceTests(ClusterFixture fixture)
         Assert.Equal((2m, 2m, 2m, 2m), (order.Refunded, received.Refund, received.Lines.Sum(l => l.Refund), received.Tenders!.Sum(t => t.Amount)));
     }
 
+    [Fact]
+    public async Task An_invoice_states_the_VAT_of_the_delivery_country_and_the_article_s_tax_class_on_the_day_the_goods_leave()
+    {
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        var (standard, book) = (await _world.ArticleAsync("shirt"), _world.Id("book"));
+        await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(book).PutAsync(new Dom.Articles.ArticleInfo(book, "book", Dom.Articles.ArticleKind.Physical, null, TaxClass: "reduced"));
+        await _world.StockAsync(standard, warehouse, 5);
+        await _world.StockAsync(book, warehouse, 5);
+        var (german, austrian) = (_world.Id("de"), _world.Id("at"));
+        await Order(german).CreateAsync(Request(german, standard, 1, 119m) with { Lines = [new OrderLineRequest("l1", standard, 1, 119m), new OrderLineRequest("l2", book, 1, 10.70m)] });
+        await Order(austrian).CreateAsync(Request(austrian, standard, 1, 120m) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("AT", 48.2, 16.4, null, null, null), null) });
+
+        await Order(german).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        var shipped = (await Order(german).ReportAsync(new FulfilmentEvent("s2", "l2", warehouse, FulfilmentEventType.Shipped, null, null, null))).Order!;
+        var austria = (await Order(austrian).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null))).Order!;
+
+        Assert.Equal([(0.19m, 19.00m), (0.07m, 0.70m)], shipped.Invoices.Select(i => (i.Lines.Single().VatRate!.Value, i.Vat)));
+        // No Austrian rate is valid now: the invoice says so rather than guess one.
+        Assert.Equal(((decimal?)null, 0m), (austria.Invoices.Single().Lines.Single().VatRate, austria.Invoices.Single().Vat));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(

@@ -25,6 +25,7 @@ public enum ArticleKind
 /// <param name="AllowSplit">Whether a bundle's components may come from different locations.</param>
 /// <param name="FulfilledBy">For a non-physical article: the virtual location that fulfils it without a limit (a stock
 /// slot there, such as licence keys, makes it a counter instead).</param>
+/// <param name="TaxClass">The VAT class its invoices are taxed at (as <c>Tax:Rates</c> names them); null: standard.</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.article-info")]
 public sealed record ArticleInfo(
     [property: Id(0)] string Sku,
@@ -33,7 +34,8 @@ public sealed record ArticleInfo(
     [property: Id(3)] string? Description,
     [property: Id(4)] IReadOnlyList<BundleComponent>? Components = null,
     [property: Id(5)] bool AllowSplit = false,
-    [property: Id(6)] string? FulfilledBy = null)
+    [property: Id(6)] string? FulfilledBy = null,
+    [property: Id(7)] string? TaxClass = null)
 {
     /// <summary>The SKUs this bundle lists, each once and never its own; none for an article that is no bundle.</summary>
     public IReadOnlyList<string> ComponentSkus() =>

@@ -9,13 +9,16 @@ public sealed record TenderAmount(
     [property: Id(2)] string? Instrument,
     [property: Id(3)] decimal Amount);
 
-/// <summary>Units of a line on an invoice, and what they cost (in the order's currency).</summary>
+/// <summary>Units of a line on an invoice, what they cost (gross, in the order's currency), and the VAT in it at
+/// <paramref name="VatRate"/> (null: no rate configured for the delivery country and the article's tax class).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.invoice-line")]
 public sealed record InvoiceLine(
     [property: Id(0)] string LineId,
     [property: Id(1)] string Sku,
     [property: Id(2)] int Quantity,
-    [property: Id(3)] decimal Amount);
+    [property: Id(3)] decimal Amount,
+    [property: Id(4)] decimal? VatRate = null,
+    [property: Id(5)] decimal Vat = 0m);
 
 /// <summary>The invoice of one shipment (units handed to the carrier, or picked up at the store): what was captured from
 /// the order's payments when the goods left, and from which (<paramref name="Tenders"/>).</summary>
@@ -26,4 +29,5 @@ public sealed record Invoice(
     [property: Id(2)] string LocationId,
     [property: Id(3)] IReadOnlyList<InvoiceLine> Lines,
     [property: Id(4)] decimal Total,
-    [property: Id(5)] IReadOnlyList<TenderAmount> Tenders);
+    [property: Id(5)] IReadOnlyList<TenderAmount> Tenders,
+    [property: Id(6)] decimal Vat = 0m);

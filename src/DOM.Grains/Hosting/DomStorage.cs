@@ -53,6 +53,7 @@ public static class DomStorage
         services.TryAddSingleton(services => new PendingWrites(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.TryAddSingleton<IGrainJournal, MemoryJournal>();
         services.AddOptions<OrderOptions>();
+        services.AddOptions<Dom.Domain.Money.TaxRates>();
         services.AddOptions<Notifications.WebhookOptions>();
         services.AddHttpClient(Notifications.WebhookOptions.Client);
         services.TryAddSingleton<Notifications.WebhookSender>();

@@ -34,6 +34,7 @@ internal sealed class OrderGrain(
     DomClock clock,
     IOptions<OrderOptions> options,
     IOptions<RiskPolicy> riskPolicy,
+    IOptions<TaxRates> taxRates,
     Sourcer sourcer,
     WebhookSender webhooks,
     ILogger<OrderGrain> logger)
@@ -404,7 +405,9 @@ internal sealed class OrderGrain(
         var handedOver = OrderRules.WithCustomer(allocation, View.Delivery) - OrderRules.WithCustomer(line.Allocations[index], View.Delivery);
         if (handedOver > 0)
         {
-            view = WithInvoice(view, line, allocation.LocationId, handedOver);
+            // The VAT is the article's tax class's as it is when the goods leave (an article of an earlier build: standard).
+            var taxClass = (await GrainFactory.Get<IArticleGrain>(line.Sku).GetAsync())?.TaxClass;
+            view = WithInvoice(view, line, allocation.LocationId, handedOver, taxClass);
         }
 
         // Under the bare id as well while it is free, so a silo of the build before (a rolling update, a rollback)
@@ -860,7 +863,7 @@ internal sealed class OrderGrain(
     /// <summary><paramref name="view"/> with the invoice of <paramref name="units"/> units of <paramref name="line"/> that
     /// left <paramref name="locationId"/> for the customer: what they were paid at (rounded once per line over its
     /// invoices), captured from the payments in proportion to what each paid. Free units (a replacement) are not invoiced.</summary>
-    private OrderView WithInvoice(OrderView view, OrderLine line, string locationId, int units)
+    private OrderView WithInvoice(OrderView view, OrderLine line, string locationId, int units, string? taxClass)
     {
         var invoiced = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.Quantity);
         var amount = LineAmounts.ForUnits(line.UnitPrice * PaidShare(), invoiced, units, view.Currency);
@@ -878,7 +881,10 @@ internal sealed class OrderGrain(
         }
 
         var tenders = ToTenders(amount, payments.Select(p => p.Amount).ToList(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
-        var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount)], amount, tenders);
+        // VAT of the delivery country (the customer's, for click & collect too) on the day the goods leave.
+        var rate = taxRates.Value.RateFor(view.Delivery.Address.Country, taxClass, DateOnly.FromDateTime(clock.UtcNow.UtcDateTime));
+        var vat = rate is { } r ? TaxRates.VatIn(amount, r, view.Currency) : 0m;
+        var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount, rate, vat)], amount, tenders, vat);
         return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount };
     }
 

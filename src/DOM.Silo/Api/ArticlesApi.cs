@@ -15,7 +15,8 @@ public sealed record ArticleBody(
     string? Description = null,
     List<ComponentBody?>? Components = null,
     bool? AllowSplit = null,
-    string? FulfilledBy = null);
+    string? FulfilledBy = null,
+    string? TaxClass = null);
 
 /// <summary>One component of a bundle.</summary>
 public sealed record ComponentBody(string? Sku, int? Quantity);
@@ -40,7 +41,8 @@ public static class ArticlesApi
             .SameAsRoute("sku", body.Sku, sku)
             .Text("name", body.Name, 200)
             .Text("description", body.Description, 2000, required: false)
-            .Id("fulfilledBy", body.FulfilledBy, required: false);
+            .Id("fulfilledBy", body.FulfilledBy, required: false)
+            .Id("taxClass", body.TaxClass, required: false);
         if (body.FulfilledBy is not null && kind == ArticleKind.Physical)
         {
             validation.Add("fulfilledBy", "Only non-physical articles are fulfilled by a virtual location.");
@@ -113,7 +115,8 @@ public static class ArticlesApi
             body.Description,
             body.Components is { Count: > 0 } parts ? parts.Select(c => new BundleComponent(c!.Sku!, c.Quantity!.Value)).ToList() : null,
             body.AllowSplit ?? false,
-            body.FulfilledBy);
+            body.FulfilledBy,
+            body.TaxClass);
 
         // Sourcing expands a bundle one level: the article refuses a bundle of bundles, either way round.
         var answer = await ArticleCatalog.SaveAsync(grains, info, loggers.CreateLogger(typeof(ArticleCatalog)));

@@ -46,6 +46,9 @@ public static class DomHost
             .Validate(o => o.ReturnDays is >= 0 and <= 3650 && o.Channels.Values.All(c => c.ReturnDays is null or (>= 0 and <= 3650)),
                 "Orders:ReturnDays (and each channel's) must be 0 (no limit) to 3650.")
             .ValidateOnStart();
+        builder.Services.AddOptions<Dom.Domain.Money.TaxRates>().BindConfiguration("Tax")
+            .Validate(t => t.Problem() is null, "Tax:Rates: a rate is not valid (a fraction from 0 to 1, an ISO country code, a class, a window that ends after it starts).")
+            .ValidateOnStart();
         builder.Services.AddOptions<Dom.Grains.Notifications.WebhookOptions>().BindConfiguration(Dom.Grains.Notifications.WebhookOptions.Section)
             .Validate(w => w.Url is null || (w.Url.IsAbsoluteUri && w.Url.Scheme is "http" or "https"), "Webhooks:Url must be an absolute http or https URL.")
             .Validate(w => w.Url is null || w.Secret is { Length: >= 16 }, "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set.")

@@ -170,7 +170,8 @@ async function showOrder(orderId) {
   const invoices = order.invoices.map(i => el("tr", { "data-invoice": i.invoiceId },
     el("td", {}, i.invoiceId), el("td", { class: "nowrap" }, dateTime(i.at)), el("td", {}, i.locationId),
     el("td", {}, i.lines.map(l => `${l.quantity} × ${l.sku}`).join("; ")),
-    el("td", { class: "number" }, `${money(i.total, order.currency)}${i.tenders.length ? ` (${i.tenders.map(t => `${t.method} ${money(t.amount, order.currency)}`).join(", ")})` : ""}`)));
+    el("td", { class: "number" }, `${money(i.total, order.currency)}${i.tenders.length ? ` (${i.tenders.map(t => `${t.method} ${money(t.amount, order.currency)}`).join(", ")})` : ""}`),
+    el("td", { class: "number" }, i.lines.some(l => l.vatRate === null) ? "no rate" : `${money(i.vat, order.currency)}`)));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
   // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated
@@ -209,7 +210,7 @@ async function showOrder(orderId) {
     actions,
     el("table", {}, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
     ...(invoices.length ? [el("h3", {}, "Invoices"), el("table", { id: "invoices" },
-      el("thead", {}, el("tr", {}, ["Invoice", "Issued", "From", "Units", "Captured"].map(h => el("th", {}, h)))), el("tbody", {}, invoices))] : []),
+      el("thead", {}, el("tr", {}, ["Invoice", "Issued", "From", "Units", "Captured", "incl. VAT"].map(h => el("th", {}, h)))), el("tbody", {}, invoices))] : []),
     ...(returns.length ? [el("h3", {}, "Returns"), el("table", { id: "returns" },
       el("thead", {}, el("tr", {}, ["Return", "Where", "Status", "Registered", "Units", "Refund"].map(h => el("th", {}, h)))), el("tbody", {}, returns))] : []),
     el("h3", {}, "History"), el("ol", { class: "history" }, history));

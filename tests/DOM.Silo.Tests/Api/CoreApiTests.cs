@@ -48,6 +48,9 @@ public class CoreApiTests(ApiFixture fixture)
 
         Assert.Equal(Dom.Orders.OrderStatus.Delivered, order!.Status);
         Assert.Equal("sneaker-white-42", order.Lines.Single().Sku);
+        // Invoiced as it left, with the German VAT the Development settings configure.
+        var line = order.Invoices.Single().Lines.Single();
+        Assert.Equal((89.00m, 0.19m, 14.21m), (line.Amount, line.VatRate, line.Vat));
     }
 
     [Fact]

@@ -41,6 +41,7 @@ public class StartupTests
     [InlineData("Orders:DefaultPromiseDays", "-4", "Orders:DefaultPromiseDays must be 1 to 365.")]
     [InlineData("Orders:Channels:webshop:ReturnDays", "-1", "Orders:ReturnDays (and each channel's) must be 0 (no limit) to 3650.")]
     [InlineData("Webhooks:Url", "hooks.example.com/dom", "Webhooks:Url must be an absolute http or https URL.")]
+    [InlineData("Tax:Rates:0:Rate", "19", "Tax:Rates: a rate is not valid")]
     [InlineData("Webhooks:Url", "https://hooks.example.com/dom", "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set.")]
     [InlineData("Silo:Clustering", "adonet", "Silo:Clustering must be Localhost or AdoNet.")]
     [InlineData("Silo:AdvertisedAddress", "silo-1.internal", "Silo:AdvertisedAddress must be an IP address")]
