@@ -174,6 +174,35 @@ public class InvoiceTests(ClusterFixture fixture)
         Assert.Equal(((decimal?)null, 0m), (austria.Invoices.Single().Lines.Single().VatRate, austria.Invoices.Single().Vat));
     }
 
+    [Fact]
+    public async Task Units_the_payments_no_longer_cover_after_the_rounding_of_earlier_lines_get_no_invoice_of_nothing()
+    {
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        var skus = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            skus.Add(await _world.ArticleAsync($"a{i}"));
+            await _world.StockAsync(skus[i], warehouse, 5);
+        }
+
+        var id = _world.Id("o");
+        // Three lines of 0.01 paid 0.02: each rounds to 0.01, so the payments are used up after two.
+        await Order(id).CreateAsync(Request(id, skus[0], 1, 0.01m) with
+        {
+            Lines = skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 0.01m)).ToList(),
+            Payments = [new Payment("card", "tok", 0.02m)],
+        });
+        for (var i = 1; i <= 3; i++)
+        {
+            await Order(id).ReportAsync(new FulfilmentEvent($"s{i}", $"l{i}", warehouse, FulfilmentEventType.Shipped, null, "DHL", $"T{i}"));
+        }
+
+        var order = (await Order(id).GetAsync())!;
+
+        Assert.Equal((0.02m, 2), (order.Captured, order.Invoices.Count));
+        Assert.All(order.Invoices, i => Assert.True(i.Total > 0, $"{i.InvoiceId} is of {i.Total}"));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(

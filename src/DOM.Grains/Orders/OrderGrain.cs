@@ -867,17 +867,18 @@ internal sealed class OrderGrain(
     {
         var invoiced = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.Quantity);
         var amount = LineAmounts.ForUnits(line.UnitPrice * PaidShare(), invoiced, units, view.Currency);
-        if (amount <= 0)
-        {
-            return view;
-        }
-
         var payments = Request.Payments;
         if (payments.Count > 0)
         {
             // Lines rounded one by one at a paid share under 1 (a coupon over three lines of 1.00 paid 2.00: 0.67 each)
             // may come to more than the payments: the invoices capture what was paid, not a minor unit more.
             amount = Math.Min(amount, Math.Max(0m, payments.Sum(p => p.Amount) - view.Captured));
+        }
+
+        // Nothing left to capture (the payments used up by the rounding of earlier lines) is no invoice either.
+        if (amount <= 0)
+        {
+            return view;
         }
 
         var tenders = ToTenders(amount, payments.Select(p => p.Amount).ToList(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
