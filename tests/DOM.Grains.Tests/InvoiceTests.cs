@@ -203,6 +203,25 @@ public class InvoiceTests(ClusterFixture fixture)
         Assert.All(order.Invoices, i => Assert.True(i.Total > 0, $"{i.InvoiceId} is of {i.Total}"));
     }
 
+    [Fact]
+    public async Task Click_and_collect_is_taxed_at_the_rate_of_the_pickup_store_s_country()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var store = _world.Id("store");
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        var id = _world.Id("o");
+        // An Austrian customer collects at a German store: the goods are handed over in Germany.
+        await Order(id).CreateAsync(Request(id, sku, 1, 119m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("AT", 48.2, 16.4, null, null, null), store) });
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+
+        var collected = (await Order(id).ReportAsync(new FulfilmentEvent("p", "l1", store, FulfilmentEventType.PickedUp, null, null, null))).Order!;
+
+        var invoice = Assert.Single(collected.Invoices);
+        Assert.Equal(((decimal?)0.19m, 19.00m), (invoice.Lines.Single().VatRate, invoice.Vat));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(

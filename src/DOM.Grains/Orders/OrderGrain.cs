@@ -405,9 +405,12 @@ internal sealed class OrderGrain(
         var handedOver = OrderRules.WithCustomer(allocation, View.Delivery) - OrderRules.WithCustomer(line.Allocations[index], View.Delivery);
         if (handedOver > 0)
         {
-            // The VAT is the article's tax class's as it is when the goods leave (an article of an earlier build: standard).
+            // The VAT is the delivery country's (the pickup store's for click & collect: the goods are handed over
+            // there, as routing has it) and the article's tax class's as it is when the goods leave (an article of an
+            // earlier build: standard).
+            var country = (await ShipToAsync(View.Delivery)).Country;
             var taxClass = (await GrainFactory.Get<IArticleGrain>(line.Sku).GetAsync())?.TaxClass;
-            view = WithInvoice(view, line, allocation.LocationId, handedOver, taxClass);
+            view = WithInvoice(view, line, allocation.LocationId, handedOver, country, taxClass);
         }
 
         // Under the bare id as well while it is free, so a silo of the build before (a rolling update, a rollback)
@@ -863,7 +866,7 @@ internal sealed class OrderGrain(
     /// <summary><paramref name="view"/> with the invoice of <paramref name="units"/> units of <paramref name="line"/> that
     /// left <paramref name="locationId"/> for the customer: what they were paid at (rounded once per line over its
     /// invoices), captured from the payments in proportion to what each paid. Free units (a replacement) are not invoiced.</summary>
-    private OrderView WithInvoice(OrderView view, OrderLine line, string locationId, int units, string? taxClass)
+    private OrderView WithInvoice(OrderView view, OrderLine line, string locationId, int units, string country, string? taxClass)
     {
         var invoiced = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.Quantity);
         var amount = LineAmounts.ForUnits(line.UnitPrice * PaidShare(), invoiced, units, view.Currency);
@@ -882,8 +885,8 @@ internal sealed class OrderGrain(
         }
 
         var tenders = ToTenders(amount, payments.Select(p => p.Amount).ToList(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
-        // VAT of the delivery country (the customer's, for click & collect too) on the day the goods leave.
-        var rate = taxRates.Value.RateFor(view.Delivery.Address.Country, taxClass, DateOnly.FromDateTime(clock.UtcNow.UtcDateTime));
+        // VAT of the delivery country on the day the goods leave.
+        var rate = taxRates.Value.RateFor(country, taxClass, DateOnly.FromDateTime(clock.UtcNow.UtcDateTime));
         var vat = rate is { } r ? TaxRates.VatIn(amount, r, view.Currency) : 0m;
         var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount, rate, vat)], amount, tenders, vat);
         return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount };
