@@ -222,6 +222,27 @@ public class InvoiceTests(ClusterFixture fixture)
         Assert.Equal(((decimal?)0.19m, 19.00m), (invoice.Lines.Single().VatRate, invoice.Vat));
     }
 
+    [Fact]
+    public async Task The_VAT_of_a_line_s_invoices_adds_up_to_the_VAT_of_the_line_rounded_once()
+    {
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        var book = _world.Id("book");
+        await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(book).PutAsync(new Dom.Articles.ArticleInfo(book, "book", Dom.Articles.ArticleKind.Physical, null, TaxClass: "reduced"));
+        await _world.StockAsync(book, warehouse, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, book, 3, 1m));
+        for (var parcel = 1; parcel <= 3; parcel++)
+        {
+            await Order(id).ReportAsync(new FulfilmentEvent($"s{parcel}", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", $"T{parcel}"));
+        }
+
+        var order = (await Order(id).GetAsync())!;
+
+        // 3.00 at 7 % holds 0.1963: 0.20, not three times the 0.0654 of one unit rounded (0.21).
+        Assert.Equal((3.00m, 0.20m), (order.Invoices.Sum(i => i.Total), order.Invoices.Sum(i => i.Vat)));
+        Assert.Equal(order.Invoices.Sum(i => i.Vat), order.Invoices.SelectMany(i => i.Lines).Sum(l => l.Vat));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(

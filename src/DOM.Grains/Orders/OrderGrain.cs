@@ -887,7 +887,10 @@ internal sealed class OrderGrain(
         var tenders = ToTenders(amount, payments.Select(p => p.Amount).ToList(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
         // VAT of the delivery country on the day the goods leave.
         var rate = taxRates.Value.RateFor(country, taxClass, DateOnly.FromDateTime(clock.UtcNow.UtcDateTime));
-        var vat = rate is { } r ? TaxRates.VatIn(amount, r, view.Currency) : 0m;
+        // Rounded once per line over its invoices at that rate, as their amounts are: the VAT in what the line came to so
+        // far less what its earlier invoices stated, so the parcels' VAT adds up to that of the line.
+        var earlier = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId && l.VatRate == rate).ToList();
+        var vat = rate is { } r ? TaxRates.VatIn(earlier.Sum(l => l.Amount) + amount, r, view.Currency) - earlier.Sum(l => l.Vat) : 0m;
         var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount, rate, vat)], amount, tenders, vat);
         return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount };
     }
