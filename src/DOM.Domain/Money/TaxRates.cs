@@ -27,12 +27,12 @@ public sealed class TaxRates
 
     public List<TaxRate> Rates { get; set; } = [];
 
-    /// <summary>The rate of <paramref name="taxClass"/> in <paramref name="country"/> on <paramref name="day"/>: of the
-    /// rates valid that day, the one that started last (a temporary rate over the standing one); null when none is
-    /// configured.</summary>
+    /// <summary>The rate of <paramref name="taxClass"/> in <paramref name="country"/> (either in any case) on
+    /// <paramref name="day"/>: of the rates valid that day, the one that started last (a temporary rate over the standing
+    /// one); null when none is configured.</summary>
     public decimal? RateFor(string country, string? taxClass, DateOnly day) =>
         Rates.Where(r => string.Equals(r.Country, country, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(r.Class, taxClass ?? StandardClass, StringComparison.Ordinal)
+                && string.Equals(r.Class, taxClass ?? StandardClass, StringComparison.OrdinalIgnoreCase)
                 && r.ValidOn(day))
             .OrderByDescending(r => r.From ?? DateOnly.MinValue)
             .Select(r => (decimal?)r.Rate)
