@@ -78,6 +78,24 @@ public class LineAmountsTests
     }
 
     [Fact]
+    public void Two_rates_of_a_country_and_class_that_start_together_are_named_as_a_bad_table()
+    {
+        var twice = new TaxRates { Rates = [new() { Country = "DE", Rate = 0.19m }, new() { Country = "de", Rate = 0.16m }] };
+        var sameDay = new TaxRates
+        {
+            Rates =
+            [
+                new() { Country = "DE", Rate = 0.19m },
+                new() { Country = "DE", Rate = 0.16m, From = new DateOnly(2020, 7, 1), Until = new DateOnly(2021, 1, 1) },
+                new() { Country = "DE", Rate = 0.15m, From = new DateOnly(2020, 7, 1) },
+            ],
+        };
+
+        Assert.Contains("start on the same day", twice.Problem(), StringComparison.Ordinal);
+        Assert.Contains("start on the same day", sameDay.Problem(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_tax_class_is_found_whatever_its_case()
     {
         var table = new TaxRates { Rates = [new() { Country = "DE", Class = "Standard", Rate = 0.19m }, new() { Country = "DE", Class = "reduced", Rate = 0.07m }] };

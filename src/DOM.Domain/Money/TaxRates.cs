@@ -43,11 +43,14 @@ public sealed class TaxRates
     public static decimal VatIn(decimal amount, decimal rate, string currency) => Currency.Round(amount * rate / (1 + rate), currency);
 
     /// <summary>Why the table cannot be used (a rate out of 0–100 %, a country that is no ISO code, an empty class, a window
-    /// that ends before it starts); null when it can.</summary>
+    /// that ends before it starts, two rates of a country and class that start on the same day); null when it can.</summary>
     public string? Problem() =>
         Rates.FirstOrDefault(r => r.Rate is < 0 or > 1) is { } outOfRange ? $"Tax:Rates: {outOfRange.Country} {outOfRange.Class} has the rate {outOfRange.Rate}; rates are fractions from 0 to 1 (0.19 for 19 %)."
         : Rates.FirstOrDefault(r => r.Country.Length != 2 || !r.Country.All(char.IsAsciiLetter)) is { } country ? $"Tax:Rates: '{country.Country}' is not an ISO 3166 country code such as DE."
         : Rates.FirstOrDefault(r => string.IsNullOrWhiteSpace(r.Class)) is { } noClass ? $"Tax:Rates: a rate of {noClass.Country} has no class."
         : Rates.FirstOrDefault(r => r.From is { } from && r.Until is { } until && until <= from) is { } window ? $"Tax:Rates: {window.Country} {window.Class} ends ({window.Until}) before it starts ({window.From})."
+        // Of two rates that start together, which applies would be a guess (their order in the file).
+        : Rates.GroupBy(r => (r.Country.ToUpperInvariant(), r.Class.ToUpperInvariant(), r.From)).FirstOrDefault(g => g.Count() > 1) is { } twice
+            ? $"Tax:Rates: {twice.First().Country} {twice.First().Class} has two rates that start on the same day ({twice.Key.From?.ToString() ?? "standing"})."
         : null;
 }
