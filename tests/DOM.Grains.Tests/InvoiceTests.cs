@@ -98,25 +98,8 @@ public class InvoiceTests(ClusterFixture fixture)
     [Fact]
     public async Task The_invoices_of_an_order_with_a_coupon_over_several_lines_capture_no_more_than_was_paid()
     {
-        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
-        var skus = new List<string>();
-        for (var i = 0; i < 3; i++)
-        {
-            skus.Add(await _world.ArticleAsync($"a{i}"));
-            await _world.StockAsync(skus[i], warehouse, 5);
-        }
-
-        var id = _world.Id("o");
         // Three lines of 1.00 paid 2.00 (a coupon on the whole order): 0.6667 a line.
-        await Order(id).CreateAsync(Request(id, skus[0], 1, 1m) with
-        {
-            Lines = skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 1m)).ToList(),
-            Payments = [new Payment("card", "tok", 2m)],
-        });
-        for (var i = 1; i <= 3; i++)
-        {
-            await Order(id).ReportAsync(new FulfilmentEvent($"s{i}", $"l{i}", warehouse, FulfilmentEventType.Shipped, null, "DHL", $"T{i}"));
-        }
+        var (id, _) = await ThreeLinesShippedAsync(1m, 2m);
 
         var order = (await Order(id).GetAsync())!;
 
@@ -126,25 +109,8 @@ public class InvoiceTests(ClusterFixture fixture)
     [Fact]
     public async Task The_refunds_of_an_order_with_a_coupon_over_several_lines_give_back_no_more_than_was_paid()
     {
-        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
-        var skus = new List<string>();
-        for (var i = 0; i < 3; i++)
-        {
-            skus.Add(await _world.ArticleAsync($"a{i}"));
-            await _world.StockAsync(skus[i], warehouse, 5);
-        }
-
-        var id = _world.Id("o");
         // Three lines of 1.00 paid 2.00 (a coupon on the whole order): 0.6667 a line.
-        await Order(id).CreateAsync(Request(id, skus[0], 1, 1m) with
-        {
-            Lines = skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 1m)).ToList(),
-            Payments = [new Payment("card", "tok", 2m)],
-        });
-        for (var i = 1; i <= 3; i++)
-        {
-            await Order(id).ReportAsync(new FulfilmentEvent($"s{i}", $"l{i}", warehouse, FulfilmentEventType.Shipped, null, "DHL", $"T{i}"));
-        }
+        var (id, warehouse) = await ThreeLinesShippedAsync(1m, 2m);
 
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [.. Enumerable.Range(1, 3).Select(i => new ReturnLineRequest($"l{i}", null, 1, "noLongerNeeded"))]));
         var order = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [.. Enumerable.Range(1, 3).Select(i => new ReceiptLine($"l{i}", 1, 0))]))).Order!;
@@ -177,25 +143,8 @@ public class InvoiceTests(ClusterFixture fixture)
     [Fact]
     public async Task Units_the_payments_no_longer_cover_after_the_rounding_of_earlier_lines_get_no_invoice_of_nothing()
     {
-        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
-        var skus = new List<string>();
-        for (var i = 0; i < 3; i++)
-        {
-            skus.Add(await _world.ArticleAsync($"a{i}"));
-            await _world.StockAsync(skus[i], warehouse, 5);
-        }
-
-        var id = _world.Id("o");
         // Three lines of 0.01 paid 0.02: each rounds to 0.01, so the payments are used up after two.
-        await Order(id).CreateAsync(Request(id, skus[0], 1, 0.01m) with
-        {
-            Lines = skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 0.01m)).ToList(),
-            Payments = [new Payment("card", "tok", 0.02m)],
-        });
-        for (var i = 1; i <= 3; i++)
-        {
-            await Order(id).ReportAsync(new FulfilmentEvent($"s{i}", $"l{i}", warehouse, FulfilmentEventType.Shipped, null, "DHL", $"T{i}"));
-        }
+        var (id, _) = await ThreeLinesShippedAsync(0.01m, 0.02m);
 
         var order = (await Order(id).GetAsync())!;
 
@@ -241,6 +190,32 @@ public class InvoiceTests(ClusterFixture fixture)
         // 3.00 at 7 % holds 0.1963: 0.20, not three times the 0.0654 of one unit rounded (0.21).
         Assert.Equal((3.00m, 0.20m), (order.Invoices.Sum(i => i.Total), order.Invoices.Sum(i => i.Vat)));
         Assert.Equal(order.Invoices.Sum(i => i.Vat), order.Invoices.SelectMany(i => i.Lines).Sum(l => l.Vat));
+    }
+
+    /// <summary>An order of three lines (l1 to l3) of one unit each at <paramref name="unitPrice"/>, of fresh articles
+    /// from a fresh warehouse, paid <paramref name="paid"/> by card, each line shipped in a parcel of its own.</summary>
+    private async Task<(string Id, string Warehouse)> ThreeLinesShippedAsync(decimal unitPrice, decimal paid)
+    {
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        var skus = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            skus.Add(await _world.ArticleAsync($"a{i}"));
+            await _world.StockAsync(skus[i], warehouse, 5);
+        }
+
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, skus[0], 1, unitPrice) with
+        {
+            Lines = skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, unitPrice)).ToList(),
+            Payments = [new Payment("card", "tok", paid)],
+        });
+        for (var i = 1; i <= 3; i++)
+        {
+            await Order(id).ReportAsync(new FulfilmentEvent($"s{i}", $"l{i}", warehouse, FulfilmentEventType.Shipped, null, "DHL", $"T{i}"));
+        }
+
+        return (id, warehouse);
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
