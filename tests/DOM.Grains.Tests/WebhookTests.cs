@@ -16,6 +16,8 @@ public sealed class WebhookFixture : IAsyncLifetime
 {
     public const string Secret = "test-secret-0123456789";
 
+    public const string MarketplaceSecret = "marketplace-secret-0123";
+
     public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
 
     public static FakeEndpoint Endpoint { get; } = new();
@@ -43,6 +45,7 @@ public sealed class WebhookFixture : IAsyncLifetime
             {
                 o.Url = new Uri("http://webhooks.test/dom");
                 o.Secret = Secret;
+                o.Channels["marketplace"] = new WebhookEndpoint { Url = new Uri("http://marketplace.test/hooks"), Secret = MarketplaceSecret };
             });
             silo.Services.AddHttpClient(WebhookOptions.Client).ConfigurePrimaryHttpMessageHandler(() => Endpoint);
         }
@@ -60,7 +63,7 @@ public sealed class FakeEndpoint : HttpMessageHandler
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new();
 
-    public ConcurrentQueue<(WebhookEvent Event, string? Signature, string? EventId, string Body)> Received { get; } = new();
+    public ConcurrentQueue<(WebhookEvent Event, string? Signature, string? EventId, string Body, Uri? Target)> Received { get; } = new();
 
     public ConcurrentDictionary<string, bool> Refusing { get; } = new();
 
@@ -83,7 +86,7 @@ public sealed class FakeEndpoint : HttpMessageHandler
             return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
         }
 
-        Received.Enqueue((delivered, request.Headers.GetValues("X-Dom-Signature").SingleOrDefault(), request.Headers.GetValues("X-Dom-Event-Id").SingleOrDefault(), body));
+        Received.Enqueue((delivered, request.Headers.GetValues("X-Dom-Signature").SingleOrDefault(), request.Headers.GetValues("X-Dom-Event-Id").SingleOrDefault(), body, request.RequestUri));
         _waiters.GetOrAdd($"{delivered.OrderId}|{delivered.Type}", _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         return new HttpResponseMessage(HttpStatusCode.NoContent);
     }
@@ -110,6 +113,22 @@ public class WebhookTests(WebhookFixture fixture)
         Assert.All(received, r => Assert.Equal(WebhookSender.Signature(WebhookFixture.Secret, System.Text.Encoding.UTF8.GetBytes(r.Body)), r.Signature));
         Assert.Equal([$"{id}-n1", $"{id}-n2"], received.Select(r => r.EventId));
         Assert.Equal(("web", "c-" + id), (received[0].Event.Channel, received[0].Event.CustomerId));
+    }
+
+    [Fact]
+    public async Task A_channel_with_an_endpoint_of_its_own_is_told_there_signed_with_its_own_secret()
+    {
+        var (web, marketplace) = (_world.Id("w"), _world.Id("m"));
+        await PlaceAsync(web);
+        await PlaceAsync(marketplace, channel: "marketplace");
+
+        await WebhookFixture.Endpoint.TakenAsync(web, "orderConfirmed");
+        await WebhookFixture.Endpoint.TakenAsync(marketplace, "orderConfirmed");
+
+        var (toWeb, toMarketplace) = (WebhookFixture.Endpoint.Received.Single(r => r.Event.OrderId == web), WebhookFixture.Endpoint.Received.Single(r => r.Event.OrderId == marketplace));
+        Assert.Equal(("webhooks.test", "marketplace.test"), (toWeb.Target!.Host, toMarketplace.Target!.Host));
+        Assert.Equal(WebhookSender.Signature(WebhookFixture.MarketplaceSecret, System.Text.Encoding.UTF8.GetBytes(toMarketplace.Body)), toMarketplace.Signature);
+        Assert.Equal(WebhookSender.Signature(WebhookFixture.Secret, System.Text.Encoding.UTF8.GetBytes(toWeb.Body)), toWeb.Signature);
     }
 
     [Fact]
@@ -159,12 +178,12 @@ public class WebhookTests(WebhookFixture fixture)
     private Task<(string Id, string Warehouse)> PlaceAsync() => PlaceAsync(_world.Id("o"));
 
     /// <summary>Order <paramref name="id"/> of one unit of a fresh article from a fresh warehouse.</summary>
-    private async Task<(string Id, string Warehouse)> PlaceAsync(string id)
+    private async Task<(string Id, string Warehouse)> PlaceAsync(string id, string channel = "web")
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var created = await Order(id).CreateAsync(new CreateOrderRequest(
-            id, "web", "c-" + id, null, [new OrderLineRequest("l1", sku, 1, 10m)],
+            id, channel, "c-" + id, null, [new OrderLineRequest("l1", sku, 1, 10m)],
             new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
             null, null, [], "EUR", false, null, null));
         Assert.Equal(OrderOutcome.Created, created.Outcome);

@@ -22,5 +22,21 @@ public sealed class WebhookOptions
     /// <summary>How long one delivery may take before it counts as failed.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    public bool Enabled => Url is not null;
+    /// <summary>Endpoints of their own, by channel name: a marketplace's messaging service beside the web shop's. A channel
+    /// not listed uses <see cref="Url"/> (none: its notifications stay in the outbox).</summary>
+    public Dictionary<string, WebhookEndpoint> Channels { get; set; } = [];
+
+    /// <summary>Where <paramref name="channel"/>'s notifications go, with the secret they are signed with; null: nowhere.</summary>
+    public WebhookEndpoint? EndpointFor(string channel) =>
+        Channels.TryGetValue(channel, out var own) && own.Url is not null ? own
+        : Url is not null ? new WebhookEndpoint { Url = Url, Secret = Secret }
+        : null;
+}
+
+/// <summary>A webhook endpoint and the key its deliveries are signed with.</summary>
+public sealed class WebhookEndpoint
+{
+    public Uri? Url { get; set; }
+
+    public string? Secret { get; set; }
 }

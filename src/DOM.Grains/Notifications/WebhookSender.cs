@@ -18,19 +18,25 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
 
     public WebhookOptions Options => options.Value;
 
-    public bool Enabled => options.Value.Enabled;
+    /// <summary>Whether <paramref name="channel"/>'s notifications go anywhere.</summary>
+    public bool EnabledFor(string channel) => options.Value.EndpointFor(channel) is not null;
 
     /// <summary>The signature header's value for <paramref name="body"/> under <paramref name="secret"/>.</summary>
     public static string Signature(string secret, byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     public async Task<bool> SendAsync(OrderView order, Notification notification)
     {
+        if (options.Value.EndpointFor(order.Channel) is not { Url: { } url } endpoint)
+        {
+            return false;
+        }
+
         var body = JsonSerializer.SerializeToUtf8Bytes(
             new WebhookEvent(notification.NotificationId, notification.Type, notification.At, order.OrderId, order.Channel, order.CustomerId, notification.LineId), Json);
-        using var request = new HttpRequestMessage(HttpMethod.Post, options.Value.Url) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add("X-Dom-Event-Id", notification.NotificationId);
-        request.Headers.Add("X-Dom-Signature", Signature(options.Value.Secret ?? "", body));
+        request.Headers.Add("X-Dom-Signature", Signature(endpoint.Secret ?? "", body));
         using var timeout = new CancellationTokenSource(options.Value.Timeout);
         try
         {

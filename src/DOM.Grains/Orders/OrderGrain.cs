@@ -1555,7 +1555,7 @@ internal sealed class OrderGrain(
     {
         // The store adds "ready for pickup" itself, when the last line is ready: counted here too, so a crash right after
         // the store does not lose it.
-        if (webhooks.Enabled && !_outboxArmed && state.View is { } view
+        if (!_outboxArmed && state.View is { } view && webhooks.EnabledFor(view.Channel)
             && (view.Outbox.Count > State.Sent || (OrderRules.ReadyAtStore(view) && !(State.View is { } before && OrderRules.ReadyAtStore(before)))))
         {
             await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -1567,7 +1567,7 @@ internal sealed class OrderGrain(
     /// not wait for the webhook). The reminder is armed for them (one the change itself added, "ready for pickup", too).</summary>
     private async Task SendSoonAsync()
     {
-        if (!webhooks.Enabled || View.Outbox.Count <= State.Sent)
+        if (!webhooks.EnabledFor(View.Channel) || View.Outbox.Count <= State.Sent)
         {
             return;
         }
@@ -1579,7 +1579,7 @@ internal sealed class OrderGrain(
     public async Task SendOutboxAsync()
     {
         EnsureUsable();
-        if (State.View is null || !webhooks.Enabled)
+        if (State.View is null || !webhooks.EnabledFor(View.Channel))
         {
             // Webhooks turned off since the reminder was armed: it stops (the outbox keeps the notifications).
             await UnregisterAsync(OutboxReminder);
