@@ -50,6 +50,12 @@ public interface IOrderGrain : IGrainWithStringKey
     /// calls it itself after a change that told the customer something, and its reminder until it worked).</summary>
     [Alias("send-outbox"), OneWay]
     Task SendOutboxAsync();
+
+    /// <summary>Gives the order list the order's summary again, as this build makes it (an order last changed by an
+    /// earlier build is listed without what later builds added: units, returns); true when the list took it, false when
+    /// the order does not exist or the list did not take it (the order's next call lists it again).</summary>
+    [Alias("relist")]
+    Task<bool> RelistAsync();
 }
 
 /// <summary>One bucket of the order list (a read model, eventually consistent with the orders).</summary>
@@ -63,6 +69,11 @@ public interface IOrderIndexGrain : IGrainWithIntegerKey
     /// <summary>The summaries matching the query, newest first.</summary>
     [Alias("query"), ReadOnly]
     Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query);
+
+    /// <summary>The ids of this bucket's orders after <paramref name="after"/> (ordinal order; null: from the first), at
+    /// most <paramref name="limit"/>.</summary>
+    [Alias("order-ids"), ReadOnly]
+    Task<IReadOnlyList<string>> OrderIdsAsync(string? after, int limit);
 
     /// <summary>The KPIs of this bucket's orders (of <paramref name="channel"/>'s only, unless null), now.</summary>
     [Alias("stats"), ReadOnly]

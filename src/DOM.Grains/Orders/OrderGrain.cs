@@ -1576,6 +1576,18 @@ internal sealed class OrderGrain(
         GrainFactory.GetGrain<IOrderGrain>(OrderId).SendOutboxAsync().Ignore();
     }
 
+    public async Task<bool> RelistAsync()
+    {
+        EnsureUsable();
+        if (State.View is null)
+        {
+            return false;
+        }
+
+        await IndexAsync(View);
+        return _listed;
+    }
+
     public async Task SendOutboxAsync()
     {
         EnsureUsable();

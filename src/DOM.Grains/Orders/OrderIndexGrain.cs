@@ -82,6 +82,13 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             .ToList());
     }
 
+    public Task<IReadOnlyList<string>> OrderIdsAsync(string? after, int limit) =>
+        Task.FromResult<IReadOnlyList<string>>(State.Orders.Keys
+            .Where(id => after is null || string.CompareOrdinal(id, after) > 0)
+            .Order(StringComparer.Ordinal)
+            .Take(limit)
+            .ToList());
+
     public Task<OrderStats> StatsAsync(string? channel)
     {
         var now = clock.UtcNow;

@@ -63,6 +63,13 @@ public sealed record OrderStatsView(
     int ShippedUnits,
     int ReturnedUnits);
 
+/// <summary>Where a relist goes on from (an order id; null: the first) and how many orders it takes (1 to 1,000; 500).</summary>
+public sealed record RelistBody(string? After = null, int? Limit = null);
+
+/// <summary>What a relist did: orders listed again, those it could not (gone, or the list did not take them), and where
+/// the next call goes on from (null: done).</summary>
+public sealed record RelistAnswer(int Relisted, int NotRelisted, string? Next);
+
 /// <summary>Orders to read in one call (1 to <see cref="OrdersApi.MaxLookup"/> ids).</summary>
 public sealed record LookupBody(List<string?>? OrderIds);
 
@@ -84,6 +91,7 @@ public static class OrdersApi
         api.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyRole);
         api.MapGet("/{orderId}", GetAsync).RequireAuthorization(Policies.AnyRole).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/lookup", LookupAsync).RequireAuthorization(Policies.AnyRole);
+        api.MapPost("/relist", RelistAsync).RequireAuthorization(Policies.Operator);
         // A change to an order: not found, not allowed in its state (422), or an event id used with another body (409).
         foreach (var change in new[]
         {
@@ -197,6 +205,30 @@ public static class OrdersApi
         var wanted = body.OrderIds!.Distinct(StringComparer.Ordinal).ToList();
         var views = await Task.WhenAll(wanted.Select(id => grains.Get<IOrderGrain>(id!).GetAsync()));
         return TypedResults.Ok(new OrderViews(views.Select(view => VisibleTo(user, view)).OfType<OrderView>().ToList()));
+    }
+
+    /// <summary>Lists orders again as this build lists them (after an upgrade: the KPIs over orders last changed by an
+    /// earlier build then count what it did not keep), a page at a time in order id order: the caller goes on with
+    /// <c>next</c> until it is null.</summary>
+    private static async Task<Results<Ok<RelistAnswer>, ValidationProblem>> RelistAsync(
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RelistBody? body, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("after", body?.After, required: false).Int("limit", body?.Limit, 1, 1_000, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var limit = body?.Limit ?? 500;
+        var ids = (await Task.WhenAll(IndexBuckets(grains).Select(bucket => bucket.OrderIdsAsync(body?.After, limit))))
+            .SelectMany(page => page).Order(StringComparer.Ordinal).Take(limit).ToList();
+        var relisted = 0;
+        foreach (var chunk in ids.Chunk(50))
+        {
+            relisted += (await Task.WhenAll(chunk.Select(id => grains.Get<IOrderGrain>(id).RelistAsync()))).Count(done => done);
+        }
+
+        return TypedResults.Ok(new RelistAnswer(relisted, ids.Count - relisted, ids.Count == limit ? ids[^1] : null));
     }
 
     private static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListAsync(

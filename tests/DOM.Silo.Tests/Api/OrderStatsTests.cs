@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Dom.Access;
 using Dom.Silo.Api;
 using Dom.Silo.Tests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dom.Silo.Tests.Api;
@@ -88,6 +89,52 @@ public class OrderStatsTests
 
         Assert.Equal(new CallerView(role, scope), caller);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_relist_gives_the_KPIs_what_an_earlier_build_did_not_list_page_by_page()
+    {
+        await using var host = await SiloHost.StartAsync("Development", new Dictionary<string, string> { ["Demo:Seed"] = "false" });
+        var catalog = new Catalog(host);
+        var sku = await catalog.ArticleAsync("a");
+        var location = await catalog.LocationAsync("l", 52.4, 13.1);
+        await catalog.StockAsync(sku, location, 50);
+        var channel = catalog.Id("shop");
+        var shop = await host.ClientForAsync("channel", channel);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await PlaceAsync(shop, catalog.Id($"o{i}"), sku));
+            await ShipAndDeliverAsync(host.Operator(), ids[^1], location);
+        }
+
+        // As an earlier build listed them: without the units that reached the customer.
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        foreach (var id in ids)
+        {
+            var bucket = grains.GetGrain<Dom.Orders.IOrderIndexGrain>(Dom.Grains.Orders.OrderIndexGrain.BucketOf(id));
+            var listed = (await bucket.QueryAsync(new Dom.Orders.OrderQuery(null, channel, "c-" + id, null, null, null, 10))).Single();
+            await bucket.UpsertAsync(listed with { ShippedUnits = 0, AllocatedUnits = 0 });
+        }
+
+        var before = (await host.Operator().GetFromJsonAsync<OrderStatsView>($"/api/v1/order-stats?channel={channel}", SiloHost.Json))!;
+        var pages = new List<RelistAnswer>();
+        string? next = null;
+        do
+        {
+            using var relisted = await host.Operator().PostAsJsonAsync("/api/v1/orders/relist", new { after = next, limit = 2 }, SiloHost.Json);
+            pages.Add((await relisted.Content.ReadFromJsonAsync<RelistAnswer>(SiloHost.Json))!);
+            next = pages[^1].Next;
+        }
+        while (next is not null && pages.Count < 10);
+
+        var after = (await host.Operator().GetFromJsonAsync<OrderStatsView>($"/api/v1/order-stats?channel={channel}", SiloHost.Json))!;
+        using var byChannel = await shop.PostAsJsonAsync("/api/v1/orders/relist", new { }, SiloHost.Json);
+
+        Assert.Equal((0, 0), (before.ShippedUnits, before.AllocatedUnits));
+        Assert.Equal((3, 3), (after.ShippedUnits, after.AllocatedUnits));
+        Assert.Equal((3, 0), (pages.Sum(p => p.Relisted), pages.Sum(p => p.NotRelisted)));
+        Assert.Equal(HttpStatusCode.Forbidden, byChannel.StatusCode);
     }
 
     private static async Task<string> PlaceAsync(HttpClient channel, string orderId, string sku, decimal unitPrice = 20m, DateTimeOffset? promisedBy = null)
