@@ -23,8 +23,9 @@ public sealed class WebhookOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Endpoints of their own, by channel name: a marketplace's messaging service beside the web shop's. A channel
-    /// not listed uses <see cref="Url"/> (none: its notifications stay in the outbox).</summary>
-    public Dictionary<string, WebhookEndpoint> Channels { get; set; } = [];
+    /// not listed uses <see cref="Url"/> (none: its notifications stay in the outbox). Found in any case, as configuration
+    /// keys are.</summary>
+    public Dictionary<string, WebhookEndpoint> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Where <paramref name="channel"/>'s notifications go, with the secret they are signed with; null: nowhere.</summary>
     public WebhookEndpoint? EndpointFor(string channel) =>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Dom.Silo.Hosting;
 using Dom.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Dom.Silo.Tests.Hosting;
@@ -84,6 +85,24 @@ public class StartupTests
         // cases that find the problem once Kestrel has bound, as for Kestrel:Endpoints, stop a started silo, and
         // Orleans' stream agents may log their shutdown.)
         Assert.DoesNotContain(logged.Errors, error => error.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_channels_webhook_endpoint_is_found_whatever_the_case_of_its_configuration_key()
+    {
+        // Configuration keys are case-insensitive: Webhooks:Channels:Marketplace is the marketplace channel's.
+        var app = DomHost.Build(DomHost.CreateBuilder(SiloHost.Arguments("Development", new Dictionary<string, string>
+        {
+            ["Webhooks:Url"] = "https://shop.example.com/dom",
+            ["Webhooks:Secret"] = "shop-secret-0123456789",
+            ["Webhooks:Channels:Marketplace:Url"] = "https://marketplace.example.com/dom",
+            ["Webhooks:Channels:Marketplace:Secret"] = "marketplace-secret-0123",
+        })));
+        await using var _ = app;
+
+        var endpoint = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Dom.Grains.Notifications.WebhookOptions>>().Value.EndpointFor("marketplace");
+
+        Assert.Equal(("marketplace.example.com", "marketplace-secret-0123"), (endpoint?.Url?.Host, endpoint?.Secret));
     }
 
     /// <summary>What was logged at Error or above, by category.</summary>
