@@ -26,8 +26,9 @@ public sealed class OrderOptions
     /// later (a goodwill return).</summary>
     public int ReturnDays { get; set; } = 30;
 
-    /// <summary>Per-channel settings, by channel name.</summary>
-    public Dictionary<string, ChannelOrderOptions> Channels { get; set; } = [];
+    /// <summary>Per-channel settings, by channel name in any case (configuration keys are case-insensitive:
+    /// <c>Orders:Channels:Marketplace</c> is the marketplace channel's).</summary>
+    public Dictionary<string, ChannelOrderOptions> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public UnavailableLinePolicy UnavailableFor(string channel) =>
         Channels.TryGetValue(channel, out var options) && options.Unavailable is { } policy ? policy : Unavailable;

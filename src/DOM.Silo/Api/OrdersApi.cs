@@ -225,10 +225,24 @@ public static class OrdersApi
         var relisted = 0;
         foreach (var chunk in ids.Chunk(50))
         {
-            relisted += (await Task.WhenAll(chunk.Select(id => grains.Get<IOrderGrain>(id).RelistAsync()))).Count(done => done);
+            relisted += (await Task.WhenAll(chunk.Select(id => RelistOneAsync(grains.Get<IOrderGrain>(id))))).Count(done => done);
         }
 
         return TypedResults.Ok(new RelistAnswer(relisted, ids.Count - relisted, ids.Count == limit ? ids[^1] : null));
+    }
+
+    /// <summary>Relists one order; one that cannot answer (its storage down, its journal damaged) counts as not relisted
+    /// rather than failing the page, so a relist gets past it (a later one may take it).</summary>
+    private static async Task<bool> RelistOneAsync(IOrderGrain order)
+    {
+        try
+        {
+            return await order.RelistAsync();
+        }
+        catch (Exception exception) when (exception is StorageUnavailableException or TimeoutException or Dom.Grains.Journal.JournalDamagedException)
+        {
+            return false;
+        }
     }
 
     private static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListAsync(

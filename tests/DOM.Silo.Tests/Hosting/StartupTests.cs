@@ -105,6 +105,21 @@ public class StartupTests
         Assert.Equal(("marketplace.example.com", "marketplace-secret-0123"), (endpoint?.Url?.Host, endpoint?.Secret));
     }
 
+    [Fact]
+    public async Task A_channels_order_settings_are_found_whatever_the_case_of_their_configuration_key()
+    {
+        var app = DomHost.Build(DomHost.CreateBuilder(SiloHost.Arguments("Development", new Dictionary<string, string>
+        {
+            ["Orders:Channels:Marketplace:ReturnDays"] = "14",
+            ["Orders:Channels:Marketplace:Unavailable"] = "Cancel",
+        })));
+        await using var _ = app;
+
+        var orders = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Dom.Grains.Orders.OrderOptions>>().Value;
+
+        Assert.Equal((14, Dom.Grains.Orders.UnavailableLinePolicy.Cancel, 30), (orders.ReturnDaysFor("marketplace"), orders.UnavailableFor("marketplace"), orders.ReturnDaysFor("webshop")));
+    }
+
     /// <summary>What was logged at Error or above, by category.</summary>
     private sealed class ErrorsLogged : ILoggerProvider
     {
