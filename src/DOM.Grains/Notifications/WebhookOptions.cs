@@ -27,6 +27,9 @@ public sealed class WebhookOptions
     /// keys are.</summary>
     public Dictionary<string, WebhookEndpoint> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Every endpoint configured: the default one and the channels' (for checking them at start).</summary>
+    public IEnumerable<WebhookEndpoint> Endpoints() => Channels.Values.Prepend(new WebhookEndpoint { Url = Url, Secret = Secret });
+
     /// <summary>Where <paramref name="channel"/>'s notifications go, with the secret they are signed with; null: nowhere.</summary>
     public WebhookEndpoint? EndpointFor(string channel) =>
         Channels.TryGetValue(channel, out var own) && own.Url is not null ? own

@@ -531,8 +531,7 @@ internal sealed class OrderGrain(
         // A report replaces the delivered units not replaced yet, nor sent back and refunded (the refund remedied those):
         // a retried report (a lost answer) replaces nothing twice and answers as the first did.
         var replaced = State.Replaced.GetValueOrDefault(lineId);
-        var refunded = View.Returns.SelectMany(r => r.Lines).Where(l => l.LineId == lineId).Sum(l => l.RefundedUnits);
-        var kept = Math.Min(delivered, line.Allocations.Sum(a => OrderRules.WithCustomer(a, View.Delivery)) - refunded);
+        var kept = Math.Min(delivered, OrderRules.WithCustomer(line, View.Delivery) - OrderRules.RefundedUnits(View, lineId));
         if (kept <= replaced)
         {
             return replaced > 0
@@ -688,17 +687,13 @@ internal sealed class OrderGrain(
             }
         }
 
-        // The return window runs from when the line's units reached the customer (its last delivery or pickup; its last
-        // shipment while units shipped to the address are not reported delivered: a parcel delivered before them is no
-        // measure of theirs). Past it, only an operator takes units back, as goodwill.
+        // The return window runs from when the line's units reached the customer. Past it, only an operator takes units
+        // back, as goodwill.
         var days = options.Value.ReturnDaysFor(View.Channel);
         var goodwill = false;
         foreach (var returned in days > 0 ? lines : [])
         {
-            var onTheirWay = View.Delivery.Method == DeliveryMethod.Ship
-                && View.Lines.Single(l => l.LineId == returned.LineId).Allocations.Any(a => OrderRules.IsActive(a) && a.Shipped > OrderRules.DeliveredUnits(a));
-            var reached = View.History.LastOrDefault(h => h.LineId == returned.LineId && (h.Event is "delivered" or "pickedup" || (onTheirWay && h.Event == "shipped")))?.At;
-            if (reached is { } at && clock.UtcNow > at.AddDays(days))
+            if (OrderRules.ReachedCustomerAt(View, returned.LineId) is { } at && clock.UtcNow > at.AddDays(days))
             {
                 if (!request.Goodwill)
                 {
@@ -784,15 +779,15 @@ internal sealed class OrderGrain(
         var share = PaidShare();
         // Lines rounded one by one at a paid share under 1 may come to a minor unit more than the payments: what was paid
         // is the most refunded (as it is the most captured).
-        var refundable = Request.Payments.Count > 0 ? Request.Payments.Sum(p => p.Amount) - view.Refunded : decimal.MaxValue;
+        var refundable = Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
         foreach (var announced in known.Lines)
         {
             var (restock, writeOff) = received.TryGetValue(announced.LineId, out var r) ? (r.Restock, r.WriteOff) : (0, 0);
             var line = view.Lines.Single(l => l.LineId == announced.LineId);
             // What the customer paid for the line's units that reached them; units replaced after a wrong item were
             // remedied by the replacement and are not refunded again. Refunds so far come off it.
-            var paid = line.Allocations.Sum(a => OrderRules.WithCustomer(a, view.Delivery)) - State.Replaced.GetValueOrDefault(line.LineId);
-            var refundedBefore = view.Returns.SelectMany(x => x.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.RefundedUnits);
+            var paid = OrderRules.WithCustomer(line, view.Delivery) - State.Replaced.GetValueOrDefault(line.LineId);
+            var refundedBefore = OrderRules.RefundedUnits(view, line.LineId);
             var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
             var amount = Math.Min(LineAmounts.ForUnits(line.UnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable));
             refundable -= amount;
@@ -813,7 +808,7 @@ internal sealed class OrderGrain(
         var refund = lines.Sum(l => l.Refund);
         // Back to what each payment was charged as the goods left (its captures, rounded parcel by parcel, may be a minor
         // unit off its share of what it paid); an order shipped before invoices, by what each paid.
-        var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Request.Payments.Select(p => p.Amount).ToList();
+        var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Paid();
         var tenders = ToTenders(refund, charged, view.Returns.SelectMany(x => x.Tenders ?? []), view.Currency);
         var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
@@ -861,7 +856,10 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>The share of the order's value its payments paid (1 with none reported): what a unit is captured and refunded at.</summary>
-    private decimal PaidShare() => LineAmounts.PaidShare(Request.Lines.Sum(l => l.UnitPrice * l.Quantity), Request.Payments.Select(p => p.Amount).ToList());
+    private decimal PaidShare() => LineAmounts.PaidShare(Request.Lines.Sum(l => l.UnitPrice * l.Quantity), Paid());
+
+    /// <summary>What each of the order's payments paid, in their order.</summary>
+    private List<decimal> Paid() => Request.Payments.Select(p => p.Amount).ToList();
 
     /// <summary><paramref name="view"/> with the invoice of <paramref name="units"/> units of <paramref name="line"/> that
     /// left <paramref name="locationId"/> for the customer: what they were paid at (rounded once per line over its
@@ -875,7 +873,7 @@ internal sealed class OrderGrain(
         {
             // Lines rounded one by one at a paid share under 1 (a coupon over three lines of 1.00 paid 2.00: 0.67 each)
             // may come to more than the payments: the invoices capture what was paid, not a minor unit more.
-            amount = Math.Min(amount, Math.Max(0m, payments.Sum(p => p.Amount) - view.Captured));
+            amount = Math.Min(amount, Math.Max(0m, Paid().Sum() - view.Captured));
         }
 
         // Nothing left to capture (the payments used up by the rounding of earlier lines) is no invoice either.
@@ -884,7 +882,7 @@ internal sealed class OrderGrain(
             return view;
         }
 
-        var tenders = ToTenders(amount, payments.Select(p => p.Amount).ToList(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
+        var tenders = ToTenders(amount, Paid(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
         // VAT of the delivery country on the day the goods leave.
         var rate = taxRates.Value.RateFor(country, taxClass, DateOnly.FromDateTime(clock.UtcNow.UtcDateTime));
         // Rounded once per line over its invoices at that rate, as their amounts are: the VAT in what the line came to so
@@ -1453,10 +1451,11 @@ internal sealed class OrderGrain(
 
     private async Task SaveAsync(OrderState state)
     {
-        await ArmOutboxAsync(state);
-        await StoreAsync(state);
+        var completed = Completed(state, null);
+        await ArmOutboxAsync(completed);
+        await StoreCompletedAsync(completed);
         await IndexAsync(View);
-        await SendSoonAsync();
+        SendSoon();
     }
 
     /// <summary>Saves <paramref name="state"/> with <paramref name="effects"/>, then does them at slots and locations.
@@ -1464,10 +1463,11 @@ internal sealed class OrderGrain(
     /// next call), so stock and capacity follow the order a little late, never ahead of it. True when they are done.</summary>
     private async Task<bool> SaveAsync(OrderState state, OrderEffects effects)
     {
-        await ArmOutboxAsync(state);
-        await StoreAsync(state, effects.IsEmpty ? null : effects);
+        var completed = Completed(state, effects.IsEmpty ? null : effects);
+        await ArmOutboxAsync(completed);
+        await StoreCompletedAsync(completed);
         await IndexAsync(View);
-        await SendSoonAsync();
+        SendSoon();
         try
         {
             await ApplyEffectsAsync();
@@ -1485,7 +1485,18 @@ internal sealed class OrderGrain(
     /// <summary>Stores <paramref name="state"/> with its statuses worked out; throws only when the journal did not take it.
     /// Effects come only from the change that has them (<paramref name="effects"/>): whatever a state handed in carries is
     /// ignored, and a store without effects keeps the last change's until they are done (entry points do them first).</summary>
-    private Task StoreAsync(OrderState state, OrderEffects? effects = null)
+    private Task StoreAsync(OrderState state, OrderEffects? effects = null) => StoreCompletedAsync(Completed(state, effects));
+
+    /// <summary>Stores a state <see cref="Completed"/> made.</summary>
+    private Task StoreCompletedAsync(OrderState completed)
+    {
+        _effectsDone = completed.Effects is null;
+        return Raise(new OrderChanged(completed));
+    }
+
+    /// <summary><paramref name="state"/> as <see cref="StoreAsync"/> stores it: with the effects it carries, its statuses
+    /// worked out, and what the change itself tells the customer ("ready for pickup").</summary>
+    private OrderState Completed(OrderState state, OrderEffects? effects)
     {
         if (effects is not null && State.Effects is not null && !_effectsDone)
         {
@@ -1493,7 +1504,6 @@ internal sealed class OrderGrain(
         }
 
         state = state with { Effects = effects ?? (_effectsDone ? null : State.Effects) };
-        _effectsDone = state.Effects is null;
         var view = state.View!;
         if (state.ReviewPending && view.Lines.All(l => l.CancelledQuantity >= l.Quantity))
         {
@@ -1518,7 +1528,7 @@ internal sealed class OrderGrain(
             view = Note(view with { Late = true }, "late", null, $"promised by {view.PromisedBy:u}");
         }
 
-        return Raise(new OrderChanged(state with { View = view }));
+        return state with { View = view };
     }
 
     /// <summary>Tells the order list; a failure there does not undo the (durable) order, and the order's next call
@@ -1536,7 +1546,7 @@ internal sealed class OrderGrain(
                 view.Lines.Sum(l => l.Allocations.Where(a => a.Status != AllocationStatus.Cancelled).Sum(a => a.Quantity)),
                 view.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected).Sum(a => a.Quantity)),
                 view.Returns.Where(r => r.Status == ReturnStatus.Announced).Select(r => r.LocationId).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } awaited ? awaited : null,
-                view.Lines.Sum(l => l.Allocations.Sum(a => OrderRules.WithCustomer(a, view.Delivery))),
+                view.Lines.Sum(l => OrderRules.WithCustomer(l, view.Delivery)),
                 view.Lines.Sum(l => l.ReturnedQuantity)));
         }
         catch (Exception exception)
@@ -1550,13 +1560,11 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>With a webhook configured, a change that tells the customer something arms the outbox reminder before it
-    /// is stored: if the silo dies before the notification went out, the reminder sends it.</summary>
-    private async Task ArmOutboxAsync(OrderState state)
+    /// is stored (<paramref name="completed"/>: as it will be stored, with what the store itself adds, such as "ready for
+    /// pickup"): if the silo dies before the notification went out, the reminder sends it.</summary>
+    private async Task ArmOutboxAsync(OrderState completed)
     {
-        // The store adds "ready for pickup" itself, when the last line is ready: counted here too, so a crash right after
-        // the store does not lose it.
-        if (!_outboxArmed && state.View is { } view && webhooks.EnabledFor(view.Channel)
-            && (view.Outbox.Count > State.Sent || (OrderRules.ReadyAtStore(view) && !(State.View is { } before && OrderRules.ReadyAtStore(before)))))
+        if (!_outboxArmed && completed.View is { } view && webhooks.EnabledFor(view.Channel) && view.Outbox.Count > State.Sent)
         {
             await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             _outboxArmed = true;
@@ -1564,16 +1572,20 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>After a stored change, notifications due go out in a call of their own (after this one: an answer does
-    /// not wait for the webhook). The reminder is armed for them (one the change itself added, "ready for pickup", too).</summary>
-    private async Task SendSoonAsync()
+    /// not wait for the webhook; the reminder was armed for them before the store).</summary>
+    private void SendSoon()
     {
-        if (!webhooks.EnabledFor(View.Channel) || View.Outbox.Count <= State.Sent)
+        if (webhooks.EnabledFor(View.Channel) && View.Outbox.Count > State.Sent)
         {
-            return;
+            GrainFactory.GetGrain<IOrderGrain>(OrderId).SendOutboxAsync().Ignore();
         }
+    }
 
-        await ArmOutboxAsync(State);
-        GrainFactory.GetGrain<IOrderGrain>(OrderId).SendOutboxAsync().Ignore();
+    /// <summary>Stops the outbox reminder: nothing is due, or nothing goes anywhere.</summary>
+    private async Task DisarmOutboxAsync()
+    {
+        await UnregisterAsync(OutboxReminder);
+        _outboxArmed = false;
     }
 
     public async Task<bool> RelistAsync()
@@ -1594,14 +1606,13 @@ internal sealed class OrderGrain(
         if (State.View is null || !webhooks.EnabledFor(View.Channel))
         {
             // Webhooks turned off since the reminder was armed: it stops (the outbox keeps the notifications).
-            await UnregisterAsync(OutboxReminder);
+            await DisarmOutboxAsync();
             return;
         }
 
         if (View.Outbox.Count <= State.Sent)
         {
-            await UnregisterAsync(OutboxReminder);
-            _outboxArmed = false;
+            await DisarmOutboxAsync();
             return;
         }
 
@@ -1633,8 +1644,7 @@ internal sealed class OrderGrain(
         await StoreAsync(State with { Sent = sent, SendFailures = failures, SendAfter = failed ? clock.UtcNow + Backoff(failures) : null });
         if (!failed)
         {
-            await UnregisterAsync(OutboxReminder);
-            _outboxArmed = false;
+            await DisarmOutboxAsync();
         }
     }
 

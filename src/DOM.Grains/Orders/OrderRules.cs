@@ -34,10 +34,27 @@ public static class OrderRules
         : delivery.Method == DeliveryMethod.Pickup ? (allocation.Status == AllocationStatus.PickedUp ? allocation.Quantity : 0)
         : Math.Max(allocation.Shipped, DeliveredUnits(allocation));
 
+    /// <summary>Units of <paramref name="line"/> that reached the customer or are on their way to them (see the allocation's).</summary>
+    public static int WithCustomer(OrderLine line, Delivery delivery) => line.Allocations.Sum(a => WithCustomer(a, delivery));
+
+    /// <summary>Units of line <paramref name="lineId"/> refunded by the returns received.</summary>
+    public static int RefundedUnits(OrderView view, string lineId) =>
+        view.Returns.SelectMany(r => r.Lines).Where(l => l.LineId == lineId).Sum(l => l.RefundedUnits);
+
+    /// <summary>When line <paramref name="lineId"/>'s units reached the customer, which a return window runs from: its last
+    /// delivery or pickup, or its last shipment while units shipped to the address are not reported delivered (a parcel
+    /// delivered before them is no measure of theirs); null when none did.</summary>
+    public static DateTimeOffset? ReachedCustomerAt(OrderView view, string lineId)
+    {
+        var onTheirWay = view.Delivery.Method == DeliveryMethod.Ship
+            && view.Lines.Single(l => l.LineId == lineId).Allocations.Any(a => IsActive(a) && a.Shipped > DeliveredUnits(a));
+        return view.History.LastOrDefault(h => h.LineId == lineId && (h.Event is "delivered" or "pickedup" || (onTheirWay && h.Event == "shipped")))?.At;
+    }
+
     /// <summary>Units of <paramref name="line"/> a new return may take: those with the customer, less those received back
     /// and those in returns still announced.</summary>
     public static int Returnable(OrderLine line, OrderView view) =>
-        line.Allocations.Sum(a => WithCustomer(a, view.Delivery)) - line.ReturnedQuantity
+        WithCustomer(line, view.Delivery) - line.ReturnedQuantity
         - view.Returns.Where(r => r.Status == ReturnStatus.Announced).SelectMany(r => r.Lines).Where(r => r.LineId == line.LineId).Sum(r => r.Quantity);
 
     public static LineStatus StatusOf(OrderLine line)

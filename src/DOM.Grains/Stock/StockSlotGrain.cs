@@ -211,29 +211,28 @@ internal sealed class StockSlotGrain(
                 return new SetStockResult(SetStockStatus.CountIdReused, Snapshot());
             }
 
-            // The first call may have failed (or still be) listing the slot in the article's index: the retry lists it
-            // before it is acknowledged, as the first count would have.
-            if (!_listed)
-            {
-                await IndexAsync();
-            }
-
-            return new SetStockResult(SetStockStatus.Set, Snapshot());
+            return await SetOnceListedAsync(Snapshot);
         }
 
-        var isNew = !State.Exists;
-        var written = Raise(new StockCounted(request.OnHand, request.KeepSafetyStock ? State.SafetyStock : request.SafetyStock, request.CountId));
-        var snapshot = Snapshot();
-        await written;
-
+        var snapshot = await ChangeStockAsync(new StockCounted(request.OnHand, request.KeepSafetyStock ? State.SafetyStock : request.SafetyStock, request.CountId));
         if (snapshot.Overcommitted > 0)
         {
             logger.LogWarning("{Slot} counted {OnHand} on hand, {Overcommitted} below what is promised", _key, request.OnHand, snapshot.Overcommitted);
         }
 
+        return new SetStockResult(SetStockStatus.Set, snapshot);
+    }
+
+    /// <summary>Stores a change of the on-hand stock (a count, returned units), which may create the slot: acknowledged
+    /// once the article's index lists the slot, or sourcing could miss it; otherwise the index hears of it.</summary>
+    private async Task<SlotSnapshot> ChangeStockAsync(SlotEvent change)
+    {
+        var isNew = !State.Exists;
+        var written = Raise(change);
+        var snapshot = Snapshot();
+        await written;
         if (isNew || !_listed)
         {
-            // The index must list the slot before the count is acknowledged, or sourcing could miss it.
             await IndexAsync();
         }
         else
@@ -241,7 +240,20 @@ internal sealed class StockSlotGrain(
             Publish();
         }
 
-        return new SetStockResult(SetStockStatus.Set, snapshot);
+        return snapshot;
+    }
+
+    /// <summary>The answer to a retried stock change (a count, a restock) stored before: the first call may have failed
+    /// (or still be) listing the slot in the article's index, so the retry lists it before it is acknowledged, as the
+    /// first would have.</summary>
+    private async Task<SetStockResult> SetOnceListedAsync(Func<SlotSnapshot> slot)
+    {
+        if (!_listed)
+        {
+            await IndexAsync();
+        }
+
+        return new SetStockResult(SetStockStatus.Set, slot());
     }
 
     public async Task<HoldResult> HoldAsync(HoldRequest request)
@@ -390,32 +402,13 @@ internal sealed class StockSlotGrain(
 
         if (State.Received.Contains(request.RestockId))
         {
-            // A retry (the order's effects are done again after a crash): nothing is booked twice; the slot is listed
-            // in the article's index before it is acknowledged, as the first call would have.
-            var slot = await AsReceivedAsync();
-            if (!_listed)
-            {
-                await IndexAsync();
-            }
-
-            return new SetStockResult(SetStockStatus.Set, slot);
+            // A retry (the order's effects are done again after a crash): nothing is booked twice.
+            var received = await AsReceivedAsync();
+            return await SetOnceListedAsync(() => received);
         }
 
         DropExpiredHolds();
-        var isNew = !State.Exists;
-        var written = Raise(new UnitsReturned(request.RestockId, Math.Max(0, request.Quantity)));
-        var snapshot = Snapshot();
-        await written;
-        if (isNew || !_listed)
-        {
-            await IndexAsync();
-        }
-        else
-        {
-            Publish();
-        }
-
-        return new SetStockResult(SetStockStatus.Set, snapshot);
+        return new SetStockResult(SetStockStatus.Set, await ChangeStockAsync(new UnitsReturned(request.RestockId, Math.Max(0, request.Quantity))));
     }
 
     /// <summary>The slot as it is, for a delivery it received already: answered once the receipt is stored, which may

@@ -50,9 +50,9 @@ public static class DomHost
             .Validate(t => t.Problem() is null, "Tax:Rates: a rate is not valid (a fraction from 0 to 1, an ISO country code, a class, a window that ends after it starts, no two of a country and class starting on the same day).")
             .ValidateOnStart();
         builder.Services.AddOptions<Dom.Grains.Notifications.WebhookOptions>().BindConfiguration(Dom.Grains.Notifications.WebhookOptions.Section)
-            .Validate(w => new[] { w.Url }.Concat(w.Channels.Values.Select(c => c.Url)).All(url => url is null || (url.IsAbsoluteUri && url.Scheme is "http" or "https")),
+            .Validate(w => w.Endpoints().All(e => e.Url is null || (e.Url.IsAbsoluteUri && e.Url.Scheme is "http" or "https")),
                 "Webhooks:Url (and each channel's) must be an absolute http or https URL.")
-            .Validate(w => (w.Url is null || w.Secret is { Length: >= 16 }) && w.Channels.Values.All(c => c.Url is null || c.Secret is { Length: >= 16 }),
+            .Validate(w => w.Endpoints().All(e => e.Url is null || e.Secret is { Length: >= 16 }),
                 "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set (and each channel's with its Url).")
             .Validate(w => w.MaxAge > TimeSpan.Zero && w.Timeout > TimeSpan.Zero && w.Timeout <= TimeSpan.FromMinutes(1),
                 "Webhooks:MaxAge must be positive, and Webhooks:Timeout positive and at most 00:01:00.")

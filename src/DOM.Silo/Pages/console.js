@@ -1,6 +1,6 @@
 // The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
 // status and age, with an order's lines, risk reasons and history one click away.
-import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money, refundText } from "./dom.js";
+import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money, byTender, refundText, refreshEvery } from "./dom.js";
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "returned", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
@@ -27,22 +27,12 @@ signIn(["operator"], async () => {
   await loadAll();
 });
 
-// Read again every ?refresh= seconds of the address (30 by default, 0 for never) while the tab is shown and the operator
-// is not in the middle of something: a request on its way, a note typed (or the cursor in one) in the held orders, or
-// more than the first page of the list shown (a refresh would fold it back to its first page). A refresh that fails is
-// left for the next one (the Refresh button shows the problem).
-const refreshSeconds = Number(new URLSearchParams(window.location.search).get("refresh") ?? 30);
-if (refreshSeconds > 0) {
-  setInterval(() => {
-    const busy = !signedIn || document.hidden
-      || document.querySelector("button:disabled") !== null
-      || [...document.querySelectorAll("#held input")].some(input => input.value !== "" || input === document.activeElement)
-      || document.querySelectorAll("#orders tbody tr").length > Number(new URLSearchParams(shown).get("limit") ?? 50);
-    if (!busy) {
-      loadAll().catch(() => {});
-    }
-  }, refreshSeconds * 1000);
-}
+// Read again every few seconds (refreshEvery) once signed in, while the operator is not in the middle of something: a
+// note typed (or the cursor in one) in the held orders, or more than the first page of the list shown (a refresh would
+// fold it back to its first page).
+refreshEvery(() => !signedIn
+  || [...document.querySelectorAll("#held input")].some(input => input.value !== "" || input === document.activeElement)
+  || document.querySelectorAll("#orders tbody tr").length > Number(new URLSearchParams(shown).get("limit") ?? 50), loadAll);
 
 async function loadAll() {
   await Promise.all([loadStats(), loadHeld(), loadOrders("again")]);
@@ -170,7 +160,7 @@ async function showOrder(orderId) {
   const invoices = order.invoices.map(i => el("tr", { "data-invoice": i.invoiceId },
     el("td", {}, i.invoiceId), el("td", { class: "nowrap" }, dateTime(i.at)), el("td", {}, i.locationId),
     el("td", {}, i.lines.map(l => `${l.quantity} × ${l.sku}`).join("; ")),
-    el("td", { class: "number" }, `${money(i.total, order.currency)}${i.tenders.length ? ` (${i.tenders.map(t => `${t.method} ${money(t.amount, order.currency)}`).join(", ")})` : ""}`),
+    el("td", { class: "number" }, byTender(i.total, i.tenders, order.currency)),
     el("td", { class: "number" }, i.lines.some(l => l.vatRate === null) ? "no rate" : `${money(i.vat, order.currency)}`)));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.

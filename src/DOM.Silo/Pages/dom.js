@@ -98,10 +98,36 @@ export function money(amount, currency) {
   return new Intl.NumberFormat("en", { style: "currency", currency, currencyDisplay: "code" }).format(amount);
 }
 
-/** A received return's refund, with what goes back to each payment: "EUR 20.00 (card EUR 15.00, giftCard EUR 5.00)". */
+let refreshTimer = null;
+
+/**
+ * Calls <c>refresh</c> every <c>?refresh=</c> seconds of the page's address (30 by default, 0 for never) while the tab is
+ * shown, no request is on its way and <c>busy()</c> says the user is not in the middle of something. One timer per
+ * page: a call replaces the one before. A refresh that fails is left for the next one (the Refresh button shows the
+ * problem).
+ */
+export function refreshEvery(busy, refresh) {
+  clearInterval(refreshTimer);
+  const seconds = Number(new URLSearchParams(window.location.search).get("refresh") ?? 30);
+  if (!(seconds > 0)) {
+    return;
+  }
+  refreshTimer = setInterval(() => {
+    if (!document.hidden && document.querySelector("button:disabled") === null && !busy()) {
+      refresh().catch(() => {});
+    }
+  }, seconds * 1000);
+}
+
+/** An amount with what of it falls to each payment: "EUR 20.00 (card EUR 15.00, giftCard EUR 5.00)". */
+export function byTender(amount, tenders, currency) {
+  const parts = (tenders || []).map(t => `${t.method} ${money(t.amount, currency)}`);
+  return `${money(amount, currency)}${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+/** A received return's refund, with what goes back to each payment. */
 export function refundText(received, currency) {
-  const tenders = (received.tenders || []).map(t => `${t.method} ${money(t.amount, currency)}`);
-  return `${money(received.refund, currency)}${tenders.length ? ` (${tenders.join(", ")})` : ""}`;
+  return byTender(received.refund, received.tenders, currency);
 }
 
 /** Shows that an action worked. */

@@ -1,7 +1,7 @@
 // The lines a location works on (the store page and the partner portal): its open orders' units at that location,
 // each with the fulfilment events that may follow it. The engine decides; the buttons follow its rules
 // (OrderRules.Allows) so a location is offered only what it may report, and a refusal shows the engine's reason.
-import { api, el, act, signIn, showDone, newEventId, dateTime, listAll, lookUp } from "./dom.js";
+import { api, el, act, signIn, showDone, newEventId, dateTime, listAll, lookUp, refreshEvery } from "./dom.js";
 
 const notStarted = ["allocated", "accepted", "picked", "packed"];
 // An order held for review is not released to its locations yet: the engine refuses every event on it, and only an
@@ -79,28 +79,12 @@ export function signInAtLocation(role, open) {
   });
 }
 
-let refreshTimer = null;
-
 /**
- * Calls <c>refresh</c> every <c>?refresh=</c> seconds of the page's address (30 by default, 0 for never), so new lines
- * come in without a click: only while the tab is shown and the clerk is not in the middle of something in
- * <c>table</c> (a form open, a request on its way). One timer per page: opening another location replaces it. A
- * refresh that fails is left for the next one (the Refresh button shows the problem).
+ * Calls <c>refresh</c> every few seconds (dom.js refreshEvery), so new lines come in without a click: not while the
+ * clerk has a form open in <c>table</c>. Opening another location replaces the timer.
  */
 export function autoRefresh(table, refresh) {
-  clearInterval(refreshTimer);
-  const seconds = Number(new URLSearchParams(window.location.search).get("refresh") ?? 30);
-  if (!(seconds > 0)) {
-    return;
-  }
-  const busy = () => document.hidden
-    || table.querySelector(".inline-form:not([hidden])") !== null
-    || document.querySelector("button:disabled") !== null;
-  refreshTimer = setInterval(() => {
-    if (!busy()) {
-      refresh().catch(() => {});
-    }
-  }, seconds * 1000);
+  refreshEvery(() => table.querySelector(".inline-form:not([hidden])") !== null, refresh);
 }
 
 const labels = {
