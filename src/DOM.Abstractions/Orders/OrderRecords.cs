@@ -66,7 +66,8 @@ public sealed record CreateOrderRequest(
     [property: Id(9)] string Currency,
     [property: Id(10)] bool Priority,
     [property: Id(11)] DateTimeOffset? PromisedBy,
-    [property: Id(12)] string? ReplacementFor);
+    [property: Id(12)] string? ReplacementFor,
+    [property: Id(13)] IReadOnlyList<string>? Coupons = null);
 
 /// <summary>Where an order is in its life. Follows its lines.</summary>
 public enum OrderStatus
@@ -170,8 +171,17 @@ public sealed record OrderAllocation(
     [property: Id(6), JsonIgnore] string? AllocationId = null,
     [property: Id(7)] int Delivered = 0);
 
+/// <summary>What promotion <paramref name="PromotionId"/> (<paramref name="Name"/>) took off a line at intake, in the
+/// order's currency.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.line-discount")]
+public sealed record LineDiscount(
+    [property: Id(0)] string PromotionId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] decimal Amount);
+
 /// <summary>A line of an order with its allocations; <paramref name="CancelledQuantity"/> units were cancelled and
-/// <paramref name="ReturnedQuantity"/> came back in returns received.</summary>
+/// <paramref name="ReturnedQuantity"/> came back in returns received. <paramref name="Discounts"/>: what promotions took
+/// off it at intake (null: none, as in lines stored by earlier builds).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.line")]
 public sealed record OrderLine(
     [property: Id(0)] string LineId,
@@ -181,8 +191,19 @@ public sealed record OrderLine(
     [property: Id(4)] LineStatus Status,
     [property: Id(5)] IReadOnlyList<OrderAllocation> Allocations,
     [property: Id(6)] int CancelledQuantity = 0,
-    [property: Id(7)] int ReturnedQuantity = 0)
+    [property: Id(7)] int ReturnedQuantity = 0,
+    [property: Id(8)] IReadOnlyList<LineDiscount>? Discounts = null)
 {
+    /// <summary>What the promotions took off the line.</summary>
+    public decimal Discount => Discounts?.Sum(d => d.Amount) ?? 0m;
+
+    /// <summary>What the line costs after its promotions: its units at their price, less its discount.</summary>
+    public decimal Value => UnitPrice * Quantity - Discount;
+
+    /// <summary>What one unit costs after the line's promotions (its value spread evenly over its units).</summary>
+    [JsonIgnore]
+    public decimal NetUnitPrice => Quantity == 0 ? UnitPrice : Value / Quantity;
+
     /// <summary>Units allocated at a location and not rejected or cancelled.</summary>
     public int AllocatedQuantity => Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled)).Sum(a => a.Quantity);
 
@@ -272,6 +293,10 @@ public enum OrderOutcome
 
     /// <summary>The order asks for something orders cannot carry yet (a bundle article); nothing was taken in.</summary>
     Unsupported,
+
+    /// <summary>A coupon code the order carries unlocks no promotion for it (unknown, expired, not yet valid, of another
+    /// channel or currency); nothing was taken in.</summary>
+    CouponNotValid,
 }
 
 /// <summary>The answer to a <see cref="CreateOrderRequest"/>; <paramref name="Problem"/> explains a refusal.</summary>

@@ -27,6 +27,7 @@ public static class DomStorage
     public const string ApiKeyState = "apikey";
     public const string ApiKeyRegistryState = "apikey-registry";
     public const string SourcingProfileState = "sourcing-profile";
+    public const string PromotionCatalogState = "promotion-catalog";
 
     /// <summary>
     /// Orleans' own binary serializer for a grain storage provider, chosen on purpose over the providers' default

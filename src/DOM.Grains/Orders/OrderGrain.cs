@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -11,7 +12,10 @@ using Dom.Grains.Notifications;
 using Dom.Grains.Sourcing;
 using Dom.Grains.Risk;
 using Dom.Locations;
+using Dom.Domain.Pricing;
+using Dom.Grains.Promotions;
 using Dom.Orders;
+using Dom.Promotions;
 using Dom.Reservations;
 using Dom.Risk;
 using Dom.Sourcing;
@@ -138,13 +142,41 @@ internal sealed class OrderGrain(
             return new CreateOrderResult(OrderOutcome.ReservationMismatch, null, mismatch);
         }
 
+        var (discounts, couponProblem) = await PriceAsync(request);
+        if (couponProblem is not null)
+        {
+            return new CreateOrderResult(OrderOutcome.CouponNotValid, null, couponProblem);
+        }
+
         // Written ahead of everything it changes elsewhere (the reservation's claim, the customer's history): a failed
         // save leaves nothing behind, and once it is stored the order is taken in, by the retry or by the reminder if
         // the client never comes back. The reminder first, so no stored intake is left without one (a reminder finding
         // no order unregisters itself).
         await this.RegisterOrUpdateReminder(IntakeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await Raise(new OrderChanged(new OrderState { Fingerprint = fingerprint, Request = request, AcceptedAt = clock.UtcNow }));
+        await Raise(new OrderChanged(new OrderState { Fingerprint = fingerprint, Request = request, AcceptedAt = clock.UtcNow, Discounts = discounts }));
         return await TakeInAsync(reservation);
+    }
+
+    /// <summary>What the promotions valid for the order now (its channel, currency and coupons) take off its lines, or why
+    /// a coupon it carries is refused: one that unlocks no promotion for it. A replacement is free and takes none.</summary>
+    private async Task<(ImmutableList<PricedDiscount> Discounts, string? Problem)> PriceAsync(CreateOrderRequest request)
+    {
+        if (request.ReplacementFor is not null)
+        {
+            return ([], null);
+        }
+
+        var coupons = request.Coupons ?? [];
+        var promotions = await GrainFactory.Get<IPromotionCatalogGrain>(0).ForOrderAsync(new PromotionQuery(request.Channel, request.Currency, clock.UtcNow, coupons));
+        var rules = promotions.Select(p => p.ToRule()).ToList();
+        if (coupons.FirstOrDefault(c => !rules.Any(r => string.Equals(r.Code, c, StringComparison.OrdinalIgnoreCase))) is { } invalid)
+        {
+            return ([], $"The coupon {invalid} is not valid for this order (unknown, not valid now, or not for its channel or currency).");
+        }
+
+        var lines = request.Lines.Select(l => new PricedLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice)).ToList();
+        var applied = Dom.Domain.Pricing.Promotions.Apply(lines, rules, request.Currency);
+        return ([.. applied.Select(d => new PricedDiscount(d.LineId, d.PromotionId, d.Name, d.Amount))], null);
     }
 
     /// <summary>Takes in the stored request: claims its reservation, records it with the customer, checks its risk and
@@ -172,6 +204,9 @@ internal sealed class OrderGrain(
 
         // The order was placed when it was accepted, however late it is taken in (earlier builds stored no such time).
         var now = State.AcceptedAt ?? clock.UtcNow;
+        // Priced as the promotions stood when the request was accepted.
+        var lines = request.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, LineStatus.Backordered, [],
+            Discounts: State.Discounts.Where(d => d.LineId == l.LineId).Select(d => new LineDiscount(d.PromotionId, d.Name, d.Amount)).ToList() is { Count: > 0 } taken ? taken : null)).ToList();
         // A replacement is not an order the customer placed: it counts neither in their history nor in their velocity.
         var customer = request.ReplacementFor is not null
             ? new CustomerOrderFacts(CustomerTier.Standard, 0, 0)
@@ -179,13 +214,12 @@ internal sealed class OrderGrain(
                 .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name, request.Channel), riskPolicy.Value.VelocityWindow);
         var risk = request.ReplacementFor is { } original
             ? new RiskOutcome(RiskDecision.Accept, [$"replacement for order {original}"])
-            : await CheckRiskAsync(request, customer);
+            : await CheckRiskAsync(request, customer, lines.Sum(l => l.Value));
 
-        var lines = request.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, LineStatus.Backordered, [])).ToList();
         var view = new OrderView(
             OrderId, request.Channel, request.CustomerId, OrderStatus.Released, false,
             request.Priority || customer.Tier == CustomerTier.Vip, now, request.PromisedBy ?? now.AddDays(options.Value.DefaultPromiseDays), risk, lines,
-            request.Delivery, request.Currency, request.Lines.Sum(l => l.UnitPrice * l.Quantity), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m, [], 0m);
+            request.Delivery, request.Currency, lines.Sum(l => l.Value), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m, [], 0m);
         view = Note(view, "received", null, $"channel {request.Channel}");
         view = Note(view, $"risk {risk.Decision.ToString().ToLowerInvariant()}", null, string.Join("; ", risk.Reasons));
 
@@ -570,6 +604,7 @@ internal sealed class OrderGrain(
             PromisedBy = null,
             ReplacementFor = OrderId,
             BillingAddress = null,
+            Coupons = null,
         });
         if (replacement.Outcome == OrderOutcome.IdempotencyConflict && await FreeReplacementAsync(pending.Number + 1) is { } next)
         {
@@ -789,7 +824,7 @@ internal sealed class OrderGrain(
             var paid = OrderRules.WithCustomer(line, view.Delivery) - State.Replaced.GetValueOrDefault(line.LineId);
             var refundedBefore = OrderRules.RefundedUnits(view, line.LineId);
             var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
-            var amount = Math.Min(LineAmounts.ForUnits(line.UnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable));
+            var amount = Math.Min(LineAmounts.ForUnits(line.NetUnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable));
             refundable -= amount;
             lines.Add(announced with
             {
@@ -856,7 +891,7 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>The share of the order's value its payments paid (1 with none reported): what a unit is captured and refunded at.</summary>
-    private decimal PaidShare() => LineAmounts.PaidShare(Request.Lines.Sum(l => l.UnitPrice * l.Quantity), Paid());
+    private decimal PaidShare() => LineAmounts.PaidShare(View.Lines.Sum(l => l.Value), Paid());
 
     /// <summary>What each of the order's payments paid, in their order.</summary>
     private List<decimal> Paid() => Request.Payments.Select(p => p.Amount).ToList();
@@ -867,7 +902,7 @@ internal sealed class OrderGrain(
     private OrderView WithInvoice(OrderView view, OrderLine line, string locationId, int units, string country, string? taxClass)
     {
         var invoiced = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.Quantity);
-        var amount = LineAmounts.ForUnits(line.UnitPrice * PaidShare(), invoiced, units, view.Currency);
+        var amount = LineAmounts.ForUnits(line.NetUnitPrice * PaidShare(), invoiced, units, view.Currency);
         var payments = Request.Payments;
         if (payments.Count > 0)
         {
@@ -1358,7 +1393,7 @@ internal sealed class OrderGrain(
         return false;
     }
 
-    private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer)
+    private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer, decimal orderValue)
     {
         // The e-mails the customer ordered with before count too: leaving the e-mail out does not get past a black list.
         var email = request.Customer?.Email;
@@ -1398,7 +1433,7 @@ internal sealed class OrderGrain(
         // white-list entry for one (which the API no longer takes) vouches for nobody.
         var white = matched.Contains(whiteKey);
         var facts = new RiskFacts(
-            request.Lines.Sum(l => l.UnitPrice * l.Quantity),
+            orderValue,
             request.Lines.Max(l => l.Quantity),
             customer.OrdersInWindow,
             customer.PreviousOrders == 0,
@@ -1519,7 +1554,7 @@ internal sealed class OrderGrain(
         }
 
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
-        view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending), Total = OrderRules.TotalOf(lines) };
+        view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending), Total = OrderRules.TotalOf(lines, view.Currency) };
         if (!view.Late && State.View is { } was && OrderIndexGrain.OwesPromise(was.Status, OrderRules.ReadyAtStore(was))
             && !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) && clock.UtcNow > view.PromisedBy)
         {
@@ -1750,6 +1785,8 @@ internal sealed class OrderGrain(
             request.Delivery.ToString(), request.Customer?.ToString() ?? "", request.BillingAddress?.ToString() ?? "", request.ReplacementFor ?? "",
             .. request.Lines.Select(l => $"{l.LineId}*{l.Sku}*{l.Quantity}*{Amount(l.UnitPrice)}"),
             .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{Amount(p.Amount)}"),
+            // Coupons only when there are any, so requests stored before orders carried them keep their fingerprint.
+            .. (request.Coupons is { Count: > 0 } coupons ? [$"coupons*{string.Join('*', coupons.Select(c => c.ToUpperInvariant()))}"] : Array.Empty<string>()),
         ]))));
     }
 }

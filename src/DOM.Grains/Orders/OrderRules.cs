@@ -1,3 +1,4 @@
+using Dom.Domain.Money;
 using Dom.Orders;
 
 namespace Dom.Grains.Orders;
@@ -128,8 +129,10 @@ public static class OrderRules
         return live.All(l => l.Status == LineStatus.Backordered && l.AllocatedQuantity == 0) ? OrderStatus.Backordered : OrderStatus.Released;
     }
 
-    /// <summary>The order's value: its units not cancelled (a rejected order's are all cancelled).</summary>
-    public static decimal TotalOf(IReadOnlyList<OrderLine> lines) => lines.Sum(l => l.UnitPrice * (l.Quantity - l.CancelledQuantity));
+    /// <summary>The order's value after its promotions: its units not cancelled (a rejected order's are all cancelled), each
+    /// at what its line's promotions left of its price. A line cancelled in part keeps the discount of its other units.</summary>
+    public static decimal TotalOf(IReadOnlyList<OrderLine> lines, string currency) =>
+        lines.Sum(l => l.Discounts is null || l.CancelledQuantity == 0 ? l.Value - l.UnitPrice * l.CancelledQuantity : Currency.Round(l.NetUnitPrice * (l.Quantity - l.CancelledQuantity), currency));
 
     /// <summary>True when a click &amp; collect order has done what it promised: every unit not cancelled is at the store,
     /// ready for pickup or handed over. Past that, the customer's pickup is not the order's lateness.</summary>

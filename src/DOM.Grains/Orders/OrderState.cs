@@ -57,7 +57,19 @@ public sealed record OrderState
     [Id(14)] public int SendFailures { get; init; }
 
     [Id(15)] public DateTimeOffset? SendAfter { get; init; }
+
+    /// <summary>What the promotions valid when the request was accepted take off its lines: worked out before it is
+    /// stored, so the intake (however late it finishes) prices the order as it was placed.</summary>
+    [Id(16)] public ImmutableList<PricedDiscount> Discounts { get; init; } = [];
 }
+
+/// <summary>What promotion <paramref name="PromotionId"/> takes off line <paramref name="LineId"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.priced-discount")]
+public sealed record PricedDiscount(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string PromotionId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] decimal Amount);
 
 /// <summary>Replacement number <paramref name="Number"/> (its order id follows from it) for <paramref name="Quantity"/>
 /// units of line <paramref name="LineId"/>.</summary>

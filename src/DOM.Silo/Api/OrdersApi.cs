@@ -30,7 +30,8 @@ public sealed record OrderBody(
     List<PaymentBody?>? Payments = null,
     string? Currency = null,
     bool? Priority = null,
-    DateTimeOffset? PromisedBy = null);
+    DateTimeOffset? PromisedBy = null,
+    List<string?>? Coupons = null);
 
 /// <summary>A location's or partner's event for a line.</summary>
 public sealed record FulfilmentBody(string? EventId, string? LocationId, FulfilmentEventType? Type, int? Quantity = null, string? Carrier = null, string? TrackingNumber = null);
@@ -82,6 +83,9 @@ public static class OrdersApi
 
     /// <summary>The most orders one lookup reads.</summary>
     public const int MaxLookup = 100;
+
+    /// <summary>Coupon codes an order may carry.</summary>
+    private const int MaxCoupons = 10;
 
     public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
@@ -158,13 +162,15 @@ public static class OrdersApi
             body.Currency ?? "EUR",
             body.Priority ?? false,
             body.PromisedBy,
-            null);
+            null,
+            body.Coupons is { Count: > 0 } coupons ? coupons.Select(c => c!).ToList() : null);
         var result = await grains.Get<IOrderGrain>(request.OrderId).CreateAsync(request);
         return result.Outcome switch
         {
             OrderOutcome.Created or OrderOutcome.Replayed => TypedResults.Created($"/api/v1/orders/{request.OrderId}", result.Order),
             OrderOutcome.IdempotencyConflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Order id already used.", detail: result.Problem),
             OrderOutcome.Unsupported => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not supported.", detail: result.Problem),
+            OrderOutcome.CouponNotValid => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Coupon not valid.", detail: result.Problem),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The reservation does not fit the order.", detail: result.Problem),
         };
     }
@@ -466,7 +472,7 @@ public static class OrdersApi
         {
             Lines = own,
             Risk = view.Risk with { Reasons = [] },
-            Total = own.Sum(l => l.UnitPrice * l.AllocatedQuantity),
+            Total = own.Sum(l => l.NetUnitPrice * l.AllocatedQuantity),
             ReservationId = null,
             Replacements = [],
             History = view.History
@@ -500,6 +506,24 @@ public static class OrdersApi
         if (body.Currency is not null && !Validation.IsCurrency(body.Currency))
         {
             validation.Add("currency", "Must be an ISO 4217 code such as EUR.");
+        }
+
+        if (body.Coupons is { } coupons)
+        {
+            if (coupons.Count > MaxCoupons)
+            {
+                validation.Add("coupons", $"At most {MaxCoupons} coupon codes.");
+            }
+
+            for (var i = 0; i < coupons.Count; i++)
+            {
+                validation.Id($"coupons[{i}]", coupons[i]);
+            }
+
+            if (coupons.OfType<string>().GroupBy(c => c, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                validation.Add("coupons", $"The coupon {twice.Key} is named twice.");
+            }
         }
 
         if (body.Delivery is { } delivery)

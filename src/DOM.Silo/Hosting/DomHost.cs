@@ -96,6 +96,7 @@ public static class DomHost
         app.MapReturnsApi();
         app.MapCustomersApi();
         app.MapRiskApi();
+        app.MapPromotionsApi();
         return app;
     }
 
