@@ -105,6 +105,24 @@ public class StateSerializationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void The_promotion_catalogue_and_an_order_s_discounts_round_trip_through_the_storage_serializer()
+    {
+        var promotion = new Dom.Promotions.Promotion("p1", "3 for 2", Dom.Promotions.PromotionKind.BuyXGetY, 50m, null, null, 2, 1, ["a"], ["web"], "CODE", "EUR", At, At.AddDays(1), 3, true);
+        var catalog = new Promotions.PromotionCatalogState { Promotions = ImmutableDictionary<string, Dom.Promotions.Promotion>.Empty.Add("p1", promotion) };
+        var order = new Orders.OrderState { Discounts = [new Orders.PricedDiscount("l1", "p1", "3 for 2", 10m)] };
+        var line = new Dom.Orders.OrderLine("l1", "a", 3, 30m, Dom.Orders.LineStatus.Open, [], Discounts: [new Dom.Orders.LineDiscount("p1", "3 for 2", 10m)]);
+
+        var (catalogCopy, orderCopy, lineCopy) = (RoundTrip(catalog), RoundTrip(order), RoundTrip(line));
+
+        var copied = catalogCopy.Promotions["p1"];
+        Assert.Equal(promotion with { Skus = null, Channels = null }, copied with { Skus = null, Channels = null });
+        Assert.Equal(["a"], copied.Skus!);
+        Assert.Equal(["web"], copied.Channels!);
+        Assert.Equal(order.Discounts, orderCopy.Discounts);
+        Assert.Equal((10m, 80m), (lineCopy.Discount, lineCopy.Value));
+    }
+
+    [Fact]
     public void A_customer_s_orders_round_trip_with_their_channel_and_name()
     {
         var placed = new Dom.Customers.CustomerOrderPlaced("o1", At, "a@b.de", "Ada", "web");

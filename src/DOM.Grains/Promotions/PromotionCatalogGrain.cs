@@ -9,7 +9,7 @@ namespace Dom.Grains.Promotions;
 public sealed record PromotionCatalogState
 {
     /// <summary>By promotion id.</summary>
-    [Id(0)] public ImmutableSortedDictionary<string, Promotion> Promotions { get; init; } = ImmutableSortedDictionary.Create<string, Promotion>(StringComparer.Ordinal);
+    [Id(0)] public ImmutableDictionary<string, Promotion> Promotions { get; init; } = ImmutableDictionary<string, Promotion>.Empty;
 }
 
 /// <summary>Every promotion (see <see cref="IPromotionCatalogGrain"/>). Operators write it a few times a day and each
@@ -55,7 +55,7 @@ internal sealed class PromotionCatalogGrain(
 
     public Task<Promotion?> GetAsync(string promotionId) => Task.FromResult(State.Promotions.GetValueOrDefault(promotionId));
 
-    public Task<IReadOnlyList<Promotion>> ListAsync() => Task.FromResult<IReadOnlyList<Promotion>>(State.Promotions.Values.ToList());
+    public Task<IReadOnlyList<Promotion>> ListAsync() => Task.FromResult<IReadOnlyList<Promotion>>(State.Promotions.Values.OrderBy(p => p.PromotionId, StringComparer.Ordinal).ToList());
 
     public Task<IReadOnlyList<Promotion>> ForOrderAsync(PromotionQuery query) =>
         Task.FromResult<IReadOnlyList<Promotion>>(State.Promotions.Values.Where(p => p.ToRule().AppliesTo(query.Channel, query.Currency, query.At, query.Coupons)).ToList());
