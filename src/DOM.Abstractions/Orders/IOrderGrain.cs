@@ -46,6 +46,10 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("cancel-return")]
     Task<OrderCommandResult> CancelReturnAsync(string returnId, string? atLocation);
 
+    /// <summary>Records money received for a payment settled later, a chargeback or its reversal; idempotent by event id.</summary>
+    [Alias("record-payment")]
+    Task<OrderCommandResult> RecordPaymentAsync(PaymentEvent payment);
+
     /// <summary>Delivers the outbox's notifications not delivered yet to the webhook, if one is configured (the order
     /// calls it itself after a change that told the customer something, and its reminder until it worked).</summary>
     [Alias("send-outbox"), OneWay]

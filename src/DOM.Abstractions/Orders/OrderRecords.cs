@@ -250,7 +250,10 @@ public sealed record Notification(
 
 /// <summary>An order as clients see it. <paramref name="Returns"/>: its returns, oldest first; <paramref name="Refunded"/>:
 /// what the received ones refunded in all. <paramref name="Invoices"/>: one per shipment, as the goods left;
-/// <paramref name="Captured"/>: what they captured from the payments in all.</summary>
+/// <paramref name="Captured"/>: what they captured from the payments in all. <paramref name="PaymentEvents"/>: money
+/// received for payments settled later (an invoice, on account) and chargebacks, oldest first;
+/// <paramref name="Outstanding"/>: what the captures of those payments made due and is not received yet (less what
+/// returns refunded to them); <paramref name="ChargedBack"/>: what chargebacks took back and were not reversed.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.view")]
 public sealed record OrderView(
     [property: Id(0)] string OrderId,
@@ -274,7 +277,10 @@ public sealed record OrderView(
     [property: Id(18)] IReadOnlyList<OrderReturn> Returns,
     [property: Id(19)] decimal Refunded,
     [property: Id(20)] IReadOnlyList<Invoice> Invoices,
-    [property: Id(21)] decimal Captured);
+    [property: Id(21)] decimal Captured,
+    [property: Id(22)] IReadOnlyList<PaymentRecord>? PaymentEvents = null,
+    [property: Id(23)] decimal Outstanding = 0m,
+    [property: Id(24)] decimal ChargedBack = 0m);
 
 /// <summary>How a create request ended.</summary>
 public enum OrderOutcome
@@ -381,7 +387,8 @@ public sealed record ReviewDecision([property: Id(0)] bool Release, [property: I
 /// picked up (a delivered order). <c>AllocatedUnits</c> and <c>RejectedUnits</c> feed the operator's inventory accuracy
 /// (units allocated at a location, cancelled ones not counted, and those of them a location reported not there); they
 /// are not sent to clients; nor are <c>ShippedUnits</c> (units that reached the customer) and <c>ReturnedUnits</c> (of
-/// them, those received back), the return rate's.</summary>
+/// them, those received back), the return rate's. <c>Outstanding</c> and <c>ChargedBack</c>: the order's money due on
+/// payments settled later and taken back by chargebacks (0 in a store's or partner's list).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.summary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,
@@ -399,13 +406,16 @@ public sealed record OrderSummary(
     [property: Id(12), JsonIgnore] int RejectedUnits = 0,
     [property: Id(13)] IReadOnlyList<string>? ReturnsAt = null,
     [property: Id(14), JsonIgnore] int ShippedUnits = 0,
-    [property: Id(15), JsonIgnore] int ReturnedUnits = 0);
+    [property: Id(15), JsonIgnore] int ReturnedUnits = 0,
+    [property: Id(16)] decimal Outstanding = 0m,
+    [property: Id(17)] decimal ChargedBack = 0m);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
 /// <c>After</c> (orders created in the same tick are not skipped). <c>ReturnsAt</c>: orders with a return on its way to
 /// that location. <c>Open</c>: true for orders still in progress (not
-/// delivered, returned, cancelled or rejected), false for the others.</summary>
+/// delivered, returned, cancelled or rejected), false for the others. <c>Outstanding</c>: true for orders with money due
+/// (an invoice not paid, or paid in part), false for the others; <c>ChargedBack</c> likewise for chargebacks.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.query")]
 public sealed record OrderQuery(
     [property: Id(0)] OrderStatus? Status,
@@ -417,7 +427,9 @@ public sealed record OrderQuery(
     [property: Id(6)] int Limit,
     [property: Id(7)] string? After = null,
     [property: Id(8)] bool? Open = null,
-    [property: Id(9)] string? ReturnsAt = null)
+    [property: Id(9)] string? ReturnsAt = null,
+    [property: Id(10)] bool? Outstanding = null,
+    [property: Id(11)] bool? ChargedBack = null)
 {
     /// <summary>Whether <paramref name="order"/> comes after the page this query goes on from.</summary>
     public bool Follows(OrderSummary order) =>
@@ -434,7 +446,7 @@ public sealed record OrderQuery(
 /// intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>, one count per
 /// <see cref="CycleTimeBounds"/> bucket); and of the units allocated at locations (not cancelled), how many a location
 /// reported not there (inventory accuracy); and of the units that reached customers, how many came back (the return
-/// rate).
+/// rate); how many orders have money due on payments settled later, and how many had a chargeback.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.stats")]
 public sealed record OrderStats(
@@ -449,7 +461,9 @@ public sealed record OrderStats(
     [property: Id(8)] int AllocatedUnits,
     [property: Id(9)] int RejectedUnits,
     [property: Id(10)] int ShippedUnits = 0,
-    [property: Id(11)] int ReturnedUnits = 0)
+    [property: Id(11)] int ReturnedUnits = 0,
+    [property: Id(12)] int OutstandingOrders = 0,
+    [property: Id(13)] int ChargedBackOrders = 0)
 {
     /// <summary>The upper bounds of the open orders' age buckets; the last bucket has none.</summary>
     public static readonly IReadOnlyList<TimeSpan> AgeBounds = [TimeSpan.FromHours(1), TimeSpan.FromHours(4), TimeSpan.FromDays(1), TimeSpan.FromDays(3)];
@@ -470,7 +484,9 @@ public sealed record OrderStats(
         parts.Sum(p => p.AllocatedUnits),
         parts.Sum(p => p.RejectedUnits),
         parts.Sum(p => p.ShippedUnits),
-        parts.Sum(p => p.ReturnedUnits));
+        parts.Sum(p => p.ReturnedUnits),
+        parts.Sum(p => p.OutstandingOrders),
+        parts.Sum(p => p.ChargedBackOrders));
 
     /// <summary>The bucket of <paramref name="span"/> among <paramref name="bounds"/> (upper bounds, ascending): the
     /// first bound it is under, or past the last one.</summary>

@@ -31,3 +31,41 @@ public sealed record Invoice(
     [property: Id(4)] decimal Total,
     [property: Id(5)] IReadOnlyList<TenderAmount> Tenders,
     [property: Id(6)] decimal Vat = 0m);
+
+/// <summary>What a payment service or the debtor ledger reports about one of an order's payments.</summary>
+public enum PaymentEventType
+{
+    /// <summary>Money came in for a payment settled after the goods left (an invoice, on account): it pays what its
+    /// captures made due, in part or in full.</summary>
+    Received,
+
+    /// <summary>The customer's bank took money back from a payment (a card chargeback, a returned direct debit).</summary>
+    Chargeback,
+
+    /// <summary>A chargeback was won: the money came back.</summary>
+    ChargebackReversed,
+}
+
+/// <summary>An event for the order's payment number <paramref name="Tender"/> (0 for the first, as the channel listed
+/// them). <paramref name="EventId"/> is the idempotency key; <paramref name="InvoiceId"/> and
+/// <paramref name="Reference"/> (the bank's or the payment service's) are kept as given.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.payment-event")]
+public sealed record PaymentEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] PaymentEventType Type,
+    [property: Id(2)] int Tender,
+    [property: Id(3)] decimal Amount,
+    [property: Id(4)] string? InvoiceId,
+    [property: Id(5)] string? Reference);
+
+/// <summary>A payment event as the order recorded it, with the payment's method and when it was recorded.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.payment-record")]
+public sealed record PaymentRecord(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] PaymentEventType Type,
+    [property: Id(2)] int Tender,
+    [property: Id(3)] string Method,
+    [property: Id(4)] decimal Amount,
+    [property: Id(5)] string? InvoiceId,
+    [property: Id(6)] string? Reference,
+    [property: Id(7)] DateTimeOffset At);

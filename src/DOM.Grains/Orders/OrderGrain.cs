@@ -81,9 +81,9 @@ internal sealed class OrderGrain(
     /// without events) has none: empty lists, not null.</summary>
     protected override void OnLoaded()
     {
-        if (State.View is { } view && (view.Returns is null || view.Invoices is null))
+        if (State.View is { } view && (view.Returns is null || view.Invoices is null || view.PaymentEvents is null))
         {
-            State = State with { View = view with { Returns = view.Returns ?? [], Invoices = view.Invoices ?? [] } };
+            State = State with { View = view with { Returns = view.Returns ?? [], Invoices = view.Invoices ?? [], PaymentEvents = view.PaymentEvents ?? [] } };
         }
     }
 
@@ -219,7 +219,7 @@ internal sealed class OrderGrain(
         var view = new OrderView(
             OrderId, request.Channel, request.CustomerId, OrderStatus.Released, false,
             request.Priority || customer.Tier == CustomerTier.Vip, now, request.PromisedBy ?? now.AddDays(options.Value.DefaultPromiseDays), risk, lines,
-            request.Delivery, request.Currency, lines.Sum(l => l.Value), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m, [], 0m);
+            request.Delivery, request.Currency, lines.Sum(l => l.Value), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m, [], 0m, []);
         view = Note(view, "received", null, $"channel {request.Channel}");
         view = Note(view, $"risk {risk.Decision.ToString().ToLowerInvariant()}", null, string.Join("; ", risk.Reasons));
 
@@ -890,6 +890,82 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
+    public async Task<OrderCommandResult> RecordPaymentAsync(PaymentEvent payment)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, $"Order {OrderId} not found.");
+        }
+
+        var key = $"payment|{payment.EventId}";
+        var fingerprint = string.Join('|', payment.Type, payment.Tender, payment.Amount / 1.0000000000000000000000000000m, payment.InvoiceId, payment.Reference);
+        if (State.Events.TryGetValue(key, out var seen))
+        {
+            return Result(seen == fingerprint ? OrderCommandStatus.AlreadyDone : OrderCommandStatus.IdempotencyConflict,
+                seen == fingerprint ? null : $"Payment event {payment.EventId} was recorded with another body.");
+        }
+
+        if (payment.Tender < 0 || payment.Tender >= Request.Payments.Count)
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"The order has {Request.Payments.Count} payments; there is no payment {payment.Tender}.");
+        }
+
+        if (payment.InvoiceId is { } invoiceId && View.Invoices.All(i => i.InvoiceId != invoiceId))
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"The order has no invoice {invoiceId}.");
+        }
+
+        var method = Request.Payments[payment.Tender].Method;
+        var (due, kept, chargedBack) = Settlement(View, payment.Tender);
+        var problem = payment.Type switch
+        {
+            PaymentEventType.Received when !options.Value.PaysLater(method) =>
+                $"Payment {payment.Tender} ({method}) was settled as the goods left; money is received only for payments settled later (an invoice, on account).",
+            PaymentEventType.Received when payment.Amount > due => $"{payment.Amount} is more than the {due} due on payment {payment.Tender}.",
+            // What the customer's bank can take back is what the payment paid and kept paying for.
+            PaymentEventType.Chargeback when payment.Amount > kept => $"{payment.Amount} is more than the {kept} payment {payment.Tender} paid for goods the customer kept.",
+            PaymentEventType.ChargebackReversed when payment.Amount > chargedBack => $"{payment.Amount} is more than the {chargedBack} charged back from payment {payment.Tender}.",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            return Result(OrderCommandStatus.NotAllowed, problem);
+        }
+
+        await FinishPendingAsync();
+        var record = new PaymentRecord(payment.EventId, payment.Type, payment.Tender, method, payment.Amount, payment.InvoiceId, payment.Reference, clock.UtcNow);
+        var @event = payment.Type switch { PaymentEventType.Received => "payment received", PaymentEventType.Chargeback => "chargeback", _ => "chargeback reversed" };
+        var view = Note(View, @event, null, $"{payment.Amount} {View.Currency} on payment {payment.Tender} ({method}){(payment.Reference is { } reference ? $", {reference}" : "")}");
+        await SaveAsync(State with
+        {
+            View = view with { PaymentEvents = [.. view.PaymentEvents ?? [], record] },
+            Events = State.Events.SetItem(key, fingerprint),
+        });
+        return Result(OrderCommandStatus.Done);
+    }
+
+    /// <summary>Where payment <paramref name="tender"/> of <paramref name="view"/> stands. <c>Due</c>: for a payment
+    /// settled later, what its captures charged less what returns refunded to it and the money received for it, plus
+    /// what chargebacks took back of that money (0 for one settled as the goods left). <c>Kept</c>: what it paid and
+    /// still pays for (captured, or for one settled later received, no more than what returns left of its captures),
+    /// less what chargebacks took back and were not reversed (<c>ChargedBack</c>).</summary>
+    private (decimal Due, decimal Kept, decimal ChargedBack) Settlement(OrderView view, int tender)
+    {
+        var records = (view.PaymentEvents ?? []).Where(p => p.Tender == tender).ToList();
+        var received = records.Where(p => p.Type == PaymentEventType.Received).Sum(p => p.Amount);
+        var chargedBack = records.Where(p => p.Type == PaymentEventType.Chargeback).Sum(p => p.Amount)
+            - records.Where(p => p.Type == PaymentEventType.ChargebackReversed).Sum(p => p.Amount);
+        var owed = PerTender(view.Invoices.SelectMany(i => i.Tenders))[tender] - PerTender(view.Returns.SelectMany(r => r.Tenders ?? []))[tender];
+        if (!options.Value.PaysLater(Request.Payments[tender].Method))
+        {
+            return (0m, owed - chargedBack, chargedBack);
+        }
+
+        return (Math.Max(0m, owed - received + chargedBack), Math.Min(received, owed) - chargedBack, chargedBack);
+    }
+
     /// <summary>The share of the order's value its payments paid (1 with none reported): what a unit is captured and refunded at.</summary>
     private decimal PaidShare() => LineAmounts.PaidShare(View.Lines.Sum(l => l.Value), Paid());
 
@@ -1555,6 +1631,8 @@ internal sealed class OrderGrain(
 
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
         view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending), Total = OrderRules.TotalOf(lines, view.Currency) };
+        var settlements = Enumerable.Range(0, state.Request!.Payments.Count).Select(tender => Settlement(view, tender)).ToList();
+        view = view with { Outstanding = settlements.Sum(t => t.Due), ChargedBack = settlements.Sum(t => t.ChargedBack) };
         if (!view.Late && State.View is { } was && OrderIndexGrain.OwesPromise(was.Status, OrderRules.ReadyAtStore(was))
             && !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) && clock.UtcNow > view.PromisedBy)
         {
@@ -1582,7 +1660,9 @@ internal sealed class OrderGrain(
                 view.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected).Sum(a => a.Quantity)),
                 view.Returns.Where(r => r.Status == ReturnStatus.Announced).Select(r => r.LocationId).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } awaited ? awaited : null,
                 view.Lines.Sum(l => OrderRules.WithCustomer(l, view.Delivery)),
-                view.Lines.Sum(l => l.ReturnedQuantity)));
+                view.Lines.Sum(l => l.ReturnedQuantity),
+                view.Outstanding,
+                view.ChargedBack));
         }
         catch (Exception exception)
         {

@@ -75,6 +75,8 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
                 && (query.Late is null || order.Late == query.Late)
                 && (query.Open is null || IsOpen(order.Status) == query.Open)
                 && (query.ReturnsAt is null || (order.ReturnsAt?.Contains(query.ReturnsAt) ?? false))
+                && (query.Outstanding is null || order.Outstanding > 0 == query.Outstanding)
+                && (query.ChargedBack is null || order.ChargedBack > 0 == query.ChargedBack)
                 && query.Follows(order))
             .OrderByDescending(order => order.CreatedAt)
             .ThenBy(order => order.OrderId, StringComparer.Ordinal)
@@ -95,7 +97,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
         var byStatus = new int[Enum.GetValues<OrderStatus>().Length];
         var byAge = new int[OrderStats.AgeBounds.Count + 1];
         var byCycleTime = new int[OrderStats.CycleTimeBounds.Count + 1];
-        int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0, shipped = 0, returned = 0;
+        int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0, shipped = 0, returned = 0, outstanding = 0, chargedBack = 0;
         foreach (var order in State.Orders.Values)
         {
             if (channel is not null && order.Channel != channel)
@@ -108,6 +110,8 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             rejected += order.RejectedUnits;
             shipped += order.ShippedUnits;
             returned += order.ReturnedUnits;
+            outstanding += order.Outstanding > 0 ? 1 : 0;
+            chargedBack += order.ChargedBack > 0 ? 1 : 0;
             var isLate = IsLate(order, now);
             if (IsOpen(order.Status))
             {
@@ -127,7 +131,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             }
         }
 
-        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned));
+        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned, outstanding, chargedBack));
     }
 
     /// <summary>True when <paramref name="order"/> is late at <paramref name="now"/>: recorded late, or still owing its

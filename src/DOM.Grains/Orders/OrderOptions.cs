@@ -30,6 +30,13 @@ public sealed class OrderOptions
     /// <c>Orders:Channels:Marketplace</c> is the marketplace channel's).</summary>
     public Dictionary<string, ChannelOrderOptions> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Payment methods settled after the goods left (the customer pays an invoice): their captures are due until
+    /// money for them is reported received. Null: <c>invoice</c> and <c>onAccount</c>. In any case.</summary>
+    public string[]? PayLaterMethods { get; set; }
+
+    /// <summary>Whether a payment by <paramref name="method"/> is settled after the goods left.</summary>
+    public bool PaysLater(string method) => (PayLaterMethods ?? ["invoice", "onAccount"]).Contains(method, StringComparer.OrdinalIgnoreCase);
+
     public UnavailableLinePolicy UnavailableFor(string channel) =>
         Channels.TryGetValue(channel, out var options) && options.Unavailable is { } policy ? policy : Unavailable;
 

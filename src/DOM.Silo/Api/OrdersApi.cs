@@ -38,6 +38,10 @@ public sealed record FulfilmentBody(string? EventId, string? LocationId, Fulfilm
 
 public sealed record CancelBody(string? LineId = null);
 
+/// <summary>Money received for a payment settled later, a chargeback or its reversal, for payment number
+/// <c>tender</c> (0, the first, when left out).</summary>
+public sealed record PaymentEventBody(string? EventId, PaymentEventType? Type, decimal? Amount, int? Tender = null, string? InvoiceId = null, string? Reference = null);
+
 public sealed record ReviewBody(string? Decision, string? Note = null);
 
 /// <summary>A page of the order list; pass <paramref name="Next"/> as <c>createdBefore</c> and <paramref name="NextAfter"/>
@@ -62,7 +66,9 @@ public sealed record OrderStatsView(
     int AllocatedUnits,
     int RejectedUnits,
     int ShippedUnits,
-    int ReturnedUnits);
+    int ReturnedUnits,
+    int OutstandingOrders,
+    int ChargedBackOrders);
 
 /// <summary>Where a relist goes on from (an order id; null: the first) and how many orders it takes (1 to 1,000; 500).</summary>
 public sealed record RelistBody(string? After = null, int? Limit = null);
@@ -101,6 +107,7 @@ public static class OrdersApi
         {
             api.MapPost("/{orderId}/lines/{lineId}/events", ReportAsync).RequireAuthorization(Policies.Fulfilment),
             api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapPost("/{orderId}/payment-events", RecordPaymentAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/review", ReviewAsync).RequireAuthorization(Policies.Operator),
             api.MapPost("/{orderId}/lines/{lineId}/wrong-item", WrongItemAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/retry-backorders", RetryBackordersAsync).RequireAuthorization(Policies.Operator),
@@ -138,7 +145,9 @@ public static class OrdersApi
             stats.AllocatedUnits,
             stats.RejectedUnits,
             stats.ShippedUnits,
-            stats.ReturnedUnits));
+            stats.ReturnedUnits,
+            stats.OutstandingOrders,
+            stats.ChargedBackOrders));
     }
 
     private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)
@@ -261,6 +270,8 @@ public static class OrdersApi
         string? returnsAt,
         bool? late,
         bool? open,
+        bool? outstanding,
+        bool? chargedBack,
         DateTimeOffset? createdBefore,
         string? after,
         int? limit)
@@ -303,7 +314,10 @@ public static class OrdersApi
         }
         else if (!user.IsOperator())
         {
-            if ((locationId is not null && locationId != user.Scope()) || (returnsAt is not null && returnsAt != user.Scope()))
+            // Nor does a store or partner learn which orders have money due or were charged back: the order's money is
+            // the channel's.
+            if ((locationId is not null && locationId != user.Scope()) || (returnsAt is not null && returnsAt != user.Scope())
+                || outstanding is not null || chargedBack is not null)
             {
                 return TypedResults.Ok(new OrderPage([], null));
             }
@@ -312,7 +326,7 @@ public static class OrdersApi
             locationId = returnsAt is null ? user.Scope() : locationId;
         }
 
-        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open, returnsAt);
+        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open, returnsAt, outstanding, chargedBack);
         var buckets = await Task.WhenAll(IndexBuckets(grains).Select(bucket => bucket.QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();
@@ -323,7 +337,7 @@ public static class OrdersApi
             // review are not released to it yet (such a page can come out shorter than the limit; the next goes on
             // after the last order looked at).
             page = page.Where(o => o.Status != OrderStatus.HeldForReview)
-                .Select(o => o with { Locations = o.Locations.Contains(user.Scope()) ? [user.Scope()] : [], Total = 0m, ReturnsAt = o.ReturnsAt?.Contains(user.Scope()) == true ? [user.Scope()] : null })
+                .Select(o => o with { Locations = o.Locations.Contains(user.Scope()) ? [user.Scope()] : [], Total = 0m, Outstanding = 0m, ChargedBack = 0m, ReturnsAt = o.ReturnsAt?.Contains(user.Scope()) == true ? [user.Scope()] : null })
                 .ToList();
         }
 
@@ -378,6 +392,37 @@ public static class OrdersApi
         }
 
         return Answer(await order.CancelAsync(body?.LineId), user);
+    }
+
+    /// <summary>Records money received for a payment settled later (an invoice paid in part or in full), a chargeback or
+    /// its reversal: the order's channel or an operator (for the debtor ledger or the payment service).</summary>
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> RecordPaymentAsync(string orderId, PaymentEventBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation()
+            .Id("orderId", orderId)
+            .Id("eventId", body.EventId)
+            .Required("type", body.Type)
+            .Int("tender", body.Tender, 0, Validation.MaxLines, required: false)
+            .Id("invoiceId", body.InvoiceId, required: false)
+            .Text("reference", body.Reference, 200, required: false)
+            .Money("amount", body.Amount, 100_000_000m, required: true);
+        if (body.Amount is 0m)
+        {
+            validation.Add("amount", "Must be more than 0.");
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var order = grains.Get<IOrderGrain>(orderId);
+        if (VisibleTo(user, await order.GetAsync()) is null)
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        return Answer(await order.RecordPaymentAsync(new PaymentEvent(body.EventId!, body.Type!.Value, body.Tender ?? 0, body.Amount!.Value, body.InvoiceId, body.Reference)), user);
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ReviewAsync(string orderId, ReviewBody body, ClaimsPrincipal user, IGrainFactory grains)
@@ -472,7 +517,7 @@ public static class OrdersApi
         {
             Lines = own,
             Risk = view.Risk with { Reasons = [] },
-            Total = own.Sum(l => l.NetUnitPrice * l.AllocatedQuantity),
+            Total = Dom.Domain.Money.Currency.Round(own.Sum(l => l.NetUnitPrice * l.AllocatedQuantity), view.Currency),
             ReservationId = null,
             Replacements = [],
             History = view.History
@@ -483,6 +528,9 @@ public static class OrdersApi
             Refunded = returns.Sum(r => r.Refund),
             Invoices = [],
             Captured = 0m,
+            PaymentEvents = [],
+            Outstanding = 0m,
+            ChargedBack = 0m,
         };
     }
 

@@ -1,0 +1,100 @@
+using Dom.Orders;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>Money after the goods left: an invoice paid in part or in full, returns before it is paid, chargebacks and
+/// their reversal, recorded on the order.</summary>
+[Collection(ClusterCollection.Name)]
+public class PaymentEventTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task An_invoice_is_due_as_the_goods_leave_and_paid_in_parts_and_a_retried_receipt_counts_once()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("card", "tok", 30m), new Payment("invoice", null, 70m));
+        var placed = await Order(id).GetAsync();
+
+        var shipped = await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        var part = await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 1, 50m, $"{id}-i1", "bank-1"));
+        var retried = await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 1, 50.00m, $"{id}-i1", "bank-1"));
+        var otherBody = await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 1, 20m, $"{id}-i1", "bank-1"));
+        var tooMuch = await Order(id).RecordPaymentAsync(new PaymentEvent("p2", PaymentEventType.Received, 1, 20.01m, null, null));
+        var onCard = await Order(id).RecordPaymentAsync(new PaymentEvent("p3", PaymentEventType.Received, 0, 1m, null, null));
+        var rest = await Order(id).RecordPaymentAsync(new PaymentEvent("p4", PaymentEventType.Received, 1, 20m, null, null));
+
+        Assert.Equal(0m, placed!.Outstanding);
+        Assert.Equal(70m, shipped.Order!.Outstanding);
+        Assert.Equal((OrderCommandStatus.Done, 20m), (part.Status, part.Order!.Outstanding));
+        Assert.Equal((OrderCommandStatus.AlreadyDone, OrderCommandStatus.IdempotencyConflict), (retried.Status, otherBody.Status));
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (tooMuch.Status, onCard.Status));
+        Assert.Equal((OrderCommandStatus.Done, 0m), (rest.Status, rest.Order!.Outstanding));
+        Assert.Equal([("p1", 50m, "invoice", "bank-1"), ("p4", 20m, "invoice", null)], rest.Order.PaymentEvents!.Select(p => (p.EventId, p.Amount, p.Method, p.Reference)));
+        Assert.Contains(rest.Order.History, h => h.Event == "payment received");
+    }
+
+    [Fact]
+    public async Task Goods_returned_before_the_invoice_is_paid_are_no_longer_due()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("invoice", null, 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 0, 30m, null, null));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 2, "tooSmall")]));
+
+        var returned = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 2, 0)]))).Order!;
+
+        // Two of four units at 25.00 came back: 50.00 of the 100.00 invoiced is owed, 30.00 of it paid.
+        Assert.Equal((50m, 20m), (returned.Refunded, returned.Outstanding));
+    }
+
+    [Fact]
+    public async Task A_chargeback_takes_back_no_more_than_the_payment_paid_and_kept_and_its_reversal_no_more_than_it_took()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("card", "tok", 100m));
+        var early = await Order(id).RecordPaymentAsync(new PaymentEvent("cb0", PaymentEventType.Chargeback, 0, 1m, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+
+        var tooMuch = await Order(id).RecordPaymentAsync(new PaymentEvent("cb1", PaymentEventType.Chargeback, 0, 100.01m, null, null));
+        var chargeback = await Order(id).RecordPaymentAsync(new PaymentEvent("cb2", PaymentEventType.Chargeback, 0, 100m, null, "dispute-7"));
+        var reversedTooMuch = await Order(id).RecordPaymentAsync(new PaymentEvent("cb3", PaymentEventType.ChargebackReversed, 0, 100.01m, null, null));
+        var reversed = await Order(id).RecordPaymentAsync(new PaymentEvent("cb4", PaymentEventType.ChargebackReversed, 0, 40m, null, "dispute-7"));
+        var noSuchPayment = await Order(id).RecordPaymentAsync(new PaymentEvent("cb5", PaymentEventType.Chargeback, 1, 1m, null, null));
+        var noSuchInvoice = await Order(id).RecordPaymentAsync(new PaymentEvent("cb6", PaymentEventType.Chargeback, 0, 1m, "nope", null));
+
+        Assert.Equal(OrderCommandStatus.NotAllowed, early.Status);
+        Assert.Equal(OrderCommandStatus.NotAllowed, tooMuch.Status);
+        Assert.Equal((OrderCommandStatus.Done, 100m, 0m), (chargeback.Status, chargeback.Order!.ChargedBack, chargeback.Order.Outstanding));
+        Assert.Equal(OrderCommandStatus.NotAllowed, reversedTooMuch.Status);
+        Assert.Equal((OrderCommandStatus.Done, 60m), (reversed.Status, reversed.Order!.ChargedBack));
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (noSuchPayment.Status, noSuchInvoice.Status));
+        Assert.Equal(["chargeback", "chargeback reversed"], reversed.Order.History.Select(h => h.Event).Where(e => e.StartsWith("chargeback", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_returned_direct_debit_makes_the_invoice_due_again()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("invoice", null, 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 0, 100m, null, null));
+
+        var bounced = (await Order(id).RecordPaymentAsync(new PaymentEvent("cb", PaymentEventType.Chargeback, 0, 100m, null, null))).Order!;
+
+        Assert.Equal((100m, 100m), (bounced.Outstanding, bounced.ChargedBack));
+    }
+
+    /// <summary>An order of four units at 25.00 from a fresh warehouse, paid by <paramref name="payments"/>.</summary>
+    private async Task<(string Id, string Warehouse)> PlacedAsync(params Payment[] payments)
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 10);
+        var id = _world.Id("o");
+        var created = await Order(id).CreateAsync(new CreateOrderRequest(
+            id, "web", "c-" + id, null, [new OrderLineRequest("l1", sku, 4, 25m)],
+            new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+            null, null, payments, "EUR", false, null, null));
+        Assert.Equal(OrderOutcome.Created, created.Outcome);
+        return (id, warehouse);
+    }
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+}
