@@ -51,7 +51,9 @@ async function loadStats() {
     tile("kpi-held", "held for review", stats.byStatus.heldForReview),
     tile("kpi-reliability", `delivered on time (${stats.deliveredOnTime} of ${stats.delivered})`, reliability),
     tile("kpi-accuracy", `inventory accuracy (${found} of ${stats.allocatedUnits} units found)`, accuracy),
-    tile("kpi-returns", `return rate (${stats.returnedUnits} of ${stats.shippedUnits} units came back)`, returnRate));
+    tile("kpi-returns", `return rate (${stats.returnedUnits} of ${stats.shippedUnits} units came back)`, returnRate),
+    tile("kpi-outstanding", "orders with money due", stats.outstandingOrders),
+    tile("kpi-chargebacks", "orders charged back", stats.chargedBackOrders));
   document.getElementById("charts").replaceChildren(
     barChart("Orders by status", statuses.map(s => ({ label: s, value: stats.byStatus[s] }))),
     barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))),
@@ -106,8 +108,10 @@ async function loadOrders(mode) {
         query.set(name, value);
       }
     }
-    if (form.elements.late.checked) {
-      query.set("late", "true");
+    for (const name of ["late", "outstanding", "chargedBack"]) {
+      if (form.elements[name].checked) {
+        query.set(name, "true");
+      }
     }
   }
   const filter = query.toString();
@@ -148,8 +152,12 @@ function orderLink(orderId) {
 async function showOrder(orderId) {
   const order = await api("GET", `/api/v1/orders/${encodeURIComponent(orderId)}`);
   const detail = document.getElementById("detail");
+  // A line's price, and what each promotion took off it at intake.
   const lines = order.lines.map(line => el("tr", {},
-    el("td", {}, line.lineId), el("td", {}, line.sku), el("td", { class: "number" }, line.quantity), el("td", {}, line.status),
+    el("td", {}, line.lineId), el("td", {}, line.sku), el("td", { class: "number" }, line.quantity),
+    el("td", { class: "number" }, money(line.unitPrice, order.currency)),
+    el("td", { class: "discounts" }, (line.discounts ?? []).map(d => `${d.name} −${money(d.amount, order.currency)}`).join("; ") || "–"),
+    el("td", {}, line.status),
     el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–")));
   // Returns, with what came back of each line and the refund.
   const returns = order.returns.map(r => el("tr", { "data-return": r.returnId },
@@ -162,6 +170,10 @@ async function showOrder(orderId) {
     el("td", {}, i.lines.map(l => `${l.quantity} × ${l.sku}`).join("; ")),
     el("td", { class: "number" }, byTender(i.total, i.tenders, order.currency)),
     el("td", { class: "number" }, i.lines.some(l => l.vatRate === null) ? "no rate" : `${money(i.vat, order.currency)}`)));
+  // Money received for payments settled later (an invoice), chargebacks and their reversal.
+  const payments = (order.paymentEvents ?? []).map(p => el("tr", { "data-payment": p.eventId },
+    el("td", {}, p.eventId), el("td", { class: "nowrap" }, dateTime(p.at)), el("td", {}, { received: "received", chargeback: "chargeback", chargebackReversed: "chargeback reversed" }[p.type]),
+    el("td", {}, p.method), el("td", { class: "number" }, money(p.amount, order.currency)), el("td", {}, p.reference ?? p.invoiceId ?? "")));
   const history = order.history.map(h => el("li", {}, `${dateTime(h.at)} ${h.event}${h.lineId ? ` ${h.lineId}` : ""}${h.detail ? `: ${h.detail}` : ""}`));
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
   // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated
@@ -196,11 +208,15 @@ async function showOrder(orderId) {
       order.late ? el("span", { class: "badge late" }, "late") : "",
       ` · risk: ${order.risk.decision}${order.risk.reasons.length ? ` (${order.risk.reasons.join("; ")})` : ""}`,
       order.captured > 0 ? ` · captured ${money(order.captured, order.currency)}` : "",
-      order.refunded > 0 ? ` · refunded ${money(order.refunded, order.currency)}` : ""),
+      order.refunded > 0 ? ` · refunded ${money(order.refunded, order.currency)}` : "",
+      order.outstanding > 0 ? el("span", { class: "badge due" }, `due ${money(order.outstanding, order.currency)}`) : "",
+      order.chargedBack > 0 ? el("span", { class: "badge late" }, `charged back ${money(order.chargedBack, order.currency)}`) : ""),
     actions,
-    el("table", {}, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
+    el("table", { id: "lines" }, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Price", "Promotions", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
     ...(invoices.length ? [el("h3", {}, "Invoices"), el("table", { id: "invoices" },
       el("thead", {}, el("tr", {}, ["Invoice", "Issued", "From", "Units", "Captured", "incl. VAT"].map(h => el("th", {}, h)))), el("tbody", {}, invoices))] : []),
+    ...(payments.length ? [el("h3", {}, "Payments"), el("table", { id: "payments" },
+      el("thead", {}, el("tr", {}, ["Event", "Recorded", "Type", "Method", "Amount", "Reference"].map(h => el("th", {}, h)))), el("tbody", {}, payments))] : []),
     ...(returns.length ? [el("h3", {}, "Returns"), el("table", { id: "returns" },
       el("thead", {}, el("tr", {}, ["Return", "Where", "Status", "Registered", "Units", "Refund"].map(h => el("th", {}, h)))), el("tbody", {}, returns))] : []),
     el("h3", {}, "History"), el("ol", { class: "history" }, history));

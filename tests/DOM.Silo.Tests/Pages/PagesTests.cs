@@ -957,6 +957,41 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_console_shows_what_promotions_took_off_each_line_an_invoice_paid_in_part_and_lists_orders_with_money_due()
+    {
+        var (sku, store) = await StockedAsync("store", 5);
+        var promotion = _catalog.Id("p");
+        using (var saved = await Host.Operator().PutAsJsonAsync($"/api/v1/promotions/{promotion}", new { name = "Winter sale", kind = "percentage", percent = 25, skus = new[] { sku } }, SiloHost.Json))
+        {
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        }
+
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2) with { Payments = [new PaymentBody("invoice", 30m)] });
+        await ReportAsync(id, store, "shipped");
+        using (var paid = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/payment-events", new { eventId = "bank-1", type = "received", amount = 10, reference = "statement 12" }, SiloHost.Json))
+        {
+            Assert.True(paid.IsSuccessStatusCode, await paid.Content.ReadAsStringAsync());
+        }
+
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        Browser.Find("#filter input[name='outstanding']").Click();
+        Browser.Find("#filter button").Click();
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var lines = Browser.TextOf("#detail #lines", "Winter sale");
+        var payments = Browser.TextOf("#detail #payments", "bank-1");
+        var stats = await StatsAsync();
+
+        // 2 × 20.00 less 25 %: 10.00 off, 30.00 invoiced on account, 10.00 of it paid.
+        Assert.Contains("Winter sale −EUR 10.00", lines, StringComparison.Ordinal);
+        Assert.Contains("received invoice EUR 10.00 statement 12", payments, StringComparison.Ordinal);
+        Assert.Contains("due EUR 20.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
+        Assert.Contains(id, Browser.Find("#orders").Text, StringComparison.Ordinal);
+        Assert.Equal(stats.OutstandingOrders.ToString(System.Globalization.CultureInfo.InvariantCulture), Browser.Find("#kpi-outstanding .value").Text);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task An_operator_on_the_store_page_is_offered_only_the_returns_sent_to_that_store()
     {
         var (sku, store) = await StockedAsync("store", 5);
