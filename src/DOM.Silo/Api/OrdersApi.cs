@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Dom.Access;
+using Dom.Domain.Money;
 using Dom.Grains.Hosting;
 using Dom.Orders;
 using Microsoft.AspNetCore.Mvc;
@@ -517,7 +518,8 @@ public static class OrdersApi
         {
             Lines = own,
             Risk = view.Risk with { Reasons = [] },
-            Total = Dom.Domain.Money.Currency.Round(own.Sum(l => l.NetUnitPrice * l.AllocatedQuantity), view.Currency),
+            // Each line's units at what its promotions left, rounded once per line as the order's total is.
+            Total = own.Sum(l => Currency.Round(l.NetUnitPrice * l.AllocatedQuantity, view.Currency)),
             ReservationId = null,
             Replacements = [],
             History = view.History

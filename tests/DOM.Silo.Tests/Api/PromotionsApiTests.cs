@@ -109,6 +109,26 @@ public class PromotionsApiTests(ApiFixture fixture)
         Assert.Equal(50m, order.Total);
     }
 
+    [Fact]
+    public async Task A_store_sees_its_lines_at_what_the_promotions_left_rounded_to_the_cent()
+    {
+        var a = await _catalog.ArticleAsync("a");
+        var storeId = await _catalog.LocationAsync("store", 52.4, 13.1, type: "store");
+        await _catalog.StockAsync(a, storeId, 10);
+        var shopName = _catalog.Id("shop");
+        var shop = await Host.ClientForAsync("channel", shopName);
+        await PutAsync("one-off", new { name = "1 off", kind = "threshold", amount = 1, threshold = 1, currency = "EUR", skus = new[] { a }, channels = new[] { shopName } });
+        var id = _catalog.Id("o");
+
+        using var created = await shop.PostAsJsonAsync("/api/v1/orders",
+            new OrderBody(id, "c-" + id, [new OrderLineBody("l1", a, 7, 1m)], new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)), Currency: "EUR"), SiloHost.Json);
+        var seen = (await (await Host.ClientForAsync("store", storeId)).GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
+
+        // 7 × 1.00 less 1.00 is 6.00: not seven times 6/7 of a euro, which decimal cannot hold exactly.
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal((7, 6m), (seen.Lines.Single().AllocatedQuantity, seen.Total));
+    }
+
     private async Task PutAsync(string name, object body)
     {
         using var response = await Host.Operator().PutAsJsonAsync($"/api/v1/promotions/{_catalog.Id(name)}", body, SiloHost.Json);
