@@ -6,6 +6,7 @@ using Dom.Articles;
 using Dom.Customers;
 using Dom.Domain.Money;
 using Dom.Domain.Risk;
+using Dom.Finance;
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
 using Dom.Grains.Notifications;
@@ -48,6 +49,12 @@ internal sealed class OrderGrain(
     private const string PromiseReminder = "promised";
     private const string BackorderReminder = "backorders";
     private const string OutboxReminder = "outbox";
+    private const string LedgerReminder = "ledger";
+
+    /// <summary>The ledger entries this activation posted (after a reactivation the reminder posts them all again: the
+    /// ledger records each once).</summary>
+    private readonly HashSet<string> _ledgered = new(StringComparer.Ordinal);
+    private bool _ledgerArmed;
 
     /// <summary>True while this activation knows the outbox reminder is registered.</summary>
     private bool _outboxArmed;
@@ -1066,6 +1073,9 @@ internal sealed class OrderGrain(
             case OutboxReminder:
                 await SendOutboxAsync();
                 break;
+            case LedgerReminder:
+                await PostLedgerAsync(fromReminder: true);
+                break;
             case IntakeReminder:
                 await UnregisterAsync(reminderName);
                 break;
@@ -1598,11 +1608,55 @@ internal sealed class OrderGrain(
     /// ignored, and a store without effects keeps the last change's until they are done (entry points do them first).</summary>
     private Task StoreAsync(OrderState state, OrderEffects? effects = null) => StoreCompletedAsync(Completed(state, effects));
 
-    /// <summary>Stores a state <see cref="Completed"/> made.</summary>
-    private Task StoreCompletedAsync(OrderState completed)
+    /// <summary>Stores a state <see cref="Completed"/> made. A change that makes financial records (an invoice, a refund,
+    /// a payment event) arms the ledger reminder before it is stored and posts them after: if the silo dies in between,
+    /// the reminder posts them.</summary>
+    private async Task StoreCompletedAsync(OrderState completed)
     {
+        var newRecords = completed.View is { } view && Records(view) > 0
+            && OrderRules.LedgerEntries(view).Select(e => e.EntryId).Except(State.View is { } before ? OrderRules.LedgerEntries(before).Select(e => e.EntryId) : []).Any();
+        if (newRecords && !_ledgerArmed)
+        {
+            await this.RegisterOrUpdateReminder(LedgerReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _ledgerArmed = true;
+        }
+
         _effectsDone = completed.Effects is null;
-        return Raise(new OrderChanged(completed));
+        await Raise(new OrderChanged(completed));
+        if (newRecords)
+        {
+            await PostLedgerAsync();
+        }
+    }
+
+    /// <summary>How many financial documents <paramref name="view"/> has (when none, it has no ledger entries).</summary>
+    private static int Records(OrderView view) => view.Invoices.Count + view.Returns.Count + (view.PaymentEvents?.Count ?? 0);
+
+    /// <summary>Posts the order's ledger entries not posted yet to the ledger (each to its day's grain), then stops the
+    /// ledger reminder; a failure leaves it to the reminder.</summary>
+    private async Task PostLedgerAsync(bool fromReminder = false)
+    {
+        var due = OrderRules.LedgerEntries(View).Where(e => !_ledgered.Contains(e.EntryId)).ToList();
+        try
+        {
+            foreach (var day in due.GroupBy(e => LedgerKey.For(OrderId, e.At)))
+            {
+                await GrainFactory.Get<ILedgerGrain>(day.Key).AppendAsync(day.ToList());
+                _ledgered.UnionWith(day.Select(e => e.EntryId));
+            }
+        }
+        catch (Exception exception)
+        {
+            // The change is stored: the ledger follows from the reminder.
+            logger.LogWarning(exception, "{OrderId} is stored but the ledger did not take its entries yet; the reminder posts them", OrderId);
+            return;
+        }
+
+        if (_ledgerArmed || fromReminder)
+        {
+            await UnregisterAsync(LedgerReminder);
+            _ledgerArmed = false;
+        }
     }
 
     /// <summary><paramref name="state"/> as <see cref="StoreAsync"/> stores it: with the effects it carries, its statuses

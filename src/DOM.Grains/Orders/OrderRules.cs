@@ -1,4 +1,5 @@
 using Dom.Domain.Money;
+using Dom.Finance;
 using Dom.Orders;
 
 namespace Dom.Grains.Orders;
@@ -175,5 +176,55 @@ public static class OrderRules
             FulfilmentEventType.Delivered => own && !pickup && allocation.Status == AllocationStatus.Shipped && allocation.Delivered < allocation.Shipped,
             _ => false,
         };
+    }
+
+    /// <summary>The order's financial records for the ledger: each invoice (per payment it captured from, its VAT shared in
+    /// proportion, in whole minor units), each refund of a return received (per payment it goes back to), each payment
+    /// event. An amount no payment took (an order that reported none) is one entry without a method.</summary>
+    public static IReadOnlyList<LedgerEntry> LedgerEntries(OrderView view)
+    {
+        var entries = new List<LedgerEntry>();
+        LedgerEntry Entry(string documentId, string part, DateTimeOffset at, LedgerEntryKind kind, string? method, decimal amount, decimal vat) =>
+            new($"{view.OrderId}/{kind}/{documentId}/{part}", at, kind, view.OrderId, view.Channel, view.CustomerId, documentId, method, amount, view.Currency, vat);
+
+        void PerTender(string documentId, DateTimeOffset at, LedgerEntryKind kind, decimal total, IReadOnlyList<TenderAmount> tenders, decimal vat, int sign)
+        {
+            if (tenders.Count == 0)
+            {
+                entries.Add(Entry(documentId, "-", at, kind, null, sign * total, vat));
+                return;
+            }
+
+            var vatLeft = vat;
+            for (var i = 0; i < tenders.Count; i++)
+            {
+                var share = i == tenders.Count - 1 ? vatLeft : Currency.Round(total == 0 ? 0 : vat * tenders[i].Amount / total, view.Currency);
+                vatLeft -= share;
+                entries.Add(Entry(documentId, tenders[i].Tender.ToString(System.Globalization.CultureInfo.InvariantCulture), at, kind, tenders[i].Method, sign * tenders[i].Amount, share));
+            }
+        }
+
+        foreach (var invoice in view.Invoices)
+        {
+            PerTender(invoice.InvoiceId, invoice.At, LedgerEntryKind.Invoice, invoice.Total, invoice.Tenders, invoice.Vat, 1);
+        }
+
+        foreach (var received in view.Returns.Where(r => r.Status == ReturnStatus.Received && r.Refund > 0))
+        {
+            PerTender(received.ReturnId, received.ClosedAt ?? received.CreatedAt, LedgerEntryKind.Refund, received.Refund, received.Tenders ?? [], 0m, -1);
+        }
+
+        foreach (var payment in view.PaymentEvents ?? [])
+        {
+            var (kind, sign) = payment.Type switch
+            {
+                PaymentEventType.Received => (LedgerEntryKind.PaymentReceived, -1),
+                PaymentEventType.Chargeback => (LedgerEntryKind.Chargeback, 1),
+                _ => (LedgerEntryKind.ChargebackReversed, -1),
+            };
+            entries.Add(Entry(payment.EventId, payment.Tender.ToString(System.Globalization.CultureInfo.InvariantCulture), payment.At, kind, payment.Method, sign * payment.Amount, 0m));
+        }
+
+        return entries;
     }
 }

@@ -97,6 +97,7 @@ public static class DomHost
         app.MapCustomersApi();
         app.MapRiskApi();
         app.MapPromotionsApi();
+        app.MapLedgerApi();
         return app;
     }
 
