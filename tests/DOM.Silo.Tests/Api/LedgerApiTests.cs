@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dom.Finance;
+using Dom.Orders;
+using Dom.Silo.Api;
+using Dom.Silo.Tests.Hosting;
+
+namespace Dom.Silo.Tests.Api;
+
+/// <summary>The ledger export: an operator's, as JSON or CSV, of the days asked for.</summary>
+[Collection(ApiCollection.Name)]
+public class LedgerApiTests(ApiFixture fixture)
+{
+    private readonly Catalog _catalog = new(fixture.Host);
+
+    private SiloHost Host => fixture.Host;
+
+    [Fact]
+    public async Task An_operator_exports_the_day_s_invoices_and_payments_as_json_and_csv()
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
+        await _catalog.StockAsync(sku, store, 10);
+        var id = _catalog.Id("o");
+        var shop = Host.Client("dev-channel-webshop-key");
+        using (var placed = await shop.PostAsJsonAsync("/api/v1/orders", new OrderBody(
+            id, "c-" + id, [new OrderLineBody("l1", sku, 2, 59.50m)],
+            new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)),
+            Payments: [new PaymentBody("invoice", 100m), new PaymentBody("=voucher,x", 19m)], Currency: "EUR"), SiloHost.Json))
+        {
+            Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        }
+
+        using var shipped = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s", locationId = store, type = "shipped" }, SiloHost.Json);
+        var order = (await shipped.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
+        (await shop.PostAsJsonAsync($"/api/v1/orders/{id}/payment-events", new { eventId = "bank-1", type = "received", amount = 100 }, SiloHost.Json)).EnsureSuccessStatusCode();
+        // The invoice's day and the next (the receipt may come just after midnight).
+        var day = DateOnly.FromDateTime(order.Invoices[0].At.UtcDateTime);
+
+        var json = (await Host.Operator().GetFromJsonAsync<LedgerExport>($"/api/v1/ledger?from={day:yyyy-MM-dd}&to={day.AddDays(1):yyyy-MM-dd}", SiloHost.Json))!;
+        using var csv = await Host.Operator().GetAsync($"/api/v1/ledger?from={day.AddDays(-1):yyyy-MM-dd}&to={day.AddDays(1):yyyy-MM-dd}&format=csv");
+        var rows = (await csv.Content.ReadAsStringAsync()).Split("\r\n");
+        var before = (await Host.Operator().GetFromJsonAsync<LedgerExport>($"/api/v1/ledger?from={day.AddDays(-3):yyyy-MM-dd}&to={day.AddDays(-1):yyyy-MM-dd}", SiloHost.Json))!;
+
+        // 119.00 with 19.00 VAT, captured 100.00 on account and 19.00 by voucher, the VAT shared the same way.
+        Assert.Equal([(LedgerEntryKind.Invoice, 100m, 15.97m), (LedgerEntryKind.Invoice, 19m, 3.03m), (LedgerEntryKind.PaymentReceived, -100m, 0m)],
+            json.Entries.Where(e => e.OrderId == id).Select(e => (e.Kind, e.Amount, e.Vat)));
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("entryId,at,kind,orderId,channel,customerId,documentId,method,amount,vat,currency", rows[0]);
+        Assert.Contains(rows, r => r.StartsWith($"{id}/Invoice/{id}-i1/0,", StringComparison.Ordinal) && r.EndsWith($",{id}-i1,invoice,100.00,15.97,EUR", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.StartsWith($"{id}/PaymentReceived/bank-1/0,", StringComparison.Ordinal) && r.EndsWith(",bank-1,invoice,-100,0,EUR", StringComparison.Ordinal));
+        // A field with a comma is quoted; one that starts like a formula is shown as text.
+        Assert.Contains(rows, r => r.StartsWith($"{id}/Invoice/{id}-i1/1,", StringComparison.Ordinal) && r.EndsWith($",{id}-i1,\"'=voucher,x\",19.00,3.03,EUR", StringComparison.Ordinal));
+        Assert.DoesNotContain(before.Entries, e => e.OrderId == id);
+    }
+
+    [Fact]
+    public async Task Only_operators_export_and_a_bad_range_is_a_400_naming_the_field()
+    {
+        using var byChannel = await Host.Client("dev-channel-webshop-key").GetAsync("/api/v1/ledger?from=2026-12-01&to=2026-12-01");
+        var problems = new (string Query, string Field)[]
+        {
+            ("to=2026-12-01", "from"),
+            ("from=2026-12-01", "to"),
+            ("from=2026-12-02&to=2026-12-01", "to"),
+            ("from=2026-01-01&to=2026-12-01", "to"),
+            ("from=2026-12-01&to=2026-12-01&format=xml", "format"),
+        };
+
+        Assert.Equal(HttpStatusCode.Forbidden, byChannel.StatusCode);
+        foreach (var (query, field) in problems)
+        {
+            using var response = await Host.Operator().GetAsync($"/api/v1/ledger?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains($"\"{field}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+}
