@@ -82,6 +82,23 @@ public class PaymentEventTests(ClusterFixture fixture)
         Assert.Equal((100m, 100m), (bounced.Outstanding, bounced.ChargedBack));
     }
 
+    [Fact]
+    public async Task An_invoice_paid_again_after_its_direct_debit_was_returned_can_be_charged_back_again()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("invoice", null, 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 0, 100m, null, null));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("cb1", PaymentEventType.Chargeback, 0, 100m, null, null));
+        var paidAgain = (await Order(id).RecordPaymentAsync(new PaymentEvent("p2", PaymentEventType.Received, 0, 100m, null, null))).Order!;
+
+        // The second debit is returned too: the 100.00 paid again is money the customer's bank can take back.
+        var bouncedAgain = await Order(id).RecordPaymentAsync(new PaymentEvent("cb2", PaymentEventType.Chargeback, 0, 100m, null, null));
+
+        Assert.Equal(0m, paidAgain.Outstanding);
+        Assert.Equal(OrderCommandStatus.Done, bouncedAgain.Status);
+        Assert.Equal((100m, 200m), (bouncedAgain.Order!.Outstanding, bouncedAgain.Order.ChargedBack));
+    }
+
     /// <summary>An order of four units at 25.00 from a fresh warehouse, paid by <paramref name="payments"/>.</summary>
     private async Task<(string Id, string Warehouse)> PlacedAsync(params Payment[] payments)
     {

@@ -956,8 +956,8 @@ internal sealed class OrderGrain(
     /// <summary>Where payment <paramref name="tender"/> of <paramref name="view"/> stands. <c>Due</c>: for a payment
     /// settled later, what its captures charged less what returns refunded to it and the money received for it, plus
     /// what chargebacks took back of that money (0 for one settled as the goods left). <c>Kept</c>: what it paid and
-    /// still pays for (captured, or for one settled later received, no more than what returns left of its captures),
-    /// less what chargebacks took back and were not reversed (<c>ChargedBack</c>).</summary>
+    /// still pays for (captured less what chargebacks took back and were not reversed, <c>ChargedBack</c>; for one
+    /// settled later, received less that, no more than what returns left of its captures).</summary>
     private (decimal Due, decimal Kept, decimal ChargedBack) Settlement(OrderView view, int tender)
     {
         var records = (view.PaymentEvents ?? []).Where(p => p.Tender == tender).ToList();
@@ -970,7 +970,9 @@ internal sealed class OrderGrain(
             return (0m, owed - chargedBack, chargedBack);
         }
 
-        return (Math.Max(0m, owed - received + chargedBack), Math.Min(received, owed) - chargedBack, chargedBack);
+        // What chargebacks took back comes off what was received before it is weighed against what is owed: money paid
+        // again after a returned direct debit is paid and kept (and its bank can take it back too).
+        return (Math.Max(0m, owed - received + chargedBack), Math.Min(received - chargedBack, owed), chargedBack);
     }
 
     /// <summary>The share of the order's value its payments paid (1 with none reported): what a unit is captured and refunded at.</summary>
