@@ -1,4 +1,6 @@
 using Dom.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Dom.Grains.Tests;
 
@@ -97,6 +99,29 @@ public class PaymentEventTests(ClusterFixture fixture)
         Assert.Equal(0m, paidAgain.Outstanding);
         Assert.Equal(OrderCommandStatus.Done, bouncedAgain.Status);
         Assert.Equal((100m, 200m), (bouncedAgain.Order!.Outstanding, bouncedAgain.Order.ChargedBack));
+    }
+
+    [Fact]
+    public async Task An_unpaid_invoice_of_an_order_last_stored_by_a_build_before_payment_events_is_outstanding_once_loaded()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("invoice", null, 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        // The order's latest snapshot as a build before payment events wrote it: no events, nothing outstanding.
+        var stream = $"order/{id}";
+        var serializer = fixture.Cluster.ServiceProvider.GetRequiredService<Serializer>();
+        var last = (await ClusterFixture.Journal.LoadAsync(stream)).Events[^1];
+        var state = serializer.Deserialize<Orders.OrderChanged>(last.Payload)!.State;
+        await ClusterFixture.Journal.SaveSnapshotAsync(stream, last.Sequence, serializer.SerializeToArray(state with { View = state.View! with { PaymentEvents = null, Outstanding = 0m } }));
+        await fixture.DeactivateAllAsync();
+
+        var read = await Order(id).GetAsync();
+        var relisted = await Order(id).RelistAsync();
+        var listed = await fixture.Grains.GetGrain<IOrderIndexGrain>(Orders.OrderIndexGrain.BucketOf(id))
+            .QueryAsync(new OrderQuery(null, null, "c-" + id, null, null, null, 10, Outstanding: true));
+
+        Assert.Equal((100m, 0), (read!.Outstanding, read.PaymentEvents!.Count));
+        Assert.True(relisted);
+        Assert.Equal([id], listed.Select(o => o.OrderId));
     }
 
     /// <summary>An order of four units at 25.00 from a fresh warehouse, paid by <paramref name="payments"/>.</summary>

@@ -85,12 +85,14 @@ internal sealed class OrderGrain(
     protected override OrderState Apply(OrderState state, OrderChanged @event) => @event.State;
 
     /// <summary>An order stored by a build before returns or invoices (its last event, or its snapshot, which is loaded
-    /// without events) has none: empty lists, not null.</summary>
+    /// without events) has none: empty lists, not null. One stored before payment events has what its invoices made due
+    /// outstanding (that build worked out nothing of it).</summary>
     protected override void OnLoaded()
     {
         if (State.View is { } view && (view.Returns is null || view.Invoices is null || view.PaymentEvents is null))
         {
-            State = State with { View = view with { Returns = view.Returns ?? [], Invoices = view.Invoices ?? [], PaymentEvents = view.PaymentEvents ?? [] } };
+            var loaded = view with { Returns = view.Returns ?? [], Invoices = view.Invoices ?? [], PaymentEvents = view.PaymentEvents ?? [] };
+            State = State with { View = view.PaymentEvents is null && State.Request is { } request ? Settled(loaded, request.Payments.Count) : loaded };
         }
     }
 
@@ -975,6 +977,13 @@ internal sealed class OrderGrain(
         return (Math.Max(0m, owed - received + chargedBack), Math.Min(received - chargedBack, owed), chargedBack);
     }
 
+    /// <summary><paramref name="view"/> with what its <paramref name="payments"/> payments have outstanding and charged back.</summary>
+    private OrderView Settled(OrderView view, int payments)
+    {
+        var settlements = Enumerable.Range(0, payments).Select(tender => Settlement(view, tender)).ToList();
+        return view with { Outstanding = settlements.Sum(t => t.Due), ChargedBack = settlements.Sum(t => t.ChargedBack) };
+    }
+
     /// <summary>The share of the order's value its payments paid (1 with none reported): what a unit is captured and refunded at.</summary>
     private decimal PaidShare() => LineAmounts.PaidShare(View.Lines.Sum(l => l.Value), Paid());
 
@@ -1687,8 +1696,7 @@ internal sealed class OrderGrain(
 
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
         view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending), Total = OrderRules.TotalOf(lines, view.Currency) };
-        var settlements = Enumerable.Range(0, state.Request!.Payments.Count).Select(tender => Settlement(view, tender)).ToList();
-        view = view with { Outstanding = settlements.Sum(t => t.Due), ChargedBack = settlements.Sum(t => t.ChargedBack) };
+        view = Settled(view, state.Request!.Payments.Count);
         if (!view.Late && State.View is { } was && OrderIndexGrain.OwesPromise(was.Status, OrderRules.ReadyAtStore(was))
             && !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) && clock.UtcNow > view.PromisedBy)
         {
