@@ -124,6 +124,24 @@ public class PaymentEventTests(ClusterFixture fixture)
         Assert.Equal([id], listed.Select(o => o.OrderId));
     }
 
+    [Fact]
+    public async Task A_card_payment_of_an_order_shipped_by_a_build_before_invoices_can_be_charged_back()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("card", "tok", 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        // The order's latest snapshot as a build before invoices wrote it: shipped, the card captured, no invoice.
+        var stream = $"order/{id}";
+        var serializer = fixture.Cluster.ServiceProvider.GetRequiredService<Serializer>();
+        var last = (await ClusterFixture.Journal.LoadAsync(stream)).Events[^1];
+        var state = serializer.Deserialize<Orders.OrderChanged>(last.Payload)!.State;
+        await ClusterFixture.Journal.SaveSnapshotAsync(stream, last.Sequence, serializer.SerializeToArray(state with { View = state.View! with { Invoices = null!, Captured = 0m, PaymentEvents = null } }));
+        await fixture.DeactivateAllAsync();
+
+        var chargeback = await Order(id).RecordPaymentAsync(new PaymentEvent("cb", PaymentEventType.Chargeback, 0, 100m, null, null));
+
+        Assert.Equal((OrderCommandStatus.Done, 100m), (chargeback.Status, chargeback.Order!.ChargedBack));
+    }
+
     /// <summary>An order of four units at 25.00 from a fresh warehouse, paid by <paramref name="payments"/>.</summary>
     private async Task<(string Id, string Warehouse)> PlacedAsync(params Payment[] payments)
     {

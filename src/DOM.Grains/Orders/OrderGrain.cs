@@ -966,7 +966,12 @@ internal sealed class OrderGrain(
         var received = records.Where(p => p.Type == PaymentEventType.Received).Sum(p => p.Amount);
         var chargedBack = records.Where(p => p.Type == PaymentEventType.Chargeback).Sum(p => p.Amount)
             - records.Where(p => p.Type == PaymentEventType.ChargebackReversed).Sum(p => p.Amount);
-        var owed = PerTender(view.Invoices.SelectMany(i => i.Tenders))[tender] - PerTender(view.Returns.SelectMany(r => r.Tenders ?? []))[tender];
+        // An order whose goods left under a build before invoices was charged what each payment paid, with no invoice
+        // (as its returns refund it).
+        var charged = view.Invoices.Count == 0 && view.Lines.Any(l => OrderRules.WithCustomer(l, view.Delivery) > 0)
+            ? Paid()
+            : PerTender(view.Invoices.SelectMany(i => i.Tenders));
+        var owed = charged[tender] - PerTender(view.Returns.SelectMany(r => r.Tenders ?? []))[tender];
         if (!options.Value.PaysLater(Request.Payments[tender].Method))
         {
             return (0m, owed - chargedBack, chargedBack);
