@@ -142,6 +142,18 @@ public class PaymentEventTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.Done, 100m), (chargeback.Status, chargeback.Order!.ChargedBack));
     }
 
+    [Fact]
+    public async Task A_receipt_of_less_than_the_currencys_minor_unit_is_refused_and_leaves_nothing_due()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("invoice", null, 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+
+        var odd = await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 0, 99.999m, null, null));
+
+        Assert.Equal((OrderCommandStatus.NotAllowed, 100m), (odd.Status, odd.Order!.Outstanding));
+        Assert.Empty(odd.Order.PaymentEvents!);
+    }
+
     /// <summary>An order of four units at 25.00 from a fresh warehouse, paid by <paramref name="payments"/>.</summary>
     private async Task<(string Id, string Warehouse)> PlacedAsync(params Payment[] payments)
     {

@@ -930,6 +930,9 @@ internal sealed class OrderGrain(
         var (due, kept, chargedBack) = Settlement(View, payment.Tender);
         var problem = payment.Type switch
         {
+            // Money moves in the currency's minor units: a receipt of 99.999 EUR would leave 0.001 due for ever.
+            _ when payment.Amount != Currency.Round(payment.Amount, View.Currency) =>
+                $"{payment.Amount} has more decimals than {View.Currency} has.",
             PaymentEventType.Received when !options.Value.PaysLater(method) =>
                 $"Payment {payment.Tender} ({method}) was settled as the goods left; money is received only for payments settled later (an invoice, on account).",
             PaymentEventType.Received when payment.Amount > due => $"{payment.Amount} is more than the {due} due on payment {payment.Tender}.",
