@@ -23,13 +23,14 @@ public class PaymentEventTests(ClusterFixture fixture)
         var otherBody = await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 1, 20m, $"{id}-i1", "bank-1"));
         var tooMuch = await Order(id).RecordPaymentAsync(new PaymentEvent("p2", PaymentEventType.Received, 1, 20.01m, null, null));
         var onCard = await Order(id).RecordPaymentAsync(new PaymentEvent("p3", PaymentEventType.Received, 0, 1m, null, null));
+        var negative = await Order(id).RecordPaymentAsync(new PaymentEvent("p5", PaymentEventType.Received, 1, -5m, null, null));
         var rest = await Order(id).RecordPaymentAsync(new PaymentEvent("p4", PaymentEventType.Received, 1, 20m, null, null));
 
         Assert.Equal(0m, placed!.Outstanding);
         Assert.Equal(70m, shipped.Order!.Outstanding);
         Assert.Equal((OrderCommandStatus.Done, 20m), (part.Status, part.Order!.Outstanding));
         Assert.Equal((OrderCommandStatus.AlreadyDone, OrderCommandStatus.IdempotencyConflict), (retried.Status, otherBody.Status));
-        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (tooMuch.Status, onCard.Status));
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (tooMuch.Status, onCard.Status, negative.Status));
         Assert.Equal((OrderCommandStatus.Done, 0m), (rest.Status, rest.Order!.Outstanding));
         Assert.Equal([("p1", 50m, "invoice", "bank-1"), ("p4", 20m, "invoice", null)], rest.Order.PaymentEvents!.Select(p => (p.EventId, p.Amount, p.Method, p.Reference)));
         Assert.Contains(rest.Order.History, h => h.Event == "payment received");

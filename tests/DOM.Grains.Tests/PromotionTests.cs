@@ -55,7 +55,7 @@ public class PromotionTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task The_same_order_with_another_coupon_is_another_body()
+    public async Task The_same_order_with_another_coupon_is_another_body_and_with_the_same_coupons_in_another_order_the_same()
     {
         var (a, _, _) = await StockedAsync();
         var code = _world.Id("C");
@@ -64,8 +64,14 @@ public class PromotionTests(ClusterFixture fixture)
         await Order(id).CreateAsync(Request(id, (a, 1, 50m)));
 
         var withCoupon = await Order(id).CreateAsync(Request(id, (a, 1, 50m)) with { Coupons = [code] });
+        var (other, second) = (_world.Id("other"), _world.Id("C2"));
+        await SaveAsync(Percent("second", 10m, a) with { Code = second });
+        await Order(other).CreateAsync(Request(other, (a, 1, 50m)) with { Coupons = [code, second] });
+        var sameCouponsOtherwise = await Order(other).CreateAsync(Request(other, (a, 1, 50m)) with { Coupons = [second.ToLowerInvariant(), code] });
 
         Assert.Equal(OrderOutcome.IdempotencyConflict, withCoupon.Outcome);
+        // Coupons are a set of codes in any case: the same ones in another order and case are the same request.
+        Assert.Equal(OrderOutcome.Replayed, sameCouponsOtherwise.Outcome);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public enum PromotionKind
     Threshold,
 
     /// <summary>Of every <c>Buy</c> + <c>Get</c> matching units, the <c>Get</c> cheapest at <c>Percent</c> off (free
-    /// without one).</summary>
+    /// without one); what that takes off is shared by the group's units in proportion to their price.</summary>
     BuyXGetY,
 }
 
@@ -23,7 +23,7 @@ public enum PromotionKind
 /// its amounts and of the orders it applies to (null: any, for one without amounts); valid from
 /// <paramref name="ValidFrom"/> until before <paramref name="ValidTo"/>. Promotions apply by <paramref name="Priority"/>
 /// (lower first, then by id), each to what those before it left; an <paramref name="Exclusive"/> one is never combined
-/// with another.</summary>
+/// with another (the exclusive ones are tried first, and the first that takes anything off is the only one).</summary>
 [GenerateSerializer, Immutable, Alias("dom.promotions.promotion")]
 public sealed record Promotion(
     [property: Id(0)] string PromotionId,

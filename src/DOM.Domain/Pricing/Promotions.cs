@@ -16,7 +16,8 @@ public enum DiscountKind
     Threshold,
 
     /// <summary>Of every <see cref="PromotionRule.Buy"/> + <see cref="PromotionRule.Get"/> matching units, the
-    /// <see cref="PromotionRule.Get"/> cheapest at <see cref="PromotionRule.Percent"/> off (100: free).</summary>
+    /// <see cref="PromotionRule.Get"/> cheapest at <see cref="PromotionRule.Percent"/> off (100: free), shared by the
+    /// group's units.</summary>
     BuyXGetY,
 }
 
@@ -25,7 +26,8 @@ public enum DiscountKind
 /// must carry (null: applies by itself); <paramref name="Currency"/>: the currency of its amounts, and so of the orders it
 /// applies to (null: any, for a percentage); valid from <paramref name="ValidFrom"/> until before
 /// <paramref name="ValidTo"/>. Promotions apply by <paramref name="Priority"/> (lower first, then by id), each to what
-/// those before it left; an <paramref name="Exclusive"/> one is never combined with another.</summary>
+/// those before it left; an <paramref name="Exclusive"/> one is never combined with another: the exclusive ones are
+/// tried first (by priority), and the first that takes anything off is the only one, whatever the others' priority.</summary>
 public sealed record PromotionRule(
     string PromotionId,
     string Name,
@@ -142,20 +144,21 @@ public static class Promotions
                 break;
             case DiscountKind.BuyXGetY:
                 // Every unit at what is left of its line's value per unit, dearest first: of each group of buy + get
-                // units, the cheapest get go at the percent off, so the groups are the dearest units first.
+                // units, the cheapest get go at the percent off, so the groups are the dearest units first. What they
+                // take off is shared by every unit of the complete groups in proportion to its value (a unit returned
+                // refunds what was paid for it, not its full price while the free one stays).
                 var units = matching.SelectMany(i => Enumerable.Repeat((Line: i, Value: left[i] / lines[i].Quantity), lines[i].Quantity))
                     .OrderByDescending(u => u.Value).ThenBy(u => lines[u.Line].LineId, StringComparer.Ordinal).ToList();
                 var groupSize = rule.Buy!.Value + rule.Get!.Value;
-                var reduced = new decimal[lines.Count];
-                for (var g = 0; g + groupSize <= units.Count; g += groupSize)
+                var grouped = units.Take(units.Count / groupSize * groupSize).ToList();
+                var reduced = grouped.Where((_, n) => n % groupSize >= rule.Buy.Value).Sum(u => u.Value);
+                if (reduced > 0)
                 {
-                    foreach (var unit in units.Skip(g + rule.Buy.Value).Take(rule.Get.Value))
-                    {
-                        reduced[unit.Line] += unit.Value;
-                    }
+                    var weights = new decimal[lines.Count];
+                    grouped.ForEach(u => weights[u.Line] += u.Value);
+                    Spread(Currency.Round(reduced * (rule.Percent ?? 100m) / 100m, currency), matching.Where(i => weights[i] > 0).ToList(), weights, off, currency);
                 }
 
-                matching.ForEach(i => off[i] = Currency.Round(reduced[i] * (rule.Percent ?? 100m) / 100m, currency));
                 break;
         }
 
@@ -164,15 +167,15 @@ public static class Promotions
             .ToList();
     }
 
-    /// <summary>Spreads <paramref name="amount"/> over the lines <paramref name="over"/> in proportion to what is
-    /// <paramref name="left"/> of them, in whole minor units (those left over by rounding down to the largest remainders,
+    /// <summary>Spreads <paramref name="amount"/> over the lines <paramref name="over"/> in proportion to their
+    /// <paramref name="weights"/> (what is left of them, or of their units a promotion counts), in whole minor units (those left over by rounding down to the largest remainders,
     /// the first line first among equals).</summary>
-    private static void Spread(decimal amount, List<int> over, decimal[] left, decimal[] off, string currency)
+    private static void Spread(decimal amount, List<int> over, decimal[] weights, decimal[] off, string currency)
     {
         var unit = Currency.MinorUnit(currency);
         var units = (long)decimal.Floor(amount / unit);
-        var value = over.Sum(i => left[i]);
-        var exact = over.ToDictionary(i => i, i => units * left[i] / value);
+        var value = over.Sum(i => weights[i]);
+        var exact = over.ToDictionary(i => i, i => units * weights[i] / value);
         foreach (var i in over)
         {
             off[i] = decimal.Floor(exact[i]);

@@ -151,7 +151,9 @@ internal sealed class OrderGrain(
             return new CreateOrderResult(OrderOutcome.ReservationMismatch, null, mismatch);
         }
 
-        var (discounts, couponProblem) = await PriceAsync(request);
+        // The time the order is placed: priced by the promotions valid then, and stored as accepted then.
+        var placedAt = clock.UtcNow;
+        var (discounts, couponProblem) = await PriceAsync(request, placedAt);
         if (couponProblem is not null)
         {
             return new CreateOrderResult(OrderOutcome.CouponNotValid, null, couponProblem);
@@ -162,13 +164,13 @@ internal sealed class OrderGrain(
         // the client never comes back. The reminder first, so no stored intake is left without one (a reminder finding
         // no order unregisters itself).
         await this.RegisterOrUpdateReminder(IntakeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await Raise(new OrderChanged(new OrderState { Fingerprint = fingerprint, Request = request, AcceptedAt = clock.UtcNow, Discounts = discounts }));
+        await Raise(new OrderChanged(new OrderState { Fingerprint = fingerprint, Request = request, AcceptedAt = placedAt, Discounts = discounts }));
         return await TakeInAsync(reservation);
     }
 
     /// <summary>What the promotions valid for the order now (its channel, currency and coupons) take off its lines, or why
     /// a coupon it carries is refused: one that unlocks no promotion for it. A replacement is free and takes none.</summary>
-    private async Task<(ImmutableList<PricedDiscount> Discounts, string? Problem)> PriceAsync(CreateOrderRequest request)
+    private async Task<(ImmutableList<PricedDiscount> Discounts, string? Problem)> PriceAsync(CreateOrderRequest request, DateTimeOffset at)
     {
         if (request.ReplacementFor is not null)
         {
@@ -176,7 +178,7 @@ internal sealed class OrderGrain(
         }
 
         var coupons = request.Coupons ?? [];
-        var promotions = await GrainFactory.Get<IPromotionCatalogGrain>(0).ForOrderAsync(new PromotionQuery(request.Channel, request.Currency, clock.UtcNow, coupons));
+        var promotions = await GrainFactory.Get<IPromotionCatalogGrain>(0).ForOrderAsync(new PromotionQuery(request.Channel, request.Currency, at, coupons));
         var rules = promotions.Select(p => p.ToRule()).ToList();
         if (coupons.FirstOrDefault(c => !rules.Any(r => string.Equals(r.Code, c, StringComparison.OrdinalIgnoreCase))) is { } invalid)
         {
@@ -931,6 +933,7 @@ internal sealed class OrderGrain(
         var problem = payment.Type switch
         {
             // Money moves in the currency's minor units: a receipt of 99.999 EUR would leave 0.001 due for ever.
+            _ when payment.Amount <= 0 => "An amount must be more than 0.",
             _ when payment.Amount != Currency.Round(payment.Amount, View.Currency) =>
                 $"{payment.Amount} has more decimals than {View.Currency} has.",
             PaymentEventType.Received when !options.Value.PaysLater(method) =>
@@ -1938,7 +1941,8 @@ internal sealed class OrderGrain(
             .. request.Lines.Select(l => $"{l.LineId}*{l.Sku}*{l.Quantity}*{Amount(l.UnitPrice)}"),
             .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{Amount(p.Amount)}"),
             // Coupons only when there are any, so requests stored before orders carried them keep their fingerprint.
-            .. (request.Coupons is { Count: > 0 } coupons ? [$"coupons*{string.Join('*', coupons.Select(c => c.ToUpperInvariant()))}"] : Array.Empty<string>()),
+            // A set of codes in any case, marked apart from the payments (no payment method is '#coupons').
+            .. (request.Coupons is { Count: > 0 } coupons ? [$"#coupons*{string.Join('*', coupons.Select(c => c.ToUpperInvariant()).Order(StringComparer.Ordinal))}"] : Array.Empty<string>()),
         ]))));
     }
 }

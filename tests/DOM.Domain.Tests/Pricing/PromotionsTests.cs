@@ -44,7 +44,7 @@ public class PromotionsTests
     }
 
     [Fact]
-    public void Buy_x_get_y_takes_the_cheapest_unit_of_each_group_off_across_lines()
+    public void Buy_x_get_y_takes_the_cheapest_unit_of_each_group_off_shared_by_the_group_s_units()
     {
         var lines = new[] { Line("l1", "a", 2, 30m), Line("l2", "b", 1, 10m), Line("l3", "c", 3, 20m), Line("l4", "x", 5, 1m) };
         var rule = new PromotionRule("p", "3 for 2", DiscountKind.BuyXGetY, Buy: 2, Get: 1, Skus: ["a", "b", "c"]);
@@ -52,11 +52,15 @@ public class PromotionsTests
         var free = Promotions.Apply(lines, [rule], "EUR");
         var half = Promotions.Apply(lines, [rule with { Percent = 50m }], "EUR");
         var tooFew = Promotions.Apply([Line("l1", "a", 2, 30m)], [rule], "EUR");
+        var incomplete = Promotions.Apply([Line("l1", "a", 2, 30m), Line("l2", "b", 2, 10m)], [rule], "EUR");
 
-        // Dearest first: 30 30 20 | 20 20 10: a 20 and the 10 go free.
-        Assert.Equal([("l2", 10m), ("l3", 20m)], free.Select(d => (d.LineId, d.Amount)));
-        Assert.Equal([("l2", 5m), ("l3", 10m)], half.Select(d => (d.LineId, d.Amount)));
+        // Dearest first: 30 30 20 | 20 20 10: a 20 and the 10 go free, 30.00 shared by the six units' 130.00: 60, 10, 60.
+        Assert.Equal([("l1", 13.85m), ("l2", 2.31m), ("l3", 13.84m)], free.Select(d => (d.LineId, d.Amount)));
+        Assert.Equal(30m, free.Sum(d => d.Amount));
+        Assert.Equal(15m, half.Sum(d => d.Amount));
         Assert.Empty(tooFew);
+        // 30 30 10 | 10: the group's free 10.00 is shared by 30, 30 and 10; the fourth unit is in no group.
+        Assert.Equal([("l1", 8.57m), ("l2", 1.43m)], incomplete.Select(d => (d.LineId, d.Amount)));
     }
 
     [Fact]
