@@ -1,6 +1,6 @@
 // The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
 // status and age, with an order's lines, risk reasons and history one click away.
-import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money, byTender, refundText, refreshEvery } from "./dom.js";
+import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money, byTender, refundText, refreshEvery, download } from "./dom.js";
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "returned", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
@@ -21,10 +21,28 @@ const more = document.getElementById("more");
 more.addEventListener("click", () => act(more, () => loadOrders("more")));
 const refresh = document.getElementById("refresh");
 refresh.addEventListener("click", () => act(refresh, loadAll));
+const promotionForm = document.getElementById("promotion-form");
+promotionForm.addEventListener("submit", event => {
+  event.preventDefault();
+  act(promotionForm.querySelector("button"), savePromotion);
+});
+const ledgerForm = document.getElementById("ledger-form");
+const today = new Date().toISOString().slice(0, 10);
+ledgerForm.elements.from.value = today;
+ledgerForm.elements.to.value = today;
+ledgerForm.addEventListener("submit", event => {
+  event.preventDefault();
+  act(ledgerForm.querySelector("[data-command='show']"), showLedger);
+});
+const csvButton = ledgerForm.querySelector("[data-command='csv']");
+csvButton.addEventListener("click", () => act(csvButton, async () => {
+  const { from, to } = ledgerForm.elements;
+  await download(`/api/v1/ledger?${new URLSearchParams({ from: from.value, to: to.value, format: "csv" })}`, `ledger-${from.value}-${to.value}.csv`);
+}));
 let signedIn = false;
 signIn(["operator"], async () => {
   signedIn = true;
-  await loadAll();
+  await Promise.all([loadAll(), loadPromotions()]);
 });
 
 // Read again every few seconds (refreshEvery) once signed in, while the operator is not in the middle of something: a
@@ -222,4 +240,70 @@ async function showOrder(orderId) {
     el("h3", {}, "History"), el("ol", { class: "history" }, history));
   detail.hidden = false;
   detail.scrollIntoView();
+}
+
+/** What a promotion takes off, in words. */
+function takesOff(p) {
+  const amount = value => p.currency ? money(value, p.currency) : value;
+  switch (p.kind) {
+    case "percentage": return `${p.percent} %`;
+    case "amount": return `${amount(p.amount)} off each unit`;
+    case "threshold": return `from ${amount(p.threshold)}: ${p.amount !== null ? amount(p.amount) : `${p.percent} %`} off`;
+    default: return `buy ${p.buy} get ${p.get} ${p.percent === null || p.percent === 100 ? "free" : `at ${p.percent} % off`}`;
+  }
+}
+
+async function loadPromotions() {
+  const { promotions } = await api("GET", "/api/v1/promotions");
+  const valid = p => p.validFrom || p.validTo ? `${p.validFrom ? dateTime(p.validFrom) : "…"} – ${p.validTo ? dateTime(p.validTo) : "…"}` : "always";
+  const rows = promotions.map(p => el("tr", { "data-promotion": p.promotionId },
+    el("td", {}, p.promotionId), el("td", {}, p.name), el("td", {}, takesOff(p)),
+    el("td", {}, p.skus ? p.skus.join(", ") : "all"), el("td", {}, p.channels ? p.channels.join(", ") : "all"),
+    el("td", {}, p.code ?? "–"), el("td", {}, valid(p)), el("td", { class: "number" }, `${p.priority}${p.exclusive ? " (exclusive)" : ""}`),
+    el("td", {}, el("button", {
+      type: "button", "data-command": "remove",
+      onclick: event => act(event.currentTarget, async () => {
+        await api("DELETE", `/api/v1/promotions/${encodeURIComponent(p.promotionId)}`);
+        showDone(`Promotion ${p.promotionId} removed; orders taken in before keep their prices.`);
+        await loadPromotions();
+      }),
+    }, "Remove"))));
+  document.querySelector("#promotion-list tbody").replaceChildren(...rows);
+  document.querySelector("#promotion-list caption").textContent = rows.length ? `${rows.length} promotion(s), applied to orders as they come in` : "No promotions.";
+}
+
+async function savePromotion() {
+  const f = promotionForm.elements;
+  const number = input => input.value === "" ? undefined : Number(input.value);
+  const list = input => input.value.trim() === "" ? undefined : input.value.split(",").map(v => v.trim()).filter(v => v !== "");
+  const text = input => input.value.trim() === "" ? undefined : input.value.trim();
+  const time = input => input.value === "" ? undefined : new Date(input.value).toISOString();
+  const id = f.promotionId.value.trim();
+  const body = {
+    name: f.name.value, kind: f.kind.value, percent: number(f.percent), amount: number(f.amount), threshold: number(f.threshold),
+    buy: number(f.buy), get: number(f.get), currency: text(f.currency), skus: list(f.skus), channels: list(f.channels), code: text(f.code),
+    validFrom: time(f.validFrom), validTo: time(f.validTo), priority: number(f.priority), exclusive: f.exclusive.checked || undefined,
+  };
+  await api("PUT", `/api/v1/promotions/${encodeURIComponent(id)}`, body);
+  showDone(`Promotion ${id} saved: orders from now on are priced with it.`);
+  await loadPromotions();
+}
+
+async function showLedger() {
+  const { from, to } = ledgerForm.elements;
+  const { entries } = await api("GET", `/api/v1/ledger?${new URLSearchParams({ from: from.value, to: to.value })}`);
+  const kinds = ["invoice", "refund", "paymentReceived", "chargeback", "chargebackReversed"];
+  const names = { invoice: "invoices", refund: "refunds", paymentReceived: "payments received", chargeback: "chargebacks", chargebackReversed: "chargebacks reversed" };
+  const rows = kinds.flatMap(kind => {
+    const ofKind = entries.filter(e => e.kind === kind);
+    const currencies = [...new Set(ofKind.map(e => e.currency))];
+    return currencies.map(currency => {
+      const inCurrency = ofKind.filter(e => e.currency === currency);
+      const sum = field => inCurrency.reduce((total, e) => total + e[field], 0);
+      return el("tr", { "data-kind": kind }, el("td", {}, names[kind]), el("td", { class: "number" }, inCurrency.length),
+        el("td", { class: "number" }, money(sum("amount"), currency)), el("td", { class: "number" }, money(sum("vat"), currency)));
+    });
+  });
+  document.querySelector("#ledger-summary tbody").replaceChildren(...rows);
+  document.querySelector("#ledger-summary caption").textContent = `${entries.length} ledger entries from ${from.value} to ${to.value}`;
 }

@@ -38,6 +38,31 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** Fetches a file the API makes (a CSV export) with the tab's key and hands it to the browser as a download. */
+export async function download(path, fileName) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { "X-Api-Key": sessionStorage.getItem(keyItem) || "" } });
+  } catch {
+    throw new ApiProblem(0, { title: "The engine did not answer.", detail: "Check the connection and try again." });
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let problem = null;
+    try {
+      problem = JSON.parse(text);
+    } catch {
+      problem = null;
+    }
+    throw new ApiProblem(response.status, problem || { title: `HTTP ${response.status}` });
+  }
+  const link = el("a", { href: URL.createObjectURL(await response.blob()), download: fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
 /** Every order of the list under <c>query</c> (order-list parameters, without paging), newest first, page by page. */
 export async function listAll(query) {
   const items = [];

@@ -992,6 +992,44 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task An_operator_keeps_promotions_in_the_console_and_reads_the_day_s_ledger()
+    {
+        var (sku, store) = await StockedAsync("store", 5);
+        var promotion = _catalog.Id("p");
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        var form = Browser.Find("#promotion-form");
+        form.FindElement(By.Name("promotionId")).SendKeys(promotion);
+        form.FindElement(By.Name("name")).SendKeys("Spring 20");
+        form.FindElement(By.Name("percent")).SendKeys("20");
+        form.FindElement(By.Name("skus")).SendKeys(sku);
+        form.FindElement(By.CssSelector("button")).Click();
+        var listed = Browser.TextOf($"#promotion-list tr[data-promotion='{promotion}']", "Spring 20");
+
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2));
+        await ReportAsync(id, store, "shipped");
+        var order = await Host.Operator().GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json);
+        var day = DateOnly.FromDateTime(order!.Invoices[0].At.UtcDateTime);
+        var ledger = Browser.Find("#ledger-form");
+        // The invoice's day and the next: a date input takes the date as typed in the browser's format, so it is set.
+        ((IJavaScriptExecutor)Browser.Driver).ExecuteScript(
+            "document.querySelector('#ledger-form [name=from]').value = arguments[0]; document.querySelector('#ledger-form [name=to]').value = arguments[1];",
+            day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), day.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        ledger.FindElement(By.CssSelector("[data-command='show']")).Click();
+        var invoices = Browser.TextOf("#ledger-summary tr[data-kind='invoice']", "invoices");
+        Browser.Find($"#promotion-list tr[data-promotion='{promotion}'] button[data-command='remove']").Click();
+        Browser.Gone($"#promotion-list tr[data-promotion='{promotion}']");
+
+        Assert.Contains("20 %", listed, StringComparison.Ordinal);
+        Assert.Contains(sku, listed, StringComparison.Ordinal);
+        Assert.Equal([(promotion, 8m)], order.Lines[0].Discounts!.Select(d => (d.PromotionId, d.Amount)));
+        Assert.Equal(32m, order.Invoices[0].Total);
+        Assert.Contains("invoices", invoices, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Operator().GetAsync($"/api/v1/promotions/{promotion}")).StatusCode);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task An_operator_on_the_store_page_is_offered_only_the_returns_sent_to_that_store()
     {
         var (sku, store) = await StockedAsync("store", 5);
