@@ -2,6 +2,7 @@ using Dom.Articles;
 using Dom.Grains.Hosting;
 using Dom.Locations;
 using Dom.Orders;
+using Dom.Promotions;
 using Dom.Stock;
 
 namespace Dom.Silo.Hosting;
@@ -45,6 +46,14 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         ("demo-1005", "webshop", "demo-eva", "wool-socks-3", 3, 14.90m, "Leipzig", 51.3400, 12.3700, null),
         ("demo-1006", "marketplace", "demo-finn", "backpack-20l", 1, 59.00m, "Cologne", 50.9400, 6.9600, null),
         ("demo-1007", "webshop", "demo-anna", "sneaker-white-42", 1, 89.00m, "Berlin", 52.5200, 13.4050, null),
+    ];
+
+    /// <summary>The demo promotions, saved after the demo orders (which they do not price): 10 % off at the webshop with
+    /// the coupon <c>WELCOME10</c>, and three pairs of wool socks for the price of two.</summary>
+    public static readonly Promotion[] Promotions =
+    [
+        new("demo-welcome", "Welcome: 10 % off", PromotionKind.Percentage, 10m, null, null, null, null, null, ["webshop"], "WELCOME10", null, null, null, 0, false),
+        new("demo-socks-3for2", "Socks: 3 for 2", PromotionKind.BuyXGetY, null, null, null, 2, 1, ["wool-socks-3"], null, null, null, null, null, 0, false),
     ];
 
     /// <summary>The demo orders shipped and delivered already, so a return can be tried on them.</summary>
@@ -91,7 +100,12 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
             await DeliverAsync(orderId);
         }
 
-        logger.LogInformation("Demo data seeded: {Locations} locations, {Articles} articles, {Orders} orders", Locations.Length, Articles.Length, Orders.Length);
+        foreach (var promotion in Promotions)
+        {
+            await grains.Get<IPromotionCatalogGrain>(0).SaveAsync(promotion);
+        }
+
+        logger.LogInformation("Demo data seeded: {Locations} locations, {Articles} articles, {Orders} orders, {Promotions} promotions", Locations.Length, Articles.Length, Orders.Length, Promotions.Length);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

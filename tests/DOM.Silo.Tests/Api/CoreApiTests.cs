@@ -54,6 +54,25 @@ public class CoreApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task The_demo_promotions_price_the_readme_s_coupon_order()
+    {
+        var id = _catalog.Id("web");
+        using var created = await Host.Client("dev-channel-webshop-key").PostAsJsonAsync("/api/v1/orders", new
+        {
+            orderId = id, customerId = "c-" + id, coupons = new[] { "WELCOME10" },
+            lines = new object[] { new { lineId = "1", sku = "wool-socks-3", quantity = 3, unitPrice = 14.90m }, new { lineId = "2", sku = "tshirt-basic-m", quantity = 1, unitPrice = 19.90m } },
+            delivery = new { method = "ship", address = new { country = "DE", latitude = 52.52, longitude = 13.405 } },
+        }, SiloHost.Json);
+        var order = (await created.Content.ReadFromJsonAsync<Dom.Orders.OrderView>(SiloHost.Json))!;
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        // The socks' free pair first (by id), then 10 % of what is left of each line.
+        Assert.Equal([("demo-socks-3for2", 14.90m), ("demo-welcome", 2.98m)], order.Lines[0].Discounts!.Select(d => (d.PromotionId, d.Amount)));
+        Assert.Equal([("demo-welcome", 1.99m)], order.Lines[1].Discounts!.Select(d => (d.PromotionId, d.Amount)));
+        Assert.Equal(44.73m, order.Total);
+    }
+
+    [Fact]
     public async Task Master_data_stock_and_availability_round_trip()
     {
         var sku = await _catalog.ArticleAsync("shirt");
