@@ -155,6 +155,25 @@ public class PaymentEventTests(ClusterFixture fixture)
         Assert.Empty(odd.Order.PaymentEvents!);
     }
 
+    [Fact]
+    public async Task Goods_returned_after_a_chargeback_are_not_refunded_again_beyond_what_the_payment_has_left()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("card", "tok", 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("cb", PaymentEventType.Chargeback, 0, 60m, null, null));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "tooSmall")]));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", warehouse, [new ReturnLineRequest("l1", null, 3, "tooSmall")]));
+
+        var first = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+        var second = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r2", null, [new ReceiptLine("l1", 3, 0)]))).Order!;
+
+        // 100.00 paid, 60.00 back by the chargeback: 40.00 is all a refund may still give back.
+        Assert.Equal(25m, first.Returns[0].Refund);
+        Assert.Equal((15m, 40m), (second.Returns[1].Refund, second.Refunded));
+        Assert.Equal(15m, second.Returns[1].Tenders!.Sum(t => t.Amount));
+        Assert.Contains(second.History, h => h.Event == "refund reduced" && h.Detail!.StartsWith("60.00 EUR", StringComparison.Ordinal));
+    }
+
     /// <summary>An order of four units at 25.00 from a fresh warehouse, paid by <paramref name="payments"/>.</summary>
     private async Task<(string Id, string Warehouse)> PlacedAsync(params Payment[] payments)
     {

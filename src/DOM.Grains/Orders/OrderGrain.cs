@@ -855,7 +855,17 @@ internal sealed class OrderGrain(
         // Back to what each payment was charged as the goods left (its captures, rounded parcel by parcel, may be a minor
         // unit off its share of what it paid); an order shipped before invoices, by what each paid.
         var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Paid();
-        var tenders = ToTenders(refund, charged, view.Returns.SelectMany(x => x.Tenders ?? []), view.Currency);
+        // What a chargeback took back (and was not reversed) went back to the customer through their bank: a payment is
+        // refunded no more than it has left after it, and what none has left is not refunded again.
+        var chargedBack = Enumerable.Range(0, Request.Payments.Count).Select(tender => Settlement(view, tender).ChargedBack).ToList();
+        var tenders = ToTenders(refund, charged,
+            view.Returns.SelectMany(x => x.Tenders ?? []).Concat(chargedBack.Select((amount, i) => new TenderAmount(i, "", null, amount))), view.Currency);
+        if (chargedBack.Sum() > 0 && tenders.Sum(t => t.Amount) < refund)
+        {
+            view = Note(view, "refund reduced", null, $"{(refund - tenders.Sum(t => t.Amount)).ToString($"F{Currency.Decimals(view.Currency)}", CultureInfo.InvariantCulture)} {view.Currency} went back by a chargeback");
+            refund = tenders.Sum(t => t.Amount);
+        }
+
         var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
