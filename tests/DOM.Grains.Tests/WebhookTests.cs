@@ -116,6 +116,29 @@ public class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task Each_message_is_written_in_the_customer_s_language_with_the_order_s_details()
+    {
+        var (german, english) = (_world.Id("de"), _world.Id("en"));
+        var (_, warehouse) = await PlaceAsync(german, customer: new CustomerData("ada@example.com", "Ada", "de-AT"));
+        await PlaceAsync(english, customer: new CustomerData("bo@example.com", "Bo"));
+        await WebhookFixture.Endpoint.TakenAsync(german, "orderConfirmed");
+        await Order(german).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T-42"));
+        await WebhookFixture.Endpoint.TakenAsync(german, "shipped");
+        await WebhookFixture.Endpoint.TakenAsync(english, "orderConfirmed");
+
+        var (confirmed, shipped) = (WebhookFixture.Endpoint.For(german).Single(e => e.Type == "orderConfirmed"), WebhookFixture.Endpoint.For(german).Single(e => e.Type == "shipped"));
+        var inEnglish = WebhookFixture.Endpoint.For(english).Single();
+
+        // de-AT has no texts of its own: German, with a decimal comma.
+        Assert.Equal(("de", "ada@example.com", "Ada"), (confirmed.Language, confirmed.Email, confirmed.Name));
+        Assert.Equal($"Ihre Bestellung {german}", confirmed.Subject);
+        Assert.StartsWith($"Vielen Dank, Ada. Ihre Bestellung {german} (10,00 EUR)", confirmed.Text, StringComparison.Ordinal);
+        Assert.Contains("mit DHL, Sendungsnummer T-42", shipped.Text, StringComparison.Ordinal);
+        Assert.Equal(("en", $"Your order {english}"), (inEnglish.Language, inEnglish.Subject));
+        Assert.StartsWith("Thank you, Bo.", inEnglish.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_channel_with_an_endpoint_of_its_own_is_told_there_signed_with_its_own_secret()
     {
         var (web, marketplace) = (_world.Id("w"), _world.Id("m"));
@@ -178,14 +201,14 @@ public class WebhookTests(WebhookFixture fixture)
     private Task<(string Id, string Warehouse)> PlaceAsync() => PlaceAsync(_world.Id("o"));
 
     /// <summary>Order <paramref name="id"/> of one unit of a fresh article from a fresh warehouse.</summary>
-    private async Task<(string Id, string Warehouse)> PlaceAsync(string id, string channel = "web")
+    private async Task<(string Id, string Warehouse)> PlaceAsync(string id, string channel = "web", CustomerData? customer = null)
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var created = await Order(id).CreateAsync(new CreateOrderRequest(
             id, channel, "c-" + id, null, [new OrderLineRequest("l1", sku, 1, 10m)],
             new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
-            null, null, [], "EUR", false, null, null));
+            customer, null, [], "EUR", false, null, null));
         Assert.Equal(OrderOutcome.Created, created.Outcome);
         return (id, warehouse);
     }

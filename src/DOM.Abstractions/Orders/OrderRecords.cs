@@ -30,11 +30,14 @@ public sealed record Delivery(
     [property: Id(1)] Address Address,
     [property: Id(2)] string? PickupLocationId);
 
-/// <summary>Customer data a channel transfers with an order; creates or updates the customer.</summary>
+/// <summary>Customer data a channel transfers with an order; creates or updates the customer. <paramref name="Language"/>:
+/// the language the customer's messages are written in (BCP 47: <c>de</c>, <c>de-AT</c>; null: the configured
+/// default).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.customer-data")]
 public sealed record CustomerData(
     [property: Id(0)] string? Email,
-    [property: Id(1)] string? Name);
+    [property: Id(1)] string? Name,
+    [property: Id(2)] string? Language = null);
 
 /// <summary>A payment tender as the channel reports it (captured later, per shipment).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.payment")]

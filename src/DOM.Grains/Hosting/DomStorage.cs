@@ -56,6 +56,7 @@ public static class DomStorage
         services.AddOptions<OrderOptions>();
         services.AddOptions<Dom.Domain.Money.TaxRates>();
         services.AddOptions<Notifications.WebhookOptions>();
+        services.AddOptions<Notifications.NotificationOptions>();
         services.AddHttpClient(Notifications.WebhookOptions.Client);
         services.TryAddSingleton<Notifications.WebhookSender>();
         services.AddOptions<RiskPolicy>();

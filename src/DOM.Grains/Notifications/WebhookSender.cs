@@ -2,17 +2,32 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Dom.Domain.Notifications;
 using Dom.Orders;
 using Microsoft.Extensions.Options;
 
 namespace Dom.Grains.Notifications;
 
 /// <summary>What a webhook delivers: one notification of an order's outbox. <paramref name="Id"/> is the same on every
-/// attempt, so the receiver can drop a repeat (deliveries are at least once).</summary>
-public sealed record WebhookEvent(string Id, string Type, DateTimeOffset At, string OrderId, string Channel, string CustomerId, string? LineId);
+/// attempt, so the receiver can drop a repeat (deliveries are at least once). The message to the customer
+/// (<paramref name="Email"/>, <paramref name="Name"/>) is written in <paramref name="Language"/>: its
+/// <paramref name="Subject"/> and <paramref name="Text"/> (null for a type without a template).</summary>
+public sealed record WebhookEvent(
+    string Id,
+    string Type,
+    DateTimeOffset At,
+    string OrderId,
+    string Channel,
+    string CustomerId,
+    string? LineId,
+    string? Email = null,
+    string? Name = null,
+    string? Language = null,
+    string? Subject = null,
+    string? Text = null);
 
 /// <summary>Delivers notifications to the configured endpoint, signed; true when it answered 2xx.</summary>
-internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<WebhookOptions> options, ILogger<WebhookSender> logger)
+internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<WebhookOptions> options, IOptions<NotificationOptions> messages, ILogger<WebhookSender> logger)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -24,15 +39,25 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
     /// <summary>The signature header's value for <paramref name="body"/> under <paramref name="secret"/>.</summary>
     public static string Signature(string secret, byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
-    public async Task<bool> SendAsync(OrderView order, Notification notification)
+    /// <summary>The notification as delivered: with the customer's message written in their language.</summary>
+    public WebhookEvent EventOf(OrderView order, CustomerData? customer, Notification notification)
+    {
+        var chosen = MessageTemplates.Choose(notification.Type, customer?.Language, messages.Value.DefaultLanguage, messages.Value.Templates);
+        var values = MessageValues.Of(order, customer, notification, chosen?.Language ?? MessageTemplates.Fallback);
+        return new WebhookEvent(notification.NotificationId, notification.Type, notification.At, order.OrderId, order.Channel, order.CustomerId, notification.LineId,
+            customer?.Email, customer?.Name, chosen?.Language,
+            chosen is { } subject ? MessageTemplates.Render(subject.Template.Subject, values) : null,
+            chosen is { } text ? MessageTemplates.Render(text.Template.Text, values) : null);
+    }
+
+    public async Task<bool> SendAsync(OrderView order, CustomerData? customer, Notification notification)
     {
         if (options.Value.EndpointFor(order.Channel) is not { Url: { } url } endpoint)
         {
             return false;
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(
-            new WebhookEvent(notification.NotificationId, notification.Type, notification.At, order.OrderId, order.Channel, order.CustomerId, notification.LineId), Json);
+        var body = JsonSerializer.SerializeToUtf8Bytes(EventOf(order, customer, notification), Json);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add("X-Dom-Event-Id", notification.NotificationId);

@@ -1831,7 +1831,7 @@ internal sealed class OrderGrain(
             {
                 logger.LogWarning("{OrderId}: notification {NotificationId} ({Type}) is older than {MaxAge} and is not sent", OrderId, notification.NotificationId, notification.Type, webhooks.Options.MaxAge);
             }
-            else if (!await webhooks.SendAsync(View, notification))
+            else if (!await webhooks.SendAsync(View, Request.Customer, notification))
             {
                 failed = true;
                 break;
@@ -1939,6 +1939,15 @@ internal sealed class OrderGrain(
         return held.Count == lines.Count && lines.All(l => held.GetValueOrDefault(l.Sku) == l.Quantity);
     }
 
+    /// <summary>The customer data as fingerprints have always written it: a language, which came later, only when given,
+    /// so a request stored before it keeps its fingerprint.</summary>
+    private static string CustomerText(CustomerData? customer) => customer switch
+    {
+        null => "",
+        { Language: null } => $"CustomerData {{ Email = {customer.Email}, Name = {customer.Name} }}",
+        _ => customer.ToString(),
+    };
+
     /// <summary>The hash of what the request asks for. Amounts count by value, so 20 and 20.00 are the same request;
     /// with <paramref name="asWritten"/> they count as written, as fingerprints stored before that did.</summary>
     private static string Fingerprint(CreateOrderRequest request, bool asWritten = false)
@@ -1947,7 +1956,7 @@ internal sealed class OrderGrain(
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|',
         [
             request.Channel, request.CustomerId, request.ReservationId ?? "", request.Currency, request.Priority.ToString(), request.PromisedBy?.ToString("O", CultureInfo.InvariantCulture) ?? "",
-            request.Delivery.ToString(), request.Customer?.ToString() ?? "", request.BillingAddress?.ToString() ?? "", request.ReplacementFor ?? "",
+            request.Delivery.ToString(), CustomerText(request.Customer), request.BillingAddress?.ToString() ?? "", request.ReplacementFor ?? "",
             .. request.Lines.Select(l => $"{l.LineId}*{l.Sku}*{l.Quantity}*{Amount(l.UnitPrice)}"),
             .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{Amount(p.Amount)}"),
             // Coupons only when there are any, so requests stored before orders carried them keep their fingerprint.

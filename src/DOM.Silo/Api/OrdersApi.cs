@@ -15,7 +15,7 @@ public sealed record DeliveryBody(DeliveryMethod? Method, AddressBody? Address, 
 
 public sealed record OrderLineBody(string? LineId, string? Sku, int? Quantity, decimal? UnitPrice = null);
 
-public sealed record CustomerBody(string? Email = null, string? Name = null);
+public sealed record CustomerBody(string? Email = null, string? Name = null, string? Language = null);
 
 public sealed record PaymentBody(string? Method, decimal? Amount, string? Instrument = null);
 
@@ -166,7 +166,7 @@ public static class OrdersApi
             body.ReservationId,
             body.Lines!.Select(l => new OrderLineRequest(l!.LineId!, l.Sku!, l.Quantity!.Value, l.UnitPrice ?? 0m)).ToList(),
             new Delivery(body.Delivery!.Method!.Value, ToAddress(body.Delivery.Address!), body.Delivery.PickupLocationId),
-            body.Customer is { } customer ? new CustomerData(customer.Email, customer.Name) : null,
+            body.Customer is { } customer ? new CustomerData(customer.Email, customer.Name, customer.Language) : null,
             body.BillingAddress is { } billing ? ToAddress(billing) : null,
             (body.Payments ?? []).Select(p => new Payment(p!.Method!, p.Instrument, p.Amount ?? 0m)).ToList(),
             body.Currency ?? "EUR",
@@ -602,6 +602,11 @@ public static class OrdersApi
         if (body.Customer is { } customer)
         {
             validation.Text("customer.name", customer.Name, 200, required: false).Email("customer.email", customer.Email, required: false);
+            if (customer.Language is not null && !Validation.IsLanguage(customer.Language))
+            {
+                validation.Add("customer.language", "Must be a language tag such as en, de or de-AT.");
+            }
+
         }
 
         for (var i = 0; i < (body.Payments?.Count ?? 0); i++)

@@ -57,6 +57,12 @@ internal sealed class Validation
     /// <summary>True for an ISO 4217 code's shape: three capital letters.</summary>
     public static bool IsCurrency(string? code) => code is { Length: 3 } && code.All(char.IsAsciiLetterUpper);
 
+    /// <summary>True for a language tag's shape (BCP 47, as far as messages need it): a 2–3 letter language, then
+    /// subtags of 2–8 letters or digits (<c>de</c>, <c>de-AT</c>, <c>zh-Hant</c>).</summary>
+    public static bool IsLanguage(string? tag) =>
+        tag is { Length: >= 2 and <= 35 } && tag.Split('-') is var parts && parts[0].Length is 2 or 3 && parts[0].All(char.IsAsciiLetter)
+        && parts.Skip(1).All(p => p.Length is >= 2 and <= 8 && p.All(char.IsAsciiLetterOrDigit));
+
     /// <summary>An amount of money: not negative, at most <paramref name="max"/>, at most 4 decimal places.</summary>
     public Validation Money(string field, decimal? value, decimal max, bool required = false, int decimals = 4)
     {

@@ -57,6 +57,10 @@ public static class DomHost
             .Validate(w => w.MaxAge > TimeSpan.Zero && w.Timeout > TimeSpan.Zero && w.Timeout <= TimeSpan.FromMinutes(1),
                 "Webhooks:MaxAge must be positive, and Webhooks:Timeout positive and at most 00:01:00.")
             .ValidateOnStart();
+        builder.Services.AddOptions<Dom.Grains.Notifications.NotificationOptions>().BindConfiguration(Dom.Grains.Notifications.NotificationOptions.Section)
+            .Validate(n => Validation.IsLanguage(n.DefaultLanguage) && n.Templates.Values.All(t => t.Keys.All(Validation.IsLanguage)),
+                "Notifications:DefaultLanguage and the languages of Notifications:Templates must be BCP 47 tags such as en, de or de-AT.")
+            .ValidateOnStart();
         builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk")
             .Validate(r => r.ReviewOrderValue >= 0 && r.FirstOrderReviewValue >= 0, "Risk:ReviewOrderValue and Risk:FirstOrderReviewValue must not be negative.")
             .Validate(r => r.MaxLineQuantity >= 1 && r.VelocityOrders >= 1, "Risk:MaxLineQuantity and Risk:VelocityOrders must be at least 1.")

@@ -68,6 +68,10 @@ public class ValidationTests(ApiFixture fixture)
         { "a payment with five decimals", "", """, "payments": [{ "method": "card", "amount": 1.00001 }]""", "payments[0].amount" },
         { "a payment without an amount", "", """, "payments": [{ "method": "card" }]""", "payments[0].amount" },
         { "a currency in lower case", "", """, "currency": "eur" """, "currency" },
+        { "a language that is no tag", "", """, "customer": { "language": "deutsch!" } """, "customer.language" },
+        { "a coupon that is no id", "", """, "coupons": ["10 % off"] """, "coupons[0]" },
+        { "a coupon twice", "", """, "coupons": ["A", "a"] """, "coupons" },
+        { "eleven coupons", "", """, "coupons": ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10", "a11"] """, "coupons" },
     };
 
     [Theory]

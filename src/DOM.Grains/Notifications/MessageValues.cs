@@ -1,0 +1,43 @@
+using System.Globalization;
+using Dom.Orders;
+
+namespace Dom.Grains.Notifications;
+
+/// <summary>What a customer message's placeholders stand for, from the order as it is when the message goes out.</summary>
+internal static class MessageValues
+{
+    /// <summary>Languages that write a decimal comma (the silo runs without culture data, so amounts are written here).</summary>
+    private static readonly HashSet<string> DecimalComma =
+        new(["de", "fr", "es", "it", "nl", "pt", "da", "sv", "nb", "nn", "no", "fi", "pl", "cs", "sk", "hu", "ro", "ru", "tr", "el", "hr", "sl", "bg", "lt", "lv", "et"], StringComparer.OrdinalIgnoreCase);
+
+    public static IReadOnlyDictionary<string, string?> Of(OrderView order, CustomerData? customer, Notification notification, string language)
+    {
+        var comma = DecimalComma.Contains(language.Split('-')[0]);
+        string Money(decimal amount)
+        {
+            var text = amount.ToString($"F{Dom.Domain.Money.Currency.Decimals(order.Currency)}", CultureInfo.InvariantCulture);
+            return $"{(comma ? text.Replace('.', ',') : text)} {order.Currency}";
+        }
+
+        var line = notification.LineId is { } lineId ? order.Lines.FirstOrDefault(l => l.LineId == lineId) : null;
+        // The parcel the message is about: the line's (or the order's) last one handed to a carrier.
+        var parcel = (line is null ? order.Lines : [line]).SelectMany(l => l.Allocations).LastOrDefault(a => a.Shipped > 0);
+        // A refund's message follows the receipt that made it.
+        var refund = order.Returns.Where(r => r.Status == ReturnStatus.Received && r.ClosedAt <= notification.At).MaxBy(r => r.ClosedAt);
+        return new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["orderId"] = order.OrderId,
+            ["customerName"] = customer?.Name ?? "",
+            ["lineId"] = notification.LineId ?? "",
+            ["sku"] = line?.Sku ?? string.Join(", ", order.Lines.Select(l => l.Sku)),
+            ["quantity"] = (parcel?.Shipped ?? line?.Quantity ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
+            ["carrier"] = parcel?.Carrier ?? "",
+            ["trackingNumber"] = parcel?.TrackingNumber ?? "",
+            ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",
+            ["total"] = Money(order.Total),
+            ["refund"] = refund is null ? "" : Money(refund.Refund),
+            ["promisedBy"] = order.PromisedBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["replacementId"] = order.Replacements.LastOrDefault() ?? "",
+        };
+    }
+}
