@@ -18,6 +18,11 @@ public sealed class WebhookFixture : IAsyncLifetime
 
     public const string MarketplaceSecret = "marketplace-secret-0123";
 
+    /// <summary>The drop-shipper whose system is told of the lines released to it (its own webhook).</summary>
+    public const string HookedPartner = "ds-hooked";
+
+    public const string PartnerSecret = "partner-secret-01234567";
+
     public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
 
     public static FakeEndpoint Endpoint { get; } = new();
@@ -46,6 +51,7 @@ public sealed class WebhookFixture : IAsyncLifetime
                 o.Url = new Uri("http://webhooks.test/dom");
                 o.Secret = Secret;
                 o.Channels["marketplace"] = new WebhookEndpoint { Url = new Uri("http://marketplace.test/hooks"), Secret = MarketplaceSecret };
+                o.Locations[HookedPartner] = new WebhookEndpoint { Url = new Uri("http://partner.test/lines"), Secret = PartnerSecret };
             });
             silo.Services.AddHttpClient(WebhookOptions.Client).ConfigurePrimaryHttpMessageHandler(() => Endpoint);
         }
@@ -139,6 +145,38 @@ public class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task A_partner_s_system_is_told_of_the_units_released_to_it_once_an_order_is_released_and_of_their_cancellation()
+    {
+        var sku = await _world.ArticleAsync("a");
+        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedPartner).PutAsync(
+            new Dom.Locations.LocationInfo(WebhookFixture.HookedPartner, "Hooked drop-shipper", Dom.Locations.LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
+        await _world.StockAsync(sku, WebhookFixture.HookedPartner, 10);
+        var (held, cancelled) = (_world.Id("held"), _world.Id("cancelled"));
+        // Worth more than the review threshold: held, its units claimed at the partner, who is not told yet.
+        await Order(held).CreateAsync(Request(held, sku, 2, 1_500m));
+        await Order(cancelled).CreateAsync(Request(cancelled, sku, 3, 10m));
+        await WebhookFixture.Endpoint.TakenAsync(cancelled, "allocated");
+        var beforeRelease = WebhookFixture.Endpoint.Received.Count(r => r.Event.OrderId == held && r.Target!.Host == "partner.test");
+        // Released a minute later: a notice made at intake would carry the earlier time.
+        WebhookFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        var releasedAt = WebhookFixture.Time.GetUtcNow();
+
+        await Order(held).ReviewAsync(new ReviewDecision(true, "known customer"));
+        await WebhookFixture.Endpoint.TakenAsync(held, "allocated");
+        await Order(cancelled).CancelAsync(null);
+        await WebhookFixture.Endpoint.TakenAsync(cancelled, "cancelled");
+
+        var toPartner = WebhookFixture.Endpoint.Received.Where(r => r.Target!.Host == "partner.test" && (r.Event.OrderId == held || r.Event.OrderId == cancelled)).ToList();
+        var released = JsonSerializer.Deserialize<LocationWebhookEvent>(toPartner.Single(r => r.Event.OrderId == held).Body, WebhookSender.Json)!;
+        Assert.Equal((0, releasedAt), (beforeRelease, released.At));
+        Assert.Equal((WebhookFixture.HookedPartner, "l1", sku, 2, "Ada"), (released.LocationId, released.LineId, released.Sku, released.Quantity, released.Name));
+        Assert.Equal((DeliveryMethod.Ship, "DE"), (released.Delivery.Method, released.Delivery.Address.Country));
+        Assert.Equal([("allocated", 3), ("cancelled", 3)], toPartner.Where(r => r.Event.OrderId == cancelled)
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).Select(e => (e.Type, e.Quantity)));
+        Assert.All(toPartner, r => Assert.Equal(WebhookSender.Signature(WebhookFixture.PartnerSecret, System.Text.Encoding.UTF8.GetBytes(r.Body)), r.Signature));
+    }
+
+    [Fact]
     public async Task A_channel_with_an_endpoint_of_its_own_is_told_there_signed_with_its_own_secret()
     {
         var (web, marketplace) = (_world.Id("w"), _world.Id("m"));
@@ -199,6 +237,11 @@ public class WebhookTests(WebhookFixture fixture)
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private Task<(string Id, string Warehouse)> PlaceAsync() => PlaceAsync(_world.Id("o"));
+
+    private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(
+        id, "web", "c-" + id, null, [new OrderLineRequest("l1", sku, quantity, unitPrice)],
+        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+        new CustomerData("ada@example.com", "Ada"), null, [], "EUR", false, null, null);
 
     /// <summary>Order <paramref name="id"/> of one unit of a fresh article from a fresh warehouse.</summary>
     private async Task<(string Id, string Warehouse)> PlaceAsync(string id, string channel = "web", CustomerData? customer = null)

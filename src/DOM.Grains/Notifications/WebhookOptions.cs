@@ -27,8 +27,16 @@ public sealed class WebhookOptions
     /// keys are.</summary>
     public Dictionary<string, WebhookEndpoint> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Every endpoint configured: the default one and the channels' (for checking them at start).</summary>
-    public IEnumerable<WebhookEndpoint> Endpoints() => Channels.Values.Prepend(new WebhookEndpoint { Url = Url, Secret = Secret });
+    /// <summary>Endpoints of locations' own systems (a drop-ship partner's, a warehouse's), by location id in any case:
+    /// each is told of the units released to it and of those of its units cancelled.</summary>
+    public Dictionary<string, WebhookEndpoint> Locations { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every endpoint configured: the default one, the channels' and the locations' (for checking them at start).</summary>
+    public IEnumerable<WebhookEndpoint> Endpoints() => Channels.Values.Concat(Locations.Values).Prepend(new WebhookEndpoint { Url = Url, Secret = Secret });
+
+    /// <summary>Where <paramref name="locationId"/>'s notices go; null: nowhere (the location reads its lines itself).</summary>
+    public WebhookEndpoint? EndpointForLocation(string locationId) =>
+        Locations.TryGetValue(locationId, out var own) && own.Url is not null ? own : null;
 
     /// <summary>Where <paramref name="channel"/>'s notifications go, with the secret they are signed with; null: nowhere.</summary>
     public WebhookEndpoint? EndpointFor(string channel) =>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dom.Domain.Notifications;
+using Dom.Grains.Orders;
 using Dom.Orders;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +26,23 @@ public sealed record WebhookEvent(
     string? Language = null,
     string? Subject = null,
     string? Text = null);
+
+/// <summary>What a location's webhook receives: units of an order's line released to it (<c>allocated</c>: pick, pack
+/// and ship them to <paramref name="Delivery"/> by <paramref name="PromisedBy"/>) or taken back (<c>cancelled</c>: do not
+/// ship them). <paramref name="Id"/> is the same on every attempt.</summary>
+public sealed record LocationWebhookEvent(
+    string Id,
+    string Type,
+    DateTimeOffset At,
+    string OrderId,
+    string Channel,
+    string LocationId,
+    string LineId,
+    string Sku,
+    int Quantity,
+    Delivery Delivery,
+    string? Name,
+    DateTimeOffset PromisedBy);
 
 /// <summary>Delivers notifications to the configured endpoint, signed; true when it answered 2xx.</summary>
 internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<WebhookOptions> options, IOptions<NotificationOptions> messages, ILogger<WebhookSender> logger)
@@ -50,17 +68,24 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
             chosen is { } text ? MessageTemplates.Render(text.Template.Text, values) : null);
     }
 
-    public async Task<bool> SendAsync(OrderView order, CustomerData? customer, Notification notification)
-    {
-        if (options.Value.EndpointFor(order.Channel) is not { Url: { } url } endpoint)
-        {
-            return false;
-        }
+    public Task<bool> SendAsync(OrderView order, CustomerData? customer, Notification notification) =>
+        options.Value.EndpointFor(order.Channel) is { Url: not null } endpoint
+            ? PostAsync(endpoint, notification.NotificationId, JsonSerializer.SerializeToUtf8Bytes(EventOf(order, customer, notification), Json))
+            : Task.FromResult(false);
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(EventOf(order, customer, notification), Json);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+    /// <summary>Tells a location of units released to it or taken back; false when it has no endpoint or did not take it.</summary>
+    public Task<bool> SendAsync(OrderView order, CustomerData? customer, LocationNotice notice) =>
+        options.Value.EndpointForLocation(notice.LocationId) is { } endpoint
+            ? PostAsync(endpoint, notice.NoticeId, JsonSerializer.SerializeToUtf8Bytes(new LocationWebhookEvent(
+                notice.NoticeId, notice.Type, notice.At, order.OrderId, order.Channel, notice.LocationId, notice.LineId, notice.Sku, notice.Quantity,
+                order.Delivery, customer?.Name, order.PromisedBy), Json))
+            : Task.FromResult(false);
+
+    private async Task<bool> PostAsync(WebhookEndpoint endpoint, string eventId, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-Dom-Event-Id", notification.NotificationId);
+        request.Headers.Add("X-Dom-Event-Id", eventId);
         request.Headers.Add("X-Dom-Signature", Signature(endpoint.Secret ?? "", body));
         using var timeout = new CancellationTokenSource(options.Value.Timeout);
         try
@@ -71,11 +96,11 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
                 return true;
             }
 
-            logger.LogWarning("Webhook for {NotificationId} answered {Status}; retried later", notification.NotificationId, (int)response.StatusCode);
+            logger.LogWarning("Webhook for {NotificationId} answered {Status}; retried later", eventId, (int)response.StatusCode);
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
         {
-            logger.LogWarning("Webhook for {NotificationId} failed ({Error}); retried later", notification.NotificationId, exception.Message);
+            logger.LogWarning("Webhook for {NotificationId} failed ({Error}); retried later", eventId, exception.Message);
         }
 
         return false;

@@ -1726,7 +1726,48 @@ internal sealed class OrderGrain(
             view = Note(view with { Late = true }, "late", null, $"promised by {view.PromisedBy:u}");
         }
 
-        return state with { View = view };
+        return state with { View = view, Notices = WithNotices(state, view) };
+    }
+
+    /// <summary>The notices to the locations with a webhook of their own that the change makes: units released to one (an
+    /// order not held for review or rejected), and units of one cancelled (not those it rejected itself: it knows).</summary>
+    private ImmutableList<LocationNotice> WithNotices(OrderState state, OrderView view)
+    {
+        var notices = State.Notices ?? [];
+        if (webhooks.Options.Locations.Count == 0)
+        {
+            return notices;
+        }
+
+        Dictionary<string, (OrderLine Line, OrderAllocation Allocation)> Released(OrderView? of, bool held) =>
+            of is null || held ? [] : of.Lines
+                .SelectMany(l => l.Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled) && webhooks.Options.EndpointForLocation(a.LocationId) is not null)
+                    .Select(a => (Line: l, Allocation: a)))
+                .ToDictionary(x => $"{x.Allocation.AllocationId ?? $"{OrderId}/{x.Line.LineId}"}@{x.Allocation.LocationId}", StringComparer.Ordinal);
+
+        var before = Released(State.View, State.ReviewPending || State.Rejected);
+        var after = Released(view, state.ReviewPending || state.Rejected);
+        var added = new List<LocationNotice>();
+        LocationNotice Notice(string type, string key, OrderLine line, OrderAllocation allocation, int quantity) =>
+            new($"{OrderId}-l{notices.Count + added.Count + 1}", type, clock.UtcNow, allocation.LocationId, line.LineId, line.Sku, quantity, key);
+
+        foreach (var (key, (line, allocation)) in after.Where(a => !before.ContainsKey(a.Key)))
+        {
+            added.Add(Notice("allocated", key, line, allocation, allocation.Quantity));
+        }
+
+        foreach (var (key, (line, allocation)) in before)
+        {
+            var now = view.Lines.FirstOrDefault(l => l.LineId == line.LineId)?.Allocations
+                .FirstOrDefault(a => $"{a.AllocationId ?? $"{OrderId}/{line.LineId}"}@{a.LocationId}" == key);
+            var left = after.TryGetValue(key, out var still) ? still.Allocation.Quantity : 0;
+            if (now?.Status != AllocationStatus.Rejected && left < allocation.Quantity)
+            {
+                added.Add(Notice("cancelled", key, line, allocation, allocation.Quantity - left));
+            }
+        }
+
+        return added.Count == 0 ? notices : notices.AddRange(added);
     }
 
     /// <summary>Tells the order list; a failure there does not undo the (durable) order, and the order's next call
@@ -1764,7 +1805,8 @@ internal sealed class OrderGrain(
     /// pickup"): if the silo dies before the notification went out, the reminder sends it.</summary>
     private async Task ArmOutboxAsync(OrderState completed)
     {
-        if (!_outboxArmed && completed.View is { } view && webhooks.EnabledFor(view.Channel) && view.Outbox.Count > State.Sent)
+        if (!_outboxArmed && completed.View is { } view
+            && ((webhooks.EnabledFor(view.Channel) && view.Outbox.Count > State.Sent) || completed.Notices.Count > State.NoticesSent))
         {
             await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             _outboxArmed = true;
@@ -1775,7 +1817,7 @@ internal sealed class OrderGrain(
     /// not wait for the webhook; the reminder was armed for them before the store).</summary>
     private void SendSoon()
     {
-        if (webhooks.EnabledFor(View.Channel) && View.Outbox.Count > State.Sent)
+        if ((webhooks.EnabledFor(View.Channel) && View.Outbox.Count > State.Sent) || State.Notices.Count > State.NoticesSent)
         {
             GrainFactory.GetGrain<IOrderGrain>(OrderId).SendOutboxAsync().Ignore();
         }
@@ -1803,14 +1845,11 @@ internal sealed class OrderGrain(
     public async Task SendOutboxAsync()
     {
         EnsureUsable();
-        if (State.View is null || !webhooks.EnabledFor(View.Channel))
-        {
-            // Webhooks turned off since the reminder was armed: it stops (the outbox keeps the notifications).
-            await DisarmOutboxAsync();
-            return;
-        }
-
-        if (View.Outbox.Count <= State.Sent)
+        // Customer messages while their channel's webhook is configured (turned off since the reminder was armed: they
+        // stay in the outbox); notices to locations while any are due.
+        var messagesDue = State.View is not null && webhooks.EnabledFor(View.Channel) && View.Outbox.Count > State.Sent;
+        var noticesDue = State.View is not null && State.Notices.Count > State.NoticesSent;
+        if (!messagesDue && !noticesDue)
         {
             await DisarmOutboxAsync();
             return;
@@ -1825,7 +1864,7 @@ internal sealed class OrderGrain(
         // In order, each until the endpoint took it: a receiver sees a customer's messages in the order they were made.
         var sent = State.Sent;
         var failed = false;
-        foreach (var notification in View.Outbox.Skip(State.Sent))
+        foreach (var notification in messagesDue ? View.Outbox.Skip(State.Sent) : [])
         {
             if (clock.UtcNow - notification.At > webhooks.Options.MaxAge)
             {
@@ -1840,8 +1879,23 @@ internal sealed class OrderGrain(
             sent++;
         }
 
+        // The locations' notices, in order too, whatever became of the customer's messages (one endpoint down does not
+        // hold up the other), and however old: units released to a partner are to be shipped. A notice to a location
+        // whose endpoint was removed since is dropped.
+        var noticesSent = State.NoticesSent;
+        foreach (var notice in State.Notices.Skip(State.NoticesSent))
+        {
+            if (webhooks.Options.EndpointForLocation(notice.LocationId) is not null && !await webhooks.SendAsync(View, Request.Customer, notice))
+            {
+                failed = true;
+                break;
+            }
+
+            noticesSent++;
+        }
+
         var failures = failed ? State.SendFailures + 1 : 0;
-        await StoreAsync(State with { Sent = sent, SendFailures = failures, SendAfter = failed ? clock.UtcNow + Backoff(failures) : null });
+        await StoreAsync(State with { Sent = sent, NoticesSent = noticesSent, SendFailures = failures, SendAfter = failed ? clock.UtcNow + Backoff(failures) : null });
         if (!failed)
         {
             await DisarmOutboxAsync();

@@ -61,7 +61,26 @@ public sealed record OrderState
     /// <summary>What the promotions valid when the request was accepted take off its lines: worked out before it is
     /// stored, so the intake (however late it finishes) prices the order as it was placed.</summary>
     [Id(16)] public ImmutableList<PricedDiscount> Discounts { get; init; } = [];
+
+    /// <summary>What the order tells the locations with a webhook of their own (a drop-ship partner's system): units
+    /// released to them and units of theirs cancelled, in order; the first <see cref="NoticesSent"/> are done with.</summary>
+    [Id(17)] public ImmutableList<LocationNotice> Notices { get; init; } = [];
+
+    [Id(18)] public int NoticesSent { get; init; }
 }
+
+/// <summary>Units of line <paramref name="LineId"/> released to (<c>allocated</c>) or taken back from (<c>cancelled</c>)
+/// location <paramref name="LocationId"/>, under the allocation <paramref name="AllocationKey"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.location-notice")]
+public sealed record LocationNotice(
+    [property: Id(0)] string NoticeId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string LocationId,
+    [property: Id(4)] string LineId,
+    [property: Id(5)] string Sku,
+    [property: Id(6)] int Quantity,
+    [property: Id(7)] string AllocationKey);
 
 /// <summary>What promotion <paramref name="PromotionId"/> takes off line <paramref name="LineId"/>.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.priced-discount")]
