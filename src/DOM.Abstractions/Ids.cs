@@ -18,4 +18,17 @@ public static class Ids
         && value.Length <= MaxLength
         && char.IsAsciiLetterOrDigit(value[0])
         && !value.AsSpan().ContainsAnyExcept(Allowed);
+
+    /// <summary>A hash of <paramref name="id"/> that is the same in every process (FNV-1a; string.GetHashCode is not), to
+    /// spread ids over a fixed number of grains.</summary>
+    public static uint StableHash(string id)
+    {
+        var hash = 2166136261u;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
+    }
 }

@@ -64,15 +64,6 @@ public static class LedgerKey
     /// <summary>The grain an entry of <paramref name="orderId"/> made at <paramref name="at"/> goes to (the UTC day).</summary>
     public static string For(string orderId, DateTimeOffset at) => Of(DateOnly.FromDateTime(at.UtcDateTime), BucketOf(orderId));
 
-    /// <summary>FNV-1a of the order id: stable across processes, unlike string.GetHashCode.</summary>
-    public static int BucketOf(string orderId)
-    {
-        var hash = 2166136261u;
-        foreach (var c in orderId)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return (int)(hash % Buckets);
-    }
+    /// <summary>The bucket of an order's entries (by its id, the same in every process).</summary>
+    public static int BucketOf(string orderId) => (int)(Ids.StableHash(orderId) % Buckets);
 }

@@ -1743,7 +1743,7 @@ internal sealed class OrderGrain(
             of is null || held ? [] : of.Lines
                 .SelectMany(l => l.Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled) && webhooks.Options.EndpointForLocation(a.LocationId) is not null)
                     .Select(a => (Line: l, Allocation: a)))
-                .ToDictionary(x => $"{x.Allocation.AllocationId ?? $"{OrderId}/{x.Line.LineId}"}@{x.Allocation.LocationId}", StringComparer.Ordinal);
+                .ToDictionary(x => NoticeKey(x.Line, x.Allocation), StringComparer.Ordinal);
 
         var before = Released(State.View, State.ReviewPending || State.Rejected);
         var after = Released(view, state.ReviewPending || state.Rejected);
@@ -1759,7 +1759,7 @@ internal sealed class OrderGrain(
         foreach (var (key, (line, allocation)) in before)
         {
             var now = view.Lines.FirstOrDefault(l => l.LineId == line.LineId)?.Allocations
-                .FirstOrDefault(a => $"{a.AllocationId ?? $"{OrderId}/{line.LineId}"}@{a.LocationId}" == key);
+                .FirstOrDefault(a => NoticeKey(line, a) == key);
             var left = after.TryGetValue(key, out var still) ? still.Allocation.Quantity : 0;
             if (now?.Status != AllocationStatus.Rejected && left < allocation.Quantity)
             {
@@ -1769,6 +1769,9 @@ internal sealed class OrderGrain(
 
         return added.Count == 0 ? notices : notices.AddRange(added);
     }
+
+    /// <summary>An allocation as location notices name it: the slot's allocation id at its location.</summary>
+    private string NoticeKey(OrderLine line, OrderAllocation allocation) => $"{SlotAllocationId(line, allocation)}@{allocation.LocationId}";
 
     /// <summary>Tells the order list; a failure there does not undo the (durable) order, and the order's next call
     /// (or next activation) tells it again.</summary>

@@ -29,17 +29,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
 
     protected override OrderIndexState Initial => new();
 
-    public static int BucketOf(string orderId)
-    {
-        // FNV-1a: stable across processes, unlike string.GetHashCode.
-        var hash = 2166136261u;
-        foreach (var c in orderId)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return (int)(hash % Buckets);
-    }
+    public static int BucketOf(string orderId) => (int)(Ids.StableHash(orderId) % Buckets);
 
     protected override OrderIndexState Apply(OrderIndexState state, OrderIndexed @event) =>
         state with { Orders = state.Orders.SetItem(@event.Summary.OrderId, @event.Summary) };
