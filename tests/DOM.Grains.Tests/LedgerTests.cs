@@ -44,6 +44,26 @@ public class LedgerTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_invoice_s_vat_is_shared_over_its_payments_to_the_largest_remainders_none_below_zero()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 1);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(new CreateOrderRequest(
+            id, "web", "c-" + id, null, [new OrderLineRequest("l1", sku, 1, 0.12m)],
+            new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+            null, null, [new Payment("giftCard", "g1", 0.03m), new Payment("giftCard", "g2", 0.03m), new Payment("giftCard", "g3", 0.03m), new Payment("giftCard", "g4", 0.03m)],
+            "EUR", false, null, null));
+        var order = (await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null))).Order!;
+        var entries = (await fixture.Grains.GetGrain<ILedgerGrain>(LedgerKey.For(id, order.Invoices[0].At)).EntriesAsync()).Where(e => e.OrderId == id).ToList();
+
+        // 0.12 with 0.02 VAT (19 %), paid by four gift cards of 0.03: each share is half a cent, so two of them carry a
+        // cent each (not three rounded up and the last -0.01 to make up for them).
+        Assert.Equal(0.02m, order.Invoices.Single().Vat);
+        Assert.Equal([(0.03m, 0.01m), (0.03m, 0.01m), (0.03m, 0m), (0.03m, 0m)], entries.Select(e => (e.Amount, e.Vat)));
+    }
+
+    [Fact]
     public async Task A_ledger_records_an_entry_posted_twice_once()
     {
         var key = LedgerKey.Of(new DateOnly(2026, 1, 2), LedgerKey.BucketOf(_world.Id("o")));

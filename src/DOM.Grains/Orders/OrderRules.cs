@@ -195,12 +195,12 @@ public static class OrderRules
                 return;
             }
 
-            var vatLeft = vat;
+            // In whole minor units to the largest remainders, as the amount itself was shared: each rounded on its own, the
+            // shares could add up to more than the VAT, and the last one, made up to it, fall below zero.
+            var shares = LineAmounts.ToTenders(vat, tenders.Select(t => t.Amount).ToList(), new decimal[tenders.Count], view.Currency);
             for (var i = 0; i < tenders.Count; i++)
             {
-                var share = i == tenders.Count - 1 ? vatLeft : Currency.Round(total == 0 ? 0 : vat * tenders[i].Amount / total, view.Currency);
-                vatLeft -= share;
-                entries.Add(Entry(documentId, tenders[i].Tender.ToString(System.Globalization.CultureInfo.InvariantCulture), at, kind, tenders[i].Method, sign * tenders[i].Amount, share));
+                entries.Add(Entry(documentId, tenders[i].Tender.ToString(System.Globalization.CultureInfo.InvariantCulture), at, kind, tenders[i].Method, sign * tenders[i].Amount, shares[i]));
             }
         }
 
