@@ -68,7 +68,7 @@ public static class LedgerApi
     /// starts like a formula (=, +, -, @) is prefixed with a quote mark so a spreadsheet shows it as text.</summary>
     private static string Field(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '@' && !decimal.TryParse(value, CultureInfo.InvariantCulture, out _))
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' && !decimal.TryParse(value, CultureInfo.InvariantCulture, out _))
         {
             value = "'" + value;
         }

@@ -55,6 +55,33 @@ public class LedgerApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_csv_field_that_starts_with_a_minus_and_is_no_number_is_shown_as_text()
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
+        await _catalog.StockAsync(sku, store, 10);
+        var id = _catalog.Id("o");
+        var shop = Host.Client("dev-channel-webshop-key");
+        using (var placed = await shop.PostAsJsonAsync("/api/v1/orders", new OrderBody(
+            id, "c-" + id, [new OrderLineBody("l1", sku, 1, 119m)],
+            new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)),
+            Payments: [new PaymentBody("-2+3+cmd|' /C calc'!A0", 119m)], Currency: "EUR"), SiloHost.Json))
+        {
+            Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        }
+
+        using var shipped = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s", locationId = store, type = "shipped" }, SiloHost.Json);
+        var order = (await shipped.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
+        var day = DateOnly.FromDateTime(order.Invoices[0].At.UtcDateTime);
+
+        using var csv = await Host.Operator().GetAsync($"/api/v1/ledger?from={day:yyyy-MM-dd}&to={day:yyyy-MM-dd}&format=csv");
+        var row = Assert.Single((await csv.Content.ReadAsStringAsync()).Split("\r\n"), r => r.StartsWith($"{id}/Invoice/", StringComparison.Ordinal));
+
+        // A minus starts a formula as '=' does (the amount -119.00 of a refund is a number, and stays one).
+        Assert.Contains($",{id}-i1,'-2+3+cmd|' /C calc'!A0,119.00,", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Only_operators_export_and_a_bad_range_is_a_400_naming_the_field()
     {
         using var byChannel = await Host.Client("dev-channel-webshop-key").GetAsync("/api/v1/ledger?from=2026-12-01&to=2026-12-01");
