@@ -59,7 +59,7 @@ public static class LedgerKey
     public const int Buckets = 8;
 
     /// <summary>The key of <paramref name="day"/>'s grain for <paramref name="bucket"/>.</summary>
-    public static string Of(DateOnly day, int bucket) => $"{day:yyyy-MM-dd}/{bucket}";
+    public static string Of(DateOnly day, int bucket) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd}/{bucket}");
 
     /// <summary>The grain an entry of <paramref name="orderId"/> made at <paramref name="at"/> goes to (the UTC day).</summary>
     public static string For(string orderId, DateTimeOffset at) => Of(DateOnly.FromDateTime(at.UtcDateTime), BucketOf(orderId));

@@ -48,7 +48,7 @@ public class LedgerApiTests(ApiFixture fixture)
         Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
         Assert.Equal("entryId,at,kind,orderId,channel,customerId,documentId,method,amount,vat,currency", rows[0]);
         Assert.Contains(rows, r => r.StartsWith($"{id}/Invoice/{id}-i1/0,", StringComparison.Ordinal) && r.EndsWith($",{id}-i1,invoice,100.00,15.97,EUR", StringComparison.Ordinal));
-        Assert.Contains(rows, r => r.StartsWith($"{id}/PaymentReceived/bank-1/0,", StringComparison.Ordinal) && r.EndsWith(",bank-1,invoice,-100,0,EUR", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.StartsWith($"{id}/PaymentReceived/bank-1/0,", StringComparison.Ordinal) && r.EndsWith(",bank-1,invoice,-100.00,0.00,EUR", StringComparison.Ordinal));
         // A field with a comma is quoted; one that starts like a formula is shown as text.
         Assert.Contains(rows, r => r.StartsWith($"{id}/Invoice/{id}-i1/1,", StringComparison.Ordinal) && r.EndsWith($",{id}-i1,\"'=voucher,x\",19.00,3.03,EUR", StringComparison.Ordinal));
         Assert.DoesNotContain(before.Entries, e => e.OrderId == id);
@@ -78,7 +78,7 @@ public class LedgerApiTests(ApiFixture fixture)
         var row = Assert.Single((await csv.Content.ReadAsStringAsync()).Split("\r\n"), r => r.StartsWith($"{id}/Invoice/", StringComparison.Ordinal));
 
         // A minus starts a formula as '=' does (the amount -119.00 of a refund is a number, and stays one).
-        Assert.Contains($",{id}-i1,'-2+3+cmd|' /C calc'!A0,119.00,", row, StringComparison.Ordinal);
+        Assert.Contains($",{id}-i1,'-2+3+cmd|' /C calc'!A0,119.00,19.00,EUR", row, StringComparison.Ordinal);
     }
 
     [Fact]
