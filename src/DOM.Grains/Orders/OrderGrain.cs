@@ -1686,8 +1686,16 @@ internal sealed class OrderGrain(
 
         if (_ledgerArmed || fromReminder)
         {
-            await UnregisterAsync(LedgerReminder);
-            _ledgerArmed = false;
+            try
+            {
+                await UnregisterAsync(LedgerReminder);
+                _ledgerArmed = false;
+            }
+            catch (Exception exception)
+            {
+                // The change is stored and posted: a reminder left armed finds nothing to post and stops at its tick.
+                logger.LogWarning(exception, "{OrderId}: the ledger reminder could not be stopped yet", OrderId);
+            }
         }
     }
 
