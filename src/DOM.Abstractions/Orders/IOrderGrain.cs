@@ -56,8 +56,9 @@ public interface IOrderGrain : IGrainWithStringKey
     Task SendOutboxAsync();
 
     /// <summary>Gives the order list the order's summary again, as this build makes it (an order last changed by an
-    /// earlier build is listed without what later builds added: units, returns); true when the list took it, false when
-    /// the order does not exist or the list did not take it (the order's next call lists it again).</summary>
+    /// earlier build is listed without what later builds added: units, returns), and the ledger its financial records
+    /// (an order invoiced before the ledger); true when the list took it, false when the order does not exist or the
+    /// list did not take it (the order's next call lists it again).</summary>
     [Alias("relist")]
     Task<bool> RelistAsync();
 }

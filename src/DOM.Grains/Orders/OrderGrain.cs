@@ -1850,6 +1850,13 @@ internal sealed class OrderGrain(
         }
 
         await IndexAsync(View);
+        if (Records(View) > 0)
+        {
+            // Its financial records too: an order invoiced by a build before the ledger is in it from now on (the
+            // ledger records each entry once, so a relist repeated posts nothing twice).
+            await PostLedgerAsync();
+        }
+
         return _listed;
     }
 
