@@ -39,6 +39,9 @@ public class LedgerTests(ClusterFixture fixture)
             ],
             entries.Select(e => (e.Kind, e.DocumentId, e.Method!, e.Amount)));
         Assert.Equal(order.Invoices[0].Vat, entries.Where(e => e.Kind == LedgerEntryKind.Invoice).Sum(e => e.Vat));
+        // The refund gives back the VAT in it, at the rate its goods were invoiced at: 19 % in 25.00 is 3.99.
+        Assert.Equal(3.99m, order.Returns.Single().Vat);
+        Assert.Equal([-2.39m, -1.60m], entries.Where(e => e.Kind == LedgerEntryKind.Refund).Select(e => e.Vat));
         Assert.All(entries, e => Assert.Equal(("web", "c-" + id, "EUR"), (e.Channel, e.CustomerId, e.Currency)));
         Assert.Equal(entries.Count, entries.Select(e => e.EntryId).Distinct().Count());
     }

@@ -22,7 +22,7 @@ public enum LedgerEntryKind
 /// <summary>One financial record of an order, for a debtor-management system: <paramref name="Amount"/> is signed from the
 /// customer's account (positive: the customer owes more, an invoice or a chargeback; negative: less, a refund or money
 /// received), in <paramref name="Currency"/>, of the order's payment by <paramref name="Method"/> (null: the order reported
-/// no payments); <paramref name="Vat"/>: the VAT in an invoice's amount. <paramref name="DocumentId"/> is the invoice,
+/// no payments); <paramref name="Vat"/>: the VAT in the amount, signed as it is (an invoice's, a refund's given back). <paramref name="DocumentId"/> is the invoice,
 /// return or payment event; <paramref name="EntryId"/> (<c>{orderId}/{kind}/{documentId}/{payment}</c>) is unique.</summary>
 [GenerateSerializer, Immutable, Alias("dom.finance.ledger-entry")]
 public sealed record LedgerEntry(

@@ -42,7 +42,8 @@ public sealed record OrderReturn(
     [property: Id(4)] DateTimeOffset CreatedAt,
     [property: Id(5)] DateTimeOffset? ClosedAt = null,
     [property: Id(6)] decimal Refund = 0m,
-    [property: Id(7)] IReadOnlyList<TenderAmount>? Tenders = null);
+    [property: Id(7)] IReadOnlyList<TenderAmount>? Tenders = null,
+    [property: Id(8)] decimal Vat = 0m);
 
 /// <summary>A line of a return as it is registered: the order line by its id or by its SKU (an order carries a SKU on
 /// one line only, so a store can take a return by scanning the article).</summary>

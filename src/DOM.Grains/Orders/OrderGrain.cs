@@ -826,6 +826,7 @@ internal sealed class OrderGrain(
         // Lines rounded one by one at a paid share under 1 may come to a minor unit more than the payments: what was paid
         // is the most refunded (as it is the most captured).
         var refundable = Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
+        var vat = 0m;
         foreach (var announced in known.Lines)
         {
             var (restock, writeOff) = received.TryGetValue(announced.LineId, out var r) ? (r.Restock, r.WriteOff) : (0, 0);
@@ -837,6 +838,8 @@ internal sealed class OrderGrain(
             var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
             var amount = Math.Min(LineAmounts.ForUnits(line.NetUnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable));
             refundable -= amount;
+            // The VAT in the refund, at the rate the line's goods were invoiced at (none before invoices were kept).
+            vat += view.Invoices.SelectMany(i => i.Lines).LastOrDefault(l => l.LineId == line.LineId)?.VatRate is { } rate ? TaxRates.VatIn(amount, rate, view.Currency) : 0m;
             lines.Add(announced with
             {
                 Restocked = restock,
@@ -863,10 +866,11 @@ internal sealed class OrderGrain(
         if (chargedBack.Sum() > 0 && tenders.Sum(t => t.Amount) < refund)
         {
             view = Note(view, "refund reduced", null, $"{(refund - tenders.Sum(t => t.Amount)).ToString($"F{Currency.Decimals(view.Currency)}", CultureInfo.InvariantCulture)} {view.Currency} went back by a chargeback");
+            vat = refund == 0 ? 0m : Currency.Round(vat * tenders.Sum(t => t.Amount) / refund, view.Currency);
             refund = tenders.Sum(t => t.Amount);
         }
 
-        var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders };
+        var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders, Vat = vat };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
             $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {done.Refund.ToString($"F{Currency.Decimals(view.Currency)}", CultureInfo.InvariantCulture)} {view.Currency}"),

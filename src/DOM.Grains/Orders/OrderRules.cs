@@ -191,7 +191,7 @@ public static class OrderRules
         {
             if (tenders.Count == 0)
             {
-                entries.Add(Entry(documentId, "-", at, kind, null, sign * total, vat));
+                entries.Add(Entry(documentId, "-", at, kind, null, sign * total, sign * vat));
                 return;
             }
 
@@ -200,7 +200,7 @@ public static class OrderRules
             var shares = LineAmounts.ToTenders(vat, tenders.Select(t => t.Amount).ToList(), new decimal[tenders.Count], view.Currency);
             for (var i = 0; i < tenders.Count; i++)
             {
-                entries.Add(Entry(documentId, tenders[i].Tender.ToString(System.Globalization.CultureInfo.InvariantCulture), at, kind, tenders[i].Method, sign * tenders[i].Amount, shares[i]));
+                entries.Add(Entry(documentId, tenders[i].Tender.ToString(System.Globalization.CultureInfo.InvariantCulture), at, kind, tenders[i].Method, sign * tenders[i].Amount, sign * shares[i]));
             }
         }
 
@@ -211,7 +211,7 @@ public static class OrderRules
 
         foreach (var received in view.Returns.Where(r => r.Status == ReturnStatus.Received && r.Refund > 0))
         {
-            PerTender(received.ReturnId, received.ClosedAt ?? received.CreatedAt, LedgerEntryKind.Refund, received.Refund, received.Tenders ?? [], 0m, -1);
+            PerTender(received.ReturnId, received.ClosedAt ?? received.CreatedAt, LedgerEntryKind.Refund, received.Refund, received.Tenders ?? [], received.Vat, -1);
         }
 
         foreach (var payment in view.PaymentEvents ?? [])
