@@ -123,6 +123,27 @@ public class StateSerializationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void Ledger_events_an_order_s_location_notices_and_payment_events_round_trip_through_the_storage_serializer()
+    {
+        var entry = new Dom.Finance.LedgerEntry("o/Invoice/i1/0", At, Dom.Finance.LedgerEntryKind.Invoice, "o", "web", "c", "i1", "card", 10m, "EUR", 1.60m);
+        var order = new Orders.OrderState
+        {
+            Notices = [new Orders.LocationNotice("o-l1", "allocated", At, "ds", "l1", "a", 2, "o/l1@ds")],
+            NoticesSent = 1,
+            View = null,
+        };
+        var payment = new Dom.Orders.PaymentRecord("p1", Dom.Orders.PaymentEventType.Chargeback, 0, "card", 5m, "i1", "dispute", At);
+        var returned = new Dom.Orders.OrderReturn("r1", "store", Dom.Orders.ReturnStatus.Received, [], At, At, 25m, [], 3.99m);
+
+        var (ledgerCopy, orderCopy, paymentCopy, returnCopy) = (RoundTrip(new Finance.LedgerAppended([entry])), RoundTrip(order), RoundTrip(payment), RoundTrip(returned));
+
+        Assert.Equal(entry, ledgerCopy.Entries.Single());
+        Assert.Equal((order.Notices.Single(), 1), (orderCopy.Notices.Single(), orderCopy.NoticesSent));
+        Assert.Equal(payment, paymentCopy);
+        Assert.Equal((25m, 3.99m), (returnCopy.Refund, returnCopy.Vat));
+    }
+
+    [Fact]
     public void A_customer_s_orders_round_trip_with_their_channel_and_name()
     {
         var placed = new Dom.Customers.CustomerOrderPlaced("o1", At, "a@b.de", "Ada", "web");
