@@ -232,6 +232,26 @@ public class WebhookTests(WebhookFixture fixture)
         Assert.Equal(["shipped"], WebhookFixture.Endpoint.For(id).Select(e => e.Type));
     }
 
+    [Fact]
+    public async Task A_shipped_message_names_the_parcel_it_is_about()
+    {
+        var id = _world.Id("o");
+        WebhookFixture.Endpoint.Refusing[id] = true;
+        var (_, warehouse) = await PlaceAsync(id, quantity: 2);
+        var sku = (await Order(id).GetAsync())!.Lines[0].Sku;
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T1"));
+        await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1", warehouse, FulfilmentEventType.Shipped, 1, "UPS", "T2"));
+        WebhookFixture.Endpoint.Refusing.TryRemove(id, out _);
+        WebhookFixture.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
+
+        // Each parcel's message names that parcel: its units, carrier and tracking number, however late it goes out.
+        Assert.Equal(
+            [$"Part of your order {id} has left us: 1 × {sku} with DHL, tracking number T1.", $"Part of your order {id} has left us: 1 × {sku} with UPS, tracking number T2."],
+            WebhookFixture.Endpoint.For(id).Where(e => e.Type == "shipped").Select(e => e.Text));
+    }
+
     private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
@@ -243,13 +263,13 @@ public class WebhookTests(WebhookFixture fixture)
         new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
         new CustomerData("ada@example.com", "Ada"), null, [], "EUR", false, null, null);
 
-    /// <summary>Order <paramref name="id"/> of one unit of a fresh article from a fresh warehouse.</summary>
-    private async Task<(string Id, string Warehouse)> PlaceAsync(string id, string channel = "web", CustomerData? customer = null)
+    /// <summary>Order <paramref name="id"/> of <paramref name="quantity"/> units of a fresh article from a fresh warehouse.</summary>
+    private async Task<(string Id, string Warehouse)> PlaceAsync(string id, string channel = "web", CustomerData? customer = null, int quantity = 1)
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var created = await Order(id).CreateAsync(new CreateOrderRequest(
-            id, channel, "c-" + id, null, [new OrderLineRequest("l1", sku, 1, 10m)],
+            id, channel, "c-" + id, null, [new OrderLineRequest("l1", sku, quantity, 10m)],
             new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
             customer, null, [], "EUR", false, null, null));
         Assert.Equal(OrderOutcome.Created, created.Outcome);

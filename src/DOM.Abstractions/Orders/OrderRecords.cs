@@ -243,13 +243,25 @@ public sealed record OrderHistoryEntry(
     [property: Id(2)] string? LineId,
     [property: Id(3)] string? Detail);
 
-/// <summary>A message to the customer, recorded in the order's durable outbox before it is sent.</summary>
+/// <summary>A message to the customer, recorded in the order's durable outbox before it is sent. <paramref name="Parcel"/>:
+/// the parcel a <c>shipped</c> message is about (internal, not serialised to clients; null for other messages and for
+/// those stored before it was kept).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.notification")]
 public sealed record Notification(
     [property: Id(0)] string NotificationId,
     [property: Id(1)] string Type,
     [property: Id(2)] DateTimeOffset At,
-    [property: Id(3)] string? LineId);
+    [property: Id(3)] string? LineId,
+    [property: Id(4), JsonIgnore] Parcel? Parcel = null);
+
+/// <summary><paramref name="Quantity"/> units of a line handed to a carrier at <paramref name="LocationId"/> in one
+/// parcel.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.parcel")]
+public sealed record Parcel(
+    [property: Id(0)] string LocationId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] string? Carrier,
+    [property: Id(3)] string? TrackingNumber);
 
 /// <summary>An order as clients see it. <paramref name="Returns"/>: its returns, oldest first; <paramref name="Refunded"/>:
 /// what the received ones refunded in all. <paramref name="Invoices"/>: one per shipment, as the goods left;

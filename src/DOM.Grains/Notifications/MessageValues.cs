@@ -20,8 +20,12 @@ internal static class MessageValues
         }
 
         var line = notification.LineId is { } lineId ? order.Lines.FirstOrDefault(l => l.LineId == lineId) : null;
-        // The parcel the message is about: the line's (or the order's) last one handed to a carrier.
-        var parcel = (line is null ? order.Lines : [line]).SelectMany(l => l.Allocations).LastOrDefault(a => a.Shipped > 0);
+        // The parcel the message is about: the one it was made for (a message stored before they were kept: the line's,
+        // or the order's, last one handed to a carrier).
+        var parcel = notification.Parcel
+            ?? ((line is null ? order.Lines : [line]).SelectMany(l => l.Allocations).LastOrDefault(a => a.Shipped > 0) is { } last
+                ? new Parcel(last.LocationId, last.Shipped, last.Carrier, last.TrackingNumber)
+                : null);
         // A refund's message follows the receipt that made it.
         var refund = order.Returns.Where(r => r.Status == ReturnStatus.Received && r.ClosedAt <= notification.At).MaxBy(r => r.ClosedAt);
         return new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -30,7 +34,7 @@ internal static class MessageValues
             ["customerName"] = customer?.Name ?? "",
             ["lineId"] = notification.LineId ?? "",
             ["sku"] = line?.Sku ?? string.Join(", ", order.Lines.Select(l => l.Sku)),
-            ["quantity"] = (parcel?.Shipped ?? line?.Quantity ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
+            ["quantity"] = (parcel?.Quantity ?? line?.Quantity ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
             ["carrier"] = parcel?.Carrier ?? "",
             ["trackingNumber"] = parcel?.TrackingNumber ?? "",
             ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",

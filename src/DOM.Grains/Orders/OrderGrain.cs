@@ -387,7 +387,7 @@ internal sealed class OrderGrain(
                 if (View.Delivery.Method == DeliveryMethod.Ship
                     && (fulfilment.TrackingNumber is null || !View.History.Any(h => h.Event == "shipped" && h.Detail == Whence(fulfilment))))
                 {
-                    view = Notify(view, "shipped", line.LineId);
+                    view = Notify(view, "shipped", line.LineId, new Parcel(allocation.LocationId, quantity, allocation.Carrier, allocation.TrackingNumber));
                 }
 
                 break;
@@ -1953,8 +1953,8 @@ internal sealed class OrderGrain(
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
 
-    private OrderView Notify(OrderView view, string type, string? lineId) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId)] };
+    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>
