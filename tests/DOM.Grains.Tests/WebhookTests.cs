@@ -252,6 +252,19 @@ public class WebhookTests(WebhookFixture fixture)
             WebhookFixture.Endpoint.For(id).Where(e => e.Type == "shipped").Select(e => e.Text));
     }
 
+    [Fact]
+    public async Task A_backordered_line_s_message_does_not_tell_the_customer_it_was_cancelled()
+    {
+        var id = _world.Id("o");
+        var sku = await _world.ArticleAsync("a");
+        await Order(id).CreateAsync(Request(id, sku, 1, 10m));
+        await WebhookFixture.Endpoint.TakenAsync(id, "itemUnavailable");
+
+        var message = WebhookFixture.Endpoint.For(id).Single(e => e.Type == "itemUnavailable");
+        Assert.Equal(LineStatus.Backordered, (await Order(id).GetAsync())!.Lines[0].Status);
+        Assert.DoesNotContain("cancelled", message.Text, StringComparison.Ordinal);
+    }
+
     private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);

@@ -40,9 +40,10 @@ public static class MessageTemplates
             ["backordered"] = Texts(
                 ("Part of your order {orderId} is delayed", "{sku} of your order {orderId} is not in stock right now; we send it as soon as it arrives."),
                 ("Ein Teil Ihrer Bestellung {orderId} verzögert sich", "{sku} aus Ihrer Bestellung {orderId} ist gerade nicht vorrätig; wir senden es, sobald es eintrifft.")),
+            // Sent for a line that waits for supply (backordered); a line cancelled for want of stock is "lineCancelled".
             ["itemUnavailable"] = Texts(
-                ("Part of your order {orderId} is not available", "{sku} of your order {orderId} is not available and was cancelled; you are not charged for it."),
-                ("Ein Teil Ihrer Bestellung {orderId} ist nicht lieferbar", "{sku} aus Ihrer Bestellung {orderId} ist nicht lieferbar und wurde storniert; es wird Ihnen nicht berechnet.")),
+                ("Part of your order {orderId} is not available yet", "{sku} of your order {orderId} is not available right now; we send it as soon as it arrives."),
+                ("Ein Teil Ihrer Bestellung {orderId} ist noch nicht lieferbar", "{sku} aus Ihrer Bestellung {orderId} ist gerade nicht lieferbar; wir senden es, sobald es eintrifft.")),
             ["cancelled"] = Texts(
                 ("Your order {orderId} is cancelled", "Your order {orderId} is cancelled. Nothing more will be charged."),
                 ("Ihre Bestellung {orderId} ist storniert", "Ihre Bestellung {orderId} ist storniert. Es wird nichts weiter berechnet.")),
