@@ -265,6 +265,34 @@ public class WebhookTests(WebhookFixture fixture)
         Assert.DoesNotContain("cancelled", message.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_partner_that_rejects_some_of_its_units_is_not_told_they_were_cancelled()
+    {
+        var sku = await HookedStockAsync();
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 3, 10m));
+        await WebhookFixture.Endpoint.TakenAsync(id, "allocated");
+
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", WebhookFixture.HookedPartner, FulfilmentEventType.Rejected, 1, null, null))).Status);
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
+
+        // It rejected the unit itself: it knows, and still ships the other two.
+        Assert.Equal([("allocated", 3)], ToPartner(id).Select(e => (e.Type, e.Quantity)));
+    }
+
+    private async Task<string> HookedStockAsync()
+    {
+        var sku = await _world.ArticleAsync("a");
+        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedPartner).PutAsync(
+            new Dom.Locations.LocationInfo(WebhookFixture.HookedPartner, "Hooked drop-shipper", Dom.Locations.LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
+        await _world.StockAsync(sku, WebhookFixture.HookedPartner, 10);
+        return sku;
+    }
+
+    private static List<LocationWebhookEvent> ToPartner(string id) => WebhookFixture.Endpoint.Received
+        .Where(r => r.Target!.Host == "partner.test" && r.Event.OrderId == id)
+        .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+
     private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);

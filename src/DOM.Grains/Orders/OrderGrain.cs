@@ -1768,14 +1768,17 @@ internal sealed class OrderGrain(
             added.Add(Notice("allocated", key, line, allocation, allocation.Quantity));
         }
 
+        // Units the location rejected are kept as rejected allocations under the same key (all of them, or a part split
+        // off): those are not cancelled to it.
+        int RejectedUnits(OrderView? of, string key) =>
+            of?.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected && NoticeKey(l, a) == key).Sum(a => a.Quantity)) ?? 0;
         foreach (var (key, (line, allocation)) in before)
         {
-            var now = view.Lines.FirstOrDefault(l => l.LineId == line.LineId)?.Allocations
-                .FirstOrDefault(a => NoticeKey(line, a) == key);
             var left = after.TryGetValue(key, out var still) ? still.Allocation.Quantity : 0;
-            if (now?.Status != AllocationStatus.Rejected && left < allocation.Quantity)
+            var cancelled = allocation.Quantity - left - (RejectedUnits(view, key) - RejectedUnits(State.View, key));
+            if (cancelled > 0)
             {
-                added.Add(Notice("cancelled", key, line, allocation, allocation.Quantity - left));
+                added.Add(Notice("cancelled", key, line, allocation, cancelled));
             }
         }
 
