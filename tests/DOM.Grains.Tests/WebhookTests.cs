@@ -73,6 +73,9 @@ public sealed class FakeEndpoint : HttpMessageHandler
 
     public ConcurrentDictionary<string, bool> Refusing { get; } = new();
 
+    /// <summary>Hosts whose deliveries are refused (503), whatever the order.</summary>
+    public ConcurrentDictionary<string, bool> RefusingHosts { get; } = new();
+
     public int Attempts(string orderId) => _attempts.GetValueOrDefault(orderId);
 
     private readonly ConcurrentDictionary<string, int> _attempts = new();
@@ -87,7 +90,7 @@ public sealed class FakeEndpoint : HttpMessageHandler
         var body = await request.Content!.ReadAsStringAsync(cancellationToken);
         var delivered = JsonSerializer.Deserialize<WebhookEvent>(body, WebhookSender.Json)!;
         _attempts.AddOrUpdate(delivered.OrderId, 1, (_, n) => n + 1);
-        if (Refusing.ContainsKey(delivered.OrderId))
+        if (Refusing.ContainsKey(delivered.OrderId) || RefusingHosts.ContainsKey(request.RequestUri!.Host))
         {
             return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
         }
@@ -278,6 +281,30 @@ public class WebhookTests(WebhookFixture fixture)
 
         // It rejected the unit itself: it knows, and still ships the other two.
         Assert.Equal([("allocated", 3)], ToPartner(id).Select(e => (e.Type, e.Quantity)));
+    }
+
+    [Fact]
+    public async Task A_partner_s_endpoint_down_does_not_hold_up_the_customer_s_messages()
+    {
+        var sku = await HookedStockAsync();
+        var id = _world.Id("o");
+        WebhookFixture.Endpoint.RefusingHosts["partner.test"] = true;
+        try
+        {
+            await Order(id).CreateAsync(Request(id, sku, 1, 10m));
+            await WebhookFixture.Endpoint.TakenAsync(id, "orderConfirmed");
+            var tick = () => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
+            await tick();
+
+            await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", WebhookFixture.HookedPartner, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+            await tick();
+
+            Assert.Equal(["orderConfirmed", "shipped"], WebhookFixture.Endpoint.For(id).Select(e => e.Type));
+        }
+        finally
+        {
+            WebhookFixture.Endpoint.RefusingHosts.TryRemove("partner.test", out _);
+        }
     }
 
     private async Task<string> HookedStockAsync()

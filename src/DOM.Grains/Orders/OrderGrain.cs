@@ -1880,16 +1880,18 @@ internal sealed class OrderGrain(
             return;
         }
 
-        if (State.SendAfter is { } after && clock.UtcNow < after)
+        // Each backing off after its own failures (the reminder comes back): one endpoint down does not hold up the other.
+        var sendMessages = messagesDue && !(State.SendAfter is { } after && clock.UtcNow < after);
+        var sendNotices = noticesDue && !(State.NoticesAfter is { } noticesAfter && clock.UtcNow < noticesAfter);
+        if (!sendMessages && !sendNotices)
         {
-            // Backing off after failures: the reminder comes back.
             return;
         }
 
         // In order, each until the endpoint took it: a receiver sees a customer's messages in the order they were made.
         var sent = State.Sent;
         var failed = false;
-        foreach (var notification in messagesDue ? View.Outbox.Skip(State.Sent) : [])
+        foreach (var notification in sendMessages ? View.Outbox.Skip(State.Sent) : [])
         {
             if (clock.UtcNow - notification.At > webhooks.Options.MaxAge)
             {
@@ -1908,20 +1910,30 @@ internal sealed class OrderGrain(
         // hold up the other), and however old: units released to a partner are to be shipped. A notice to a location
         // whose endpoint was removed since is dropped.
         var noticesSent = State.NoticesSent;
-        foreach (var notice in State.Notices.Skip(State.NoticesSent))
+        var noticeFailed = false;
+        foreach (var notice in sendNotices ? State.Notices.Skip(State.NoticesSent) : [])
         {
             if (webhooks.Options.EndpointForLocation(notice.LocationId) is not null && !await webhooks.SendAsync(View, Request.Customer, notice))
             {
-                failed = true;
+                noticeFailed = true;
                 break;
             }
 
             noticesSent++;
         }
 
-        var failures = failed ? State.SendFailures + 1 : 0;
-        await StoreAsync(State with { Sent = sent, NoticesSent = noticesSent, SendFailures = failures, SendAfter = failed ? clock.UtcNow + Backoff(failures) : null });
-        if (!failed)
+        var failures = failed ? State.SendFailures + 1 : sendMessages ? 0 : State.SendFailures;
+        var noticeFailures = noticeFailed ? State.NoticeFailures + 1 : sendNotices ? 0 : State.NoticeFailures;
+        await StoreAsync(State with
+        {
+            Sent = sent,
+            SendFailures = failures,
+            SendAfter = failed ? clock.UtcNow + Backoff(failures) : sendMessages ? null : State.SendAfter,
+            NoticesSent = noticesSent,
+            NoticeFailures = noticeFailures,
+            NoticesAfter = noticeFailed ? clock.UtcNow + Backoff(noticeFailures) : sendNotices ? null : State.NoticesAfter,
+        });
+        if (!failed && !noticeFailed && sendMessages == messagesDue && sendNotices == noticesDue)
         {
             await DisarmOutboxAsync();
         }

@@ -67,6 +67,12 @@ public sealed record OrderState
     [Id(17)] public ImmutableList<LocationNotice> Notices { get; init; } = [];
 
     [Id(18)] public int NoticesSent { get; init; }
+
+    /// <summary>Failed notice deliveries in a row, and when the next may be made: the notices' own back-off, so a
+    /// location's endpoint down does not hold up the customer's messages, nor the customer's endpoint the notices.</summary>
+    [Id(19)] public int NoticeFailures { get; init; }
+
+    [Id(20)] public DateTimeOffset? NoticesAfter { get; init; }
 }
 
 /// <summary>Units of line <paramref name="LineId"/> released to (<c>allocated</c>) or taken back from (<c>cancelled</c>)
