@@ -167,7 +167,9 @@ public class WebhookTests(WebhookFixture fixture)
         await Order(held).ReviewAsync(new ReviewDecision(true, "known customer"));
         await WebhookFixture.Endpoint.TakenAsync(held, "allocated");
         await Order(cancelled).CancelAsync(null);
+        // The customer's "cancelled" goes out first in the same call: the outbox's next turn waits for that call to end.
         await WebhookFixture.Endpoint.TakenAsync(cancelled, "cancelled");
+        await fixture.Grains.GetGrain<IRemindable>(Order(cancelled).GetGrainId()).ReceiveReminder("outbox", default);
 
         var toPartner = WebhookFixture.Endpoint.Received.Where(r => r.Target!.Host == "partner.test" && (r.Event.OrderId == held || r.Event.OrderId == cancelled)).ToList();
         var released = JsonSerializer.Deserialize<LocationWebhookEvent>(toPartner.Single(r => r.Event.OrderId == held).Body, WebhookSender.Json)!;
