@@ -60,6 +60,9 @@ public static class DomHost
         builder.Services.AddOptions<Dom.Grains.Notifications.NotificationOptions>().BindConfiguration(Dom.Grains.Notifications.NotificationOptions.Section)
             .Validate(n => Validation.IsLanguage(n.DefaultLanguage) && n.Templates.Values.All(t => t.Keys.All(Validation.IsLanguage)),
                 "Notifications:DefaultLanguage and the languages of Notifications:Templates must be BCP 47 tags such as en, de or de-AT.")
+            // A template replaces the built-in one whole: one without a text would send the customer an empty message.
+            .Validate(n => n.Templates.Values.All(t => t.Values.All(m => m is { Subject.Length: > 0, Text.Length: > 0 })),
+                "Notifications:Templates: each template needs a Subject and a Text (Notifications:Templates:{type}:{language}:Subject and :Text).")
             .ValidateOnStart();
         builder.Services.AddOptions<Dom.Domain.Risk.RiskPolicy>().BindConfiguration("Risk")
             .Validate(r => r.ReviewOrderValue >= 0 && r.FirstOrderReviewValue >= 0, "Risk:ReviewOrderValue and Risk:FirstOrderReviewValue must not be negative.")
