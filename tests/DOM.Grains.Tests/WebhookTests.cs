@@ -309,6 +309,29 @@ public class WebhookTests(WebhookFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_replacement_message_names_its_own_replacement()
+    {
+        var id = _world.Id("o");
+        var (_, warehouse) = await PlaceAsync(id, quantity: 2);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+        WebhookFixture.Endpoint.Refusing[id] = true;
+        await Order(id).ReportAsync(new FulfilmentEvent("d1", "l1", warehouse, FulfilmentEventType.Delivered, 1, null, null));
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportWrongItemAsync("l1")).Status);
+        await Order(id).ReportAsync(new FulfilmentEvent("d2", "l1", warehouse, FulfilmentEventType.Delivered, 1, null, null));
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportWrongItemAsync("l1")).Status);
+        WebhookFixture.Endpoint.Refusing.TryRemove(id, out _);
+        WebhookFixture.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
+
+        var replacements = (await Order(id).GetAsync())!.Replacements;
+        Assert.Equal(2, replacements.Count);
+        Assert.Equal(
+            replacements.Select(r => $"as order {r}, at no charge."),
+            WebhookFixture.Endpoint.For(id).Where(e => e.Type == "replacementCreated").Select(e => e.Text![e.Text!.IndexOf("as order ", StringComparison.Ordinal)..]));
+    }
+
     private async Task<string> HookedStockAsync()
     {
         var sku = await _world.ArticleAsync("a");

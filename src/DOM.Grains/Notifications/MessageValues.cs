@@ -28,6 +28,8 @@ internal static class MessageValues
                 : null);
         // A refund's message follows the receipt that made it.
         var refund = order.Returns.Where(r => r.Status == ReturnStatus.Received && r.ClosedAt <= notification.At).MaxBy(r => r.ClosedAt);
+        // A replacement's message names its own: each replacement made is recorded with its message, in order.
+        var replacement = order.Outbox.TakeWhile(n => n.NotificationId != notification.NotificationId).Count(n => n.Type == "replacementCreated");
         return new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["orderId"] = order.OrderId,
@@ -41,7 +43,7 @@ internal static class MessageValues
             ["total"] = Money(order.Total),
             ["refund"] = refund is null ? "" : Money(refund.Refund),
             ["promisedBy"] = order.PromisedBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            ["replacementId"] = order.Replacements.LastOrDefault() ?? "",
+            ["replacementId"] = order.Replacements.ElementAtOrDefault(replacement) ?? order.Replacements.LastOrDefault() ?? "",
         };
     }
 }
