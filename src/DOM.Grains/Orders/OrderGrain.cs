@@ -1755,7 +1755,10 @@ internal sealed class OrderGrain(
             of is null || held ? [] : of.Lines
                 .SelectMany(l => l.Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled) && webhooks.Options.EndpointForLocation(a.LocationId) is not null)
                     .Select(a => (Line: l, Allocation: a)))
-                .ToDictionary(x => NoticeKey(x.Line, x.Allocation), StringComparer.Ordinal);
+                // Two active allocations under one key (of a line re-routed to the same location by a build that kept no
+                // allocation ids) count as one, of their units together.
+                .GroupBy(x => NoticeKey(x.Line, x.Allocation), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (g.First().Line, g.First().Allocation with { Quantity = g.Sum(x => x.Allocation.Quantity) }), StringComparer.Ordinal);
 
         var before = Released(State.View, State.ReviewPending || State.Rejected);
         var after = Released(view, state.ReviewPending || state.Rejected);
