@@ -1,6 +1,6 @@
 // The operator console: KPIs with charts, the orders held for review (release or reject), and the order list by
 // status and age, with an order's lines, risk reasons and history one click away.
-import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money, byTender, refundText, refreshEvery, download } from "./dom.js";
+import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookUp, money, byTender, refundText, refreshEvery, download, newEventId } from "./dom.js";
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "returned", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
@@ -217,6 +217,31 @@ async function showOrder(orderId) {
       });
     },
   }, name === "cancel" ? "Cancel order" : "Retry backorders");
+  // Money in for an invoice on account, a chargeback or its reversal, for one of the payments the invoices captured
+  // from; the event id is kept until the engine took it, so a click after a lost answer records it once.
+  const tenders = [...new Map(order.invoices.flatMap(i => i.tenders).map(t => [t.tender, t.method])).entries()];
+  const paymentForm = tenders.length === 0 ? "" : el("form", { id: "payment-form", "data-event": newEventId() },
+    el("label", {}, "Payment ", el("select", { name: "tender" }, ...tenders.map(([tender, method]) => el("option", { value: tender }, `${tender + 1}: ${method}`)))),
+    el("label", {}, "Type ", el("select", { name: "type" },
+      el("option", { value: "received" }, "money received"), el("option", { value: "chargeback" }, "chargeback"), el("option", { value: "chargebackReversed" }, "chargeback reversed"))),
+    el("label", {}, "Amount ", el("input", { name: "amount", type: "number", step: "any", min: "0", size: "8", required: "" })),
+    el("label", {}, "Reference ", el("input", { name: "reference", size: "16" })),
+    el("button", { type: "submit" }, "Record payment"));
+  if (paymentForm) {
+    paymentForm.addEventListener("submit", event => {
+      event.preventDefault();
+      act(paymentForm.querySelector("button"), async () => {
+        const f = paymentForm.elements;
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/payment-events`, {
+          eventId: paymentForm.dataset.event, type: f.type.value, tender: Number(f.tender.value), amount: Number(f.amount.value),
+          reference: f.reference.value.trim() === "" ? undefined : f.reference.value.trim(),
+        });
+        showDone(`${order.orderId}: ${f.type.selectedOptions[0].textContent} of ${money(Number(f.amount.value), order.currency)} recorded.`);
+        await loadAll();
+        await showOrder(order.orderId);
+      });
+    });
+  }
   const actions = el("p", { class: "actions" },
     open ? command("cancel", "cancel", "cancelled") : "",
     order.lines.some(l => l.status === "backordered") ? command("retry", "retry-backorders", "routed again where stock allows") : "");
@@ -233,8 +258,10 @@ async function showOrder(orderId) {
     el("table", { id: "lines" }, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Price", "Promotions", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
     ...(invoices.length ? [el("h3", {}, "Invoices"), el("table", { id: "invoices" },
       el("thead", {}, el("tr", {}, ["Invoice", "Issued", "From", "Units", "Captured", "incl. VAT"].map(h => el("th", {}, h)))), el("tbody", {}, invoices))] : []),
-    ...(payments.length ? [el("h3", {}, "Payments"), el("table", { id: "payments" },
+    ...(payments.length || paymentForm ? [el("h3", {}, "Payments")] : []),
+    ...(payments.length ? [el("table", { id: "payments" },
       el("thead", {}, el("tr", {}, ["Event", "Recorded", "Type", "Method", "Amount", "Reference"].map(h => el("th", {}, h)))), el("tbody", {}, payments))] : []),
+    paymentForm,
     ...(returns.length ? [el("h3", {}, "Returns"), el("table", { id: "returns" },
       el("thead", {}, el("tr", {}, ["Return", "Where", "Status", "Registered", "Units", "Refund"].map(h => el("th", {}, h)))), el("tbody", {}, returns))] : []),
     el("h3", {}, "History"), el("ol", { class: "history" }, history));

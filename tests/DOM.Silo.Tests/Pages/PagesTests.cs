@@ -969,22 +969,24 @@ public class PagesTests(PagesFixture fixture)
         var id = _catalog.Id("o");
         await PlaceAsync(Order(id, sku, 2) with { Payments = [new PaymentBody("invoice", 30m)] });
         await ReportAsync(id, store, "shipped");
-        using (var paid = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/payment-events", new { eventId = "bank-1", type = "received", amount = 10, reference = "statement 12" }, SiloHost.Json))
-        {
-            Assert.True(paid.IsSuccessStatusCode, await paid.Content.ReadAsStringAsync());
-        }
-
         Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         Browser.Find("#filter input[name='outstanding']").Click();
         Browser.Find("#filter button").Click();
         Browser.Find($"#orders a[data-open='{id}']").Click();
+        // The debtor clerk records 10.00 received for the invoice, from the order's panel.
+        var form = Browser.Find("#payment-form");
+        form.FindElement(By.Name("amount")).SendKeys("10");
+        form.FindElement(By.Name("reference")).SendKeys("statement 12");
+        form.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", "money received of EUR 10.00 recorded");
         var lines = Browser.TextOf("#detail #lines", "Winter sale");
-        var payments = Browser.TextOf("#detail #payments", "bank-1");
+        var payments = Browser.TextOf("#detail #payments", "statement 12");
         var stats = await StatsAsync();
 
         // 2 × 20.00 less 25 %: 10.00 off, 30.00 invoiced on account, 10.00 of it paid.
         Assert.Contains("Winter sale −EUR 10.00", lines, StringComparison.Ordinal);
         Assert.Contains("received invoice EUR 10.00 statement 12", payments, StringComparison.Ordinal);
+        Assert.Single((await Host.Operator().GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!.PaymentEvents!);
         Assert.Contains("due EUR 20.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
         Assert.Contains(id, Browser.Find("#orders").Text, StringComparison.Ordinal);
         Assert.Equal(stats.OutstandingOrders.ToString(System.Globalization.CultureInfo.InvariantCulture), Browser.Find("#kpi-outstanding .value").Text);
