@@ -19,4 +19,9 @@ public static class Currency
     /// <summary><paramref name="amount"/> rounded to the currency's minor unit, halves away from zero (commercial
     /// rounding).</summary>
     public static decimal Round(decimal amount, string currency) => decimal.Round(amount, Decimals(currency), MidpointRounding.AwayFromZero);
+
+    /// <summary><paramref name="amount"/> written in the currency's decimals with a decimal point (100.00, -19.00, 500 for
+    /// the yen), whatever the culture.</summary>
+    public static string Format(decimal amount, string currency) =>
+        amount.ToString($"F{Decimals(currency)}", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -15,7 +15,7 @@ internal static class MessageValues
         var comma = DecimalComma.Contains(language.Split('-')[0]);
         string Money(decimal amount)
         {
-            var text = amount.ToString($"F{Dom.Domain.Money.Currency.Decimals(order.Currency)}", CultureInfo.InvariantCulture);
+            var text = Dom.Domain.Money.Currency.Format(amount, order.Currency);
             return $"{(comma ? text.Replace('.', ',') : text)} {order.Currency}";
         }
 

@@ -865,7 +865,7 @@ internal sealed class OrderGrain(
             view.Returns.SelectMany(x => x.Tenders ?? []).Concat(chargedBack.Select((amount, i) => new TenderAmount(i, "", null, amount))), view.Currency);
         if (chargedBack.Sum() > 0 && tenders.Sum(t => t.Amount) < refund)
         {
-            view = Note(view, "refund reduced", null, $"{(refund - tenders.Sum(t => t.Amount)).ToString($"F{Currency.Decimals(view.Currency)}", CultureInfo.InvariantCulture)} {view.Currency} went back by a chargeback");
+            view = Note(view, "refund reduced", null, $"{Currency.Format(refund - tenders.Sum(t => t.Amount), view.Currency)} {view.Currency} went back by a chargeback");
             vat = refund == 0 ? 0m : Currency.Round(vat * tenders.Sum(t => t.Amount) / refund, view.Currency);
             refund = tenders.Sum(t => t.Amount);
         }
@@ -873,7 +873,7 @@ internal sealed class OrderGrain(
         var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders, Vat = vat };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
-            $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {done.Refund.ToString($"F{Currency.Decimals(view.Currency)}", CultureInfo.InvariantCulture)} {view.Currency}"),
+            $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {Currency.Format(done.Refund, view.Currency)} {view.Currency}"),
             "returnReceived", null);
         if (done.Refund > 0)
         {

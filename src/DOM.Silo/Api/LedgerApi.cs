@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dom.Domain.Money;
 using Dom.Finance;
 using Dom.Grains.Hosting;
 
@@ -57,16 +58,12 @@ public static class LedgerApi
             csv.AppendJoin(',', new[]
             {
                 e.EntryId, e.At.ToString("O", CultureInfo.InvariantCulture), System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(e.Kind.ToString()), e.OrderId, e.Channel,
-                e.CustomerId, e.DocumentId, e.Method ?? "", Amount(e.Amount, e.Currency), Amount(e.Vat, e.Currency), e.Currency,
+                e.CustomerId, e.DocumentId, e.Method ?? "", Currency.Format(e.Amount, e.Currency), Currency.Format(e.Vat, e.Currency), e.Currency,
             }.Select(Field)).Append("\r\n");
         }
 
         return TypedResults.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"ledger-{from:yyyy-MM-dd}-{to:yyyy-MM-dd}.csv");
     }
-
-    /// <summary>An amount in the currency's decimals (100.00, -19.00, 500 for the yen), the same in every row.</summary>
-    private static string Amount(decimal amount, string currency) =>
-        amount.ToString($"F{Dom.Domain.Money.Currency.Decimals(currency)}", CultureInfo.InvariantCulture);
 
     /// <summary>A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, its quotes doubled; one that
     /// starts like a formula (=, +, -, @) is prefixed with a quote mark so a spreadsheet shows it as text.</summary>
