@@ -1821,24 +1821,29 @@ internal sealed class OrderGrain(
         _listed = true;
     }
 
-    /// <summary>With a webhook configured, a change that tells the customer something arms the outbox reminder before it
-    /// is stored (<paramref name="completed"/>: as it will be stored, with what the store itself adds, such as "ready for
-    /// pickup"): if the silo dies before the notification went out, the reminder sends it.</summary>
+    /// <summary>A change that tells the customer something (with their channel's webhook configured) or a location with a
+    /// webhook of its own arms the outbox reminder before it is stored (<paramref name="completed"/>: as it will be
+    /// stored, with what the store itself adds, such as "ready for pickup"): if the silo dies before the message or the
+    /// notice went out, the reminder sends it.</summary>
     private async Task ArmOutboxAsync(OrderState completed)
     {
-        if (!_outboxArmed && completed.View is { } view
-            && ((webhooks.EnabledFor(view.Channel) && view.Outbox.Count > State.Sent) || completed.Notices.Count > State.NoticesSent))
+        if (!_outboxArmed && completed.View is not null
+            && (MessagesDue(completed.View, State.Sent) || completed.Notices.Count > State.NoticesSent))
         {
             await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             _outboxArmed = true;
         }
     }
 
-    /// <summary>After a stored change, notifications due go out in a call of their own (after this one: an answer does
-    /// not wait for the webhook; the reminder was armed for them before the store).</summary>
+    /// <summary>Whether <paramref name="view"/>'s customer messages past the first <paramref name="sent"/> wait for its
+    /// channel's webhook (configured: with none, they stay in the outbox).</summary>
+    private bool MessagesDue(OrderView? view, int sent) => view is not null && webhooks.EnabledFor(view.Channel) && view.Outbox.Count > sent;
+
+    /// <summary>After a stored change, messages and notices due go out in a call of their own (after this one: an answer
+    /// does not wait for the webhook; the reminder was armed for them before the store).</summary>
     private void SendSoon()
     {
-        if ((webhooks.EnabledFor(View.Channel) && View.Outbox.Count > State.Sent) || State.Notices.Count > State.NoticesSent)
+        if (MessagesDue(State.View, State.Sent) || State.Notices.Count > State.NoticesSent)
         {
             GrainFactory.GetGrain<IOrderGrain>(OrderId).SendOutboxAsync().Ignore();
         }
@@ -1875,7 +1880,7 @@ internal sealed class OrderGrain(
         EnsureUsable();
         // Customer messages while their channel's webhook is configured (turned off since the reminder was armed: they
         // stay in the outbox); notices to locations while any are due.
-        var messagesDue = State.View is not null && webhooks.EnabledFor(View.Channel) && View.Outbox.Count > State.Sent;
+        var messagesDue = MessagesDue(State.View, State.Sent);
         var noticesDue = State.View is not null && State.Notices.Count > State.NoticesSent;
         if (!messagesDue && !noticesDue)
         {
