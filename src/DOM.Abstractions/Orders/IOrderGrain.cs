@@ -50,8 +50,9 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("record-payment")]
     Task<OrderCommandResult> RecordPaymentAsync(PaymentEvent payment);
 
-    /// <summary>Delivers the outbox's notifications not delivered yet to the webhook, if one is configured (the order
-    /// calls it itself after a change that told the customer something, and its reminder until it worked).</summary>
+    /// <summary>Delivers the outbox's notifications not delivered yet to the channel's webhook, if one is configured, and
+    /// the notices not delivered yet to the locations with a webhook of their own (the order calls it itself after a
+    /// change that told the customer or a location something, and its reminder until it worked).</summary>
     [Alias("send-outbox"), OneWay]
     Task SendOutboxAsync();
 

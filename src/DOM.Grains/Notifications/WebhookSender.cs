@@ -44,7 +44,8 @@ public sealed record LocationWebhookEvent(
     string? Name,
     DateTimeOffset PromisedBy);
 
-/// <summary>Delivers notifications to the configured endpoint, signed; true when it answered 2xx.</summary>
+/// <summary>Delivers an order's customer messages to its channel's endpoint and its notices to the locations' own endpoints,
+/// signed; true when the endpoint answered 2xx.</summary>
 internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<WebhookOptions> options, IOptions<NotificationOptions> messages, ILogger<WebhookSender> logger)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

@@ -51,8 +51,8 @@ internal sealed class OrderGrain(
     private const string OutboxReminder = "outbox";
     private const string LedgerReminder = "ledger";
 
-    /// <summary>The ledger entries this activation posted (after a reactivation the reminder posts them all again: the
-    /// ledger records each once).</summary>
+    /// <summary>The ledger entries this activation posted (after a reactivation the next post, by a change, the reminder
+    /// or a relist, sends them all again: the ledger records each once).</summary>
     private readonly HashSet<string> _ledgered = new(StringComparer.Ordinal);
     private bool _ledgerArmed;
 
