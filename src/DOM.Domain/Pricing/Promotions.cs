@@ -97,16 +97,17 @@ public static class Promotions
     public static IReadOnlyList<AppliedDiscount> Apply(IReadOnlyList<PricedLine> lines, IEnumerable<PromotionRule> rules, string currency)
     {
         var ordered = rules.OrderBy(r => r.Priority).ThenBy(r => r.PromotionId, StringComparer.Ordinal).ToList();
+        // What is left of each line: all of it for the exclusive ones (Take only reads it), then less each discount taken.
+        var left = lines.Select(l => l.UnitPrice * l.Quantity).ToArray();
         foreach (var exclusive in ordered.Where(r => r.Exclusive))
         {
-            var alone = Take(lines, lines.Select(l => l.UnitPrice * l.Quantity).ToArray(), exclusive, currency);
+            var alone = Take(lines, left, exclusive, currency);
             if (alone.Count > 0)
             {
                 return alone.Select(d => d.Discount).ToList();
             }
         }
 
-        var left = lines.Select(l => l.UnitPrice * l.Quantity).ToArray();
         var applied = new List<AppliedDiscount>();
         foreach (var rule in ordered.Where(r => !r.Exclusive))
         {
