@@ -606,7 +606,6 @@ public static class OrdersApi
             {
                 validation.Add("customer.language", "Must be a language tag such as en, de or de-AT.");
             }
-
         }
 
         for (var i = 0; i < (body.Payments?.Count ?? 0); i++)
