@@ -171,6 +171,7 @@ public class PaymentEventTests(ClusterFixture fixture)
         Assert.Equal(25m, first.Returns[0].Refund);
         Assert.Equal((15m, 40m), (second.Returns[1].Refund, second.Refunded));
         Assert.Equal(15m, second.Returns[1].Tenders!.Sum(t => t.Amount));
+        Assert.Equal(15m, second.Returns[1].Lines.Sum(l => l.Refund));
         Assert.Contains(second.History, h => h.Event == "refund reduced" && h.Detail!.StartsWith("60.00 EUR", StringComparison.Ordinal));
     }
 

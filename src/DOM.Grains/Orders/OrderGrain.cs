@@ -868,6 +868,13 @@ internal sealed class OrderGrain(
             view = Note(view, "refund reduced", null, $"{Currency.Format(refund - tenders.Sum(t => t.Amount), view.Currency)} {view.Currency} went back by a chargeback");
             vat = refund == 0 ? 0m : Currency.Round(vat * tenders.Sum(t => t.Amount) / refund, view.Currency);
             refund = tenders.Sum(t => t.Amount);
+            // The lines' refunds follow, first lines first, so they still add up to the return's.
+            var left = refund;
+            for (var i = 0; i < lines.Count; i++)
+            {
+                lines[i] = lines[i] with { Refund = Math.Min(lines[i].Refund, left) };
+                left -= lines[i].Refund;
+            }
         }
 
         var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders, Vat = vat };
