@@ -258,6 +258,44 @@ public class PostgresOrderTests(PostgresFixture database)
         Assert.Equal((9, 0, 9), (slot!.OnHand, slot.Allocated, slot.Available));
     }
 
+    [Fact]
+    public async Task Promotions_an_order_s_discounts_payments_and_its_ledger_entries_survive_a_silo_restart()
+    {
+        string sku, id = $"o-{Guid.NewGuid():N}", promotion = $"p-{Guid.NewGuid():N}";
+        DateOnly day;
+        await using (var first = await database.StartSiloAsync())
+        {
+            var catalog = new Catalog(first);
+            sku = await catalog.ArticleAsync("a");
+            var location = await catalog.LocationAsync("l", 52.4, 13.1);
+            await catalog.StockAsync(sku, location, 10);
+            using var saved = await first.Operator().PutAsJsonAsync($"/api/v1/promotions/{promotion}", new { name = "20 % off", kind = "percentage", percent = 20, skus = new[] { sku } }, SiloHost.Json);
+            using var created = await (await first.ClientForAsync("channel", "web")).PostAsJsonAsync("/api/v1/orders", new
+            {
+                orderId = id,
+                customerId = "c1",
+                lines = new[] { new { lineId = "l1", sku, quantity = 2, unitPrice = 50m } },
+                delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
+                payments = new[] { new { method = "invoice", amount = 80m } },
+            }, SiloHost.Json);
+            using var shipped = await first.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s1", locationId = location, type = "shipped" }, SiloHost.Json);
+            using var paid = await first.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/payment-events", new { eventId = "bank-1", type = "received", amount = 30 }, SiloHost.Json);
+            Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.OK), (saved.StatusCode, created.StatusCode, shipped.StatusCode, paid.StatusCode));
+            day = DateOnly.FromDateTime((await shipped.Content.ReadFromJsonAsync<Dom.Orders.OrderView>(SiloHost.Json))!.Invoices[0].At.UtcDateTime);
+        }
+
+        await using var second = await database.StartSiloAsync();
+        var op = second.Operator();
+        var stored = await op.GetFromJsonAsync<Dom.Promotions.Promotion>($"/api/v1/promotions/{promotion}", SiloHost.Json);
+        var order = await op.GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{id}", SiloHost.Json);
+        var ledger = await op.GetFromJsonAsync<Dom.Silo.Api.LedgerExport>($"/api/v1/ledger?from={day:yyyy-MM-dd}&to={day.AddDays(1):yyyy-MM-dd}", SiloHost.Json);
+
+        Assert.Equal((20m, sku), (stored!.Percent, stored.Skus!.Single()));
+        Assert.Equal((80m, 20m, 50m), (order!.Total, order.Lines.Single().Discount, order.Outstanding));
+        Assert.Equal([(Dom.Finance.LedgerEntryKind.Invoice, 80m), (Dom.Finance.LedgerEntryKind.PaymentReceived, -30m)],
+            ledger!.Entries.Where(e => e.OrderId == id).Select(e => (e.Kind, e.Amount)));
+    }
+
     /// <summary>A fresh article with 10 units at a fresh location, and order <paramref name="id"/> of channel "web" for 3
     /// of them (line l1, 10 EUR each).</summary>
     private static async Task<(string Sku, string Location)> PlaceAsync(SiloHost silo, string id)
