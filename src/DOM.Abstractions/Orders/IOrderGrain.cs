@@ -46,6 +46,11 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("cancel-return")]
     Task<OrderCommandResult> CancelReturnAsync(string returnId, string? atLocation);
 
+    /// <summary>The outbox's notifications written out as the customer reads them (from the order as it is now), oldest
+    /// first; null when the order does not exist. For a channel that sends its customers' messages itself.</summary>
+    [Alias("messages"), ReadOnly]
+    Task<IReadOnlyList<CustomerMessage>?> MessagesAsync();
+
     /// <summary>Records money received for a payment settled later, a chargeback or its reversal; idempotent by event id.</summary>
     [Alias("record-payment")]
     Task<OrderCommandResult> RecordPaymentAsync(PaymentEvent payment);

@@ -254,6 +254,22 @@ public sealed record Notification(
     [property: Id(3)] string? LineId,
     [property: Id(4), JsonIgnore] Parcel? Parcel = null);
 
+/// <summary>A notification of the order's outbox as the customer reads it: in their <paramref name="Language"/>, with its
+/// <paramref name="Subject"/> and <paramref name="Text"/> (null for a type without a template), to
+/// <paramref name="Email"/>. <paramref name="Sent"/>: done with by the webhook (delivered, or skipped as too old).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.customer-message")]
+public sealed record CustomerMessage(
+    [property: Id(0)] string NotificationId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string? LineId,
+    [property: Id(4)] string? Email,
+    [property: Id(5)] string? Name,
+    [property: Id(6)] string? Language,
+    [property: Id(7)] string? Subject,
+    [property: Id(8)] string? Text,
+    [property: Id(9)] bool Sent);
+
 /// <summary><paramref name="Quantity"/> units of a line handed to a carrier at <paramref name="LocationId"/> in one
 /// parcel.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.parcel")]

@@ -922,6 +922,15 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
+    public Task<IReadOnlyList<CustomerMessage>?> MessagesAsync()
+    {
+        EnsureUsable();
+        return Task.FromResult<IReadOnlyList<CustomerMessage>?>(State.View is null ? null : View.Outbox
+            .Select((notification, i) => (Message: webhooks.EventOf(View, Request.Customer, notification), Sent: i < State.Sent))
+            .Select(m => new CustomerMessage(m.Message.Id, m.Message.Type, m.Message.At, m.Message.LineId, m.Message.Email, m.Message.Name, m.Message.Language, m.Message.Subject, m.Message.Text, m.Sent))
+            .ToList());
+    }
+
     public async Task<OrderCommandResult> RecordPaymentAsync(PaymentEvent payment)
     {
         EnsureUsable();

@@ -39,6 +39,9 @@ public sealed record FulfilmentBody(string? EventId, string? LocationId, Fulfilm
 
 public sealed record CancelBody(string? LineId = null);
 
+/// <summary>An order's customer messages, oldest first.</summary>
+public sealed record CustomerMessages(IReadOnlyList<CustomerMessage> Items);
+
 /// <summary>Money received for a payment settled later, a chargeback or its reversal, for payment number
 /// <c>tender</c> (0, the first, when left out).</summary>
 public sealed record PaymentEventBody(string? EventId, PaymentEventType? Type, decimal? Amount, int? Tender = null, string? InvoiceId = null, string? Reference = null);
@@ -109,6 +112,7 @@ public static class OrdersApi
             api.MapPost("/{orderId}/lines/{lineId}/events", ReportAsync).RequireAuthorization(Policies.Fulfilment),
             api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/payment-events", RecordPaymentAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapGet("/{orderId}/messages", MessagesAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/review", ReviewAsync).RequireAuthorization(Policies.Operator),
             api.MapPost("/{orderId}/lines/{lineId}/wrong-item", WrongItemAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/retry-backorders", RetryBackordersAsync).RequireAuthorization(Policies.Operator),
@@ -393,6 +397,25 @@ public static class OrdersApi
         }
 
         return Answer(await order.CancelAsync(body?.LineId), user);
+    }
+
+    /// <summary>The order's customer messages written out in the customer's language (the channel's own orders, or an
+    /// operator's): a channel that sends its messages itself renders them from here.</summary>
+    private static async Task<Results<Ok<CustomerMessages>, ValidationProblem, ProblemHttpResult>> MessagesAsync(string orderId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var order = grains.Get<IOrderGrain>(orderId);
+        if (VisibleTo(user, await order.GetAsync()) is null || await order.MessagesAsync() is not { } messages)
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        return TypedResults.Ok(new CustomerMessages(messages));
     }
 
     /// <summary>Records money received for a payment settled later (an invoice paid in part or in full), a chargeback or
