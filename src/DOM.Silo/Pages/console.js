@@ -168,7 +168,10 @@ function orderLink(orderId) {
 }
 
 async function showOrder(orderId) {
-  const order = await api("GET", `/api/v1/orders/${encodeURIComponent(orderId)}`);
+  const [order, { items: messages }] = await Promise.all([
+    api("GET", `/api/v1/orders/${encodeURIComponent(orderId)}`),
+    api("GET", `/api/v1/orders/${encodeURIComponent(orderId)}/messages`),
+  ]);
   const detail = document.getElementById("detail");
   // A line's price, and what each promotion took off it at intake.
   const lines = order.lines.map(line => el("tr", {},
@@ -264,6 +267,9 @@ async function showOrder(orderId) {
     paymentForm,
     ...(returns.length ? [el("h3", {}, "Returns"), el("table", { id: "returns" },
       el("thead", {}, el("tr", {}, ["Return", "Where", "Status", "Registered", "Units", "Refund"].map(h => el("th", {}, h)))), el("tbody", {}, returns))] : []),
+    ...(messages.length ? [el("h3", {}, "Messages to the customer"), el("ol", { id: "messages", class: "history" },
+      ...messages.map(m => el("li", { "data-message": m.notificationId }, `${dateTime(m.at)} ${m.subject ?? m.type}${m.language ? ` (${m.language})` : ""}`,
+        m.sent ? el("span", { class: "badge" }, "sent") : "")))] : []),
     el("h3", {}, "History"), el("ol", { class: "history" }, history));
   detail.hidden = false;
   detail.scrollIntoView();

@@ -981,11 +981,13 @@ public class PagesTests(PagesFixture fixture)
         Browser.TextOf("#message", "money received of EUR 10.00 recorded");
         var lines = Browser.TextOf("#detail #lines", "Winter sale");
         var payments = Browser.TextOf("#detail #payments", "statement 12");
+        var messages = Browser.TextOf("#detail #messages", "Your order");
         var stats = await StatsAsync();
 
         // 2 × 20.00 less 25 %: 10.00 off, 30.00 invoiced on account, 10.00 of it paid.
         Assert.Contains("Winter sale −EUR 10.00", lines, StringComparison.Ordinal);
         Assert.Contains("received invoice EUR 10.00 statement 12", payments, StringComparison.Ordinal);
+        Assert.Contains($"Your order {id} is on its way (en)", messages, StringComparison.Ordinal);
         Assert.Single((await Host.Operator().GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!.PaymentEvents!);
         Assert.Contains("due EUR 20.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
         Assert.Contains(id, Browser.Find("#orders").Text, StringComparison.Ordinal);
