@@ -175,6 +175,20 @@ public class PaymentEventTests(ClusterFixture fixture)
         Assert.Contains(second.History, h => h.Event == "refund reduced" && h.Detail!.StartsWith("60.00 EUR", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_gift_card_payment_cannot_be_charged_back()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("card", "tok", 60m), new Payment("GiftCard", "gc-1", 40m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+
+        var onGiftCard = await Order(id).RecordPaymentAsync(new PaymentEvent("cb1", PaymentEventType.Chargeback, 1, 10m, null, null));
+        var onCard = await Order(id).RecordPaymentAsync(new PaymentEvent("cb2", PaymentEventType.Chargeback, 0, 10m, null, null));
+
+        Assert.Equal(OrderCommandStatus.NotAllowed, onGiftCard.Status);
+        Assert.Contains("no bank", onGiftCard.Problem, StringComparison.Ordinal);
+        Assert.Equal((OrderCommandStatus.Done, 10m), (onCard.Status, onCard.Order!.ChargedBack));
+    }
+
     /// <summary>An order of four units at 25.00 from a fresh warehouse, paid by <paramref name="payments"/>.</summary>
     private async Task<(string Id, string Warehouse)> PlacedAsync(params Payment[] payments)
     {

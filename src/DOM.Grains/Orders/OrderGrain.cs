@@ -969,6 +969,8 @@ internal sealed class OrderGrain(
             PaymentEventType.Received when !options.Value.PaysLater(method) =>
                 $"Payment {payment.Tender} ({method}) was settled as the goods left; money is received only for payments settled later (an invoice, on account).",
             PaymentEventType.Received when payment.Amount > due => $"{payment.Amount} is more than the {due} due on payment {payment.Tender}.",
+            PaymentEventType.Chargeback when !options.Value.ChargesBack(method) =>
+                $"Payment {payment.Tender} ({method}) has no bank behind it to take money back (Orders:NoChargebackMethods).",
             // What the customer's bank can take back is what the payment paid and kept paying for.
             PaymentEventType.Chargeback when payment.Amount > kept => $"{payment.Amount} is more than the {kept} payment {payment.Tender} paid for goods the customer kept.",
             PaymentEventType.ChargebackReversed when payment.Amount > chargedBack => $"{payment.Amount} is more than the {chargedBack} charged back from payment {payment.Tender}.",

@@ -37,6 +37,14 @@ public sealed class OrderOptions
     /// <summary>Whether a payment by <paramref name="method"/> is settled after the goods left.</summary>
     public bool PaysLater(string method) => (PayLaterMethods ?? ["invoice", "onAccount"]).Contains(method, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Payment methods no bank stands behind (in any case), which a chargeback cannot take money back from. Null:
+    /// <c>giftCard</c>, <c>bonusPoints</c>, <c>voucher</c> and <c>storeCredit</c>.</summary>
+    public string[]? NoChargebackMethods { get; set; }
+
+    /// <summary>Whether a payment by <paramref name="method"/> can be charged back.</summary>
+    public bool ChargesBack(string method) =>
+        !(NoChargebackMethods ?? ["giftCard", "bonusPoints", "voucher", "storeCredit"]).Contains(method, StringComparer.OrdinalIgnoreCase);
+
     public UnavailableLinePolicy UnavailableFor(string channel) =>
         Channels.TryGetValue(channel, out var options) && options.Unavailable is { } policy ? policy : Unavailable;
 
