@@ -176,6 +176,23 @@ public class PaymentEventTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Money_received_for_a_named_invoice_pays_no_more_than_it_charged_that_payment()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("invoice", null, 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T1"));
+        await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1", warehouse, FulfilmentEventType.Shipped, 3, "DHL", "T2"));
+
+        // The first parcel's invoice charged 25.00: 30.00 for it is too much, though 100.00 is due on the order.
+        var tooMuch = await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 0, 30m, $"{id}-i1", null));
+        var part = await Order(id).RecordPaymentAsync(new PaymentEvent("p2", PaymentEventType.Received, 0, 20m, $"{id}-i1", null));
+        var rest = await Order(id).RecordPaymentAsync(new PaymentEvent("p3", PaymentEventType.Received, 0, 5.01m, $"{id}-i1", null));
+        var second = await Order(id).RecordPaymentAsync(new PaymentEvent("p4", PaymentEventType.Received, 0, 75m, $"{id}-i2", null));
+
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.Done, OrderCommandStatus.NotAllowed), (tooMuch.Status, part.Status, rest.Status));
+        Assert.Equal((OrderCommandStatus.Done, 5m), (second.Status, second.Order!.Outstanding));
+    }
+
+    [Fact]
     public async Task A_gift_card_payment_cannot_be_charged_back()
     {
         var (id, warehouse) = await PlacedAsync(new Payment("card", "tok", 60m), new Payment("GiftCard", "gc-1", 40m));

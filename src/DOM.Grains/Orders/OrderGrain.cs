@@ -958,6 +958,17 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, $"The order has no invoice {invoiceId}.");
         }
 
+        // Money received for a named invoice pays what that invoice charged the payment, no more than is left of it.
+        if (payment is { Type: PaymentEventType.Received, InvoiceId: { } paysInvoice })
+        {
+            var charged = View.Invoices.Single(i => i.InvoiceId == paysInvoice).Tenders.Where(t => t.Tender == payment.Tender).Sum(t => t.Amount);
+            var paidBefore = (View.PaymentEvents ?? []).Where(p => p.Type == PaymentEventType.Received && p.Tender == payment.Tender && p.InvoiceId == paysInvoice).Sum(p => p.Amount);
+            if (payment.Amount > charged - paidBefore)
+            {
+                return Result(OrderCommandStatus.NotAllowed, $"Invoice {paysInvoice} charged payment {payment.Tender} {charged}, of which {charged - paidBefore} is left to pay; {payment.Amount} is more.");
+            }
+        }
+
         var method = Request.Payments[payment.Tender].Method;
         var (due, kept, chargedBack) = Settlement(View, payment.Tender);
         var problem = payment.Type switch
