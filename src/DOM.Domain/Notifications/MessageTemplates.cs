@@ -68,7 +68,7 @@ public static class MessageTemplates
         };
 
     /// <summary>The template of <paramref name="type"/> for a customer who speaks <paramref name="language"/> (BCP 47:
-    /// <c>de-AT</c>, then <c>de</c>), else in <paramref name="defaultLanguage"/>, else English: from
+    /// <c>de-AT</c>, then <c>de</c>; <c>zh-Hant-TW</c>, then <c>zh-Hant</c>, then <c>zh</c>), else in <paramref name="defaultLanguage"/>, else English: from
     /// <paramref name="configured"/> (type → language → template, both in any case) before the built-in ones. Null for a
     /// type with no template in any of them.</summary>
     public static (string Language, MessageTemplate Template)? Choose(
@@ -77,10 +77,10 @@ public static class MessageTemplates
         var languages = new List<string>();
         foreach (var candidate in new[] { language, defaultLanguage, Fallback }.OfType<string>())
         {
-            languages.Add(candidate);
-            if (candidate.IndexOf('-', StringComparison.Ordinal) is > 0 and var dash)
+            // zh-Hant-TW, then zh-Hant, then zh.
+            for (var tag = candidate; tag.Length > 0; tag = tag.LastIndexOf('-') is > 0 and var dash ? tag[..dash] : "")
             {
-                languages.Add(candidate[..dash]);
+                languages.Add(tag);
             }
         }
 

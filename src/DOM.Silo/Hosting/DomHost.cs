@@ -61,6 +61,8 @@ public static class DomHost
             .Validate(n => Validation.IsLanguage(n.DefaultLanguage) && n.Templates.Values.All(t => t.Keys.All(Validation.IsLanguage)),
                 "Notifications:DefaultLanguage and the languages of Notifications:Templates must be BCP 47 tags such as en, de or de-AT.")
             // A template replaces the built-in one whole: one without a text would send the customer an empty message.
+            .Validate(n => n.Templates.Keys.All(Dom.Domain.Notifications.MessageTemplates.BuiltIn.ContainsKey),
+                $"Notifications:Templates: a template is for a type no order sends; the types are {string.Join(", ", Dom.Domain.Notifications.MessageTemplates.BuiltIn.Keys)}.")
             .Validate(n => n.Templates.Values.All(t => t.Values.All(m => m is { Subject.Length: > 0, Text.Length: > 0 })),
                 "Notifications:Templates: each template needs a Subject and a Text (Notifications:Templates:{type}:{language}:Subject and :Text).")
             .ValidateOnStart();

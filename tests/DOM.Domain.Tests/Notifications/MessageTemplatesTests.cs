@@ -27,6 +27,11 @@ public class MessageTemplatesTests
         Assert.Equal("Off it goes", MessageTemplates.Choose("shipped", null, "en", configured)!.Value.Template.Subject);
         Assert.Equal("Ihre Bestellung {orderId} ist unterwegs", MessageTemplates.Choose("shipped", "de", "en", configured)!.Value.Template.Subject);
         Assert.Null(MessageTemplates.Choose("somethingNew", "de", "en", configured));
+        var chinese = new Dictionary<string, Dictionary<string, MessageTemplate>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["shipped"] = new(StringComparer.OrdinalIgnoreCase) { ["zh-Hant"] = new MessageTemplate { Subject = "已出貨" }, ["zh"] = new MessageTemplate { Subject = "已发货" } },
+        };
+        Assert.Equal(("zh-Hant", "已出貨"), MessageTemplates.Choose("shipped", "zh-Hant-TW", "en", chinese) is { } c ? (c.Language, c.Template.Subject) : default);
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public class StartupTests
     [InlineData("Webhooks:Url", "https://hooks.example.com/dom", "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set")]
     [InlineData("Webhooks:Channels:marketplace:Url", "https://hooks.example.com/mp", "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set")]
     [InlineData("Notifications:Templates:shipped:fr:Subject", "Commande {orderId} expédiée", "Notifications:Templates: each template needs a Subject and a Text")]
+    [InlineData("Notifications:Templates:shiped:fr:Subject", "Commande {orderId} expédiée", "Notifications:Templates: a template is for a type no order sends")]
     [InlineData("Silo:Clustering", "adonet", "Silo:Clustering must be Localhost or AdoNet.")]
     [InlineData("Silo:AdvertisedAddress", "silo-1.internal", "Silo:AdvertisedAddress must be an IP address")]
     [InlineData("Silo:AdvertisedAddress", "1.2.3", "Silo:AdvertisedAddress must be an IP address")]
