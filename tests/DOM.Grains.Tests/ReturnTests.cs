@@ -374,6 +374,25 @@ public class ReturnTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.Done, null), (announced.Status, announced.Problem));
     }
 
+    [Fact]
+    public async Task Each_refund_message_names_its_own_return_s_refund_even_when_two_are_received_at_once()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 3, 10m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "x")]));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", warehouse, [new ReturnLineRequest("l1", null, 2, "x")]));
+
+        // The test clock stands still: both receipts at the same instant.
+        await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]));
+        await Order(id).ReceiveReturnAsync(new ReturnReceipt("r2", null, [new ReceiptLine("l1", 2, 0)]));
+        var refunds = (await Order(id).MessagesAsync())!.Where(m => m.Type == "refunded").Select(m => m.Text).ToList();
+
+        Assert.Equal([$"We are refunding 10.00 EUR for your order {id}.", $"We are refunding 20.00 EUR for your order {id}."], refunds);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<string> StoreAsync()

@@ -252,7 +252,8 @@ public sealed record Notification(
     [property: Id(1)] string Type,
     [property: Id(2)] DateTimeOffset At,
     [property: Id(3)] string? LineId,
-    [property: Id(4), JsonIgnore] Parcel? Parcel = null);
+    [property: Id(4), JsonIgnore] Parcel? Parcel = null,
+    [property: Id(5), JsonIgnore] string? ReturnId = null);
 
 /// <summary>A notification of the order's outbox as the customer reads it: in their <paramref name="Language"/>, with its
 /// <paramref name="Subject"/> and <paramref name="Text"/> (null for a type without a template), to

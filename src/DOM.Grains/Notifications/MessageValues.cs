@@ -26,8 +26,10 @@ internal static class MessageValues
             ?? ((line is null ? order.Lines : [line]).SelectMany(l => l.Allocations).LastOrDefault(a => a.Shipped > 0) is { } last
                 ? new Parcel(last.LocationId, last.Shipped, last.Carrier, last.TrackingNumber)
                 : null);
-        // A refund's message follows the receipt that made it.
-        var refund = order.Returns.Where(r => r.Status == ReturnStatus.Received && r.ClosedAt <= notification.At).MaxBy(r => r.ClosedAt);
+        // A refund's message names the return it is about (messages stored before that was kept: the last receipt before it).
+        var refund = notification.ReturnId is { } returnId
+            ? order.Returns.FirstOrDefault(r => r.ReturnId == returnId)
+            : order.Returns.Where(r => r.Status == ReturnStatus.Received && r.ClosedAt <= notification.At).MaxBy(r => r.ClosedAt);
         // A replacement's message names its own: each replacement made is recorded with its message, in order.
         var replacement = order.Outbox.TakeWhile(n => n.NotificationId != notification.NotificationId).Count(n => n.Type == "replacementCreated");
         return new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -42,6 +44,7 @@ internal static class MessageValues
             ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",
             ["total"] = Money(order.Total),
             ["refund"] = refund is null ? "" : Money(refund.Refund),
+            ["returnId"] = refund?.ReturnId ?? "",
             ["promisedBy"] = order.PromisedBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["replacementId"] = order.Replacements.ElementAtOrDefault(replacement) ?? order.Replacements.LastOrDefault() ?? "",
         };

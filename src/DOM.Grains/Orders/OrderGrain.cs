@@ -769,7 +769,7 @@ internal sealed class OrderGrain(
         var entry = new OrderReturn(request.ReturnId, request.LocationId, ReturnStatus.Announced, lines, clock.UtcNow);
         var view = Note(View with { Returns = [.. View.Returns, entry] }, "return announced", null,
             $"{request.ReturnId} at {request.LocationId}: {Units(lines)}{(goodwill ? " (goodwill, past the return window)" : "")}");
-        await SaveAsync(State with { View = Notify(view, "returnAnnounced", null) });
+        await SaveAsync(State with { View = Notify(view, "returnAnnounced", null, returnId: request.ReturnId) });
         return Result(OrderCommandStatus.Done);
     }
 
@@ -881,10 +881,10 @@ internal sealed class OrderGrain(
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
             $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {Currency.Format(done.Refund, view.Currency)} {view.Currency}"),
-            "returnReceived", null);
+            "returnReceived", null, returnId: known.ReturnId);
         if (done.Refund > 0)
         {
-            view = Notify(view, "refunded", null);
+            view = Notify(view, "refunded", null, returnId: known.ReturnId);
         }
 
         if (restocks.Count > 0)
@@ -918,7 +918,7 @@ internal sealed class OrderGrain(
 
         await FinishPendingAsync();
         var view = View with { Returns = View.Returns.Select(x => x.ReturnId == returnId ? x with { Status = ReturnStatus.Cancelled, ClosedAt = clock.UtcNow } : x).ToList() };
-        await SaveAsync(State with { View = Notify(Note(view, "return cancelled", null, returnId), "returnCancelled", null) });
+        await SaveAsync(State with { View = Notify(Note(view, "return cancelled", null, returnId), "returnCancelled", null, returnId: returnId) });
         return Result(OrderCommandStatus.Done);
     }
 
@@ -2005,8 +2005,8 @@ internal sealed class OrderGrain(
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
 
-    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel)] };
+    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>
