@@ -23,6 +23,9 @@ public sealed class WebhookFixture : IAsyncLifetime
 
     public const string PartnerSecret = "partner-secret-01234567";
 
+    /// <summary>A click &amp; collect store whose system is told of the units coming to it.</summary>
+    public const string HookedStore = "store-hooked";
+
     public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
 
     public static FakeEndpoint Endpoint { get; } = new();
@@ -52,6 +55,7 @@ public sealed class WebhookFixture : IAsyncLifetime
                 o.Secret = Secret;
                 o.Channels["marketplace"] = new WebhookEndpoint { Url = new Uri("http://marketplace.test/hooks"), Secret = MarketplaceSecret };
                 o.Locations[HookedPartner] = new WebhookEndpoint { Url = new Uri("http://partner.test/lines"), Secret = PartnerSecret };
+                o.Locations[HookedStore] = new WebhookEndpoint { Url = new Uri("http://store.test/incoming"), Secret = PartnerSecret };
             });
             silo.Services.AddHttpClient(WebhookOptions.Client).ConfigurePrimaryHttpMessageHandler(() => Endpoint);
         }
@@ -179,6 +183,26 @@ public class WebhookTests(WebhookFixture fixture)
         Assert.Equal([("allocated", 3), ("cancelled", 3)], toPartner.Where(r => r.Event.OrderId == cancelled)
             .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).Select(e => (e.Type, e.Quantity)));
         Assert.All(toPartner, r => Assert.Equal(WebhookSender.Signature(WebhookFixture.PartnerSecret, System.Text.Encoding.UTF8.GetBytes(r.Body)), r.Signature));
+    }
+
+    [Fact]
+    public async Task A_pickup_store_s_system_is_told_of_the_units_coming_to_it_and_of_those_that_no_longer_come()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedStore).PutAsync(
+            new Dom.Locations.LocationInfo(WebhookFixture.HookedStore, "Hooked store", Dom.Locations.LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, 10m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), WebhookFixture.HookedStore) });
+        await WebhookFixture.Endpoint.TakenAsync(id, "incoming");
+
+        await Order(id).CancelAsync(null);
+        await WebhookFixture.Endpoint.TakenAsync(id, "incomingCancelled");
+
+        var toStore = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+        Assert.Equal([("incoming", 2), ("incomingCancelled", 2)], toStore.Select(e => (e.Type, e.Quantity)));
+        Assert.All(toStore, e => Assert.Equal((WebhookFixture.HookedStore, "l1"), (e.LocationId, e.LineId)));
     }
 
     [Fact]

@@ -1792,12 +1792,12 @@ internal sealed class OrderGrain(
         var before = Released(State.View, State.ReviewPending || State.Rejected);
         var after = Released(view, state.ReviewPending || state.Rejected);
         var added = new List<LocationNotice>();
-        LocationNotice Notice(string type, string key, OrderLine line, OrderAllocation allocation, int quantity) =>
-            new($"{OrderId}-l{notices.Count + added.Count + 1}", type, clock.UtcNow, allocation.LocationId, line.LineId, line.Sku, quantity, key);
+        LocationNotice Notice(string type, string key, OrderLine line, string locationId, int quantity) =>
+            new($"{OrderId}-l{notices.Count + added.Count + 1}", type, clock.UtcNow, locationId, line.LineId, line.Sku, quantity, key);
 
         foreach (var (key, (line, allocation)) in after.Where(a => !before.ContainsKey(a.Key)))
         {
-            added.Add(Notice("allocated", key, line, allocation, allocation.Quantity));
+            added.Add(Notice("allocated", key, line, allocation.LocationId, allocation.Quantity));
         }
 
         // Units the location rejected are kept as rejected allocations under the same key (all of them, or a part split
@@ -1810,7 +1810,30 @@ internal sealed class OrderGrain(
             var cancelled = allocation.Quantity - left - (RejectedUnits(view, key) - RejectedUnits(State.View, key));
             if (cancelled > 0)
             {
-                added.Add(Notice("cancelled", key, line, allocation, cancelled));
+                added.Add(Notice("cancelled", key, line, allocation.LocationId, cancelled));
+            }
+        }
+
+        // A click & collect order's pickup store with an endpoint of its own is told of the units coming to it from other
+        // locations (incoming) and of those that no longer come (cancelled, or rejected where they were).
+        if (view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } && webhooks.Options.EndpointForLocation(store) is not null)
+        {
+            Dictionary<string, (OrderLine Line, int Units)> Incoming(OrderView? of, bool held) =>
+                of is null || held ? [] : of.Lines
+                    .SelectMany(l => l.Allocations.Where(a => a.LocationId != store && a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled)).Select(a => (Line: l, Allocation: a)))
+                    .GroupBy(x => NoticeKey(x.Line, x.Allocation), StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => (g.First().Line, g.Sum(x => x.Allocation.Quantity)), StringComparer.Ordinal);
+
+            var was = Incoming(State.View, State.ReviewPending || State.Rejected);
+            var now = Incoming(view, state.ReviewPending || state.Rejected);
+            foreach (var key in was.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
+            {
+                var change = now.GetValueOrDefault(key).Units - was.GetValueOrDefault(key).Units;
+                var line = now.TryGetValue(key, out var coming) ? coming.Line : was[key].Line;
+                if (change != 0)
+                {
+                    added.Add(Notice(change > 0 ? "incoming" : "incomingCancelled", key, line, store, Math.Abs(change)));
+                }
             }
         }
 
