@@ -84,6 +84,12 @@ public sealed class FakeEndpoint : HttpMessageHandler
 
     private readonly ConcurrentDictionary<string, int> _attempts = new();
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _refusals = new();
+
+    /// <summary>Completes once a delivery for <paramref name="orderId"/> was refused (the order's send after a change is a
+    /// call of its own: a test that stops refusing must wait for it first).</summary>
+    public Task RefusedAsync(string orderId) => _refusals.GetOrAdd(orderId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(TimeSpan.FromSeconds(30));
+
     /// <summary>Completes once a delivery of <paramref name="type"/> for <paramref name="orderId"/> was taken.</summary>
     public Task TakenAsync(string orderId, string type) => _waiters.GetOrAdd($"{orderId}|{type}", _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -96,6 +102,7 @@ public sealed class FakeEndpoint : HttpMessageHandler
         _attempts.AddOrUpdate(delivered.OrderId, 1, (_, n) => n + 1);
         if (Refusing.ContainsKey(delivered.OrderId) || RefusingHosts.ContainsKey(request.RequestUri!.Host))
         {
+            _refusals.GetOrAdd(delivered.OrderId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
         }
 
@@ -252,6 +259,8 @@ public class WebhookTests(WebhookFixture fixture)
         var id = _world.Id("o");
         WebhookFixture.Endpoint.Refusing[id] = true;
         var (_, warehouse) = await PlaceAsync(id);
+        // The confirmation's own send is refused before the endpoint takes deliveries again.
+        await WebhookFixture.Endpoint.RefusedAsync(id);
         WebhookFixture.Time.Advance(TimeSpan.FromDays(2));
         WebhookFixture.Endpoint.Refusing.TryRemove(id, out _);
 
