@@ -193,6 +193,20 @@ public class PaymentEventTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_named_invoice_paid_again_after_its_direct_debit_was_returned_takes_the_money()
+    {
+        var (id, warehouse) = await PlacedAsync(new Payment("invoice", null, 100m));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("p1", PaymentEventType.Received, 0, 100m, $"{id}-i1", null));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("cb", PaymentEventType.Chargeback, 0, 100m, null, null));
+
+        // The debit was returned: the invoice is due again (100.00 outstanding), and paying it again pays it.
+        var paidAgain = await Order(id).RecordPaymentAsync(new PaymentEvent("p2", PaymentEventType.Received, 0, 100m, $"{id}-i1", null));
+
+        Assert.Equal((OrderCommandStatus.Done, 0m), (paidAgain.Status, paidAgain.Order?.Outstanding));
+    }
+
+    [Fact]
     public async Task A_gift_card_payment_cannot_be_charged_back()
     {
         var (id, warehouse) = await PlacedAsync(new Payment("card", "tok", 60m), new Payment("GiftCard", "gc-1", 40m));

@@ -962,7 +962,13 @@ internal sealed class OrderGrain(
         if (payment is { Type: PaymentEventType.Received, InvoiceId: { } paysInvoice })
         {
             var charged = View.Invoices.Single(i => i.InvoiceId == paysInvoice).Tenders.Where(t => t.Tender == payment.Tender).Sum(t => t.Amount);
-            var paidBefore = (View.PaymentEvents ?? []).Where(p => p.Type == PaymentEventType.Received && p.Tender == payment.Tender && p.InvoiceId == paysInvoice).Sum(p => p.Amount);
+            // Money a chargeback took back (a returned direct debit: of this invoice, or of no invoice named) and that
+            // was not reversed is no longer paid: the invoice is due again for it.
+            var records = (View.PaymentEvents ?? []).Where(p => p.Tender == payment.Tender).ToList();
+            var received = records.Where(p => p.Type == PaymentEventType.Received && p.InvoiceId == paysInvoice).Sum(p => p.Amount);
+            var takenBack = records.Where(p => p.Type == PaymentEventType.Chargeback && (p.InvoiceId is null || p.InvoiceId == paysInvoice)).Sum(p => p.Amount)
+                - records.Where(p => p.Type == PaymentEventType.ChargebackReversed && (p.InvoiceId is null || p.InvoiceId == paysInvoice)).Sum(p => p.Amount);
+            var paidBefore = Math.Max(0m, received - Math.Max(0m, takenBack));
             if (payment.Amount > charged - paidBefore)
             {
                 return Result(OrderCommandStatus.NotAllowed, $"Invoice {paysInvoice} charged payment {payment.Tender} {charged}, of which {charged - paidBefore} is left to pay; {payment.Amount} is more.");
