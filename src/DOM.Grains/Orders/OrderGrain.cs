@@ -863,11 +863,12 @@ internal sealed class OrderGrain(
         var chargedBack = Enumerable.Range(0, Request.Payments.Count).Select(tender => Settlement(view, tender).ChargedBack).ToList();
         var tenders = ToTenders(refund, charged,
             view.Returns.SelectMany(x => x.Tenders ?? []).Concat(chargedBack.Select((amount, i) => new TenderAmount(i, "", null, amount))), view.Currency);
-        if (chargedBack.Sum() > 0 && tenders.Sum(t => t.Amount) < refund)
+        var given = tenders.Sum(t => t.Amount);
+        if (chargedBack.Sum() > 0 && given < refund)
         {
-            view = Note(view, "refund reduced", null, $"{Currency.Format(refund - tenders.Sum(t => t.Amount), view.Currency)} {view.Currency} went back by a chargeback");
-            vat = refund == 0 ? 0m : Currency.Round(vat * tenders.Sum(t => t.Amount) / refund, view.Currency);
-            refund = tenders.Sum(t => t.Amount);
+            view = Note(view, "refund reduced", null, $"{Currency.Format(refund - given, view.Currency)} {view.Currency} went back by a chargeback");
+            vat = refund == 0 ? 0m : Currency.Round(vat * given / refund, view.Currency);
+            refund = given;
             // The lines' refunds follow, first lines first, so they still add up to the return's.
             var left = refund;
             for (var i = 0; i < lines.Count; i++)
@@ -941,7 +942,7 @@ internal sealed class OrderGrain(
         }
 
         var key = $"payment|{payment.EventId}";
-        var fingerprint = string.Join('|', payment.Type, payment.Tender, payment.Amount / 1.0000000000000000000000000000m, payment.InvoiceId, payment.Reference);
+        var fingerprint = string.Join('|', payment.Type, payment.Tender, ByValue(payment.Amount), payment.InvoiceId, payment.Reference);
         if (State.Events.TryGetValue(key, out var seen))
         {
             return Result(seen == fingerprint ? OrderCommandStatus.AlreadyDone : OrderCommandStatus.IdempotencyConflict,
@@ -966,8 +967,7 @@ internal sealed class OrderGrain(
             // was not reversed is no longer paid: the invoice is due again for it.
             var records = (View.PaymentEvents ?? []).Where(p => p.Tender == payment.Tender).ToList();
             var received = records.Where(p => p.Type == PaymentEventType.Received && p.InvoiceId == paysInvoice).Sum(p => p.Amount);
-            var takenBack = records.Where(p => p.Type == PaymentEventType.Chargeback && (p.InvoiceId is null || p.InvoiceId == paysInvoice)).Sum(p => p.Amount)
-                - records.Where(p => p.Type == PaymentEventType.ChargebackReversed && (p.InvoiceId is null || p.InvoiceId == paysInvoice)).Sum(p => p.Amount);
+            var takenBack = NetChargedBack(records.Where(p => p.InvoiceId is null || p.InvoiceId == paysInvoice));
             var paidBefore = Math.Max(0m, received - Math.Max(0m, takenBack));
             if (payment.Amount > charged - paidBefore)
             {
@@ -1019,8 +1019,7 @@ internal sealed class OrderGrain(
     {
         var records = (view.PaymentEvents ?? []).Where(p => p.Tender == tender).ToList();
         var received = records.Where(p => p.Type == PaymentEventType.Received).Sum(p => p.Amount);
-        var chargedBack = records.Where(p => p.Type == PaymentEventType.Chargeback).Sum(p => p.Amount)
-            - records.Where(p => p.Type == PaymentEventType.ChargebackReversed).Sum(p => p.Amount);
+        var chargedBack = NetChargedBack(records);
         // An order whose goods left under a build before invoices was charged what each payment paid, with no invoice
         // (as its returns refund it).
         var charged = view.Invoices.Count == 0 && view.Lines.Any(l => OrderRules.WithCustomer(l, view.Delivery) > 0)
@@ -1036,6 +1035,10 @@ internal sealed class OrderGrain(
         // again after a returned direct debit is paid and kept (and its bank can take it back too).
         return (Math.Max(0m, owed - received + chargedBack), Math.Min(received - chargedBack, owed), chargedBack);
     }
+
+    /// <summary>What the chargebacks among <paramref name="records"/> took back, less what their reversals gave back.</summary>
+    private static decimal NetChargedBack(IEnumerable<PaymentRecord> records) =>
+        records.Sum(p => p.Type switch { PaymentEventType.Chargeback => p.Amount, PaymentEventType.ChargebackReversed => -p.Amount, _ => 0m });
 
     /// <summary><paramref name="view"/> with what its <paramref name="payments"/> payments have outstanding and charged back.</summary>
     private OrderView Settled(OrderView view, int payments)
@@ -1684,8 +1687,7 @@ internal sealed class OrderGrain(
     /// the reminder posts them.</summary>
     private async Task StoreCompletedAsync(OrderState completed)
     {
-        var newRecords = completed.View is { } view && Records(view) > 0
-            && OrderRules.LedgerEntries(view).Select(e => e.EntryId).Except(State.View is { } before ? OrderRules.LedgerEntries(before).Select(e => e.EntryId) : []).Any();
+        var newRecords = completed.View is { } view && LedgerDocuments(view) > (State.View is { } before ? LedgerDocuments(before) : 0);
         if (newRecords && !_ledgerArmed)
         {
             await this.RegisterOrUpdateReminder(LedgerReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -1700,8 +1702,11 @@ internal sealed class OrderGrain(
         }
     }
 
-    /// <summary>How many financial documents <paramref name="view"/> has (when none, it has no ledger entries).</summary>
-    private static int Records(OrderView view) => view.Invoices.Count + view.Returns.Count + (view.PaymentEvents?.Count ?? 0);
+    /// <summary>How many documents of <paramref name="view"/> make ledger entries (see <see cref="OrderRules.LedgerEntries"/>):
+    /// its invoices, its returns received with a refund and its payment events. They only ever grow, so a change made new
+    /// entries exactly when it made this count grow.</summary>
+    private static int LedgerDocuments(OrderView view) =>
+        view.Invoices.Count + view.Returns.Count(r => r.Status == ReturnStatus.Received && r.Refund > 0) + (view.PaymentEvents?.Count ?? 0);
 
     /// <summary>Posts the order's ledger entries not posted yet to the ledger (each to its day's grain), then stops the
     /// ledger reminder; a failure leaves it to the reminder.</summary>
@@ -1786,17 +1791,20 @@ internal sealed class OrderGrain(
             return notices;
         }
 
-        Dictionary<string, (OrderLine Line, OrderAllocation Allocation)> Released(OrderView? of, bool held) =>
+        // The allocations of an order not held or rejected that are not rejected or cancelled, at the locations
+        // wanted, by notice key.
+        Dictionary<string, (OrderLine Line, OrderAllocation Allocation)> Active(OrderView? of, bool held, Func<string, bool> at) =>
             of is null || held ? [] : of.Lines
-                .SelectMany(l => l.Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled) && webhooks.Options.EndpointForLocation(a.LocationId) is not null)
+                .SelectMany(l => l.Allocations.Where(a => a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled) && at(a.LocationId))
                     .Select(a => (Line: l, Allocation: a)))
                 // Two active allocations under one key (of a line re-routed to the same location by a build that kept no
                 // allocation ids) count as one, of their units together.
                 .GroupBy(x => NoticeKey(x.Line, x.Allocation), StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => (g.First().Line, g.First().Allocation with { Quantity = g.Sum(x => x.Allocation.Quantity) }), StringComparer.Ordinal);
 
-        var before = Released(State.View, State.ReviewPending || State.Rejected);
-        var after = Released(view, state.ReviewPending || state.Rejected);
+        bool Hooked(string locationId) => webhooks.Options.EndpointForLocation(locationId) is not null;
+        var before = Active(State.View, State.ReviewPending || State.Rejected, Hooked);
+        var after = Active(view, state.ReviewPending || state.Rejected, Hooked);
         var added = new List<LocationNotice>();
         LocationNotice Notice(string type, string key, OrderLine line, string locationId, int quantity) =>
             new($"{OrderId}-l{notices.Count + added.Count + 1}", type, clock.UtcNow, locationId, line.LineId, line.Sku, quantity, key);
@@ -1824,18 +1832,13 @@ internal sealed class OrderGrain(
         // locations (incoming) and of those that no longer come (cancelled, or rejected where they were).
         if (view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } && webhooks.Options.EndpointForLocation(store) is not null)
         {
-            Dictionary<string, (OrderLine Line, int Units)> Incoming(OrderView? of, bool held) =>
-                of is null || held ? [] : of.Lines
-                    .SelectMany(l => l.Allocations.Where(a => a.LocationId != store && a.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled)).Select(a => (Line: l, Allocation: a)))
-                    .GroupBy(x => NoticeKey(x.Line, x.Allocation), StringComparer.Ordinal)
-                    .ToDictionary(g => g.Key, g => (g.First().Line, g.Sum(x => x.Allocation.Quantity)), StringComparer.Ordinal);
-
-            var was = Incoming(State.View, State.ReviewPending || State.Rejected);
-            var now = Incoming(view, state.ReviewPending || state.Rejected);
+            bool Elsewhere(string locationId) => locationId != store;
+            var was = Active(State.View, State.ReviewPending || State.Rejected, Elsewhere);
+            var now = Active(view, state.ReviewPending || state.Rejected, Elsewhere);
             foreach (var key in was.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
             {
-                var change = now.GetValueOrDefault(key).Units - was.GetValueOrDefault(key).Units;
-                var line = now.TryGetValue(key, out var coming) ? coming.Line : was[key].Line;
+                var change = (now.TryGetValue(key, out var coming) ? coming.Allocation.Quantity : 0) - (was.TryGetValue(key, out var came) ? came.Allocation.Quantity : 0);
+                var line = coming.Line ?? came.Line;
                 if (change != 0)
                 {
                     added.Add(Notice(change > 0 ? "incoming" : "incomingCancelled", key, line, store, Math.Abs(change)));
@@ -1923,7 +1926,7 @@ internal sealed class OrderGrain(
         }
 
         await IndexAsync(View);
-        if (Records(View) > 0)
+        if (LedgerDocuments(View) > 0)
         {
             // Its financial records too: an order invoiced by a build before the ledger is in it from now on (the
             // ledger records each entry once, so a relist repeated posts nothing twice).
@@ -2105,11 +2108,14 @@ internal sealed class OrderGrain(
         _ => customer.ToString(),
     };
 
+    /// <summary><paramref name="value"/> with its trailing zeros dropped, so 20 and 20.00 fingerprint the same.</summary>
+    private static decimal ByValue(decimal value) => value / 1.0000000000000000000000000000m;
+
     /// <summary>The hash of what the request asks for. Amounts count by value, so 20 and 20.00 are the same request;
     /// with <paramref name="asWritten"/> they count as written, as fingerprints stored before that did.</summary>
     private static string Fingerprint(CreateOrderRequest request, bool asWritten = false)
     {
-        string Amount(decimal value) => (asWritten ? value : value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
+        string Amount(decimal value) => (asWritten ? value : ByValue(value)).ToString(CultureInfo.InvariantCulture);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|',
         [
             request.Channel, request.CustomerId, request.ReservationId ?? "", request.Currency, request.Priority.ToString(), request.PromisedBy?.ToString("O", CultureInfo.InvariantCulture) ?? "",

@@ -18,21 +18,8 @@ public class LedgerApiTests(ApiFixture fixture)
     [Fact]
     public async Task An_operator_exports_the_day_s_invoices_and_payments_as_json_and_csv()
     {
-        var sku = await _catalog.ArticleAsync("a");
-        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
-        await _catalog.StockAsync(sku, store, 10);
-        var id = _catalog.Id("o");
+        var (id, order) = await ShippedAsync(2, 59.50m, new PaymentBody("invoice", 100m), new PaymentBody("=voucher,x", 19m));
         var shop = Host.Client("dev-channel-webshop-key");
-        using (var placed = await shop.PostAsJsonAsync("/api/v1/orders", new OrderBody(
-            id, "c-" + id, [new OrderLineBody("l1", sku, 2, 59.50m)],
-            new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)),
-            Payments: [new PaymentBody("invoice", 100m), new PaymentBody("=voucher,x", 19m)], Currency: "EUR"), SiloHost.Json))
-        {
-            Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
-        }
-
-        using var shipped = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s", locationId = store, type = "shipped" }, SiloHost.Json);
-        var order = (await shipped.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
         (await shop.PostAsJsonAsync($"/api/v1/orders/{id}/payment-events", new { eventId = "bank-1", type = "received", amount = 100 }, SiloHost.Json)).EnsureSuccessStatusCode();
         // The invoice's day and the next (the receipt may come just after midnight).
         var day = DateOnly.FromDateTime(order.Invoices[0].At.UtcDateTime);
@@ -57,21 +44,7 @@ public class LedgerApiTests(ApiFixture fixture)
     [Fact]
     public async Task A_csv_field_that_starts_with_a_minus_and_is_no_number_is_shown_as_text()
     {
-        var sku = await _catalog.ArticleAsync("a");
-        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
-        await _catalog.StockAsync(sku, store, 10);
-        var id = _catalog.Id("o");
-        var shop = Host.Client("dev-channel-webshop-key");
-        using (var placed = await shop.PostAsJsonAsync("/api/v1/orders", new OrderBody(
-            id, "c-" + id, [new OrderLineBody("l1", sku, 1, 119m)],
-            new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)),
-            Payments: [new PaymentBody("-2+3+cmd|' /C calc'!A0", 119m)], Currency: "EUR"), SiloHost.Json))
-        {
-            Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
-        }
-
-        using var shipped = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s", locationId = store, type = "shipped" }, SiloHost.Json);
-        var order = (await shipped.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!;
+        var (id, order) = await ShippedAsync(1, 119m, new PaymentBody("-2+3+cmd|' /C calc'!A0", 119m));
         var day = DateOnly.FromDateTime(order.Invoices[0].At.UtcDateTime);
 
         using var csv = await Host.Operator().GetAsync($"/api/v1/ledger?from={day:yyyy-MM-dd}&to={day:yyyy-MM-dd}&format=csv");
@@ -101,5 +74,25 @@ public class LedgerApiTests(ApiFixture fixture)
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Contains($"\"{field}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>A web shop order of <paramref name="quantity"/> units of a fresh article at <paramref name="unitPrice"/>,
+    /// paid by <paramref name="payments"/>, shipped from a fresh store: its id, and the order with its invoice.</summary>
+    private async Task<(string Id, OrderView Order)> ShippedAsync(int quantity, decimal unitPrice, params PaymentBody[] payments)
+    {
+        var sku = await _catalog.ArticleAsync("a");
+        var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
+        await _catalog.StockAsync(sku, store, 10);
+        var id = _catalog.Id("o");
+        using (var placed = await Host.Client("dev-channel-webshop-key").PostAsJsonAsync("/api/v1/orders", new OrderBody(
+            id, "c-" + id, [new OrderLineBody("l1", sku, quantity, unitPrice)],
+            new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)),
+            Payments: [.. payments], Currency: "EUR"), SiloHost.Json))
+        {
+            Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        }
+
+        using var shipped = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s", locationId = store, type = "shipped" }, SiloHost.Json);
+        return (id, (await shipped.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!);
     }
 }
