@@ -57,11 +57,14 @@ public sealed record ArticleSaveAnswer(
     [property: Id(3)] IReadOnlyList<string>? Leaving = null,
     [property: Id(4)] bool Busy = false);
 
-/// <summary>One component of a bundle: an article and how many of it one bundle holds.</summary>
+/// <summary>One component of a bundle: an article and how many of it one bundle holds. <paramref name="PriceShare"/>:
+/// what one unit of it weighs in the bundle's price when an order splits that over the components (a bundle's components
+/// give one each or none; none: every unit weighs the same).</summary>
 [GenerateSerializer, Immutable, Alias("dom.articles.bundle-component")]
 public sealed record BundleComponent(
     [property: Id(0)] string Sku,
-    [property: Id(1)] int Quantity);
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] decimal? PriceShare = null);
 
 /// <summary>Units of a slot set aside for one channel and still free.</summary>
 [GenerateSerializer, Immutable, Alias("dom.articles.pool-availability")]

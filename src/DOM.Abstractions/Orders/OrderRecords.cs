@@ -174,6 +174,22 @@ public sealed record OrderAllocation(
     [property: Id(6), JsonIgnore] string? AllocationId = null,
     [property: Id(7)] int Delivered = 0);
 
+/// <summary>Line <paramref name="LineId"/> of the order asked for bundle <paramref name="Sku"/>; this line is the part of
+/// it that is <paramref name="PerBundle"/> units of a component in each bundle, worth <paramref name="Price"/> of the
+/// bundle line's price before promotions (its units' unit price is that share per unit, rounded for show). Kept
+/// together at one location unless <paramref name="AllowSplit"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.bundle-part")]
+public sealed record BundlePart(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int PerBundle,
+    [property: Id(3)] decimal Price,
+    [property: Id(4)] bool AllowSplit = false)
+{
+    /// <summary>How many bundles <paramref name="units"/> of this part make.</summary>
+    public int Bundles(int units) => units / PerBundle;
+}
+
 /// <summary>What promotion <paramref name="PromotionId"/> (<paramref name="Name"/>) took off a line at intake, in the
 /// order's currency.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.line-discount")]
@@ -184,7 +200,8 @@ public sealed record LineDiscount(
 
 /// <summary>A line of an order with its allocations; <paramref name="CancelledQuantity"/> units were cancelled and
 /// <paramref name="ReturnedQuantity"/> came back in returns received. <paramref name="Discounts"/>: what promotions took
-/// off it at intake (null: none, as in lines stored by earlier builds).</summary>
+/// off it at intake (null: none, as in lines stored by earlier builds). <paramref name="Bundle"/>: the bundle line it is a
+/// part of (a bundle ordered becomes a line per component; null: a line as ordered).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.line")]
 public sealed record OrderLine(
     [property: Id(0)] string LineId,
@@ -195,13 +212,15 @@ public sealed record OrderLine(
     [property: Id(5)] IReadOnlyList<OrderAllocation> Allocations,
     [property: Id(6)] int CancelledQuantity = 0,
     [property: Id(7)] int ReturnedQuantity = 0,
-    [property: Id(8)] IReadOnlyList<LineDiscount>? Discounts = null)
+    [property: Id(8)] IReadOnlyList<LineDiscount>? Discounts = null,
+    [property: Id(9)] BundlePart? Bundle = null)
 {
     /// <summary>What the promotions took off the line.</summary>
     public decimal Discount => Discounts?.Sum(d => d.Amount) ?? 0m;
 
-    /// <summary>What the line costs after its promotions: its units at their price, less its discount.</summary>
-    public decimal Value => UnitPrice * Quantity - Discount;
+    /// <summary>What the line costs after its promotions: its units at their price (a bundle's part: its share of the
+    /// bundle's price), less its discount.</summary>
+    public decimal Value => (Bundle?.Price ?? UnitPrice * Quantity) - Discount;
 
     /// <summary>What one unit costs after the line's promotions (its value spread evenly over its units).</summary>
     [JsonIgnore]

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Dom.Articles;
+
 namespace Dom.Reservations;
 
 /// <summary>Where the goods go: decides which locations are nearest.</summary>
@@ -11,11 +13,15 @@ public sealed record ShipTo(
     [property: Id(1)] double Latitude,
     [property: Id(2)] double Longitude);
 
-/// <summary>One requested line: an article and how many.</summary>
+/// <summary>One requested line: an article and how many. <paramref name="Components"/>: a bundle's components as the
+/// caller took them (an order, when it was placed), planned instead of those the article lists now, kept together unless
+/// <paramref name="AllowSplit"/>; null: as the article says.</summary>
 [GenerateSerializer, Immutable, Alias("dom.reservations.line-request")]
 public sealed record LineRequest(
     [property: Id(0)] string Sku,
-    [property: Id(1)] int Quantity);
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] IReadOnlyList<BundleComponent>? Components = null,
+    [property: Id(3)] bool AllowSplit = false);
 
 /// <summary>A checkout hold across lines, all or nothing.</summary>
 /// <param name="ReservationId">The idempotency key.</param>

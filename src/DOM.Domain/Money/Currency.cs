@@ -24,4 +24,40 @@ public static class Currency
     /// the yen), whatever the culture.</summary>
     public static string Format(decimal amount, string currency) =>
         amount.ToString($"F{Decimals(currency)}", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary><paramref name="amount"/> shared in proportion to <paramref name="weights"/>, in whole minor units that add
+    /// up to it exactly (rounded down to the minor unit first): each share rounded down, then the units left over one by
+    /// one to the largest remainders, the first among equals first. A share never exceeds its exact part rounded up, so
+    /// shares of an amount no larger than the weights' sum, by those weights in minor units, never exceed their weight.
+    /// All zero when the weights are.</summary>
+    public static decimal[] Share(decimal amount, IReadOnlyList<decimal> weights, string currency)
+    {
+        var unit = MinorUnit(currency);
+        var units = (long)decimal.Floor(amount / unit);
+        var total = weights.Sum();
+        var shares = new decimal[weights.Count];
+        if (total <= 0 || units <= 0)
+        {
+            return shares;
+        }
+
+        var exact = weights.Select(w => units * w / total).ToArray();
+        for (var i = 0; i < shares.Length; i++)
+        {
+            shares[i] = decimal.Floor(exact[i]);
+        }
+
+        var rest = units - (long)shares.Sum();
+        foreach (var i in Enumerable.Range(0, shares.Length).OrderByDescending(i => exact[i] - decimal.Floor(exact[i])).Take((int)rest).ToList())
+        {
+            shares[i] += 1;
+        }
+
+        for (var i = 0; i < shares.Length; i++)
+        {
+            shares[i] *= unit;
+        }
+
+        return shares;
+    }
 }

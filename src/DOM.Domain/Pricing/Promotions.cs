@@ -169,28 +169,14 @@ public static class Promotions
     }
 
     /// <summary>Spreads <paramref name="amount"/> over the lines <paramref name="over"/> in proportion to their
-    /// <paramref name="weights"/> (what is left of them, or of their units a promotion counts), in whole minor units (those left over by rounding down to the largest remainders,
-    /// the first line first among equals).</summary>
+    /// <paramref name="weights"/> (what is left of them, or of their units a promotion counts), in whole minor units
+    /// (<see cref="Currency.Share"/>).</summary>
     private static void Spread(decimal amount, List<int> over, decimal[] weights, decimal[] off, string currency)
     {
-        var unit = Currency.MinorUnit(currency);
-        var units = (long)decimal.Floor(amount / unit);
-        var value = over.Sum(i => weights[i]);
-        var exact = over.ToDictionary(i => i, i => units * weights[i] / value);
-        foreach (var i in over)
+        var shares = Currency.Share(amount, over.Select(i => weights[i]).ToList(), currency);
+        for (var k = 0; k < over.Count; k++)
         {
-            off[i] = decimal.Floor(exact[i]);
-        }
-
-        var rest = units - (long)over.Sum(i => off[i]);
-        foreach (var i in over.OrderByDescending(i => exact[i] - decimal.Floor(exact[i])).Take((int)rest))
-        {
-            off[i] += 1;
-        }
-
-        foreach (var i in over)
-        {
-            off[i] *= unit;
+            off[over[k]] = shares[k];
         }
     }
 }

@@ -130,8 +130,6 @@ internal sealed class OrderGrain(
             return new CreateOrderResult(OrderOutcome.Unsupported, null, pickupProblem);
         }
 
-        // An order line's allocations are units of its own SKU; a bundle would be routed as its components, which an
-        // order line cannot carry yet. Refused before anything is stored or claimed, rather than failing in routing.
         var articles = await Task.WhenAll(request.Lines.Select(l => GrainFactory.Get<IArticleGrain>(l.Sku).GetAsync()));
         if (request.Lines.Where((_, i) => articles[i] is null).Select(l => l.Sku).ToList() is { Count: > 0 } unknown)
         {
@@ -139,13 +137,15 @@ internal sealed class OrderGrain(
             return new CreateOrderResult(OrderOutcome.Unsupported, null, $"No article {string.Join(", ", unknown)}.");
         }
 
-        if (articles.FirstOrDefault(a => a?.Components is { Count: > 0 }) is { } bundle)
+        // A bundle becomes a line per component, as the article lists them now. Refused before anything is stored or
+        // claimed when a part could not be a line of its own (its id taken, its SKU on another line).
+        var (parts, partProblem) = PartsOf(request, articles!);
+        if (partProblem is not null)
         {
-            return new CreateOrderResult(OrderOutcome.Unsupported, null,
-                $"{bundle.Sku} is a bundle: orders cannot carry bundle articles yet. Order its components as lines of their own.");
+            return new CreateOrderResult(OrderOutcome.Unsupported, null, partProblem);
         }
 
-        var (reservation, mismatch) = await CheckReservationAsync(request);
+        var (reservation, mismatch) = await CheckReservationAsync(request, parts);
         if (mismatch is not null)
         {
             return new CreateOrderResult(OrderOutcome.ReservationMismatch, null, mismatch);
@@ -153,18 +153,20 @@ internal sealed class OrderGrain(
 
         // The time the order is placed: priced by the promotions valid then, and stored as accepted then.
         var placedAt = clock.UtcNow;
-        var (discounts, couponProblem) = await PriceAsync(request, placedAt);
+        var (priced, couponProblem) = await PriceAsync(request, placedAt);
         if (couponProblem is not null)
         {
             return new CreateOrderResult(OrderOutcome.CouponNotValid, null, couponProblem);
         }
+
+        var discounts = PartDiscounts(request, parts, priced);
 
         // Written ahead of everything it changes elsewhere (the reservation's claim, the customer's history): a failed
         // save leaves nothing behind, and once it is stored the order is taken in, by the retry or by the reminder if
         // the client never comes back. The reminder first, so no stored intake is left without one (a reminder finding
         // no order unregisters itself).
         await this.RegisterOrUpdateReminder(IntakeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await Raise(new OrderChanged(new OrderState { Fingerprint = fingerprint, Request = request, AcceptedAt = placedAt, Discounts = discounts }));
+        await Raise(new OrderChanged(new OrderState { Fingerprint = fingerprint, Request = request, AcceptedAt = placedAt, Discounts = discounts, Parts = parts }));
         return await TakeInAsync(reservation);
     }
 
@@ -190,6 +192,72 @@ internal sealed class OrderGrain(
         return ([.. applied.Select(d => new PricedDiscount(d.LineId, d.PromotionId, d.Name, d.Amount))], null);
     }
 
+    /// <summary>The parts of the request's bundle lines, one line per component (in the order the article lists them), or
+    /// why one cannot be a line of its own: its id (the bundle line's, '.', its number) is not a valid id or is another
+    /// line's, or its SKU is on another line too (an order carries each SKU on one line).</summary>
+    private static (ImmutableList<PlannedPart> Parts, string? Problem) PartsOf(CreateOrderRequest request, IReadOnlyList<ArticleInfo> articles)
+    {
+        var parts = ImmutableList.CreateBuilder<PlannedPart>();
+        for (var i = 0; i < request.Lines.Count; i++)
+        {
+            var (line, article) = (request.Lines[i], articles[i]);
+            if (article.Components is not { Count: > 0 } components)
+            {
+                continue;
+            }
+
+            var specs = components.Select(c => new BundlePartSpec(c.Sku, c.Quantity, c.PriceShare)).ToList();
+            foreach (var part in Bundles.Explode(line.LineId, line.Quantity, line.UnitPrice, specs, [], request.Currency))
+            {
+                if (!Ids.IsValid(part.LineId) || request.Lines.Any(l => l.LineId == part.LineId))
+                {
+                    return ([], $"Line {line.LineId} is bundle {line.Sku}: its parts are lines {line.LineId}.1 to {line.LineId}.{components.Count}, and {part.LineId} cannot be one (too long, or the id of another line).");
+                }
+
+                parts.Add(new PlannedPart(part.LineId, part.Sku, part.Quantity, new BundlePart(line.LineId, line.Sku, part.PerBundle, part.Price, article.AllowSplit)));
+            }
+        }
+
+        var skus = Wanted(request, parts).GroupBy(w => w.Sku, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        return skus is null ? (parts.ToImmutable(), null) : ([], $"{skus.Key} is on more than one line (as an article or a bundle's component): an order carries each SKU on one line.");
+    }
+
+    /// <summary>What the order asks for, line by line, SKU by SKU: a bundle line as its parts.</summary>
+    private static IEnumerable<(string LineId, string Sku, int Quantity)> Wanted(CreateOrderRequest request, IReadOnlyList<PlannedPart> parts) =>
+        request.Lines.SelectMany(l => parts.Where(p => p.Bundle.LineId == l.LineId).Select(p => (p.LineId, p.Sku, p.Quantity)).ToList() is { Count: > 0 } mine
+            ? mine
+            : [(l.LineId, l.Sku, l.Quantity)]);
+
+    /// <summary>The discounts the promotions took off the request's lines, those of a bundle line shared over its parts
+    /// (<see cref="Bundles.Explode"/>: in whole minor units, by their share of the price).</summary>
+    private static ImmutableList<PricedDiscount> PartDiscounts(CreateOrderRequest request, IReadOnlyList<PlannedPart> parts, ImmutableList<PricedDiscount> discounts)
+    {
+        if (parts.Count == 0)
+        {
+            return discounts;
+        }
+
+        var result = ImmutableList.CreateBuilder<PricedDiscount>();
+        foreach (var line in request.Lines)
+        {
+            var taken = discounts.Where(d => d.LineId == line.LineId).ToList();
+            var mine = parts.Where(p => p.Bundle.LineId == line.LineId).ToList();
+            if (mine.Count == 0 || taken.Count == 0)
+            {
+                result.AddRange(taken);
+                continue;
+            }
+
+            var shared = Bundles.Split(mine.Select(p => p.Bundle.Price).ToList(), taken.Select(d => d.Amount).ToList(), request.Currency);
+            for (var k = 0; k < mine.Count; k++)
+            {
+                result.AddRange(taken.Select((d, j) => new PricedDiscount(mine[k].LineId, d.PromotionId, d.Name, shared[k][j])).Where(d => d.Amount > 0));
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
     /// <summary>Takes in the stored request: claims its reservation, records it with the customer, checks its risk and
     /// writes the order, then routes it. <paramref name="checkedReservation"/> is the reservation as checked just before
     /// (null: looked up again). Idempotent: the claim and the customer's record are, for this order id.</summary>
@@ -201,7 +269,7 @@ internal sealed class OrderGrain(
         {
             // Checked, then claimed at once: of two orders naming one reservation, the second is refused rather than
             // taken in on fresh stock. Claiming is idempotent for this order, so a retried intake gets it again.
-            var mismatch = reservation is null ? (await CheckReservationAsync(request)).Problem : null;
+            var mismatch = reservation is null ? (await CheckReservationAsync(request, State.Parts)).Problem : null;
             if (mismatch is not null || await GrainFactory.Get<IReservationGrain>(reservationId).ConvertAsync(request.Channel, OrderId) is not { } claimed)
             {
                 // Nothing was claimed or recorded for the order: the accepted request goes, and the id is free again.
@@ -216,8 +284,13 @@ internal sealed class OrderGrain(
         // The order was placed when it was accepted, however late it is taken in (earlier builds stored no such time).
         var now = State.AcceptedAt ?? clock.UtcNow;
         // Priced as the promotions stood when the request was accepted.
-        var lines = request.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, LineStatus.Backordered, [],
-            Discounts: State.Discounts.Where(d => d.LineId == l.LineId).Select(d => new LineDiscount(d.PromotionId, d.Name, d.Amount)).ToList() is { Count: > 0 } taken ? taken : null)).ToList();
+        // A bundle line as its parts, each with its share of the bundle's price per unit (rounded for show: its value is exact).
+        var lines = Wanted(request, State.Parts).Select(w => (w, Part: State.Parts.FirstOrDefault(p => p.LineId == w.LineId)))
+            .Select(x => new OrderLine(x.w.LineId, x.w.Sku, x.w.Quantity,
+                x.Part is { } part ? Currency.Round(part.Bundle.Price / part.Quantity, request.Currency) : request.Lines.Single(l => l.LineId == x.w.LineId).UnitPrice,
+                LineStatus.Backordered, [],
+                Discounts: State.Discounts.Where(d => d.LineId == x.w.LineId).Select(d => new LineDiscount(d.PromotionId, d.Name, d.Amount)).ToList() is { Count: > 0 } taken ? taken : null,
+                Bundle: x.Part?.Bundle)).ToList();
         // A replacement is not an order the customer placed: it counts neither in their history nor in their velocity.
         var customer = request.ReplacementFor is not null
             ? new CustomerOrderFacts(CustomerTier.Standard, 0, 0)
@@ -485,13 +558,14 @@ internal sealed class OrderGrain(
     {
         EnsureUsable();
         await FinishIntakeAsync();
-        if (State.View is null || (lineId is not null && View.Lines.All(l => l.LineId != lineId)))
+        // A bundle line's id names all of its parts.
+        if (State.View is null || (lineId is not null && !View.Lines.Any(l => OrderRules.IsOrPartOf(l, lineId))))
         {
             return Result(OrderCommandStatus.NotFound, "Order or line not found.");
         }
 
         if (View.Status is OrderStatus.Rejected or OrderStatus.Cancelled
-            || (lineId is not null && View.Lines.Single(l => l.LineId == lineId).Status == LineStatus.Cancelled))
+            || (lineId is not null && View.Lines.Where(l => OrderRules.IsOrPartOf(l, lineId)).All(l => l.Status == LineStatus.Cancelled)))
         {
             return Result(OrderCommandStatus.AlreadyDone);
         }
@@ -508,7 +582,9 @@ internal sealed class OrderGrain(
 
         // Cancelling the whole order also ends a pending review (as StoreAsync does once no line is left live): there is
         // nothing left to release. The backorder retries stop once the units are back (they are what gives them back).
-        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), "cancelled", lineId), ReviewPending = State.ReviewPending && lineId is not null }, effects);
+        // The customer is told the order is cancelled once nothing of it is left; else which line (or bundle) is.
+        var message = lineId is null || view.Lines.All(l => l.CancelledQuantity == l.Quantity) ? "cancelled" : "lineCancelled";
+        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), message, lineId), ReviewPending = State.ReviewPending && lineId is not null }, effects);
         await SettleBackorderRetryAsync();
 
         return Result(OrderCommandStatus.Done);
@@ -1261,9 +1337,11 @@ internal sealed class OrderGrain(
         state = together ?? state;
         if (together is null)
         {
-            for (var i = 0; i < open.Count; i++)
+            // Line by line; a bundle's parts as one (kept together, see Requested).
+            var apart = open.GroupBy(l => l.Bundle?.LineId ?? l.LineId, StringComparer.Ordinal).ToList();
+            for (var i = 0; i < apart.Count; i++)
             {
-                state = await TryRouteAsync(state, [open[i]], $"{OrderId}~o{attempt}.{i}") ?? state;
+                state = await TryRouteAsync(state, [.. apart[i]], $"{OrderId}~o{attempt}.{i}") ?? state;
             }
         }
 
@@ -1315,7 +1393,7 @@ internal sealed class OrderGrain(
             holdId,
             view.Channel,
             shipTo,
-            lines.Select(l => new LineRequest(l.Sku, l.OpenQuantity)).ToList(),
+            Requested(view, lines),
             clock.UtcNow.Add(RoutingHoldTtl),
             excluded,
             // The order's priority is the channel's flag or a VIP customer: the flag counts as is, the tier as the
@@ -1358,6 +1436,31 @@ internal sealed class OrderGrain(
 
         // No order list update for the plan itself: the save that finishes it makes one.
         return await CompletePlanAsync(planned);
+    }
+
+    /// <summary>What routing <paramref name="lines"/> asks sourcing for: each line's open units, and a bundle's parts as
+    /// the bundle (its components as the order took them, kept together unless it may be split) while all of its parts
+    /// are open for the same number of bundles; once they are not (a part shipped, cancelled or rejected alone), each part
+    /// goes on its own.</summary>
+    private static List<LineRequest> Requested(OrderView view, List<OrderLine> lines)
+    {
+        var requested = new List<LineRequest>();
+        foreach (var group in lines.GroupBy(l => l.Bundle?.LineId ?? "", StringComparer.Ordinal))
+        {
+            var all = group.Key.Length == 0 ? [] : view.Lines.Where(l => l.Bundle?.LineId == group.Key).ToList();
+            var bundles = all.Select(l => l.OpenQuantity % l.Bundle!.PerBundle == 0 ? l.Bundle.Bundles(l.OpenQuantity) : -1).Distinct().ToList();
+            if (all.Count > 0 && all.Count == group.Count() && bundles is [> 0 and var whole])
+            {
+                var bundle = all[0].Bundle!;
+                requested.Add(new LineRequest(bundle.Sku, whole, [.. all.Select(l => new BundleComponent(l.Sku, l.Bundle!.PerBundle))], bundle.AllowSplit));
+            }
+            else
+            {
+                requested.AddRange(group.Select(l => new LineRequest(l.Sku, l.OpenQuantity)));
+            }
+        }
+
+        return requested;
     }
 
     /// <summary>Holds nothing stored rests on (a plan whose save failed, a rejected order's reservation): given back now
@@ -1464,7 +1567,7 @@ internal sealed class OrderGrain(
     private (OrderView View, OrderEffects Effects) CancelUnshipped(OrderView view, string? lineId)
     {
         var endings = new List<AllocationEnding>();
-        foreach (var line in view.Lines.Where(l => lineId is null || l.LineId == lineId).ToList())
+        foreach (var line in view.Lines.Where(l => lineId is null || OrderRules.IsOrPartOf(l, lineId)).ToList())
         {
             var released = 0;
             var allocations = new List<OrderAllocation>();
@@ -2072,7 +2175,7 @@ internal sealed class OrderGrain(
 
     /// <summary>The reservation the request names, and why the order cannot take it over (null: it can; so it is with
     /// no reservation named).</summary>
-    private async Task<(ReservationView? Reservation, string? Problem)> CheckReservationAsync(CreateOrderRequest request)
+    private async Task<(ReservationView? Reservation, string? Problem)> CheckReservationAsync(CreateOrderRequest request, IReadOnlyList<PlannedPart> parts)
     {
         if (request.ReservationId is not { } reservationId)
         {
@@ -2085,15 +2188,16 @@ internal sealed class OrderGrain(
             null => $"Reservation {reservationId} does not exist for channel {request.Channel}.",
             { Status: not (ReservationStatus.Held or ReservationStatus.Converted) } =>
                 $"Reservation {reservationId} is {reservation.Status.ToString().ToLowerInvariant()}{(reservation.Status == ReservationStatus.Expired ? $" since {reservation.ExpiresAt:u}" : "")}: it holds nothing.",
-            _ when !Matches(reservation, request.Lines) =>
+            _ when !Matches(reservation, Wanted(request, parts).Select(w => (w.Sku, w.Quantity)).ToList()) =>
                 $"Reservation {reservationId} holds {string.Join(", ", reservation.Lines.GroupBy(l => l.Sku).Select(g => $"{g.Sum(l => l.Quantity)} × {g.Key}"))}; the order's lines must ask for exactly these SKUs and quantities.",
             _ => null,
         });
     }
 
     /// <summary>Whether the order asks for what the reservation holds, SKU by SKU. A reservation may hold one SKU on
-    /// two lines (a bundle and its component, or two bundles sharing one); an order carries it on one.</summary>
-    private static bool Matches(ReservationView reservation, IReadOnlyList<OrderLineRequest> lines)
+    /// two lines (a bundle and its component, or two bundles sharing one); an order carries it on one (a bundle's parts
+    /// are lines of their own).</summary>
+    private static bool Matches(ReservationView reservation, IReadOnlyList<(string Sku, int Quantity)> lines)
     {
         var held = reservation.Lines.GroupBy(r => r.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(r => r.Quantity), StringComparer.Ordinal);
         return held.Count == lines.Count && lines.All(l => held.GetValueOrDefault(l.Sku) == l.Quantity);

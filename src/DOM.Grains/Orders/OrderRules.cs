@@ -8,6 +8,10 @@ namespace Dom.Grains.Orders;
 /// lines. No Orleans, no I/O.</summary>
 public static class OrderRules
 {
+    /// <summary>Whether <paramref name="line"/> is line <paramref name="lineId"/> or a part of bundle line
+    /// <paramref name="lineId"/>.</summary>
+    public static bool IsOrPartOf(OrderLine line, string lineId) => line.LineId == lineId || line.Bundle?.LineId == lineId;
+
     private static readonly AllocationStatus[] NotStarted = [AllocationStatus.Allocated, AllocationStatus.Accepted, AllocationStatus.Picked, AllocationStatus.Packed];
 
     public static bool IsActive(OrderAllocation allocation) => allocation.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled);

@@ -73,7 +73,21 @@ public sealed record OrderState
     [Id(19)] public int NoticeFailures { get; init; }
 
     [Id(20)] public DateTimeOffset? NoticesAfter { get; init; }
+
+    /// <summary>The parts the bundle lines of the request became when it was accepted (the components the bundles had
+    /// then, and their shares of the price): the intake, however late it finishes, makes them the order's lines.
+    /// <see cref="Discounts"/> name the parts, not the bundle lines.</summary>
+    [Id(21)] public ImmutableList<PlannedPart> Parts { get; init; } = [];
 }
+
+/// <summary>Line <paramref name="LineId"/> of <paramref name="Quantity"/> units of <paramref name="Sku"/>: a part of the
+/// bundle line <paramref name="Bundle"/> names.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.planned-part")]
+public sealed record PlannedPart(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] BundlePart Bundle);
 
 /// <summary>Units of line <paramref name="LineId"/> released to (<c>allocated</c>) or taken back from (<c>cancelled</c>)
 /// location <paramref name="LocationId"/>, under the allocation <paramref name="AllocationKey"/>.</summary>

@@ -286,9 +286,10 @@ internal sealed class Sourcer(
         var profileCall = profiles.GetAsync(request.Channel);
         var articles = new Dictionary<string, ArticlePlanningView>(StringComparer.Ordinal);
         await ReadArticlesAsync(request.Lines.Select(line => line.Sku), articles);
-        if (articles.Values.Any(view => view.Info?.Components is { Count: > 0 }))
+        var components = request.Lines.SelectMany(line => ComponentsOf(line, articles) ?? []).Select(component => component.Sku).ToList();
+        if (components.Count > 0)
         {
-            await ReadArticlesAsync(articles.Values.SelectMany(view => view.Info?.Components ?? []).Select(component => component.Sku).ToList(), articles);
+            await ReadArticlesAsync(components, articles);
         }
 
         var demand = Explode(request.Lines, articles);
@@ -475,14 +476,14 @@ internal sealed class Sourcer(
         foreach (var line in lines)
         {
             var info = articles.GetValueOrDefault(line.Sku)?.Info;
-            if (info?.Components is { Count: > 0 } parts)
+            if (ComponentsOf(line, articles) is { } parts)
             {
                 demand.AddRange(parts.Select(part => new DemandLine(
                     part.Sku,
                     line.Quantity * part.Quantity,
                     IsPhysical(articles.GetValueOrDefault(part.Sku)?.Info),
                     line.Sku,
-                    KeepTogether: !info.AllowSplit,
+                    KeepTogether: !(line.Components is { Count: > 0 } ? line.AllowSplit : info!.AllowSplit),
                     BundleUnits: line.Quantity)));
             }
             else
@@ -493,6 +494,13 @@ internal sealed class Sourcer(
 
         return demand;
     }
+
+    /// <summary>The components a line asks for: those it names (a bundle as an order took it), else the article's; null
+    /// for a line of a single article.</summary>
+    private static IReadOnlyList<BundleComponent>? ComponentsOf(LineRequest line, Dictionary<string, ArticlePlanningView> articles) =>
+        line.Components is { Count: > 0 } named ? named
+        : articles.GetValueOrDefault(line.Sku)?.Info?.Components is { Count: > 0 } listed ? listed
+        : null;
 
     private static bool IsPhysical(ArticleInfo? info) => info is null || info.Kind == ArticleKind.Physical;
 

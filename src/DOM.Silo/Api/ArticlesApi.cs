@@ -18,8 +18,10 @@ public sealed record ArticleBody(
     string? FulfilledBy = null,
     string? TaxClass = null);
 
-/// <summary>One component of a bundle.</summary>
-public sealed record ComponentBody(string? Sku, int? Quantity);
+/// <summary>One component of a bundle. <c>priceShare</c>: what one unit of it weighs in the bundle's price when an order
+/// splits that over the components (its list price, say); given for all components or none (then each unit weighs the
+/// same).</summary>
+public sealed record ComponentBody(string? Sku, int? Quantity, decimal? PriceShare = null);
 
 public static class ArticlesApi
 {
@@ -63,11 +65,21 @@ public static class ArticlesApi
                     continue;
                 }
 
-                validation.Id($"components[{i}].sku", component.Sku).Int($"components[{i}].quantity", component.Quantity, 1, 1_000);
+                validation.Id($"components[{i}].sku", component.Sku).Int($"components[{i}].quantity", component.Quantity, 1, 1_000)
+                    .Money($"components[{i}].priceShare", component.PriceShare, 1_000_000m);
+                if (component.PriceShare == 0)
+                {
+                    validation.Add($"components[{i}].priceShare", "Must be above 0: a component worth nothing would be returned for nothing.");
+                }
                 if (component.Sku == sku)
                 {
                     validation.Add($"components[{i}].sku", "A bundle cannot contain itself.");
                 }
+            }
+
+            if (components.Any(c => c?.PriceShare is not null) && components.Any(c => c is not null && c.PriceShare is null))
+            {
+                validation.Add("components", "Give every component a priceShare, or none.");
             }
 
             if (components.Where(c => c?.Sku is not null).GroupBy(c => c!.Sku).Any(g => g.Count() > 1))
@@ -113,7 +125,7 @@ public static class ArticlesApi
             body.Name!.Trim(),
             kind,
             body.Description,
-            body.Components is { Count: > 0 } parts ? parts.Select(c => new BundleComponent(c!.Sku!, c.Quantity!.Value)).ToList() : null,
+            body.Components is { Count: > 0 } parts ? parts.Select(c => new BundleComponent(c!.Sku!, c.Quantity!.Value, c.PriceShare)).ToList() : null,
             body.AllowSplit ?? false,
             body.FulfilledBy,
             body.TaxClass);

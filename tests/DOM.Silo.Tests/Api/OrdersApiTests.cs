@@ -232,21 +232,31 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task An_order_for_a_bundle_article_is_a_422_that_takes_nothing_in()
+    public async Task A_bundle_is_ordered_as_its_parts_priced_by_their_shares_and_one_that_clashes_is_a_422_that_takes_nothing_in()
     {
         var (sku, near, _) = await StockAsync(10);
+        var other = await _catalog.ArticleAsync("b");
+        await _catalog.StockAsync(other, near, 10);
         var kit = _catalog.Id("kit");
-        using var put = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "Kit", components = new[] { new { sku, quantity = 2 } } }, SiloHost.Json);
-        var id = _catalog.Id("o");
+        using var halfShared = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "Kit", components = new object[] { new { sku, quantity = 2, priceShare = 15m }, new { sku = other, quantity = 1 } } }, SiloHost.Json);
+        using var put = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "Kit", components = new[] { new { sku, quantity = 2, priceShare = 15m }, new { sku = other, quantity = 1, priceShare = 10m } } }, SiloHost.Json);
+        var (id, clash) = (_catalog.Id("o"), _catalog.Id("clash"));
 
-        using var response = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(id, (kit, 1)), SiloHost.Json);
-        using var stored = await Host.Operator().GetAsync($"/api/v1/orders/{id}");
+        var order = await PlaceAsync(Webshop, Order(id, (kit, 1)));
+        using var refused = await Webshop.PostAsJsonAsync("/api/v1/orders", Order(clash, (kit, 1), (other, 1)), SiloHost.Json);
+        using var stored = await Host.Operator().GetAsync($"/api/v1/orders/{clash}");
+        using var json = await Host.Operator().GetAsync($"/api/v1/orders/{id}");
 
-        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        Assert.Contains(kit, await DetailAsync(response));
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.OK), (halfShared.StatusCode, put.StatusCode));
+        // 20.00 for the kit: 2 × 15 : 1 × 10, so 15.00 and 5.00.
+        Assert.Equal([("l1.1", sku, 2, 15.00m), ("l1.2", other, 1, 5.00m)], order.Lines.Select(l => (l.LineId, l.Sku, l.Quantity, l.Value)));
+        Assert.Equal(20m, order.Total);
+        var bundle = (await json.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("lines")[0].GetProperty("bundle");
+        Assert.Equal(("l1", kit, 2, 15.00m), (bundle.GetProperty("lineId").GetString(), bundle.GetProperty("sku").GetString(), bundle.GetProperty("perBundle").GetInt32(), bundle.GetProperty("price").GetDecimal()));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains(other, await DetailAsync(refused));
         Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
-        Assert.Equal((10, 0, 10), await SlotAsync(sku, near));
+        Assert.Equal((10, 2, 8), await SlotAsync(sku, near));
     }
 
     [Fact]
