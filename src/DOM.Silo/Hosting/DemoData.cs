@@ -32,7 +32,7 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         new("backpack-20l", "Backpack 20 l", ArticleKind.Physical, null),
         new("wool-socks-3", "Wool socks, 3 pairs", ArticleKind.Physical, null),
         new("gift-card-25", "Gift card 25 EUR", ArticleKind.GiftCard, null, FulfilledBy: "digital"),
-        new("rain-set", "Rain jacket and backpack", ArticleKind.Physical, "A bundle: one location ships both.", [new("rain-jacket-l", 1), new("backpack-20l", 1)]),
+        new("rain-set", "Rain jacket and backpack", ArticleKind.Physical, "A bundle: one location ships both.", [new("rain-jacket-l", 1, 129m), new("backpack-20l", 1, 59m)]),
     ];
 
     /// <summary>The demo orders: (id, channel, customer, SKU, quantity, unit price, ship-to city and coordinates, the

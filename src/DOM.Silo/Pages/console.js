@@ -173,9 +173,11 @@ async function showOrder(orderId) {
     api("GET", `/api/v1/orders/${encodeURIComponent(orderId)}/messages`),
   ]);
   const detail = document.getElementById("detail");
-  // A line's price, and what each promotion took off it at intake.
-  const lines = order.lines.map(line => el("tr", {},
-    el("td", {}, line.lineId), el("td", {}, line.sku), el("td", { class: "number" }, line.quantity),
+  // A line's price, and what each promotion took off it at intake; a bundle's part names its bundle.
+  const lines = order.lines.map(line => el("tr", { "data-line": line.lineId },
+    el("td", {}, line.lineId),
+    el("td", {}, line.sku, line.bundle ? el("span", { class: "bundle" }, ` (${line.bundle.perBundle} per ${line.bundle.sku}, line ${line.bundle.lineId})`) : ""),
+    el("td", { class: "number" }, line.quantity),
     el("td", { class: "number" }, money(line.unitPrice, order.currency)),
     el("td", { class: "discounts" }, (line.discounts ?? []).map(d => `${d.name} −${money(d.amount, order.currency)}`).join("; ") || "–"),
     el("td", {}, line.status),

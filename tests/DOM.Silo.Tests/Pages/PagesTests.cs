@@ -996,6 +996,29 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_console_shows_a_bundle_s_parts_as_lines_naming_their_bundle()
+    {
+        var (sku, store) = await StockedAsync("store", 5);
+        var other = await _catalog.ArticleAsync("b");
+        await _catalog.StockAsync(other, store, 5);
+        var kit = _catalog.Id("kit");
+        using (var put = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "Kit", components = new[] { new { sku, quantity = 2 }, new { sku = other, quantity = 1 } } }, SiloHost.Json))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, kit, 1, 30m));
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var part = Browser.TextOf("#detail #lines tr[data-line='l1.2']", other);
+
+        Assert.Contains($"{other} (1 per {kit}, line l1)", part, StringComparison.Ordinal);
+        Assert.Contains($"{sku} (2 per {kit}, line l1)", Browser.Find("#detail #lines tr[data-line='l1.1']").Text, StringComparison.Ordinal);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task An_operator_keeps_promotions_in_the_console_and_reads_the_day_s_ledger()
     {
         var (sku, store) = await StockedAsync("store", 5);
