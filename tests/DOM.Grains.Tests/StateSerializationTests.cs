@@ -123,6 +123,22 @@ public class StateSerializationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void A_bundle_s_parts_and_a_backorder_queue_round_trip_through_the_storage_serializer()
+    {
+        var part = new Dom.Orders.BundlePart("l1", "kit", 2, 15.01m, AllowSplit: true);
+        var order = new Orders.OrderState { Parts = [new Orders.PlannedPart("l1.1", "a", 4, part)] };
+        var line = new Dom.Orders.OrderLine("l1.1", "a", 4, 3.75m, Dom.Orders.LineStatus.Open, [], Bundle: part);
+        var entry = new Dom.Orders.BackorderEntry("o1", At, true);
+        var queue = new Orders.BackorderQueueState { Entries = ImmutableDictionary<string, Dom.Orders.BackorderEntry>.Empty.Add("o1", entry) };
+
+        var (orderCopy, lineCopy, queueCopy) = (RoundTrip(order), RoundTrip(line), RoundTrip(queue));
+
+        Assert.Equal(order.Parts, orderCopy.Parts);
+        Assert.Equal((part, 15.01m), (lineCopy.Bundle, lineCopy.Value));
+        Assert.Equal(entry, queueCopy.Entries["o1"]);
+    }
+
+    [Fact]
     public void Ledger_events_an_order_s_location_notices_and_payment_events_round_trip_through_the_storage_serializer()
     {
         var entry = new Dom.Finance.LedgerEntry("o/Invoice/i1/0", At, Dom.Finance.LedgerEntryKind.Invoice, "o", "web", "c", "i1", "card", 10m, "EUR", 1.60m);

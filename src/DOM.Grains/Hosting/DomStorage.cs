@@ -28,6 +28,7 @@ public static class DomStorage
     public const string ApiKeyRegistryState = "apikey-registry";
     public const string SourcingProfileState = "sourcing-profile";
     public const string PromotionCatalogState = "promotion-catalog";
+    public const string BackorderQueueState = "backorder-queue";
 
     /// <summary>
     /// Orleans' own binary serializer for a grain storage provider, chosen on purpose over the providers' default

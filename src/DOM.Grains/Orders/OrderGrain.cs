@@ -67,6 +67,9 @@ internal sealed class OrderGrain(
     /// <summary>True once the order list took the order as this activation has it.</summary>
     private bool _listed;
 
+    /// <summary>The SKUs whose backorder queues this activation put the order in.</summary>
+    private HashSet<string> _queued = new(StringComparer.Ordinal);
+
     protected override string Stream => $"order/{this.GetPrimaryKeyString()}";
 
     protected override OrderState Initial => new();
@@ -1218,7 +1221,7 @@ internal sealed class OrderGrain(
                 await UnregisterAsync(reminderName);
                 break;
             case BackorderReminder:
-                await RetryBackordersAsync();
+                await KeepWaitingAsync();
                 break;
             case OutboxReminder:
                 await SendOutboxAsync();
@@ -1371,12 +1374,56 @@ internal sealed class OrderGrain(
 
     /// <summary>After a save: the backorder retries stop when no line waits for supply and nothing stored is left to
     /// finish (a routing plan, the effects of the last change). Stopped before the save, a failed save would leave a
-    /// stored plan with allocated units that nothing comes back to.</summary>
-    private async Task SettleBackorderRetryAsync()
+    /// stored plan with allocated units that nothing comes back to. The order's place in the backorder queues follows
+    /// what it waits for now.</summary>
+    private async Task SettleBackorderRetryAsync(bool requeue = false)
     {
         if (State.Pending is null && State.Replacing is null && (State.Effects is null || _effectsDone) && !View.Lines.Any(WaitsForSupply))
         {
             await UnregisterAsync(BackorderReminder);
+        }
+
+        await KeepQueuedAsync(requeue);
+    }
+
+    /// <summary>The backorder reminder: finishes what was begun (a stored plan, the effects of the last change, a
+    /// replacement) and keeps the order in the queues of the SKUs its lines wait for. It routes nothing itself: the
+    /// queues do, first come, first served (<see cref="IBackorderQueueGrain"/>); an operator's retry routes at once.</summary>
+    private async Task KeepWaitingAsync()
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        if (State.View is null)
+        {
+            await UnregisterAsync(BackorderReminder);
+            return;
+        }
+
+        await FinishPendingAsync();
+        await SettleBackorderRetryAsync(requeue: true);
+    }
+
+    /// <summary>Joins the backorder queue of each SKU a line waits for (all of them <paramref name="again"/>, from the
+    /// reminder: a join may have been lost, and a queue keeps an order once), and leaves those it no longer waits for,
+    /// as this activation knows them (a queue drops an order it finds no longer waiting). After the change is stored, and
+    /// best effort: the reminder joins again, and a queue's pass that finds the order supplied lets it go.</summary>
+    private async Task KeepQueuedAsync(bool again)
+    {
+        var waiting = State.View is { } view && State.Routed && !State.Rejected
+            ? view.Lines.Where(WaitsForSupply).Select(l => l.Sku).ToHashSet(StringComparer.Ordinal)
+            : [];
+        try
+        {
+            await Task.WhenAll([
+                .. waiting.Where(sku => again || !_queued.Contains(sku))
+                    .Select(sku => GrainFactory.Get<IBackorderQueueGrain>(sku).JoinAsync(new BackorderEntry(OrderId, View.CreatedAt, View.Priority))),
+                .. _queued.Where(sku => !waiting.Contains(sku)).Select(sku => GrainFactory.Get<IBackorderQueueGrain>(sku).LeaveAsync(OrderId)),
+            ]);
+            _queued = waiting;
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "{OrderId} could not update its place in the backorder queues; its reminder tries again", OrderId);
         }
     }
 

@@ -107,6 +107,7 @@ public static class DomHost
         app.MapRiskApi();
         app.MapPromotionsApi();
         app.MapLedgerApi();
+        app.MapBackordersApi();
         return app;
     }
 

@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using Dom.Grains.Hosting;
+using Dom.Orders;
+
+namespace Dom.Grains.Orders;
+
+[GenerateSerializer, Alias("dom.orders.backorder-queue-state")]
+public sealed record BackorderQueueState
+{
+    /// <summary>By order id.</summary>
+    [Id(0)] public ImmutableDictionary<string, BackorderEntry> Entries { get; init; } = ImmutableDictionary<string, BackorderEntry>.Empty;
+}
+
+/// <summary>The orders waiting for one SKU, served first come, first served (see <see cref="IBackorderQueueGrain"/>).
+/// Its reminder runs a pass once a minute while any order waits: the one place that routes backorders again, so units
+/// that arrive go to the oldest order that can take them rather than to whichever order's own retry came first.</summary>
+internal sealed class BackorderQueueGrain(
+    [PersistentState(DomStorage.BackorderQueueState, DomStorage.Name)] IPersistentState<BackorderQueueState> state,
+    ILogger<BackorderQueueGrain> logger) : Grain, IBackorderQueueGrain, IRemindable
+{
+    private const string ServeReminder = "serve";
+
+    private string Sku => this.GetPrimaryKeyString();
+
+    private BackorderQueueState State => state.State;
+
+    /// <summary>The writes of the state, one after another: joins and leaves interleave with a pass.</summary>
+    private Task _writing = Task.CompletedTask;
+
+    public async Task JoinAsync(BackorderEntry entry)
+    {
+        if (State.Entries.GetValueOrDefault(entry.OrderId) == entry)
+        {
+            return;
+        }
+
+        // Armed before the entry is stored: no stored entry is left without a pass to serve it.
+        await this.RegisterOrUpdateReminder(ServeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await WriteAsync(entries => entries.SetItem(entry.OrderId, entry));
+    }
+
+    public async Task LeaveAsync(string orderId)
+    {
+        if (State.Entries.ContainsKey(orderId))
+        {
+            await WriteAsync(entries => entries.Remove(orderId));
+        }
+
+        await DisarmWhenEmptyAsync();
+    }
+
+    public async Task<IReadOnlyList<BackorderEntry>> ServeAsync()
+    {
+        var done = new List<string>();
+        foreach (var entry in Served(State.Entries.Values))
+        {
+            try
+            {
+                // Routed again (an order answers a retry once its change is stored, and its place in the queues with
+                // it); it still waits while a line of this SKU has units open.
+                var result = await GrainFactory.GetGrain<IOrderGrain>(entry.OrderId).RetryBackordersAsync();
+                if (result.Order is not { } order || order.Status is OrderStatus.Cancelled or OrderStatus.Rejected
+                    || !order.Lines.Any(l => l.Sku == Sku && l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity))
+                {
+                    done.Add(entry.OrderId);
+                }
+            }
+            catch (Exception exception)
+            {
+                // One order that fails (its storage down) does not hold up those after it; it is served again next time.
+                logger.LogWarning(exception, "Backorders of {Sku}: order {OrderId} could not be routed again", Sku, entry.OrderId);
+            }
+        }
+
+        if (done.Count > 0)
+        {
+            await WriteAsync(entries => entries.RemoveRange(done));
+        }
+
+        await DisarmWhenEmptyAsync();
+        return Served(State.Entries.Values);
+    }
+
+    public Task<IReadOnlyList<BackorderEntry>> GetAsync() => Task.FromResult(Served(State.Entries.Values));
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ServeReminder)
+        {
+            await ServeAsync();
+        }
+    }
+
+    /// <summary>First come, first served: priority orders first, then by when they were placed (then by id, so the
+    /// order is the same on every pass).</summary>
+    private static IReadOnlyList<BackorderEntry> Served(IEnumerable<BackorderEntry> entries) =>
+        entries.OrderByDescending(e => e.Priority).ThenBy(e => e.PlacedAt).ThenBy(e => e.OrderId, StringComparer.Ordinal).ToList();
+
+    /// <summary>Changes the entries and stores them once the writes before are done (the grain's turns run one at a
+    /// time, so the change applies to the state as those left it).</summary>
+    private Task WriteAsync(Func<ImmutableDictionary<string, BackorderEntry>, ImmutableDictionary<string, BackorderEntry>> change)
+    {
+        async Task After(Task before)
+        {
+            await before.ContinueWith(_ => { }, TaskScheduler.Current);
+            await state.WriteAsync(State with { Entries = change(State.Entries) }, GrainContext, logger);
+        }
+
+        return _writing = After(_writing);
+    }
+
+    private async Task DisarmWhenEmptyAsync()
+    {
+        if (State.Entries.IsEmpty && await this.GetReminder(ServeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+}

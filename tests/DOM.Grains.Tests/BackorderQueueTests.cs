@@ -1,0 +1,107 @@
+using Dom.Orders;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>Backorders are served first come, first served: the queue of a SKU routes its waiting orders again, oldest
+/// (priority ones first) before newer, and an order's own reminder no longer races it for units that arrive.</summary>
+[Collection(ClusterCollection.Name)]
+public class BackorderQueueTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task Units_that_arrive_go_to_the_order_that_waited_longest_not_to_the_one_whose_reminder_came_first()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (older, newer) = (_world.Id("older"), _world.Id("newer"));
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(newer).CreateAsync(Request(newer, sku, 1));
+        var queued = await Queue(sku).GetAsync();
+
+        await _world.StockAsync(sku, warehouse, 1);
+        // The newer order's reminder comes first: it keeps its place in the queue and routes nothing itself.
+        await Tick(newer);
+        var newerAfterItsTick = await Order(newer).GetAsync();
+        var left = await Queue(sku).ServeAsync();
+
+        Assert.Equal([older, newer], queued.Select(e => e.OrderId));
+        Assert.Equal(OrderStatus.Backordered, newerAfterItsTick!.Status);
+        Assert.Equal(OrderStatus.Released, (await Order(older).GetAsync())!.Status);
+        Assert.Equal(OrderStatus.Backordered, (await Order(newer).GetAsync())!.Status);
+        Assert.Equal([newer], left.Select(e => e.OrderId));
+    }
+
+    [Fact]
+    public async Task A_priority_order_is_served_first_and_an_order_wanting_more_than_arrived_does_not_hold_up_a_later_one()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (big, small, vip) = (_world.Id("big"), _world.Id("small"), _world.Id("vip"));
+        await Order(big).CreateAsync(Request(big, sku, 5));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(small).CreateAsync(Request(small, sku, 2));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(vip).CreateAsync(Request(vip, sku, 1) with { Priority = true });
+        var queued = await Queue(sku).GetAsync();
+
+        await _world.StockAsync(sku, warehouse, 3);
+        var left = await Queue(sku).ServeAsync();
+
+        Assert.Equal([vip, big, small], queued.Select(e => e.OrderId));
+        // The priority order takes 1; the oldest wants 5 of the 2 left and waits; the next takes the 2.
+        Assert.Equal([big], left.Select(e => e.OrderId));
+        Assert.Equal((OrderStatus.Released, OrderStatus.Backordered, OrderStatus.Released),
+            ((await Order(vip).GetAsync())!.Status, (await Order(big).GetAsync())!.Status, (await Order(small).GetAsync())!.Status));
+    }
+
+    [Fact]
+    public async Task An_order_leaves_the_queue_when_it_is_cancelled_or_supplied_otherwise_and_the_reminder_puts_a_lost_one_back()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (cancelled, retried) = (_world.Id("cancelled"), _world.Id("retried"));
+        await Order(cancelled).CreateAsync(Request(cancelled, sku, 1));
+        await Order(retried).CreateAsync(Request(retried, sku, 1));
+
+        await Order(cancelled).CancelAsync(null);
+        var afterCancel = await Queue(sku).GetAsync();
+        await _world.StockAsync(sku, warehouse, 1);
+        // An operator's retry routes at once, whatever the queue.
+        await Order(retried).RetryBackordersAsync();
+        var afterRetry = await Queue(sku).GetAsync();
+
+        Assert.Equal([retried], afterCancel.Select(e => e.OrderId));
+        Assert.Empty(afterRetry);
+        Assert.Equal(OrderStatus.Released, (await Order(retried).GetAsync())!.Status);
+    }
+
+    [Fact]
+    public async Task A_queue_drops_an_order_it_finds_supplied_and_the_order_s_reminder_joins_again_while_it_waits()
+    {
+        var (sku, other) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 1));
+        // A queue the order is in by mistake (a leave that was lost): the pass finds it waits for nothing there.
+        await Queue(other).JoinAsync(new BackorderEntry(id, ClusterFixture.Time.GetUtcNow(), false));
+        var stale = await Queue(other).ServeAsync();
+        // A queue that lost the order (its join failed): the order's reminder puts it back.
+        await Queue(sku).LeaveAsync(id);
+        var lost = await Queue(sku).GetAsync();
+        await Tick(id);
+
+        Assert.Empty(stale);
+        Assert.Empty(lost);
+        Assert.Equal([id], (await Queue(sku).GetAsync()).Select(e => e.OrderId));
+    }
+
+    private Task Tick(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
+
+    private IBackorderQueueGrain Queue(string sku) => fixture.Grains.GetGrain<IBackorderQueueGrain>(sku);
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private static CreateOrderRequest Request(string id, string sku, int quantity) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, 10m)],
+        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+        null, null, [], "EUR", false, null, null);
+}
