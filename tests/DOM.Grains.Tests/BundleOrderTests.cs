@@ -160,6 +160,28 @@ public class BundleOrderTests(ClusterFixture fixture)
         Assert.Equal(10, await _world.AvailableAsync(a, warehouse));
     }
 
+    [Fact]
+    public async Task Cancelling_a_bundle_line_takes_all_of_its_price_off_the_order_s_total()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var single = await _world.ArticleAsync("single");
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        foreach (var sku in new[] { a, b, single })
+        {
+            await _world.StockAsync(sku, warehouse, 10);
+        }
+
+        // 10.01 shared 3 : 1: 7.51 for three units of a (2.50 each, rounded for show) and 2.50 for b.
+        var kit = await BundleAsync("kit", allowSplit: false, new(a, 3), new(b, 1));
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, (kit, 1, 10.01m), (single, 1, 5m)));
+
+        var cancelled = (await Order(id).CancelAsync("l1")).Order!;
+
+        Assert.Equal([7.51m, 2.50m], cancelled.Lines.Take(2).Select(l => l.Value));
+        Assert.Equal(5m, cancelled.Total);
+    }
+
     private async Task<(string Kit, string A, string B, string Warehouse)> StockedKitAsync()
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
