@@ -182,6 +182,20 @@ public class BundleOrderTests(ClusterFixture fixture)
         Assert.Equal(5m, cancelled.Total);
     }
 
+    [Fact]
+    public async Task The_risk_check_weighs_the_units_on_a_bundle_s_part_lines()
+    {
+        var (kit, _, _, _) = await StockedKitAsync();
+        var id = _world.Id("o");
+
+        var created = await Order(id).CreateAsync(Request(id, (kit, 30, 1m)));
+
+        // 30 kits of one a and two b: line l1.2 carries 60 units of b, over the 50 a line may carry unreviewed.
+        Assert.Equal(60, created.Order!.Lines[1].Quantity);
+        Assert.Equal(RiskDecision.Review, created.Order.Risk.Decision);
+        Assert.Contains("line quantity 60 over 50", created.Order.Risk.Reasons);
+    }
+
     private async Task<(string Kit, string A, string B, string Warehouse)> StockedKitAsync()
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));

@@ -301,7 +301,7 @@ internal sealed class OrderGrain(
                 .RecordOrderAsync(new CustomerOrderPlaced(OrderId, now, request.Customer?.Email, request.Customer?.Name, request.Channel), riskPolicy.Value.VelocityWindow);
         var risk = request.ReplacementFor is { } original
             ? new RiskOutcome(RiskDecision.Accept, [$"replacement for order {original}"])
-            : await CheckRiskAsync(request, customer, lines.Sum(l => l.Value));
+            : await CheckRiskAsync(request, customer, lines.Sum(l => l.Value), lines.Max(l => l.Quantity));
 
         var view = new OrderView(
             OrderId, request.Channel, request.CustomerId, OrderStatus.Released, false,
@@ -1703,7 +1703,7 @@ internal sealed class OrderGrain(
         return false;
     }
 
-    private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer, decimal orderValue)
+    private async Task<RiskOutcome> CheckRiskAsync(CreateOrderRequest request, CustomerOrderFacts customer, decimal orderValue, int largestLine)
     {
         // The e-mails the customer ordered with before count too: leaving the e-mail out does not get past a black list.
         var email = request.Customer?.Email;
@@ -1744,7 +1744,8 @@ internal sealed class OrderGrain(
         var white = matched.Contains(whiteKey);
         var facts = new RiskFacts(
             orderValue,
-            request.Lines.Max(l => l.Quantity),
+            // The order's lines: a bundle line as its parts (30 kits of two cards are a line of 60 cards).
+            largestLine,
             customer.OrdersInWindow,
             customer.PreviousOrders == 0,
             request.BillingAddress?.Country,
