@@ -196,6 +196,28 @@ public class BundleOrderTests(ClusterFixture fixture)
         Assert.Contains("line quantity 60 over 50", created.Order.Risk.Reasons);
     }
 
+    [Fact]
+    public async Task An_article_made_a_bundle_after_it_was_ordered_is_routed_as_the_article_the_order_took()
+    {
+        var (set, a, b) = (await _world.ArticleAsync("set"), await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        await _world.StockAsync(a, warehouse, 10);
+        await _world.StockAsync(b, warehouse, 10);
+        await _world.StockAsync(set, warehouse, 0);
+        var id = _world.Id("o");
+        var created = await Order(id).CreateAsync(Request(id, (set, 2, 20m)));
+        Assert.Equal(OrderStatus.Backordered, created.Order!.Status);
+        // The article becomes a bundle of a and b, and its own units come in: the order's line is the article it ordered.
+        await fixture.Grains.GetGrain<IArticleGrain>(set).PutAsync(new ArticleInfo(set, "set", ArticleKind.Physical, null, [new(a, 1), new(b, 1)], false));
+        await _world.StockAsync(set, warehouse, 5);
+
+        await Order(id).RetryBackordersAsync();
+
+        var line = (await Order(id).GetAsync())!.Lines.Single();
+        Assert.Equal((set, 2, warehouse), (line.Sku, line.AllocatedQuantity, line.Allocations.Single().LocationId));
+        Assert.Equal((10, 10), (await _world.AvailableAsync(a, warehouse), await _world.AvailableAsync(b, warehouse)));
+    }
+
     private async Task<(string Kit, string A, string B, string Warehouse)> StockedKitAsync()
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));

@@ -15,7 +15,8 @@ public sealed record ShipTo(
 
 /// <summary>One requested line: an article and how many. <paramref name="Components"/>: a bundle's components as the
 /// caller took them (an order, when it was placed), planned instead of those the article lists now, kept together unless
-/// <paramref name="AllowSplit"/>; null: as the article says.</summary>
+/// <paramref name="AllowSplit"/>; empty: the article itself, not as a bundle (an order's line of it, placed before it became
+/// one); null: as the article says.</summary>
 [GenerateSerializer, Immutable, Alias("dom.reservations.line-request")]
 public sealed record LineRequest(
     [property: Id(0)] string Sku,

@@ -1503,7 +1503,8 @@ internal sealed class OrderGrain(
             }
             else
             {
-                requested.AddRange(group.Select(l => new LineRequest(l.Sku, l.OpenQuantity)));
+                // No components: the article the order took, though it may have become a bundle since.
+                requested.AddRange(group.Select(l => new LineRequest(l.Sku, l.OpenQuantity, [])));
             }
         }
 

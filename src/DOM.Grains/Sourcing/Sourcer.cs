@@ -495,10 +495,10 @@ internal sealed class Sourcer(
         return demand;
     }
 
-    /// <summary>The components a line asks for: those it names (a bundle as an order took it), else the article's; null
-    /// for a line of a single article.</summary>
+    /// <summary>The components a line asks for: those it names (a bundle as an order took it; none named: the article as
+    /// such, as an order took it), else the article's; null for a line of a single article.</summary>
     private static IReadOnlyList<BundleComponent>? ComponentsOf(LineRequest line, Dictionary<string, ArticlePlanningView> articles) =>
-        line.Components is { Count: > 0 } named ? named
+        line.Components is { } named ? (named.Count > 0 ? named : null)
         : articles.GetValueOrDefault(line.Sku)?.Info?.Components is { Count: > 0 } listed ? listed
         : null;
 
