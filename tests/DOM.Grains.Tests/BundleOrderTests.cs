@@ -218,6 +218,21 @@ public class BundleOrderTests(ClusterFixture fixture)
         Assert.Equal((10, 10), (await _world.AvailableAsync(a, warehouse), await _world.AvailableAsync(b, warehouse)));
     }
 
+    [Fact]
+    public async Task A_bundle_priced_in_fractions_of_a_cent_is_shared_and_captured_at_its_line_s_price_rounded_to_the_cent()
+    {
+        var (kit, _, _, warehouse) = await StockedKitAsync();
+        var id = _world.Id("o");
+        // Three kits at 33.3333 (three for 100.00): a line of one article at that price is invoiced 100.00.
+        var created = await Order(id).CreateAsync(Request(id, (kit, 3, 33.3333m)) with { Payments = [new Payment("card", "tok", 100m)] });
+
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1.1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+        var shipped = (await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1.2", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"))).Order!;
+
+        Assert.Equal(100m, created.Order!.Lines.Sum(l => l.Value));
+        Assert.Equal(100m, shipped.Captured);
+    }
+
     private async Task<(string Kit, string A, string B, string Warehouse)> StockedKitAsync()
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));

@@ -23,12 +23,15 @@ public static class Bundles
     /// <summary>The id of part <paramref name="index"/> (from 0) of bundle line <paramref name="lineId"/>.</summary>
     public static string PartLineId(string lineId, int index) => $"{lineId}.{index + 1}";
 
-    /// <summary>The parts of <paramref name="quantity"/> bundles at <paramref name="unitPrice"/> each, less
+    /// <summary>The parts of <paramref name="quantity"/> bundles at <paramref name="unitPrice"/> each (rounded to the minor
+    /// unit), less
     /// <paramref name="discounts"/> (what each promotion took off the bundle line, none more than was left of it).</summary>
     public static IReadOnlyList<ExplodedPart> Explode(string lineId, int quantity, decimal unitPrice, IReadOnlyList<BundlePartSpec> parts, IReadOnlyList<decimal> discounts, string currency)
     {
         var weights = parts.Select(p => (p.PriceShare ?? 1m) * p.PerBundle).ToList();
-        var prices = Currency.Share(unitPrice * quantity, weights, currency);
+        // The line's price rounded to the minor unit, as a line of one article is invoiced (not rounded down: three at
+        // 33.3333 are 100.00).
+        var prices = Currency.Share(Currency.Round(unitPrice * quantity, currency), weights, currency);
         var taken = Split(prices, discounts, currency);
         return parts.Select((p, i) => new ExplodedPart(PartLineId(lineId, i), p.Sku, p.PerBundle * quantity, p.PerBundle, prices[i], taken[i])).ToList();
     }
