@@ -260,6 +260,27 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_operator_sees_who_waits_for_a_sku_in_the_order_they_are_served_and_serves_them_at_once()
+    {
+        var (sku, near, _) = await StockAsync(0);
+        var (first, second) = (_catalog.Id("first"), _catalog.Id("second"));
+        await PlaceAsync(Webshop, Order(first, (sku, 1)));
+        await PlaceAsync(Webshop, Order(second, (sku, 1)));
+
+        using var asChannel = await Webshop.GetAsync($"/api/v1/backorders/{sku}");
+        var waiting = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/backorders/{sku}");
+        await _catalog.StockAsync(sku, near, 1);
+        using var served = await Host.Operator().PostAsync($"/api/v1/backorders/{sku}/serve", null);
+        var left = await served.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Forbidden, asChannel.StatusCode);
+        Assert.Equal([first, second], waiting.GetProperty("orders").EnumerateArray().Select(o => o.GetProperty("orderId").GetString()));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal([second], left.GetProperty("orders").EnumerateArray().Select(o => o.GetProperty("orderId").GetString()));
+        Assert.Equal((OrderStatus.Released, OrderStatus.Backordered), ((await GetAsync(first)).Status, (await GetAsync(second)).Status));
+    }
+
+    [Fact]
     public async Task An_unknown_sku_is_a_422_naming_it_for_an_order_a_reservation_and_an_explanation()
     {
         var (sku, near, _) = await StockAsync(10);
