@@ -296,6 +296,47 @@ public class PostgresOrderTests(PostgresFixture database)
             ledger!.Entries.Where(e => e.OrderId == id).Select(e => (e.Kind, e.Amount)));
     }
 
+    [Fact]
+    public async Task A_bundle_order_s_parts_and_the_backorder_queue_survive_a_silo_restart()
+    {
+        string kit, waiting, location, bundled = $"o-{Guid.NewGuid():N}", backordered = $"o-{Guid.NewGuid():N}";
+        await using (var first = await database.StartSiloAsync())
+        {
+            var catalog = new Catalog(first);
+            var (a, b) = (await catalog.ArticleAsync("a"), await catalog.ArticleAsync("b"));
+            waiting = await catalog.ArticleAsync("w");
+            location = await catalog.LocationAsync("l", 52.4, 13.1);
+            await catalog.StockAsync(a, location, 10);
+            await catalog.StockAsync(b, location, 10);
+            kit = $"kit-{Guid.NewGuid():N}";
+            using var put = await first.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "Kit", components = new[] { new { sku = a, quantity = 1, priceShare = 3m }, new { sku = b, quantity = 1, priceShare = 1m } } }, SiloHost.Json);
+            var web = await first.ClientForAsync("channel", "web");
+            object Body(string id, string sku) => new
+            {
+                orderId = id,
+                customerId = "c1",
+                lines = new[] { new { lineId = "l1", sku, quantity = 1, unitPrice = 40m } },
+                delivery = new { method = "ship", address = new { country = "DE", latitude = 52.5, longitude = 13.4 } },
+            };
+            using var ordered = await web.PostAsJsonAsync("/api/v1/orders", Body(bundled, kit), SiloHost.Json);
+            using var waits = await web.PostAsJsonAsync("/api/v1/orders", Body(backordered, waiting), SiloHost.Json);
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Created, HttpStatusCode.Created), (put.StatusCode, ordered.StatusCode, waits.StatusCode));
+        }
+
+        await using var second = await database.StartSiloAsync();
+        var op = second.Operator();
+        var order = await op.GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{bundled}", SiloHost.Json);
+        var queue = await op.GetFromJsonAsync<Dom.Silo.Api.BackorderQueueView>($"/api/v1/backorders/{waiting}", SiloHost.Json);
+        await new Catalog(second).StockAsync(waiting, location, 1);
+        using var served = await op.PostAsync($"/api/v1/backorders/{waiting}/serve", null);
+        var supplied = await op.GetFromJsonAsync<Dom.Orders.OrderView>($"/api/v1/orders/{backordered}", SiloHost.Json);
+
+        Assert.Equal([("l1.1", 30m, kit), ("l1.2", 10m, kit)], order!.Lines.Select(l => (l.LineId, l.Value, l.Bundle!.Sku)));
+        Assert.Equal([backordered], queue!.Orders.Select(o => o.OrderId));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(Dom.Orders.OrderStatus.Released, supplied!.Status);
+    }
+
     /// <summary>A fresh article with 10 units at a fresh location, and order <paramref name="id"/> of channel "web" for 3
     /// of them (line l1, 10 EUR each).</summary>
     private static async Task<(string Sku, string Location)> PlaceAsync(SiloHost silo, string id)
