@@ -82,6 +82,22 @@ public class BundleOrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_bundle_waiting_for_supply_is_one_message_about_the_bundle_not_one_per_part()
+    {
+        var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        await _world.StockAsync(a, warehouse, 10);
+        var kit = await BundleAsync("kit", allowSplit: false, new(a, 1), new(b, 1));
+        var id = _world.Id("o");
+
+        await Order(id).CreateAsync(Request(id, (kit, 2, 20m)));
+        var messages = await Order(id).MessagesAsync();
+
+        Assert.Equal([$"{kit} of your order {id} is not available right now; we send it as soon as it arrives."],
+            messages!.Where(m => m.Type == "itemUnavailable").Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task A_part_is_shipped_invoiced_and_returned_at_its_share_of_the_bundle_s_price()
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));

@@ -1350,16 +1350,25 @@ internal sealed class OrderGrain(
 
         view = state.View!;
 
-        foreach (var line in view.Lines.Where(WaitsForSupply).ToList())
+        var waiting = view.Lines.Where(WaitsForSupply).ToList();
+        var waitingIds = waiting.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
+        var told = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in waiting)
         {
+            // The customer is told of a bundle whose parts all wait once, as the bundle they ordered, not part by part.
+            var about = line.Bundle is { } bundle && view.Lines.Where(l => l.Bundle?.LineId == bundle.LineId).All(l => waitingIds.Contains(l.LineId))
+                ? bundle.LineId
+                : line.LineId;
             // A replacement is owed to the customer: it waits for supply whatever the channel does with unavailable lines.
             if (options.Value.UnavailableFor(view.Channel) == UnavailableLinePolicy.Cancel && view.ReplacementFor is null)
             {
-                view = Notify(Note(Replace(view, line.LineId, l => l with { CancelledQuantity = l.CancelledQuantity + l.OpenQuantity }), "line cancelled: unavailable", line.LineId, null), "lineCancelled", line.LineId);
+                view = Note(Replace(view, line.LineId, l => l with { CancelledQuantity = l.CancelledQuantity + l.OpenQuantity }), "line cancelled: unavailable", line.LineId, null);
+                view = told.Add(about) ? Notify(view, "lineCancelled", about) : view;
             }
             else if (announce && (onlyLine is null || onlyLine == line.LineId))
             {
-                view = Notify(Note(view, "backordered", line.LineId, $"{line.OpenQuantity} units"), "itemUnavailable", line.LineId);
+                view = Note(view, "backordered", line.LineId, $"{line.OpenQuantity} units");
+                view = told.Add(about) ? Notify(view, "itemUnavailable", about) : view;
             }
         }
 
