@@ -120,6 +120,26 @@ public class BundleOrderTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_bundle_returned_by_its_line_or_its_sku_comes_back_as_its_parts()
+    {
+        var (kit, a, b, warehouse) = await StockedKitAsync();
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, (kit, 2, 30m)));
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1.1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+        await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1.2", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+
+        var byLine = await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "notNeeded")]));
+        var bySku = await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", warehouse, [new ReturnLineRequest(null, kit, 1, "notNeeded")]));
+        var tooMany = await Order(id).AnnounceReturnAsync(new ReturnRequest("r3", warehouse, [new ReturnLineRequest("l1", null, 1, "notNeeded")]));
+
+        // One kit is one a and two b.
+        Assert.Equal([("l1.1", a, 1), ("l1.2", b, 2)], byLine.Order!.Returns.Single(r => r.ReturnId == "r1").Lines.Select(l => (l.LineId, l.Sku, l.Quantity)));
+        Assert.Equal(OrderCommandStatus.Done, bySku.Status);
+        Assert.Equal([("l1.1", 1), ("l1.2", 2)], bySku.Order!.Returns.Single(r => r.ReturnId == "r2").Lines.Select(l => (l.LineId, l.Quantity)));
+        Assert.Equal(OrderCommandStatus.NotAllowed, tooMany.Status);
+    }
+
+    [Fact]
     public async Task A_rejected_part_is_routed_again_on_its_own_and_the_other_part_stays_where_it_is()
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));

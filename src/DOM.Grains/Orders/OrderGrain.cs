@@ -775,21 +775,32 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order not found.");
         }
 
-        // Each return line names an order line, by its id or by its SKU (an order has a SKU on one line only).
+        // Each return line names an order line, by its id or by its SKU (an order has a SKU on one line only); a bundle
+        // named (by its line's id or its SKU) comes back as its parts, as many of each as the bundles hold.
         var lines = new List<ReturnLine>();
         foreach (var asked in request.Lines)
         {
-            if (View.Lines.FirstOrDefault(l => asked.LineId is not null ? l.LineId == asked.LineId : l.Sku == asked.Sku) is not { } line)
+            bool Names(string lineId, string sku) => asked.LineId is not null ? lineId == asked.LineId : sku == asked.Sku;
+            var named = View.Lines.Where(l => Names(l.LineId, l.Sku)).Select(l => (Line: l, asked.Quantity)).Take(1).ToList();
+            if (named.Count == 0)
+            {
+                named = [.. View.Lines.Where(l => l.Bundle is { } bundle && Names(bundle.LineId, bundle.Sku)).Select(l => (Line: l, Quantity: asked.Quantity * l.Bundle!.PerBundle))];
+            }
+
+            if (named.Count == 0)
             {
                 return Result(OrderCommandStatus.NotFound, asked.LineId is not null ? $"The order has no line {asked.LineId}." : $"The order has no line of {asked.Sku}.");
             }
 
-            if (lines.Any(l => l.LineId == line.LineId))
+            foreach (var (line, quantity) in named)
             {
-                return Result(OrderCommandStatus.NotAllowed, $"Line {line.LineId} is named twice; a return lists each line once.");
-            }
+                if (lines.Any(l => l.LineId == line.LineId))
+                {
+                    return Result(OrderCommandStatus.NotAllowed, $"Line {line.LineId} is named twice; a return lists each line once.");
+                }
 
-            lines.Add(new ReturnLine(line.LineId, line.Sku, asked.Quantity, asked.Reason));
+                lines.Add(new ReturnLine(line.LineId, line.Sku, quantity, asked.Reason));
+            }
         }
 
         if (View.Returns.FirstOrDefault(r => r.ReturnId == request.ReturnId) is { } known)
