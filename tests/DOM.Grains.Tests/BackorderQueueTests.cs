@@ -93,6 +93,24 @@ public class BackorderQueueTests(ClusterFixture fixture)
         Assert.Equal([id], (await Queue(sku).GetAsync()).Select(e => e.OrderId));
     }
 
+    [Fact]
+    public async Task A_queue_serves_only_its_sku_so_an_order_waiting_for_two_does_not_take_the_other_from_an_older_order()
+    {
+        var (x, y, warehouse) = (await _world.ArticleAsync("x"), await _world.ArticleAsync("y"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (older, newer) = (_world.Id("older"), _world.Id("newer"));
+        await Order(older).CreateAsync(Request(older, y, 1));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(newer).CreateAsync(Request(newer, x, 1) with { Lines = [new OrderLineRequest("l1", x, 1, 10m), new OrderLineRequest("l2", y, 1, 10m)] });
+
+        await _world.StockAsync(y, warehouse, 1);
+        // The queue of x passes first: the unit of y is the older order's, which waits for it in the queue of y.
+        await Queue(x).ServeAsync();
+        await Queue(y).ServeAsync();
+
+        Assert.Equal(OrderStatus.Released, (await Order(older).GetAsync())!.Status);
+        Assert.Equal(1, (await Order(newer).GetAsync())!.Lines.Single(l => l.Sku == y).OpenQuantity);
+    }
+
     private Task Tick(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
 
     private IBackorderQueueGrain Queue(string sku) => fixture.Grains.GetGrain<IBackorderQueueGrain>(sku);

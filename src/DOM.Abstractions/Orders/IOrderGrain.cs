@@ -32,6 +32,12 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("retry-backorders")]
     Task<OrderCommandResult> RetryBackordersAsync();
 
+    /// <summary>Tries again to source the backordered lines of <paramref name="sku"/> alone (a bundle's parts with them): a
+    /// backorder queue's pass, which serves the units of its SKU first come, first served, and leaves those of the
+    /// order's other SKUs to their own queues.</summary>
+    [Alias("serve-backorder")]
+    Task<OrderCommandResult> ServeBackorderAsync(string sku);
+
     /// <summary>Registers a return (RMA) of units shipped to the customer; idempotent by return id.</summary>
     [Alias("announce-return")]
     Task<OrderCommandResult> AnnounceReturnAsync(ReturnRequest request);

@@ -58,7 +58,7 @@ internal sealed class BackorderQueueGrain(
             {
                 // Routed again (an order answers a retry once its change is stored, and its place in the queues with
                 // it); it still waits while a line of this SKU has units open.
-                var result = await GrainFactory.GetGrain<IOrderGrain>(entry.OrderId).RetryBackordersAsync();
+                var result = await GrainFactory.GetGrain<IOrderGrain>(entry.OrderId).ServeBackorderAsync(Sku);
                 if (result.Order is not { } order || order.Status is OrderStatus.Cancelled or OrderStatus.Rejected
                     || !order.Lines.Any(l => l.Sku == Sku && l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity))
                 {

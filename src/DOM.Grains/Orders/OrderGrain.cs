@@ -735,7 +735,12 @@ internal sealed class OrderGrain(
         return null;
     }
 
-    public async Task<OrderCommandResult> RetryBackordersAsync()
+    public Task<OrderCommandResult> RetryBackordersAsync() => RetryBackordersAsync(null);
+
+    public Task<OrderCommandResult> ServeBackorderAsync(string sku) => RetryBackordersAsync(sku);
+
+    /// <summary>Routes the open units again: of every line, or of the lines of <paramref name="sku"/> (a queue's pass).</summary>
+    private async Task<OrderCommandResult> RetryBackordersAsync(string? sku)
     {
         EnsureUsable();
         await FinishIntakeAsync();
@@ -753,7 +758,7 @@ internal sealed class OrderGrain(
         }
 
         var before = State.View;
-        var routed = await RouteOpenUnitsAsync(State, announce: false);
+        var routed = await RouteOpenUnitsAsync(State, announce: false, onlySku: sku);
         if (!ReferenceEquals(routed.View, before) || !ReferenceEquals(State.View, before))
         {
             await SaveAsync(routed);
@@ -1334,10 +1339,18 @@ internal sealed class OrderGrain(
     /// and applies the channel's policy to what no location can supply (telling the customer when
     /// <paramref name="announce"/>, of <paramref name="onlyLine"/> alone when given: a rejection tells of the line it
     /// opened, not again of those backordered before; a periodic backorder retry does not repeat the message).</summary>
-    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce, string? onlyLine = null)
+    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce, string? onlyLine = null, string? onlySku = null)
     {
         var view = state.View!;
         var open = view.Lines.Where(l => l.OpenQuantity > 0).ToList();
+        if (onlySku is not null)
+        {
+            // A queue's pass routes the lines of its SKU alone (a bundle's parts together): the units of the order's
+            // other SKUs are for the orders that waited longer for them, served by their own queues.
+            var served = open.Where(l => l.Sku == onlySku).Select(l => l.Bundle?.LineId ?? l.LineId).ToHashSet(StringComparer.Ordinal);
+            open = open.Where(l => served.Contains(l.Bundle?.LineId ?? l.LineId)).ToList();
+        }
+
         if (open.Count == 0)
         {
             return state;
