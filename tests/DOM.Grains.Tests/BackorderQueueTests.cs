@@ -1,4 +1,6 @@
 using Dom.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace Dom.Grains.Tests;
 
@@ -110,6 +112,34 @@ public class BackorderQueueTests(ClusterFixture fixture)
         Assert.Equal(OrderStatus.Released, (await Order(older).GetAsync())!.Status);
         Assert.Equal(1, (await Order(newer).GetAsync())!.Lines.Single(l => l.Sku == y).OpenQuantity);
     }
+
+    [Fact]
+    public async Task An_order_joining_while_the_last_one_leaves_keeps_the_queue_s_reminder()
+    {
+        // A leave and a join sent one after the other, the join taken while the leave stores its change: round after
+        // round, on a few queues (the interleaving is Orleans', the outcome must not depend on it).
+        var skus = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => _world.ArticleAsync("a" + i)));
+        var at = ClusterFixture.Time.GetUtcNow();
+        var leaving = _world.Id("o");
+        await Task.WhenAll(skus.Select(sku => Queue(sku).JoinAsync(new BackorderEntry(leaving, at, false))));
+        var unarmed = 0;
+        for (var round = 0; round < 10; round++)
+        {
+            var joining = _world.Id("o" + round);
+            await Task.WhenAll(skus.SelectMany(sku => new[] { Queue(sku).LeaveAsync(leaving), Queue(sku).JoinAsync(new BackorderEntry(joining, at, false)) }));
+            // The joining order's own reminder joins again: each queue has it already.
+            await Task.WhenAll(skus.Select(sku => Queue(sku).JoinAsync(new BackorderEntry(joining, at, false))));
+            unarmed += (await Task.WhenAll(skus.Select(sku => Reminders.ReadRow(Queue(sku).GetGrainId(), "serve")))).Count(r => r is null);
+            leaving = joining;
+        }
+
+        var queued = await Task.WhenAll(skus.Select(sku => Queue(sku).GetAsync()));
+
+        Assert.All(queued, entries => Assert.Equal([leaving], entries.Select(e => e.OrderId)));
+        Assert.Equal(0, unarmed);
+    }
+
+    private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
 
     private Task Tick(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
 

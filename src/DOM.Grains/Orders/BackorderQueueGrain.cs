@@ -24,10 +24,11 @@ internal sealed class BackorderQueueGrain(
 
     private BackorderQueueState State => state.State;
 
-    /// <summary>The writes of the state, one after another: joins and leaves interleave with a pass.</summary>
+    /// <summary>The steps that read and write the entries and the reminder, one after another: joins and leaves
+    /// interleave with a pass.</summary>
     private Task _writing = Task.CompletedTask;
 
-    public async Task JoinAsync(BackorderEntry entry)
+    public Task JoinAsync(BackorderEntry entry) => InTurnAsync(async () =>
     {
         if (State.Entries.GetValueOrDefault(entry.OrderId) == entry)
         {
@@ -37,9 +38,9 @@ internal sealed class BackorderQueueGrain(
         // Armed before the entry is stored: no stored entry is left without a pass to serve it.
         await this.RegisterOrUpdateReminder(ServeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await WriteAsync(entries => entries.SetItem(entry.OrderId, entry));
-    }
+    });
 
-    public async Task LeaveAsync(string orderId)
+    public Task LeaveAsync(string orderId) => InTurnAsync(async () =>
     {
         if (State.Entries.ContainsKey(orderId))
         {
@@ -47,7 +48,7 @@ internal sealed class BackorderQueueGrain(
         }
 
         await DisarmWhenEmptyAsync();
-    }
+    });
 
     public async Task<IReadOnlyList<BackorderEntry>> ServeAsync()
     {
@@ -72,12 +73,15 @@ internal sealed class BackorderQueueGrain(
             }
         }
 
-        if (done.Count > 0)
+        await InTurnAsync(async () =>
         {
-            await WriteAsync(entries => entries.RemoveRange(done));
-        }
+            if (done.Count > 0)
+            {
+                await WriteAsync(entries => entries.RemoveRange(done));
+            }
 
-        await DisarmWhenEmptyAsync();
+            await DisarmWhenEmptyAsync();
+        });
         return Served(State.Entries.Values);
     }
 
@@ -96,18 +100,24 @@ internal sealed class BackorderQueueGrain(
     private static IReadOnlyList<BackorderEntry> Served(IEnumerable<BackorderEntry> entries) =>
         entries.OrderByDescending(e => e.Priority).ThenBy(e => e.PlacedAt).ThenBy(e => e.OrderId, StringComparer.Ordinal).ToList();
 
-    /// <summary>Changes the entries and stores them once the writes before are done (the grain's turns run one at a
-    /// time, so the change applies to the state as those left it).</summary>
-    private Task WriteAsync(Func<ImmutableDictionary<string, BackorderEntry>, ImmutableDictionary<string, BackorderEntry>> change)
+    /// <summary>Runs <paramref name="step"/> once the steps before are done: the joins, leaves and the end of a pass
+    /// interleave, and each reads the entries, stores them and arms or disarms the reminder as one (a leave that found the
+    /// queue empty would otherwise disarm the reminder a join had just armed for an entry it was about to store). The
+    /// grain's turns run one at a time, so a step applies to the state as those before left it.</summary>
+    private Task InTurnAsync(Func<Task> step)
     {
         async Task After(Task before)
         {
             await before.ContinueWith(_ => { }, TaskScheduler.Current);
-            await state.WriteAsync(State with { Entries = change(State.Entries) }, GrainContext, logger);
+            await step();
         }
 
         return _writing = After(_writing);
     }
+
+    /// <summary>Changes the entries and stores them (in a step, see <see cref="InTurnAsync"/>).</summary>
+    private Task WriteAsync(Func<ImmutableDictionary<string, BackorderEntry>, ImmutableDictionary<string, BackorderEntry>> change) =>
+        state.WriteAsync(State with { Entries = change(State.Entries) }, GrainContext, logger);
 
     private async Task DisarmWhenEmptyAsync()
     {
