@@ -8,9 +8,9 @@ namespace Dom.Domain.Pricing;
 public sealed record BundlePartSpec(string Sku, int PerBundle, decimal? PriceShare);
 
 /// <summary>A bundle line's part: line <paramref name="LineId"/> of <paramref name="Quantity"/> units, worth
-/// <paramref name="Price"/> of the bundle line's price before promotions, and <paramref name="Discounts"/> of its
-/// promotions' discounts (by promotion, in the order given).</summary>
-public sealed record ExplodedPart(string LineId, string Sku, int Quantity, int PerBundle, decimal Price, IReadOnlyList<decimal> Discounts);
+/// <paramref name="Price"/> of the bundle line's price before promotions (its share of their discounts:
+/// <see cref="Bundles.Split"/>).</summary>
+public sealed record ExplodedPart(string LineId, string Sku, int Quantity, int PerBundle, decimal Price);
 
 /// <summary>
 /// A bundle ordered is fulfilled, invoiced and returned as its components: each becomes a line of its own, with a share
@@ -23,17 +23,17 @@ public static class Bundles
     /// <summary>The id of part <paramref name="index"/> (from 0) of bundle line <paramref name="lineId"/>.</summary>
     public static string PartLineId(string lineId, int index) => $"{lineId}.{index + 1}";
 
-    /// <summary>The parts of <paramref name="quantity"/> bundles at <paramref name="unitPrice"/> each (rounded to the minor
-    /// unit), less
-    /// <paramref name="discounts"/> (what each promotion took off the bundle line, none more than was left of it).</summary>
-    public static IReadOnlyList<ExplodedPart> Explode(string lineId, int quantity, decimal unitPrice, IReadOnlyList<BundlePartSpec> parts, IReadOnlyList<decimal> discounts, string currency)
+    /// <summary>The parts of <paramref name="quantity"/> bundles at <paramref name="unitPrice"/> each, the line's price
+    /// (rounded to the minor unit) shared by the components' price shares
+    /// times their units (each unit alike when none are given). The discounts are shared later, once the order is priced
+    /// (<see cref="Split"/>).</summary>
+    public static IReadOnlyList<ExplodedPart> Explode(string lineId, int quantity, decimal unitPrice, IReadOnlyList<BundlePartSpec> parts, string currency)
     {
         var weights = parts.Select(p => (p.PriceShare ?? 1m) * p.PerBundle).ToList();
         // The line's price rounded to the minor unit, as a line of one article is invoiced (not rounded down: three at
         // 33.3333 are 100.00).
         var prices = Currency.Share(Currency.Round(unitPrice * quantity, currency), weights, currency);
-        var taken = Split(prices, discounts, currency);
-        return parts.Select((p, i) => new ExplodedPart(PartLineId(lineId, i), p.Sku, p.PerBundle * quantity, p.PerBundle, prices[i], taken[i])).ToList();
+        return parts.Select((p, i) => new ExplodedPart(PartLineId(lineId, i), p.Sku, p.PerBundle * quantity, p.PerBundle, prices[i])).ToList();
     }
 
     /// <summary>Each of <paramref name="discounts"/> shared over parts worth <paramref name="prices"/>, by what is left of

@@ -210,7 +210,7 @@ internal sealed class OrderGrain(
             }
 
             var specs = components.Select(c => new BundlePartSpec(c.Sku, c.Quantity, c.PriceShare)).ToList();
-            foreach (var part in Bundles.Explode(line.LineId, line.Quantity, line.UnitPrice, specs, [], request.Currency))
+            foreach (var part in Bundles.Explode(line.LineId, line.Quantity, line.UnitPrice, specs, request.Currency))
             {
                 if (!Ids.IsValid(part.LineId) || request.Lines.Any(l => l.LineId == part.LineId))
                 {
@@ -232,7 +232,7 @@ internal sealed class OrderGrain(
             : [(l.LineId, l.Sku, l.Quantity)]);
 
     /// <summary>The discounts the promotions took off the request's lines, those of a bundle line shared over its parts
-    /// (<see cref="Bundles.Explode"/>: in whole minor units, by their share of the price).</summary>
+    /// (<see cref="Bundles.Split"/>: in whole minor units, by what is left of each part's share of the price).</summary>
     private static ImmutableList<PricedDiscount> PartDiscounts(CreateOrderRequest request, IReadOnlyList<PlannedPart> parts, ImmutableList<PricedDiscount> discounts)
     {
         if (parts.Count == 0)
