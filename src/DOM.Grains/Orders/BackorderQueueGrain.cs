@@ -58,10 +58,10 @@ internal sealed class BackorderQueueGrain(
             try
             {
                 // Routed again (an order answers a retry once its change is stored, and its place in the queues with
-                // it); it still waits while a line of this SKU has units open.
+                // it); it still waits while a line of this SKU waits for supply.
                 var result = await GrainFactory.GetGrain<IOrderGrain>(entry.OrderId).ServeBackorderAsync(Sku);
                 if (result.Order is not { } order || order.Status is OrderStatus.Cancelled or OrderStatus.Rejected
-                    || !order.Lines.Any(l => l.Sku == Sku && l.OpenQuantity > 0 && l.CancelledQuantity < l.Quantity))
+                    || !order.Lines.Any(l => l.Sku == Sku && OrderRules.WaitsForSupply(l)))
                 {
                     done.Add(entry.OrderId);
                 }

@@ -393,7 +393,7 @@ internal sealed class OrderGrain(
                 return Result(OrderCommandStatus.IdempotencyConflict, $"Event {fulfilment.EventId} was reported with another body.");
             }
 
-            if (fulfilment.Type == FulfilmentEventType.Rejected && !State.Rejected && View.Status != OrderStatus.HeldForReview && View.Lines.Any(WaitsForSupply))
+            if (fulfilment.Type == FulfilmentEventType.Rejected && !State.Rejected && View.Status != OrderStatus.HeldForReview && View.Lines.Any(OrderRules.WaitsForSupply))
             {
                 // A rejection stored whose routing elsewhere did not finish (its save failed): the retry routes it, as
                 // the backorder reminder would (without telling the customer again).
@@ -1374,7 +1374,7 @@ internal sealed class OrderGrain(
 
         view = state.View!;
 
-        var waiting = view.Lines.Where(WaitsForSupply).ToList();
+        var waiting = view.Lines.Where(OrderRules.WaitsForSupply).ToList();
         var waitingIds = waiting.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
         var told = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in waiting)
@@ -1396,7 +1396,7 @@ internal sealed class OrderGrain(
             }
         }
 
-        if (view.Lines.Any(WaitsForSupply))
+        if (view.Lines.Any(OrderRules.WaitsForSupply))
         {
             await ArmBackorderRetryAsync();
         }
@@ -1411,7 +1411,7 @@ internal sealed class OrderGrain(
     /// what it waits for now.</summary>
     private async Task SettleBackorderRetryAsync(bool requeue = false)
     {
-        if (State.Pending is null && State.Replacing is null && (State.Effects is null || _effectsDone) && !View.Lines.Any(WaitsForSupply))
+        if (State.Pending is null && State.Replacing is null && (State.Effects is null || _effectsDone) && !View.Lines.Any(OrderRules.WaitsForSupply))
         {
             await UnregisterAsync(BackorderReminder);
         }
@@ -1443,7 +1443,7 @@ internal sealed class OrderGrain(
     private async Task KeepQueuedAsync(bool again)
     {
         var waiting = State.View is { } view && State.Routed && !State.Rejected
-            ? view.Lines.Where(WaitsForSupply).Select(l => l.Sku).ToHashSet(StringComparer.Ordinal)
+            ? view.Lines.Where(OrderRules.WaitsForSupply).Select(l => l.Sku).ToHashSet(StringComparer.Ordinal)
             : [];
         try
         {
@@ -1627,7 +1627,7 @@ internal sealed class OrderGrain(
         logger.LogWarning("{OrderId} finishes routing {HoldId}, interrupted after it was planned", OrderId, State.Pending.HoldId);
         var finished = await CompletePlanAsync(State);
         await SaveAsync(finished);
-        if (finished.Routed && finished.View!.Lines.Any(WaitsForSupply))
+        if (finished.Routed && finished.View!.Lines.Any(OrderRules.WaitsForSupply))
         {
             // Units the plan could no longer allocate (its holds lapsed and the stock went): routed again later.
             await ArmBackorderRetryAsync();
@@ -2242,9 +2242,6 @@ internal sealed class OrderGrain(
 
     /// <summary>The slot's allocation id of <paramref name="allocation"/> (those stored before ids were kept used the line's).</summary>
     private string SlotAllocationId(OrderLine line, OrderAllocation allocation) => allocation.AllocationId ?? AllocationId(line.LineId);
-
-    /// <summary>Units of the line are neither allocated nor cancelled: it waits for supply.</summary>
-    private static bool WaitsForSupply(OrderLine line) => line.OpenQuantity > 0 && line.CancelledQuantity < line.Quantity;
 
     /// <summary>Retries the order's open units every minute (and finishes an interrupted routing) until none is left.</summary>
     private Task ArmBackorderRetryAsync() => this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));

@@ -12,6 +12,9 @@ public static class OrderRules
     /// <paramref name="lineId"/>.</summary>
     public static bool IsOrPartOf(OrderLine line, string lineId) => line.LineId == lineId || line.Bundle?.LineId == lineId;
 
+    /// <summary>Units of the line are neither allocated nor cancelled: it waits for supply.</summary>
+    public static bool WaitsForSupply(OrderLine line) => line.OpenQuantity > 0 && line.CancelledQuantity < line.Quantity;
+
     private static readonly AllocationStatus[] NotStarted = [AllocationStatus.Allocated, AllocationStatus.Accepted, AllocationStatus.Picked, AllocationStatus.Packed];
 
     public static bool IsActive(OrderAllocation allocation) => allocation.Status is not (AllocationStatus.Rejected or AllocationStatus.Cancelled);
