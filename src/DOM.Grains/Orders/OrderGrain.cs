@@ -1347,8 +1347,8 @@ internal sealed class OrderGrain(
         {
             // A queue's pass routes the lines of its SKU alone (a bundle's parts together): the units of the order's
             // other SKUs are for the orders that waited longer for them, served by their own queues.
-            var served = open.Where(l => l.Sku == onlySku).Select(l => l.Bundle?.LineId ?? l.LineId).ToHashSet(StringComparer.Ordinal);
-            open = open.Where(l => served.Contains(l.Bundle?.LineId ?? l.LineId)).ToList();
+            var served = open.Where(l => l.Sku == onlySku).Select(OrderRules.OrderedLineId).ToHashSet(StringComparer.Ordinal);
+            open = open.Where(l => served.Contains(OrderRules.OrderedLineId(l))).ToList();
         }
 
         if (open.Count == 0)
@@ -1365,7 +1365,7 @@ internal sealed class OrderGrain(
         if (together is null)
         {
             // Line by line; a bundle's parts as one (kept together, see Requested).
-            var apart = open.GroupBy(l => l.Bundle?.LineId ?? l.LineId, StringComparer.Ordinal).ToList();
+            var apart = open.GroupBy(OrderRules.OrderedLineId, StringComparer.Ordinal).ToList();
             for (var i = 0; i < apart.Count; i++)
             {
                 state = await TryRouteAsync(state, [.. apart[i]], $"{OrderId}~o{attempt}.{i}") ?? state;

@@ -12,6 +12,10 @@ public static class OrderRules
     /// <paramref name="lineId"/>.</summary>
     public static bool IsOrPartOf(OrderLine line, string lineId) => line.LineId == lineId || line.Bundle?.LineId == lineId;
 
+    /// <summary>The id of the line the customer ordered <paramref name="line"/> as: its bundle line's for a bundle's part,
+    /// else its own.</summary>
+    public static string OrderedLineId(OrderLine line) => line.Bundle?.LineId ?? line.LineId;
+
     /// <summary>Units of the line are neither allocated nor cancelled: it waits for supply.</summary>
     public static bool WaitsForSupply(OrderLine line) => line.OpenQuantity > 0 && line.CancelledQuantity < line.Quantity;
 
