@@ -539,12 +539,12 @@ internal sealed class OrderGrain(
         var events = State.Events.SetItem(eventKey, fingerprint);
         var state = State with { View = view, Events = events.ContainsKey(fulfilment.EventId) ? events : events.SetItem(fulfilment.EventId, fingerprint) };
         var effects = new OrderEffects(ending is null ? [] : [ending], fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
-        // A rejected line is routed again once its units are written off (if that has to wait, the backorder
-        // reminder routes it).
+        // A rejected line is routed again once its units are written off (if that has to wait, its SKU's backorder
+        // queue routes it).
         if (fulfilment.Type == FulfilmentEventType.Rejected)
         {
             // Armed before the rejection is stored: if routing the units again fails after it, the retry of the event is
-            // answered as done, and only the reminder routes them.
+            // answered as done, and only the backorder queues route them (the reminder keeps the order in them).
             await ArmBackorderRetryAsync();
         }
 
@@ -584,7 +584,7 @@ internal sealed class OrderGrain(
         }
 
         // Cancelling the whole order also ends a pending review (as StoreAsync does once no line is left live): there is
-        // nothing left to release. The backorder retries stop once the units are back (they are what gives them back).
+        // nothing left to release. The backorder reminder stops once the units are back (it is what gives them back).
         // The customer is told the order is cancelled once nothing of it is left; else which line (or bundle) is.
         var message = lineId is null || view.Lines.All(l => l.CancelledQuantity == l.Quantity) ? "cancelled" : "lineCancelled";
         await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), message, lineId), ReviewPending = State.ReviewPending && lineId is not null }, effects);
@@ -752,7 +752,7 @@ internal sealed class OrderGrain(
         await FinishPendingAsync();
         if (State.Rejected || View.Status == OrderStatus.Cancelled || View.Lines.All(l => l.OpenQuantity == 0))
         {
-            // Nothing left to route (cancelled, rejected, or supplied since): the periodic retry stops.
+            // Nothing left to route (cancelled, rejected, or supplied since): the backorder reminder stops.
             await UnregisterAsync(BackorderReminder);
             return Result(OrderCommandStatus.AlreadyDone);
         }
@@ -1335,10 +1335,11 @@ internal sealed class OrderGrain(
                 && by == locationId);
     }
 
-    /// <summary>Sources every unit not yet allocated (all lines at once first, then line by line), allocates them,
-    /// and applies the channel's policy to what no location can supply (telling the customer when
-    /// <paramref name="announce"/>, of <paramref name="onlyLine"/> alone when given: a rejection tells of the line it
-    /// opened, not again of those backordered before; a periodic backorder retry does not repeat the message).</summary>
+    /// <summary>Sources every unit not yet allocated (all lines at once first, then line by line, a bundle's parts as one),
+    /// or of the lines of <paramref name="onlySku"/> alone when given (a backorder queue's pass), allocates them, and
+    /// applies the channel's policy to what no location can supply (telling the customer when <paramref name="announce"/>,
+    /// of <paramref name="onlyLine"/> alone when given: a rejection tells of the line it opened, not again of those
+    /// backordered before; a backorder retry does not repeat the message).</summary>
     private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce, string? onlyLine = null, string? onlySku = null)
     {
         var view = state.View!;
@@ -1401,22 +1402,23 @@ internal sealed class OrderGrain(
             await ArmBackorderRetryAsync();
         }
 
-        // The retries stop only once this is stored (SettleBackorderRetryAsync): until then they finish what was begun.
+        // The reminder stops only once this is stored (SettleBackorderRetryAsync): until then it finishes what was begun.
         return state with { View = view };
     }
 
-    /// <summary>After a save: the backorder retries stop when no line waits for supply and nothing stored is left to
+    /// <summary>After a save: the backorder reminder stops when no line waits for supply and nothing stored is left to
     /// finish (a routing plan, the effects of the last change). Stopped before the save, a failed save would leave a
     /// stored plan with allocated units that nothing comes back to. The order's place in the backorder queues follows
-    /// what it waits for now.</summary>
-    private async Task SettleBackorderRetryAsync(bool requeue = false)
+    /// what it waits for now (<see cref="KeepQueuedAsync"/>: each of them joined again when <paramref name="rejoin"/>).
+    /// </summary>
+    private async Task SettleBackorderRetryAsync(bool rejoin = false)
     {
         if (State.Pending is null && State.Replacing is null && (State.Effects is null || _effectsDone) && !View.Lines.Any(OrderRules.WaitsForSupply))
         {
             await UnregisterAsync(BackorderReminder);
         }
 
-        await KeepQueuedAsync(requeue);
+        await KeepQueuedAsync(rejoin);
     }
 
     /// <summary>The backorder reminder: finishes what was begun (a stored plan, the effects of the last change, a
@@ -1433,14 +1435,14 @@ internal sealed class OrderGrain(
         }
 
         await FinishPendingAsync();
-        await SettleBackorderRetryAsync(requeue: true);
+        await SettleBackorderRetryAsync(rejoin: true);
     }
 
-    /// <summary>Joins the backorder queue of each SKU a line waits for (all of them <paramref name="again"/>, from the
-    /// reminder: a join may have been lost, and a queue keeps an order once), and leaves those it no longer waits for,
-    /// as this activation knows them (a queue drops an order it finds no longer waiting). After the change is stored, and
-    /// best effort: the reminder joins again, and a queue's pass that finds the order supplied lets it go.</summary>
-    private async Task KeepQueuedAsync(bool again)
+    /// <summary>Joins the backorder queue of each SKU a line waits for (all of them again when <paramref name="rejoin"/>,
+    /// from the reminder: a join may have been lost, and a queue keeps an order once), and leaves those it no longer waits
+    /// for, as this activation knows them (a queue drops an order it finds no longer waiting). After the change is stored,
+    /// and best effort: the reminder joins again, and a queue's pass that finds the order supplied lets it go.</summary>
+    private async Task KeepQueuedAsync(bool rejoin)
     {
         var waiting = State.View is { } view && State.Routed && !State.Rejected
             ? view.Lines.Where(OrderRules.WaitsForSupply).Select(l => l.Sku).ToHashSet(StringComparer.Ordinal)
@@ -1448,7 +1450,7 @@ internal sealed class OrderGrain(
         try
         {
             await Task.WhenAll([
-                .. waiting.Where(sku => again || !_queued.Contains(sku))
+                .. waiting.Where(sku => rejoin || !_queued.Contains(sku))
                     .Select(sku => GrainFactory.Get<IBackorderQueueGrain>(sku).JoinAsync(new BackorderEntry(OrderId, View.CreatedAt, View.Priority))),
                 .. _queued.Where(sku => !waiting.Contains(sku)).Select(sku => GrainFactory.Get<IBackorderQueueGrain>(sku).LeaveAsync(OrderId)),
             ]);
@@ -2243,7 +2245,9 @@ internal sealed class OrderGrain(
     /// <summary>The slot's allocation id of <paramref name="allocation"/> (those stored before ids were kept used the line's).</summary>
     private string SlotAllocationId(OrderLine line, OrderAllocation allocation) => allocation.AllocationId ?? AllocationId(line.LineId);
 
-    /// <summary>Retries the order's open units every minute (and finishes an interrupted routing) until none is left.</summary>
+    /// <summary>Arms the backorder reminder: every minute, until no line waits and nothing is left to finish, it finishes
+    /// what was begun (an interrupted routing, the effects of a change) and keeps the order in the backorder queues of the
+    /// SKUs it waits for, which route it (<see cref="KeepWaitingAsync"/>).</summary>
     private Task ArmBackorderRetryAsync() => this.RegisterOrUpdateReminder(BackorderReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
     private string ReplacementId(int n)
