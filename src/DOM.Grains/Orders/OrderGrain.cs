@@ -214,7 +214,7 @@ internal sealed class OrderGrain(
             {
                 if (!Ids.IsValid(part.LineId) || request.Lines.Any(l => l.LineId == part.LineId))
                 {
-                    return ([], $"Line {line.LineId} is bundle {line.Sku}: its parts are lines {line.LineId}.1 to {line.LineId}.{components.Count}, and {part.LineId} cannot be one (too long, or the id of another line).");
+                    return ([], $"Line {line.LineId} is bundle {line.Sku}: its parts are lines {Bundles.PartLineId(line.LineId, 0)} to {Bundles.PartLineId(line.LineId, components.Count - 1)}, and {part.LineId} cannot be one (too long, or the id of another line).");
                 }
 
                 parts.Add(new PlannedPart(part.LineId, part.Sku, part.Quantity, new BundlePart(line.LineId, line.Sku, part.PerBundle, part.Price, article.AllowSplit)));
@@ -286,14 +286,20 @@ internal sealed class OrderGrain(
 
         // The order was placed when it was accepted, however late it is taken in (earlier builds stored no such time).
         var now = State.AcceptedAt ?? clock.UtcNow;
-        // Priced as the promotions stood when the request was accepted.
-        // A bundle line as its parts, each with its share of the bundle's price per unit (rounded for show: its value is exact).
-        var lines = Wanted(request, State.Parts).Select(w => (w, Part: State.Parts.FirstOrDefault(p => p.LineId == w.LineId)))
-            .Select(x => new OrderLine(x.w.LineId, x.w.Sku, x.w.Quantity,
-                x.Part is { } part ? Currency.Round(part.Bundle.Price / part.Quantity, request.Currency) : request.Lines.Single(l => l.LineId == x.w.LineId).UnitPrice,
-                LineStatus.Backordered, [],
-                Discounts: State.Discounts.Where(d => d.LineId == x.w.LineId).Select(d => new LineDiscount(d.PromotionId, d.Name, d.Amount)).ToList() is { Count: > 0 } taken ? taken : null,
-                Bundle: x.Part?.Bundle)).ToList();
+        // Priced as the promotions stood when the request was accepted. A bundle line as its parts, each with its share of
+        // the bundle's price per unit (rounded for show: its value is exact).
+        OrderLine Line((string LineId, string Sku, int Quantity) wanted)
+        {
+            var bundle = State.Parts.FirstOrDefault(p => p.LineId == wanted.LineId)?.Bundle;
+            var unitPrice = bundle is not null
+                ? Currency.Round(bundle.Price / wanted.Quantity, request.Currency)
+                : request.Lines.Single(l => l.LineId == wanted.LineId).UnitPrice;
+            var discounts = State.Discounts.Where(d => d.LineId == wanted.LineId).Select(d => new LineDiscount(d.PromotionId, d.Name, d.Amount)).ToList();
+            return new OrderLine(wanted.LineId, wanted.Sku, wanted.Quantity, unitPrice, LineStatus.Backordered, [],
+                Discounts: discounts.Count > 0 ? discounts : null, Bundle: bundle);
+        }
+
+        var lines = Wanted(request, State.Parts).Select(Line).ToList();
         // A replacement is not an order the customer placed: it counts neither in their history nor in their velocity.
         var customer = request.ReplacementFor is not null
             ? new CustomerOrderFacts(CustomerTier.Standard, 0, 0)
