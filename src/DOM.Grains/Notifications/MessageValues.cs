@@ -21,11 +21,12 @@ internal static class MessageValues
 
         var line = notification.LineId is { } lineId ? order.Lines.FirstOrDefault(l => l.LineId == lineId) : null;
         // A message about a bundle line (its cancellation) names the bundle, and how many of it.
-        var bundle = line is null && notification.LineId is { } bundleLineId ? order.Lines.FirstOrDefault(l => l.Bundle?.LineId == bundleLineId) : null;
+        List<OrderLine> parts = line is null && notification.LineId is { } bundleLineId ? [.. order.Lines.Where(l => l.Bundle?.LineId == bundleLineId)] : [];
+        var part = parts.FirstOrDefault();
         // The parcel the message is about: the one it was made for (a message stored before they were kept: the line's,
-        // or the order's, last one handed to a carrier).
+        // the bundle's, or the order's, last one handed to a carrier).
         var parcel = notification.Parcel
-            ?? ((line is not null ? [line] : bundle is not null ? order.Lines.Where(l => l.Bundle?.LineId == bundle.Bundle!.LineId) : order.Lines).SelectMany(l => l.Allocations).LastOrDefault(a => a.Shipped > 0) is { } last
+            ?? ((line is not null ? [line] : parts.Count > 0 ? parts : order.Lines).SelectMany(l => l.Allocations).LastOrDefault(a => a.Shipped > 0) is { } last
                 ? new Parcel(last.LocationId, last.Shipped, last.Carrier, last.TrackingNumber)
                 : null);
         // A refund's message names the return it is about (messages stored before that was kept: the last receipt before it).
@@ -39,8 +40,8 @@ internal static class MessageValues
             ["orderId"] = order.OrderId,
             ["customerName"] = customer?.Name ?? "",
             ["lineId"] = notification.LineId ?? "",
-            ["sku"] = line?.Sku ?? bundle?.Bundle!.Sku ?? string.Join(", ", order.Lines.Select(l => l.Sku)),
-            ["quantity"] = (parcel?.Quantity ?? line?.Quantity ?? bundle?.Bundle!.Bundles(bundle.Quantity) ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
+            ["sku"] = line?.Sku ?? part?.Bundle!.Sku ?? string.Join(", ", order.Lines.Select(l => l.Sku)),
+            ["quantity"] = (parcel?.Quantity ?? line?.Quantity ?? part?.Bundle!.Bundles(part.Quantity) ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
             ["carrier"] = parcel?.Carrier ?? "",
             ["trackingNumber"] = parcel?.TrackingNumber ?? "",
             ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",
