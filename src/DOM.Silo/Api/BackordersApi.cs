@@ -2,6 +2,7 @@ using Dom.Orders;
 
 namespace Dom.Silo.Api;
 
+/// <summary>The orders waiting for supply of <paramref name="Sku"/>, in the order they are served.</summary>
 public sealed record BackorderQueueView(string Sku, IReadOnlyList<BackorderEntry> Orders);
 
 /// <summary>The orders waiting for supply of a SKU, in the order they are served (first come, first served; priority
@@ -16,6 +17,7 @@ public static class BackordersApi
         return api;
     }
 
+    /// <summary>The queue of <paramref name="sku"/> as it stands.</summary>
     private static async Task<Results<Ok<BackorderQueueView>, ValidationProblem>> GetAsync(string sku, IGrainFactory grains)
     {
         var validation = new Validation().Id("sku", sku);
@@ -24,6 +26,8 @@ public static class BackordersApi
             : validation.Problem();
     }
 
+    /// <summary>Routes the orders waiting for <paramref name="sku"/> again now, first come first; answers the queue after
+    /// the pass (those still waiting).</summary>
     private static async Task<Results<Ok<BackorderQueueView>, ValidationProblem>> ServeAsync(string sku, IGrainFactory grains)
     {
         var validation = new Validation().Id("sku", sku);
