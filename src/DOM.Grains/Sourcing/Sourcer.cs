@@ -467,9 +467,9 @@ internal sealed class Sourcer(
     /// call old, which the index's eventual consistency allows: the slots decide every hold.</summary>
     private Task<ArticlePlanningView> ReadArticleAsync(string sku) => _articleReads.GetAsync(sku, _callArticle);
 
-    /// <summary>Bundles become their components (each bundle kept together unless it allows a split); every line learns
-    /// whether it is physical. An unknown article counts as physical here; <see cref="PrepareAsync"/> names it, and
-    /// nothing is planned.</summary>
+    /// <summary>Bundles become their components, each bundle kept together unless it allows a split (those the line names
+    /// and its split, as an order took them; else the article's); every line learns whether it is physical. An unknown
+    /// article counts as physical here; <see cref="PrepareAsync"/> names it, and nothing is planned.</summary>
     private static List<DemandLine> Explode(IReadOnlyList<LineRequest> lines, Dictionary<string, ArticlePlanningView> articles)
     {
         var demand = new List<DemandLine>(lines.Count);
