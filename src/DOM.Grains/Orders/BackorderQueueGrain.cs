@@ -12,8 +12,9 @@ public sealed record BackorderQueueState
 }
 
 /// <summary>The orders waiting for one SKU, served first come, first served (see <see cref="IBackorderQueueGrain"/>).
-/// Its reminder runs a pass once a minute while any order waits: the one place that routes backorders again, so units
-/// that arrive go to the oldest order that can take them rather than to whichever order's own retry came first.</summary>
+/// Its reminder runs a pass once a minute while any order waits: the one place that routes backorders again unasked (an
+/// operator's retry of an order routes at once), so units that arrive go to the oldest order that can take them rather
+/// than to whichever order's own retry came first.</summary>
 internal sealed class BackorderQueueGrain(
     [PersistentState(DomStorage.BackorderQueueState, DomStorage.Name)] IPersistentState<BackorderQueueState> state,
     ILogger<BackorderQueueGrain> logger) : Grain, IBackorderQueueGrain, IRemindable
