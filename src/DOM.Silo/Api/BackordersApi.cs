@@ -1,3 +1,5 @@
+using Dom.Articles;
+using Dom.Grains.Hosting;
 using Dom.Orders;
 
 namespace Dom.Silo.Api;
@@ -18,21 +20,30 @@ public static class BackordersApi
     }
 
     /// <summary>The queue of <paramref name="sku"/> as it stands.</summary>
-    private static async Task<Results<Ok<BackorderQueueView>, ValidationProblem>> GetAsync(string sku, IGrainFactory grains)
-    {
-        var validation = new Validation().Id("sku", sku);
-        return validation.IsValid
-            ? TypedResults.Ok(new BackorderQueueView(sku, await grains.GetGrain<IBackorderQueueGrain>(sku).GetAsync()))
-            : validation.Problem();
-    }
+    private static Task<Results<Ok<BackorderQueueView>, ValidationProblem, ProblemHttpResult>> GetAsync(string sku, IGrainFactory grains) =>
+        AnswerAsync(sku, grains, queue => queue.GetAsync());
 
     /// <summary>Routes the orders waiting for <paramref name="sku"/> again now, first come first; answers the queue after
     /// the pass (those still waiting).</summary>
-    private static async Task<Results<Ok<BackorderQueueView>, ValidationProblem>> ServeAsync(string sku, IGrainFactory grains)
+    private static Task<Results<Ok<BackorderQueueView>, ValidationProblem, ProblemHttpResult>> ServeAsync(string sku, IGrainFactory grains) =>
+        AnswerAsync(sku, grains, queue => queue.ServeAsync());
+
+    /// <summary>The queue of <paramref name="sku"/> after <paramref name="call"/>; a SKU that is no article is a 404 (a
+    /// typo would otherwise look like a queue nobody waits in).</summary>
+    private static async Task<Results<Ok<BackorderQueueView>, ValidationProblem, ProblemHttpResult>> AnswerAsync(
+        string sku, IGrainFactory grains, Func<IBackorderQueueGrain, Task<IReadOnlyList<BackorderEntry>>> call)
     {
         var validation = new Validation().Id("sku", sku);
-        return validation.IsValid
-            ? TypedResults.Ok(new BackorderQueueView(sku, await grains.GetGrain<IBackorderQueueGrain>(sku).ServeAsync()))
-            : validation.Problem();
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        if (await grains.Get<IArticleGrain>(sku).GetAsync() is null)
+        {
+            return Answers.NotFound($"Article {sku}");
+        }
+
+        return TypedResults.Ok(new BackorderQueueView(sku, await call(grains.GetGrain<IBackorderQueueGrain>(sku))));
     }
 }

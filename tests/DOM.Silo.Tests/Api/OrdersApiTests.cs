@@ -268,12 +268,13 @@ public class OrdersApiTests(ApiFixture fixture)
         await PlaceAsync(Webshop, Order(second, (sku, 1)));
 
         using var asChannel = await Webshop.GetAsync($"/api/v1/backorders/{sku}");
+        using var unknown = await Host.Operator().GetAsync($"/api/v1/backorders/{_catalog.Id("typo")}");
         var waiting = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/backorders/{sku}");
         await _catalog.StockAsync(sku, near, 1);
         using var served = await Host.Operator().PostAsync($"/api/v1/backorders/{sku}/serve", null);
         var left = await served.Content.ReadFromJsonAsync<JsonElement>();
 
-        Assert.Equal(HttpStatusCode.Forbidden, asChannel.StatusCode);
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.NotFound), (asChannel.StatusCode, unknown.StatusCode));
         Assert.Equal([first, second], waiting.GetProperty("orders").EnumerateArray().Select(o => o.GetProperty("orderId").GetString()));
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.Equal([second], left.GetProperty("orders").EnumerateArray().Select(o => o.GetProperty("orderId").GetString()));
