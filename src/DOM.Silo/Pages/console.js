@@ -26,6 +26,14 @@ promotionForm.addEventListener("submit", event => {
   event.preventDefault();
   act(promotionForm.querySelector("button"), savePromotion);
 });
+// The orders waiting for a SKU, in the order its queue serves them, and a pass served now (after a goods receipt).
+const backorderForm = document.getElementById("backorder-form");
+backorderForm.addEventListener("submit", event => {
+  event.preventDefault();
+  act(backorderForm.querySelector("[data-command='show']"), () => showBackorders("GET"));
+});
+const serveButton = backorderForm.querySelector("[data-command='serve']");
+serveButton.addEventListener("click", () => act(serveButton, () => showBackorders("POST")));
 const ledgerForm = document.getElementById("ledger-form");
 const today = new Date().toISOString().slice(0, 10);
 ledgerForm.elements.from.value = today;
@@ -322,6 +330,21 @@ async function savePromotion() {
   await api("PUT", `/api/v1/promotions/${encodeURIComponent(id)}`, body);
   showDone(`Promotion ${id} saved: orders from now on are priced with it.`);
   await loadPromotions();
+}
+
+async function showBackorders(method) {
+  const sku = backorderForm.elements.sku.value.trim();
+  const path = `/api/v1/backorders/${encodeURIComponent(sku)}${method === "POST" ? "/serve" : ""}`;
+  const { orders } = await api(method, path);
+  const rows = orders.map((o, i) => el("tr", { "data-order": o.orderId },
+    el("td", { class: "number" }, i + 1), el("td", {}, orderLink(o.orderId)), el("td", { class: "nowrap" }, dateTime(o.placedAt)),
+    el("td", {}, o.priority ? "priority" : "")));
+  document.querySelector("#backorder-queue tbody").replaceChildren(...rows);
+  document.querySelector("#backorder-queue caption").textContent = `${orders.length} order${orders.length === 1 ? "" : "s"} waiting for ${sku}`;
+  if (method === "POST") {
+    showDone(`${sku}: the waiting orders were routed again, oldest first; ${orders.length} still wait.`);
+    await loadAll();
+  }
 }
 
 async function showLedger() {

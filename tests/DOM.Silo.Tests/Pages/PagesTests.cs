@@ -1019,6 +1019,33 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task An_operator_sees_a_sku_s_backorder_queue_in_the_console_and_serves_it_after_a_goods_receipt()
+    {
+        var (sku, store) = await StockedAsync("store", 0);
+        var (first, second) = (_catalog.Id("first"), _catalog.Id("second"));
+        await PlaceAsync(Order(first, sku, 1));
+        await PlaceAsync(Order(second, sku, 1));
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        var form = Browser.Find("#backorder-form");
+        form.FindElement(By.Name("sku")).SendKeys(sku);
+        form.FindElement(By.CssSelector("[data-command='show']")).Click();
+        var queued = Browser.TextOf("#backorder-queue caption", "2 orders waiting");
+        var order = Browser.Find("#backorder-queue tbody").Text;
+
+        await _catalog.StockAsync(sku, store, 1);
+        form.FindElement(By.CssSelector("[data-command='serve']")).Click();
+        Browser.TextOf("#message", "1 still wait");
+        Browser.TextOf("#backorder-queue caption", "1 order waiting");
+
+        Assert.True(order.IndexOf(first, StringComparison.Ordinal) < order.IndexOf(second, StringComparison.Ordinal), order);
+        Assert.Contains(sku, queued, StringComparison.Ordinal);
+        Assert.Contains(second, Browser.Find("#backorder-queue tbody").Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(first, Browser.Find("#backorder-queue tbody").Text, StringComparison.Ordinal);
+        Assert.Equal(OrderStatus.Released, (await OrderAsync(first)).Status);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task An_operator_keeps_promotions_in_the_console_and_reads_the_day_s_ledger()
     {
         var (sku, store) = await StockedAsync("store", 5);
