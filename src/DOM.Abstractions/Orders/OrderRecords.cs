@@ -439,7 +439,9 @@ public sealed record ReviewDecision([property: Id(0)] bool Release, [property: I
 /// (units allocated at a location, cancelled ones not counted, and those of them a location reported not there); they
 /// are not sent to clients; nor are <c>ShippedUnits</c> (units that reached the customer) and <c>ReturnedUnits</c> (of
 /// them, those received back), the return rate's. <c>Outstanding</c> and <c>ChargedBack</c>: the order's money due on
-/// payments settled later and taken back by chargebacks (0 in a store's or partner's list).</summary>
+/// payments settled later and taken back by chargebacks (0 in a store's or partner's list). <c>Skus</c>: the articles
+/// of its lines and the bundles they are parts of, to filter by (not sent; null in entries of earlier builds until they
+/// are listed again).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.summary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,
@@ -459,14 +461,16 @@ public sealed record OrderSummary(
     [property: Id(14), JsonIgnore] int ShippedUnits = 0,
     [property: Id(15), JsonIgnore] int ReturnedUnits = 0,
     [property: Id(16)] decimal Outstanding = 0m,
-    [property: Id(17)] decimal ChargedBack = 0m);
+    [property: Id(17)] decimal ChargedBack = 0m,
+    [property: Id(18), JsonIgnore] IReadOnlyList<string>? Skus = null);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
 /// <c>After</c> (orders created in the same tick are not skipped). <c>ReturnsAt</c>: orders with a return on its way to
 /// that location. <c>Open</c>: true for orders still in progress (not
 /// delivered, returned, cancelled or rejected), false for the others. <c>Outstanding</c>: true for orders with money due
-/// (an invoice not paid, or paid in part), false for the others; <c>ChargedBack</c> likewise for chargebacks.</summary>
+/// (an invoice not paid, or paid in part), false for the others; <c>ChargedBack</c> likewise for chargebacks.
+/// <c>Sku</c>: orders with a line of that article, or of a bundle that holds it, or of that bundle.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.query")]
 public sealed record OrderQuery(
     [property: Id(0)] OrderStatus? Status,
@@ -480,7 +484,8 @@ public sealed record OrderQuery(
     [property: Id(8)] bool? Open = null,
     [property: Id(9)] string? ReturnsAt = null,
     [property: Id(10)] bool? Outstanding = null,
-    [property: Id(11)] bool? ChargedBack = null)
+    [property: Id(11)] bool? ChargedBack = null,
+    [property: Id(12)] string? Sku = null)
 {
     /// <summary>Whether <paramref name="order"/> comes after the page this query goes on from.</summary>
     public bool Follows(OrderSummary order) =>

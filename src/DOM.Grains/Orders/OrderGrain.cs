@@ -2063,7 +2063,8 @@ internal sealed class OrderGrain(
                 view.Lines.Sum(l => OrderRules.WithCustomer(l, view.Delivery)),
                 view.Lines.Sum(l => l.ReturnedQuantity),
                 view.Outstanding,
-                view.ChargedBack));
+                view.ChargedBack,
+                [.. view.Lines.Select(l => l.Sku).Concat(view.Lines.Select(l => l.Bundle?.Sku).OfType<string>()).Distinct(StringComparer.Ordinal)]));
         }
         catch (Exception exception)
         {

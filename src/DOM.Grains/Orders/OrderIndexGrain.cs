@@ -49,9 +49,11 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     }
 
     private static bool Same(OrderSummary listed, OrderSummary summary) =>
-        listed with { Locations = summary.Locations, ReturnsAt = summary.ReturnsAt } == summary
+        listed with { Locations = summary.Locations, ReturnsAt = summary.ReturnsAt, Skus = summary.Skus } == summary
         && listed.Locations.SequenceEqual(summary.Locations, StringComparer.Ordinal)
-        && (listed.ReturnsAt ?? []).SequenceEqual(summary.ReturnsAt ?? [], StringComparer.Ordinal);
+        && (listed.ReturnsAt ?? []).SequenceEqual(summary.ReturnsAt ?? [], StringComparer.Ordinal)
+        && listed.Skus is null == summary.Skus is null
+        && (listed.Skus ?? []).SequenceEqual(summary.Skus ?? [], StringComparer.Ordinal);
 
     public Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query)
     {
@@ -67,6 +69,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
                 && (query.ReturnsAt is null || (order.ReturnsAt?.Contains(query.ReturnsAt) ?? false))
                 && (query.Outstanding is null || order.Outstanding > 0 == query.Outstanding)
                 && (query.ChargedBack is null || order.ChargedBack > 0 == query.ChargedBack)
+                && (query.Sku is null || (order.Skus?.Contains(query.Sku) ?? false))
                 && query.Follows(order))
             .OrderByDescending(order => order.CreatedAt)
             .ThenBy(order => order.OrderId, StringComparer.Ordinal)

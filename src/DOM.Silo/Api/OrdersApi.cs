@@ -277,12 +277,14 @@ public static class OrdersApi
         bool? open,
         bool? outstanding,
         bool? chargedBack,
+        string? sku,
         DateTimeOffset? createdBefore,
         string? after,
         int? limit)
     {
         var validation = new Validation()
             .Id("after", after, required: false)
+            .Id("sku", sku, required: false)
             .Id("channel", channel, required: false)
             .Id("customerId", customerId, required: false)
             .Id("locationId", locationId, required: false)
@@ -319,10 +321,10 @@ public static class OrdersApi
         }
         else if (!user.IsOperator())
         {
-            // Nor does a store or partner learn which orders have money due or were charged back: the order's money is
-            // the channel's.
+            // Nor does a store or partner learn which orders have money due or were charged back (the order's money is
+            // the channel's), or which hold an article on lines elsewhere.
             if ((locationId is not null && locationId != user.Scope()) || (returnsAt is not null && returnsAt != user.Scope())
-                || outstanding is not null || chargedBack is not null)
+                || outstanding is not null || chargedBack is not null || sku is not null)
             {
                 return TypedResults.Ok(new OrderPage([], null));
             }
@@ -331,7 +333,7 @@ public static class OrdersApi
             locationId = returnsAt is null ? user.Scope() : locationId;
         }
 
-        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open, returnsAt, outstanding, chargedBack);
+        var query = new OrderQuery(wanted, channel, customerId, locationId, late, createdBefore, (limit ?? 50) + 1, createdBefore is null ? null : after, open, returnsAt, outstanding, chargedBack, sku);
         var buckets = await Task.WhenAll(IndexBuckets(grains).Select(bucket => bucket.QueryAsync(query)));
         var items = buckets.SelectMany(b => b).OrderByDescending(o => o.CreatedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal).Take(query.Limit).ToList();
         var page = items.Take(query.Limit - 1).ToList();

@@ -129,7 +129,7 @@ async function loadOrders(mode) {
   const more = mode === "more" && next !== null;
   const query = new URLSearchParams(more ? next.filter : mode === "again" ? shown : "limit=50");
   if (mode === "filter") {
-    for (const [name, value] of [["status", form.elements.status.value], ["channel", form.elements.channel.value.trim()]]) {
+    for (const [name, value] of [["status", form.elements.status.value], ["channel", form.elements.channel.value.trim()], ["sku", form.elements.sku.value.trim()]]) {
       if (value) {
         query.set(name, value);
       }

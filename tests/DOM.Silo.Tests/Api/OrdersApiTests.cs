@@ -260,6 +260,30 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task The_order_list_finds_the_orders_holding_an_article_on_a_line_of_its_own_or_in_a_bundle()
+    {
+        var (sku, near, _) = await StockAsync(10);
+        var other = await _catalog.ArticleAsync("b");
+        await _catalog.StockAsync(other, near, 10);
+        var kit = _catalog.Id("kit");
+        using var put = await Host.Operator().PutAsJsonAsync($"/api/v1/articles/{kit}", new { name = "Kit", components = new[] { new { sku, quantity = 1 }, new { sku = other, quantity = 1 } } }, SiloHost.Json);
+        var (plain, bundled, unrelated) = (_catalog.Id("plain"), _catalog.Id("bundled"), _catalog.Id("unrelated"));
+        await PlaceAsync(Webshop, Order(plain, (sku, 1)));
+        await PlaceAsync(Webshop, Order(bundled, (kit, 1)));
+        await PlaceAsync(Webshop, Order(unrelated, (other, 1)));
+        var store = await Host.ClientForAsync("store", near);
+
+        async Task<List<string?>> ListedAsync(HttpClient client, string query) =>
+            [.. (await client.GetFromJsonAsync<JsonElement>($"/api/v1/orders?{query}")).GetProperty("items").EnumerateArray().Select(o => o.GetProperty("orderId").GetString())];
+
+        Assert.Equal([bundled, plain], await ListedAsync(Host.Operator(), $"sku={sku}"));
+        Assert.Equal([bundled], await ListedAsync(Webshop, $"sku={kit}"));
+        // A store learns nothing of which orders hold an article on lines elsewhere.
+        Assert.Empty(await ListedAsync(store, $"sku={sku}"));
+        Assert.DoesNotContain("skus", (await Host.Operator().GetStringAsync($"/api/v1/orders?sku={sku}")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_operator_sees_who_waits_for_a_sku_in_the_order_they_are_served_and_serves_them_at_once()
     {
         var (sku, near, _) = await StockAsync(0);

@@ -1010,9 +1010,17 @@ public class PagesTests(PagesFixture fixture)
         var id = _catalog.Id("o");
         await PlaceAsync(Order(id, kit, 1, 30m));
         Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        // Found by the SKU of one of its parts.
+        Browser.Find("#filter input[name='sku']").SendKeys(other);
+        Browser.Find("#filter button").Click();
+        // The list under the filter: the caption says how many it shows, once it shows them.
+        var listed = Browser.Until(d => d.FindElement(By.CssSelector("#orders caption")).Text.StartsWith("1 order(s)", StringComparison.Ordinal)
+            ? d.FindElements(By.CssSelector("#orders tbody a[data-open]")).Select(a => a.GetAttribute("data-open")).ToList()
+            : null);
         Browser.Find($"#orders a[data-open='{id}']").Click();
         var part = Browser.TextOf("#detail #lines tr[data-line='l1.2']", other);
 
+        Assert.Equal([id], listed);
         Assert.Contains($"{other} (1 per {kit}, line l1)", part, StringComparison.Ordinal);
         Assert.Contains($"{sku} (2 per {kit}, line l1)", Browser.Find("#detail #lines tr[data-line='l1.1']").Text, StringComparison.Ordinal);
         Assert.Empty(Browser.Errors());
