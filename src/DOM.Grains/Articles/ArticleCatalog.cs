@@ -66,6 +66,16 @@ public static class ArticleCatalog
                 // Stored: the bundle keeps the components to tell, and tells them at its next save.
                 logger.LogWarning(exception, "Bundle {Sku} is stored but could not tell every component it dropped; it tells them at its next save", info.Sku);
             }
+
+            // The save held the change until now (see ArticleGrain.SaveAsync); if this fails, it lapses in seconds.
+            try
+            {
+                await article.EndChangeAsync(token);
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Bundle {Sku} is stored; its change could not be ended and lapses in a few seconds", info.Sku);
+            }
         }
 
         return answer;

@@ -90,7 +90,9 @@ internal sealed class ArticleGrain(
 
         var dropped = Listed(State.Info).Where(c => !listed.Contains(c));
         var leaving = State.Leaving.Union(dropped).Union(State.Change.Joining).Except(listed);
-        await state.WriteAsync(State with { Info = info, Leaving = leaving, Change = null }, GrainContext, logger);
+        // The change holds the article until the components it dropped are told (EndChangeAsync after them): a next
+        // change could otherwise list one of them again, and this change's late leave take that back.
+        await state.WriteAsync(State with { Info = info, Leaving = leaving, Change = leaving.IsEmpty ? null : State.Change }, GrainContext, logger);
         return new ArticleSaveAnswer(info, Leaving: leaving.IsEmpty ? null : [.. leaving]);
     }
 
