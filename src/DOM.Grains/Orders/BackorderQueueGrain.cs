@@ -38,14 +38,14 @@ internal sealed class BackorderQueueGrain(
 
         // Armed before the entry is stored: no stored entry is left without a pass to serve it.
         await this.RegisterOrUpdateReminder(ServeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await WriteAsync(entries => entries.SetItem(entry.OrderId, entry));
+        await StoreAsync(State.Entries.SetItem(entry.OrderId, entry));
     });
 
     public Task LeaveAsync(string orderId) => InTurnAsync(async () =>
     {
         if (State.Entries.ContainsKey(orderId))
         {
-            await WriteAsync(entries => entries.Remove(orderId));
+            await StoreAsync(State.Entries.Remove(orderId));
         }
 
         await DisarmWhenEmptyAsync();
@@ -78,7 +78,7 @@ internal sealed class BackorderQueueGrain(
         {
             if (done.Count > 0)
             {
-                await WriteAsync(entries => entries.RemoveRange(done));
+                await StoreAsync(State.Entries.RemoveRange(done));
             }
 
             await DisarmWhenEmptyAsync();
@@ -116,9 +116,10 @@ internal sealed class BackorderQueueGrain(
         return _writing = After(_writing);
     }
 
-    /// <summary>Changes the entries and stores them (in a step, see <see cref="InTurnAsync"/>).</summary>
-    private Task WriteAsync(Func<ImmutableDictionary<string, BackorderEntry>, ImmutableDictionary<string, BackorderEntry>> change) =>
-        state.WriteAsync(State with { Entries = change(State.Entries) }, GrainContext, logger);
+    /// <summary>Stores <paramref name="entries"/> (in a step, see <see cref="InTurnAsync"/>: made from the state as the
+    /// steps before left it).</summary>
+    private Task StoreAsync(ImmutableDictionary<string, BackorderEntry> entries) =>
+        state.WriteAsync(State with { Entries = entries }, GrainContext, logger);
 
     private async Task DisarmWhenEmptyAsync()
     {

@@ -225,11 +225,12 @@ internal sealed class OrderGrain(
         return skus is null ? (parts.ToImmutable(), null) : ([], $"{skus.Key} is on more than one line (as an article or a bundle's component): an order carries each SKU on one line.");
     }
 
-    /// <summary>What the order asks for, line by line, SKU by SKU: a bundle line as its parts.</summary>
-    private static IEnumerable<(string LineId, string Sku, int Quantity)> Wanted(CreateOrderRequest request, IReadOnlyList<PlannedPart> parts) =>
-        request.Lines.SelectMany(l => parts.Where(p => p.Bundle.LineId == l.LineId).Select(p => (p.LineId, p.Sku, p.Quantity)).ToList() is { Count: > 0 } mine
+    /// <summary>What the order asks for, line by line, SKU by SKU: a bundle line as its parts (each with its
+    /// <c>Bundle</c>; null for a line of a single article).</summary>
+    private static IEnumerable<(string LineId, string Sku, int Quantity, BundlePart? Bundle)> Wanted(CreateOrderRequest request, IReadOnlyList<PlannedPart> parts) =>
+        request.Lines.SelectMany(l => parts.Where(p => p.Bundle.LineId == l.LineId).Select(p => (p.LineId, p.Sku, p.Quantity, (BundlePart?)p.Bundle)).ToList() is { Count: > 0 } mine
             ? mine
-            : [(l.LineId, l.Sku, l.Quantity)]);
+            : [(l.LineId, l.Sku, l.Quantity, null)]);
 
     /// <summary>The discounts the promotions took off the request's lines, those of a bundle line shared over its parts
     /// (<see cref="Bundles.Split"/>: in whole minor units, by what is left of each part's share of the price).</summary>
@@ -288,9 +289,9 @@ internal sealed class OrderGrain(
         var now = State.AcceptedAt ?? clock.UtcNow;
         // Priced as the promotions stood when the request was accepted. A bundle line as its parts, each with its share of
         // the bundle's price per unit (rounded for show: its value is exact).
-        OrderLine Line((string LineId, string Sku, int Quantity) wanted)
+        OrderLine Line((string LineId, string Sku, int Quantity, BundlePart? Bundle) wanted)
         {
-            var bundle = State.Parts.FirstOrDefault(p => p.LineId == wanted.LineId)?.Bundle;
+            var bundle = wanted.Bundle;
             var unitPrice = bundle is not null
                 ? Currency.Round(bundle.Price / wanted.Quantity, request.Currency)
                 : request.Lines.Single(l => l.LineId == wanted.LineId).UnitPrice;
@@ -792,11 +793,9 @@ internal sealed class OrderGrain(
         foreach (var asked in request.Lines)
         {
             bool Names(string lineId, string sku) => asked.LineId is not null ? lineId == asked.LineId : sku == asked.Sku;
-            var named = View.Lines.Where(l => Names(l.LineId, l.Sku)).Select(l => (Line: l, asked.Quantity)).Take(1).ToList();
-            if (named.Count == 0)
-            {
-                named = [.. View.Lines.Where(l => l.Bundle is { } bundle && Names(bundle.LineId, bundle.Sku)).Select(l => (Line: l, Quantity: asked.Quantity * l.Bundle!.PerBundle))];
-            }
+            List<(OrderLine Line, int Quantity)> named = View.Lines.FirstOrDefault(l => Names(l.LineId, l.Sku)) is { } one
+                ? [(one, asked.Quantity)]
+                : [.. View.Lines.Where(l => l.Bundle is { } bundle && Names(bundle.LineId, bundle.Sku)).Select(l => (l, asked.Quantity * l.Bundle!.PerBundle))];
 
             if (named.Count == 0)
             {
@@ -1533,9 +1532,9 @@ internal sealed class OrderGrain(
     private static List<LineRequest> Requested(OrderView view, List<OrderLine> lines)
     {
         var requested = new List<LineRequest>();
-        foreach (var group in lines.GroupBy(l => l.Bundle?.LineId ?? "", StringComparer.Ordinal))
+        foreach (var group in lines.GroupBy(OrderRules.OrderedLineId, StringComparer.Ordinal))
         {
-            var all = group.Key.Length == 0 ? [] : view.Lines.Where(l => l.Bundle?.LineId == group.Key).ToList();
+            var all = group.First().Bundle is null ? [] : view.Lines.Where(l => l.Bundle?.LineId == group.Key).ToList();
             var bundles = all.Select(l => l.OpenQuantity % l.Bundle!.PerBundle == 0 ? l.Bundle.Bundles(l.OpenQuantity) : -1).Distinct().ToList();
             if (all.Count > 0 && all.Count == group.Count() && bundles is [> 0 and var whole])
             {
