@@ -31,6 +31,14 @@ public class LineAmountsTests
     public void The_paid_share_pro_rates_a_discount_on_the_payment_and_never_refunds_a_delivery_charge(double[] payments, double share) =>
         Assert.Equal((decimal)share, LineAmounts.PaidShare(100m, payments.Select(p => (decimal)p).ToList()));
 
+    [Theory]
+    [InlineData(new[] { 104.95 }, 4.95, 1.0)]
+    [InlineData(new[] { 84.95 }, 4.95, 0.8)]
+    [InlineData(new[] { 60.0, 24.95 }, 4.95, 0.8)]
+    [InlineData(new[] { 3.0 }, 4.95, 0.0)]
+    public void A_delivery_charge_is_paid_before_the_lines_so_a_coupon_on_the_payment_comes_off_the_goods(double[] payments, double charge, double share) =>
+        Assert.Equal((decimal)share, LineAmounts.PaidShare(100m, payments.Select(p => (decimal)p).ToList(), (decimal)charge));
+
     [Fact]
     public void A_refund_goes_back_to_the_tenders_in_proportion_to_what_they_paid_in_whole_minor_units()
     {
@@ -75,6 +83,7 @@ public class LineAmountsTests
         Assert.Equal((19.00m, 1.60m, 7m), (TaxRates.VatIn(119m, 0.19m, "EUR"), TaxRates.VatIn(9.99m, 0.19m, "EUR"), TaxRates.VatIn(77m, 0.10m, "JPY")));
         Assert.Contains("rates are fractions", new TaxRates { Rates = [new() { Country = "DE", Rate = 19m }] }.Problem(), StringComparison.Ordinal);
         Assert.Contains("ends", new TaxRates { Rates = [new() { Country = "DE", Rate = 0.19m, From = new DateOnly(2021, 1, 1), Until = new DateOnly(2020, 1, 1) }] }.Problem(), StringComparison.Ordinal);
+        Assert.Contains("Tax:DeliveryClass", new TaxRates { DeliveryClass = " " }.Problem(), StringComparison.Ordinal);
     }
 
     [Fact]

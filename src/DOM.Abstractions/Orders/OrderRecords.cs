@@ -54,7 +54,9 @@ public sealed record OrderLineRequest(
     [property: Id(2)] int Quantity,
     [property: Id(3)] decimal UnitPrice);
 
-/// <summary>An order from any channel. <paramref name="OrderId"/> is the idempotency key.</summary>
+/// <summary>An order from any channel. <paramref name="OrderId"/> is the idempotency key. <paramref name="DeliveryCharge"/>:
+/// what the customer pays for delivery (gross, in <paramref name="Currency"/>; 0: none), invoiced and captured with the
+/// first goods that leave, refunded when every unit comes back.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.create-request")]
 public sealed record CreateOrderRequest(
     [property: Id(0)] string OrderId,
@@ -70,7 +72,8 @@ public sealed record CreateOrderRequest(
     [property: Id(10)] bool Priority,
     [property: Id(11)] DateTimeOffset? PromisedBy,
     [property: Id(12)] string? ReplacementFor,
-    [property: Id(13)] IReadOnlyList<string>? Coupons = null);
+    [property: Id(13)] IReadOnlyList<string>? Coupons = null,
+    [property: Id(14)] decimal DeliveryCharge = 0m);
 
 /// <summary>Where an order is in its life. Follows its lines.</summary>
 public enum OrderStatus
@@ -331,7 +334,8 @@ public sealed record OrderView(
     [property: Id(21)] decimal Captured,
     [property: Id(22)] IReadOnlyList<PaymentRecord>? PaymentEvents = null,
     [property: Id(23)] decimal Outstanding = 0m,
-    [property: Id(24)] decimal ChargedBack = 0m);
+    [property: Id(24)] decimal ChargedBack = 0m,
+    [property: Id(25)] decimal DeliveryCharge = 0m);
 
 /// <summary>How a create request ended.</summary>
 public enum OrderOutcome

@@ -20,8 +20,17 @@ public sealed record InvoiceLine(
     [property: Id(4)] decimal? VatRate = null,
     [property: Id(5)] decimal Vat = 0m);
 
+/// <summary>The order's delivery charge on an invoice: what of it the invoice charges (gross), and the VAT in that at
+/// <paramref name="VatRate"/> (null: no rate configured for the delivery country and the delivery's tax class).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.invoice-charge")]
+public sealed record InvoiceCharge(
+    [property: Id(0)] decimal Amount,
+    [property: Id(1)] decimal? VatRate,
+    [property: Id(2)] decimal Vat);
+
 /// <summary>The invoice of one shipment (units handed to the carrier, or picked up at the store): what was captured from
-/// the order's payments when the goods left, and from which (<paramref name="Tenders"/>).</summary>
+/// the order's payments when the goods left, and from which (<paramref name="Tenders"/>). The first invoice of an order
+/// with a delivery charge carries it (<paramref name="Delivery"/>; its amount and VAT are in the invoice's).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.invoice")]
 public sealed record Invoice(
     [property: Id(0)] string InvoiceId,
@@ -30,7 +39,8 @@ public sealed record Invoice(
     [property: Id(3)] IReadOnlyList<InvoiceLine> Lines,
     [property: Id(4)] decimal Total,
     [property: Id(5)] IReadOnlyList<TenderAmount> Tenders,
-    [property: Id(6)] decimal Vat = 0m);
+    [property: Id(6)] decimal Vat = 0m,
+    [property: Id(7)] InvoiceCharge? Delivery = null);
 
 /// <summary>What a payment service or the debtor ledger reports about one of an order's payments.</summary>
 public enum PaymentEventType

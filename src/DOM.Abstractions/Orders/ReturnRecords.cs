@@ -32,7 +32,9 @@ public sealed record ReturnLine(
 
 /// <summary>A return (RMA) of an order, taken at a store or warehouse. <paramref name="ReturnId"/> is unique within the
 /// order and the idempotency key. Once received, <paramref name="Tenders"/> says how its refund goes back to the order's
-/// payments (null before, and for returns stored before tenders were worked out).</summary>
+/// payments (null before, and for returns stored before tenders were worked out). <paramref name="DeliveryRefund"/>: the
+/// delivery charge refunded with it (in <paramref name="Refund"/>; the receipt that brought the last unit back refunds
+/// it).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.return")]
 public sealed record OrderReturn(
     [property: Id(0)] string ReturnId,
@@ -43,7 +45,8 @@ public sealed record OrderReturn(
     [property: Id(5)] DateTimeOffset? ClosedAt = null,
     [property: Id(6)] decimal Refund = 0m,
     [property: Id(7)] IReadOnlyList<TenderAmount>? Tenders = null,
-    [property: Id(8)] decimal Vat = 0m);
+    [property: Id(8)] decimal Vat = 0m,
+    [property: Id(9)] decimal DeliveryRefund = 0m);
 
 /// <summary>A line of a return as it is registered: the order line by its id or by its SKU (an order carries a SKU on
 /// one line only, so a store can take a return by scanning the article).</summary>

@@ -13,11 +13,12 @@ public static class LineAmounts
     public static decimal ForUnits(decimal unitPrice, int before, int units, string currency) =>
         Currency.Round(unitPrice * (before + units), currency) - Currency.Round(unitPrice * before, currency);
 
-    /// <summary>The share of the order's value its tenders paid: 1 when the channel reports no payment (the prices are
-    /// what was paid) or paid the value in full or more (a delivery charge is not the lines'); less when a discount on
-    /// the whole order (a coupon) was taken off the payment rather than the prices.</summary>
-    public static decimal PaidShare(decimal linesValue, IReadOnlyCollection<decimal> payments) =>
-        payments.Count == 0 || linesValue <= 0 ? 1m : Math.Min(1m, payments.Sum() / linesValue);
+    /// <summary>The share of the order's lines' value its tenders paid: 1 when the channel reports no payment (the prices
+    /// are what was paid) or paid the value in full or more; less when a discount on the whole order (a coupon) was taken
+    /// off the payment rather than the prices. The order's <paramref name="deliveryCharge"/> is paid first: a coupon
+    /// comes off the goods, not the delivery (what is paid beyond the lines and the charge is not the lines').</summary>
+    public static decimal PaidShare(decimal linesValue, IReadOnlyCollection<decimal> payments, decimal deliveryCharge = 0m) =>
+        payments.Count == 0 || linesValue <= 0 ? 1m : Math.Clamp((payments.Sum() - deliveryCharge) / linesValue, 0m, 1m);
 
     /// <summary>How <paramref name="amount"/> falls to the tenders that paid <paramref name="paid"/>, of which
     /// <paramref name="refunded"/> was counted before (captured, or refunded): in proportion to what each paid, in the currency's minor units (the

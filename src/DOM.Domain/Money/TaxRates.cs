@@ -27,6 +27,10 @@ public sealed class TaxRates
 
     public List<TaxRate> Rates { get; set; } = [];
 
+    /// <summary>The tax class of an order's delivery charge (configuration: <c>Tax:DeliveryClass</c>): standard unless
+    /// the country's law ties it to another.</summary>
+    public string DeliveryClass { get; set; } = StandardClass;
+
     /// <summary>The rate of <paramref name="taxClass"/> in <paramref name="country"/> (either in any case) on
     /// <paramref name="day"/>: of the rates valid that day, the one that started last (a temporary rate over the standing
     /// one); null when none is configured.</summary>
@@ -45,7 +49,8 @@ public sealed class TaxRates
     /// <summary>Why the table cannot be used (a rate out of 0–100 %, a country that is no ISO code, an empty class, a window
     /// that ends before it starts, two rates of a country and class that start on the same day); null when it can.</summary>
     public string? Problem() =>
-        Rates.FirstOrDefault(r => r.Rate is < 0 or > 1) is { } outOfRange ? $"Tax:Rates: {outOfRange.Country} {outOfRange.Class} has the rate {outOfRange.Rate}; rates are fractions from 0 to 1 (0.19 for 19 %)."
+        string.IsNullOrWhiteSpace(DeliveryClass) ? "Tax:DeliveryClass: the delivery charge's tax class is empty (leave it out for standard)."
+        : Rates.FirstOrDefault(r => r.Rate is < 0 or > 1) is { } outOfRange ? $"Tax:Rates: {outOfRange.Country} {outOfRange.Class} has the rate {outOfRange.Rate}; rates are fractions from 0 to 1 (0.19 for 19 %)."
         : Rates.FirstOrDefault(r => r.Country.Length != 2 || !r.Country.All(char.IsAsciiLetter)) is { } country ? $"Tax:Rates: '{country.Country}' is not an ISO 3166 country code such as DE."
         : Rates.FirstOrDefault(r => string.IsNullOrWhiteSpace(r.Class)) is { } noClass ? $"Tax:Rates: a rate of {noClass.Country} has no class."
         : Rates.FirstOrDefault(r => r.From is { } from && r.Until is { } until && until <= from) is { } window ? $"Tax:Rates: {window.Country} {window.Class} ends ({window.Until}) before it starts ({window.From})."

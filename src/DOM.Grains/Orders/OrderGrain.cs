@@ -313,7 +313,8 @@ internal sealed class OrderGrain(
         var view = new OrderView(
             OrderId, request.Channel, request.CustomerId, OrderStatus.Released, false,
             request.Priority || customer.Tier == CustomerTier.Vip, now, request.PromisedBy ?? now.AddDays(options.Value.DefaultPromiseDays), risk, lines,
-            request.Delivery, request.Currency, lines.Sum(l => l.Value), request.ReservationId, request.ReplacementFor, [], [], [], [], 0m, [], 0m, []);
+            request.Delivery, request.Currency, lines.Sum(l => l.Value) + request.DeliveryCharge, request.ReservationId, request.ReplacementFor, [], [], [], [], 0m, [], 0m, [],
+            DeliveryCharge: request.DeliveryCharge);
         view = Note(view, "received", null, $"channel {request.Channel}");
         view = Note(view, $"risk {risk.Decision.ToString().ToLowerInvariant()}", null, string.Join("; ", risk.Reasons));
 
@@ -702,6 +703,7 @@ internal sealed class OrderGrain(
             ReplacementFor = OrderId,
             BillingAddress = null,
             Coupons = null,
+            DeliveryCharge = 0m,
         });
         if (replacement.Outcome == OrderOutcome.IdempotencyConflict && await FreeReplacementAsync(pending.Number + 1) is { } next)
         {
@@ -954,7 +956,17 @@ internal sealed class OrderGrain(
             }
         }
 
-        var refund = lines.Sum(l => l.Refund);
+        // The receipt that brings the last unit back (the customer withdrew from the whole order) refunds the delivery
+        // charge as well, at the VAT it was invoiced at; one that leaves goods with the customer keeps it (they were
+        // delivered).
+        var chargedDelivery = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
+        var deliveryLeft = chargedDelivery.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund);
+        var deliveryRefund = deliveryLeft > 0 && view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled)
+            ? Math.Min(deliveryLeft, Math.Max(0m, refundable))
+            : 0m;
+        decimal DeliveryVat(decimal amount) => chargedDelivery.LastOrDefault()?.VatRate is { } deliveryRate ? TaxRates.VatIn(amount, deliveryRate, view.Currency) : 0m;
+        vat += DeliveryVat(deliveryRefund);
+        var refund = lines.Sum(l => l.Refund) + deliveryRefund;
         // Back to what each payment was charged as the goods left (its captures, rounded parcel by parcel, may be a minor
         // unit off its share of what it paid); an order shipped before invoices, by what each paid.
         var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Paid();
@@ -969,16 +981,18 @@ internal sealed class OrderGrain(
             view = Note(view, "refund reduced", null, $"{Currency.Format(refund - given, view.Currency)} {view.Currency} went back by a chargeback");
             vat = refund == 0 ? 0m : Currency.Round(vat * given / refund, view.Currency);
             refund = given;
-            // The lines' refunds follow, first lines first, so they still add up to the return's.
+            // The lines' refunds follow, first lines first, then the delivery's, so they still add up to the return's.
             var left = refund;
             for (var i = 0; i < lines.Count; i++)
             {
                 lines[i] = lines[i] with { Refund = Math.Min(lines[i].Refund, left) };
                 left -= lines[i].Refund;
             }
+
+            deliveryRefund = Math.Min(deliveryRefund, left);
         }
 
-        var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders, Vat = vat };
+        var done = known with { Status = ReturnStatus.Received, Lines = lines, ClosedAt = clock.UtcNow, Refund = refund, Tenders = tenders, Vat = vat, DeliveryRefund = deliveryRefund };
         view = view with { Returns = view.Returns.Select(x => x.ReturnId == known.ReturnId ? done : x).ToList(), Refunded = view.Refunded + done.Refund };
         view = Notify(Note(view, "return received", null,
             $"{known.ReturnId} at {known.LocationId}: {lines.Sum(l => l.Restocked)} restocked, {lines.Sum(l => l.WrittenOff)} written off, refund {Currency.Format(done.Refund, view.Currency)} {view.Currency}"),
@@ -1148,41 +1162,53 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>The share of the order's value its payments paid (1 with none reported): what a unit is captured and refunded at.</summary>
-    private decimal PaidShare() => LineAmounts.PaidShare(View.Lines.Sum(l => l.Value), Paid());
+    private decimal PaidShare() => LineAmounts.PaidShare(View.Lines.Sum(l => l.Value), Paid(), Request.DeliveryCharge);
 
     /// <summary>What each of the order's payments paid, in their order.</summary>
     private List<decimal> Paid() => Request.Payments.Select(p => p.Amount).ToList();
 
     /// <summary><paramref name="view"/> with the invoice of <paramref name="units"/> units of <paramref name="line"/> that
     /// left <paramref name="locationId"/> for the customer: what they were paid at (rounded once per line over its
-    /// invoices), captured from the payments in proportion to what each paid. Free units (a replacement) are not invoiced.</summary>
+    /// invoices), captured from the payments in proportion to what each paid. Free units (a replacement) are not invoiced.
+    /// The order's first invoice charges its delivery charge too.</summary>
     private OrderView WithInvoice(OrderView view, OrderLine line, string locationId, int units, string country, string? taxClass)
     {
         var invoiced = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId).Sum(l => l.Quantity);
         var amount = LineAmounts.ForUnits(line.NetUnitPrice * PaidShare(), invoiced, units, view.Currency);
+        // The delivery charge goes with the first goods that leave: the customer pays for delivery once they are on
+        // their way, however many parcels follow.
+        var charge = view.Invoices.Any(i => i.Delivery is not null) ? 0m : Request.DeliveryCharge;
         var payments = Request.Payments;
         if (payments.Count > 0)
         {
-            // Lines rounded one by one at a paid share under 1 (a coupon over three lines of 1.00 paid 2.00: 0.67 each)
-            // may come to more than the payments: the invoices capture what was paid, not a minor unit more.
-            amount = Math.Min(amount, Math.Max(0m, Paid().Sum() - view.Captured));
+            // The payments cover the charge first (a coupon taken off the payment comes off the goods). Lines rounded one
+            // by one at a paid share under 1 (a coupon over three lines of 1.00 paid 2.00: 0.67 each) may come to more
+            // than the payments: the invoices capture what was paid, not a minor unit more.
+            charge = Math.Min(charge, Math.Max(0m, Paid().Sum() - view.Captured));
+            amount = Math.Min(amount, Math.Max(0m, Paid().Sum() - view.Captured - charge));
         }
 
         // Nothing left to capture (the payments used up by the rounding of earlier lines) is no invoice either.
-        if (amount <= 0)
+        if (amount + charge <= 0)
         {
             return view;
         }
 
-        var tenders = ToTenders(amount, Paid(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
+        var tenders = ToTenders(amount + charge, Paid(), view.Invoices.SelectMany(x => x.Tenders), view.Currency);
         // VAT of the delivery country on the day the goods leave.
-        var rate = taxRates.Value.RateFor(country, taxClass, DateOnly.FromDateTime(clock.UtcNow.UtcDateTime));
+        var day = DateOnly.FromDateTime(clock.UtcNow.UtcDateTime);
+        var rate = taxRates.Value.RateFor(country, taxClass, day);
         // Rounded once per line over its invoices at that rate, as their amounts are: the VAT in what the line came to so
         // far less what its earlier invoices stated, so the parcels' VAT adds up to that of the line.
         var earlier = view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == line.LineId && l.VatRate == rate).ToList();
         var vat = rate is { } r ? TaxRates.VatIn(earlier.Sum(l => l.Amount) + amount, r, view.Currency) - earlier.Sum(l => l.Vat) : 0m;
-        var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, [new InvoiceLine(line.LineId, line.Sku, units, amount, rate, vat)], amount, tenders, vat);
-        return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount };
+        // The delivery's VAT is its own tax class's in the same country.
+        var delivery = charge > 0 && taxRates.Value.RateFor(country, taxRates.Value.DeliveryClass, day) is var chargeRate
+            ? new InvoiceCharge(charge, chargeRate, chargeRate is { } c ? TaxRates.VatIn(charge, c, view.Currency) : 0m)
+            : null;
+        InvoiceLine[] lines = amount > 0 ? [new InvoiceLine(line.LineId, line.Sku, units, amount, rate, vat)] : [];
+        var invoice = new Invoice($"{OrderId}-i{view.Invoices.Count + 1}", clock.UtcNow, locationId, lines, amount + charge, tenders, (amount > 0 ? vat : 0m) + (delivery?.Vat ?? 0m), delivery);
+        return view with { Invoices = [.. view.Invoices, invoice], Captured = view.Captured + amount + charge };
     }
 
     /// <summary>What <paramref name="amounts"/> (captures, refunds) came to per payment of the order, in its order.</summary>
@@ -1960,7 +1986,13 @@ internal sealed class OrderGrain(
         }
 
         var lines = view.Lines.Select(l => l with { Status = OrderRules.StatusOf(l) }).ToList();
-        view = view with { Lines = lines, Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending), Total = OrderRules.TotalOf(lines, view.Currency) };
+        view = view with
+        {
+            Lines = lines,
+            Status = OrderRules.StatusOf(lines, state.Rejected, state.ReviewPending),
+            Total = OrderRules.TotalOf(lines, view.Currency, state.Request!.DeliveryCharge),
+            DeliveryCharge = state.Request.DeliveryCharge,
+        };
         view = Settled(view, state.Request!.Payments.Count);
         if (!view.Late && State.View is { } was && OrderIndexGrain.OwesPromise(was.Status, OrderRules.ReadyAtStore(was))
             && !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) && clock.UtcNow > view.PromisedBy)
@@ -2315,9 +2347,11 @@ internal sealed class OrderGrain(
             request.Delivery.ToString(), CustomerText(request.Customer), request.BillingAddress?.ToString() ?? "", request.ReplacementFor ?? "",
             .. request.Lines.Select(l => $"{l.LineId}*{l.Sku}*{l.Quantity}*{Amount(l.UnitPrice)}"),
             .. request.Payments.Select(p => $"{p.Method}*{p.Instrument}*{Amount(p.Amount)}"),
-            // Coupons only when there are any, so requests stored before orders carried them keep their fingerprint.
+            // Coupons and a delivery charge only when there are any, so requests stored before orders carried them keep
+            // their fingerprint.
             // A set of codes in any case, marked apart from the payments (no payment method is '#coupons').
             .. (request.Coupons is { Count: > 0 } coupons ? [$"#coupons*{string.Join('*', coupons.Select(c => c.ToUpperInvariant()).Order(StringComparer.Ordinal))}"] : Array.Empty<string>()),
+            .. (request.DeliveryCharge != 0 ? [$"#delivery*{Amount(request.DeliveryCharge)}"] : Array.Empty<string>()),
         ]))));
     }
 }

@@ -143,9 +143,10 @@ public static class OrderRules
 
     /// <summary>The order's value after its promotions: its units not cancelled (a rejected order's are all cancelled), each
     /// at what its line's promotions left of its price. A line cancelled in part keeps the discount of its other units; a
-    /// bundle's part is worth its share of the bundle's price, not its unit price (rounded for show) times its units.</summary>
-    public static decimal TotalOf(IReadOnlyList<OrderLine> lines, string currency) =>
-        lines.Sum(l => (l.Discounts is null && l.Bundle is null) || l.CancelledQuantity == 0 ? l.Value - l.UnitPrice * l.CancelledQuantity : Currency.Round(l.NetUnitPrice * (l.Quantity - l.CancelledQuantity), currency));
+    /// bundle's part is worth its share of the bundle's price, not its unit price (rounded for show) times its units. The
+    /// <paramref name="deliveryCharge"/> counts while any unit is not cancelled (an order cancelled whole delivers nothing).</summary>
+    public static decimal TotalOf(IReadOnlyList<OrderLine> lines, string currency, decimal deliveryCharge = 0m) =>
+        (lines.Any(l => l.CancelledQuantity < l.Quantity) ? deliveryCharge : 0m) + lines.Sum(l => (l.Discounts is null && l.Bundle is null) || l.CancelledQuantity == 0 ? l.Value - l.UnitPrice * l.CancelledQuantity : Currency.Round(l.NetUnitPrice * (l.Quantity - l.CancelledQuantity), currency));
 
     /// <summary>True when a click &amp; collect order has done what it promised: every unit not cancelled is at the store,
     /// ready for pickup or handed over. Past that, the customer's pickup is not the order's lateness.</summary>

@@ -32,7 +32,8 @@ public sealed record OrderBody(
     string? Currency = null,
     bool? Priority = null,
     DateTimeOffset? PromisedBy = null,
-    List<string?>? Coupons = null);
+    List<string?>? Coupons = null,
+    decimal? DeliveryCharge = null);
 
 /// <summary>A location's or partner's event for a line.</summary>
 public sealed record FulfilmentBody(string? EventId, string? LocationId, FulfilmentEventType? Type, int? Quantity = null, string? Carrier = null, string? TrackingNumber = null);
@@ -177,7 +178,8 @@ public static class OrdersApi
             body.Priority ?? false,
             body.PromisedBy,
             null,
-            body.Coupons is { Count: > 0 } coupons ? coupons.Select(c => c!).ToList() : null);
+            body.Coupons is { Count: > 0 } coupons ? coupons.Select(c => c!).ToList() : null,
+            body.DeliveryCharge ?? 0m);
         var result = await grains.Get<IOrderGrain>(request.OrderId).CreateAsync(request);
         return result.Outcome switch
         {
@@ -555,6 +557,7 @@ public static class OrdersApi
             Refunded = returns.Sum(r => r.Refund),
             Invoices = [],
             Captured = 0m,
+            DeliveryCharge = 0m,
             PaymentEvents = [],
             Outstanding = 0m,
             ChargedBack = 0m,
@@ -581,6 +584,11 @@ public static class OrdersApi
         if (body.Currency is not null && !Validation.IsCurrency(body.Currency))
         {
             validation.Add("currency", "Must be an ISO 4217 code such as EUR.");
+        }
+        else
+        {
+            // Charged as it is, so in the currency's minor units (no rounding later decides a cent of it).
+            validation.Money("deliveryCharge", body.DeliveryCharge, 100_000m, decimals: Currency.Decimals(body.Currency ?? "EUR"));
         }
 
         if (body.Coupons is { } coupons)

@@ -194,13 +194,14 @@ async function showOrder(orderId) {
   const returns = order.returns.map(r => el("tr", { "data-return": r.returnId },
     el("td", {}, r.returnId), el("td", {}, r.locationId), el("td", {}, r.status), el("td", { class: "nowrap" }, dateTime(r.createdAt)),
     el("td", {}, r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})${r.status === "received" ? `: ${l.restocked} restocked, ${l.writtenOff} written off` : ""}`).join("; ")),
-    el("td", { class: "number" }, r.status === "received" ? refundText(r, order.currency) : "–")));
+    el("td", { class: "number" }, r.status === "received" ? refundText(r, order.currency) : "–",
+      r.deliveryRefund > 0 ? ` (delivery ${money(r.deliveryRefund, order.currency)})` : "")));
   // The invoices, one per shipment, with what each captured from which payment.
   const invoices = order.invoices.map(i => el("tr", { "data-invoice": i.invoiceId },
     el("td", {}, i.invoiceId), el("td", { class: "nowrap" }, dateTime(i.at)), el("td", {}, i.locationId),
-    el("td", {}, i.lines.map(l => `${l.quantity} × ${l.sku}`).join("; ")),
+    el("td", {}, [...i.lines.map(l => `${l.quantity} × ${l.sku}`), ...(i.delivery ? [`delivery ${money(i.delivery.amount, order.currency)}`] : [])].join("; ")),
     el("td", { class: "number" }, byTender(i.total, i.tenders, order.currency)),
-    el("td", { class: "number" }, i.lines.some(l => l.vatRate === null) ? "no rate" : `${money(i.vat, order.currency)}`)));
+    el("td", { class: "number" }, i.lines.some(l => l.vatRate === null) || i.delivery?.vatRate === null ? "no rate" : `${money(i.vat, order.currency)}`)));
   // Money received for payments settled later (an invoice), chargebacks and their reversal.
   const payments = (order.paymentEvents ?? []).map(p => el("tr", { "data-payment": p.eventId },
     el("td", {}, p.eventId), el("td", { class: "nowrap" }, dateTime(p.at)), el("td", {}, { received: "received", chargeback: "chargeback", chargebackReversed: "chargeback reversed" }[p.type]),
@@ -263,6 +264,7 @@ async function showOrder(orderId) {
     el("p", {}, `${order.status} · ${order.channel} · customer ${order.customerId} · created ${dateTime(order.createdAt)} · promised by ${dateTime(order.promisedBy)}`,
       order.late ? el("span", { class: "badge late" }, "late") : "",
       ` · risk: ${order.risk.decision}${order.risk.reasons.length ? ` (${order.risk.reasons.join("; ")})` : ""}`,
+      order.deliveryCharge > 0 ? ` · delivery ${money(order.deliveryCharge, order.currency)}` : "",
       order.captured > 0 ? ` · captured ${money(order.captured, order.currency)}` : "",
       order.refunded > 0 ? ` · refunded ${money(order.refunded, order.currency)}` : "",
       order.outstanding > 0 ? el("span", { class: "badge due" }, `due ${money(order.outstanding, order.currency)}`) : "",

@@ -203,6 +203,27 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_delivery_charge_is_in_the_total_invoiced_with_the_first_parcel_and_no_store_s_business()
+    {
+        var (sku, near, _) = await StockAsync(5);
+        var id = _catalog.Id("o");
+        var placed = await PlaceAsync(Webshop, Order(id, (sku, 2)) with { DeliveryCharge = 4.95m, Payments = [new PaymentBody("card", 44.95m, "tok_visa_4242")] });
+        var store = await Host.ClientForAsync("store", near);
+
+        using var shipped = await store.PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "s1", locationId = near, type = "shipped", quantity = 1, carrier = "DHL", trackingNumber = "T1" }, SiloHost.Json);
+        var json = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/orders/{id}", SiloHost.Json);
+        var seenByStore = (await store.GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
+
+        Assert.Equal(HttpStatusCode.OK, shipped.StatusCode);
+        Assert.Equal((4.95m, 44.95m), (placed.DeliveryCharge, placed.Total));
+        var invoice = json.GetProperty("invoices")[0];
+        Assert.Equal((24.95m, 4.95m, 0.19m, 0.79m), (invoice.GetProperty("total").GetDecimal(), invoice.GetProperty("delivery").GetProperty("amount").GetDecimal(),
+            invoice.GetProperty("delivery").GetProperty("vatRate").GetDecimal(), invoice.GetProperty("delivery").GetProperty("vat").GetDecimal()));
+        Assert.Equal(24.95m, json.GetProperty("captured").GetDecimal());
+        Assert.Equal((0m, 40m), (seenByStore.DeliveryCharge, seenByStore.Total));
+    }
+
+    [Fact]
     public async Task Retried_cancels_and_reviews_answer_as_the_first_and_a_cancelled_review_is_over()
     {
         var (sku, near, _) = await StockAsync(10);

@@ -72,6 +72,9 @@ public class ValidationTests(ApiFixture fixture)
         { "a coupon that is no id", "", """, "coupons": ["10 % off"] """, "coupons[0]" },
         { "a coupon twice", "", """, "coupons": ["A", "a"] """, "coupons" },
         { "eleven coupons", "", """, "coupons": ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10", "a11"] """, "coupons" },
+        { "a negative delivery charge", "", """, "deliveryCharge": -4.95""", "deliveryCharge" },
+        { "a delivery charge in fractions of a cent", "", """, "deliveryCharge": 4.955""", "deliveryCharge" },
+        { "a delivery charge in fractions of a yen", "", """, "currency": "JPY", "deliveryCharge": 500.5""", "deliveryCharge" },
     };
 
     [Theory]

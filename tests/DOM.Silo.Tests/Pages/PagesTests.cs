@@ -917,7 +917,8 @@ public class PagesTests(PagesFixture fixture)
     {
         var (sku, store) = await StockedAsync("store", 5);
         var id = _catalog.Id("o");
-        await PlaceAsync(Order(id, sku, 2));
+        // Delivered for 4.95: the return of every unit refunds the delivery too.
+        await PlaceAsync(Order(id, sku, 2) with { DeliveryCharge = 4.95m, Payments = [new PaymentBody("card", 44.95m, "tok_visa_4242")] });
         await ReportAsync(id, store, "shipped");
         await ReportAsync(id, store, "delivered");
         using var announced = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/returns",
@@ -948,9 +949,11 @@ public class PagesTests(PagesFixture fixture)
 
         Assert.Equal(4, slot!.OnHand);
         Assert.Contains("2 × " + sku + " (damaged): 1 restocked, 1 written off", returns, StringComparison.Ordinal);
-        Assert.Contains("EUR 40.00 (card EUR 40.00)", returns, StringComparison.Ordinal);
-        Assert.Contains("refunded EUR 40.00", Browser.Find("#detail").Text, StringComparison.Ordinal);
-        Assert.Contains("EUR 40.00 (card EUR 40.00)", Browser.Find("#detail #invoices").Text, StringComparison.Ordinal);
+        Assert.Contains("EUR 44.95 (card EUR 44.95) (delivery EUR 4.95)", returns, StringComparison.Ordinal);
+        Assert.Contains("delivery EUR 4.95", Browser.Find("#detail > p").Text, StringComparison.Ordinal);
+        Assert.Contains("refunded EUR 44.95", Browser.Find("#detail").Text, StringComparison.Ordinal);
+        Assert.Contains($"2 × {sku}; delivery EUR 4.95", Browser.Find("#detail #invoices").Text, StringComparison.Ordinal);
+        Assert.Contains("EUR 44.95 (card EUR 44.95)", Browser.Find("#detail #invoices").Text, StringComparison.Ordinal);
         Assert.Contains($"({stats.ReturnedUnits} of {stats.ShippedUnits} units came back)", returnRate, StringComparison.Ordinal);
         Assert.True(stats.ReturnedUnits >= 2 && stats.ShippedUnits >= stats.ReturnedUnits);
         Assert.Empty(Browser.Errors());

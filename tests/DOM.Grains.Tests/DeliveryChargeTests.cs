@@ -1,0 +1,118 @@
+using Dom.Orders;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>What the customer pays for delivery: invoiced and captured once, with the first goods that leave; paid before
+/// the goods when a coupon came off the payment; refunded when every unit comes back.</summary>
+[Collection(ClusterCollection.Name)]
+public class DeliveryChargeTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task The_delivery_charge_is_invoiced_and_captured_once_with_the_first_parcel_at_the_VAT_of_the_delivery()
+    {
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, [new Payment("card", "tok", 20m), new Payment("giftCard", "gc", 4.95m)]);
+
+        var placed = (await Order(id).GetAsync())!;
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T1"));
+        var shipped = (await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T2"))).Order!;
+
+        Assert.Equal((4.95m, 24.95m), (placed.DeliveryCharge, placed.Total));
+        var (first, second) = (shipped.Invoices[0], shipped.Invoices[1]);
+        // 4.95 at the German standard rate holds 0.79; the unit of 10.00, 1.60.
+        Assert.Equal(new InvoiceCharge(4.95m, 0.19m, 0.79m), first.Delivery);
+        Assert.Equal((14.95m, 2.39m, 10m), (first.Total, first.Vat, first.Lines.Single().Amount));
+        // The line's VAT is rounded once over its parcels (20.00 holds 3.19), the delivery's apart.
+        Assert.Equal((10m, 1.59m, (InvoiceCharge?)null), (second.Total, second.Vat, second.Delivery));
+        Assert.Equal((24.95m, 24.95m), (shipped.Captured, shipped.Invoices.SelectMany(i => i.Tenders).Sum(t => t.Amount)));
+    }
+
+    [Fact]
+    public async Task A_coupon_taken_off_the_payment_comes_off_the_goods_not_the_delivery()
+    {
+        // Goods of 100.00 and delivery of 5.00, paid 85.00: the payment covers the delivery, and 80 % of the goods.
+        var (id, warehouse) = await OrderAsync(1, 100m, 5m, [new Payment("card", "tok", 85m)]);
+
+        var shipped = (await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"))).Order!;
+
+        var invoice = Assert.Single(shipped.Invoices);
+        Assert.Equal((85m, 80m, 5m), (invoice.Total, invoice.Lines.Single().Amount, invoice.Delivery!.Amount));
+    }
+
+    [Fact]
+    public async Task An_order_cancelled_whole_before_anything_left_costs_nothing_not_even_its_delivery()
+    {
+        var (id, _) = await OrderAsync(2, 10m, 4.95m, []);
+
+        var cancelled = (await Order(id).CancelAsync(null)).Order!;
+
+        Assert.Equal((OrderStatus.Cancelled, 0m, 4.95m), (cancelled.Status, cancelled.Total, cancelled.DeliveryCharge));
+        Assert.Empty(cancelled.Invoices);
+    }
+
+    [Fact]
+    public async Task Returning_every_unit_refunds_the_delivery_charge_and_a_return_that_leaves_goods_with_the_customer_keeps_it()
+    {
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, [new Payment("card", "tok", 24.95m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "tooSmall")]));
+        var partly = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", warehouse, [new ReturnLineRequest("l1", null, 1, "tooSmall")]));
+
+        var whole = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r2", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+
+        var first = partly.Returns.Single();
+        Assert.Equal((10m, 0m, 1.60m), (first.Refund, first.DeliveryRefund, first.Vat));
+        var last = whole.Returns.Single(r => r.ReturnId == "r2");
+        Assert.Equal((14.95m, 4.95m, 2.39m, 14.95m), (last.Refund, last.DeliveryRefund, last.Vat, last.Tenders!.Sum(t => t.Amount)));
+        Assert.Equal((OrderStatus.Returned, 24.95m, 24.95m), (whole.Status, whole.Refunded, whole.Captured));
+    }
+
+    [Fact]
+    public async Task A_free_replacement_charges_no_delivery()
+    {
+        var (id, warehouse) = await OrderAsync(1, 10m, 4.95m, [new Payment("card", "tok", 14.95m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        await Order(id).ReportAsync(new FulfilmentEvent("d", "l1", warehouse, FulfilmentEventType.Delivered, null, null, null));
+        var replacementId = Assert.Single((await Order(id).ReportWrongItemAsync("l1")).Order!.Replacements);
+
+        var shipped = (await Order(replacementId).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null))).Order!;
+
+        Assert.Equal((0m, 0m), (shipped.DeliveryCharge, shipped.Total));
+        Assert.Empty(shipped.Invoices);
+    }
+
+    [Fact]
+    public async Task The_same_order_with_another_delivery_charge_is_another_body()
+    {
+        var (id, _) = await OrderAsync(1, 10m, 4.95m, []);
+        var request = (await Order(id).GetAsync())!;
+
+        var again = await Order(id).CreateAsync(Request(id, request.Lines.Single().Sku, 1, 10m) with { DeliveryCharge = 4.950m });
+        var other = await Order(id).CreateAsync(Request(id, request.Lines.Single().Sku, 1, 10m) with { DeliveryCharge = 5.95m });
+        var none = await Order(id).CreateAsync(Request(id, request.Lines.Single().Sku, 1, 10m));
+
+        Assert.Equal((OrderOutcome.Replayed, OrderOutcome.IdempotencyConflict, OrderOutcome.IdempotencyConflict), (again.Outcome, other.Outcome, none.Outcome));
+    }
+
+    /// <summary>An order of <paramref name="quantity"/> units of a fresh article at <paramref name="unitPrice"/> from a
+    /// fresh warehouse, delivered to Germany for <paramref name="deliveryCharge"/>, with <paramref name="payments"/>.</summary>
+    private async Task<(string Id, string Warehouse)> OrderAsync(int quantity, decimal unitPrice, decimal deliveryCharge, IReadOnlyList<Payment> payments)
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        var created = await Order(id).CreateAsync(Request(id, sku, quantity, unitPrice) with { DeliveryCharge = deliveryCharge, Payments = payments });
+        Assert.Equal(OrderOutcome.Created, created.Outcome);
+        return (id, warehouse);
+    }
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, unitPrice)],
+        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+        null, null, [], "EUR", false, null, null);
+}
