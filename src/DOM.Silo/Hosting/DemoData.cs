@@ -36,7 +36,8 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
     ];
 
     /// <summary>The demo orders: (id, channel, customer, SKU, quantity, unit price, ship-to city and coordinates, the
-    /// pickup store for click &amp; collect). Taken in as a channel's would be: risk check, routing, allocation.</summary>
+    /// pickup store for click &amp; collect). Taken in as a channel's would be: risk check, routing, allocation. Those
+    /// shipped to the customer cost <see cref="DeliveryCharge"/> more, paid with the goods.</summary>
     public static readonly (string OrderId, string Channel, string CustomerId, string Sku, int Quantity, decimal UnitPrice, string City, double Latitude, double Longitude, string? PickupAt)[] Orders =
     [
         ("demo-1001", "webshop", "demo-anna", "tshirt-basic-m", 2, 19.90m, "Berlin", 52.5200, 13.4050, null),
@@ -47,6 +48,9 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         ("demo-1006", "marketplace", "demo-finn", "backpack-20l", 1, 59.00m, "Cologne", 50.9400, 6.9600, null),
         ("demo-1007", "webshop", "demo-anna", "sneaker-white-42", 1, 89.00m, "Berlin", 52.5200, 13.4050, null),
     ];
+
+    /// <summary>What delivery to the address costs a demo order (collecting at the store is free).</summary>
+    public const decimal DeliveryCharge = 4.95m;
 
     /// <summary>The demo promotions, saved after the demo orders (which they do not price): 10 % off at the webshop with
     /// the coupon <c>WELCOME10</c>, and three pairs of wool socks for the price of two.</summary>
@@ -83,12 +87,13 @@ internal sealed class DemoData(IGrainFactory grains, IConfiguration configuratio
         foreach (var order in Orders)
         {
             var address = new Address("DE", order.Latitude, order.Longitude, null, null, order.City);
+            var deliveryCharge = order.PickupAt is null ? DeliveryCharge : 0m;
             var result = await grains.Get<IOrderGrain>(order.OrderId).CreateAsync(new CreateOrderRequest(
                 order.OrderId, order.Channel, order.CustomerId, null,
                 [new OrderLineRequest("1", order.Sku, order.Quantity, order.UnitPrice)],
                 new Delivery(order.PickupAt is null ? DeliveryMethod.Ship : DeliveryMethod.Pickup, address, order.PickupAt),
                 new CustomerData($"{order.CustomerId}@example.com", null), null,
-                [new Payment("card", "tok_demo", order.Quantity * order.UnitPrice)], "EUR", false, null, null));
+                [new Payment("card", "tok_demo", (order.Quantity * order.UnitPrice) + deliveryCharge)], "EUR", false, null, null, DeliveryCharge: deliveryCharge));
             if (result.Outcome is not (OrderOutcome.Created or OrderOutcome.Replayed))
             {
                 logger.LogWarning("Demo order {OrderId} not taken in: {Problem}", order.OrderId, result.Problem);

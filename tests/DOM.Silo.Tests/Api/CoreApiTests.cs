@@ -48,9 +48,11 @@ public class CoreApiTests(ApiFixture fixture)
 
         Assert.Equal(Dom.Orders.OrderStatus.Delivered, order!.Status);
         Assert.Equal("sneaker-white-42", order.Lines.Single().Sku);
-        // Invoiced as it left, with the German VAT the Development settings configure.
-        var line = order.Invoices.Single().Lines.Single();
+        // Invoiced as it left, with its delivery charge, at the German VAT the Development settings configure.
+        var invoice = order.Invoices.Single();
+        var line = invoice.Lines.Single();
         Assert.Equal((89.00m, 0.19m, 14.21m), (line.Amount, line.VatRate, line.Vat));
+        Assert.Equal((new Dom.Orders.InvoiceCharge(4.95m, 0.19m, 0.79m), 93.95m, 15.00m), (invoice.Delivery, invoice.Total, invoice.Vat));
     }
 
     [Fact]
