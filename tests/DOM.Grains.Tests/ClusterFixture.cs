@@ -43,7 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddIncomingGrainCallFilter(context =>
             {
                 GrainCalls.Entered(context.TargetId, context.MethodName);
-                return context.Invoke();
+                return GrainCalls.Lost(context.TargetId, context.MethodName) ? Task.CompletedTask : context.Invoke();
             });
             silo.Services.Configure<Orders.OrderOptions>(orders => orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel });
             // German VAT, and an Austrian rate that ended long ago (Austria has none here).
@@ -89,6 +89,25 @@ public static class GrainCalls
         {
             entered.TrySetResult();
         }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(GrainId Grain, string Method), byte> Losing = new();
+
+    /// <summary>Until the returned handle is disposed, calls of the one-way <paramref name="method"/> reach
+    /// <paramref name="grain"/> and are dropped there unrun, as a one-way message lost on its way (or still on its way)
+    /// would be.</summary>
+    public static IDisposable Lose(IAddressable grain, string method)
+    {
+        var key = (grain.GetGrainId(), method);
+        Losing[key] = 0;
+        return new Undo(() => Losing.TryRemove(key, out _));
+    }
+
+    internal static bool Lost(GrainId grain, string method) => !Losing.IsEmpty && Losing.ContainsKey((grain, method));
+
+    private sealed class Undo(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 }
 

@@ -226,14 +226,28 @@ public class ReservationTests(ClusterFixture fixture)
         var a = await _world.ArticleAsync("a");
         var potsdam = await _world.LocationAsync("potsdam", 52.39, 13.06);
         await _world.StockAsync(a, potsdam, 1);
+        var article = fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(a);
+        var slot = _world.Slot(a, potsdam);
+        var heardOfHold = GrainCalls.NextAsync(article, nameof(Dom.Articles.IArticleGrain.PublishAsync));
         var held = await Desk.CreateAsync(Request(_world.Id("r1"), new LineRequest(a, 1)) with { TtlSeconds = 5 });
         Assert.Equal(ReservationOutcome.Created, held.Outcome);
+        await heardOfHold;
 
-        // The hold lapses by the clock alone: nothing tells the index, which still says 0 available.
+        // The hold lapses by the clock alone. The clock's move also has the slot publish its number again, one-way; that
+        // publication is lost here (as one may be, or still be on its way), so the index provably still says 0 when the
+        // reservation plans, whichever comes first.
+        using var lost = GrainCalls.Lose(article, nameof(Dom.Articles.IArticleGrain.PublishAsync));
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(5));
+        var indexed = await IndexedAsync(a, potsdam);
+        var liveRead = GrainCalls.NextAsync(slot, nameof(IStockSlotGrain.GetSupplyAsync));
         var next = await Desk.CreateAsync(Request(_world.Id("r2"), new LineRequest(a, 1)));
 
+        // The plan on the index's 0 looked impossible, so the slot itself was asked, and its unit held.
+        Assert.Equal(0, indexed);
         Assert.Equal(ReservationOutcome.Created, next.Outcome);
+        Assert.Equal([new Allocation(potsdam, 1)], next.Reservation.Lines.Single().Allocations);
+        Assert.True(liveRead.IsCompleted, "The reservation did not ask the slot for its live number.");
+        Assert.Equal(0, await _world.AvailableAsync(a, potsdam));
     }
 
     [Fact]
@@ -291,6 +305,11 @@ public class ReservationTests(ClusterFixture fixture)
         Assert.Equal((0, 4, 96), (numbers!.Held, numbers.Allocated, numbers.Available));
         Assert.Equal(100, await UsableByIndexAsync(a, potsdam));
     }
+
+    /// <summary>The units the article's index lists at <paramref name="locationId"/>, read from the index alone (the
+    /// planner would ask the slot itself when it lists too few).</summary>
+    private async Task<int> IndexedAsync(string sku, string locationId) =>
+        (await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(sku).GetIndexAsync()).Value.Single(e => e.LocationId == locationId).Available;
 
     /// <summary>The units the article's index lists at <paramref name="locationId"/>, as the planner sees them.</summary>
     private async Task<int> UsableByIndexAsync(string sku, string locationId) =>
