@@ -45,6 +45,11 @@ public sealed class ClusterFixture : IAsyncLifetime
                 GrainCalls.Entered(context.TargetId, context.MethodName);
                 return GrainCalls.Lost(context.TargetId, context.MethodName) ? Task.CompletedTask : context.Invoke();
             });
+            silo.AddOutgoingGrainCallFilter(context =>
+            {
+                GrainCalls.Sending(context.SourceId, context.TargetId, context.MethodName);
+                return context.Invoke();
+            });
             silo.Services.Configure<Orders.OrderOptions>(orders => orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel });
             // German VAT, and an Austrian rate that ended long ago (Austria has none here).
             silo.Services.Configure<Dom.Domain.Money.TaxRates>(tax => tax.Rates =
@@ -105,10 +110,44 @@ public static class GrainCalls
 
     internal static bool Lost(GrainId grain, string method) => !Losing.IsEmpty && Losing.ContainsKey((grain, method));
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(GrainId Sender, GrainId Target, string Method), SentCalls> Watched = new();
+
+    /// <summary>Counts the calls of <paramref name="method"/> that <paramref name="sender"/> sends to
+    /// <paramref name="target"/> from now on, until disposed. A call is counted as it is sent, inside the sender's turn,
+    /// so once the sender has finished the turn that would send a one-way call, the count says whether it did, however
+    /// late the call would arrive.</summary>
+    public static SentCalls Watch(IAddressable sender, IAddressable target, string method)
+    {
+        var key = (sender.GetGrainId(), target.GetGrainId(), method);
+        var sent = new SentCalls(() => Watched.TryRemove(key, out _));
+        Watched[key] = sent;
+        return sent;
+    }
+
+    internal static void Sending(GrainId? sender, GrainId target, string method)
+    {
+        if (!Watched.IsEmpty && sender is { } from && Watched.TryGetValue((from, target, method), out var sent))
+        {
+            sent.Add();
+        }
+    }
+
     private sealed class Undo(Action undo) : IDisposable
     {
         public void Dispose() => undo();
     }
+}
+
+/// <summary>How many calls a watched grain sent (<see cref="GrainCalls.Watch"/>); disposing it stops the count.</summary>
+public sealed class SentCalls(Action stop) : IDisposable
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    internal void Add() => Interlocked.Increment(ref _count);
+
+    public void Dispose() => stop();
 }
 
 [CollectionDefinition(Name)]

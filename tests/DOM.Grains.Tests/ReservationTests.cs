@@ -259,21 +259,26 @@ public class ReservationTests(ClusterFixture fixture)
         await _world.StockAsync(a, potsdam, 100);
         await _world.StockAsync(a, munich, 100);
         var indexed = await UsableByIndexAsync(a, potsdam);
+        var slot = _world.Slot(a, potsdam);
+        using var published = GrainCalls.Watch(slot, fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(a), nameof(Dom.Articles.IArticleGrain.PublishAsync));
 
         // Four units held at Potsdam, the nearer location: under a twentieth of the 100 the index heard, so it hears nothing.
         for (var i = 0; i < 4; i++)
         {
-            var hold = await _world.Slot(a, potsdam).HoldAsync(new HoldRequest(_world.Id($"h{i}"), 1, "web", ClusterFixture.Time.GetUtcNow().AddHours(1)));
+            var hold = await slot.HoldAsync(new HoldRequest(_world.Id($"h{i}"), 1, "web", ClusterFixture.Time.GetUtcNow().AddHours(1)));
             Assert.Equal(HoldStatus.Held, hold.Status);
         }
 
+        // A hold answered by the slot has sent whatever it publishes (one-way, so it may arrive after the reads below):
+        // the count is final now, whatever the index has received yet.
+        var publishedByHolds = published.Count;
         var stale = await UsableByIndexAsync(a, potsdam);
         var planned = await ExplainAsync(new LineRequest(a, 97));
 
         // The plan takes the index's 100 at Potsdam for 97 units; the slot refuses, and the re-plan takes Munich.
         var result = await Desk.CreateAsync(Request(_world.Id("r"), new LineRequest(a, 97)));
 
-        Assert.Equal((100, 100), (indexed, stale));
+        Assert.Equal((100, 0, 100), (indexed, publishedByHolds, stale));
         Assert.Equal([new Allocation(potsdam, 97)], planned.Winner!.Lines.Single().Allocations);
         Assert.Equal(ReservationOutcome.Created, result.Outcome);
         Assert.Equal([new Allocation(munich, 97)], result.Reservation.Lines.Single().Allocations);
@@ -295,14 +300,19 @@ public class ReservationTests(ClusterFixture fixture)
             Assert.Equal(AllocateStatus.Allocated, (await slot.AllocateAsync(new AllocateRequest(_world.Id($"o{i}/1"), 1, hold))).Status);
         }
 
-        // The holds' expiry comes: the silo's schedule calls the slot back, and so does this test (one-way: the read after
-        // it is what waits for the slot to have run it).
+        // The holds' expiry comes: the silo's schedule calls the slot back, and so does this test. Both calls are one-way:
+        // once the first has started its turn there, a call sent after it is taken after that turn, which publishes (or
+        // not) without waiting for anything; so when the read answers, the slot has sent all that expiry would publish.
+        using var published = GrainCalls.Watch(slot, fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(a), nameof(Dom.Articles.IArticleGrain.PublishAsync));
+        var caughtUp = GrainCalls.NextAsync(slot, nameof(IStockSlotGrain.CatchUpAsync));
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(5));
         await slot.CatchUpAsync();
+        await caughtUp;
         var numbers = await slot.GetAsync();
 
-        // Nothing lapsed (the units are allocated), so nothing moved from the 100 the index heard.
+        // Nothing lapsed (the units are allocated), so nothing moved from the 100 the index heard, and nothing was sent to it.
         Assert.Equal((0, 4, 96), (numbers!.Held, numbers.Allocated, numbers.Available));
+        Assert.Equal(0, published.Count);
         Assert.Equal(100, await UsableByIndexAsync(a, potsdam));
     }
 
