@@ -35,6 +35,49 @@ public class BackorderQueueTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Units_counted_in_wake_the_queue_which_gives_them_to_the_order_that_waited_longest_at_once()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (older, newer) = (_world.Id("older"), _world.Id("newer"));
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(newer).CreateAsync(Request(newer, sku, 1));
+        var served = GrainCalls.NextAsync(Order(older), nameof(IOrderGrain.ServeBackorderAsync));
+        using var wakes = GrainCalls.Watch(fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(sku), Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
+
+        // No reminder comes and no operator asks: the count reaches the article's index, which wakes the queue.
+        await _world.StockAsync(sku, warehouse, 1);
+        await served.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Read after the pass's turn at the order (queued behind it).
+        Assert.True(wakes.Count > 0, "The count did not wake the queue.");
+        Assert.Equal(OrderStatus.Released, (await Order(older).GetAsync())!.Status);
+        Assert.Equal(OrderStatus.Backordered, (await Order(newer).GetAsync())!.Status);
+    }
+
+    [Fact]
+    public async Task A_queue_nobody_waits_in_is_not_woken_by_units_counted()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 1));
+        await Order(id).CancelAsync(null);
+        var article = fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(sku);
+        using var wakes = GrainCalls.Watch(article, Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
+        var published = GrainCalls.NextAsync(article, nameof(Dom.Articles.IArticleGrain.PublishAsync));
+
+        // The first count lists the location in the index, the second publishes its rise.
+        await _world.StockAsync(sku, warehouse, 1);
+        await _world.StockAsync(sku, warehouse, 2);
+        await published.WaitAsync(TimeSpan.FromSeconds(30));
+        // Read after the publication's turn, in which a wake would have been sent.
+        var index = (await article.GetIndexAsync()).Value;
+
+        Assert.Equal(2, index.Single().Available);
+        Assert.Equal(0, wakes.Count);
+    }
+
+    [Fact]
     public async Task A_priority_order_is_served_first_and_an_order_wanting_more_than_arrived_does_not_hold_up_a_later_one()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));

@@ -55,6 +55,11 @@ public interface IArticleGrain : IGrainWithStringKey
     [Alias("publish"), OneWay]
     Task PublishAsync(AvailabilityUpdate update);
 
+    /// <summary>Whether orders wait in the article's backorder queue: while they do, a slot's number that rises wakes the
+    /// queue. Not stored: the queue says so again on every pass, and serves once a minute whatever the article knows.</summary>
+    [Alias("backorders-waiting"), AlwaysInterleave]
+    Task BackordersWaitingAsync(bool waiting);
+
     /// <summary>The index: every location that stocks the article, with its last published quantity, by location id.
     /// Immutable: passed by reference within a silo, never copied. Reservations read it with
     /// <see cref="GetPlanningAsync"/>.</summary>

@@ -10,7 +10,8 @@ public sealed record BackorderEntry(
 
 /// <summary>
 /// The orders waiting for supply of one SKU (the key), served first come, first served: priority orders first, then by
-/// when they were placed. Once a minute while any wait (and when an operator asks), each is routed again in that order,
+/// when they were placed. When units of the SKU become available somewhere (the article's index sees a slot's number
+/// rise), once a minute while any wait, and when an operator asks, each is routed again in that order,
 /// so units that arrive go to the orders that waited longest; an order that cannot be supplied yet (it wants more than
 /// arrived) does not hold up a later one that can be. Orders join and leave after they stored the change, in calls that
 /// interleave with a pass (which may be routing that very order, and waiting for it).
@@ -30,6 +31,11 @@ public interface IBackorderQueueGrain : IGrainWithStringKey
     /// cancelled, or gone) leaves the queue. Answers the queue after the pass.</summary>
     [Alias("serve")]
     Task<IReadOnlyList<BackorderEntry>> ServeAsync();
+
+    /// <summary>Units of the SKU became available: a pass starts unless one is under way, and then one more follows it
+    /// (so the units a pass may have missed are served, however many wake it meanwhile). Fire and forget.</summary>
+    [Alias("wake"), OneWay, AlwaysInterleave]
+    Task WakeAsync();
 
     /// <summary>The waiting orders in the order they are served.</summary>
     [Alias("get"), ReadOnly]

@@ -21,6 +21,10 @@ internal sealed class ArticleGrain(
     /// publishes again.</summary>
     private (IndexedAvailability[] Entries, long[] Versions)? _index;
 
+    /// <summary>True while orders wait in the article's backorder queue (as the queue last said): a slot's number that
+    /// rises then wakes the queue. Not stored: the queue says so again on every pass while orders wait.</summary>
+    private bool _backordersWaiting;
+
     private ArticleState State => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -147,6 +151,7 @@ internal sealed class ArticleGrain(
             State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) },
             GrainContext,
             logger);
+        WakeBackordersIfRisen(null, Indexed(update));
         if (_index is { } live)
         {
             var (entries, versions) = live;
@@ -161,6 +166,12 @@ internal sealed class ArticleGrain(
     public Task PublishAsync(AvailabilityUpdate update)
     {
         Apply(update);
+        return Task.CompletedTask;
+    }
+
+    public Task BackordersWaitingAsync(bool waiting)
+    {
+        _backordersWaiting = waiting;
         return Task.CompletedTask;
     }
 
@@ -197,6 +208,21 @@ internal sealed class ArticleGrain(
         next[at] = Indexed(update);
         versions[at] = update.Version;
         _index = (next, versions);
+        WakeBackordersIfRisen(entries[at], next[at]);
+    }
+
+    /// <summary>Wakes the backorder queue while orders wait in it and a location has more to give than it had
+    /// (<paramref name="before"/>; null: a location new to the index): stock counted or received, units returned or
+    /// released, a pool topped up, supply on its way. One-way: the index never waits for routing.</summary>
+    private void WakeBackordersIfRisen(IndexedAvailability? before, IndexedAvailability after)
+    {
+        static int InTransit(IndexedAvailability? entry) => entry?.InTransit?.Sum(t => t.Available) ?? 0;
+        static int Pooled(IndexedAvailability? entry) => entry?.Pools?.Sum(p => p.Available) ?? 0;
+        if (_backordersWaiting
+            && (after.Available > (before?.Available ?? 0) || InTransit(after) > InTransit(before) || Pooled(after) > Pooled(before)))
+        {
+            GrainFactory.Get<Dom.Orders.IBackorderQueueGrain>(this.GetPrimaryKeyString()).WakeAsync().Ignore();
+        }
     }
 
     private static IndexedAvailability Indexed(AvailabilityUpdate update) => new(update.LocationId, update.Available, update.Pools, update.InTransit);

@@ -12,9 +12,10 @@ public sealed record BackorderQueueState
 }
 
 /// <summary>The orders waiting for one SKU, served first come, first served (see <see cref="IBackorderQueueGrain"/>).
-/// Its reminder runs a pass once a minute while any order waits: the one place that routes backorders again unasked (an
-/// operator's retry of an order routes at once), so units that arrive go to the oldest order that can take them rather
-/// than to whichever order's own retry came first.</summary>
+/// A pass runs when the article's index sees units become available (it wakes the queue while orders wait), and once a
+/// minute from its reminder while any order waits: the one place that routes backorders again unasked (an operator's
+/// retry of an order routes at once), so units that arrive go to the oldest order that can take them rather than to
+/// whichever order's own retry came first. One pass at a time: a pass asked for while one runs follows it.</summary>
 internal sealed class BackorderQueueGrain(
     [PersistentState(DomStorage.BackorderQueueState, DomStorage.Name)] IPersistentState<BackorderQueueState> state,
     ILogger<BackorderQueueGrain> logger) : Grain, IBackorderQueueGrain, IRemindable
@@ -29,6 +30,14 @@ internal sealed class BackorderQueueGrain(
     /// interleave with a pass.</summary>
     private Task _writing = Task.CompletedTask;
 
+    /// <summary>The passes under way (see <see cref="PassesAsync"/>); whether another was asked for (by an operator or the
+    /// reminder) since the one running began, or the article woke the queue meanwhile.</summary>
+    private Task _passes = Task.CompletedTask;
+
+    private bool _asked;
+
+    private bool _woken;
+
     public Task JoinAsync(BackorderEntry entry) => InTurnAsync(async () =>
     {
         if (State.Entries.GetValueOrDefault(entry.OrderId) == entry)
@@ -39,6 +48,8 @@ internal sealed class BackorderQueueGrain(
         // Armed before the entry is stored: no stored entry is left without a pass to serve it.
         await this.RegisterOrUpdateReminder(ServeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await StoreAsync(State.Entries.SetItem(entry.OrderId, entry));
+        // Before the join answers: units counted once the order is queued wake the queue.
+        await TellArticleAsync(waiting: true);
     });
 
     public Task LeaveAsync(string orderId) => InTurnAsync(async () =>
@@ -53,6 +64,46 @@ internal sealed class BackorderQueueGrain(
 
     public async Task<IReadOnlyList<BackorderEntry>> ServeAsync()
     {
+        await PassesAsync(woken: false);
+        return Served(State.Entries.Values);
+    }
+
+    public Task WakeAsync() => State.Entries.IsEmpty ? Task.CompletedTask : PassesAsync(woken: true);
+
+    /// <summary>The pass starting now, or, while one runs, what follows it. Asked for (an operator, the reminder): a pass
+    /// that begins after this call follows (however many ask meanwhile, one follows). Woken by the article while a pass
+    /// runs: one follows only if that pass supplied an order. A pass releases what it held for an order it could not
+    /// supply in the end (a kept-together bundle), and that rise wakes the queue again: without progress as the
+    /// condition, such a queue would pass for ever. Units that arrive during a pass that supplied nobody wait for the
+    /// next minute's pass.</summary>
+    private Task PassesAsync(bool woken)
+    {
+        if (!_passes.IsCompleted)
+        {
+            (_asked, _woken) = (_asked || !woken, _woken || woken);
+            return _passes;
+        }
+
+        async Task Passes()
+        {
+            bool supplied;
+            do
+            {
+                (_asked, _woken) = (false, false);
+                supplied = await PassAsync();
+            }
+            while (_asked || (_woken && supplied));
+        }
+
+        return _passes = Passes();
+    }
+
+    /// <summary>Routes each waiting order again, first come first; those no longer waiting for the SKU leave. True when
+    /// one did.</summary>
+    private async Task<bool> PassAsync()
+    {
+        // The article wakes the queue while it knows orders wait (it may have been restarted since it was told).
+        await TellArticleAsync(waiting: !State.Entries.IsEmpty);
         var done = new List<string>();
         foreach (var entry in Served(State.Entries.Values))
         {
@@ -83,7 +134,7 @@ internal sealed class BackorderQueueGrain(
 
             await DisarmWhenEmptyAsync();
         });
-        return Served(State.Entries.Values);
+        return done.Count > 0;
     }
 
     public Task<IReadOnlyList<BackorderEntry>> GetAsync() => Task.FromResult(Served(State.Entries.Values));
@@ -92,7 +143,7 @@ internal sealed class BackorderQueueGrain(
     {
         if (reminderName == ServeReminder)
         {
-            await ServeAsync();
+            await PassesAsync(woken: false);
         }
     }
 
@@ -126,6 +177,21 @@ internal sealed class BackorderQueueGrain(
         if (State.Entries.IsEmpty && await this.GetReminder(ServeReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+            await TellArticleAsync(waiting: false);
+        }
+    }
+
+    /// <summary>Tells the article whether orders wait here, so that units becoming available wake the queue. A word that
+    /// fails costs at most the minute until the next pass says it again, so it fails nothing here.</summary>
+    private async Task TellArticleAsync(bool waiting)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<Dom.Articles.IArticleGrain>(Sku).BackordersWaitingAsync(waiting);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "Backorders of {Sku}: the article could not be told whether orders wait", Sku);
         }
     }
 }
