@@ -70,6 +70,22 @@ public class DeliveryChargeTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_wrong_item_sent_back_after_its_replacement_keeps_the_delivery_charge()
+    {
+        // The customer keeps the replacement: the order's goods were delivered, so its delivery was too.
+        var (id, warehouse) = await OrderAsync(1, 10m, 4.95m, [new Payment("card", "tok", 14.95m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        await Order(id).ReportAsync(new FulfilmentEvent("d", "l1", warehouse, FulfilmentEventType.Delivered, null, null, null));
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportWrongItemAsync("l1")).Status);
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "wrongItem")]));
+
+        var received = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+
+        var returned = received.Returns.Single();
+        Assert.Equal((0m, 0m, 0m), (returned.Refund, returned.DeliveryRefund, received.Refunded));
+    }
+
+    [Fact]
     public async Task A_free_replacement_charges_no_delivery()
     {
         var (id, warehouse) = await OrderAsync(1, 10m, 4.95m, [new Payment("card", "tok", 14.95m)]);

@@ -958,10 +958,11 @@ internal sealed class OrderGrain(
 
         // The receipt that brings the last unit back (the customer withdrew from the whole order) refunds the delivery
         // charge as well, at the VAT it was invoiced at; one that leaves goods with the customer keeps it (they were
-        // delivered).
+        // delivered), and so does a wrong item sent back once it was replaced: the customer keeps the replacement.
         var chargedDelivery = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
         var deliveryLeft = chargedDelivery.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund);
-        var deliveryRefund = deliveryLeft > 0 && view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled)
+        var deliveryRefund = deliveryLeft > 0 && State.Replaced.Values.All(units => units == 0)
+            && view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled)
             ? Math.Min(deliveryLeft, Math.Max(0m, refundable))
             : 0m;
         decimal DeliveryVat(decimal amount) => chargedDelivery.LastOrDefault()?.VatRate is { } deliveryRate ? TaxRates.VatIn(amount, deliveryRate, view.Currency) : 0m;
