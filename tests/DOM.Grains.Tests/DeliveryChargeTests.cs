@@ -86,6 +86,44 @@ public class DeliveryChargeTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_lines_refunds_rounded_at_a_paid_share_under_one_leave_the_delivery_charge_whole()
+    {
+        // Three lines of 1.00 and delivery of 1.00, paid 3.00: the payment covers the delivery, and two thirds of the
+        // goods, captured as 0.67, 0.67 and what was left, 0.66.
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        var skus = new List<string>();
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            skus.Add(await _world.ArticleAsync(name));
+            await _world.StockAsync(skus[^1], warehouse, 5);
+        }
+
+        var id = _world.Id("o");
+        var created = await Order(id).CreateAsync(Request(id, skus[0], 1, 1m) with
+        {
+            Lines = [.. skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 1m))],
+            DeliveryCharge = 1m,
+            Payments = [new Payment("card", "tok", 3m)],
+        });
+        Assert.Equal(OrderOutcome.Created, created.Outcome);
+        OrderView shipped = null!;
+        for (var i = 1; i <= 3; i++)
+        {
+            shipped = (await Order(id).ReportAsync(new FulfilmentEvent($"s{i}", $"l{i}", warehouse, FulfilmentEventType.Shipped, null, "DHL", $"T{i}"))).Order!;
+        }
+
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r", warehouse, [.. Enumerable.Range(1, 3).Select(i => new ReturnLineRequest($"l{i}", null, 1, "tooSmall"))]));
+        var received = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r", null, [.. Enumerable.Range(1, 3).Select(i => new ReceiptLine($"l{i}", 1, 0))]))).Order!;
+
+        Assert.Equal([0.67m, 0.67m, 0.66m], shipped.Invoices.Select(i => i.Lines.Single().Amount));
+        Assert.Equal((1m, 3m), (shipped.Invoices[0].Delivery!.Amount, shipped.Captured));
+        var returned = received.Returns.Single();
+        // Each line refunds what it was captured at, the delivery what it was: together what was paid.
+        Assert.Equal([0.67m, 0.67m, 0.66m], returned.Lines.Select(l => l.Refund));
+        Assert.Equal((1m, 3m), (returned.DeliveryRefund, returned.Refund));
+    }
+
+    [Fact]
     public async Task A_free_replacement_charges_no_delivery()
     {
         var (id, warehouse) = await OrderAsync(1, 10m, 4.95m, [new Payment("card", "tok", 14.95m)]);

@@ -928,6 +928,10 @@ internal sealed class OrderGrain(
         // Lines rounded one by one at a paid share under 1 may come to a minor unit more than the payments: what was paid
         // is the most refunded (as it is the most captured).
         var refundable = Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
+        // The payments paid the delivery charge before the goods: what of it was captured and is not refunded yet is no
+        // line's to refund (else a line rounded up at a paid share under 1 takes a minor unit of the charge's refund).
+        var chargedDelivery = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
+        var deliveryLeft = chargedDelivery.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund);
         var vat = 0m;
         foreach (var announced in known.Lines)
         {
@@ -938,7 +942,7 @@ internal sealed class OrderGrain(
             var paid = OrderRules.WithCustomer(line, view.Delivery) - State.Replaced.GetValueOrDefault(line.LineId);
             var refundedBefore = OrderRules.RefundedUnits(view, line.LineId);
             var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
-            var amount = Math.Min(LineAmounts.ForUnits(line.NetUnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable));
+            var amount = Math.Min(LineAmounts.ForUnits(line.NetUnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable - deliveryLeft));
             refundable -= amount;
             // The VAT in the refund, at the rate the line's goods were invoiced at (none before invoices were kept).
             vat += view.Invoices.SelectMany(i => i.Lines).LastOrDefault(l => l.LineId == line.LineId)?.VatRate is { } rate ? TaxRates.VatIn(amount, rate, view.Currency) : 0m;
@@ -959,8 +963,6 @@ internal sealed class OrderGrain(
         // The receipt that brings the last unit back (the customer withdrew from the whole order) refunds the delivery
         // charge as well, at the VAT it was invoiced at; one that leaves goods with the customer keeps it (they were
         // delivered), and so does a wrong item sent back once it was replaced: the customer keeps the replacement.
-        var chargedDelivery = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
-        var deliveryLeft = chargedDelivery.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund);
         var deliveryRefund = deliveryLeft > 0 && State.Replaced.Values.All(units => units == 0)
             && view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled)
             ? Math.Min(deliveryLeft, Math.Max(0m, refundable))
