@@ -20,6 +20,12 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("cancel")]
     Task<OrderCommandResult> CancelAsync(string? lineId);
 
+    /// <summary>Cancels <paramref name="quantity"/> units of line <paramref name="lineId"/> (of a bundle line: that many
+    /// bundles) that are not shipped yet: those still waiting for supply first, then those allocated where the work is
+    /// least far along. <paramref name="cancelId"/> is the idempotency key.</summary>
+    [Alias("cancel-units")]
+    Task<OrderCommandResult> CancelUnitsAsync(string cancelId, string lineId, int quantity);
+
     /// <summary>Releases or rejects an order held for review.</summary>
     [Alias("review")]
     Task<OrderCommandResult> ReviewAsync(ReviewDecision decision);

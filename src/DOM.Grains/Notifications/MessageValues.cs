@@ -41,7 +41,7 @@ internal static class MessageValues
             ["customerName"] = customer?.Name ?? "",
             ["lineId"] = notification.LineId ?? "",
             ["sku"] = line?.Sku ?? part?.Bundle!.Sku ?? string.Join(", ", order.Lines.Select(l => l.Sku)),
-            ["quantity"] = (parcel?.Quantity ?? line?.Quantity ?? part?.Bundle!.Bundles(part.Quantity) ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
+            ["quantity"] = (notification.Quantity ?? parcel?.Quantity ?? line?.Quantity ?? part?.Bundle!.Bundles(part.Quantity) ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
             ["carrier"] = parcel?.Carrier ?? "",
             ["trackingNumber"] = parcel?.TrackingNumber ?? "",
             ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",

@@ -601,6 +601,78 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
+    public async Task<OrderCommandResult> CancelUnitsAsync(string cancelId, string lineId, int quantity)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        // A bundle line's id names all of its parts, and its quantity bundles.
+        var lines = State.View is null ? [] : View.Lines.Where(l => OrderRules.IsOrPartOf(l, lineId)).ToList();
+        if (lines.Count == 0)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order or line not found.");
+        }
+
+        // Answered as the first when retried; under the cancellation's own key, apart from the fulfilment events' ids.
+        var (key, fingerprint) = ($"cancel-units/{cancelId}", $"{lineId}*{quantity}");
+        if (State.Events.TryGetValue(key, out var seen))
+        {
+            return seen == fingerprint
+                ? Result(OrderCommandStatus.AlreadyDone)
+                : Result(OrderCommandStatus.IdempotencyConflict, $"Cancellation {cancelId} was of other units; a cancellation is made once.");
+        }
+
+        await FinishPendingAsync();
+        var view = View;
+        var endings = new List<AllocationEnding>();
+        foreach (var line in lines)
+        {
+            var units = line.LineId == lineId ? quantity : quantity * line.Bundle!.PerBundle;
+            var cancellable = line.OpenQuantity + line.Allocations.Sum(OrderRules.Unshipped);
+            if (units > cancellable)
+            {
+                return Result(OrderCommandStatus.NotAllowed, $"{cancellable} units of line {line.LineId} are left to cancel (not shipped or handed over), not {units}.");
+            }
+
+            view = CancelUnits(view, line, units, endings);
+        }
+
+        // The customer is told of the units, or, when they were the last of the line or of the order, as a cancel of it.
+        var (whole, lineGone) = (view.Lines.All(l => l.CancelledQuantity == l.Quantity), lines.All(l => view.Lines.Single(v => v.LineId == l.LineId).CancelledQuantity == l.Quantity));
+        view = Note(view, "units cancelled", lineId, $"{quantity} ({cancelId})");
+        view = whole ? Notify(view, "cancelled", null) : lineGone ? Notify(view, "lineCancelled", lineId) : NotifyUnits(view, lineId, quantity);
+        await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint), ReviewPending = State.ReviewPending && !whole }, new OrderEffects(endings, IdleBookings(view)));
+        await SettleBackorderRetryAsync();
+        return Result(OrderCommandStatus.Done);
+    }
+
+    /// <summary><paramref name="view"/> with <paramref name="units"/> units of <paramref name="line"/> cancelled: those
+    /// waiting for supply first, then allocated ones where the work is least far along (the route made last first among
+    /// equals), each released at its slot (added to <paramref name="endings"/>).</summary>
+    private OrderView CancelUnits(OrderView view, OrderLine line, int units, List<AllocationEnding> endings)
+    {
+        var left = units - Math.Min(units, line.OpenQuantity);
+        var allocations = line.Allocations.ToList();
+        foreach (var i in Enumerable.Range(0, allocations.Count).Where(i => OrderRules.Unshipped(allocations[i]) > 0)
+            .OrderBy(i => allocations[i].Status).ThenByDescending(i => i).ToList())
+        {
+            if (left == 0)
+            {
+                break;
+            }
+
+            var allocation = allocations[i];
+            var unshipped = OrderRules.Unshipped(allocation);
+            var taken = Math.Min(left, unshipped);
+            left -= taken;
+            endings.Add(new AllocationEnding(line.Sku, allocation.LocationId, SlotAllocationId(line, allocation), unshipped - taken, AllocationEnd.Released));
+            allocations[i] = taken < unshipped ? allocation with { Quantity = allocation.Quantity - taken }
+                : allocation.Shipped > 0 ? OrderRules.Settled(allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped })
+                : allocation with { Status = AllocationStatus.Cancelled };
+        }
+
+        return Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + units });
+    }
+
     public async Task<OrderCommandResult> ReviewAsync(ReviewDecision decision)
     {
         EnsureUsable();
@@ -2267,6 +2339,11 @@ internal sealed class OrderGrain(
 
     private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null) =>
         view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId)] };
+
+    /// <summary><paramref name="view"/> with the message that <paramref name="quantity"/> units of line (or bundles of
+    /// bundle line) <paramref name="lineId"/> are cancelled.</summary>
+    private OrderView NotifyUnits(OrderView view, string lineId, int quantity) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", "unitsCancelled", clock.UtcNow, lineId, Quantity: quantity)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>

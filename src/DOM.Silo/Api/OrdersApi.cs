@@ -38,7 +38,9 @@ public sealed record OrderBody(
 /// <summary>A location's or partner's event for a line.</summary>
 public sealed record FulfilmentBody(string? EventId, string? LocationId, FulfilmentEventType? Type, int? Quantity = null, string? Carrier = null, string? TrackingNumber = null);
 
-public sealed record CancelBody(string? LineId = null);
+/// <summary>What to cancel: the whole order (no body), a line (<c>lineId</c>), or some of its units (<c>quantity</c>, with
+/// the <c>cancelId</c> that makes it idempotent).</summary>
+public sealed record CancelBody(string? LineId = null, int? Quantity = null, string? CancelId = null);
 
 /// <summary>An order's customer messages, oldest first.</summary>
 public sealed record CustomerMessages(IReadOnlyList<CustomerMessage> Items);
@@ -388,7 +390,14 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CancelAsync(
         string orderId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CancelBody? body, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var validation = new Validation().Id("orderId", orderId).Id("lineId", body?.LineId, required: false);
+        var units = body?.Quantity is not null || body?.CancelId is not null;
+        var validation = new Validation().Id("orderId", orderId).Id("lineId", body?.LineId, required: units);
+        if (units)
+        {
+            // Some units of a line: how many, and the id that answers a retry as the first.
+            validation.Int("quantity", body!.Quantity, 1, Validation.MaxQuantity).Id("cancelId", body.CancelId);
+        }
+
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -400,7 +409,7 @@ public static class OrdersApi
             return Answers.NotFound($"Order {orderId}");
         }
 
-        return Answer(await order.CancelAsync(body?.LineId), user);
+        return Answer(units ? await order.CancelUnitsAsync(body!.CancelId!, body.LineId!, body.Quantity!.Value) : await order.CancelAsync(body?.LineId), user);
     }
 
     /// <summary>The order's customer messages written out in the customer's language (the channel's own orders, or an
@@ -588,7 +597,7 @@ public static class OrdersApi
         else
         {
             // Charged as it is, so in the currency's minor units (no rounding later decides a cent of it).
-            validation.Money("deliveryCharge", body.DeliveryCharge, 100_000m, decimals: Currency.Decimals(body.Currency ?? "EUR"));
+            validation.Money("deliveryCharge", body.DeliveryCharge, 10_000_000m, decimals: Currency.Decimals(body.Currency ?? "EUR"));
         }
 
         if (body.Coupons is { } coupons)

@@ -37,7 +37,7 @@ public class MessageTemplatesTests
     [Fact]
     public void Every_notification_the_orders_send_has_english_and_german_texts() =>
         Assert.All(
-            ["orderConfirmed", "orderRejected", "shipped", "readyForPickup", "delayed", "backordered", "itemUnavailable", "cancelled", "lineCancelled", "replacementCreated", "returnAnnounced", "returnReceived", "returnCancelled", "refunded"],
+            ["orderConfirmed", "orderRejected", "shipped", "readyForPickup", "delayed", "backordered", "itemUnavailable", "cancelled", "lineCancelled", "unitsCancelled", "replacementCreated", "returnAnnounced", "returnReceived", "returnCancelled", "refunded"],
             type => Assert.Equal(["de", "en"], MessageTemplates.BuiltIn[type].Keys.Order()));
 
     [Fact]

@@ -224,6 +224,32 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_channel_cancels_some_units_of_a_line_once_per_cancel_id_and_the_customer_reads_how_many()
+    {
+        var (sku, near, _) = await StockAsync(5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 5)));
+        async Task<HttpResponseMessage> Cancel(object body) => await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", body, SiloHost.Json);
+
+        using var noId = await Cancel(new { lineId = "l1", quantity = 2 });
+        using var noLine = await Cancel(new { quantity = 2, cancelId = "c1" });
+        using var none = await Cancel(new { lineId = "l1", quantity = 0, cancelId = "c1" });
+        using var cancelled = await Cancel(new { lineId = "l1", quantity = 3, cancelId = "c1" });
+        using var again = await Cancel(new { lineId = "l1", quantity = 3, cancelId = "c1" });
+        using var otherUnits = await Cancel(new { lineId = "l1", quantity = 1, cancelId = "c1" });
+        using var tooMany = await Cancel(new { lineId = "l1", quantity = 3, cancelId = "c2" });
+        var order = await GetAsync(id);
+        var messages = (await Webshop.GetFromJsonAsync<CustomerMessages>($"/api/v1/orders/{id}/messages", SiloHost.Json))!.Items;
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (noId.StatusCode, noLine.StatusCode, none.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (cancelled.StatusCode, again.StatusCode));
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.UnprocessableEntity), (otherUnits.StatusCode, tooMany.StatusCode));
+        Assert.Equal((3, 2, 40m), (order.Lines.Single().CancelledQuantity, order.Lines.Single().AllocatedQuantity, order.Total));
+        Assert.Equal((5, 2, 3), await SlotAsync(sku, near));
+        Assert.Equal($"3 × {sku} of your order {id} is cancelled; the rest comes as ordered.", Assert.Single(messages, m => m.Type == "unitsCancelled").Text);
+    }
+
+    [Fact]
     public async Task Retried_cancels_and_reviews_answer_as_the_first_and_a_cancelled_review_is_over()
     {
         var (sku, near, _) = await StockAsync(10);
