@@ -181,7 +181,31 @@ async function showOrder(orderId) {
     api("GET", `/api/v1/orders/${encodeURIComponent(orderId)}/messages`),
   ]);
   const detail = document.getElementById("detail");
-  // A line's price, and what each promotion took off it at intake; a bundle's part names its bundle.
+  // A line's price, and what each promotion took off it at intake; a bundle's part names its bundle. A line with units
+  // not shipped yet has a form to cancel some of them (a customer who wants fewer); its cancel id is kept until the
+  // engine took it, so a click after a lost answer cancels once.
+  const unshipped = line => line.openQuantity + line.allocations
+    .filter(a => !["rejected", "cancelled", "pickedUp", "delivered"].includes(a.status)).reduce((sum, a) => sum + a.quantity - a.shipped, 0);
+  const cancelForm = line => {
+    const left = unshipped(line);
+    if (left === 0 || ["cancelled", "rejected"].includes(order.status)) {
+      return "–";
+    }
+    const form = el("form", { class: "cancel-units", "data-cancel": newEventId() },
+      el("input", { name: "quantity", type: "number", min: "1", max: String(left), value: "1", size: "3", required: "", "aria-label": `Units of ${line.lineId} to cancel` }),
+      el("button", { type: "submit" }, "Cancel units"));
+    form.addEventListener("submit", event => {
+      event.preventDefault();
+      act(form.querySelector("button"), async () => {
+        const quantity = Number(form.elements.quantity.value);
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/cancel`, { lineId: line.lineId, quantity, cancelId: form.dataset.cancel });
+        showDone(`${order.orderId}: ${quantity} × ${line.sku} cancelled.`);
+        await loadAll();
+        await showOrder(order.orderId);
+      });
+    });
+    return form;
+  };
   const lines = order.lines.map(line => el("tr", { "data-line": line.lineId },
     el("td", {}, line.lineId),
     el("td", {}, line.sku, line.bundle ? el("span", { class: "bundle" }, ` (${line.bundle.perBundle} per ${line.bundle.sku}, line ${line.bundle.lineId})`) : ""),
@@ -189,7 +213,8 @@ async function showOrder(orderId) {
     el("td", { class: "number" }, money(line.unitPrice, order.currency)),
     el("td", { class: "discounts" }, (line.discounts ?? []).map(d => `${d.name} −${money(d.amount, order.currency)}`).join("; ") || "–"),
     el("td", {}, line.status),
-    el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–")));
+    el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–"),
+    el("td", {}, line.cancelledQuantity > 0 ? `${line.cancelledQuantity} cancelled ` : "", cancelForm(line))));
   // Returns, with what came back of each line and the refund.
   const returns = order.returns.map(r => el("tr", { "data-return": r.returnId },
     el("td", {}, r.returnId), el("td", {}, r.locationId), el("td", {}, r.status), el("td", { class: "nowrap" }, dateTime(r.createdAt)),
@@ -270,7 +295,7 @@ async function showOrder(orderId) {
       order.outstanding > 0 ? el("span", { class: "badge due" }, `due ${money(order.outstanding, order.currency)}`) : "",
       order.chargedBack > 0 ? el("span", { class: "badge late" }, `charged back ${money(order.chargedBack, order.currency)}`) : ""),
     actions,
-    el("table", { id: "lines" }, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Price", "Promotions", "Status", "Where"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
+    el("table", { id: "lines" }, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Price", "Promotions", "Status", "Where", "Cancel"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
     ...(invoices.length ? [el("h3", {}, "Invoices"), el("table", { id: "invoices" },
       el("thead", {}, el("tr", {}, ["Invoice", "Issued", "From", "Units", "Captured", "incl. VAT"].map(h => el("th", {}, h)))), el("tbody", {}, invoices))] : []),
     ...(payments.length || paymentForm ? [el("h3", {}, "Payments")] : []),

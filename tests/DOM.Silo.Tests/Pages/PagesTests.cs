@@ -217,6 +217,33 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_console_cancels_some_units_of_a_line_for_a_customer_who_wants_fewer()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 3));
+
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var form = Browser.Find("#detail tr[data-line='l1'] form.cancel-units");
+        var offered = form.FindElement(By.Name("quantity")).GetAttribute("max");
+        form.FindElement(By.Name("quantity")).Clear();
+        form.FindElement(By.Name("quantity")).SendKeys("2");
+        form.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", $"2 × {sku} cancelled");
+        Browser.TextOf("#detail tr[data-line='l1']", "2 cancelled");
+        var order = await OrderAsync(id);
+        var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
+
+        Assert.Equal("3", offered);
+        Assert.Equal((2, 1, OrderStatus.Released), (order.Lines.Single().CancelledQuantity, order.Lines.Single().AllocatedQuantity, order.Status));
+        Assert.Equal((1, 9), (slot!.Allocated, slot.Available));
+        Assert.Equal("1", Browser.Find("#detail tr[data-line='l1'] form.cancel-units input[name='quantity']").GetAttribute("max"));
+        Assert.Contains("units cancelled l1: 2", Browser.Find("#detail").Text, StringComparison.Ordinal);
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task After_an_action_in_an_orders_panel_the_list_stays_under_the_filter_it_was_shown_with()
     {
         var (sku, _) = await StockedAsync("store", 10);
