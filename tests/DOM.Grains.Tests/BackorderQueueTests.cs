@@ -56,6 +56,30 @@ public class BackorderQueueTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Units_counted_in_while_a_pass_that_supplies_nobody_runs_past_the_order_they_suit_are_served_after_it()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (older, newer) = (_world.Id("older"), _world.Id("newer"));
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(newer).CreateAsync(Request(newer, sku, 2));
+        // The pass routes the older order (nothing there), then waits at the newer one.
+        var atNewer = GrainCalls.Hold(Order(newer), nameof(IOrderGrain.ServeBackorderAsync));
+        var passes = Queue(sku).ServeAsync();
+        await atNewer.Reached;
+        var woken = GrainCalls.NextAsync(Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
+
+        // The unit arrives after the pass routed the older order; the newer one wants 2: the pass supplies nobody.
+        await _world.StockAsync(sku, warehouse, 1);
+        await woken;
+        atNewer.Open();
+        var left = await passes;
+
+        Assert.Equal(OrderStatus.Released, (await Order(older).GetAsync())!.Status);
+        Assert.Equal([newer], left.Select(e => e.OrderId));
+    }
+
+    [Fact]
     public async Task A_queue_nobody_waits_in_is_not_woken_by_units_counted()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));

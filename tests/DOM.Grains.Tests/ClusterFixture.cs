@@ -40,10 +40,14 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             TestSilo.Configure(silo, Time, Journal);
-            silo.AddIncomingGrainCallFilter(context =>
+            silo.AddIncomingGrainCallFilter(async context =>
             {
                 GrainCalls.Entered(context.TargetId, context.MethodName);
-                return GrainCalls.Lost(context.TargetId, context.MethodName) ? Task.CompletedTask : context.Invoke();
+                await GrainCalls.HeldAsync(context.TargetId, context.MethodName);
+                if (!GrainCalls.Lost(context.TargetId, context.MethodName))
+                {
+                    await context.Invoke();
+                }
             });
             silo.AddOutgoingGrainCallFilter(context =>
             {
@@ -96,6 +100,15 @@ public static class GrainCalls
         }
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(GrainId Grain, string Method), CallGate> Holding = new();
+
+    /// <summary>The next call of <paramref name="method"/> on <paramref name="grain"/> waits at the start of its turn
+    /// there (the grain busy with it) until the returned gate is opened.</summary>
+    public static CallGate Hold(IAddressable grain, string method) => Holding[(grain.GetGrainId(), method)] = new CallGate();
+
+    internal static Task HeldAsync(GrainId grain, string method) =>
+        !Holding.IsEmpty && Holding.TryRemove((grain, method), out var gate) ? gate.WaitAsync() : Task.CompletedTask;
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(GrainId Grain, string Method), byte> Losing = new();
 
     /// <summary>Until the returned handle is disposed, calls of the one-way <paramref name="method"/> reach
@@ -135,6 +148,26 @@ public static class GrainCalls
     private sealed class Undo(Action undo) : IDisposable
     {
         public void Dispose() => undo();
+    }
+}
+
+/// <summary>Holds back one grain call (<see cref="GrainCalls.Hold"/>): <see cref="Reached"/> completes once the call
+/// waits at it, in its turn at the grain.</summary>
+public sealed class CallGate
+{
+    private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Reached => _arrived.Task;
+
+    /// <summary>Lets the call run.</summary>
+    public void Open() => _opened.TrySetResult();
+
+    internal Task WaitAsync()
+    {
+        _arrived.TrySetResult();
+        return _opened.Task;
     }
 }
 

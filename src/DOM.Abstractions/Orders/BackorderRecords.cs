@@ -33,7 +33,8 @@ public interface IBackorderQueueGrain : IGrainWithStringKey
     Task<IReadOnlyList<BackorderEntry>> ServeAsync();
 
     /// <summary>Units of the SKU became available: a pass starts unless one is under way, and then one more follows it
-    /// (so the units a pass may have missed are served, however many wake it meanwhile). Fire and forget.</summary>
+    /// (so the units a pass may have missed are served, however many wake it meanwhile), unless that one only followed a
+    /// wake and supplied nobody (a pass's own releases wake the queue). Fire and forget.</summary>
     [Alias("wake"), OneWay, AlwaysInterleave]
     Task WakeAsync();
 

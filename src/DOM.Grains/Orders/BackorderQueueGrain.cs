@@ -72,10 +72,10 @@ internal sealed class BackorderQueueGrain(
 
     /// <summary>The pass starting now, or, while one runs, what follows it. Asked for (an operator, the reminder): a pass
     /// that begins after this call follows (however many ask meanwhile, one follows). Woken by the article while a pass
-    /// runs: one follows only if that pass supplied an order. A pass releases what it held for an order it could not
-    /// supply in the end (a kept-together bundle), and that rise wakes the queue again: without progress as the
-    /// condition, such a queue would pass for ever. Units that arrive during a pass that supplied nobody wait for the
-    /// next minute's pass.</summary>
+    /// runs: one follows, since the units may have come after the pass routed the order they suit; but a pass that only
+    /// followed a wake is followed again for a wake only if it supplied an order. A pass releases what it held for an
+    /// order it could not supply in the end (a kept-together bundle), and that rise wakes the queue again: without
+    /// progress as the condition, such a queue would pass for ever.</summary>
     private Task PassesAsync(bool woken)
     {
         if (!_passes.IsCompleted)
@@ -86,13 +86,18 @@ internal sealed class BackorderQueueGrain(
 
         async Task Passes()
         {
-            bool supplied;
-            do
+            var followsWake = false;
+            while (true)
             {
                 (_asked, _woken) = (false, false);
-                supplied = await PassAsync();
+                var supplied = await PassAsync();
+                if (!_asked && !(_woken && (supplied || !followsWake)))
+                {
+                    return;
+                }
+
+                followsWake = !_asked;
             }
-            while (_asked || (_woken && supplied));
         }
 
         return _passes = Passes();
