@@ -80,6 +80,33 @@ public class BackorderQueueTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_wake_bringing_no_more_supply_than_a_pass_that_supplied_nobody_began_with_starts_no_pass()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 1);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2));
+        // The pass finds 1 unit for an order that wants 2: it supplies nobody.
+        await Queue(sku).ServeAsync();
+        var article = fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(sku);
+        using var passes = GrainCalls.Watch(Queue(sku), article, nameof(Dom.Articles.IArticleGrain.GetIndexAsync));
+        var late = GrainCalls.NextAsync(Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
+
+        // A wake that comes late from what the pass held and released: the supply is where it was.
+        await Queue(sku).WakeAsync(1);
+        await late.WaitAsync(TimeSpan.FromSeconds(30));
+        // Read after the wake's turn, in which a pass would have begun by reading the supply.
+        await Queue(sku).GetAsync();
+        var forNothing = passes.Count;
+        var served = GrainCalls.NextAsync(Order(id), nameof(IOrderGrain.ServeBackorderAsync));
+        await Queue(sku).WakeAsync(2);
+        await served.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, forNothing);
+        Assert.Equal(1, passes.Count);
+    }
+
+    [Fact]
     public async Task A_queue_nobody_waits_in_is_not_woken_by_units_counted()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));

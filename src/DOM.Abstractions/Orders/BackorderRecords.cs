@@ -32,11 +32,12 @@ public interface IBackorderQueueGrain : IGrainWithStringKey
     [Alias("serve")]
     Task<IReadOnlyList<BackorderEntry>> ServeAsync();
 
-    /// <summary>Units of the SKU became available: a pass starts unless one is under way, and then one more follows it
-    /// (so the units a pass may have missed are served, however many wake it meanwhile), unless that one only followed a
-    /// wake and supplied nobody (a pass's own releases wake the queue). Fire and forget.</summary>
+    /// <summary>Units of the SKU became available; <paramref name="supply"/>: what the article's index now shows (units
+    /// available, set aside for channels and on their way, at every location). A pass starts unless one is under way,
+    /// and then one follows it (so the units a pass may have missed are served), unless the last pass supplied nobody
+    /// and the supply is no more than when it began (a pass's own releases bring it back to that). Fire and forget.</summary>
     [Alias("wake"), OneWay, AlwaysInterleave]
-    Task WakeAsync();
+    Task WakeAsync(int supply);
 
     /// <summary>The waiting orders in the order they are served.</summary>
     [Alias("get"), ReadOnly]

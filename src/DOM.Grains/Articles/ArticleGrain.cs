@@ -151,7 +151,6 @@ internal sealed class ArticleGrain(
             State with { Index = State.Index.SetItem(update.LocationId, Entry(update)) },
             GrainContext,
             logger);
-        WakeBackordersIfRisen(null, Indexed(update));
         if (_index is { } live)
         {
             var (entries, versions) = live;
@@ -161,6 +160,8 @@ internal sealed class ArticleGrain(
                 [.. entries[..at], Indexed(update), .. entries[at..]],
                 [.. versions[..at], update.Version, .. versions[at..]]);
         }
+
+        WakeBackordersIfRisen(null, Indexed(update));
     }
 
     public Task PublishAsync(AvailabilityUpdate update)
@@ -221,7 +222,8 @@ internal sealed class ArticleGrain(
         if (_backordersWaiting
             && (after.Available > (before?.Available ?? 0) || InTransit(after) > InTransit(before) || Pooled(after) > Pooled(before)))
         {
-            GrainFactory.Get<Dom.Orders.IBackorderQueueGrain>(this.GetPrimaryKeyString()).WakeAsync().Ignore();
+            var supply = Orders.BackorderQueueGrain.SupplyOf(Index().Entries);
+            GrainFactory.Get<Dom.Orders.IBackorderQueueGrain>(this.GetPrimaryKeyString()).WakeAsync(supply).Ignore();
         }
     }
 

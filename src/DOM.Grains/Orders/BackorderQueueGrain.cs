@@ -30,13 +30,19 @@ internal sealed class BackorderQueueGrain(
     /// interleave with a pass.</summary>
     private Task _writing = Task.CompletedTask;
 
-    /// <summary>The passes under way (see <see cref="PassesAsync"/>); whether another was asked for (by an operator or the
-    /// reminder) since the one running began, or the article woke the queue meanwhile.</summary>
+    /// <summary>The passes under way (see <see cref="PassesAsync"/>).</summary>
     private Task _passes = Task.CompletedTask;
 
+    /// <summary>Whether a pass was asked for (an operator, the reminder) since the one running began.</summary>
     private bool _asked;
 
-    private bool _woken;
+    /// <summary>The most supply a wake reported since the pass running began (null: none woke the queue).</summary>
+    private int? _wokenWith;
+
+    /// <summary>The supply the article's index showed when the last pass began, if that pass supplied nobody (null: it
+    /// supplied an order, or none ran). A wake reporting no more than that brings nothing new: the pass's own releases
+    /// (what it held for an order it could not supply in the end) rise back to it.</summary>
+    private int? _fruitlessAt;
 
     public Task JoinAsync(BackorderEntry entry) => InTurnAsync(async () =>
     {
@@ -64,44 +70,66 @@ internal sealed class BackorderQueueGrain(
 
     public async Task<IReadOnlyList<BackorderEntry>> ServeAsync()
     {
-        await PassesAsync(woken: false);
+        await PassesAsync(asked: true, supply: null);
         return Served(State.Entries.Values);
     }
 
-    public Task WakeAsync() => State.Entries.IsEmpty ? Task.CompletedTask : PassesAsync(woken: true);
+    public Task WakeAsync(int supply) => State.Entries.IsEmpty ? Task.CompletedTask : PassesAsync(asked: false, supply);
 
     /// <summary>The pass starting now, or, while one runs, what follows it. Asked for (an operator, the reminder): a pass
-    /// that begins after this call follows (however many ask meanwhile, one follows). Woken by the article while a pass
-    /// runs: one follows, since the units may have come after the pass routed the order they suit; but a pass that only
-    /// followed a wake is followed again for a wake only if it supplied an order. A pass releases what it held for an
-    /// order it could not supply in the end (a kept-together bundle), and that rise wakes the queue again: without
-    /// progress as the condition, such a queue would pass for ever.</summary>
-    private Task PassesAsync(bool woken)
+    /// that begins after this call follows (however many ask meanwhile, one follows). Woken by the article with the SKU's
+    /// <paramref name="supply"/> (while a pass runs, or after it): a pass follows unless the last pass supplied nobody and
+    /// the supply is no more than when that pass began. So units that came after a pass routed the order they suit are
+    /// served by the next, and a pass whose own releases wake the queue (they only bring the supply back) does not pass
+    /// again for ever, however late those wakes arrive.</summary>
+    private Task PassesAsync(bool asked, int? supply)
     {
+        bool New(int reported) => _fruitlessAt is not { } before || reported > before;
         if (!_passes.IsCompleted)
         {
-            (_asked, _woken) = (_asked || !woken, _woken || woken);
+            (_asked, _wokenWith) = (_asked || asked, supply is { } woken ? Math.Max(_wokenWith ?? woken, woken) : _wokenWith);
             return _passes;
+        }
+
+        if (!asked && supply is { } reported && !New(reported))
+        {
+            return Task.CompletedTask;
         }
 
         async Task Passes()
         {
-            var followsWake = false;
-            while (true)
+            do
             {
-                (_asked, _woken) = (false, false);
+                (_asked, _wokenWith) = (false, null);
+                var before = await SupplyAsync();
                 var supplied = await PassAsync();
-                if (!_asked && !(_woken && (supplied || !followsWake)))
-                {
-                    return;
-                }
-
-                followsWake = !_asked;
+                _fruitlessAt = supplied ? null : before;
             }
+            while (_asked || (_wokenWith is { } woken && New(woken)));
         }
 
         return _passes = Passes();
     }
+
+    /// <summary>The units the article's index shows for the SKU (see <see cref="SupplyOf"/>); null when it cannot be read
+    /// (then no wake is taken for nothing new).</summary>
+    private async Task<int?> SupplyAsync()
+    {
+        try
+        {
+            return SupplyOf((await GrainFactory.GetGrain<Dom.Articles.IArticleGrain>(Sku).GetIndexAsync()).Value);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "Backorders of {Sku}: the article's index could not be read", Sku);
+            return null;
+        }
+    }
+
+    /// <summary>What an index holds for backorders: units available, set aside for channels and on their way, at every
+    /// location.</summary>
+    internal static int SupplyOf(IEnumerable<Dom.Articles.IndexedAvailability> index) =>
+        index.Sum(e => e.Available + (e.Pools?.Sum(p => p.Available) ?? 0) + (e.InTransit?.Sum(t => t.Available) ?? 0));
 
     /// <summary>Routes each waiting order again, first come first; those no longer waiting for the SKU leave. True when
     /// one did.</summary>
@@ -148,7 +176,7 @@ internal sealed class BackorderQueueGrain(
     {
         if (reminderName == ServeReminder)
         {
-            await PassesAsync(woken: false);
+            await PassesAsync(asked: true, supply: null);
         }
     }
 
