@@ -637,9 +637,9 @@ internal sealed class OrderGrain(
         }
 
         // The customer is told of the units, or, when they were the last of the line or of the order, as a cancel of it.
-        var (whole, lineGone) = (view.Lines.All(l => l.CancelledQuantity == l.Quantity), lines.All(l => view.Lines.Single(v => v.LineId == l.LineId).CancelledQuantity == l.Quantity));
+        var (whole, lineGone) = (view.Lines.All(l => l.CancelledQuantity == l.Quantity), view.Lines.Where(l => OrderRules.IsOrPartOf(l, lineId)).All(l => l.CancelledQuantity == l.Quantity));
         view = Note(view, "units cancelled", lineId, $"{quantity} ({cancelId})");
-        view = whole ? Notify(view, "cancelled", null) : lineGone ? Notify(view, "lineCancelled", lineId) : NotifyUnits(view, lineId, quantity);
+        view = whole ? Notify(view, "cancelled", null) : lineGone ? Notify(view, "lineCancelled", lineId) : Notify(view, "unitsCancelled", lineId, quantity: quantity);
         await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint), ReviewPending = State.ReviewPending && !whole }, new OrderEffects(endings, IdleBookings(view)));
         await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
@@ -650,7 +650,7 @@ internal sealed class OrderGrain(
     /// equals), each released at its slot (added to <paramref name="endings"/>).</summary>
     private OrderView CancelUnits(OrderView view, OrderLine line, int units, List<AllocationEnding> endings)
     {
-        var left = units - Math.Min(units, line.OpenQuantity);
+        var left = Math.Max(0, units - line.OpenQuantity);
         var allocations = line.Allocations.ToList();
         foreach (var i in Enumerable.Range(0, allocations.Count).Where(i => OrderRules.Unshipped(allocations[i]) > 0)
             .OrderBy(i => allocations[i].Status).ThenByDescending(i => i).ToList())
@@ -665,9 +665,7 @@ internal sealed class OrderGrain(
             var taken = Math.Min(left, unshipped);
             left -= taken;
             endings.Add(new AllocationEnding(line.Sku, allocation.LocationId, SlotAllocationId(line, allocation), unshipped - taken, AllocationEnd.Released));
-            allocations[i] = taken < unshipped ? allocation with { Quantity = allocation.Quantity - taken }
-                : allocation.Shipped > 0 ? OrderRules.Settled(allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped })
-                : allocation with { Status = AllocationStatus.Cancelled };
+            allocations[i] = OrderRules.WithoutUnits(allocation, taken);
         }
 
         return Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + units });
@@ -1771,9 +1769,7 @@ internal sealed class OrderGrain(
 
                 endings.Add(new AllocationEnding(line.Sku, allocation.LocationId, SlotAllocationId(line, allocation), 0, AllocationEnd.Released));
                 released += unshipped;
-                allocations.Add(allocation.Shipped > 0
-                    ? OrderRules.Settled(allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped })
-                    : allocation with { Status = AllocationStatus.Cancelled });
+                allocations.Add(OrderRules.WithoutUnits(allocation, unshipped));
             }
 
             var cancelled = released + line.OpenQuantity;
@@ -2337,13 +2333,8 @@ internal sealed class OrderGrain(
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
 
-    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId)] };
-
-    /// <summary><paramref name="view"/> with the message that <paramref name="quantity"/> units of line (or bundles of
-    /// bundle line) <paramref name="lineId"/> are cancelled.</summary>
-    private OrderView NotifyUnits(OrderView view, string lineId, int quantity) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", "unitsCancelled", clock.UtcNow, lineId, Quantity: quantity)] };
+    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>

@@ -27,6 +27,14 @@ public static class OrderRules
     public static int Unshipped(OrderAllocation allocation) =>
         !IsActive(allocation) || allocation.Status is AllocationStatus.PickedUp or AllocationStatus.Delivered ? 0 : allocation.Quantity - allocation.Shipped;
 
+    /// <summary>The allocation once <paramref name="units"/> of its units not shipped are cancelled (released at its slot):
+    /// fewer units while some stay to be shipped; else what was shipped of it, or, when nothing was, a cancelled
+    /// allocation.</summary>
+    public static OrderAllocation WithoutUnits(OrderAllocation allocation, int units) =>
+        units < Unshipped(allocation) ? allocation with { Quantity = allocation.Quantity - units }
+        : allocation.Shipped > 0 ? Settled(allocation with { Quantity = allocation.Shipped, Status = AllocationStatus.Shipped })
+        : allocation with { Status = AllocationStatus.Cancelled };
+
     /// <summary>Units of the allocation delivered or handed over (all of it once its status says so, which is how
     /// allocations stored before deliveries were counted read).</summary>
     public static int DeliveredUnits(OrderAllocation allocation) =>
