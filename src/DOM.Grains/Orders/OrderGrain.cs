@@ -1037,8 +1037,7 @@ internal sealed class OrderGrain(
             && view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled)
             ? Math.Min(deliveryLeft, Math.Max(0m, refundable))
             : 0m;
-        decimal DeliveryVat(decimal amount) => chargedDelivery.LastOrDefault()?.VatRate is { } deliveryRate ? TaxRates.VatIn(amount, deliveryRate, view.Currency) : 0m;
-        vat += DeliveryVat(deliveryRefund);
+        vat += chargedDelivery.LastOrDefault()?.VatRate is { } deliveryRate ? TaxRates.VatIn(deliveryRefund, deliveryRate, view.Currency) : 0m;
         var refund = lines.Sum(l => l.Refund) + deliveryRefund;
         // Back to what each payment was charged as the goods left (its captures, rounded parcel by parcel, may be a minor
         // unit off its share of what it paid); an order shipped before invoices, by what each paid.
@@ -1257,8 +1256,9 @@ internal sealed class OrderGrain(
             // The payments cover the charge first (a coupon taken off the payment comes off the goods). Lines rounded one
             // by one at a paid share under 1 (a coupon over three lines of 1.00 paid 2.00: 0.67 each) may come to more
             // than the payments: the invoices capture what was paid, not a minor unit more.
-            charge = Math.Min(charge, Math.Max(0m, Paid().Sum() - view.Captured));
-            amount = Math.Min(amount, Math.Max(0m, Paid().Sum() - view.Captured - charge));
+            var uncaptured = Math.Max(0m, Paid().Sum() - view.Captured);
+            charge = Math.Min(charge, uncaptured);
+            amount = Math.Min(amount, uncaptured - charge);
         }
 
         // Nothing left to capture (the payments used up by the rounding of earlier lines) is no invoice either.
