@@ -35,7 +35,8 @@ public interface IBackorderQueueGrain : IGrainWithStringKey
     /// <summary>Units of the SKU became available; <paramref name="supply"/>: what the article's index now shows (units
     /// available, set aside for channels and on their way, at every location). A pass starts unless one is under way,
     /// and then one follows it (so the units a pass may have missed are served), unless the last pass supplied nobody
-    /// and the supply is no more than when it began (a pass's own releases bring it back to that). Fire and forget.</summary>
+    /// and the supply is no more than when it began (a pass's own releases bring it back to that). A queue nobody waits in
+    /// does nothing. Fire and forget.</summary>
     [Alias("wake"), OneWay, AlwaysInterleave]
     Task WakeAsync(int supply);
 

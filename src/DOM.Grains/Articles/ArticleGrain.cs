@@ -217,15 +217,20 @@ internal sealed class ArticleGrain(
     /// released, a pool topped up, supply on its way. One-way: the index never waits for routing.</summary>
     private void WakeBackordersIfRisen(IndexedAvailability? before, IndexedAvailability after)
     {
-        static int InTransit(IndexedAvailability? entry) => entry?.InTransit?.Sum(t => t.Available) ?? 0;
-        static int Pooled(IndexedAvailability? entry) => entry?.Pools?.Sum(p => p.Available) ?? 0;
         if (_backordersWaiting
             && (after.Available > (before?.Available ?? 0) || InTransit(after) > InTransit(before) || Pooled(after) > Pooled(before)))
         {
-            var supply = Orders.BackorderQueueGrain.SupplyOf(Index().Entries);
-            GrainFactory.Get<Dom.Orders.IBackorderQueueGrain>(this.GetPrimaryKeyString()).WakeAsync(supply).Ignore();
+            GrainFactory.Get<Dom.Orders.IBackorderQueueGrain>(this.GetPrimaryKeyString()).WakeAsync(SupplyOf(Index().Entries)).Ignore();
         }
     }
+
+    /// <summary>What an index holds for backorders: units available, set aside for channels and on their way, at every
+    /// location.</summary>
+    internal static int SupplyOf(IEnumerable<IndexedAvailability> index) => index.Sum(e => e.Available + Pooled(e) + InTransit(e));
+
+    private static int Pooled(IndexedAvailability? entry) => entry?.Pools?.Sum(p => p.Available) ?? 0;
+
+    private static int InTransit(IndexedAvailability? entry) => entry?.InTransit?.Sum(t => t.Available) ?? 0;
 
     private static IndexedAvailability Indexed(AvailabilityUpdate update) => new(update.LocationId, update.Available, update.Pools, update.InTransit);
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Dom.Grains.Articles;
 using Dom.Grains.Hosting;
 using Dom.Orders;
 
@@ -15,7 +16,9 @@ public sealed record BackorderQueueState
 /// A pass runs when the article's index sees units become available (it wakes the queue while orders wait), and once a
 /// minute from its reminder while any order waits: the one place that routes backorders again unasked (an operator's
 /// retry of an order routes at once), so units that arrive go to the oldest order that can take them rather than to
-/// whichever order's own retry came first. One pass at a time: a pass asked for while one runs follows it.</summary>
+/// whichever order's own retry came first. One pass at a time: a pass asked for while one runs follows it, and so does
+/// one woken, unless the wake brings no more supply than a pass that supplied nobody began with (see
+/// <see cref="PassesAsync"/>).</summary>
 internal sealed class BackorderQueueGrain(
     [PersistentState(DomStorage.BackorderQueueState, DomStorage.Name)] IPersistentState<BackorderQueueState> state,
     ILogger<BackorderQueueGrain> logger) : Grain, IBackorderQueueGrain, IRemindable
@@ -87,7 +90,12 @@ internal sealed class BackorderQueueGrain(
         bool New(int reported) => _fruitlessAt is not { } before || reported > before;
         if (!_passes.IsCompleted)
         {
-            (_asked, _wokenWith) = (_asked || asked, supply is { } woken ? Math.Max(_wokenWith ?? woken, woken) : _wokenWith);
+            _asked |= asked;
+            if (supply is { } woken)
+            {
+                _wokenWith = Math.Max(_wokenWith ?? woken, woken);
+            }
+
             return _passes;
         }
 
@@ -111,13 +119,13 @@ internal sealed class BackorderQueueGrain(
         return _passes = Passes();
     }
 
-    /// <summary>The units the article's index shows for the SKU (see <see cref="SupplyOf"/>); null when it cannot be read
-    /// (then no wake is taken for nothing new).</summary>
+    /// <summary>The units the article's index shows for the SKU (see <see cref="ArticleGrain.SupplyOf"/>); null when it
+    /// cannot be read (then every wake counts as new).</summary>
     private async Task<int?> SupplyAsync()
     {
         try
         {
-            return SupplyOf((await GrainFactory.GetGrain<Dom.Articles.IArticleGrain>(Sku).GetIndexAsync()).Value);
+            return ArticleGrain.SupplyOf((await GrainFactory.GetGrain<Dom.Articles.IArticleGrain>(Sku).GetIndexAsync()).Value);
         }
         catch (Exception exception)
         {
@@ -125,11 +133,6 @@ internal sealed class BackorderQueueGrain(
             return null;
         }
     }
-
-    /// <summary>What an index holds for backorders: units available, set aside for channels and on their way, at every
-    /// location.</summary>
-    internal static int SupplyOf(IEnumerable<Dom.Articles.IndexedAvailability> index) =>
-        index.Sum(e => e.Available + (e.Pools?.Sum(p => p.Available) ?? 0) + (e.InTransit?.Sum(t => t.Available) ?? 0));
 
     /// <summary>Routes each waiting order again, first come first; those no longer waiting for the SKU leave. True when
     /// one did.</summary>
