@@ -91,12 +91,13 @@ public static class LedgerApi
         // Through a pipe: the serializer flushes the writer as it goes, which must not write to the response synchronously.
         var pipe = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         await using var writer = new Utf8JsonWriter(pipe);
+        string Name(string property) => options.PropertyNamingPolicy?.ConvertName(property) ?? property;
         writer.WriteStartObject();
-        writer.WritePropertyName(options.PropertyNamingPolicy?.ConvertName(nameof(LedgerExport.From)) ?? nameof(LedgerExport.From));
+        writer.WritePropertyName(Name(nameof(LedgerExport.From)));
         JsonSerializer.Serialize(writer, from, options);
-        writer.WritePropertyName(options.PropertyNamingPolicy?.ConvertName(nameof(LedgerExport.To)) ?? nameof(LedgerExport.To));
+        writer.WritePropertyName(Name(nameof(LedgerExport.To)));
         JsonSerializer.Serialize(writer, to, options);
-        writer.WriteStartArray(options.PropertyNamingPolicy?.ConvertName(nameof(LedgerExport.Entries)) ?? nameof(LedgerExport.Entries));
+        writer.WriteStartArray(Name(nameof(LedgerExport.Entries)));
         await days(async entries =>
         {
             foreach (var entry in entries)

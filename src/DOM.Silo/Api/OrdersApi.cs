@@ -100,6 +100,12 @@ public static class OrdersApi
     /// <summary>Coupon codes an order may carry.</summary>
     private const int MaxCoupons = 10;
 
+    /// <summary>The most a payment or the delivery charge may be (amounts in VND are large numbers).</summary>
+    private const decimal MaxAmount = 10_000_000m;
+
+    /// <summary>An order's currency when it names none.</summary>
+    private const string DefaultCurrency = "EUR";
+
     public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/orders").WithTags("Orders");
@@ -176,7 +182,7 @@ public static class OrdersApi
             body.Customer is { } customer ? new CustomerData(customer.Email, customer.Name, customer.Language) : null,
             body.BillingAddress is { } billing ? ToAddress(billing) : null,
             (body.Payments ?? []).Select(p => new Payment(p!.Method!, p.Instrument, p.Amount ?? 0m)).ToList(),
-            body.Currency ?? "EUR",
+            body.Currency ?? DefaultCurrency,
             body.Priority ?? false,
             body.PromisedBy,
             null,
@@ -597,7 +603,7 @@ public static class OrdersApi
         else
         {
             // Charged as it is, so in the currency's minor units (no rounding later decides a cent of it).
-            validation.Money("deliveryCharge", body.DeliveryCharge, 10_000_000m, decimals: Currency.Decimals(body.Currency ?? "EUR"));
+            validation.Money("deliveryCharge", body.DeliveryCharge, MaxAmount, decimals: Currency.Decimals(body.Currency ?? DefaultCurrency));
         }
 
         if (body.Coupons is { } coupons)
@@ -659,7 +665,7 @@ public static class OrdersApi
             }
 
             validation.Text($"payments[{i}].method", payment.Method, 40).Text($"payments[{i}].instrument", payment.Instrument, 100, required: false);
-            validation.Money($"payments[{i}].amount", payment.Amount, 10_000_000m, required: true);
+            validation.Money($"payments[{i}].amount", payment.Amount, MaxAmount, required: true);
         }
 
         if (body.Lines is not { Count: > 0 and <= Validation.MaxLines } lines)

@@ -235,8 +235,7 @@ async function showOrder(orderId) {
   // The exceptions an operator handles from here: a customer who calls to cancel, supply that came in for a backorder.
   // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated
   // yet, or allocated units not shipped or handed over. A shipped order has none, and the engine would refuse.
-  const open = !["cancelled", "rejected"].includes(order.status) && order.lines.some(l => l.openQuantity > 0
-    || l.allocations.some(a => !["rejected", "cancelled", "pickedUp", "delivered"].includes(a.status) && a.quantity > a.shipped));
+  const open = !["cancelled", "rejected"].includes(order.status) && order.lines.some(line => unshipped(line) > 0);
   const command = (name, path, done) => el("button", {
     type: "button", "data-command": name,
     onclick: event => {
