@@ -47,7 +47,7 @@ public static class DomHost
                 "Orders:ReturnDays (and each channel's) must be 0 (no limit) to 3650.")
             .ValidateOnStart();
         builder.Services.AddOptions<Dom.Domain.Money.TaxRates>().BindConfiguration("Tax")
-            .Validate(t => t.Problem() is null, "Tax:Rates: a rate is not valid (a fraction from 0 to 1, an ISO country code, a class, a window that ends after it starts, no two of a country and class starting on the same day).")
+            .Validate(t => t.Problem() is null, "Tax:Rates: a rate is not valid (a fraction from 0 to 1, an ISO country code, a class, a window that ends after it starts, no two of a country and class starting on the same day), or Tax:DeliveryClass is empty.")
             .ValidateOnStart();
         builder.Services.AddOptions<Dom.Grains.Notifications.WebhookOptions>().BindConfiguration(Dom.Grains.Notifications.WebhookOptions.Section)
             .Validate(w => w.Endpoints().All(e => e.Url is null || (e.Url.IsAbsoluteUri && e.Url.Scheme is "http" or "https")),

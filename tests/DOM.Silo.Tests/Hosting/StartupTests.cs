@@ -43,6 +43,7 @@ public class StartupTests
     [InlineData("Orders:Channels:webshop:ReturnDays", "-1", "Orders:ReturnDays (and each channel's) must be 0 (no limit) to 3650.")]
     [InlineData("Webhooks:Url", "hooks.example.com/dom", "Webhooks:Url (and each channel's) must be an absolute http or https URL.")]
     [InlineData("Tax:Rates:0:Rate", "19", "Tax:Rates: a rate is not valid")]
+    [InlineData("Tax:DeliveryClass", " ", "or Tax:DeliveryClass is empty")]
     [InlineData("Webhooks:Url", "https://hooks.example.com/dom", "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set")]
     [InlineData("Webhooks:Channels:marketplace:Url", "https://hooks.example.com/mp", "Webhooks:Secret must be at least 16 characters when Webhooks:Url is set")]
     [InlineData("Notifications:Templates:shipped:fr:Subject", "Commande {orderId} expédiée", "Notifications:Templates: each template needs a Subject and a Text")]
