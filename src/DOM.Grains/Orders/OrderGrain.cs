@@ -627,7 +627,7 @@ internal sealed class OrderGrain(
         foreach (var line in lines)
         {
             var units = line.LineId == lineId ? quantity : quantity * line.Bundle!.PerBundle;
-            var cancellable = line.OpenQuantity + line.Allocations.Sum(OrderRules.Unshipped);
+            var cancellable = OrderRules.Cancellable(line);
             if (units > cancellable)
             {
                 return Result(OrderCommandStatus.NotAllowed, $"{cancellable} units of line {line.LineId} are left to cancel (not shipped or handed over), not {units}.");
@@ -1756,26 +1756,10 @@ internal sealed class OrderGrain(
         var endings = new List<AllocationEnding>();
         foreach (var line in view.Lines.Where(l => lineId is null || OrderRules.IsOrPartOf(l, lineId)).ToList())
         {
-            var released = 0;
-            var allocations = new List<OrderAllocation>();
-            foreach (var allocation in line.Allocations)
+            // Every unit left to cancel; a line with none stays as it is (the view unchanged tells a retried cancel).
+            if (OrderRules.Cancellable(line) is > 0 and var units)
             {
-                var unshipped = OrderRules.Unshipped(allocation);
-                if (unshipped == 0)
-                {
-                    allocations.Add(allocation);
-                    continue;
-                }
-
-                endings.Add(new AllocationEnding(line.Sku, allocation.LocationId, SlotAllocationId(line, allocation), 0, AllocationEnd.Released));
-                released += unshipped;
-                allocations.Add(OrderRules.WithoutUnits(allocation, unshipped));
-            }
-
-            var cancelled = released + line.OpenQuantity;
-            if (cancelled > 0)
-            {
-                view = Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + cancelled });
+                view = CancelUnits(view, line, units, endings);
             }
         }
 

@@ -27,6 +27,10 @@ public static class OrderRules
     public static int Unshipped(OrderAllocation allocation) =>
         !IsActive(allocation) || allocation.Status is AllocationStatus.PickedUp or AllocationStatus.Delivered ? 0 : allocation.Quantity - allocation.Shipped;
 
+    /// <summary>Units of the line that can still be cancelled: those waiting for supply and those allocated but not shipped
+    /// or handed over.</summary>
+    public static int Cancellable(OrderLine line) => line.OpenQuantity + line.Allocations.Sum(Unshipped);
+
     /// <summary>The allocation once <paramref name="units"/> of its units not shipped are cancelled (released at its slot):
     /// fewer units while some stay to be shipped; else what was shipped of it, or, when nothing was, a cancelled
     /// allocation.</summary>
