@@ -195,6 +195,29 @@ public class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task A_partner_keeping_units_of_an_order_whose_address_changed_is_told_the_new_address()
+    {
+        var sku = await _world.ArticleAsync("a");
+        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedPartner).PutAsync(
+            new Dom.Locations.LocationInfo(WebhookFixture.HookedPartner, "Hooked drop-shipper", Dom.Locations.LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
+        await _world.StockAsync(sku, WebhookFixture.HookedPartner, 2);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, 10m));
+        await WebhookFixture.Endpoint.TakenAsync(id, "allocated");
+
+        var changed = await Order(id).ChangeAddressAsync("a1", new Address("DE", 52.39, 13.06, "Am Neuen Markt 1", "14467", "Potsdam"), vouched: false);
+        // The customer's message and the partner's notice share the type: the outbox's next turn sends what is left.
+        await WebhookFixture.Endpoint.TakenAsync(id, "addressChanged");
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
+
+        Assert.Equal(OrderCommandStatus.Done, changed.Status);
+        var toPartner = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "partner.test")
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+        Assert.Equal([("allocated", 2, "DE"), ("addressChanged", 2, "DE")], toPartner.Select(e => (e.Type, e.Quantity, e.Delivery.Address.Country)));
+        Assert.Equal("Potsdam", toPartner.Last().Delivery.Address.City);
+    }
+
+    [Fact]
     public async Task A_pickup_store_s_system_is_told_of_the_units_coming_to_it_and_of_those_that_no_longer_come()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));

@@ -26,6 +26,14 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("cancel-units")]
     Task<OrderCommandResult> CancelUnitsAsync(string cancelId, string lineId, int quantity);
 
+    /// <summary>Sends what is left to deliver of an order shipped to an address to <paramref name="address"/> instead,
+    /// while none of it is packed for the old one. Units allocated at locations the new address puts out of reach are
+    /// routed again first and released where they were after; when they cannot be, nothing changes. An address the
+    /// risk lists name is refused, and so is one in a country other than the billing address's unless
+    /// <paramref name="vouched"/> (an operator's change). <paramref name="changeId"/> is the idempotency key.</summary>
+    [Alias("change-address")]
+    Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched);
+
     /// <summary>Releases or rejects an order held for review.</summary>
     [Alias("review")]
     Task<OrderCommandResult> ReviewAsync(ReviewDecision decision);

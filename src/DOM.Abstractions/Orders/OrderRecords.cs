@@ -268,7 +268,8 @@ public sealed record OrderHistoryEntry(
 /// <summary>A message to the customer, recorded in the order's durable outbox before it is sent. <paramref name="Parcel"/>:
 /// the parcel a <c>shipped</c> message is about (internal, not serialised to clients; null for other messages and for
 /// those stored before it was kept). <paramref name="Quantity"/>: the units an <c>unitsCancelled</c> message is about
-/// (internal too).</summary>
+/// (internal too); <paramref name="Address"/>: the address an <c>addressChanged</c> message names (internal too: the order
+/// may have changed it again before the message is read).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.notification")]
 public sealed record Notification(
     [property: Id(0)] string NotificationId,
@@ -277,7 +278,8 @@ public sealed record Notification(
     [property: Id(3)] string? LineId,
     [property: Id(4), JsonIgnore] Parcel? Parcel = null,
     [property: Id(5), JsonIgnore] string? ReturnId = null,
-    [property: Id(6), JsonIgnore] int? Quantity = null);
+    [property: Id(6), JsonIgnore] int? Quantity = null,
+    [property: Id(7), JsonIgnore] Address? Address = null);
 
 /// <summary>A notification of the order's outbox as the customer reads it: in their <paramref name="Language"/>, with its
 /// <paramref name="Subject"/> and <paramref name="Text"/> (null for a type without a template), to

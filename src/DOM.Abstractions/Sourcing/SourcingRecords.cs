@@ -83,6 +83,8 @@ public sealed record ExplainedStock(
 /// <param name="HandlingPerUnit">The location's handling cost per unit.</param>
 /// <param name="Stock">Units usable for each line.</param>
 /// <param name="Excluded">Why it cannot be used; null when it can.</param>
+/// <param name="OutOfReach">The delivery address rules it out (beyond the profile's distance limit, or no zone rate to
+/// the address's country), whatever its stock and capacity.</param>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.candidate")]
 public sealed record ExplainedCandidate(
     [property: Id(0)] string LocationId,
@@ -96,7 +98,8 @@ public sealed record ExplainedCandidate(
     [property: Id(8)] ExplainedCost ShipmentCost,
     [property: Id(9)] decimal HandlingPerUnit,
     [property: Id(10)] IReadOnlyList<ExplainedStock> Stock,
-    [property: Id(11)] string? Excluded);
+    [property: Id(11)] string? Excluded,
+    [property: Id(12)] bool OutOfReach = false);
 
 /// <summary>One shipment of a plan (for click &amp; collect: the pick at the store, or a transfer to it).</summary>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.shipment")]

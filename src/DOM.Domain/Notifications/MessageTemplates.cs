@@ -53,6 +53,9 @@ public static class MessageTemplates
             ["unitsCancelled"] = Texts(
                 ("Part of your order {orderId} is cancelled", "{quantity} × {sku} of your order {orderId} is cancelled; the rest comes as ordered."),
                 ("Ein Teil Ihrer Bestellung {orderId} ist storniert", "{quantity} × {sku} aus Ihrer Bestellung {orderId} ist storniert; der Rest kommt wie bestellt.")),
+            ["addressChanged"] = Texts(
+                ("Your order {orderId} goes to a new address", "Your order {orderId} will be delivered to {address}."),
+                ("Ihre Bestellung {orderId} geht an eine neue Adresse", "Ihre Bestellung {orderId} wird an {address} geliefert.")),
             ["replacementCreated"] = Texts(
                 ("A replacement for your order {orderId}", "We are sorry you got the wrong item. A replacement for {sku} is on its way as order {replacementId}, at no charge."),
                 ("Ersatz für Ihre Bestellung {orderId}", "Es tut uns leid, dass Sie den falschen Artikel erhalten haben. Ersatz für {sku} kommt kostenlos mit der Bestellung {replacementId}.")),

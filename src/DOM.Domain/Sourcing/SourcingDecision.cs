@@ -19,7 +19,9 @@ public sealed record CostBreakdown(decimal Shipping, decimal Handling, decimal C
 public sealed record CandidateStock(string Sku, int Usable);
 
 /// <summary>A site considered for this order, with the cost of one shipment from it broken down, or why it was excluded.
-/// A site with in-transit supply appears once more per arrival it could wait for (<see cref="InTransitBy"/>).</summary>
+/// A site with in-transit supply appears once more per arrival it could wait for (<see cref="InTransitBy"/>).
+/// <see cref="OutOfReach"/>: the delivery address itself rules it out (beyond the profile's distance limit, or no zone
+/// rate to the address's country), whatever its stock and capacity.</summary>
 public sealed record Candidate(
     string LocationId,
     SiteKind Kind,
@@ -32,7 +34,8 @@ public sealed record Candidate(
     CostBreakdown ShipmentCost,
     decimal HandlingPerUnit,
     IReadOnlyList<CandidateStock> Stock,
-    string? Excluded);
+    string? Excluded,
+    bool OutOfReach = false);
 
 /// <summary>Units of a line from one site. <see cref="NeedBy"/> is set when the site may use in-transit supply arriving
 /// by then; <see cref="Unlimited"/> when a non-physical article has no counter to hold.</summary>

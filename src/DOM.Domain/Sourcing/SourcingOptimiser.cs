@@ -281,26 +281,30 @@ public static class SourcingOptimiser
                 excluded = "does not ship to customers";
             }
 
-            if (excluded is null && !isPickup && _policy.MaxDistanceKm is { } maxKm && distance > maxKm)
+            // Out of the address's reach: what no stock or capacity would change (an address change re-routes from there).
+            var outOfReach = false;
+            if (!isPickup && _policy.MaxDistanceKm is { } maxKm && distance > maxKm)
             {
-                excluded = $"{distance:0} km away, beyond the profile's limit of {maxKm:0} km";
+                excluded ??= $"{distance:0} km away, beyond the profile's limit of {maxKm:0} km";
+                outOfReach = true;
             }
 
             long shipping = 0;
-            if (excluded is null && !isPickup)
+            if (!isPickup && !outOfReach)
             {
                 var rate = ShippingCost(site, distance, destinationCountry);
                 if (rate is null)
                 {
-                    excluded = $"no zone rate from {site.Country} to {destinationCountry}";
+                    excluded ??= $"no zone rate from {site.Country} to {destinationCountry}";
+                    outOfReach = true;
                 }
-                else
+                else if (excluded is null)
                 {
                     shipping = rate.Value;
                 }
             }
 
-            var context = (Index: index, Site: site, IsPickup: isPickup, Distance: distance, Shipping: shipping);
+            var context = (Index: index, Site: site, IsPickup: isPickup, Distance: distance, Shipping: shipping, OutOfReach: outOfReach);
             AddVariant(context, null, onHand, excluded ?? (Array.TrueForAll(onHand, units => units == 0) ? "no stock of any line on hand" : null));
             if (excluded is not null || InTransitArrivals(supplies) is not { } arrivals)
             {
@@ -322,7 +326,7 @@ public static class SourcingOptimiser
             }
         }
 
-        private void AddVariant((int Index, Site Site, bool IsPickup, double Distance, long Shipping) context, DateTimeOffset? by, int[] stock, string? excluded)
+        private void AddVariant((int Index, Site Site, bool IsPickup, double Distance, long Shipping, bool OutOfReach) context, DateTimeOffset? by, int[] stock, string? excluded)
         {
             var site = context.Site;
             var ready = by is { } eta && eta > problem.Now ? eta : problem.Now;
@@ -382,7 +386,8 @@ public static class SourcingOptimiser
                     new CostBreakdown(Money(context.Shipping), Money(handling), Money(pressure), Money(deliveryCost), 0),
                     site.HandlingPerUnit,
                     CandidateStocks(stock),
-                    excluded));
+                    excluded,
+                    context.OutOfReach));
             }
 
             if (excluded is null)

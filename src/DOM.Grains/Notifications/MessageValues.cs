@@ -34,6 +34,8 @@ internal static class MessageValues
             ? order.Returns.FirstOrDefault(r => r.ReturnId == returnId)
             : order.Returns.Where(r => r.Status == ReturnStatus.Received && r.ClosedAt <= notification.At).MaxBy(r => r.ClosedAt);
         // A replacement's message names its own: each replacement made is recorded with its message, in order.
+        // An address change's message names the address it made (the order may have another by now).
+        var to = notification.Address ?? order.Delivery.Address;
         var replacement = order.Outbox.TakeWhile(n => n.NotificationId != notification.NotificationId).Count(n => n.Type == "replacementCreated");
         return new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -45,6 +47,7 @@ internal static class MessageValues
             ["carrier"] = parcel?.Carrier ?? "",
             ["trackingNumber"] = parcel?.TrackingNumber ?? "",
             ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",
+            ["address"] = string.Join(", ", new[] { to.Street, $"{to.PostalCode} {to.City}".Trim(), to.Country }.Where(part => !string.IsNullOrWhiteSpace(part))),
             ["total"] = Money(order.Total),
             ["refund"] = refund is null ? "" : Money(refund.Refund),
             ["returnId"] = refund?.ReturnId ?? "",

@@ -671,6 +671,114 @@ internal sealed class OrderGrain(
         return Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + units });
     }
 
+    public async Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order not found.");
+        }
+
+        // Answered as the first when retried; under the change's own key, apart from the fulfilment events' ids.
+        var (key, fingerprint) = ($"address/{changeId}", $"{address}");
+        if (State.Events.TryGetValue(key, out var seen))
+        {
+            return seen == fingerprint
+                ? Result(OrderCommandStatus.AlreadyDone)
+                : Result(OrderCommandStatus.IdempotencyConflict, $"Address change {changeId} was to another address; a change is made once.");
+        }
+
+        if (View.Delivery.Method != DeliveryMethod.Ship)
+        {
+            return Result(OrderCommandStatus.NotAllowed, "The order is collected at its pickup store; it has no delivery address to change.");
+        }
+
+        await FinishPendingAsync();
+        var live = View.Lines.SelectMany(l => l.Allocations.Where(a => OrderRules.Unshipped(a) > 0).Select(a => (Line: l, Allocation: a))).ToList();
+        if (View.Status is OrderStatus.Rejected or OrderStatus.Cancelled || (live.Count == 0 && !View.Lines.Any(OrderRules.WaitsForSupply)))
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"Nothing of the order is left to deliver (it is {View.Status}).");
+        }
+
+        if (live.FirstOrDefault(x => OrderRules.PackedForAddress(x.Allocation)) is { Line: { } packedLine, Allocation: { } packed })
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"Units of line {packedLine.LineId} are packed for the old address at {packed.LocationId}.");
+        }
+
+        if (await AddressRefusedAsync(address, vouched) is { } refused)
+        {
+            return Result(OrderCommandStatus.NotAllowed, refused);
+        }
+
+        var delivery = View.Delivery with { Address = address };
+        var view = Note(View with { Delivery = delivery }, "address changed", null, $"{RiskKeys.Of(address)} ({changeId})");
+        var state = State with { View = view, Events = State.Events.SetItem(key, fingerprint) };
+        // Units at a location the new address puts out of reach (beyond the profile's distance, no zone rate to its
+        // country) are routed again before they are released there: if they cannot go elsewhere, nothing changes.
+        var shipTo = await ShipToAsync(delivery);
+        var skus = live.Select(x => x.Line.Sku).Distinct(StringComparer.Ordinal).Select(sku => new LineRequest(sku, 1, [])).ToList();
+        var outOfReach = skus.Count == 0 ? [] : (await sourcer.ExplainAsync(new SourcingRequest($"{OrderId}~address", view.Channel, shipTo, skus, clock.UtcNow)))
+            .Candidates.Where(c => c.OutOfReach).Select(c => c.LocationId).ToHashSet(StringComparer.Ordinal);
+        var moving = live.Where(x => outOfReach.Contains(x.Allocation.LocationId)).ToList();
+        if (moving.Count == 0)
+        {
+            await SaveAsync(state with { View = Notify(view, "addressChanged", null, address: address) });
+            return Result(OrderCommandStatus.Done);
+        }
+
+        var endings = new List<AllocationEnding>();
+        foreach (var (line, allocation) in moving)
+        {
+            endings.Add(new AllocationEnding(line.Sku, allocation.LocationId, SlotAllocationId(line, allocation), 0, AllocationEnd.Released));
+            view = Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select(a => a == allocation ? OrderRules.WithoutUnits(a, OrderRules.Unshipped(a)) : a)] });
+        }
+
+        var lineIds = moving.Select(x => OrderRules.OrderedLineId(x.Line)).ToHashSet(StringComparer.Ordinal);
+        var open = view.Lines.Where(l => l.OpenQuantity > 0 && lineIds.Contains(OrderRules.OrderedLineId(l))).ToList();
+        var attempt = State.Attempts + 1;
+        var routed = await TryRouteAsync(state with { View = view, Attempts = attempt }, open, $"{OrderId}~o{attempt}.a", new OrderEffects(endings, []));
+        if (routed is null)
+        {
+            var lines = string.Join(", ", open.Select(OrderRules.OrderedLineId).Distinct(StringComparer.Ordinal));
+            return Result(OrderCommandStatus.NotAllowed, $"No location that reaches the new address can take over line {lines} now; the address is unchanged.");
+        }
+
+        // Routed and stored with the releases at the old locations, which follow now (or, after a failure, with the
+        // backorder reminder or the order's next call).
+        await SaveAsync(routed with { View = Notify(routed.View!, "addressChanged", null, address: address) });
+        try
+        {
+            await ApplyEffectsAsync();
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "{OrderId} is routed to its new address but its units at the old locations are not released yet; the backorder reminder retries", OrderId);
+            await ArmBackorderRetryAsync();
+        }
+
+        await SettleBackorderRetryAsync();
+        return Result(OrderCommandStatus.Done);
+    }
+
+    /// <summary>Why the risk rules refuse <paramref name="address"/> for this order's delivery, or null: a risk list names
+    /// it, or it is in a country other than the billing address's where that sends orders to review (unless an operator
+    /// <paramref name="vouched"/> for it; a mismatch the order had at intake stays allowed).</summary>
+    private async Task<string?> AddressRefusedAsync(Address address, bool vouched)
+    {
+        var candidates = RiskKeys.Keys(address).Where(k => k.Length > 0).Select(k => new RiskListEntry(RiskList.Black, RiskSubject.Address, k)).Distinct().ToList();
+        if (candidates.Count > 0 && (await MatchListsAsync(candidates)).Count > 0)
+        {
+            return $"The address {RiskKeys.Of(address)} is on the black list.";
+        }
+
+        var billing = Request.BillingAddress?.Country;
+        var mismatch = billing is not null && billing != address.Country && billing == View.Delivery.Address.Country;
+        return mismatch && riskPolicy.Value.ReviewCountryMismatch && !vouched
+            ? $"The billing country {billing} differs from {address.Country}; an operator may make this change."
+            : null;
+    }
+
     public async Task<OrderCommandResult> ReviewAsync(ReviewDecision decision)
     {
         EnsureUsable();
@@ -1569,7 +1677,7 @@ internal sealed class OrderGrain(
     /// <summary>Holds the open units of <paramref name="lines"/> through sourcing, stores where (written ahead, see
     /// <see cref="OrderState.Pending"/>) and turns the holds into allocations; null when sourcing cannot supply all of
     /// them.</summary>
-    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId)
+    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId, OrderEffects? effects = null)
     {
         var view = state.View!;
         var shipTo = await ShipToAsync(view.Delivery);
@@ -1612,7 +1720,7 @@ internal sealed class OrderGrain(
 
         try
         {
-            await StoreAsync(planned);
+            await StoreAsync(planned, effects);
         }
         catch
         {
@@ -2107,6 +2215,15 @@ internal sealed class OrderGrain(
             }
         }
 
+        // A location that keeps units of an order whose delivery address changed is told (the order has the address).
+        if (State.View is { } earlier && earlier.Delivery != view.Delivery)
+        {
+            foreach (var (key, (line, allocation)) in after.Where(a => before.ContainsKey(a.Key)))
+            {
+                added.Add(Notice("addressChanged", key, line, allocation.LocationId, allocation.Quantity));
+            }
+        }
+
         // A click & collect order's pickup store with an endpoint of its own is told of the units coming to it from other
         // locations (incoming) and of those that no longer come (cancelled, or rejected where they were).
         if (view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } && webhooks.Options.EndpointForLocation(store) is not null)
@@ -2317,8 +2434,8 @@ internal sealed class OrderGrain(
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
 
-    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity)] };
+    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null, Address? address = null) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity, address)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>

@@ -27,6 +27,11 @@ public static class OrderRules
     public static int Unshipped(OrderAllocation allocation) =>
         !IsActive(allocation) || allocation.Status is AllocationStatus.PickedUp or AllocationStatus.Delivered ? 0 : allocation.Quantity - allocation.Shipped;
 
+    /// <summary>Whether the allocation's units left to ship are packed for the address as it was (a parcel, its label
+    /// printed; units left of an allocation shipped in part count as packed).</summary>
+    public static bool PackedForAddress(OrderAllocation allocation) =>
+        Unshipped(allocation) > 0 && allocation.Status is AllocationStatus.Packed or AllocationStatus.ReadyForPickup or AllocationStatus.Shipped;
+
     /// <summary>Units of the line that can still be cancelled: those waiting for supply and those allocated but not shipped
     /// or handed over.</summary>
     public static int Cancellable(OrderLine line) => line.OpenQuantity + line.Allocations.Sum(Unshipped);

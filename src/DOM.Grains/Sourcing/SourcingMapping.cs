@@ -114,5 +114,6 @@ internal static class SourcingMapping
         ToCost(candidate.ShipmentCost),
         candidate.HandlingPerUnit,
         candidate.Stock.Select(s => new ExplainedStock(s.Sku, s.Usable)).ToList(),
-        candidate.Excluded);
+        candidate.Excluded,
+        candidate.OutOfReach);
 }

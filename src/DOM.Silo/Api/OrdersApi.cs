@@ -42,6 +42,9 @@ public sealed record FulfilmentBody(string? EventId, string? LocationId, Fulfilm
 /// the <c>cancelId</c> that makes it idempotent).</summary>
 public sealed record CancelBody(string? LineId = null, int? Quantity = null, string? CancelId = null);
 
+/// <summary>Where what is left of an order goes from now on (<c>address</c>), once per <c>changeId</c>.</summary>
+public sealed record AddressChangeBody(string? ChangeId, AddressBody? Address);
+
 /// <summary>An order's customer messages, oldest first.</summary>
 public sealed record CustomerMessages(IReadOnlyList<CustomerMessage> Items);
 
@@ -120,6 +123,7 @@ public static class OrdersApi
         {
             api.MapPost("/{orderId}/lines/{lineId}/events", ReportAsync).RequireAuthorization(Policies.Fulfilment),
             api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapPost("/{orderId}/address", ChangeAddressAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/payment-events", RecordPaymentAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapGet("/{orderId}/messages", MessagesAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/review", ReviewAsync).RequireAuthorization(Policies.Operator),
@@ -416,6 +420,31 @@ public static class OrdersApi
         }
 
         return Answer(units ? await order.CancelUnitsAsync(body!.CancelId!, body.LineId!, body.Quantity!.Value) : await order.CancelAsync(body?.LineId), user);
+    }
+
+    /// <summary>Sends what is left of a shipped order to another address (see <see cref="IOrderGrain.ChangeAddressAsync"/>);
+    /// an operator's change is vouched for (it may leave the billing address's country).</summary>
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ChangeAddressAsync(
+        string orderId, AddressChangeBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId).Id("changeId", body.ChangeId).Required("address", body.Address);
+        if (body.Address is { } address)
+        {
+            ValidateAddress(validation, "address.", address);
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var order = grains.Get<IOrderGrain>(orderId);
+        if (VisibleTo(user, await order.GetAsync()) is null)
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        return Answer(await order.ChangeAddressAsync(body.ChangeId!, ToAddress(body.Address!), vouched: user.IsOperator()), user);
     }
 
     /// <summary>The order's customer messages written out in the customer's language (the channel's own orders, or an

@@ -42,6 +42,7 @@ public class SourcingFactorTests
         Assert.Equal(["munich"], zones.Winner());
         var withoutZone = zones.Profile(p => p with { Zones = [new("DE", "DE", 6.00m)] }).Decide();
         Assert.Equal("no zone rate from PL to DE", withoutZone.Candidates.Single(c => c.LocationId == "slubice").Excluded);
+        Assert.Equal([("munich", false), ("slubice", true)], withoutZone.Candidates.Select(c => (c.LocationId, c.OutOfReach)).Order());
     }
 
     [Fact]
@@ -449,7 +450,10 @@ public class SourcingFactorTests
         var scenario = Base.With(Site("munich", Munich), ("a", 5)).With(Site("potsdam", Potsdam), ("a", 1)).Ordering(("a", 2));
 
         Assert.Equal(["munich"], scenario.Winner());
-        Assert.False(scenario.Profile(p => p with { MaxDistanceKm = 300 }).Decide().Feasible);
+        var limited = scenario.Profile(p => p with { MaxDistanceKm = 300 }).Decide();
+        Assert.False(limited.Feasible);
+        // The address rules Munich out whatever its stock; Potsdam is in reach, only short of units.
+        Assert.Equal([("munich", true), ("potsdam", false)], limited.Candidates.Select(c => (c.LocationId, c.OutOfReach)).Order());
     }
 
     [Fact]

@@ -250,6 +250,40 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_channel_changes_the_delivery_address_once_per_change_id_and_bad_or_foreign_addresses_change_nothing()
+    {
+        var (sku, _, _) = await StockAsync(5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 1)) with { BillingAddress = new AddressBody("DE", 52.52, 13.405, "Unter den Linden 1", "10117", "Berlin") });
+        var potsdam = new { country = "DE", latitude = 52.39, longitude = 13.06, street = "Am Neuen Markt 1", postalCode = "14467", city = "Potsdam" };
+        var vienna = new { country = "AT", latitude = 48.21, longitude = 16.37, street = "Stephansplatz 1", postalCode = "1010", city = "Wien" };
+        async Task<HttpResponseMessage> Change(HttpClient caller, object body) => await caller.PostAsJsonAsync($"/api/v1/orders/{id}/address", body, SiloHost.Json);
+
+        using var noId = await Change(Webshop, new { address = potsdam });
+        using var noAddress = await Change(Webshop, new { changeId = "a1" });
+        using var badCountry = await Change(Webshop, new { changeId = "a1", address = potsdam with { country = "Germany" } });
+        using var offTheMap = await Change(Webshop, new { changeId = "a1", address = potsdam with { latitude = 91.0 } });
+        using var otherChannel = await Change(Host.Client("dev-channel-marketplace-key"), new { changeId = "a1", address = potsdam });
+        using var abroad = await Change(Webshop, new { changeId = "a1", address = vienna });
+        var untouched = await GetAsync(id);
+        using var changed = await Change(Webshop, new { changeId = "a1", address = potsdam });
+        using var again = await Change(Webshop, new { changeId = "a1", address = potsdam });
+        using var reused = await Change(Webshop, new { changeId = "a1", address = vienna });
+        using var byOperator = await Change(Host.Operator(), new { changeId = "a2", address = vienna });
+        var messages = (await Webshop.GetFromJsonAsync<CustomerMessages>($"/api/v1/orders/{id}/messages", SiloHost.Json))!.Items;
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest),
+            (noId.StatusCode, noAddress.StatusCode, badCountry.StatusCode, offTheMap.StatusCode));
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.UnprocessableEntity), (otherChannel.StatusCode, abroad.StatusCode));
+        Assert.Equal("Berlin", untouched.Delivery.Address.City);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict, HttpStatusCode.OK), (changed.StatusCode, again.StatusCode, reused.StatusCode, byOperator.StatusCode));
+        Assert.Equal("Potsdam", (await changed.Content.ReadFromJsonAsync<OrderView>(SiloHost.Json))!.Delivery.Address.City);
+        Assert.Equal("Wien", (await GetAsync(id)).Delivery.Address.City);
+        Assert.Equal([$"Your order {id} will be delivered to Am Neuen Markt 1, 14467 Potsdam, DE.", $"Your order {id} will be delivered to Stephansplatz 1, 1010 Wien, AT."],
+            messages.Where(m => m.Type == "addressChanged").Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task Retried_cancels_and_reviews_answer_as_the_first_and_a_cancelled_review_is_over()
     {
         var (sku, near, _) = await StockAsync(10);
