@@ -280,6 +280,35 @@ async function showOrder(orderId) {
       });
     });
   }
+  // Where the order goes, and, while nothing of it is packed for that address (as OrderRules.PackedForAddress has it), a
+  // form to send what is left elsewhere; its change id is kept until the engine took it, so a click after a lost answer
+  // changes it once. The engine says why when it cannot (no location reaches the address, the risk rules).
+  const to = order.delivery.address;
+  const where = order.delivery.method === "pickup"
+    ? `Collected at ${order.delivery.pickupLocationId}`
+    : `Ships to ${[to.street, [to.postalCode, to.city].filter(Boolean).join(" "), to.country].filter(Boolean).join(", ")} (${to.latitude}, ${to.longitude})`;
+  const packed = order.lines.some(line => line.allocations.some(a => ["packed", "readyForPickup", "shipped"].includes(a.status) && a.quantity > a.shipped));
+  const addressForm = order.delivery.method !== "ship" || !open || packed ? "" : el("form", { id: "address-form", "data-change": newEventId() },
+    ...[["street", "Street", 24, "text"], ["postalCode", "Postal code", 8, "text"], ["city", "City", 14, "text"], ["country", "Country", 3, "text"],
+      ["latitude", "Latitude", 8, "number"], ["longitude", "Longitude", 8, "number"]].map(([name, label, size, type]) =>
+      el("label", {}, `${label} `, el("input", { name, type, size: String(size), value: to[name] ?? "", ...(type === "number" ? { step: "any", required: "" } : name === "country" ? { required: "" } : {}) }))),
+    el("button", { type: "submit" }, "Change address"));
+  if (addressForm) {
+    addressForm.addEventListener("submit", event => {
+      event.preventDefault();
+      act(addressForm.querySelector("button"), async () => {
+        const f = addressForm.elements;
+        const text = name => f[name].value.trim() === "" ? undefined : f[name].value.trim();
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/address`, {
+          changeId: addressForm.dataset.change,
+          address: { street: text("street"), postalCode: text("postalCode"), city: text("city"), country: text("country")?.toUpperCase(), latitude: Number(f.latitude.value), longitude: Number(f.longitude.value) },
+        });
+        showDone(`${order.orderId} goes to the new address.`);
+        await loadAll();
+        await showOrder(order.orderId);
+      });
+    });
+  }
   const actions = el("p", { class: "actions" },
     open ? command("cancel", "cancel", "cancelled") : "",
     order.lines.some(l => l.status === "backordered") ? command("retry", "retry-backorders", "routed again where stock allows") : "");
@@ -293,6 +322,8 @@ async function showOrder(orderId) {
       order.refunded > 0 ? ` · refunded ${money(order.refunded, order.currency)}` : "",
       order.outstanding > 0 ? el("span", { class: "badge due" }, `due ${money(order.outstanding, order.currency)}`) : "",
       order.chargedBack > 0 ? el("span", { class: "badge late" }, `charged back ${money(order.chargedBack, order.currency)}`) : ""),
+    el("p", { id: "delivery" }, where),
+    addressForm,
     actions,
     el("table", { id: "lines" }, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Price", "Promotions", "Status", "Where", "Cancel"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
     ...(invoices.length ? [el("h3", {}, "Invoices"), el("table", { id: "invoices" },

@@ -244,6 +244,38 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_console_shows_where_an_order_goes_and_sends_it_to_a_new_address_until_a_parcel_is_packed()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 1));
+
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var shown = Browser.Find("#detail #delivery").Text;
+        var form = Browser.Find("#detail #address-form");
+        foreach (var (name, value) in new[] { ("street", "Am Neuen Markt 1"), ("postalCode", "14467"), ("city", "Potsdam"), ("latitude", "52.39"), ("longitude", "13.06") })
+        {
+            form.FindElement(By.Name(name)).Clear();
+            form.FindElement(By.Name(name)).SendKeys(value);
+        }
+
+        form.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", $"{id} goes to the new address");
+        Browser.TextOf("#detail #delivery", "Am Neuen Markt 1, 14467 Potsdam, DE");
+        var order = await OrderAsync(id);
+        using var packed = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/lines/l1/events", new { eventId = "p1", locationId = store, type = "packed" }, SiloHost.Json);
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        Browser.TextOf("#detail", "packed");
+
+        Assert.Equal("Ships to Unter den Linden 1, 10117 Berlin, DE (52.52, 13.405)", shown);
+        Assert.Equal(("Potsdam", 52.39, 13.06), (order.Delivery.Address.City, order.Delivery.Address.Latitude, order.Delivery.Address.Longitude));
+        Assert.Equal(HttpStatusCode.OK, packed.StatusCode);
+        Assert.Empty(Browser.Driver.FindElements(By.CssSelector("#detail #address-form")));
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task After_an_action_in_an_orders_panel_the_list_stays_under_the_filter_it_was_shown_with()
     {
         var (sku, _) = await StockedAsync("store", 10);
