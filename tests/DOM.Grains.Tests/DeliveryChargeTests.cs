@@ -70,6 +70,43 @@ public class DeliveryChargeTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Cancelling_the_rest_after_every_received_unit_came_back_refunds_the_delivery_charge_once()
+    {
+        // 1 of 2 shipped (with the charge) and sent back; then the customer cancels the other: they withdrew from it all.
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, [new Payment("card", "tok", 24.95m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T"));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "tooSmall")]));
+        var returned = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+
+        var cancelled = (await Order(id).CancelUnitsAsync("c1", "l1", 1)).Order!;
+        var retried = await Order(id).CancelUnitsAsync("c1", "l1", 1);
+        var messages = (await Order(id).MessagesAsync())!;
+
+        Assert.Equal((10m, 0m), (returned.Returns.Single().Refund, returned.Returns.Single().DeliveryRefund));
+        var refund = Assert.Single(cancelled.Returns, r => r.ReturnId != "r1");
+        Assert.Equal((ReturnStatus.Received, 4.95m, 4.95m, 0.79m, 4.95m), (refund.Status, refund.Refund, refund.DeliveryRefund, refund.Vat, refund.Tenders!.Sum(t => t.Amount)));
+        Assert.Empty(refund.Lines);
+        Assert.Equal((OrderStatus.Returned, 14.95m, 14.95m), (cancelled.Status, cancelled.Refunded, cancelled.Captured));
+        Assert.Equal((OrderCommandStatus.AlreadyDone, 2), (retried.Status, retried.Order!.Returns.Count));
+        Assert.Equal("We are refunding 4.95 EUR for your order " + id + ".", messages.Last(m => m.Type == "refunded").Text);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_rest_while_a_return_is_on_its_way_leaves_the_delivery_refund_to_its_receipt()
+    {
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, [new Payment("card", "tok", 24.95m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T"));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "tooSmall")]));
+
+        var cancelled = (await Order(id).CancelUnitsAsync("c1", "l1", 1)).Order!;
+        var received = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+
+        Assert.Equal((0m, 1), (cancelled.Refunded, cancelled.Returns.Count));
+        Assert.Equal((14.95m, 4.95m), (received.Returns.Single().Refund, received.Returns.Single().DeliveryRefund));
+        Assert.Equal(14.95m, received.Refunded);
+    }
+
+    [Fact]
     public async Task A_wrong_item_sent_back_after_its_replacement_keeps_the_delivery_charge()
     {
         // The customer keeps the replacement: the order's goods were delivered, so its delivery was too.

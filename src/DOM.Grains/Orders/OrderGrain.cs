@@ -595,7 +595,7 @@ internal sealed class OrderGrain(
         // nothing left to release. The backorder reminder stops once the units are back (it is what gives them back).
         // The customer is told the order is cancelled once nothing of it is left; else which line (or bundle) is.
         var message = lineId is null || view.Lines.All(l => l.CancelledQuantity == l.Quantity) ? "cancelled" : "lineCancelled";
-        await SaveAsync(State with { View = Notify(Note(view, "cancelled", lineId, null), message, lineId), ReviewPending = State.ReviewPending && lineId is not null }, effects);
+        await SaveAsync(State with { View = WithWithdrawalRefund(Notify(Note(view, "cancelled", lineId, null), message, lineId)), ReviewPending = State.ReviewPending && lineId is not null }, effects);
         await SettleBackorderRetryAsync();
 
         return Result(OrderCommandStatus.Done);
@@ -639,7 +639,7 @@ internal sealed class OrderGrain(
         // The customer is told of the units, or, when they were the last of the line or of the order, as a cancel of it.
         var (whole, lineGone) = (view.Lines.All(l => l.CancelledQuantity == l.Quantity), view.Lines.Where(l => OrderRules.IsOrPartOf(l, lineId)).All(l => l.CancelledQuantity == l.Quantity));
         view = Note(view, "units cancelled", lineId, $"{quantity} ({cancelId})");
-        view = whole ? Notify(view, "cancelled", null) : lineGone ? Notify(view, "lineCancelled", lineId) : Notify(view, "unitsCancelled", lineId, quantity: quantity);
+        view = WithWithdrawalRefund(whole ? Notify(view, "cancelled", null) : lineGone ? Notify(view, "lineCancelled", lineId) : Notify(view, "unitsCancelled", lineId, quantity: quantity));
         await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint), ReviewPending = State.ReviewPending && !whole }, new OrderEffects(endings, IdleBookings(view)));
         await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
@@ -1147,16 +1147,8 @@ internal sealed class OrderGrain(
             : 0m;
         vat += chargedDelivery.LastOrDefault()?.VatRate is { } deliveryRate ? TaxRates.VatIn(deliveryRefund, deliveryRate, view.Currency) : 0m;
         var refund = lines.Sum(l => l.Refund) + deliveryRefund;
-        // Back to what each payment was charged as the goods left (its captures, rounded parcel by parcel, may be a minor
-        // unit off its share of what it paid); an order shipped before invoices, by what each paid.
-        var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Paid();
-        // What a chargeback took back (and was not reversed) went back to the customer through their bank: a payment is
-        // refunded no more than it has left after it, and what none has left is not refunded again.
-        var chargedBack = Enumerable.Range(0, Request.Payments.Count).Select(tender => Settlement(view, tender).ChargedBack).ToList();
-        var tenders = ToTenders(refund, charged,
-            view.Returns.SelectMany(x => x.Tenders ?? []).Concat(chargedBack.Select((amount, i) => new TenderAmount(i, "", null, amount))), view.Currency);
-        var given = tenders.Sum(t => t.Amount);
-        if (chargedBack.Sum() > 0 && given < refund)
+        var (tenders, given) = RefundTenders(view, refund);
+        if (given < refund)
         {
             view = Note(view, "refund reduced", null, $"{Currency.Format(refund - given, view.Currency)} {view.Currency} went back by a chargeback");
             vat = refund == 0 ? 0m : Currency.Round(vat * given / refund, view.Currency);
@@ -1411,6 +1403,54 @@ internal sealed class OrderGrain(
             .ToList();
     }
 
+    /// <summary>How <paramref name="refund"/> goes back to the order's payments: to what each was charged as the goods left
+    /// (its captures, rounded parcel by parcel, may be a minor unit off its share of what it paid; an order shipped before
+    /// invoices, by what each paid), less what earlier refunds gave it. What a chargeback took back (and was not
+    /// reversed) went back to the customer through their bank: a payment is refunded no more than it has left after it,
+    /// so <c>Given</c> may be less than the refund.</summary>
+    private (List<TenderAmount> Tenders, decimal Given) RefundTenders(OrderView view, decimal refund)
+    {
+        var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Paid();
+        var chargedBack = Enumerable.Range(0, Request.Payments.Count).Select(tender => Settlement(view, tender).ChargedBack).ToList();
+        var tenders = ToTenders(refund, charged,
+            view.Returns.SelectMany(x => x.Tenders ?? []).Concat(chargedBack.Select((amount, i) => new TenderAmount(i, "", null, amount))), view.Currency);
+        var given = tenders.Sum(t => t.Amount);
+        return (tenders, chargedBack.Sum() > 0 ? given : refund);
+    }
+
+    /// <summary>The id of the refund document a cancellation makes when it completes the customer's withdrawal (see
+    /// <see cref="WithWithdrawalRefund"/>): with '~', which no client's return id has.</summary>
+    private const string WithdrawalRefundId = "delivery~refund";
+
+    /// <summary><paramref name="view"/> after a cancellation, with the delivery charge refunded when the cancellation
+    /// completes the customer's withdrawal from the whole order: every unit not cancelled came back and was received, so
+    /// the receipt that brought the last one back could not refund the charge (units were still to come). It is a
+    /// received return without units at no location, refunding the charge captured and not refunded yet, with its VAT,
+    /// to the payments as a receipt's refund would; a replaced unit keeps the charge, as it does for a receipt.</summary>
+    private OrderView WithWithdrawalRefund(OrderView view)
+    {
+        var chargedDelivery = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
+        var deliveryLeft = chargedDelivery.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund);
+        if (deliveryLeft <= 0 || State.Replaced.Values.Any(units => units > 0) || view.Returns.Any(r => r.ReturnId == WithdrawalRefundId)
+            || !view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled))
+        {
+            return view;
+        }
+
+        var refundable = Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
+        var (tenders, refund) = RefundTenders(view, Math.Min(deliveryLeft, Math.Max(0m, refundable)));
+        if (refund <= 0)
+        {
+            return view;
+        }
+
+        var vat = chargedDelivery[^1].VatRate is { } rate ? TaxRates.VatIn(refund, rate, view.Currency) : 0m;
+        var document = new OrderReturn(WithdrawalRefundId, "", ReturnStatus.Received, [], clock.UtcNow, clock.UtcNow, refund, tenders, vat, refund);
+        view = view with { Returns = [.. view.Returns, document], Refunded = view.Refunded + refund };
+        return Notify(Note(view, "delivery refunded", null, $"{Currency.Format(refund, view.Currency)} {view.Currency}: the customer withdrew from the whole order"),
+            "refunded", null, returnId: WithdrawalRefundId);
+    }
+
     /// <summary>A return's units as the history shows them: "2 × sku-1, 1 × sku-2".</summary>
     private static string Units(IEnumerable<ReturnLine> lines) => string.Join(", ", lines.Select(l => $"{l.Quantity} × {l.Sku}"));
 
@@ -1615,7 +1655,8 @@ internal sealed class OrderGrain(
         }
 
         // The reminder stops only once this is stored (SettleBackorderRetryAsync): until then it finishes what was begun.
-        return state with { View = view };
+        // A line cancelled for want of stock may complete the customer's withdrawal.
+        return state with { View = WithWithdrawalRefund(view) };
     }
 
     /// <summary>After a save: the backorder reminder stops when no line waits for supply and nothing stored is left to

@@ -218,7 +218,8 @@ async function showOrder(orderId) {
   // Returns, with what came back of each line and the refund.
   const returns = order.returns.map(r => el("tr", { "data-return": r.returnId },
     el("td", {}, r.returnId), el("td", {}, r.locationId), el("td", {}, r.status), el("td", { class: "nowrap" }, dateTime(r.createdAt)),
-    el("td", {}, r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})${r.status === "received" ? `: ${l.restocked} restocked, ${l.writtenOff} written off` : ""}`).join("; ")),
+    el("td", {}, r.lines.map(l => `${l.quantity} × ${l.sku} (${l.reason})${r.status === "received" ? `: ${l.restocked} restocked, ${l.writtenOff} written off` : ""}`).join("; ")
+      || "none: the delivery charge, refunded as the cancellation completed the withdrawal"),
     el("td", { class: "number" }, r.status === "received" ? refundText(r, order.currency) : "–",
       r.deliveryRefund > 0 ? ` (delivery ${money(r.deliveryRefund, order.currency)})` : "")));
   // The invoices, one per shipment, with what each captured from which payment.
