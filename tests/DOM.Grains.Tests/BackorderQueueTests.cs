@@ -56,6 +56,56 @@ public class BackorderQueueTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Units_counted_in_are_kept_for_the_waiting_order_until_its_pass_is_over_so_a_checkout_in_between_does_not_take_them()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (older, big) = (_world.Id("older"), _world.Id("big"));
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(big).CreateAsync(Request(big, sku, 5));
+        // The wake is on its way (held at the queue) when a checkout asks for the units.
+        var wake = GrainCalls.Hold(Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
+        await _world.StockAsync(sku, warehouse, 2);
+        await wake.Reached;
+
+        var between = await ReserveAsync(sku, 2);
+        wake.Open();
+        // Asked for behind the woken pass: done once it is over.
+        var left = await Queue(sku).ServeAsync();
+        var after = await ReserveAsync(sku, 1);
+
+        Assert.Equal(Dom.Reservations.ReservationOutcome.Refused, between.Outcome);
+        var served = (await Order(older).GetAsync())!;
+        Assert.Equal((OrderStatus.Released, warehouse), (served.Status, served.Lines.Single().Allocations.Single().LocationId));
+        // The pass is over, and the order still waiting wants more than is left: the unit left is everyone's again.
+        Assert.Equal([big], left.Select(e => e.OrderId));
+        Assert.Equal(Dom.Reservations.ReservationOutcome.Created, after.Outcome);
+        Assert.Equal(0, await _world.AvailableAsync(sku, warehouse));
+        await Order(big).CancelAsync(null);
+    }
+
+    [Fact]
+    public async Task Units_are_kept_for_backorders_no_longer_than_the_queue_needs_or_when_it_cannot_say_so()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var older = _world.Id("older");
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        // The queue never hears of it: its wake is lost on the way.
+        using (GrainCalls.Lose(Queue(sku), nameof(IBackorderQueueGrain.WakeAsync)))
+        {
+            await _world.StockAsync(sku, warehouse, 1);
+            var kept = await ReserveAsync(sku, 1);
+            ClusterFixture.Time.Advance(Dom.Grains.Articles.ArticleGrain.KeptForBackordersFor);
+            var free = await ReserveAsync(sku, 1);
+
+            Assert.Equal(Dom.Reservations.ReservationOutcome.Refused, kept.Outcome);
+            Assert.Equal(Dom.Reservations.ReservationOutcome.Created, free.Outcome);
+        }
+
+        await Order(older).CancelAsync(null);
+    }
+
+    [Fact]
     public async Task Units_counted_in_while_a_pass_that_supplies_nobody_runs_past_the_order_they_suit_are_served_after_it()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
@@ -238,6 +288,12 @@ public class BackorderQueueTests(ClusterFixture fixture)
     private Task Tick(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
 
     private IBackorderQueueGrain Queue(string sku) => fixture.Grains.GetGrain<IBackorderQueueGrain>(sku);
+
+    /// <summary>A checkout's reservation of <paramref name="quantity"/> units of <paramref name="sku"/>, for delivery near
+    /// the warehouses of these tests.</summary>
+    private async Task<Dom.Reservations.CreateReservationResult> ReserveAsync(string sku, int quantity) =>
+        await fixture.Grains.GetGrain<Dom.Reservations.IReservationDeskGrain>(0).CreateAsync(new Dom.Reservations.CreateReservationRequest(
+            _world.Id($"r{Guid.NewGuid():N}"[..20]), "web", 600, new Dom.Reservations.ShipTo("DE", 52.5, 13.4), [new Dom.Reservations.LineRequest(sku, quantity)]));
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 

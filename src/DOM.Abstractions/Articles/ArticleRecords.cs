@@ -124,7 +124,10 @@ public sealed record ArticleAvailability(
 /// <param name="Info">The master data: kind, bundle components, the location that fulfils a non-physical article.</param>
 /// <param name="Index">Every location that stocks the article, with its last published quantity (eventually
 /// consistent; the slots are the authority).</param>
+/// <param name="KeptForBackorders">Units that became available while orders waited for the article, by location, kept
+/// for the backorder queue's next pass: only a routing of waiting orders may take them (null: none).</param>
 [GenerateSerializer, Immutable, Alias("dom.articles.planning-view")]
 public sealed record ArticlePlanningView(
     [property: Id(0)] ArticleInfo? Info,
-    [property: Id(1)] IReadOnlyList<IndexedAvailability> Index);
+    [property: Id(1)] IReadOnlyList<IndexedAvailability> Index,
+    [property: Id(2)] IReadOnlyDictionary<string, int>? KeptForBackorders = null);

@@ -60,6 +60,12 @@ public interface IArticleGrain : IGrainWithStringKey
     [Alias("backorders-waiting"), AlwaysInterleave]
     Task BackordersWaitingAsync(bool waiting);
 
+    /// <summary>The backorder queue's pass that began with the last <see cref="BackordersWaitingAsync"/> is over: the
+    /// units that became available before it began are no longer kept for the orders waiting (the pass had them first).
+    /// </summary>
+    [Alias("backorder-pass-ended"), AlwaysInterleave]
+    Task BackorderPassEndedAsync();
+
     /// <summary>The index: every location that stocks the article, with its last published quantity, by location id.
     /// Immutable: passed by reference within a silo, never copied. Reservations read it with
     /// <see cref="GetPlanningAsync"/>.</summary>

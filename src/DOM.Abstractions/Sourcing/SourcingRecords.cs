@@ -15,6 +15,8 @@ namespace Dom.Sourcing;
 /// <param name="CustomerTier">The customer's tier; the profile names the tiers with priority.</param>
 /// <param name="PickupLocationId">Click &amp; collect at this store.</param>
 /// <param name="PromisedBy">The latest delivery (or pickup) date promised.</param>
+/// <param name="ForBackorders">Routes units of an order that waited for supply: it may take the units an article keeps
+/// for its backorder queue (see <c>ArticlePlanningView.KeptForBackorders</c>), which other requests plan without.</param>
 /// <remarks>Id 5 is left to main's <c>ExcludedLocations</c> (added there while this was built), so the two merge
 /// without renumbering.</remarks>
 [GenerateSerializer, Immutable, Alias("dom.sourcing.request")]
@@ -28,7 +30,8 @@ public sealed record SourcingRequest(
     [property: Id(6)] RequestPriority Priority = RequestPriority.Normal,
     [property: Id(7)] string? CustomerTier = null,
     [property: Id(8)] string? PickupLocationId = null,
-    [property: Id(9)] DateOnly? PromisedBy = null);
+    [property: Id(9)] DateOnly? PromisedBy = null,
+    [property: Id(10)] bool ForBackorders = false);
 
 /// <summary>What sourcing did: every line held (<see cref="Shortages"/> empty) or nothing held.</summary>
 /// <param name="Lines">What is held where.</param>

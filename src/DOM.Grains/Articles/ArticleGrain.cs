@@ -25,6 +25,25 @@ internal sealed class ArticleGrain(
     /// rises then wakes the queue. Not stored: the queue says so again on every pass while orders wait.</summary>
     private bool _backordersWaiting;
 
+    /// <summary>How long units stay kept for the backorder queue at most: its pass ends long before, unless the queue
+    /// could not say so (then they are free again after this).</summary>
+    internal static readonly TimeSpan KeptForBackordersFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>Units that became available while orders waited, by location, kept for the queue's next pass (see
+    /// <see cref="Keep"/>): how many, the sequence number they were last added under, and when. Not stored: a restart
+    /// only gives them back to everyone a little early.</summary>
+    private Dictionary<string, (int Units, long Seq, DateTimeOffset At)>? _kept;
+
+    /// <summary>What planners read of <see cref="_kept"/> (null while nothing is kept: the reservation path allocates
+    /// nothing for it).</summary>
+    private IReadOnlyDictionary<string, int>? _keptView;
+
+    /// <summary>Orders the keeping of units against the passes: <see cref="_passBegan"/> is the number the queue's pass
+    /// began at.</summary>
+    private long _seq;
+
+    private long _passBegan;
+
     private ArticleState State => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -173,13 +192,38 @@ internal sealed class ArticleGrain(
     public Task BackordersWaitingAsync(bool waiting)
     {
         _backordersWaiting = waiting;
+        _passBegan = ++_seq;
+        if (!waiting)
+        {
+            SetKept(null);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task BackorderPassEndedAsync()
+    {
+        // Units kept since the pass began stay kept for the pass that follows (the queue runs one when woken meanwhile).
+        if (_kept is { } kept && kept.Values.Any(k => k.Seq < _passBegan))
+        {
+            SetKept(kept.Where(k => k.Value.Seq > _passBegan).ToDictionary());
+        }
+
         return Task.CompletedTask;
     }
 
     public Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync() =>
         Task.FromResult(new Immutable<IReadOnlyList<IndexedAvailability>>(Index().Entries));
 
-    public Task<ArticlePlanningView> GetPlanningAsync() => Task.FromResult(new ArticlePlanningView(State.Info, Index().Entries));
+    public Task<ArticlePlanningView> GetPlanningAsync()
+    {
+        if (_kept is { } kept && kept.Values.Any(k => k.At + KeptForBackordersFor <= clock.UtcNow))
+        {
+            SetKept(kept.Where(k => k.Value.At + KeptForBackordersFor > clock.UtcNow).ToDictionary());
+        }
+
+        return Task.FromResult(new ArticlePlanningView(State.Info, Index().Entries, _keptView));
+    }
 
     private (IndexedAvailability[] Entries, long[] Versions) Index()
     {
@@ -220,8 +264,32 @@ internal sealed class ArticleGrain(
         if (_backordersWaiting
             && (after.Available > (before?.Available ?? 0) || InTransit(after) > InTransit(before) || Pooled(after) > Pooled(before)))
         {
+            Keep(after.LocationId, after.Available - (before?.Available ?? 0), after.Available);
             GrainFactory.Get<Dom.Orders.IBackorderQueueGrain>(this.GetPrimaryKeyString()).WakeAsync(SupplyOf(Index().Entries)).Ignore();
         }
+    }
+
+    /// <summary>Keeps <paramref name="risen"/> units that became available at a location while orders wait for the queue's
+    /// next pass (no more than the <paramref name="available"/> there): new orders and reservations plan without them
+    /// until that pass is over, so the orders that waited longest get them first (best effort: a planner reading the
+    /// index just before still may take them; the slots know nothing of it).</summary>
+    private void Keep(string locationId, int risen, int available)
+    {
+        if (risen <= 0)
+        {
+            return;
+        }
+
+        var kept = _kept is null ? [] : new Dictionary<string, (int Units, long Seq, DateTimeOffset At)>(_kept);
+        var units = kept.TryGetValue(locationId, out var before) && before.At + KeptForBackordersFor > clock.UtcNow ? before.Units : 0;
+        kept[locationId] = (Math.Min(available, units + risen), ++_seq, clock.UtcNow);
+        SetKept(kept);
+    }
+
+    private void SetKept(Dictionary<string, (int Units, long Seq, DateTimeOffset At)>? kept)
+    {
+        _kept = kept is { Count: > 0 } ? kept : null;
+        _keptView = _kept?.ToDictionary(k => k.Key, k => k.Value.Units, StringComparer.Ordinal);
     }
 
     /// <summary>What an index holds for backorders: units available, set aside for channels and on their way, at every

@@ -77,7 +77,9 @@ internal sealed class BackorderQueueGrain(
         return Served(State.Entries.Values);
     }
 
-    public Task WakeAsync(int supply) => State.Entries.IsEmpty ? Task.CompletedTask : PassesAsync(asked: false, supply);
+    /// <summary>Woken with nobody waiting (the article was not told the queue emptied): it is told now, so it keeps no
+    /// units for a pass that will not come.</summary>
+    public Task WakeAsync(int supply) => State.Entries.IsEmpty ? TellArticleAsync(waiting: false) : PassesAsync(asked: false, supply);
 
     /// <summary>The pass starting now, or, while one runs, what follows it. Asked for (an operator, the reminder): a pass
     /// that begins after this call follows (however many ask meanwhile, one follows). Woken by the article with the SKU's
@@ -170,6 +172,12 @@ internal sealed class BackorderQueueGrain(
 
             await DisarmWhenEmptyAsync();
         });
+        if (!State.Entries.IsEmpty)
+        {
+            // The units the article kept for this pass are for everyone again (an empty queue told it so already).
+            await TellArticleAsync(article => article.BackorderPassEndedAsync(), "the end of a pass");
+        }
+
         return done.Count > 0;
     }
 
@@ -219,15 +227,19 @@ internal sealed class BackorderQueueGrain(
 
     /// <summary>Tells the article whether orders wait here, so that units becoming available wake the queue. A word that
     /// fails costs at most the minute until the next pass says it again, so it fails nothing here.</summary>
-    private async Task TellArticleAsync(bool waiting)
+    private Task TellArticleAsync(bool waiting) => TellArticleAsync(article => article.BackordersWaitingAsync(waiting), "whether orders wait");
+
+    /// <summary>Tells the article something about the queue; units it keeps for a pass are free again after
+    /// <see cref="ArticleGrain.KeptForBackordersFor"/> at most, so a word that fails fails nothing here.</summary>
+    private async Task TellArticleAsync(Func<Dom.Articles.IArticleGrain, Task> word, string what)
     {
         try
         {
-            await GrainFactory.GetGrain<Dom.Articles.IArticleGrain>(Sku).BackordersWaitingAsync(waiting);
+            await word(GrainFactory.GetGrain<Dom.Articles.IArticleGrain>(Sku));
         }
         catch (Exception exception)
         {
-            logger.LogWarning(exception, "Backorders of {Sku}: the article could not be told whether orders wait", Sku);
+            logger.LogWarning(exception, "Backorders of {Sku}: the article could not be told {What}", Sku, what);
         }
     }
 }

@@ -945,7 +945,8 @@ internal sealed class OrderGrain(
         }
 
         var before = State.View;
-        var routed = await RouteOpenUnitsAsync(State, announce: false, onlySku: sku);
+        // The units waiting are backorders: they may take what the article keeps for its queue.
+        var routed = await RouteOpenUnitsAsync(State, announce: false, onlySku: sku, forBackorders: true);
         if (!ReferenceEquals(routed.View, before) || !ReferenceEquals(State.View, before))
         {
             await SaveAsync(routed);
@@ -1592,7 +1593,7 @@ internal sealed class OrderGrain(
     /// applies the channel's policy to what no location can supply (telling the customer when <paramref name="announce"/>,
     /// of <paramref name="onlyLine"/> alone when given: a rejection tells of the line it opened, not again of those
     /// backordered before; a backorder retry does not repeat the message).</summary>
-    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce, string? onlyLine = null, string? onlySku = null)
+    private async Task<OrderState> RouteOpenUnitsAsync(OrderState state, bool announce, string? onlyLine = null, string? onlySku = null, bool forBackorders = false)
     {
         var view = state.View!;
         var open = view.Lines.Where(l => l.OpenQuantity > 0).ToList();
@@ -1613,7 +1614,7 @@ internal sealed class OrderGrain(
         state = state with { Attempts = attempt };
         // Routing ids are the order's id, '~o' (ids have no '~'; a reservation's holds end in '~' and eight hex digits)
         // and the attempt: with '.' (which ids may contain), order "x" routing again was order "x.1"'s booking.
-        var together = await TryRouteAsync(state, open, $"{OrderId}~o{attempt}");
+        var together = await TryRouteAsync(state, open, $"{OrderId}~o{attempt}", forBackorders: forBackorders);
         state = together ?? state;
         if (together is null)
         {
@@ -1621,7 +1622,7 @@ internal sealed class OrderGrain(
             var apart = open.GroupBy(OrderRules.OrderedLineId, StringComparer.Ordinal).ToList();
             for (var i = 0; i < apart.Count; i++)
             {
-                state = await TryRouteAsync(state, [.. apart[i]], $"{OrderId}~o{attempt}.{i}") ?? state;
+                state = await TryRouteAsync(state, [.. apart[i]], $"{OrderId}~o{attempt}.{i}", forBackorders: forBackorders) ?? state;
             }
         }
 
@@ -1718,7 +1719,7 @@ internal sealed class OrderGrain(
     /// <summary>Holds the open units of <paramref name="lines"/> through sourcing, stores where (written ahead, see
     /// <see cref="OrderState.Pending"/>) and turns the holds into allocations; null when sourcing cannot supply all of
     /// them.</summary>
-    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId, OrderEffects? effects = null)
+    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId, OrderEffects? effects = null, bool forBackorders = false)
     {
         var view = state.View!;
         var shipTo = await ShipToAsync(view.Delivery);
@@ -1738,7 +1739,8 @@ internal sealed class OrderGrain(
             view.Delivery.Method == DeliveryMethod.Pickup ? view.Delivery.PickupLocationId : null,
             // No promised date as a constraint: an order is routed even when it will be late (it is then flagged late),
             // rather than backordered while stock sits on a shelf.
-            null));
+            null,
+            forBackorders));
         if (!result.Succeeded)
         {
             return null;

@@ -263,6 +263,9 @@ internal sealed class Sourcer(
 
         public bool Live { get; set; }
 
+        /// <summary>Units of a slot kept for the orders that waited for them, which this request plans without (null: none).</summary>
+        public Dictionary<StockSlotKey, int>? Kept { get; init; }
+
         public SourcingProblem Problem => new(
             new SourcingOrder(
                 Request.Channel,
@@ -320,6 +323,7 @@ internal sealed class Sourcer(
         }
 
         var supply = new Dictionary<StockSlotKey, Supply>(slots);
+        Dictionary<StockSlotKey, int>? kept = null;
         foreach (var line in demand)
         {
             if (articles.TryGetValue(line.Sku, out var view))
@@ -327,6 +331,21 @@ internal sealed class Sourcer(
                 foreach (var entry in view.Index)
                 {
                     supply[new StockSlotKey(line.Sku, entry.LocationId)] = ToSupply(line.Sku, entry);
+                }
+
+                // Units kept for the orders that waited for them are not this request's, unless it routes those orders.
+                if (view.KeptForBackorders is { } keptHere && !request.ForBackorders)
+                {
+                    kept ??= [];
+                    foreach (var (locationId, units) in keptHere)
+                    {
+                        var slot = new StockSlotKey(line.Sku, locationId);
+                        kept[slot] = units;
+                        if (supply.TryGetValue(slot, out var indexed))
+                        {
+                            supply[slot] = WithoutKept(indexed, units);
+                        }
+                    }
                 }
             }
         }
@@ -394,6 +413,7 @@ internal sealed class Sourcer(
             UnknownArticles = unknown,
             Sites = sites,
             Capacity = new(sites.Count),
+            Kept = kept,
         };
         await ReadCapacityAsync(context);
         return context;
@@ -759,10 +779,15 @@ internal sealed class Sourcer(
             }
             else
             {
-                context.Supply[slot] = ToSupply(slot.Sku, supply);
+                var live = ToSupply(slot.Sku, supply);
+                context.Supply[slot] = context.Kept is { } kept && kept.TryGetValue(slot, out var units) ? WithoutKept(live, units) : live;
             }
         }
     }
+
+    /// <summary><paramref name="supply"/> less <paramref name="kept"/> units kept for backorders (of the units every
+    /// channel may take: the rise that kept them was of those).</summary>
+    private static Supply WithoutKept(Supply supply, int kept) => supply with { Shared = Math.Max(0, supply.Shared - kept) };
 
     private async Task ReleaseAsync(string holdId, IEnumerable<StockSlotKey> slots, IEnumerable<string> locationIds)
     {
