@@ -141,6 +141,31 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.Done, vienna), (byOperator.Status, byOperator.Order!.Delivery.Address));
     }
 
+    [Fact]
+    public async Task An_address_change_whose_last_save_fails_tells_the_customer_once_its_routing_is_finished()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(sku, berlin, 2);
+        await _world.StockAsync(sku, munich, 2);
+        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, Berlin));
+        // The plan (the new address, the units routed to Munich, their release at Berlin) is stored; the save after it is not.
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).ChangeAddressAsync("a1", Munich, vouched: false));
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
+        var order = (await Order(id).GetAsync())!;
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal(Munich, order.Delivery.Address);
+        Assert.Equal([(berlin, AllocationStatus.Cancelled), (munich, AllocationStatus.Allocated)], order.Lines.Single().Allocations.Select(a => (a.LocationId, a.Status)));
+        Assert.Equal(Munich, Assert.Single(order.Outbox, n => n.Type == "addressChanged").Address);
+        Assert.Equal((2, 0), (await _world.AvailableAsync(sku, berlin), (await _world.Slot(sku, berlin).GetAsync())!.Allocated));
+        Assert.Equal((0, 2), (await _world.AvailableAsync(sku, munich), (await _world.Slot(sku, munich).GetAsync())!.Allocated));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task UseProfileAsync(SourcingProfileDraft draft)

@@ -712,7 +712,9 @@ internal sealed class OrderGrain(
         }
 
         var delivery = View.Delivery with { Address = address };
-        var view = Note(View with { Delivery = delivery }, "address changed", null, $"{RiskKeys.Of(address)} ({changeId})");
+        // The customer's message goes with the first store of the change: after a crash between the routing's plan and
+        // the save that records it, the plan is finished without this call, and a retry is answered as done.
+        var view = Notify(Note(View with { Delivery = delivery }, "address changed", null, $"{RiskKeys.Of(address)} ({changeId})"), "addressChanged", null, address: address);
         var state = State with { View = view, Events = State.Events.SetItem(key, fingerprint) };
         // Units at a location the new address puts out of reach (beyond the profile's distance, no zone rate to its
         // country) are routed again before they are released there: if they cannot go elsewhere, nothing changes.
@@ -723,7 +725,7 @@ internal sealed class OrderGrain(
         var moving = live.Where(x => outOfReach.Contains(x.Allocation.LocationId)).ToList();
         if (moving.Count == 0)
         {
-            await SaveAsync(state with { View = Notify(view, "addressChanged", null, address: address) });
+            await SaveAsync(state);
             return Result(OrderCommandStatus.Done);
         }
 
@@ -746,7 +748,7 @@ internal sealed class OrderGrain(
 
         // Routed and stored with the releases at the old locations, which follow now (or, after a failure, with the
         // backorder reminder or the order's next call).
-        await SaveAsync(routed with { View = Notify(routed.View!, "addressChanged", null, address: address) });
+        await SaveAsync(routed);
         try
         {
             await ApplyEffectsAsync();
