@@ -166,6 +166,28 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal((0, 2), (await _world.AvailableAsync(sku, munich), (await _world.Slot(sku, munich).GetAsync())!.Allocated));
     }
 
+    [Fact]
+    public async Task A_retried_address_change_answers_with_the_routing_the_first_left_unfinished_done()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(sku, berlin, 2);
+        await _world.StockAsync(sku, munich, 2);
+        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, Berlin));
+        ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
+
+        var failed = await Record.ExceptionAsync(() => Order(id).ChangeAddressAsync("a1", Munich, vouched: false));
+        var retried = await Order(id).ChangeAddressAsync("a1", Munich, vouched: false);
+
+        Assert.IsType<StorageUnavailableException>(failed);
+        Assert.Equal(OrderCommandStatus.AlreadyDone, retried.Status);
+        var line = retried.Order!.Lines.Single();
+        Assert.Equal([(berlin, AllocationStatus.Cancelled), (munich, AllocationStatus.Allocated)], line.Allocations.Select(a => (a.LocationId, a.Status)));
+        Assert.Equal((0, LineStatus.Open), (line.OpenQuantity, line.Status));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task UseProfileAsync(SourcingProfileDraft draft)

@@ -680,7 +680,10 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order not found.");
         }
 
-        // Answered as the first when retried; under the change's own key, apart from the fulfilment events' ids.
+        // Answered as the first when retried; under the change's own key, apart from the fulfilment events' ids. What a
+        // stored change left undone is finished first: a change whose routing was interrupted after its plan was stored
+        // is answered with the units where the plan put them, not with them released and allocated nowhere.
+        await FinishPendingAsync();
         var (key, fingerprint) = ($"address/{changeId}", $"{address}");
         if (State.Events.TryGetValue(key, out var seen))
         {
@@ -694,7 +697,6 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, "The order is collected at its pickup store; it has no delivery address to change.");
         }
 
-        await FinishPendingAsync();
         var live = View.Lines.SelectMany(l => l.Allocations.Where(a => OrderRules.Unshipped(a) > 0).Select(a => (Line: l, Allocation: a))).ToList();
         if (View.Status is OrderStatus.Rejected or OrderStatus.Cancelled || (live.Count == 0 && !View.Lines.Any(OrderRules.WaitsForSupply)))
         {
