@@ -1,3 +1,4 @@
+using Dom.Grains.Orders;
 using Dom.Grains.Risk;
 using Dom.Locations;
 using Dom.Orders;
@@ -186,6 +187,31 @@ public class AddressChangeTests(ClusterFixture fixture)
         var line = retried.Order!.Lines.Single();
         Assert.Equal([(berlin, AllocationStatus.Cancelled), (munich, AllocationStatus.Allocated)], line.Allocations.Select(a => (a.LocationId, a.Status)));
         Assert.Equal((0, LineStatus.Open), (line.OpenQuantity, line.Status));
+    }
+
+    [Fact]
+    public async Task Units_of_a_line_waiting_for_supply_do_not_stop_its_units_out_of_reach_from_moving()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(sku, berlin, 3);
+        await _world.StockAsync(sku, munich, 2);
+        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 3, Berlin));
+        // Berlin rejects one unit; Munich is out of the Berlin address's reach, so it waits for supply.
+        await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", berlin, FulfilmentEventType.Rejected, 1, null, null));
+        var before = (await Order(id).GetAsync())!.Lines.Single();
+
+        var changed = await Order(id).ChangeAddressAsync("a1", Munich, vouched: false);
+
+        Assert.Equal((1, 2), (before.OpenQuantity, before.Allocations.Where(OrderRules.IsActive).Sum(a => a.Quantity)));
+        Assert.True(changed.Status == OrderCommandStatus.Done, changed.Problem);
+        var line = changed.Order!.Lines.Single();
+        Assert.Equal(2, line.Allocations.Where(a => a.LocationId == munich && a.Status == AllocationStatus.Allocated).Sum(a => a.Quantity));
+        Assert.Equal(1, line.OpenQuantity);
+        Assert.Equal((0, 2), (await _world.AvailableAsync(sku, munich), (await _world.Slot(sku, munich).GetAsync())!.Allocated));
+        Assert.Equal(0, (await _world.Slot(sku, berlin).GetAsync())!.Allocated);
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);

@@ -738,10 +738,12 @@ internal sealed class OrderGrain(
             view = Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select(a => a == allocation ? OrderRules.WithoutUnits(a, OrderRules.Unshipped(a)) : a)] });
         }
 
-        var lineIds = moving.Select(x => OrderRules.OrderedLineId(x.Line)).ToHashSet(StringComparer.Ordinal);
-        var open = view.Lines.Where(l => l.OpenQuantity > 0 && lineIds.Contains(OrderRules.OrderedLineId(l))).ToList();
+        // Only the units moved are routed: units of the same lines that waited for supply before keep waiting (their
+        // queues route them), and a shortage of them does not hold back the change.
+        var units = moving.GroupBy(x => x.Line.LineId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(x => OrderRules.Unshipped(x.Allocation)), StringComparer.Ordinal);
+        var open = view.Lines.Where(l => units.ContainsKey(l.LineId)).ToList();
         var attempt = State.Attempts + 1;
-        var routed = await TryRouteAsync(state with { View = view, Attempts = attempt }, open, $"{OrderId}~o{attempt}.a", new OrderEffects(endings, []));
+        var routed = await TryRouteAsync(state with { View = view, Attempts = attempt }, open, $"{OrderId}~o{attempt}.a", new OrderEffects(endings, []), units);
         if (routed is null)
         {
             var lines = string.Join(", ", open.Select(OrderRules.OrderedLineId).Distinct(StringComparer.Ordinal));
@@ -1720,10 +1722,12 @@ internal sealed class OrderGrain(
         }
     }
 
-    /// <summary>Holds the open units of <paramref name="lines"/> through sourcing, stores where (written ahead, see
-    /// <see cref="OrderState.Pending"/>) and turns the holds into allocations; null when sourcing cannot supply all of
-    /// them.</summary>
-    private async Task<OrderState?> TryRouteAsync(OrderState state, List<OrderLine> lines, string holdId, OrderEffects? effects = null, bool forBackorders = false)
+    /// <summary>Holds the open units of <paramref name="lines"/> (or, by line id, the <paramref name="units"/> of them)
+    /// through sourcing, stores where (written ahead, see <see cref="OrderState.Pending"/>) and turns the holds into
+    /// allocations; null when sourcing cannot supply all of them. <paramref name="forBackorders"/>: the units waited for
+    /// supply (they may take what an article keeps for its backorder queue).</summary>
+    private async Task<OrderState?> TryRouteAsync(
+        OrderState state, List<OrderLine> lines, string holdId, OrderEffects? effects = null, IReadOnlyDictionary<string, int>? units = null, bool forBackorders = false)
     {
         var view = state.View!;
         var shipTo = await ShipToAsync(view.Delivery);
@@ -1733,7 +1737,7 @@ internal sealed class OrderGrain(
             holdId,
             view.Channel,
             shipTo,
-            Requested(view, lines),
+            Requested(view, lines, units),
             clock.UtcNow.Add(RoutingHoldTtl),
             excluded,
             // The order's priority is the channel's flag or a VIP customer: the flag counts as is, the tier as the
@@ -1782,14 +1786,16 @@ internal sealed class OrderGrain(
     /// <summary>What routing <paramref name="lines"/> asks sourcing for: each line's open units, and a bundle's parts as
     /// the bundle (its components as the order took them, kept together unless it may be split) while all of its parts
     /// are open for the same number of bundles; once they are not (a part shipped, cancelled or rejected alone), each part
-    /// goes on its own.</summary>
-    private static List<LineRequest> Requested(OrderView view, List<OrderLine> lines)
+    /// goes on its own. With <paramref name="units"/>, a line's units asked for are those it names (none for a line it
+    /// does not name), not all of its open ones.</summary>
+    private static List<LineRequest> Requested(OrderView view, List<OrderLine> lines, IReadOnlyDictionary<string, int>? units = null)
     {
+        int Open(OrderLine line) => units is null ? line.OpenQuantity : units.GetValueOrDefault(line.LineId);
         var requested = new List<LineRequest>();
         foreach (var group in lines.GroupBy(OrderRules.OrderedLineId, StringComparer.Ordinal))
         {
             var all = group.First().Bundle is null ? [] : view.Lines.Where(l => l.Bundle?.LineId == group.Key).ToList();
-            var bundles = all.Select(l => l.OpenQuantity % l.Bundle!.PerBundle == 0 ? l.Bundle.Bundles(l.OpenQuantity) : -1).Distinct().ToList();
+            var bundles = all.Select(l => Open(l) % l.Bundle!.PerBundle == 0 ? l.Bundle.Bundles(Open(l)) : -1).Distinct().ToList();
             if (all.Count > 0 && all.Count == group.Count() && bundles is [> 0 and var whole])
             {
                 var bundle = all[0].Bundle!;
@@ -1798,7 +1804,7 @@ internal sealed class OrderGrain(
             else
             {
                 // No components: the article the order took, though it may have become a bundle since.
-                requested.AddRange(group.Select(l => new LineRequest(l.Sku, l.OpenQuantity, [])));
+                requested.AddRange(group.Select(l => new LineRequest(l.Sku, Open(l), [])));
             }
         }
 
