@@ -214,6 +214,28 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal(0, (await _world.Slot(sku, berlin).GetAsync())!.Allocated);
     }
 
+    [Fact]
+    public async Task An_address_abroad_an_operator_vouched_for_does_not_open_every_other_country_to_the_channel()
+    {
+        var (sku, berlin) = (await _world.ArticleAsync("a"), await _world.LocationAsync("berlin", 52.52, 13.40));
+        await _world.StockAsync(sku, berlin, 5);
+        var vienna = new Address("AT", 48.21, 16.37, "Stephansplatz 1", "1010", "Wien");
+        var zurich = new Address("CH", 47.37, 8.54, "Bahnhofstrasse 1", "8001", "Zürich");
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 1, Berlin) with { BillingAddress = Berlin });
+
+        var byOperator = await Order(id).ChangeAddressAsync("a1", vienna, vouched: true);
+        var sameCountry = await Order(id).ChangeAddressAsync("a2", vienna with { Street = "Graben 1" }, vouched: false);
+        var otherCountry = await Order(id).ChangeAddressAsync("a3", zurich, vouched: false);
+        var home = await Order(id).ChangeAddressAsync("a4", Potsdam, vouched: false);
+
+        Assert.Equal((OrderCommandStatus.Done, OrderCommandStatus.Done), (byOperator.Status, sameCountry.Status));
+        Assert.Equal(OrderCommandStatus.NotAllowed, otherCountry.Status);
+        Assert.Contains("The billing country DE differs from CH", otherCountry.Problem, StringComparison.Ordinal);
+        Assert.Equal("Graben 1", otherCountry.Order!.Delivery.Address.Street);
+        Assert.Equal((OrderCommandStatus.Done, Potsdam), (home.Status, home.Order!.Delivery.Address));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task UseProfileAsync(SourcingProfileDraft draft)

@@ -769,7 +769,8 @@ internal sealed class OrderGrain(
 
     /// <summary>Why the risk rules refuse <paramref name="address"/> for this order's delivery, or null: a risk list names
     /// it, or it is in a country other than the billing address's where that sends orders to review (unless an operator
-    /// <paramref name="vouched"/> for it; a mismatch the order had at intake stays allowed).</summary>
+    /// <paramref name="vouched"/> for it; the country the order goes to already stays allowed, whether the mismatch came
+    /// with it at intake or an operator vouched for it since, but another country needs an operator again).</summary>
     private async Task<string?> AddressRefusedAsync(Address address, bool vouched)
     {
         var candidates = RiskKeys.Keys(address).Where(k => k.Length > 0).Select(k => new RiskListEntry(RiskList.Black, RiskSubject.Address, k)).Distinct().ToList();
@@ -779,7 +780,7 @@ internal sealed class OrderGrain(
         }
 
         var billing = Request.BillingAddress?.Country;
-        var mismatch = billing is not null && billing != address.Country && billing == View.Delivery.Address.Country;
+        var mismatch = billing is not null && billing != address.Country && address.Country != View.Delivery.Address.Country;
         return mismatch && riskPolicy.Value.ReviewCountryMismatch && !vouched
             ? $"The billing country {billing} differs from {address.Country}; an operator may make this change."
             : null;
