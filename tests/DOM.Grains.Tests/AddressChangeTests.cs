@@ -236,7 +236,29 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal((OrderCommandStatus.Done, Potsdam), (home.Status, home.Order!.Delivery.Address));
     }
 
+    [Fact]
+    public async Task Capacity_booked_at_a_location_the_new_address_puts_out_of_reach_goes_back_with_its_units()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(sku, berlin, 2);
+        await _world.StockAsync(sku, munich, 2);
+        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, Berlin));
+        var before = (await BookedAsync(berlin), await BookedAsync(munich));
+
+        var changed = await Order(id).ChangeAddressAsync("a1", Munich, vouched: false);
+
+        Assert.Equal(OrderCommandStatus.Done, changed.Status);
+        Assert.Equal((1, 0), before);
+        Assert.Equal((0, 1), (await BookedAsync(berlin), await BookedAsync(munich)));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private async Task<int> BookedAsync(string location) =>
+        (await fixture.Grains.GetGrain<ILocationGrain>(location).GetCapacityAsync(DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime)))!.Booked;
 
     private async Task UseProfileAsync(SourcingProfileDraft draft)
     {

@@ -743,7 +743,12 @@ internal sealed class OrderGrain(
         var units = moving.GroupBy(x => x.Line.LineId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(x => OrderRules.Unshipped(x.Allocation)), StringComparer.Ordinal);
         var open = view.Lines.Where(l => units.ContainsKey(l.LineId)).ToList();
         var attempt = State.Attempts + 1;
-        var routed = await TryRouteAsync(state with { View = view, Attempts = attempt }, open, $"{OrderId}~o{attempt}.a", new OrderEffects(endings, []), units);
+        // The capacity booked at a location left with no work for the order goes back with its units (as after a cancel
+        // or a rejection). Only the locations units move from: the plan cannot book those (they are out of reach), while
+        // another location idle now may be booked again by the plan, and releasing after it would undo that booking.
+        var from = moving.Select(x => x.Allocation.LocationId).ToHashSet(StringComparer.Ordinal);
+        var effects = new OrderEffects(endings, [.. IdleBookings(view).Where(from.Contains)]);
+        var routed = await TryRouteAsync(state with { View = view, Attempts = attempt }, open, $"{OrderId}~o{attempt}.a", effects, units);
         if (routed is null)
         {
             var lines = string.Join(", ", open.Select(OrderRules.OrderedLineId).Distinct(StringComparer.Ordinal));
