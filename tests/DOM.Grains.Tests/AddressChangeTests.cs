@@ -255,6 +255,24 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal((0, 1), (await BookedAsync(berlin), await BookedAsync(munich)));
     }
 
+    [Fact]
+    public async Task A_replacement_for_a_wrong_item_goes_to_the_address_the_order_was_changed_to()
+    {
+        var (sku, berlin) = (await _world.ArticleAsync("a"), await _world.LocationAsync("berlin", 52.52, 13.40));
+        await _world.StockAsync(sku, berlin, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 1, Berlin));
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ChangeAddressAsync("a1", Potsdam, vouched: false)).Status);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", berlin, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        await Order(id).ReportAsync(new FulfilmentEvent("d", "l1", berlin, FulfilmentEventType.Delivered, null, null, null));
+
+        var replacementId = Assert.Single((await Order(id).ReportWrongItemAsync("l1")).Order!.Replacements);
+        var replacement = (await Order(replacementId).GetAsync())!;
+
+        // The wrong item reached the customer at the new address: the replacement is owed there, not at the old one.
+        Assert.Equal(Potsdam, replacement.Delivery.Address);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private async Task<int> BookedAsync(string location) =>

@@ -891,6 +891,8 @@ internal sealed class OrderGrain(
             Priority = true,
             PromisedBy = null,
             ReplacementFor = OrderId,
+            // Where the order goes now: an address change since intake is not in the request the order was placed with.
+            Delivery = View.Delivery,
             BillingAddress = null,
             Coupons = null,
             DeliveryCharge = 0m,
