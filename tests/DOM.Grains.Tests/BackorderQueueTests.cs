@@ -95,10 +95,14 @@ public class BackorderQueueTests(ClusterFixture fixture)
         {
             await _world.StockAsync(sku, warehouse, 1);
             var kept = await ReserveAsync(sku, 1);
+            // A channel is offered what it may sell; an operator sees the unit.
+            var (toChannel, toOperator) = (await Sourcing.GetAvailabilityAsync(sku, "web"), await Sourcing.GetAvailabilityAsync(sku));
             ClusterFixture.Time.Advance(Dom.Grains.Articles.ArticleGrain.KeptForBackordersFor);
+            var offeredAfter = await Sourcing.GetAvailabilityAsync(sku, "web");
             var free = await ReserveAsync(sku, 1);
 
             Assert.Equal(Dom.Reservations.ReservationOutcome.Refused, kept.Outcome);
+            Assert.Equal((0, 1, 1), (toChannel!.Total, toOperator!.Total, offeredAfter!.Total));
             Assert.Equal(Dom.Reservations.ReservationOutcome.Created, free.Outcome);
         }
 
@@ -288,6 +292,8 @@ public class BackorderQueueTests(ClusterFixture fixture)
     private Task Tick(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
 
     private IBackorderQueueGrain Queue(string sku) => fixture.Grains.GetGrain<IBackorderQueueGrain>(sku);
+
+    private Dom.Sourcing.ISourcingGrain Sourcing => fixture.Grains.GetGrain<Dom.Sourcing.ISourcingGrain>(0);
 
     /// <summary>A checkout's reservation of <paramref name="quantity"/> units of <paramref name="sku"/>, for delivery near
     /// the warehouses of these tests.</summary>

@@ -164,6 +164,12 @@ internal sealed class Sourcer(
             : SourcingMapping.Serves(sites.GetValueOrDefault(locationId), physical, policy);
         var live = await ReadSlotsAsync(article.Index.Where(entry => Serves(entry.LocationId)).Select(entry => new StockSlotKey(sku, entry.LocationId)));
         var list = live.Values.OfType<IndexedAvailability>().ToList();
+        if (channel is not null && article.KeptForBackorders is { } kept)
+        {
+            // What a channel may sell: the units kept for the orders that waited for them are not (an operator sees them).
+            list = [.. list.Select(l => kept.TryGetValue(l.LocationId, out var units) ? l with { Available = Math.Max(0, l.Available - units) } : l)];
+        }
+
         if (!physical && article.Info.FulfilledBy is { } by && article.Index.All(entry => entry.LocationId != by) && Serves(by))
         {
             // Served without a limit by its virtual location, as sourcing plans it: while that location exists and is
