@@ -110,6 +110,41 @@ public class BackorderQueueTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_joining_while_a_pass_runs_does_not_give_back_the_units_kept_for_the_pass_after_it()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (older, newer, joiner) = (_world.Id("older"), _world.Id("newer"), _world.Id("joiner"));
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(newer).CreateAsync(Request(newer, sku, 2));
+        // The pass routes the older order (nothing there), then waits at the newer one.
+        var atNewer = GrainCalls.Hold(Order(newer), nameof(IOrderGrain.ServeBackorderAsync));
+        var passes = Queue(sku).ServeAsync();
+        await atNewer.Reached;
+        var woken = GrainCalls.NextAsync(Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
+        // The unit arrives after the pass routed the older order: kept for the pass after this one.
+        await _world.StockAsync(sku, warehouse, 1);
+        await woken.WaitAsync(TimeSpan.FromSeconds(30));
+        // An order placed now plans without the unit, and joins the queue while the pass runs (within the time units
+        // are kept at most).
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(1));
+        await Order(joiner).CreateAsync(Request(joiner, sku, 1));
+        var atOlder = GrainCalls.Hold(Order(older), nameof(IOrderGrain.ServeBackorderAsync));
+        atNewer.Open();
+        // The pass that follows has begun, and not reached the older order yet.
+        await atOlder.Reached;
+        var between = await ReserveAsync(sku, 1);
+        atOlder.Open();
+        var left = await passes;
+
+        Assert.Equal(Dom.Reservations.ReservationOutcome.Refused, between.Outcome);
+        Assert.Equal(OrderStatus.Released, (await Order(older).GetAsync())!.Status);
+        Assert.Equal([newer, joiner], left.Select(e => e.OrderId));
+        await Order(newer).CancelAsync(null);
+        await Order(joiner).CancelAsync(null);
+    }
+
+    [Fact]
     public async Task Units_counted_in_while_a_pass_that_supplies_nobody_runs_past_the_order_they_suit_are_served_after_it()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));

@@ -60,7 +60,13 @@ public interface IArticleGrain : IGrainWithStringKey
     [Alias("backorders-waiting"), AlwaysInterleave]
     Task BackordersWaitingAsync(bool waiting);
 
-    /// <summary>The backorder queue's pass that began with the last <see cref="BackordersWaitingAsync"/> is over: the
+    /// <summary>The backorder queue's pass begins (orders wait): the units kept for the queue until now are the pass's to
+    /// take, and those kept after this are for the pass that follows it. Apart from <see cref="BackordersWaitingAsync"/>,
+    /// which an order joining the queue also sends, in the middle of a pass.</summary>
+    [Alias("backorder-pass-began"), AlwaysInterleave]
+    Task BackorderPassBeganAsync();
+
+    /// <summary>The backorder queue's pass that began with the last <see cref="BackorderPassBeganAsync"/> is over: the
     /// units that became available before it began are no longer kept for the orders waiting (the pass had them first).
     /// </summary>
     [Alias("backorder-pass-ended"), AlwaysInterleave]

@@ -191,13 +191,21 @@ internal sealed class ArticleGrain(
 
     public Task BackordersWaitingAsync(bool waiting)
     {
+        // No pass begins here: an order joining in the middle of a pass says so too, and the units kept since that pass
+        // began (past the orders it routed already) would be given back at its end instead of kept for the pass after it.
         _backordersWaiting = waiting;
-        _passBegan = ++_seq;
         if (!waiting)
         {
             SetKept(null);
         }
 
+        return Task.CompletedTask;
+    }
+
+    public Task BackorderPassBeganAsync()
+    {
+        _backordersWaiting = true;
+        _passBegan = ++_seq;
         return Task.CompletedTask;
     }
 

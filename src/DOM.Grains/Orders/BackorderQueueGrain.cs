@@ -140,8 +140,17 @@ internal sealed class BackorderQueueGrain(
     /// one did.</summary>
     private async Task<bool> PassAsync()
     {
-        // The article wakes the queue while it knows orders wait (it may have been restarted since it was told).
-        await TellArticleAsync(waiting: !State.Entries.IsEmpty);
+        // The article wakes the queue while it knows orders wait (it may have been restarted since it was told), and
+        // learns that the units it kept until now are this pass's.
+        if (State.Entries.IsEmpty)
+        {
+            await TellArticleAsync(waiting: false);
+        }
+        else
+        {
+            await TellArticleAsync(article => article.BackorderPassBeganAsync(), "that a pass begins");
+        }
+
         var done = new List<string>();
         foreach (var entry in Served(State.Entries.Values))
         {
