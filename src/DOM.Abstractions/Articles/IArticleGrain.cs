@@ -67,10 +67,12 @@ public interface IArticleGrain : IGrainWithStringKey
     Task BackorderPassBeganAsync();
 
     /// <summary>The backorder queue's pass that began with the last <see cref="BackorderPassBeganAsync"/> is over: the
-    /// units that became available before it began are no longer kept for the orders waiting (the pass had them first).
-    /// </summary>
+    /// units that became available before it began are no longer kept for the orders waiting (the pass had them first);
+    /// those kept since stay kept when another pass <paramref name="follows"/>, else they are free as well. Also said
+    /// (without a pass) when the queue is woken by units that bring no more than a pass that supplied nobody began
+    /// with: no pass runs for them.</summary>
     [Alias("backorder-pass-ended"), AlwaysInterleave]
-    Task BackorderPassEndedAsync();
+    Task BackorderPassEndedAsync(bool follows);
 
     /// <summary>The index: every location that stocks the article, with its last published quantity, by location id.
     /// Immutable: passed by reference within a silo, never copied. Reservations read it with

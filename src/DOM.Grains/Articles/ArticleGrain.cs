@@ -209,10 +209,16 @@ internal sealed class ArticleGrain(
         return Task.CompletedTask;
     }
 
-    public Task BackorderPassEndedAsync()
+    public Task BackorderPassEndedAsync(bool follows)
     {
         // Units kept since the pass began stay kept for the pass that follows (the queue runs one when woken meanwhile).
-        if (_kept is { } kept && kept.Values.Any(k => k.Seq < _passBegan))
+        // When none follows (a pass that supplied nobody and its own releases, or a wake bringing nothing new), they
+        // would be kept for nobody until they lapse.
+        if (!follows)
+        {
+            SetKept(null);
+        }
+        else if (_kept is { } kept && kept.Values.Any(k => k.Seq < _passBegan))
         {
             SetKept(kept.Where(k => k.Value.Seq > _passBegan).ToDictionary());
         }

@@ -103,19 +103,30 @@ internal sealed class BackorderQueueGrain(
 
         if (!asked && supply is { } reported && !New(reported))
         {
-            return Task.CompletedTask;
+            // No pass runs for the units that woke the queue: the article keeps them for nobody.
+            return TellArticleAsync(article => article.BackorderPassEndedAsync(follows: false), "that no pass follows");
         }
 
+        bool Again() => _asked || (_wokenWith is { } woken && New(woken));
         async Task Passes()
         {
+            bool again;
             do
             {
                 (_asked, _wokenWith) = (false, null);
                 var before = await SupplyAsync();
                 var supplied = await PassAsync();
                 _fruitlessAt = supplied ? null : before;
+                // Whether a pass follows is known only here: the units kept since this one began stay kept for it, or,
+                // when none does (wakes from the pass's own releases bring nothing new), are everyone's again.
+                again = Again();
+                if (!State.Entries.IsEmpty)
+                {
+                    // An empty queue told the article so already.
+                    await TellArticleAsync(article => article.BackorderPassEndedAsync(follows: again), "the end of a pass");
+                }
             }
-            while (_asked || (_wokenWith is { } woken && New(woken)));
+            while (again || Again());
         }
 
         return _passes = Passes();
@@ -181,12 +192,6 @@ internal sealed class BackorderQueueGrain(
 
             await DisarmWhenEmptyAsync();
         });
-        if (!State.Entries.IsEmpty)
-        {
-            // The units the article kept for this pass are for everyone again (an empty queue told it so already).
-            await TellArticleAsync(article => article.BackorderPassEndedAsync(), "the end of a pass");
-        }
-
         return done.Count > 0;
     }
 
