@@ -85,6 +85,32 @@ public class BackorderQueueTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Units_kept_for_backorders_are_not_taken_by_a_checkout_promised_late_enough_for_supply_on_its_way()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 0);
+        await _world.Slot(sku, warehouse).SetInboundAsync(new Dom.Stock.SetInboundRequest("po-1", 5, ClusterFixture.Time.GetUtcNow().AddDays(1)));
+        var older = _world.Id("older");
+        // Routed without a promised date: what is on its way does not supply it.
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        var wake = GrainCalls.Hold(Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
+        await _world.StockAsync(sku, warehouse, 1);
+        await wake.Reached;
+        var later = DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime).AddDays(4);
+
+        // What is on its way counts the unit on hand as well (it is cumulative): the unit kept is not in it either.
+        var between = await ReserveAsync(sku, 6, later);
+        wake.Open();
+        await Queue(sku).ServeAsync();
+        var onItsWay = await ReserveAsync(sku, 5, later);
+
+        Assert.Equal(Dom.Reservations.ReservationOutcome.Refused, between.Outcome);
+        Assert.Equal(OrderStatus.Released, (await Order(older).GetAsync())!.Status);
+        // Such a checkout is served from what is on its way here.
+        Assert.Equal(Dom.Reservations.ReservationOutcome.Created, onItsWay.Outcome);
+    }
+
+    [Fact]
     public async Task Units_are_kept_for_backorders_no_longer_than_the_queue_needs_or_when_it_cannot_say_so()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
@@ -356,9 +382,10 @@ public class BackorderQueueTests(ClusterFixture fixture)
 
     /// <summary>A checkout's reservation of <paramref name="quantity"/> units of <paramref name="sku"/>, for delivery near
     /// the warehouses of these tests.</summary>
-    private async Task<Dom.Reservations.CreateReservationResult> ReserveAsync(string sku, int quantity) =>
+    private async Task<Dom.Reservations.CreateReservationResult> ReserveAsync(string sku, int quantity, DateOnly? promisedBy = null) =>
         await fixture.Grains.GetGrain<Dom.Reservations.IReservationDeskGrain>(0).CreateAsync(new Dom.Reservations.CreateReservationRequest(
-            _world.Id($"r{Guid.NewGuid():N}"[..20]), "web", 600, new Dom.Reservations.ShipTo("DE", 52.5, 13.4), [new Dom.Reservations.LineRequest(sku, quantity)]));
+            _world.Id($"r{Guid.NewGuid():N}"[..20]), "web", 600, new Dom.Reservations.ShipTo("DE", 52.5, 13.4), [new Dom.Reservations.LineRequest(sku, quantity)],
+            PromisedBy: promisedBy));
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 

@@ -792,8 +792,14 @@ internal sealed class Sourcer(
     }
 
     /// <summary><paramref name="supply"/> less <paramref name="kept"/> units kept for backorders (of the units every
-    /// channel may take: the rise that kept them was of those).</summary>
-    private static Supply WithoutKept(Supply supply, int kept) => supply with { Shared = Math.Max(0, supply.Shared - kept) };
+    /// channel may take: the rise that kept them was of those), on hand and at every arrival of supply on its way: those
+    /// numbers are cumulative (the units on hand and what arrives by then), so a request promised late enough would
+    /// otherwise take the units kept through them.</summary>
+    private static Supply WithoutKept(Supply supply, int kept) => supply with
+    {
+        Shared = Math.Max(0, supply.Shared - kept),
+        InTransit = supply.InTransit?.Select(point => point with { SharedAvailable = Math.Max(0, point.SharedAvailable - kept) }).ToList(),
+    };
 
     private async Task ReleaseAsync(string holdId, IEnumerable<StockSlotKey> slots, IEnumerable<string> locationIds)
     {
