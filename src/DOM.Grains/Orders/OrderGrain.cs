@@ -1120,11 +1120,10 @@ internal sealed class OrderGrain(
         var share = PaidShare();
         // Lines rounded one by one at a paid share under 1 may come to a minor unit more than the payments: what was paid
         // is the most refunded (as it is the most captured).
-        var refundable = Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
+        var refundable = Refundable(view);
         // The payments paid the delivery charge before the goods: what of it was captured and is not refunded yet is no
         // line's to refund (else a line rounded up at a paid share under 1 takes a minor unit of the charge's refund).
-        var chargedDelivery = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
-        var deliveryLeft = chargedDelivery.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund);
+        var (deliveryLeft, deliveryVatRate) = DeliveryCharged(view);
         var vat = 0m;
         foreach (var announced in known.Lines)
         {
@@ -1156,11 +1155,10 @@ internal sealed class OrderGrain(
         // The receipt that brings the last unit back (the customer withdrew from the whole order) refunds the delivery
         // charge as well, at the VAT it was invoiced at; one that leaves goods with the customer keeps it (they were
         // delivered), and so does a wrong item sent back once it was replaced: the customer keeps the replacement.
-        var deliveryRefund = deliveryLeft > 0 && State.Replaced.Values.All(units => units == 0)
-            && view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled)
+        var deliveryRefund = deliveryLeft > 0 && WithdrewFromWholeOrder(view)
             ? Math.Min(deliveryLeft, Math.Max(0m, refundable))
             : 0m;
-        vat += chargedDelivery.LastOrDefault()?.VatRate is { } deliveryRate ? TaxRates.VatIn(deliveryRefund, deliveryRate, view.Currency) : 0m;
+        vat += deliveryVatRate is { } deliveryRate ? TaxRates.VatIn(deliveryRefund, deliveryRate, view.Currency) : 0m;
         var refund = lines.Sum(l => l.Refund) + deliveryRefund;
         var (tenders, given) = RefundTenders(view, refund);
         if (given < refund)
@@ -1433,6 +1431,23 @@ internal sealed class OrderGrain(
         return (tenders, chargedBack.Sum() > 0 ? given : refund);
     }
 
+    /// <summary>What the order's payments may still be refunded: what they paid less what went back already (no limit for
+    /// an order that reported no payments).</summary>
+    private decimal Refundable(OrderView view) => Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
+
+    /// <summary>What of the delivery charge the invoices captured is not refunded yet, and the VAT rate it was last
+    /// invoiced at (the rate its refund states).</summary>
+    private static (decimal Left, decimal? VatRate) DeliveryCharged(OrderView view)
+    {
+        var charged = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
+        return (charged.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund), charged.LastOrDefault()?.VatRate);
+    }
+
+    /// <summary>Whether the customer withdrew from the whole order, which refunds the delivery charge: every unit not
+    /// cancelled came back, and none was replaced after a wrong item (the customer keeps the replacement).</summary>
+    private bool WithdrewFromWholeOrder(OrderView view) =>
+        State.Replaced.Values.All(units => units == 0) && view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled);
+
     /// <summary>The id of the refund document a cancellation makes when it completes the customer's withdrawal (see
     /// <see cref="WithWithdrawalRefund"/>): with '~', which no client's return id has.</summary>
     private const string WithdrawalRefundId = "delivery~refund";
@@ -1444,22 +1459,19 @@ internal sealed class OrderGrain(
     /// to the payments as a receipt's refund would; a replaced unit keeps the charge, as it does for a receipt.</summary>
     private OrderView WithWithdrawalRefund(OrderView view)
     {
-        var chargedDelivery = view.Invoices.Select(i => i.Delivery).OfType<InvoiceCharge>().ToList();
-        var deliveryLeft = chargedDelivery.Sum(c => c.Amount) - view.Returns.Sum(r => r.DeliveryRefund);
-        if (deliveryLeft <= 0 || State.Replaced.Values.Any(units => units > 0) || view.Returns.Any(r => r.ReturnId == WithdrawalRefundId)
-            || !view.Lines.All(l => OrderRules.StatusOf(l) is LineStatus.Returned or LineStatus.Cancelled))
+        var (deliveryLeft, deliveryVatRate) = DeliveryCharged(view);
+        if (deliveryLeft <= 0 || view.Returns.Any(r => r.ReturnId == WithdrawalRefundId) || !WithdrewFromWholeOrder(view))
         {
             return view;
         }
 
-        var refundable = Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
-        var (tenders, refund) = RefundTenders(view, Math.Min(deliveryLeft, Math.Max(0m, refundable)));
+        var (tenders, refund) = RefundTenders(view, Math.Min(deliveryLeft, Math.Max(0m, Refundable(view))));
         if (refund <= 0)
         {
             return view;
         }
 
-        var vat = chargedDelivery[^1].VatRate is { } rate ? TaxRates.VatIn(refund, rate, view.Currency) : 0m;
+        var vat = deliveryVatRate is { } rate ? TaxRates.VatIn(refund, rate, view.Currency) : 0m;
         var document = new OrderReturn(WithdrawalRefundId, "", ReturnStatus.Received, [], clock.UtcNow, clock.UtcNow, refund, tenders, vat, refund);
         view = view with { Returns = [.. view.Returns, document], Refunded = view.Refunded + refund };
         return Notify(Note(view, "delivery refunded", null, $"{Currency.Format(refund, view.Currency)} {view.Currency}: the customer withdrew from the whole order"),
