@@ -63,6 +63,11 @@ public enum RiskVerdict
 /// order for review. Every reason is reported.</summary>
 public static class RiskRules
 {
+    /// <summary>Whether the policy reviews an order billed to <paramref name="billingCountry"/> (null: none given) and
+    /// shipped to <paramref name="shippingCountry"/> for the mismatch of the two.</summary>
+    public static bool CountryMismatch(RiskPolicy policy, string? billingCountry, string shippingCountry) =>
+        policy.ReviewCountryMismatch && billingCountry is not null && billingCountry != shippingCountry;
+
     public static (RiskVerdict Verdict, IReadOnlyList<string> Reasons) Evaluate(RiskFacts facts, RiskPolicy policy)
     {
         if (facts.BlackListed.Count > 0)
@@ -109,7 +114,7 @@ public static class RiskRules
             reasons.Add($"{facts.OrdersInWindow} orders within {policy.VelocityWindow.TotalMinutes:0} minutes, over {policy.VelocityOrders}");
         }
 
-        if (policy.ReviewCountryMismatch && facts.BillingCountry is { } billing && billing != facts.ShippingCountry)
+        if (facts.BillingCountry is { } billing && CountryMismatch(policy, billing, facts.ShippingCountry))
         {
             reasons.Add($"billing country {billing} differs from shipping country {facts.ShippingCountry}");
         }

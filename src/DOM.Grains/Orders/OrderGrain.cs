@@ -772,24 +772,28 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
-    /// <summary>Why the risk rules refuse <paramref name="address"/> for this order's delivery, or null: a risk list names
+    /// <summary>Why the risk rules refuse <paramref name="address"/> for this order's delivery, or null: the black list names
     /// it, or it is in a country other than the billing address's where that sends orders to review (unless an operator
     /// <paramref name="vouched"/> for it; the country the order goes to already stays allowed, whether the mismatch came
     /// with it at intake or an operator vouched for it since, but another country needs an operator again).</summary>
     private async Task<string?> AddressRefusedAsync(Address address, bool vouched)
     {
-        var candidates = RiskKeys.Keys(address).Where(k => k.Length > 0).Select(k => new RiskListEntry(RiskList.Black, RiskSubject.Address, k)).Distinct().ToList();
+        var candidates = BlackListEntries(RiskSubject.Address, RiskKeys.Keys(address)).Distinct().ToList();
         if (candidates.Count > 0 && (await MatchListsAsync(candidates)).Count > 0)
         {
             return $"The address {RiskKeys.Of(address)} is on the black list.";
         }
 
         var billing = Request.BillingAddress?.Country;
-        var mismatch = billing is not null && billing != address.Country && address.Country != View.Delivery.Address.Country;
-        return mismatch && riskPolicy.Value.ReviewCountryMismatch && !vouched
+        return RiskRules.CountryMismatch(riskPolicy.Value, billing, address.Country) && address.Country != View.Delivery.Address.Country && !vouched
             ? $"The billing country {billing} differs from {address.Country}; an operator may make this change."
             : null;
     }
+
+    /// <summary>The black-list entries <paramref name="keys"/> of <paramref name="subject"/> are looked up by; a key that
+    /// normalizes to nothing (an instrument "-") names nothing, so it is not looked up.</summary>
+    private static IEnumerable<RiskListEntry> BlackListEntries(RiskSubject subject, IEnumerable<string> keys) =>
+        keys.Where(key => key.Length > 0).Select(key => new RiskListEntry(RiskList.Black, subject, key));
 
     public async Task<OrderCommandResult> ReviewAsync(ReviewDecision decision)
     {
@@ -2034,8 +2038,7 @@ internal sealed class OrderGrain(
         }
 
         var whiteKey = RiskKeys.Normalize(new RiskListEntry(RiskList.White, RiskSubject.Customer, request.CustomerId));
-        // A key that normalizes to nothing (an instrument "-") names nothing, so it is not looked up.
-        var candidates = named.SelectMany(n => n.Keys.Where(key => key.Length > 0).Select(key => new RiskListEntry(RiskList.Black, n.Subject, key)))
+        var candidates = named.SelectMany(n => BlackListEntries(n.Subject, n.Keys))
             .Append(whiteKey)
             .Distinct()
             .ToList();
