@@ -22,7 +22,8 @@ internal sealed class ArticleGrain(
     private (IndexedAvailability[] Entries, long[] Versions)? _index;
 
     /// <summary>True while orders wait in the article's backorder queue (as the queue last said): a slot's number that
-    /// rises then wakes the queue. Not stored: the queue says so again on every pass while orders wait.</summary>
+    /// rises then wakes the queue, and the units that rose are kept for its next pass. Not stored: the queue says so
+    /// again on every pass while orders wait (<see cref="BackorderPassBeganAsync"/>).</summary>
     private bool _backordersWaiting;
 
     /// <summary>How long units stay kept for the backorder queue at most: its pass ends long before, unless the queue
@@ -34,8 +35,8 @@ internal sealed class ArticleGrain(
     /// only gives them back to everyone a little early.</summary>
     private Dictionary<string, (int Units, long Seq, DateTimeOffset At)>? _kept;
 
-    /// <summary>What planners read of <see cref="_kept"/> (null while nothing is kept: the reservation path allocates
-    /// nothing for it).</summary>
+    /// <summary>What planners read of <see cref="_kept"/> while none of it lapsed (see <see cref="KeptNow"/>; null while
+    /// nothing is kept: the reservation path allocates nothing for it).</summary>
     private IReadOnlyDictionary<string, int>? _keptView;
 
     /// <summary>Orders the keeping of units against the passes: <see cref="_passBegan"/> is the number the queue's pass
@@ -229,14 +230,29 @@ internal sealed class ArticleGrain(
     public Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync() =>
         Task.FromResult(new Immutable<IReadOnlyList<IndexedAvailability>>(Index().Entries));
 
-    public Task<ArticlePlanningView> GetPlanningAsync()
+    public Task<ArticlePlanningView> GetPlanningAsync() => Task.FromResult(new ArticlePlanningView(State.Info, Index().Entries, KeptNow()));
+
+    /// <summary>The units kept for the backorder queue as planners read them now: those kept longer than
+    /// <see cref="KeptForBackordersFor"/> ago are everyone's again. Read without changing what is kept (planners read it
+    /// through a [ReadOnly] call); units that lapsed leave it with the next change of what is kept.</summary>
+    private IReadOnlyDictionary<string, int>? KeptNow()
     {
-        if (_kept is { } kept && kept.Values.Any(k => k.At + KeptForBackordersFor <= clock.UtcNow))
+        if (_kept is not { } kept)
         {
-            SetKept(kept.Where(k => k.Value.At + KeptForBackordersFor > clock.UtcNow).ToDictionary());
+            return null;
         }
 
-        return Task.FromResult(new ArticlePlanningView(State.Info, Index().Entries, _keptView));
+        var now = clock.UtcNow;
+        foreach (var units in kept.Values)
+        {
+            if (units.At + KeptForBackordersFor <= now)
+            {
+                var live = kept.Where(k => k.Value.At + KeptForBackordersFor > now).ToDictionary(k => k.Key, k => k.Value.Units, StringComparer.Ordinal);
+                return live.Count > 0 ? live : null;
+            }
+        }
+
+        return _keptView;
     }
 
     private (IndexedAvailability[] Entries, long[] Versions) Index()
@@ -272,7 +288,8 @@ internal sealed class ArticleGrain(
 
     /// <summary>Wakes the backorder queue while orders wait in it and a location has more to give than it had
     /// (<paramref name="before"/>; null: a location new to the index): stock counted or received, units returned or
-    /// released, a pool topped up, supply on its way. One-way: the index never waits for routing.</summary>
+    /// released, a pool topped up, supply on its way; the units that rose on hand are kept for the queue's next pass
+    /// (<see cref="Keep"/>). One-way: the index never waits for routing.</summary>
     private void WakeBackordersIfRisen(IndexedAvailability? before, IndexedAvailability after)
     {
         if (_backordersWaiting
@@ -294,7 +311,8 @@ internal sealed class ArticleGrain(
             return;
         }
 
-        var kept = _kept is null ? [] : new Dictionary<string, (int Units, long Seq, DateTimeOffset At)>(_kept);
+        // Only planners share what is kept, through the copy SetKept makes: this one is changed in place.
+        var kept = _kept ?? new Dictionary<string, (int Units, long Seq, DateTimeOffset At)>(StringComparer.Ordinal);
         var units = kept.TryGetValue(locationId, out var before) && before.At + KeptForBackordersFor > clock.UtcNow ? before.Units : 0;
         kept[locationId] = (Math.Min(available, units + risen), ++_seq, clock.UtcNow);
         SetKept(kept);
