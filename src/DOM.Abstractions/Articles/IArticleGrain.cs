@@ -56,7 +56,9 @@ public interface IArticleGrain : IGrainWithStringKey
     Task PublishAsync(AvailabilityUpdate update);
 
     /// <summary>Whether orders wait in the article's backorder queue: while they do, a slot's number that rises wakes the
-    /// queue. Not stored: the queue says so again on every pass, and serves once a minute whatever the article knows.</summary>
+    /// queue, and the units that rose on hand are kept for its next pass (see <see cref="GetPlanningAsync"/>); none wait:
+    /// every unit kept is free again. Not stored: the queue says so again on every pass (with
+    /// <see cref="BackorderPassBeganAsync"/>), and serves once a minute whatever the article knows.</summary>
     [Alias("backorders-waiting"), AlwaysInterleave]
     Task BackordersWaitingAsync(bool waiting);
 
@@ -81,7 +83,9 @@ public interface IArticleGrain : IGrainWithStringKey
     Task<Immutable<IReadOnlyList<IndexedAvailability>>> GetIndexAsync();
 
     /// <summary>The master data and the index together: what a reservation plans with, in one call per article, read
-    /// fresh from the article (no silo-local copy of master data that could lag behind a change on another silo).</summary>
+    /// fresh from the article (no silo-local copy of master data that could lag behind a change on another silo); with
+    /// the units kept for the backorder queue's next pass, which only a routing of waiting orders may take (kept for 30
+    /// seconds at most).</summary>
     [Alias("get-planning"), ReadOnly]
     Task<ArticlePlanningView> GetPlanningAsync();
 }
