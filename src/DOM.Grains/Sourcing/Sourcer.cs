@@ -334,24 +334,20 @@ internal sealed class Sourcer(
         {
             if (articles.TryGetValue(line.Sku, out var view))
             {
-                foreach (var entry in view.Index)
-                {
-                    supply[new StockSlotKey(line.Sku, entry.LocationId)] = ToSupply(line.Sku, entry);
-                }
-
                 // Units kept for the orders that waited for them are not this request's, unless it routes those orders.
                 if (view.KeptForBackorders is { } keptHere && !request.ForBackorders)
                 {
                     kept ??= [];
                     foreach (var (locationId, units) in keptHere)
                     {
-                        var slot = new StockSlotKey(line.Sku, locationId);
-                        kept[slot] = units;
-                        if (supply.TryGetValue(slot, out var indexed))
-                        {
-                            supply[slot] = WithoutKept(indexed, units);
-                        }
+                        kept[new StockSlotKey(line.Sku, locationId)] = units;
                     }
+                }
+
+                foreach (var entry in view.Index)
+                {
+                    var slot = new StockSlotKey(line.Sku, entry.LocationId);
+                    supply[slot] = Planned(slot, entry, kept);
                 }
             }
         }
@@ -785,10 +781,17 @@ internal sealed class Sourcer(
             }
             else
             {
-                var live = ToSupply(slot.Sku, supply);
-                context.Supply[slot] = context.Kept is { } kept && kept.TryGetValue(slot, out var units) ? WithoutKept(live, units) : live;
+                context.Supply[slot] = Planned(slot, supply, context.Kept);
             }
         }
+    }
+
+    /// <summary>What a request plans with of <paramref name="slot"/>'s <paramref name="availability"/>: less the units kept
+    /// for backorders there, unless the request may take them (<paramref name="kept"/> null or without the slot).</summary>
+    private static Supply Planned(StockSlotKey slot, IndexedAvailability availability, Dictionary<StockSlotKey, int>? kept)
+    {
+        var supply = ToSupply(slot.Sku, availability);
+        return kept is not null && kept.TryGetValue(slot, out var units) ? WithoutKept(supply, units) : supply;
     }
 
     /// <summary><paramref name="supply"/> less <paramref name="kept"/> units kept for backorders (of the units every
