@@ -218,6 +218,31 @@ public class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task A_partner_whose_units_already_left_is_not_told_of_a_new_address()
+    {
+        var (shipped, open) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
+        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedPartner).PutAsync(
+            new Dom.Locations.LocationInfo(WebhookFixture.HookedPartner, "Hooked drop-shipper", Dom.Locations.LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
+        await _world.StockAsync(shipped, WebhookFixture.HookedPartner, 2);
+        await _world.StockAsync(open, warehouse, 2);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, shipped, 2, 10m) with { Lines = [new OrderLineRequest("l1", shipped, 2, 10m), new OrderLineRequest("l2", open, 1, 10m)] });
+        await WebhookFixture.Endpoint.TakenAsync(id, "allocated");
+        // The partner's parcel left with every unit it had; the warehouse has not started.
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", WebhookFixture.HookedPartner, FulfilmentEventType.Shipped, null, "DHL", "T"));
+
+        var changed = await Order(id).ChangeAddressAsync("a1", new Address("DE", 52.39, 13.06, "Am Neuen Markt 1", "14467", "Potsdam"), vouched: false);
+        await WebhookFixture.Endpoint.TakenAsync(id, "addressChanged");
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
+
+        Assert.Equal(OrderCommandStatus.Done, changed.Status);
+        var toPartner = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "partner.test")
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+        Assert.Equal([("allocated", "l1", 2)], toPartner.Select(e => (e.Type, e.LineId, e.Quantity)));
+    }
+
+    [Fact]
     public async Task A_pickup_store_s_system_is_told_of_the_units_coming_to_it_and_of_those_that_no_longer_come()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));

@@ -2291,12 +2291,13 @@ internal sealed class OrderGrain(
             }
         }
 
-        // A location that keeps units of an order whose delivery address changed is told (the order has the address).
+        // A location that keeps units of an order whose delivery address changed is told of the units it still has to
+        // send (the order has the address); one whose units all left has nothing to send there.
         if (State.View is { } earlier && earlier.Delivery != view.Delivery)
         {
-            foreach (var (key, (line, allocation)) in after.Where(a => before.ContainsKey(a.Key)))
+            foreach (var (key, (line, allocation)) in after.Where(a => before.ContainsKey(a.Key) && OrderRules.Unshipped(a.Value.Allocation) > 0))
             {
-                added.Add(Notice("addressChanged", key, line, allocation.LocationId, allocation.Quantity));
+                added.Add(Notice("addressChanged", key, line, allocation.LocationId, OrderRules.Unshipped(allocation)));
             }
         }
 
