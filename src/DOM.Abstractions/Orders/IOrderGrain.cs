@@ -34,6 +34,14 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("change-address")]
     Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched);
 
+    /// <summary><see cref="CancelAsync"/> for <paramref name="reason"/> (recorded with the units it cancels).</summary>
+    [Alias("cancel-for")]
+    Task<OrderCommandResult> CancelForAsync(string? lineId, CancelReason? reason);
+
+    /// <summary><see cref="CancelUnitsAsync"/> for <paramref name="reason"/> (recorded with the units it cancels).</summary>
+    [Alias("cancel-units-for")]
+    Task<OrderCommandResult> CancelUnitsForAsync(string cancelId, string lineId, int quantity, CancelReason? reason);
+
     /// <summary>Releases or rejects an order held for review.</summary>
     [Alias("review")]
     Task<OrderCommandResult> ReviewAsync(ReviewDecision decision);

@@ -139,6 +139,40 @@ public enum AllocationStatus
     Cancelled,
 }
 
+/// <summary>Why units of an order were cancelled (recorded with each cancellation, counted by the order KPIs).</summary>
+public enum CancelReason
+{
+    /// <summary>The customer asked (changed their mind, ordered too many).</summary>
+    CustomerRequest,
+
+    /// <summary>No location had the units (the channel cancels what it cannot supply at once).</summary>
+    OutOfStock,
+
+    /// <summary>Fraud or risk: the review rejected the order, or a cancel for it.</summary>
+    Fraud,
+
+    /// <summary>Placed twice.</summary>
+    Duplicate,
+
+    /// <summary>Sold at a wrong price.</summary>
+    PriceError,
+
+    /// <summary>The payment failed or was not made.</summary>
+    PaymentFailed,
+
+    /// <summary>Any other reason.</summary>
+    Other,
+}
+
+/// <summary><paramref name="Quantity"/> units of line <paramref name="LineId"/> cancelled at <paramref name="At"/>, and
+/// why (null: not said).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.cancellation")]
+public sealed record Cancellation(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string LineId,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] CancelReason? Reason);
+
 /// <summary>The state of a line.</summary>
 public enum LineStatus
 {
@@ -311,7 +345,9 @@ public sealed record Parcel(
 /// <paramref name="Captured"/>: what they captured from the payments in all. <paramref name="PaymentEvents"/>: money
 /// received for payments settled later (an invoice, on account) and chargebacks, oldest first;
 /// <paramref name="Outstanding"/>: what the captures of those payments made due and is not received yet (less what
-/// returns refunded to them); <paramref name="ChargedBack"/>: what chargebacks took back and were not reversed.</summary>
+/// returns refunded to them); <paramref name="ChargedBack"/>: what chargebacks took back and were not reversed.
+/// <paramref name="Cancellations"/>: the units cancelled, line by line, and why, oldest first (null: none, or cancelled
+/// by an earlier build).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.view")]
 public sealed record OrderView(
     [property: Id(0)] string OrderId,
@@ -339,7 +375,8 @@ public sealed record OrderView(
     [property: Id(22)] IReadOnlyList<PaymentRecord>? PaymentEvents = null,
     [property: Id(23)] decimal Outstanding = 0m,
     [property: Id(24)] decimal ChargedBack = 0m,
-    [property: Id(25)] decimal DeliveryCharge = 0m);
+    [property: Id(25)] decimal DeliveryCharge = 0m,
+    [property: Id(26)] IReadOnlyList<Cancellation>? Cancellations = null);
 
 /// <summary>How a create request ended.</summary>
 public enum OrderOutcome
@@ -449,7 +486,8 @@ public sealed record ReviewDecision([property: Id(0)] bool Release, [property: I
 /// them, those received back), the return rate's. <c>Outstanding</c> and <c>ChargedBack</c>: the order's money due on
 /// payments settled later and taken back by chargebacks (0 in a store's or partner's list). <c>Skus</c>: the articles
 /// of its lines and the bundles they are parts of, to filter by (not sent; null in entries of earlier builds until they
-/// are listed again).</summary>
+/// are listed again). <c>CancelledByReason</c>: its units cancelled, by reason (see <see cref="OrderStats.ReasonBuckets"/>;
+/// not sent).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.summary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,
@@ -470,7 +508,8 @@ public sealed record OrderSummary(
     [property: Id(15), JsonIgnore] int ReturnedUnits = 0,
     [property: Id(16)] decimal Outstanding = 0m,
     [property: Id(17)] decimal ChargedBack = 0m,
-    [property: Id(18), JsonIgnore] IReadOnlyList<string>? Skus = null);
+    [property: Id(18), JsonIgnore] IReadOnlyList<string>? Skus = null,
+    [property: Id(19), JsonIgnore] IReadOnlyList<int>? CancelledByReason = null);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
@@ -510,7 +549,9 @@ public sealed record OrderQuery(
 /// intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>, one count per
 /// <see cref="CycleTimeBounds"/> bucket); and of the units allocated at locations (not cancelled), how many a location
 /// reported not there (inventory accuracy); and of the units that reached customers, how many came back (the return
-/// rate); how many orders have money due on payments settled later, and how many had a chargeback.
+/// rate); how many orders have money due on payments settled later, and how many had a chargeback; and the units
+/// cancelled by reason (<paramref name="CancelledByReason"/>, one count per <see cref="CancelReason"/>, then those
+/// cancelled without one; null from a bucket of an earlier build).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.stats")]
 public sealed record OrderStats(
@@ -527,8 +568,13 @@ public sealed record OrderStats(
     [property: Id(10)] int ShippedUnits = 0,
     [property: Id(11)] int ReturnedUnits = 0,
     [property: Id(12)] int OutstandingOrders = 0,
-    [property: Id(13)] int ChargedBackOrders = 0)
+    [property: Id(13)] int ChargedBackOrders = 0,
+    [property: Id(14)] IReadOnlyList<int>? CancelledByReason = null)
 {
+    /// <summary>The buckets of <see cref="CancelledByReason"/>: one per <see cref="CancelReason"/>, then units cancelled
+    /// without a reason said.</summary>
+    public static int ReasonBuckets => Enum.GetValues<CancelReason>().Length + 1;
+
     /// <summary>The upper bounds of the open orders' age buckets; the last bucket has none.</summary>
     public static readonly IReadOnlyList<TimeSpan> AgeBounds = [TimeSpan.FromHours(1), TimeSpan.FromHours(4), TimeSpan.FromDays(1), TimeSpan.FromDays(3)];
 
@@ -550,7 +596,8 @@ public sealed record OrderStats(
         parts.Sum(p => p.ShippedUnits),
         parts.Sum(p => p.ReturnedUnits),
         parts.Sum(p => p.OutstandingOrders),
-        parts.Sum(p => p.ChargedBackOrders));
+        parts.Sum(p => p.ChargedBackOrders),
+        Enumerable.Range(0, ReasonBuckets).Select(i => parts.Sum(p => p.CancelledByReason?.ElementAtOrDefault(i) ?? 0)).ToList());
 
     /// <summary>The bucket of <paramref name="span"/> among <paramref name="bounds"/> (upper bounds, ascending): the
     /// first bound it is under, or past the last one.</summary>

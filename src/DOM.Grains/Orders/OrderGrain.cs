@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Dom.Articles;
 using Dom.Customers;
 using Dom.Domain.Money;
@@ -565,7 +566,9 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
-    public async Task<OrderCommandResult> CancelAsync(string? lineId)
+    public Task<OrderCommandResult> CancelAsync(string? lineId) => CancelForAsync(lineId, null);
+
+    public async Task<OrderCommandResult> CancelForAsync(string? lineId, CancelReason? reason)
     {
         EnsureUsable();
         await FinishIntakeAsync();
@@ -595,13 +598,16 @@ internal sealed class OrderGrain(
         // nothing left to release. The backorder reminder stops once the units are back (it is what gives them back).
         // The customer is told the order is cancelled once nothing of it is left; else which line (or bundle) is.
         var message = lineId is null || view.Lines.All(l => l.CancelledQuantity == l.Quantity) ? "cancelled" : "lineCancelled";
-        await SaveAsync(State with { View = WithWithdrawalRefund(Notify(Note(view, "cancelled", lineId, null), message, lineId)), ReviewPending = State.ReviewPending && lineId is not null }, effects);
+        view = Recorded(View, Notify(Note(view, "cancelled", lineId, ReasonText(reason)), message, lineId), reason);
+        await SaveAsync(State with { View = WithWithdrawalRefund(view), ReviewPending = State.ReviewPending && lineId is not null }, effects);
         await SettleBackorderRetryAsync();
 
         return Result(OrderCommandStatus.Done);
     }
 
-    public async Task<OrderCommandResult> CancelUnitsAsync(string cancelId, string lineId, int quantity)
+    public Task<OrderCommandResult> CancelUnitsAsync(string cancelId, string lineId, int quantity) => CancelUnitsForAsync(cancelId, lineId, quantity, null);
+
+    public async Task<OrderCommandResult> CancelUnitsForAsync(string cancelId, string lineId, int quantity, CancelReason? reason)
     {
         EnsureUsable();
         await FinishIntakeAsync();
@@ -638,12 +644,27 @@ internal sealed class OrderGrain(
 
         // The customer is told of the units, or, when they were the last of the line or of the order, as a cancel of it.
         var (whole, lineGone) = (view.Lines.All(l => l.CancelledQuantity == l.Quantity), view.Lines.Where(l => OrderRules.IsOrPartOf(l, lineId)).All(l => l.CancelledQuantity == l.Quantity));
-        view = Note(view, "units cancelled", lineId, $"{quantity} ({cancelId})");
+        view = Recorded(View, Note(view, "units cancelled", lineId, $"{quantity} ({cancelId}){(reason is null ? "" : $": {ReasonText(reason)}")}"), reason);
         view = WithWithdrawalRefund(whole ? Notify(view, "cancelled", null) : lineGone ? Notify(view, "lineCancelled", lineId) : Notify(view, "unitsCancelled", lineId, quantity: quantity));
         await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint), ReviewPending = State.ReviewPending && !whole }, new OrderEffects(endings, IdleBookings(view)));
         await SettleBackorderRetryAsync();
         return Result(OrderCommandStatus.Done);
     }
+
+    /// <summary><paramref name="after"/> with the units its lines have cancelled more than in <paramref name="before"/>
+    /// recorded, line by line, with <paramref name="reason"/> (the order's KPIs count them by reason).</summary>
+    private OrderView Recorded(OrderView before, OrderView after, CancelReason? reason)
+    {
+        var records = after.Lines
+            .Select(line => (line.LineId, Units: line.CancelledQuantity - (before.Lines.FirstOrDefault(l => l.LineId == line.LineId)?.CancelledQuantity ?? 0)))
+            .Where(x => x.Units > 0)
+            .Select(x => new Cancellation(clock.UtcNow, x.LineId, x.Units, reason))
+            .ToList();
+        return records.Count == 0 ? after : after with { Cancellations = [.. after.Cancellations ?? [], .. records] };
+    }
+
+    /// <summary>A reason as the history shows it (null: none said).</summary>
+    private static string? ReasonText(CancelReason? reason) => reason is { } said ? JsonNamingPolicy.CamelCase.ConvertName(said.ToString()) : null;
 
     /// <summary><paramref name="view"/> with <paramref name="units"/> units of <paramref name="line"/> cancelled: those
     /// waiting for supply first, then allocated ones where the work is least far along (the route made last first among
@@ -829,7 +850,9 @@ internal sealed class OrderGrain(
         else
         {
             var (view, effects) = CancelUnshipped(View with { Risk = View.Risk with { Reviewed = RiskDecision.Reject } }, null);
-            await SaveAsync(State with { ReviewPending = false, Rejected = true, View = Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null) }, effects);
+            // The units the rejection cancels count as cancelled for fraud (the risk review's verdict).
+            view = Recorded(View, Notify(Note(view, "review rejected", null, decision.Note), "orderRejected", null), CancelReason.Fraud);
+            await SaveAsync(State with { ReviewPending = false, Rejected = true, View = view }, effects);
             await SettleBackorderRetryAsync();
         }
 
@@ -1657,6 +1680,7 @@ internal sealed class OrderGrain(
         }
 
         view = state.View!;
+        var routed = view;
 
         var waiting = view.Lines.Where(OrderRules.WaitsForSupply).ToList();
         var waitingIds = waiting.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
@@ -1686,8 +1710,8 @@ internal sealed class OrderGrain(
         }
 
         // The reminder stops only once this is stored (SettleBackorderRetryAsync): until then it finishes what was begun.
-        // A line cancelled for want of stock may complete the customer's withdrawal.
-        return state with { View = WithWithdrawalRefund(view) };
+        // A line cancelled for want of stock is recorded as such, and may complete the customer's withdrawal.
+        return state with { View = WithWithdrawalRefund(Recorded(routed, view, CancelReason.OutOfStock)) };
     }
 
     /// <summary>After a save: the backorder reminder stops when no line waits for supply and nothing stored is left to
@@ -2344,7 +2368,8 @@ internal sealed class OrderGrain(
                 view.Lines.Sum(l => l.ReturnedQuantity),
                 view.Outstanding,
                 view.ChargedBack,
-                [.. view.Lines.Select(l => l.Sku).Concat(view.Lines.Select(l => l.Bundle?.Sku).OfType<string>()).Distinct(StringComparer.Ordinal)]));
+                [.. view.Lines.Select(l => l.Sku).Concat(view.Lines.Select(l => l.Bundle?.Sku).OfType<string>()).Distinct(StringComparer.Ordinal)],
+                OrderRules.CancelledByReason(view)));
         }
         catch (Exception exception)
         {

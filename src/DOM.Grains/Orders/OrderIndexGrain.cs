@@ -90,6 +90,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
         var byStatus = new int[Enum.GetValues<OrderStatus>().Length];
         var byAge = new int[OrderStats.AgeBounds.Count + 1];
         var byCycleTime = new int[OrderStats.CycleTimeBounds.Count + 1];
+        var cancelled = new int[OrderStats.ReasonBuckets];
         int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0, shipped = 0, returned = 0, outstanding = 0, chargedBack = 0;
         foreach (var order in State.Orders.Values)
         {
@@ -105,6 +106,11 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             returned += order.ReturnedUnits;
             outstanding += order.Outstanding > 0 ? 1 : 0;
             chargedBack += order.ChargedBack > 0 ? 1 : 0;
+            for (var i = 0; i < (order.CancelledByReason?.Count ?? 0) && i < cancelled.Length; i++)
+            {
+                cancelled[i] += order.CancelledByReason![i];
+            }
+
             var isLate = IsLate(order, now);
             if (IsOpen(order.Status))
             {
@@ -124,7 +130,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             }
         }
 
-        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned, outstanding, chargedBack));
+        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned, outstanding, chargedBack, cancelled));
     }
 
     /// <summary>True when <paramref name="order"/> is late at <paramref name="now"/>: recorded late, or still owing its

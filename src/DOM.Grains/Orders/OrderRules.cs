@@ -32,6 +32,26 @@ public static class OrderRules
     public static bool PackedForAddress(OrderAllocation allocation) =>
         Unshipped(allocation) > 0 && allocation.Status is AllocationStatus.Packed or AllocationStatus.ReadyForPickup or AllocationStatus.Shipped;
 
+    /// <summary>The order's units cancelled, by reason (one count per <see cref="CancelReason"/>, then those cancelled
+    /// without one said: by an earlier build, or with no reason given); null when none is.</summary>
+    public static IReadOnlyList<int>? CancelledByReason(OrderView view)
+    {
+        var cancelled = view.Lines.Sum(l => l.CancelledQuantity);
+        if (cancelled == 0)
+        {
+            return null;
+        }
+
+        var byReason = new int[OrderStats.ReasonBuckets];
+        foreach (var record in view.Cancellations ?? [])
+        {
+            byReason[record.Reason is { } reason ? (int)reason : byReason.Length - 1] += record.Quantity;
+        }
+
+        byReason[^1] += Math.Max(0, cancelled - byReason.Sum());
+        return byReason;
+    }
+
     /// <summary>Units of the line that can still be cancelled: those waiting for supply and those allocated but not shipped
     /// or handed over.</summary>
     public static int Cancellable(OrderLine line) => line.OpenQuantity + line.Allocations.Sum(Unshipped);

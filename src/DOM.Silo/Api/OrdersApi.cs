@@ -39,8 +39,8 @@ public sealed record OrderBody(
 public sealed record FulfilmentBody(string? EventId, string? LocationId, FulfilmentEventType? Type, int? Quantity = null, string? Carrier = null, string? TrackingNumber = null);
 
 /// <summary>What to cancel: the whole order (no body), a line (<c>lineId</c>), or some of its units (<c>quantity</c>, with
-/// the <c>cancelId</c> that makes it idempotent).</summary>
-public sealed record CancelBody(string? LineId = null, int? Quantity = null, string? CancelId = null);
+/// the <c>cancelId</c> that makes it idempotent); and why (<c>reason</c>, a <see cref="CancelReason"/>; none: not said).</summary>
+public sealed record CancelBody(string? LineId = null, int? Quantity = null, string? CancelId = null, string? Reason = null);
 
 /// <summary>Where what is left of an order goes from now on (<c>address</c>), once per <c>changeId</c>.</summary>
 public sealed record AddressChangeBody(string? ChangeId, AddressBody? Address);
@@ -63,7 +63,9 @@ public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset
 /// their promise and their cycle time from intake to the last unit delivered (<paramref name="DeliveredByCycleTime"/>:
 /// under 1 day, 1–2, 2–3, 3–5, 5–7 days, 7 days and more); and inventory accuracy: of the units allocated at
 /// locations (cancelled ones not counted), how many a location reported not there; and the return rate: of the units
-/// that reached customers (shipped to them, or picked up), how many came back in returns received.</summary>
+/// that reached customers (shipped to them, or picked up), how many came back in returns received; and the units
+/// cancelled by reason (<paramref name="CancelledUnitsByReason"/>: each reason by name, and <c>unspecified</c> for those
+/// cancelled without one).</summary>
 public sealed record OrderStatsView(
     DateTimeOffset At,
     IReadOnlyDictionary<string, int> ByStatus,
@@ -78,7 +80,8 @@ public sealed record OrderStatsView(
     int ShippedUnits,
     int ReturnedUnits,
     int OutstandingOrders,
-    int ChargedBackOrders);
+    int ChargedBackOrders,
+    IReadOnlyDictionary<string, int> CancelledUnitsByReason);
 
 /// <summary>Where a relist goes on from (an order id; null: the first) and how many orders it takes (1 to 1,000; 500).</summary>
 public sealed record RelistBody(string? After = null, int? Limit = null);
@@ -165,7 +168,9 @@ public static class OrdersApi
             stats.ShippedUnits,
             stats.ReturnedUnits,
             stats.OutstandingOrders,
-            stats.ChargedBackOrders));
+            stats.ChargedBackOrders,
+            Enum.GetValues<CancelReason>().Select(r => JsonNamingPolicy.CamelCase.ConvertName(r.ToString())).Append("unspecified")
+                .Select((name, i) => (name, units: stats.CancelledByReason?.ElementAtOrDefault(i) ?? 0)).ToDictionary(x => x.name, x => x.units)));
     }
 
     private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)
@@ -408,6 +413,19 @@ public static class OrdersApi
             validation.Int("quantity", body!.Quantity, 1, Validation.MaxQuantity).Id("cancelId", body.CancelId);
         }
 
+        CancelReason? reason = null;
+        if (body?.Reason is { } said)
+        {
+            if (Validation.TryParseName<CancelReason>(said, out var parsed))
+            {
+                reason = parsed;
+            }
+            else
+            {
+                validation.Add("reason", $"Must be one of: {string.Join(", ", Enum.GetNames<CancelReason>().Select(JsonNamingPolicy.CamelCase.ConvertName))}.");
+            }
+        }
+
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -419,7 +437,7 @@ public static class OrdersApi
             return Answers.NotFound($"Order {orderId}");
         }
 
-        return Answer(units ? await order.CancelUnitsAsync(body!.CancelId!, body.LineId!, body.Quantity!.Value) : await order.CancelAsync(body?.LineId), user);
+        return Answer(units ? await order.CancelUnitsForAsync(body!.CancelId!, body.LineId!, body.Quantity!.Value, reason) : await order.CancelForAsync(body?.LineId, reason), user);
     }
 
     /// <summary>Sends what is left of a shipped order to another address (see <see cref="IOrderGrain.ChangeAddressAsync"/>);

@@ -4,6 +4,8 @@ import { api, el, act, signIn, showDone, age, dateTime, barChart, listAll, lookU
 
 const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "delivered", "returned", "backordered", "cancelled", "rejected"];
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
+/** Why units are cancelled, as the engine takes it (CancelReason); the customer asking comes first. */
+const cancelReasons = ["customerRequest", "outOfStock", "fraud", "duplicate", "priceError", "paymentFailed", "other"];
 const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
 let next = null; // where the next page of the order list starts, with the filter it was listed under
 let shown = new URLSearchParams({ limit: "50" }).toString(); // the filter of the list on the screen
@@ -83,7 +85,8 @@ async function loadStats() {
   document.getElementById("charts").replaceChildren(
     barChart("Orders by status", statuses.map(s => ({ label: s, value: stats.byStatus[s] }))),
     barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))),
-    barChart("Order cycle time (delivered orders)", cycleTimeBuckets.map((label, i) => ({ label, value: stats.deliveredByCycleTime[i] }))));
+    barChart("Order cycle time (delivered orders)", cycleTimeBuckets.map((label, i) => ({ label, value: stats.deliveredByCycleTime[i] }))),
+    barChart("Units cancelled by reason", Object.entries(stats.cancelledUnitsByReason).map(([label, value]) => ({ label, value }))));
 }
 
 async function loadHeld() {
@@ -184,6 +187,14 @@ async function showOrder(orderId) {
   // A line's price, and what each promotion took off it at intake; a bundle's part names its bundle. A line with units
   // not shipped yet has a form to cancel some of them (a customer who wants fewer); its cancel id is kept until the
   // engine took it, so a click after a lost answer cancels once.
+  // Why a line's units were cancelled, as the engine recorded it ("2 customerRequest, 1 outOfStock").
+  const whyCancelled = line => {
+    const byReason = new Map();
+    for (const c of (order.cancellations ?? []).filter(c => c.lineId === line.lineId)) {
+      byReason.set(c.reason ?? "unspecified", (byReason.get(c.reason ?? "unspecified") ?? 0) + c.quantity);
+    }
+    return byReason.size ? ` (${[...byReason].map(([reason, units]) => `${units} ${reason}`).join(", ")})` : "";
+  };
   const unshipped = line => line.openQuantity + line.allocations
     .filter(a => !["rejected", "cancelled", "pickedUp", "delivered"].includes(a.status)).reduce((sum, a) => sum + a.quantity - a.shipped, 0);
   const cancelForm = line => {
@@ -193,12 +204,13 @@ async function showOrder(orderId) {
     }
     const form = el("form", { class: "cancel-units", "data-cancel": newEventId() },
       el("input", { name: "quantity", type: "number", min: "1", max: String(left), value: "1", size: "3", required: "", "aria-label": `Units of ${line.lineId} to cancel` }),
+      el("select", { name: "reason", "aria-label": `Why units of ${line.lineId} are cancelled` }, ...cancelReasons.map(r => el("option", { value: r }, r))),
       el("button", { type: "submit" }, "Cancel units"));
     form.addEventListener("submit", event => {
       event.preventDefault();
       act(form.querySelector("button"), async () => {
         const quantity = Number(form.elements.quantity.value);
-        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/cancel`, { lineId: line.lineId, quantity, cancelId: form.dataset.cancel });
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/cancel`, { lineId: line.lineId, quantity, cancelId: form.dataset.cancel, reason: form.elements.reason.value });
         showDone(`${order.orderId}: ${quantity} × ${line.sku} cancelled.`);
         await loadAll();
         await showOrder(order.orderId);
@@ -214,7 +226,7 @@ async function showOrder(orderId) {
     el("td", { class: "discounts" }, (line.discounts ?? []).map(d => `${d.name} −${money(d.amount, order.currency)}`).join("; ") || "–"),
     el("td", {}, line.status),
     el("td", {}, line.allocations.map(a => `${a.locationId}: ${a.quantity} ${a.status}${a.trackingNumber ? ` (${a.carrier} ${a.trackingNumber})` : ""}`).join("; ") || "–"),
-    el("td", {}, line.cancelledQuantity > 0 ? `${line.cancelledQuantity} cancelled ` : "", cancelForm(line))));
+    el("td", {}, line.cancelledQuantity > 0 ? `${line.cancelledQuantity} cancelled${whyCancelled(line)} ` : "", cancelForm(line))));
   // Returns, with what came back of each line and the refund.
   const returns = order.returns.map(r => el("tr", { "data-return": r.returnId },
     el("td", {}, r.returnId), el("td", {}, r.locationId), el("td", {}, r.status), el("td", { class: "nowrap" }, dateTime(r.createdAt)),

@@ -284,6 +284,28 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_cancellation_says_why_and_the_KPIs_count_its_units_by_reason()
+    {
+        var (sku, _, _) = await StockAsync(5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 3)));
+        async Task<int> PriceErrors() => (await Host.Operator().GetFromJsonAsync<JsonElement>("/api/v1/order-stats?channel=webshop", SiloHost.Json))
+            .GetProperty("cancelledUnitsByReason").GetProperty("priceError").GetInt32();
+        var before = await PriceErrors();
+
+        using var unknown = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { lineId = "l1", quantity = 1, cancelId = "c1", reason = "boredom" }, SiloHost.Json);
+        using var cancelled = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { lineId = "l1", quantity = 2, cancelId = "c1", reason = "priceError" }, SiloHost.Json);
+        var json = await Host.Operator().GetFromJsonAsync<JsonElement>($"/api/v1/orders/{id}", SiloHost.Json);
+        var after = await PriceErrors();
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.OK), (unknown.StatusCode, cancelled.StatusCode));
+        Assert.Contains("customerRequest, outOfStock, fraud", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var record = json.GetProperty("cancellations").EnumerateArray().Single();
+        Assert.Equal(("l1", 2, "priceError"), (record.GetProperty("lineId").GetString(), record.GetProperty("quantity").GetInt32(), record.GetProperty("reason").GetString()));
+        Assert.Equal(2, after - before);
+    }
+
+    [Fact]
     public async Task Retried_cancels_and_reviews_answer_as_the_first_and_a_cancelled_review_is_over()
     {
         var (sku, near, _) = await StockAsync(10);

@@ -229,14 +229,16 @@ public class PagesTests(PagesFixture fixture)
         var offered = form.FindElement(By.Name("quantity")).GetAttribute("max");
         form.FindElement(By.Name("quantity")).Clear();
         form.FindElement(By.Name("quantity")).SendKeys("2");
+        form.FindElement(By.CssSelector("select[name='reason'] option[value='duplicate']")).Click();
         form.FindElement(By.CssSelector("button")).Click();
         Browser.TextOf("#message", $"2 × {sku} cancelled");
-        Browser.TextOf("#detail tr[data-line='l1']", "2 cancelled");
+        Browser.TextOf("#detail tr[data-line='l1']", "2 cancelled (2 duplicate)");
         var order = await OrderAsync(id);
         var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
 
         Assert.Equal("3", offered);
         Assert.Equal((2, 1, OrderStatus.Released), (order.Lines.Single().CancelledQuantity, order.Lines.Single().AllocatedQuantity, order.Status));
+        Assert.Equal(CancelReason.Duplicate, order.Cancellations!.Single().Reason);
         Assert.Equal((1, 9), (slot!.Allocated, slot.Available));
         Assert.Equal("1", Browser.Find("#detail tr[data-line='l1'] form.cancel-units input[name='quantity']").GetAttribute("max"));
         Assert.Contains("units cancelled l1: 2", Browser.Find("#detail").Text, StringComparison.Ordinal);
