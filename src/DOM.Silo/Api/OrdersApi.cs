@@ -616,6 +616,8 @@ public static class OrdersApi
                 .ToList(),
             Outbox = [],
             Returns = returns,
+            // Why its own lines' units were cancelled, not which other lines were cancelled, how many or why.
+            Cancellations = view.Cancellations?.Where(c => lineIds.Contains(c.LineId)).ToList(),
             Refunded = returns.Sum(r => r.Refund),
             Invoices = [],
             Captured = 0m,

@@ -306,6 +306,24 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_store_sees_why_its_own_lines_were_cancelled_and_nothing_of_the_others_says_why()
+    {
+        var (sku, near, far) = await StockAsync(5);
+        var other = await _catalog.ArticleAsync("b");
+        await _catalog.StockAsync(other, far, 5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 1), (other, 2)));
+        using var cancelled = await Webshop.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { lineId = "l2", reason = "duplicate" }, SiloHost.Json);
+        var store = await Host.ClientForAsync("store", near);
+
+        var seenByStore = (await store.GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
+
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal(["l1"], seenByStore.Lines.Select(l => l.LineId));
+        Assert.Empty(seenByStore.Cancellations ?? []);
+    }
+
+    [Fact]
     public async Task Retried_cancels_and_reviews_answer_as_the_first_and_a_cancelled_review_is_over()
     {
         var (sku, near, _) = await StockAsync(10);
