@@ -1,4 +1,6 @@
+using Dom.Grains.Risk;
 using Dom.Orders;
+using Dom.Risk;
 
 namespace Dom.Grains.Tests;
 
@@ -52,6 +54,20 @@ public class CancellationReasonTests(ClusterFixture fixture)
         var order = (await Order(id).GetAsync())!;
         Assert.Equal(OrderOutcome.Created, created.Outcome);
         Assert.Equal([("l2", 2, (CancelReason?)CancelReason.OutOfStock)], order.Cancellations!.Select(c => (c.LineId, c.Quantity, c.Reason)));
+    }
+
+    [Fact]
+    public async Task An_order_the_risk_check_rejects_at_intake_has_its_units_cancelled_for_fraud_as_a_rejected_review_has()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        await fixture.Grains.GetGrain<IRiskListGrain>(RiskListGrain.Key).AddAsync(new RiskListEntry(RiskList.Black, RiskSubject.Customer, "c-" + id));
+
+        var created = await Order(id).CreateAsync(Request(id, _world.Id("web"), sku, 2, 10m));
+
+        Assert.Equal(OrderStatus.Rejected, created.Order!.Status);
+        Assert.Equal([("l1", 2, (CancelReason?)CancelReason.Fraud)], created.Order.Cancellations!.Select(c => (c.LineId, c.Quantity, c.Reason)));
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);

@@ -321,9 +321,10 @@ internal sealed class OrderGrain(
 
         if (risk.Decision == RiskDecision.Reject)
         {
-            // Its lines are cancelled, as a review's rejection cancels them (nothing is allocated, so nothing else ends).
+            // Its lines are cancelled, as a review's rejection cancels them (nothing is allocated, so nothing else ends), and
+            // for the same reason: the KPIs count the risk check's verdict as fraud whether it came at intake or at review.
             var (rejected, _) = CancelUnshipped(view, null);
-            await SaveAsync(State with { View = Notify(rejected, "orderRejected", null), Routed = true, Rejected = true });
+            await SaveAsync(State with { View = Notify(Recorded(view, rejected, CancelReason.Fraud), "orderRejected", null), Routed = true, Rejected = true });
             if (reservation is not null)
             {
                 // The reservation is this order's now: its holds go back with the rejected order, once that is stored
