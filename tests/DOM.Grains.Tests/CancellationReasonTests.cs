@@ -70,6 +70,26 @@ public class CancellationReasonTests(ClusterFixture fixture)
         Assert.Equal([("l1", 2, (CancelReason?)CancelReason.Fraud)], created.Order.Cancellations!.Select(c => (c.LineId, c.Quantity, c.Reason)));
     }
 
+    [Fact]
+    public async Task A_units_cancel_retried_with_another_reason_is_a_conflict_not_answered_as_done_with_the_first_reason()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, _world.Id("web"), sku, 3, 10m));
+
+        var first = await Order(id).CancelUnitsForAsync("c1", "l1", 1, CancelReason.Duplicate);
+        var same = await Order(id).CancelUnitsForAsync("c1", "l1", 1, CancelReason.Duplicate);
+        var other = await Order(id).CancelUnitsForAsync("c1", "l1", 1, CancelReason.PriceError);
+        // A cancel recorded without a reason (an earlier build's fingerprint) is answered as done when retried without one.
+        await Order(id).CancelUnitsAsync("c2", "l1", 1);
+        var unsaid = await Order(id).CancelUnitsAsync("c2", "l1", 1);
+
+        Assert.Equal((OrderCommandStatus.Done, OrderCommandStatus.AlreadyDone, OrderCommandStatus.IdempotencyConflict, OrderCommandStatus.AlreadyDone),
+            (first.Status, same.Status, other.Status, unsaid.Status));
+        Assert.Equal([(CancelReason?)CancelReason.Duplicate, null], (await Order(id).GetAsync())!.Cancellations!.Select(c => c.Reason));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static CreateOrderRequest Request(string id, string channel, string sku, int quantity, decimal unitPrice) => new(

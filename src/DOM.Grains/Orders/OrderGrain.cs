@@ -619,13 +619,15 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotFound, "Order or line not found.");
         }
 
-        // Answered as the first when retried; under the cancellation's own key, apart from the fulfilment events' ids.
-        var (key, fingerprint) = ($"cancel-units/{cancelId}", $"{lineId}*{quantity}");
+        // Answered as the first when retried; under the cancellation's own key, apart from the fulfilment events' ids. The
+        // reason is part of it: a retry for another reason is not the cancel recorded (answered as done, it would be
+        // counted under the first reason). None said leaves it as earlier builds stored it, so their retries still match.
+        var (key, fingerprint) = ($"cancel-units/{cancelId}", $"{lineId}*{quantity}{(reason is { } why ? $"*{why}" : "")}");
         if (State.Events.TryGetValue(key, out var seen))
         {
             return seen == fingerprint
                 ? Result(OrderCommandStatus.AlreadyDone)
-                : Result(OrderCommandStatus.IdempotencyConflict, $"Cancellation {cancelId} was of other units; a cancellation is made once.");
+                : Result(OrderCommandStatus.IdempotencyConflict, $"Cancellation {cancelId} was of other units or for another reason; a cancellation is made once.");
         }
 
         await FinishPendingAsync();
