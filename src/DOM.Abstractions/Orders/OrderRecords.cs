@@ -139,7 +139,9 @@ public enum AllocationStatus
     Cancelled,
 }
 
-/// <summary>Why units of an order were cancelled (recorded with each cancellation, counted by the order KPIs).</summary>
+/// <summary>Why units of an order were cancelled (recorded with each cancellation, counted by the order KPIs). New reasons
+/// are appended, never inserted: the KPIs store counts by the reasons' values (see <see cref="OrderStats.ReasonBucket"/>).
+/// </summary>
 public enum CancelReason
 {
     /// <summary>The customer asked (changed their mind, ordered too many).</summary>
@@ -550,8 +552,8 @@ public sealed record OrderQuery(
 /// <see cref="CycleTimeBounds"/> bucket); and of the units allocated at locations (not cancelled), how many a location
 /// reported not there (inventory accuracy); and of the units that reached customers, how many came back (the return
 /// rate); how many orders have money due on payments settled later, and how many had a chargeback; and the units
-/// cancelled by reason (<paramref name="CancelledByReason"/>, one count per <see cref="CancelReason"/>, then those
-/// cancelled without one; null from a bucket of an earlier build).
+/// cancelled by reason (<paramref name="CancelledByReason"/>: those cancelled without one, then one count per
+/// <see cref="CancelReason"/>, see <see cref="ReasonBucket"/>; null from a bucket of an earlier build).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.stats")]
 public sealed record OrderStats(
@@ -571,9 +573,14 @@ public sealed record OrderStats(
     [property: Id(13)] int ChargedBackOrders = 0,
     [property: Id(14)] IReadOnlyList<int>? CancelledByReason = null)
 {
-    /// <summary>The buckets of <see cref="CancelledByReason"/>: one per <see cref="CancelReason"/>, then units cancelled
-    /// without a reason said.</summary>
+    /// <summary>The buckets of <see cref="CancelledByReason"/>: units cancelled without a reason said, then one per
+    /// <see cref="CancelReason"/> (see <see cref="ReasonBucket"/>).</summary>
     public static int ReasonBuckets => Enum.GetValues<CancelReason>().Length + 1;
+
+    /// <summary>The bucket of <see cref="CancelledByReason"/> (and of an order summary's) that counts
+    /// <paramref name="reason"/>: 0 for none said, then the reason's value plus one. Reasons are only ever appended, so a
+    /// list stored before one was added reads right (it is shorter: the new reason's units are 0).</summary>
+    public static int ReasonBucket(CancelReason? reason) => reason is { } said ? (int)said + 1 : 0;
 
     /// <summary>The upper bounds of the open orders' age buckets; the last bucket has none.</summary>
     public static readonly IReadOnlyList<TimeSpan> AgeBounds = [TimeSpan.FromHours(1), TimeSpan.FromHours(4), TimeSpan.FromDays(1), TimeSpan.FromDays(3)];

@@ -45,10 +45,10 @@ public static class OrderRules
         var byReason = new int[OrderStats.ReasonBuckets];
         foreach (var record in view.Cancellations ?? [])
         {
-            byReason[record.Reason is { } reason ? (int)reason : byReason.Length - 1] += record.Quantity;
+            byReason[OrderStats.ReasonBucket(record.Reason)] += record.Quantity;
         }
 
-        byReason[^1] += Math.Max(0, cancelled - byReason.Sum());
+        byReason[OrderStats.ReasonBucket(null)] += Math.Max(0, cancelled - byReason.Sum());
         return byReason;
     }
 

@@ -169,8 +169,9 @@ public static class OrdersApi
             stats.ReturnedUnits,
             stats.OutstandingOrders,
             stats.ChargedBackOrders,
-            Enum.GetValues<CancelReason>().Select(r => JsonNamingPolicy.CamelCase.ConvertName(r.ToString())).Append("unspecified")
-                .Select((name, i) => (name, units: stats.CancelledByReason?.ElementAtOrDefault(i) ?? 0)).ToDictionary(x => x.name, x => x.units)));
+            Enum.GetValues<CancelReason>().Select(r => (CancelReason?)r).Append(null).ToDictionary(
+                r => r is { } reason ? JsonNamingPolicy.CamelCase.ConvertName(reason.ToString()) : "unspecified",
+                r => stats.CancelledByReason?.ElementAtOrDefault(OrderStats.ReasonBucket(r)) ?? 0)));
     }
 
     private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)

@@ -86,7 +86,8 @@ async function loadStats() {
     barChart("Orders by status", statuses.map(s => ({ label: s, value: stats.byStatus[s] }))),
     barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))),
     barChart("Order cycle time (delivered orders)", cycleTimeBuckets.map((label, i) => ({ label, value: stats.deliveredByCycleTime[i] }))),
-    barChart("Units cancelled by reason", Object.entries(stats.cancelledUnitsByReason).map(([label, value]) => ({ label, value }))));
+    // Absent from a silo of the build before (a rolling update): no chart rather than no KPIs.
+    ...(stats.cancelledUnitsByReason ? [barChart("Units cancelled by reason", Object.entries(stats.cancelledUnitsByReason).map(([label, value]) => ({ label, value })))] : []));
 }
 
 async function loadHeld() {
@@ -187,11 +188,16 @@ async function showOrder(orderId) {
   // A line's price, and what each promotion took off it at intake; a bundle's part names its bundle. A line with units
   // not shipped yet has a form to cancel some of them (a customer who wants fewer); its cancel id is kept until the
   // engine took it, so a click after a lost answer cancels once.
-  // Why a line's units were cancelled, as the engine recorded it ("2 customerRequest, 1 outOfStock").
+  // Why a line's units were cancelled, as the engine recorded it ("2 customerRequest, 1 outOfStock"); units cancelled
+  // with no record (by an earlier build) count as unspecified, as in the KPIs.
   const whyCancelled = line => {
     const byReason = new Map();
     for (const c of (order.cancellations ?? []).filter(c => c.lineId === line.lineId)) {
       byReason.set(c.reason ?? "unspecified", (byReason.get(c.reason ?? "unspecified") ?? 0) + c.quantity);
+    }
+    const unrecorded = line.cancelledQuantity - [...byReason.values()].reduce((sum, units) => sum + units, 0);
+    if (byReason.size && unrecorded > 0) {
+      byReason.set("unspecified", (byReason.get("unspecified") ?? 0) + unrecorded);
     }
     return byReason.size ? ` (${[...byReason].map(([reason, units]) => `${units} ${reason}`).join(", ")})` : "";
   };
@@ -249,6 +255,8 @@ async function showOrder(orderId) {
   // Cancel is offered while something is left to cancel (as OrderGrain.CancelUnshipped has it): units not allocated
   // yet, or allocated units not shipped or handed over. A shipped order has none, and the engine would refuse.
   const open = !["cancelled", "rejected"].includes(order.status) && order.lines.some(line => unshipped(line) > 0);
+  // Why the order is cancelled, sent with the cancel (the KPIs count cancelled units by reason).
+  const cancelReason = el("select", { id: "cancel-reason", "aria-label": "Why the order is cancelled" }, ...cancelReasons.map(r => el("option", { value: r }, r)));
   const command = (name, path, done) => el("button", {
     type: "button", "data-command": name,
     onclick: event => {
@@ -261,7 +269,7 @@ async function showOrder(orderId) {
         return;
       }
       return act(button, async () => {
-        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/${path}`);
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/${path}`, name === "cancel" ? { reason: cancelReason.value } : undefined);
         showDone(`${order.orderId} ${done}.`);
         await loadAll();
         await showOrder(order.orderId);
@@ -323,6 +331,7 @@ async function showOrder(orderId) {
     });
   }
   const actions = el("p", { class: "actions" },
+    open ? cancelReason : "",
     open ? command("cancel", "cancel", "cancelled") : "",
     order.lines.some(l => l.status === "backordered") ? command("retry", "retry-backorders", "routed again where stock allows") : "");
   detail.replaceChildren(

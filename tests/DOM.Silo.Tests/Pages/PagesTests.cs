@@ -200,17 +200,19 @@ public class PagesTests(PagesFixture fixture)
         Browser.OpenAs("/console.html", SiloHost.OperatorKey);
         Browser.Find($"#orders a[data-open='{id}']").Click();
         Browser.TextOf("#detail", $"Order {id}");
+        Browser.Find("#detail #cancel-reason option[value='paymentFailed']").Click();
         Browser.Find("#detail button[data-command='cancel']").Click();
         Browser.TextOf("#detail button[data-command='cancel']", "Click again");
         var stillOpen = await OrderAsync(id);
         Browser.Find("#detail button[data-command='cancel']").Click();
         Browser.TextOf("#message", "cancelled");
-        Browser.TextOf("#detail", "cancelled");
+        Browser.TextOf("#detail", "3 cancelled (3 paymentFailed)");
         var order = await OrderAsync(id);
         var slot = await Host.Operator().GetFromJsonAsync<SlotSnapshot>($"/api/v1/stock/{store}/{sku}", SiloHost.Json);
 
         Assert.Equal(OrderStatus.Released, stillOpen.Status);
         Assert.Equal(OrderStatus.Cancelled, order.Status);
+        Assert.Equal(CancelReason.PaymentFailed, order.Cancellations!.Single().Reason);
         Assert.Equal((0, 10), (slot!.Allocated, slot.Available));
         Assert.Empty(Browser.Driver.FindElements(By.CssSelector("#detail button[data-command='cancel']")));
         Assert.Empty(Browser.Errors());
