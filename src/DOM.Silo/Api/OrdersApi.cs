@@ -310,18 +310,7 @@ public static class OrdersApi
             .Id("locationId", locationId, required: false)
             .Id("returnsAt", returnsAt, required: false)
             .Int("limit", limit, 1, MaxPage, required: false);
-        OrderStatus? wanted = null;
-        if (status is not null)
-        {
-            if (Validation.TryParseName<OrderStatus>(status, out var parsed))
-            {
-                wanted = parsed;
-            }
-            else
-            {
-                validation.Add("status", $"Must be one of: {string.Join(", ", Enum.GetNames<OrderStatus>().Select(JsonNamingPolicy.CamelCase.ConvertName))}.");
-            }
-        }
+        var wanted = validation.OneOf<OrderStatus>("status", status);
 
         if (!validation.IsValid)
         {
@@ -414,18 +403,7 @@ public static class OrdersApi
             validation.Int("quantity", body!.Quantity, 1, Validation.MaxQuantity).Id("cancelId", body.CancelId);
         }
 
-        CancelReason? reason = null;
-        if (body?.Reason is { } said)
-        {
-            if (Validation.TryParseName<CancelReason>(said, out var parsed))
-            {
-                reason = parsed;
-            }
-            else
-            {
-                validation.Add("reason", $"Must be one of: {string.Join(", ", Enum.GetNames<CancelReason>().Select(JsonNamingPolicy.CamelCase.ConvertName))}.");
-            }
-        }
+        var reason = validation.OneOf<CancelReason>("reason", body?.Reason);
 
         if (!validation.IsValid)
         {

@@ -36,6 +36,26 @@ internal sealed class Validation
             && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value);
     }
 
+    /// <summary>The one of <typeparamref name="TEnum"/>'s names <paramref name="text"/> gives (see
+    /// <see cref="TryParseName"/>), or null: when it gives none, or another word (then <paramref name="field"/> gets an
+    /// error naming the names, as the API writes them).</summary>
+    public TEnum? OneOf<TEnum>(string field, string? text)
+        where TEnum : struct, Enum
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (TryParseName<TEnum>(text, out var value))
+        {
+            return value;
+        }
+
+        Add(field, $"Must be one of: {string.Join(", ", Enum.GetNames<TEnum>().Select(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName))}.");
+        return null;
+    }
+
     /// <summary>An optional body copy of a route id must match the route.</summary>
     public Validation SameAsRoute(string field, string? value, string route) =>
         value is null || value == route ? this : Add(field, "Must match the id in the path when given.");
