@@ -42,17 +42,13 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal(order.Outbox.Count, retried.Order!.Outbox.Count);
         Assert.Equal(Potsdam, otherBody.Order!.Delivery.Address);
         Assert.Equal($"Your order {id} will be delivered to Am Neuen Markt 1, 14467 Potsdam, DE.", messages!.Last().Text);
-        Assert.Equal((0, 2), (await _world.AvailableAsync(sku, berlin), (await _world.Slot(sku, berlin).GetAsync())!.Allocated));
+        Assert.Equal((0, 2), await AvailableAndAllocatedAsync(sku, berlin));
     }
 
     [Fact]
     public async Task Units_at_a_location_the_new_address_puts_out_of_reach_are_routed_there_first_then_released()
     {
-        var sku = await _world.ArticleAsync("a");
-        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
-        await _world.StockAsync(sku, berlin, 2);
-        await _world.StockAsync(sku, munich, 2);
-        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var (sku, berlin, munich) = await BerlinAndMunichAsync(2, 2);
         var id = _world.Id("o");
         var placed = (await Order(id).CreateAsync(Request(id, sku, 2, Berlin))).Order!;
         // Accepted at Berlin already: the work is given up, as Munich is 500 km from Berlin.
@@ -66,18 +62,14 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal([(berlin, 2, AllocationStatus.Cancelled), (munich, 2, AllocationStatus.Allocated)],
             order.Lines.Single().Allocations.Select(a => (a.LocationId, a.Quantity, a.Status)));
         Assert.Equal((OrderStatus.Released, Munich, "addressChanged"), (order.Status, order.Delivery.Address, order.Outbox.Last().Type));
-        Assert.Equal((2, 0), (await _world.AvailableAsync(sku, berlin), (await _world.Slot(sku, berlin).GetAsync())!.Allocated));
-        Assert.Equal((0, 2), (await _world.AvailableAsync(sku, munich), (await _world.Slot(sku, munich).GetAsync())!.Allocated));
+        Assert.Equal((2, 0), await AvailableAndAllocatedAsync(sku, berlin));
+        Assert.Equal((0, 2), await AvailableAndAllocatedAsync(sku, munich));
     }
 
     [Fact]
     public async Task When_no_location_in_reach_of_the_new_address_has_the_units_nothing_changes()
     {
-        var sku = await _world.ArticleAsync("a");
-        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
-        await _world.StockAsync(sku, berlin, 2);
-        await _world.StockAsync(sku, munich, 1);
-        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var (sku, berlin, munich) = await BerlinAndMunichAsync(2, 1);
         var id = _world.Id("o");
         var placed = (await Order(id).CreateAsync(Request(id, sku, 2, Berlin))).Order!;
 
@@ -89,7 +81,7 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal(Berlin, after.Delivery.Address);
         Assert.Equal(placed.Lines.Single().Allocations, after.Lines.Single().Allocations);
         Assert.Equal(placed.Outbox.Count, after.Outbox.Count);
-        Assert.Equal((0, 2), (await _world.AvailableAsync(sku, berlin), (await _world.Slot(sku, berlin).GetAsync())!.Allocated));
+        Assert.Equal((0, 2), await AvailableAndAllocatedAsync(sku, berlin));
         Assert.Equal(1, await _world.AvailableAsync(sku, munich));
         // The refused change id is free: the same change goes through once Munich has the units.
         await _world.StockAsync(sku, munich, 2);
@@ -145,11 +137,7 @@ public class AddressChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task An_address_change_whose_last_save_fails_tells_the_customer_once_its_routing_is_finished()
     {
-        var sku = await _world.ArticleAsync("a");
-        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
-        await _world.StockAsync(sku, berlin, 2);
-        await _world.StockAsync(sku, munich, 2);
-        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var (sku, berlin, munich) = await BerlinAndMunichAsync(2, 2);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, 2, Berlin));
         // The plan (the new address, the units routed to Munich, their release at Berlin) is stored; the save after it is not.
@@ -163,18 +151,14 @@ public class AddressChangeTests(ClusterFixture fixture)
         Assert.Equal(Munich, order.Delivery.Address);
         Assert.Equal([(berlin, AllocationStatus.Cancelled), (munich, AllocationStatus.Allocated)], order.Lines.Single().Allocations.Select(a => (a.LocationId, a.Status)));
         Assert.Equal(Munich, Assert.Single(order.Outbox, n => n.Type == "addressChanged").Address);
-        Assert.Equal((2, 0), (await _world.AvailableAsync(sku, berlin), (await _world.Slot(sku, berlin).GetAsync())!.Allocated));
-        Assert.Equal((0, 2), (await _world.AvailableAsync(sku, munich), (await _world.Slot(sku, munich).GetAsync())!.Allocated));
+        Assert.Equal((2, 0), await AvailableAndAllocatedAsync(sku, berlin));
+        Assert.Equal((0, 2), await AvailableAndAllocatedAsync(sku, munich));
     }
 
     [Fact]
     public async Task A_retried_address_change_answers_with_the_routing_the_first_left_unfinished_done()
     {
-        var sku = await _world.ArticleAsync("a");
-        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
-        await _world.StockAsync(sku, berlin, 2);
-        await _world.StockAsync(sku, munich, 2);
-        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var (sku, berlin, munich) = await BerlinAndMunichAsync(2, 2);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, 2, Berlin));
         ClusterFixture.Journal.FailNext($"order/{id}", after: 1);
@@ -192,11 +176,7 @@ public class AddressChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task Units_of_a_line_waiting_for_supply_do_not_stop_its_units_out_of_reach_from_moving()
     {
-        var sku = await _world.ArticleAsync("a");
-        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
-        await _world.StockAsync(sku, berlin, 3);
-        await _world.StockAsync(sku, munich, 2);
-        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var (sku, berlin, munich) = await BerlinAndMunichAsync(3, 2);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, 3, Berlin));
         // Berlin rejects one unit; Munich is out of the Berlin address's reach, so it waits for supply.
@@ -210,7 +190,7 @@ public class AddressChangeTests(ClusterFixture fixture)
         var line = changed.Order!.Lines.Single();
         Assert.Equal(2, line.Allocations.Where(a => a.LocationId == munich && a.Status == AllocationStatus.Allocated).Sum(a => a.Quantity));
         Assert.Equal(1, line.OpenQuantity);
-        Assert.Equal((0, 2), (await _world.AvailableAsync(sku, munich), (await _world.Slot(sku, munich).GetAsync())!.Allocated));
+        Assert.Equal((0, 2), await AvailableAndAllocatedAsync(sku, munich));
         Assert.Equal(0, (await _world.Slot(sku, berlin).GetAsync())!.Allocated);
     }
 
@@ -239,11 +219,7 @@ public class AddressChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task Capacity_booked_at_a_location_the_new_address_puts_out_of_reach_goes_back_with_its_units()
     {
-        var sku = await _world.ArticleAsync("a");
-        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
-        await _world.StockAsync(sku, berlin, 2);
-        await _world.StockAsync(sku, munich, 2);
-        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        var (sku, berlin, munich) = await BerlinAndMunichAsync(2, 2);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, 2, Berlin));
         var before = (await BookedAsync(berlin), await BookedAsync(munich));
@@ -274,6 +250,23 @@ public class AddressChangeTests(ClusterFixture fixture)
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    /// <summary>A fresh article stocked at a warehouse in Berlin and one in Munich (500 km apart), under a profile for this
+    /// test's channel that ships no further than 300 km: an order moved from one city to the other is out of the first
+    /// warehouse's reach.</summary>
+    private async Task<(string Sku, string Berlin, string Munich)> BerlinAndMunichAsync(int atBerlin, int atMunich)
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (berlin, munich) = (await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
+        await _world.StockAsync(sku, berlin, atBerlin);
+        await _world.StockAsync(sku, munich, atMunich);
+        await UseProfileAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        return (sku, berlin, munich);
+    }
+
+    /// <summary>The slot's units available and allocated to orders.</summary>
+    private async Task<(int Available, int Allocated)> AvailableAndAllocatedAsync(string sku, string locationId) =>
+        (await _world.AvailableAsync(sku, locationId), (await _world.Slot(sku, locationId).GetAsync())!.Allocated);
 
     private async Task<int> BookedAsync(string location) =>
         (await fixture.Grains.GetGrain<ILocationGrain>(location).GetCapacityAsync(DateOnly.FromDateTime(ClusterFixture.Time.GetUtcNow().UtcDateTime)))!.Booked;

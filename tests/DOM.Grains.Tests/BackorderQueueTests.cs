@@ -15,10 +15,7 @@ public class BackorderQueueTests(ClusterFixture fixture)
     public async Task Units_that_arrive_go_to_the_order_that_waited_longest_not_to_the_one_whose_reminder_came_first()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
-        var (older, newer) = (_world.Id("older"), _world.Id("newer"));
-        await Order(older).CreateAsync(Request(older, sku, 1));
-        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
-        await Order(newer).CreateAsync(Request(newer, sku, 1));
+        var (older, newer) = await OlderAndNewerAsync(sku, "newer", 1);
         var queued = await Queue(sku).GetAsync();
 
         await _world.StockAsync(sku, warehouse, 1);
@@ -38,10 +35,7 @@ public class BackorderQueueTests(ClusterFixture fixture)
     public async Task Units_counted_in_wake_the_queue_which_gives_them_to_the_order_that_waited_longest_at_once()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
-        var (older, newer) = (_world.Id("older"), _world.Id("newer"));
-        await Order(older).CreateAsync(Request(older, sku, 1));
-        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
-        await Order(newer).CreateAsync(Request(newer, sku, 1));
+        var (older, newer) = await OlderAndNewerAsync(sku, "newer", 1);
         var served = GrainCalls.NextAsync(Order(older), nameof(IOrderGrain.ServeBackorderAsync));
         using var wakes = GrainCalls.Watch(fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(sku), Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
 
@@ -59,10 +53,7 @@ public class BackorderQueueTests(ClusterFixture fixture)
     public async Task Units_counted_in_are_kept_for_the_waiting_order_until_its_pass_is_over_so_a_checkout_in_between_does_not_take_them()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
-        var (older, big) = (_world.Id("older"), _world.Id("big"));
-        await Order(older).CreateAsync(Request(older, sku, 1));
-        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
-        await Order(big).CreateAsync(Request(big, sku, 5));
+        var (older, big) = await OlderAndNewerAsync(sku, "big", 5);
         // The wake is on its way (held at the queue) when a checkout asks for the units.
         var wake = GrainCalls.Hold(Queue(sku), nameof(IBackorderQueueGrain.WakeAsync));
         await _world.StockAsync(sku, warehouse, 2);
@@ -198,10 +189,7 @@ public class BackorderQueueTests(ClusterFixture fixture)
     public async Task Units_counted_in_while_a_pass_that_supplies_nobody_runs_past_the_order_they_suit_are_served_after_it()
     {
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
-        var (older, newer) = (_world.Id("older"), _world.Id("newer"));
-        await Order(older).CreateAsync(Request(older, sku, 1));
-        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
-        await Order(newer).CreateAsync(Request(newer, sku, 2));
+        var (older, newer) = await OlderAndNewerAsync(sku, "newer", 2);
         // The pass routes the older order (nothing there), then waits at the newer one.
         var atNewer = GrainCalls.Hold(Order(newer), nameof(IOrderGrain.ServeBackorderAsync));
         var passes = Queue(sku).ServeAsync();
@@ -377,6 +365,17 @@ public class BackorderQueueTests(ClusterFixture fixture)
     private Task Tick(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
 
     private IBackorderQueueGrain Queue(string sku) => fixture.Grains.GetGrain<IBackorderQueueGrain>(sku);
+
+    /// <summary>Two orders of <paramref name="sku"/> waiting for supply, a minute apart: the older for 1 unit, the newer
+    /// (its id named <paramref name="name"/>) for <paramref name="quantity"/>.</summary>
+    private async Task<(string Older, string Newer)> OlderAndNewerAsync(string sku, string name, int quantity)
+    {
+        var (older, newer) = (_world.Id("older"), _world.Id(name));
+        await Order(older).CreateAsync(Request(older, sku, 1));
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await Order(newer).CreateAsync(Request(newer, sku, quantity));
+        return (older, newer);
+    }
 
     private Dom.Sourcing.ISourcingGrain Sourcing => fixture.Grains.GetGrain<Dom.Sourcing.ISourcingGrain>(0);
 

@@ -197,10 +197,7 @@ public class WebhookTests(WebhookFixture fixture)
     [Fact]
     public async Task A_partner_keeping_units_of_an_order_whose_address_changed_is_told_the_new_address()
     {
-        var sku = await _world.ArticleAsync("a");
-        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedPartner).PutAsync(
-            new Dom.Locations.LocationInfo(WebhookFixture.HookedPartner, "Hooked drop-shipper", Dom.Locations.LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
-        await _world.StockAsync(sku, WebhookFixture.HookedPartner, 2);
+        var sku = await HookedStockAsync(2);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, 2, 10m));
         await WebhookFixture.Endpoint.TakenAsync(id, "allocated");
@@ -211,8 +208,7 @@ public class WebhookTests(WebhookFixture fixture)
         await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
 
         Assert.Equal(OrderCommandStatus.Done, changed.Status);
-        var toPartner = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "partner.test")
-            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+        var toPartner = ToPartner(id);
         Assert.Equal([("allocated", 2, "DE"), ("addressChanged", 2, "DE")], toPartner.Select(e => (e.Type, e.Quantity, e.Delivery.Address.Country)));
         Assert.Equal("Potsdam", toPartner.Last().Delivery.Address.City);
     }
@@ -220,11 +216,8 @@ public class WebhookTests(WebhookFixture fixture)
     [Fact]
     public async Task A_partner_whose_units_already_left_is_not_told_of_a_new_address()
     {
-        var (shipped, open) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
+        var (shipped, open) = (await HookedStockAsync(2), await _world.ArticleAsync("b"));
         var warehouse = await _world.LocationAsync("w", 52.5, 13.4);
-        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedPartner).PutAsync(
-            new Dom.Locations.LocationInfo(WebhookFixture.HookedPartner, "Hooked drop-shipper", Dom.Locations.LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
-        await _world.StockAsync(shipped, WebhookFixture.HookedPartner, 2);
         await _world.StockAsync(open, warehouse, 2);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, shipped, 2, 10m) with { Lines = [new OrderLineRequest("l1", shipped, 2, 10m), new OrderLineRequest("l2", open, 1, 10m)] });
@@ -237,9 +230,7 @@ public class WebhookTests(WebhookFixture fixture)
         await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("outbox", default);
 
         Assert.Equal(OrderCommandStatus.Done, changed.Status);
-        var toPartner = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "partner.test")
-            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
-        Assert.Equal([("allocated", "l1", 2)], toPartner.Select(e => (e.Type, e.LineId, e.Quantity)));
+        Assert.Equal([("allocated", "l1", 2)], ToPartner(id).Select(e => (e.Type, e.LineId, e.Quantity)));
     }
 
     [Fact]
@@ -425,12 +416,13 @@ public class WebhookTests(WebhookFixture fixture)
     /// clock or stops refusing only after it.</summary>
     private Task SettledAsync(string id) => Order(id).GetAsync();
 
-    private async Task<string> HookedStockAsync()
+    /// <summary>A fresh article of which the drop-shipper with a webhook of its own has <paramref name="units"/>.</summary>
+    private async Task<string> HookedStockAsync(int units = 10)
     {
         var sku = await _world.ArticleAsync("a");
         await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedPartner).PutAsync(
             new Dom.Locations.LocationInfo(WebhookFixture.HookedPartner, "Hooked drop-shipper", Dom.Locations.LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
-        await _world.StockAsync(sku, WebhookFixture.HookedPartner, 10);
+        await _world.StockAsync(sku, WebhookFixture.HookedPartner, units);
         return sku;
     }
 

@@ -245,9 +245,9 @@ internal sealed class ArticleGrain(
         var now = clock.UtcNow;
         foreach (var units in kept.Values)
         {
-            if (units.At + KeptForBackordersFor <= now)
+            if (Lapsed(units.At, now))
             {
-                var live = kept.Where(k => k.Value.At + KeptForBackordersFor > now).ToDictionary(k => k.Key, k => k.Value.Units, StringComparer.Ordinal);
+                var live = kept.Where(k => !Lapsed(k.Value.At, now)).ToDictionary(k => k.Key, k => k.Value.Units, StringComparer.Ordinal);
                 return live.Count > 0 ? live : null;
             }
         }
@@ -313,10 +313,13 @@ internal sealed class ArticleGrain(
 
         // Only planners share what is kept, through the copy SetKept makes: this one is changed in place.
         var kept = _kept ?? new Dictionary<string, (int Units, long Seq, DateTimeOffset At)>(StringComparer.Ordinal);
-        var units = kept.TryGetValue(locationId, out var before) && before.At + KeptForBackordersFor > clock.UtcNow ? before.Units : 0;
+        var units = kept.TryGetValue(locationId, out var before) && !Lapsed(before.At, clock.UtcNow) ? before.Units : 0;
         kept[locationId] = (Math.Min(available, units + risen), ++_seq, clock.UtcNow);
         SetKept(kept);
     }
+
+    /// <summary>Whether units kept at <paramref name="at"/> are everyone's again at <paramref name="now"/>.</summary>
+    private static bool Lapsed(DateTimeOffset at, DateTimeOffset now) => at + KeptForBackordersFor <= now;
 
     private void SetKept(Dictionary<string, (int Units, long Seq, DateTimeOffset At)>? kept)
     {
