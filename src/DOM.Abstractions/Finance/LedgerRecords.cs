@@ -17,6 +17,9 @@ public enum LedgerEntryKind
 
     /// <summary>A chargeback reversed: the money came back.</summary>
     ChargebackReversed,
+
+    /// <summary>A credit note: money given back without goods coming back (an appeasement); the customer is owed it.</summary>
+    Credit,
 }
 
 /// <summary>One financial record of an order, for a debtor-management system: <paramref name="Amount"/> is signed from the

@@ -34,6 +34,13 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("change-address")]
     Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched);
 
+    /// <summary>Gives money back without goods coming back (an appeasement: a late delivery, a damaged item the customer
+    /// keeps, a price adjusted afterwards), as a credit note refunded to the order's payments: against one line, up to
+    /// what its goods were charged less what returns and credits gave back of it, or against the order, up to what the
+    /// invoices charged less every refund. <c>CreditId</c> is the idempotency key.</summary>
+    [Alias("credit")]
+    Task<OrderCommandResult> CreditAsync(CreditRequest request);
+
     /// <summary><see cref="CancelAsync"/> for <paramref name="reason"/> (recorded with the units it cancels).</summary>
     [Alias("cancel-for")]
     Task<OrderCommandResult> CancelForAsync(string? lineId, CancelReason? reason);

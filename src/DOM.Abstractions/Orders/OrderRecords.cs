@@ -305,7 +305,8 @@ public sealed record OrderHistoryEntry(
 /// the parcel a <c>shipped</c> message is about (internal, not serialised to clients; null for other messages and for
 /// those stored before it was kept). <paramref name="Quantity"/>: the units an <c>unitsCancelled</c> message is about
 /// (internal too); <paramref name="Address"/>: the address an <c>addressChanged</c> message names (internal too: the order
-/// may have changed it again before the message is read).</summary>
+/// may have changed it again before the message is read); <paramref name="CreditId"/>: the credit note a <c>credited</c>
+/// message is about (internal too).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.notification")]
 public sealed record Notification(
     [property: Id(0)] string NotificationId,
@@ -315,7 +316,8 @@ public sealed record Notification(
     [property: Id(4), JsonIgnore] Parcel? Parcel = null,
     [property: Id(5), JsonIgnore] string? ReturnId = null,
     [property: Id(6), JsonIgnore] int? Quantity = null,
-    [property: Id(7), JsonIgnore] Address? Address = null);
+    [property: Id(7), JsonIgnore] Address? Address = null,
+    [property: Id(8), JsonIgnore] string? CreditId = null);
 
 /// <summary>A notification of the order's outbox as the customer reads it: in their <paramref name="Language"/>, with its
 /// <paramref name="Subject"/> and <paramref name="Text"/> (null for a type without a template), to
@@ -343,13 +345,14 @@ public sealed record Parcel(
     [property: Id(3)] string? TrackingNumber);
 
 /// <summary>An order as clients see it. <paramref name="Returns"/>: its returns, oldest first; <paramref name="Refunded"/>:
-/// what the received ones refunded in all. <paramref name="Invoices"/>: one per shipment, as the goods left;
+/// what the received ones and the credit notes refunded in all. <paramref name="Invoices"/>: one per shipment, as the goods left;
 /// <paramref name="Captured"/>: what they captured from the payments in all. <paramref name="PaymentEvents"/>: money
 /// received for payments settled later (an invoice, on account) and chargebacks, oldest first;
 /// <paramref name="Outstanding"/>: what the captures of those payments made due and is not received yet (less what
 /// returns refunded to them); <paramref name="ChargedBack"/>: what chargebacks took back and were not reversed.
 /// <paramref name="Cancellations"/>: the units cancelled, line by line, and why, oldest first (null: none, or cancelled
-/// by an earlier build).</summary>
+/// by an earlier build). <paramref name="Credits"/>: money given back without goods coming back (appeasements), oldest
+/// first, in <paramref name="Refunded"/> too (null: none, or an order of an earlier build).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.view")]
 public sealed record OrderView(
     [property: Id(0)] string OrderId,
@@ -378,7 +381,8 @@ public sealed record OrderView(
     [property: Id(23)] decimal Outstanding = 0m,
     [property: Id(24)] decimal ChargedBack = 0m,
     [property: Id(25)] decimal DeliveryCharge = 0m,
-    [property: Id(26)] IReadOnlyList<Cancellation>? Cancellations = null);
+    [property: Id(26)] IReadOnlyList<Cancellation>? Cancellations = null,
+    [property: Id(27)] IReadOnlyList<CreditNote>? Credits = null);
 
 /// <summary>How a create request ended.</summary>
 public enum OrderOutcome

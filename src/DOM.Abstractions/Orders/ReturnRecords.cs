@@ -80,3 +80,48 @@ public sealed record ReturnReceipt(
     [property: Id(0)] string ReturnId,
     [property: Id(1)] string? AtLocation,
     [property: Id(2)] IReadOnlyList<ReceiptLine> Lines);
+
+/// <summary>Why money goes back to the customer without goods coming back (an appeasement). New reasons are appended,
+/// never inserted: the KPIs store counts by the reasons' values.</summary>
+public enum CreditReason
+{
+    /// <summary>The order came later than promised.</summary>
+    LateDelivery,
+
+    /// <summary>The goods arrived damaged or flawed, and the customer keeps them.</summary>
+    Damaged,
+
+    /// <summary>A lower price given afterwards (a price match, a promotion the order missed).</summary>
+    PriceAdjustment,
+
+    /// <summary>Poor service (a wrong message, a missed pickup, a long wait).</summary>
+    ServiceIssue,
+
+    /// <summary>Any other reason.</summary>
+    Other,
+}
+
+/// <summary>A credit note: <paramref name="Amount"/> given back to the customer without goods coming back, for
+/// <paramref name="Reason"/>, against line <paramref name="LineId"/> (null: the order as a whole), in the order's currency
+/// with the <paramref name="Vat"/> in it. <paramref name="Tenders"/>: how it goes back to the order's payments (empty for
+/// an order that reported none). <paramref name="CreditId"/> is unique within the order and the idempotency key;
+/// <paramref name="Note"/> is the operator's or channel's own word.</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.credit-note")]
+public sealed record CreditNote(
+    [property: Id(0)] string CreditId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] CreditReason Reason,
+    [property: Id(3)] string? LineId,
+    [property: Id(4)] decimal Amount,
+    [property: Id(5)] decimal Vat,
+    [property: Id(6)] IReadOnlyList<TenderAmount> Tenders,
+    [property: Id(7)] string? Note);
+
+/// <summary>Asks for a credit note (see <see cref="CreditNote"/>).</summary>
+[GenerateSerializer, Immutable, Alias("dom.orders.credit-request")]
+public sealed record CreditRequest(
+    [property: Id(0)] string CreditId,
+    [property: Id(1)] string? LineId,
+    [property: Id(2)] decimal Amount,
+    [property: Id(3)] CreditReason Reason,
+    [property: Id(4)] string? Note = null);

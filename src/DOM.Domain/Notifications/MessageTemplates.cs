@@ -71,6 +71,9 @@ public static class MessageTemplates
             ["refunded"] = Texts(
                 ("Your refund for order {orderId}", "We are refunding {refund} for your order {orderId}."),
                 ("Ihre Erstattung zur Bestellung {orderId}", "Wir erstatten Ihnen {refund} für Ihre Bestellung {orderId}.")),
+            ["credited"] = Texts(
+                ("A credit for your order {orderId}", "We are crediting {refund} to your payment for your order {orderId}."),
+                ("Eine Gutschrift zu Ihrer Bestellung {orderId}", "Wir schreiben Ihnen {refund} für Ihre Bestellung {orderId} gut.")),
         };
 
     /// <summary>The template of <paramref name="type"/> for a customer who speaks <paramref name="language"/> (BCP 47:

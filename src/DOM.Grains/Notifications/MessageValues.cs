@@ -33,6 +33,8 @@ internal static class MessageValues
         var refund = notification.ReturnId is { } returnId
             ? order.Returns.FirstOrDefault(r => r.ReturnId == returnId)
             : order.Returns.Where(r => r.Status == ReturnStatus.Received && r.ClosedAt <= notification.At).MaxBy(r => r.ClosedAt);
+        // A credit's message names the credit note it is about.
+        var credit = notification.CreditId is { } creditId ? order.Credits?.FirstOrDefault(c => c.CreditId == creditId) : null;
         // A replacement's message names its own: each replacement made is recorded with its message, in order.
         // An address change's message names the address it made (the order may have another by now).
         var to = notification.Address ?? order.Delivery.Address;
@@ -49,7 +51,7 @@ internal static class MessageValues
             ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",
             ["address"] = string.Join(", ", new[] { to.Street, $"{to.PostalCode} {to.City}".Trim(), to.Country }.Where(part => !string.IsNullOrWhiteSpace(part))),
             ["total"] = Money(order.Total),
-            ["refund"] = refund is null ? "" : Money(refund.Refund),
+            ["refund"] = credit is not null ? Money(credit.Amount) : refund is null ? "" : Money(refund.Refund),
             ["returnId"] = refund?.ReturnId ?? "",
             ["promisedBy"] = order.PromisedBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["replacementId"] = order.Replacements.ElementAtOrDefault(replacement) ?? order.Replacements.LastOrDefault() ?? "",

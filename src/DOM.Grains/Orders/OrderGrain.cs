@@ -1165,6 +1165,12 @@ internal sealed class OrderGrain(
             var refundedBefore = OrderRules.RefundedUnits(view, line.LineId);
             var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
             var amount = Math.Min(LineAmounts.ForUnits(line.NetUnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable - deliveryLeft));
+            if ((view.Credits ?? []).Any(c => c.LineId == line.LineId))
+            {
+                // A credit gave back part of the line's price already: its units come back for what is left of it.
+                amount = Math.Min(amount, Math.Max(0m, LineCreditable(view, line.LineId) - lines.Where(l => l.LineId == line.LineId).Sum(l => l.Refund)));
+            }
+
             refundable -= amount;
             // The VAT in the refund, at the rate the line's goods were invoiced at (none before invoices were kept).
             vat += view.Invoices.SelectMany(i => i.Lines).LastOrDefault(l => l.LineId == line.LineId)?.VatRate is { } rate ? TaxRates.VatIn(amount, rate, view.Currency) : 0m;
@@ -1339,6 +1345,87 @@ internal sealed class OrderGrain(
         return Result(OrderCommandStatus.Done);
     }
 
+    public async Task<OrderCommandResult> CreditAsync(CreditRequest request)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, $"Order {OrderId} not found.");
+        }
+
+        var key = $"credit|{request.CreditId}";
+        var fingerprint = string.Join('|', request.LineId, ByValue(request.Amount), request.Reason, request.Note);
+        if (State.Events.TryGetValue(key, out var seen))
+        {
+            return Result(seen == fingerprint ? OrderCommandStatus.AlreadyDone : OrderCommandStatus.IdempotencyConflict,
+                seen == fingerprint ? null : $"Credit {request.CreditId} was given with another body; a credit is given once.");
+        }
+
+        await FinishPendingAsync();
+        var view = View;
+        if (request.LineId is { } lineId && view.Lines.All(l => l.LineId != lineId))
+        {
+            return Result(OrderCommandStatus.NotFound, $"Line {lineId} not found.");
+        }
+
+        // Money moves in the currency's minor units; a credit gives back what was charged (an invoice), no more than is left
+        // of it after returns and earlier credits: of the line's goods for a line's credit, of the order for the order's.
+        var (creditable, of) = request.LineId is { } creditedLine
+            ? (LineCreditable(view, creditedLine), $"line {creditedLine}'s goods")
+            : (Math.Min(view.Captured - view.Refunded, Math.Max(0m, Refundable(view))), "the order");
+        var problem = request.Amount switch
+        {
+            <= 0 => "An amount must be more than 0.",
+            var amount when amount != Currency.Round(amount, view.Currency) => $"{amount} has more decimals than {view.Currency} has.",
+            _ when view.Invoices.Count == 0 => "Nothing of the order was charged yet (no invoice): a credit gives back money charged. Cancel units instead, or wait until they ship.",
+            var amount when amount > creditable =>
+                $"The invoices charged {Currency.Format(Math.Max(0m, creditable), view.Currency)} {view.Currency} for {of} that returns and credits did not give back yet; {amount} is more.",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            return Result(OrderCommandStatus.NotAllowed, problem);
+        }
+
+        // A chargeback that took money back sent it to the customer through their bank: what a payment has left after it is
+        // the most a credit gives it, and a credit is given in full or not at all.
+        var (tenders, given) = RefundTenders(view, request.Amount);
+        if (given < request.Amount)
+        {
+            return Result(OrderCommandStatus.NotAllowed,
+                $"Chargebacks took money back from the payments: {Currency.Format(given, view.Currency)} {view.Currency} of them is left to credit; {request.Amount} is more.");
+        }
+
+        var credit = new CreditNote(request.CreditId, clock.UtcNow, request.Reason, request.LineId, request.Amount, CreditVat(view, request.LineId, request.Amount), tenders, request.Note);
+        view = view with { Credits = [.. view.Credits ?? [], credit], Refunded = view.Refunded + credit.Amount };
+        view = Notify(Note(view, "credited", request.LineId,
+            $"{Currency.Format(credit.Amount, view.Currency)} {view.Currency}: {JsonNamingPolicy.CamelCase.ConvertName(request.Reason.ToString())} ({request.CreditId})"),
+            "credited", request.LineId, creditId: request.CreditId);
+        await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint) });
+        return Result(OrderCommandStatus.Done);
+    }
+
+    /// <summary>What a credit against <paramref name="lineId"/> may still give back: what the invoices charged for its goods
+    /// less what returns refunded of them and what credits gave against it.</summary>
+    private static decimal LineCreditable(OrderView view, string lineId) =>
+        view.Invoices.SelectMany(i => i.Lines).Where(l => l.LineId == lineId).Sum(l => l.Amount)
+        - view.Returns.SelectMany(r => r.Lines).Where(l => l.LineId == lineId).Sum(l => l.Refund)
+        - (view.Credits ?? []).Where(c => c.LineId == lineId).Sum(c => c.Amount);
+
+    /// <summary>The VAT in a credit of <paramref name="amount"/>: at the rate the line's goods were last invoiced at, or, for
+    /// the order, in the share the invoices' VAT had of what they charged (their rates in proportion).</summary>
+    private static decimal CreditVat(OrderView view, string? lineId, decimal amount)
+    {
+        if (lineId is not null)
+        {
+            return view.Invoices.SelectMany(i => i.Lines).LastOrDefault(l => l.LineId == lineId)?.VatRate is { } rate ? TaxRates.VatIn(amount, rate, view.Currency) : 0m;
+        }
+
+        var charged = view.Invoices.Sum(i => i.Total);
+        return charged == 0 ? 0m : Currency.Round(amount * view.Invoices.Sum(i => i.Vat) / charged, view.Currency);
+    }
+
     /// <summary>Where payment <paramref name="tender"/> of <paramref name="view"/> stands. <c>Due</c>: for a payment
     /// settled later, what its captures charged less what returns refunded to it and the money received for it, plus
     /// what chargebacks took back of that money (0 for one settled as the goods left). <c>Kept</c>: what it paid and
@@ -1354,7 +1441,7 @@ internal sealed class OrderGrain(
         var charged = view.Invoices.Count == 0 && view.Lines.Any(l => OrderRules.WithCustomer(l, view.Delivery) > 0)
             ? Paid()
             : PerTender(view.Invoices.SelectMany(i => i.Tenders));
-        var owed = charged[tender] - PerTender(view.Returns.SelectMany(r => r.Tenders ?? []))[tender];
+        var owed = charged[tender] - PerTender(RefundedTenders(view))[tender];
         if (!options.Value.PaysLater(Request.Payments[tender].Method))
         {
             return (0m, owed - chargedBack, chargedBack);
@@ -1456,14 +1543,23 @@ internal sealed class OrderGrain(
         var charged = view.Invoices.Count > 0 ? PerTender(view.Invoices.SelectMany(x => x.Tenders)) : Paid();
         var chargedBack = Enumerable.Range(0, Request.Payments.Count).Select(tender => Settlement(view, tender).ChargedBack).ToList();
         var tenders = ToTenders(refund, charged,
-            view.Returns.SelectMany(x => x.Tenders ?? []).Concat(chargedBack.Select((amount, i) => new TenderAmount(i, "", null, amount))), view.Currency);
+            RefundedTenders(view).Concat(chargedBack.Select((amount, i) => new TenderAmount(i, "", null, amount))), view.Currency);
         var given = tenders.Sum(t => t.Amount);
         return (tenders, chargedBack.Sum() > 0 ? given : refund);
     }
 
+    /// <summary>What each payment was given back so far, by returns received and by credit notes.</summary>
+    private static IEnumerable<TenderAmount> RefundedTenders(OrderView view) =>
+        view.Returns.SelectMany(r => r.Tenders ?? []).Concat((view.Credits ?? []).SelectMany(c => c.Tenders));
+
     /// <summary>What the order's payments may still be refunded: what they paid less what went back already (no limit for
-    /// an order that reported no payments).</summary>
-    private decimal Refundable(OrderView view) => Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
+    /// an order that reported no payments). Once credits gave money back without goods, no more than the invoices charged
+    /// is ever given back: the refund of goods returned after a credit is what is left of it.</summary>
+    private decimal Refundable(OrderView view)
+    {
+        var left = Request.Payments.Count > 0 ? Paid().Sum() - view.Refunded : decimal.MaxValue;
+        return view.Credits is { Count: > 0 } ? Math.Min(left, view.Captured - view.Refunded) : left;
+    }
 
     /// <summary>What of the delivery charge the invoices captured is not refunded yet, and the VAT rate it was last
     /// invoiced at (the rate its refund states).</summary>
@@ -2187,10 +2283,10 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>How many documents of <paramref name="view"/> make ledger entries (see <see cref="OrderRules.LedgerEntries"/>):
-    /// its invoices, its returns received with a refund and its payment events. They only ever grow, so a change made new
+    /// its invoices, its returns received with a refund, its payment events and its credit notes. They only ever grow, so a change made new
     /// entries exactly when it made this count grow.</summary>
     private static int LedgerDocuments(OrderView view) =>
-        view.Invoices.Count + view.Returns.Count(r => r.Status == ReturnStatus.Received && r.Refund > 0) + (view.PaymentEvents?.Count ?? 0);
+        view.Invoices.Count + view.Returns.Count(r => r.Status == ReturnStatus.Received && r.Refund > 0) + (view.PaymentEvents?.Count ?? 0) + (view.Credits?.Count ?? 0);
 
     /// <summary>Posts the order's ledger entries not posted yet to the ledger (each to its day's grain), then stops the
     /// ledger reminder; a failure leaves it to the reminder.</summary>
@@ -2539,8 +2635,8 @@ internal sealed class OrderGrain(
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
 
-    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null, Address? address = null) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity, address)] };
+    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null, Address? address = null, string? creditId = null) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity, address, creditId)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>

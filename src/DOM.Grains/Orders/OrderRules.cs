@@ -229,8 +229,8 @@ public static class OrderRules
     }
 
     /// <summary>The order's financial records for the ledger: each invoice (per payment it captured from, its VAT shared in
-    /// proportion, in whole minor units), each refund of a return received (per payment it goes back to), each payment
-    /// event. An amount no payment took (an order that reported none) is one entry without a method.</summary>
+    /// proportion, in whole minor units), each refund of a return received and each credit note (per payment it goes back
+    /// to), each payment event. An amount no payment took (an order that reported none) is one entry without a method.</summary>
     public static IReadOnlyList<LedgerEntry> LedgerEntries(OrderView view)
     {
         var entries = new List<LedgerEntry>();
@@ -262,6 +262,11 @@ public static class OrderRules
         foreach (var received in view.Returns.Where(r => r.Status == ReturnStatus.Received && r.Refund > 0))
         {
             PerTender(received.ReturnId, received.ClosedAt ?? received.CreatedAt, LedgerEntryKind.Refund, received.Refund, received.Tenders ?? [], received.Vat, -1);
+        }
+
+        foreach (var credit in view.Credits ?? [])
+        {
+            PerTender(credit.CreditId, credit.At, LedgerEntryKind.Credit, credit.Amount, credit.Tenders, credit.Vat, -1);
         }
 
         foreach (var payment in view.PaymentEvents ?? [])

@@ -54,6 +54,10 @@ public sealed record PaymentEventBody(string? EventId, PaymentEventType? Type, d
 
 public sealed record ReviewBody(string? Decision, string? Note = null);
 
+/// <summary>Money given back without goods coming back (an appeasement), once per <c>creditId</c>: <c>amount</c> for
+/// <c>reason</c>, against line <c>lineId</c> or (left out) the order; <c>note</c> in the caller's own words.</summary>
+public sealed record CreditBody(string? CreditId, decimal? Amount, string? Reason, string? LineId = null, string? Note = null);
+
 /// <summary>A page of the order list; pass <paramref name="Next"/> as <c>createdBefore</c> and <paramref name="NextAfter"/>
 /// as <c>after</c> for the next page (null at the last page).</summary>
 public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset? Next, string? NextAfter = null);
@@ -128,6 +132,7 @@ public static class OrdersApi
             api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/address", ChangeAddressAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/payment-events", RecordPaymentAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapPost("/{orderId}/credits", CreditAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapGet("/{orderId}/messages", MessagesAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/review", ReviewAsync).RequireAuthorization(Policies.Operator),
             api.MapPost("/{orderId}/lines/{lineId}/wrong-item", WrongItemAsync).RequireAuthorization(Policies.ChannelOrOperator),
@@ -494,6 +499,37 @@ public static class OrdersApi
         return Answer(await order.RecordPaymentAsync(new PaymentEvent(body.EventId!, body.Type!.Value, body.Tender ?? 0, body.Amount!.Value, body.InvoiceId, body.Reference)), user);
     }
 
+    /// <summary>Gives money back without goods coming back (see <see cref="IOrderGrain.CreditAsync"/>): the order's channel
+    /// (its customer service) or an operator.</summary>
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CreditAsync(string orderId, CreditBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation()
+            .Id("orderId", orderId)
+            .Id("creditId", body.CreditId)
+            .Id("lineId", body.LineId, required: false)
+            .Text("note", body.Note, 500, required: false)
+            .Money("amount", body.Amount, 100_000_000m, required: true)
+            .Required("reason", body.Reason);
+        if (body.Amount is 0m)
+        {
+            validation.Add("amount", "Must be more than 0.");
+        }
+
+        var reason = validation.OneOf<CreditReason>("reason", body.Reason);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var order = grains.Get<IOrderGrain>(orderId);
+        if (VisibleTo(user, await order.GetAsync()) is null)
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        return Answer(await order.CreditAsync(new CreditRequest(body.CreditId!, body.LineId, body.Amount!.Value, reason!.Value, body.Note)), user);
+    }
+
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ReviewAsync(string orderId, ReviewBody body, ClaimsPrincipal user, IGrainFactory grains)
     {
         var validation = new Validation().Id("orderId", orderId).Text("note", body.Note, 500, required: false);
@@ -598,6 +634,7 @@ public static class OrdersApi
             // Why its own lines' units were cancelled, not which other lines were cancelled, how many or why.
             Cancellations = view.Cancellations?.Where(c => lineIds.Contains(c.LineId)).ToList(),
             Refunded = returns.Sum(r => r.Refund),
+            Credits = null,
             Invoices = [],
             Captured = 0m,
             DeliveryCharge = 0m,

@@ -1,0 +1,170 @@
+using Dom.Finance;
+using Dom.Orders;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>Credit notes: money given back without goods coming back (an appeasement), against a line or the order, no
+/// more than was charged and not given back yet, refunded to the payments, in the ledger, told to the customer.</summary>
+[Collection(ClusterCollection.Name)]
+public class CreditTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task A_credit_against_a_line_goes_back_to_the_payments_with_its_VAT_once_and_the_customer_is_told()
+    {
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, [new Payment("card", "tok", 20m), new Payment("giftCard", "gc", 4.95m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+
+        var credited = await Order(id).CreditAsync(new CreditRequest("k1", "l1", 5m, CreditReason.Damaged, "scratched"));
+        var retried = await Order(id).CreditAsync(new CreditRequest("k1", "l1", 5.00m, CreditReason.Damaged, "scratched"));
+        var other = await Order(id).CreditAsync(new CreditRequest("k1", "l1", 6m, CreditReason.Damaged, "scratched"));
+        var messages = (await Order(id).MessagesAsync())!;
+
+        Assert.Equal(OrderCommandStatus.Done, credited.Status);
+        var credit = Assert.Single(credited.Order!.Credits!);
+        // 5.00 at the German standard rate holds 0.80; it goes back to the payments in proportion to what each was charged.
+        Assert.Equal(("k1", "l1", 5m, 0.80m, CreditReason.Damaged, "scratched"), (credit.CreditId, credit.LineId, credit.Amount, credit.Vat, credit.Reason, credit.Note));
+        Assert.Equal(5m, credit.Tenders.Sum(t => t.Amount));
+        Assert.Equal(2, credit.Tenders.Count);
+        Assert.Equal(5m, credited.Order.Refunded);
+        Assert.Equal((OrderCommandStatus.AlreadyDone, 1), (retried.Status, retried.Order!.Credits!.Count));
+        Assert.Equal((OrderCommandStatus.IdempotencyConflict, 5m), (other.Status, other.Order!.Refunded));
+        Assert.Equal("We are crediting 5.00 EUR to your payment for your order " + id + ".", Assert.Single(messages, m => m.Type == "credited").Text);
+    }
+
+    [Fact]
+    public async Task A_credit_gives_back_only_what_was_charged_and_not_given_back_yet()
+    {
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, [new Payment("card", "tok", 24.95m)]);
+        var early = await Order(id).CreditAsync(new CreditRequest("k0", null, 1m, CreditReason.LateDelivery));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T"));
+
+        // One unit of 10.00 left with the charge of 4.95: the line has 10.00 to give back, the order 14.95.
+        var overLine = await Order(id).CreditAsync(new CreditRequest("k1", "l1", 10.01m, CreditReason.Damaged));
+        var line = await Order(id).CreditAsync(new CreditRequest("k2", "l1", 10m, CreditReason.Damaged));
+        var lineAgain = await Order(id).CreditAsync(new CreditRequest("k3", "l1", 0.01m, CreditReason.Damaged));
+        var overOrder = await Order(id).CreditAsync(new CreditRequest("k4", null, 4.96m, CreditReason.LateDelivery));
+        var order = await Order(id).CreditAsync(new CreditRequest("k5", null, 4.95m, CreditReason.LateDelivery));
+        var cents = await Order(id).CreditAsync(new CreditRequest("k6", null, 0.001m, CreditReason.Other));
+        var unknownLine = await Order(id).CreditAsync(new CreditRequest("k7", "l9", 1m, CreditReason.Other));
+
+        Assert.Equal(OrderCommandStatus.NotAllowed, early.Status);
+        Assert.Contains("no invoice", early.Problem);
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.Done, OrderCommandStatus.NotAllowed), (overLine.Status, line.Status, lineAgain.Status));
+        Assert.Contains("10.00 EUR for line l1's goods", overLine.Problem);
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.Done), (overOrder.Status, order.Status));
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotFound), (cents.Status, unknownLine.Status));
+        Assert.Equal((14.95m, 14.95m), (order.Order!.Refunded, order.Order.Captured));
+        Assert.Equal(["k2", "k5"], order.Order.Credits!.Select(c => c.CreditId));
+    }
+
+    [Fact]
+    public async Task Goods_returned_after_a_credit_on_their_line_refund_what_the_credit_left_of_it()
+    {
+        // Two lines of 2 × 10.00: the credit of 15.00 on l1 leaves l2's 20.00 to its own units.
+        var (id, warehouse) = await OrderAsync(2, 10m, 0m, [new Payment("card", "tok", 40m)], secondLine: true);
+        await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+        await Order(id).ReportAsync(new FulfilmentEvent("s2", "l2", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T2"));
+        await Order(id).CreditAsync(new CreditRequest("k", "l1", 15m, CreditReason.Damaged));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 1, "changedMind")]));
+
+        var first = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", warehouse, [new ReturnLineRequest("l1", null, 1, "changedMind"), new ReturnLineRequest("l2", null, 2, "changedMind")]));
+        var second = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r2", null, [new ReceiptLine("l1", 1, 0), new ReceiptLine("l2", 2, 0)]))).Order!;
+
+        // 15.00 of l1's 20.00 went back with the credit: its two units bring back the 5.00 left, no more; l2's its 20.00.
+        Assert.Equal(5m, first.Returns.Single().Refund);
+        Assert.Equal([0m, 20m], second.Returns.Single(r => r.ReturnId == "r2").Lines.Select(l => l.Refund));
+        Assert.Equal((40m, 40m), (second.Refunded, second.Captured));
+    }
+
+    [Fact]
+    public async Task After_a_credit_on_the_order_a_withdrawal_refunds_what_is_left_delivery_charge_included()
+    {
+        // An order that reported no payments: nothing but the invoices bounds what goes back.
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, []);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        var credited = (await Order(id).CreditAsync(new CreditRequest("k", null, 3m, CreditReason.LateDelivery))).Order!;
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r", warehouse, [new ReturnLineRequest("l1", null, 2, "changedMind")]));
+
+        var received = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r", null, [new ReceiptLine("l1", 2, 0)]))).Order!;
+
+        // 3.00 on 24.95 charged with 3.98 VAT in it holds 0.48; no payment to go back to: no tenders.
+        var credit = credited.Credits!.Single();
+        Assert.Equal((0.48m, 0), (credit.Vat, credit.Tenders.Count));
+        var returned = received.Returns.Single();
+        Assert.Equal((21.95m, 4.95m), (returned.Refund, returned.DeliveryRefund));
+        Assert.Equal((OrderStatus.Returned, 24.95m, 24.95m), (received.Status, received.Refunded, received.Captured));
+    }
+
+    [Fact]
+    public async Task A_credit_to_a_payment_settled_later_comes_off_what_is_due()
+    {
+        var (id, warehouse) = await OrderAsync(1, 100m, 0m, [new Payment("invoice", null, 100m)]);
+        var shipped = (await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"))).Order!;
+
+        var credited = (await Order(id).CreditAsync(new CreditRequest("k", "l1", 30m, CreditReason.PriceAdjustment))).Order!;
+
+        Assert.Equal((100m, 70m), (shipped.Outstanding, credited.Outstanding));
+    }
+
+    [Fact]
+    public async Task Money_a_chargeback_took_back_is_not_credited_again()
+    {
+        var (id, warehouse) = await OrderAsync(1, 100m, 0m, [new Payment("card", "tok", 100m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        await Order(id).RecordPaymentAsync(new PaymentEvent("cb", PaymentEventType.Chargeback, 0, 80m, null, null));
+
+        var tooMuch = await Order(id).CreditAsync(new CreditRequest("k1", null, 20.01m, CreditReason.ServiceIssue));
+        var rest = await Order(id).CreditAsync(new CreditRequest("k2", null, 20m, CreditReason.ServiceIssue));
+
+        Assert.Equal(OrderCommandStatus.NotAllowed, tooMuch.Status);
+        Assert.Contains("Chargebacks", tooMuch.Problem);
+        Assert.Equal((OrderCommandStatus.Done, 20m), (rest.Status, rest.Order!.Credits!.Single().Tenders.Single().Amount));
+    }
+
+    [Fact]
+    public async Task A_credit_note_makes_ledger_entries_per_payment_it_goes_back_to()
+    {
+        var (id, warehouse) = await OrderAsync(1, 10m, 0m, [new Payment("card", "tok", 6m), new Payment("giftCard", "gc", 4m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+
+        var order = (await Order(id).CreditAsync(new CreditRequest("k", "l1", 5m, CreditReason.Damaged))).Order!;
+
+        var credit = order.Credits!.Single();
+        var entries = (await fixture.Grains.GetGrain<ILedgerGrain>(LedgerKey.For(id, credit.At)).EntriesAsync())
+            .Where(e => e.OrderId == id && e.Kind == LedgerEntryKind.Credit).ToList();
+        Assert.Equal([($"{id}/Credit/k/0", "card", -3m), ($"{id}/Credit/k/1", "giftCard", -2m)], entries.Select(e => (e.EntryId, e.Method!, e.Amount)));
+        Assert.Equal(-0.80m, entries.Sum(e => e.Vat));
+    }
+
+    /// <summary>An order of <paramref name="quantity"/> units of a fresh article at <paramref name="unitPrice"/> from a
+    /// fresh warehouse, delivered to Germany for <paramref name="deliveryCharge"/>, with <paramref name="payments"/> (and as
+    /// many of another on line l2 when <paramref name="secondLine"/>).</summary>
+    private async Task<(string Id, string Warehouse)> OrderAsync(int quantity, decimal unitPrice, decimal deliveryCharge, IReadOnlyList<Payment> payments, bool secondLine = false)
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        var request = Request(id, sku, quantity, unitPrice);
+        if (secondLine)
+        {
+            var other = await _world.ArticleAsync("b");
+            await _world.StockAsync(other, warehouse, 5);
+            request = request with { Lines = [.. request.Lines, new OrderLineRequest("l2", other, quantity, unitPrice)] };
+        }
+
+        var created = await Order(id).CreateAsync(request with { DeliveryCharge = deliveryCharge, Payments = payments });
+        Assert.Equal(OrderOutcome.Created, created.Outcome);
+        return (id, warehouse);
+    }
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, unitPrice)],
+        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+        null, null, [], "EUR", false, null, null);
+}
