@@ -6,6 +6,7 @@ const statuses = ["heldForReview", "released", "partiallyShipped", "shipped", "d
 const ageBuckets = ["under 1 h", "1–4 h", "4–24 h", "1–3 days", "3 days +"];
 /** Why units are cancelled, as the engine takes it (CancelReason); the customer asking comes first. */
 const cancelReasons = ["customerRequest", "outOfStock", "fraud", "duplicate", "priceError", "paymentFailed", "other"];
+const creditReasons = ["lateDelivery", "damaged", "priceAdjustment", "serviceIssue", "other"];
 const cycleTimeBuckets = ["under 1 day", "1–2 days", "2–3 days", "3–5 days", "5–7 days", "7 days +"];
 let next = null; // where the next page of the order list starts, with the filter it was listed under
 let shown = new URLSearchParams({ limit: "50" }).toString(); // the filter of the list on the screen
@@ -301,6 +302,34 @@ async function showOrder(orderId) {
       });
     });
   }
+  // Money given back without goods coming back (an appeasement), and, once invoices charged something, a form to give it
+  // against a line the invoices charged or the order; its credit id is kept until the engine took it, so a click after a
+  // lost answer credits once. The engine says why when it cannot (more than was charged and not given back yet).
+  const credits = (order.credits ?? []).map(c => el("tr", { "data-credit": c.creditId },
+    el("td", {}, c.creditId), el("td", { class: "nowrap" }, dateTime(c.at)), el("td", {}, c.lineId ?? "order"), el("td", {}, c.reason),
+    el("td", { class: "number" }, byTender(c.amount, c.tenders, order.currency)), el("td", {}, c.note ?? "")));
+  const invoicedLines = [...new Set(order.invoices.flatMap(i => i.lines.map(l => l.lineId)))];
+  const creditForm = order.invoices.length === 0 ? "" : el("form", { id: "credit-form", "data-credit": newEventId() },
+    el("label", {}, "For ", el("select", { name: "lineId" }, el("option", { value: "" }, "the order"), ...invoicedLines.map(l => el("option", { value: l }, `line ${l}`)))),
+    el("label", {}, "Amount ", el("input", { name: "amount", type: "number", step: "any", min: "0", size: "8", required: "" })),
+    el("label", {}, "Reason ", el("select", { name: "reason" }, ...creditReasons.map(r => el("option", { value: r }, r)))),
+    el("label", {}, "Note ", el("input", { name: "note", size: "24", maxlength: "500" })),
+    el("button", { type: "submit" }, "Give credit"));
+  if (creditForm) {
+    creditForm.addEventListener("submit", event => {
+      event.preventDefault();
+      act(creditForm.querySelector("button"), async () => {
+        const f = creditForm.elements;
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/credits`, {
+          creditId: creditForm.dataset.credit, lineId: f.lineId.value || undefined, amount: Number(f.amount.value), reason: f.reason.value,
+          note: f.note.value.trim() === "" ? undefined : f.note.value.trim(),
+        });
+        showDone(`${order.orderId}: ${money(Number(f.amount.value), order.currency)} credited.`);
+        await loadAll();
+        await showOrder(order.orderId);
+      });
+    });
+  }
   // Where the order goes, and, while nothing of it is packed for that address (as OrderRules.PackedForAddress has it), a
   // form to send what is left elsewhere; its change id is kept until the engine took it, so a click after a lost answer
   // changes it once. The engine says why when it cannot (no location reaches the address, the risk rules).
@@ -354,6 +383,10 @@ async function showOrder(orderId) {
     ...(payments.length ? [el("table", { id: "payments" },
       el("thead", {}, el("tr", {}, ["Event", "Recorded", "Type", "Method", "Amount", "Reference"].map(h => el("th", {}, h)))), el("tbody", {}, payments))] : []),
     paymentForm,
+    ...(credits.length || creditForm ? [el("h3", {}, "Credits")] : []),
+    ...(credits.length ? [el("table", { id: "credits" },
+      el("thead", {}, el("tr", {}, ["Credit", "Given", "For", "Reason", "Amount", "Note"].map(h => el("th", {}, h)))), el("tbody", {}, credits))] : []),
+    creditForm,
     ...(returns.length ? [el("h3", {}, "Returns"), el("table", { id: "returns" },
       el("thead", {}, el("tr", {}, ["Return", "Where", "Status", "Registered", "Units", "Refund"].map(h => el("th", {}, h)))), el("tbody", {}, returns))] : []),
     ...(messages.length ? [el("h3", {}, "Messages to the customer"), el("ol", { id: "messages", class: "history" },

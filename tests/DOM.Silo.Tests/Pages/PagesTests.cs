@@ -1062,6 +1062,33 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task An_operator_gives_a_credit_for_a_damaged_line_from_the_console_and_sees_it_refunded_to_the_card()
+    {
+        var (sku, store) = await StockedAsync("store", 5);
+        var id = _catalog.Id("o");
+        await PlaceAsync(Order(id, sku, 2) with { Payments = [new PaymentBody("card", 40m)] });
+        await ReportAsync(id, store, "shipped");
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        Browser.Find("#filter select option[value='shipped']").Click();
+        Browser.Find("#filter button").Click();
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var form = Browser.Find("#credit-form");
+        form.FindElement(By.CssSelector("select[name='lineId'] option[value='l1']")).Click();
+        form.FindElement(By.Name("amount")).SendKeys("7.5");
+        form.FindElement(By.CssSelector("select[name='reason'] option[value='damaged']")).Click();
+        form.FindElement(By.Name("note")).SendKeys("dented box");
+        form.FindElement(By.CssSelector("button")).Click();
+        Browser.TextOf("#message", "EUR 7.50 credited");
+        var credits = Browser.TextOf("#detail #credits", "dented box");
+
+        Assert.Contains("l1 damaged EUR 7.50 (card EUR 7.50) dented box", credits, StringComparison.Ordinal);
+        Assert.Contains("refunded EUR 7.50", Browser.Find("#detail").Text, StringComparison.Ordinal);
+        var order = (await Host.Operator().GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
+        Assert.Equal([("l1", 7.5m, CreditReason.Damaged)], order.Credits!.Select(c => (c.LineId!, c.Amount, c.Reason)));
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task The_console_shows_a_bundle_s_parts_as_lines_naming_their_bundle()
     {
         var (sku, store) = await StockedAsync("store", 5);
