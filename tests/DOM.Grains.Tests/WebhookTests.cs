@@ -254,6 +254,27 @@ public class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task Units_not_collected_are_no_longer_coming_to_the_pickup_store_and_their_sender_is_not_told_to_stop()
+    {
+        var sku = await HookedStockAsync();
+        await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(WebhookFixture.HookedStore).PutAsync(
+            new Dom.Locations.LocationInfo(WebhookFixture.HookedStore, "Hooked store", Dom.Locations.LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 2, 10m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), WebhookFixture.HookedStore) });
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", WebhookFixture.HookedPartner, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", WebhookFixture.HookedStore, FulfilmentEventType.ReadyForPickup, null, null, null));
+
+        WebhookFixture.Time.Advance(TimeSpan.FromDays(9));
+        await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("pickup", default);
+        await WebhookFixture.Endpoint.TakenAsync(id, "incomingCancelled");
+
+        var toStore = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+        Assert.Equal([("incoming", 2), ("incomingCancelled", 2)], toStore.Select(e => (e.Type, e.Quantity)));
+        Assert.Equal([("allocated", 2)], ToPartner(id).Select(e => (e.Type, e.Quantity)));
+    }
+
+    [Fact]
     public async Task A_channel_with_an_endpoint_of_its_own_is_told_there_signed_with_its_own_secret()
     {
         var (web, marketplace) = (_world.Id("w"), _world.Id("m"));

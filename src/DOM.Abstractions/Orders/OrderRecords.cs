@@ -164,6 +164,9 @@ public enum CancelReason
 
     /// <summary>Any other reason.</summary>
     Other,
+
+    /// <summary>A click &amp; collect order waited at its pickup store longer than the pickup days and was not collected.</summary>
+    NotCollected,
 }
 
 /// <summary><paramref name="Quantity"/> units of line <paramref name="LineId"/> cancelled at <paramref name="At"/>, and
@@ -306,7 +309,8 @@ public sealed record OrderHistoryEntry(
 /// those stored before it was kept). <paramref name="Quantity"/>: the units an <c>unitsCancelled</c> message is about
 /// (internal too); <paramref name="Address"/>: the address an <c>addressChanged</c> message names (internal too: the order
 /// may have changed it again before the message is read); <paramref name="CreditId"/>: the credit note a <c>credited</c>
-/// message is about (internal too).</summary>
+/// message is about (internal too); <paramref name="Until"/>: the day a <c>pickupReminder</c> message names as the last to
+/// collect the order (internal too).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.notification")]
 public sealed record Notification(
     [property: Id(0)] string NotificationId,
@@ -317,7 +321,8 @@ public sealed record Notification(
     [property: Id(5), JsonIgnore] string? ReturnId = null,
     [property: Id(6), JsonIgnore] int? Quantity = null,
     [property: Id(7), JsonIgnore] Address? Address = null,
-    [property: Id(8), JsonIgnore] string? CreditId = null);
+    [property: Id(8), JsonIgnore] string? CreditId = null,
+    [property: Id(9), JsonIgnore] DateTimeOffset? Until = null);
 
 /// <summary>A notification of the order's outbox as the customer reads it: in their <paramref name="Language"/>, with its
 /// <paramref name="Subject"/> and <paramref name="Text"/> (null for a type without a template), to

@@ -34,6 +34,12 @@ public static class MessageTemplates
             ["readyForPickup"] = Texts(
                 ("Your order {orderId} is ready for pickup", "Your order {orderId} is waiting for you at {pickupLocation}."),
                 ("Ihre Bestellung {orderId} liegt zur Abholung bereit", "Ihre Bestellung {orderId} liegt in {pickupLocation} für Sie bereit.")),
+            ["pickupReminder"] = Texts(
+                ("Your order {orderId} is waiting for you", "Your order {orderId} is still waiting for you at {pickupLocation}. Please collect it by {collectBy}; after that day it goes back on the shelf."),
+                ("Ihre Bestellung {orderId} wartet auf Sie", "Ihre Bestellung {orderId} liegt noch in {pickupLocation} für Sie bereit. Bitte holen Sie sie bis {collectBy} ab; danach geht sie zurück ins Regal.")),
+            ["notCollected"] = Texts(
+                ("Your order {orderId} was not collected", "Your order {orderId} waited for you at {pickupLocation} and was not collected, so we have cancelled it. Nothing is charged for what you did not collect."),
+                ("Ihre Bestellung {orderId} wurde nicht abgeholt", "Ihre Bestellung {orderId} lag in {pickupLocation} für Sie bereit und wurde nicht abgeholt; wir haben sie storniert. Für nicht Abgeholtes wird nichts berechnet.")),
             ["delayed"] = Texts(
                 ("Your order {orderId} is late", "Your order {orderId} was promised by {promisedBy} and is late. We are sorry and are on it."),
                 ("Ihre Bestellung {orderId} verspätet sich", "Ihre Bestellung {orderId} sollte bis {promisedBy} bei Ihnen sein und verspätet sich. Das tut uns leid.")),

@@ -54,6 +54,7 @@ internal static class MessageValues
             ["refund"] = credit is not null ? Money(credit.Amount) : refund is null ? "" : Money(refund.Refund),
             ["returnId"] = refund?.ReturnId ?? "",
             ["promisedBy"] = order.PromisedBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["collectBy"] = notification.Until?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "",
             ["replacementId"] = order.Replacements.ElementAtOrDefault(replacement) ?? order.Replacements.LastOrDefault() ?? "",
         };
     }

@@ -51,6 +51,7 @@ internal sealed class OrderGrain(
     private const string BackorderReminder = "backorders";
     private const string OutboxReminder = "outbox";
     private const string LedgerReminder = "ledger";
+    private const string PickupReminder = "pickup";
 
     /// <summary>The ledger entries this activation posted (after a reactivation the next post, by a change, the reminder
     /// or a relist, sends them all again: the ledger records each once).</summary>
@@ -1604,6 +1605,95 @@ internal sealed class OrderGrain(
             "refunded", null, returnId: WithdrawalRefundId);
     }
 
+    /// <summary>When the pickup days of a click &amp; collect order waiting at its store end: the start of the day after the
+    /// last day to collect it (its pickup days after the customer was told it is ready, in UTC days). Null for an order
+    /// not waiting there (not click &amp; collect, not everything ready, nothing left to collect) or without pickup days.</summary>
+    private DateTimeOffset? PickupEnds(OrderView? view)
+    {
+        if (view is null || !OrderRules.ReadyAtStore(view) || !view.Lines.Any(l => l.Allocations.Any(a => a.Status == AllocationStatus.ReadyForPickup)))
+        {
+            return null;
+        }
+
+        var days = options.Value.PickupDaysFor(view.Channel);
+        if (days <= 0)
+        {
+            return null;
+        }
+
+        var ready = view.Outbox.LastOrDefault(n => n.Type == "readyForPickup")?.At ?? clock.UtcNow;
+        return new DateTimeOffset(ready.UtcDateTime.Date, TimeSpan.Zero).AddDays(days + 1);
+    }
+
+    /// <summary>When the pickup reminder should come next for an order whose pickup days end at <paramref name="ends"/>:
+    /// when the customer is to be reminded (unless they were), else when the days end.</summary>
+    private DateTimeOffset NextPickupStep(OrderView view, DateTimeOffset ends) =>
+        options.Value.PickupReminderDays is > 0 and var before && view.Outbox.All(n => n.Type != "pickupReminder") && ends.AddDays(-before) > clock.UtcNow
+            ? ends.AddDays(-before)
+            : ends;
+
+    /// <summary>The pickup reminder: reminds the customer of an order waiting at its store as the pickup days near their
+    /// end, and once they ended, cancels what was not collected (<see cref="NotCollectedAsync"/>); it stops once nothing waits.</summary>
+    private async Task AwaitPickupAsync()
+    {
+        if (PickupEnds(View) is not { } ends)
+        {
+            await UnregisterAsync(PickupReminder);
+            return;
+        }
+
+        if (clock.UtcNow >= ends)
+        {
+            await NotCollectedAsync(ends);
+            await UnregisterAsync(PickupReminder);
+            return;
+        }
+
+        if (options.Value.PickupReminderDays is > 0 and var before && clock.UtcNow >= ends.AddDays(-before) && View.Outbox.All(n => n.Type != "pickupReminder"))
+        {
+            var view = Notify(Note(View, "pickup reminder", null, $"collect by {ends.AddDays(-1):yyyy-MM-dd}"), "pickupReminder", null, until: ends.AddDays(-1));
+            await SaveAsync(State with { View = view });
+        }
+
+        await this.RegisterOrUpdateReminder(PickupReminder, clock.Until(NextPickupStep(View, ends)), TimeSpan.FromHours(1));
+    }
+
+    /// <summary>Cancels what of a click &amp; collect order was not collected when its pickup days ended at
+    /// <paramref name="ends"/>: the store's own units are released at its slot (back on its shelf), units sent to it from
+    /// elsewhere (their origin's stock ended when they left) are booked into its stock. Nothing of it was charged (the
+    /// goods are invoiced as they are handed over); the customer is told.</summary>
+    private async Task NotCollectedAsync(DateTimeOffset ends)
+    {
+        var store = View.Delivery.PickupLocationId!;
+        var endings = new List<AllocationEnding>();
+        var restocks = new List<Restock>();
+        var view = View;
+        foreach (var line in View.Lines)
+        {
+            if (OrderRules.Cancellable(line) is > 0 and var own)
+            {
+                view = CancelUnits(view, line, own, endings);
+            }
+
+            var allocations = view.Lines.Single(l => l.LineId == line.LineId).Allocations.ToList();
+            var sent = 0;
+            for (var i = 0; i < allocations.Count; i++)
+            {
+                if (allocations[i] is { Status: AllocationStatus.ReadyForPickup } waiting && waiting.LocationId != store)
+                {
+                    restocks.Add(new Restock(line.Sku, store, $"{OrderId}/not-collected/{line.LineId}/{i}", waiting.Quantity));
+                    allocations[i] = waiting with { Status = AllocationStatus.Cancelled };
+                    sent += waiting.Quantity;
+                }
+            }
+
+            view = Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + sent });
+        }
+
+        view = Recorded(View, Notify(Note(view, "not collected", null, $"at {store} by {ends.AddDays(-1):yyyy-MM-dd}"), "notCollected", null), CancelReason.NotCollected);
+        await SaveAsync(State with { View = WithWithdrawalRefund(view) }, new OrderEffects(endings, IdleBookings(view), restocks));
+    }
+
     /// <summary>A return's units as the history shows them: "2 × sku-1, 1 × sku-2".</summary>
     private static string Units(IEnumerable<ReturnLine> lines) => string.Join(", ", lines.Select(l => $"{l.Quantity} × {l.Sku}"));
 
@@ -1649,6 +1739,9 @@ internal sealed class OrderGrain(
                 break;
             case LedgerReminder:
                 await PostLedgerAsync(fromReminder: true);
+                break;
+            case PickupReminder:
+                await AwaitPickupAsync();
                 break;
             case IntakeReminder:
                 await UnregisterAsync(reminderName);
@@ -2274,6 +2367,13 @@ internal sealed class OrderGrain(
             _ledgerArmed = true;
         }
 
+        // A click & collect order that comes to wait at its store is given its pickup days by a reminder armed before the
+        // change is stored: nothing else would come back to it if the silo died right after.
+        if (PickupEnds(completed.View) is { } ends && PickupEnds(State.View) is null)
+        {
+            await this.RegisterOrUpdateReminder(PickupReminder, clock.Until(NextPickupStep(completed.View!, ends)), TimeSpan.FromHours(1));
+        }
+
         _effectsDone = completed.Effects is null;
         await Raise(new OrderChanged(completed));
         if (newRecords)
@@ -2406,6 +2506,12 @@ internal sealed class OrderGrain(
             of?.Lines.Sum(l => l.Allocations.Where(a => a.Status == AllocationStatus.Rejected && NoticeKey(l, a) == key).Sum(a => a.Quantity)) ?? 0;
         foreach (var (key, (line, allocation)) in before)
         {
+            if (allocation.Status == AllocationStatus.ReadyForPickup && allocation.LocationId != view.Delivery.PickupLocationId)
+            {
+                // Units it sent to the pickup store are out of its hands: that they are not collected is the store's.
+                continue;
+            }
+
             var left = after.TryGetValue(key, out var still) ? still.Allocation.Quantity : 0;
             var cancelled = allocation.Quantity - left - (RejectedUnits(view, key) - RejectedUnits(State.View, key));
             if (cancelled > 0)
@@ -2635,8 +2741,8 @@ internal sealed class OrderGrain(
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
 
-    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null, Address? address = null, string? creditId = null) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity, address, creditId)] };
+    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null, Address? address = null, string? creditId = null, DateTimeOffset? until = null) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity, address, creditId, until)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>

@@ -26,6 +26,15 @@ public sealed class OrderOptions
     /// later (a goodwill return).</summary>
     public int ReturnDays { get; set; } = 30;
 
+    /// <summary>Days a click &amp; collect order waits at its pickup store, from the customer's "ready for pickup" message,
+    /// before what is not collected is cancelled (the store's own units back on its shelf, units sent to it from elsewhere
+    /// booked into its stock); 0: it waits until collected.</summary>
+    public int PickupDays { get; set; } = 7;
+
+    /// <summary>Days before the end of <see cref="PickupDays"/> at which the customer is reminded (<c>pickupReminder</c>);
+    /// 0: no reminder.</summary>
+    public int PickupReminderDays { get; set; } = 2;
+
     /// <summary>Per-channel settings, by channel name in any case (configuration keys are case-insensitive:
     /// <c>Orders:Channels:Marketplace</c> is the marketplace channel's).</summary>
     public Dictionary<string, ChannelOrderOptions> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
@@ -50,6 +59,9 @@ public sealed class OrderOptions
 
     public int ReturnDaysFor(string channel) =>
         Channels.TryGetValue(channel, out var options) && options.ReturnDays is { } days ? days : ReturnDays;
+
+    public int PickupDaysFor(string channel) =>
+        Channels.TryGetValue(channel, out var options) && options.PickupDays is { } days ? days : PickupDays;
 }
 
 public sealed class ChannelOrderOptions
@@ -57,4 +69,6 @@ public sealed class ChannelOrderOptions
     public UnavailableLinePolicy? Unavailable { get; set; }
 
     public int? ReturnDays { get; set; }
+
+    public int? PickupDays { get; set; }
 }

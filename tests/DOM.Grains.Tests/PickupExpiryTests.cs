@@ -1,0 +1,144 @@
+using Dom.Locations;
+using Dom.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>Click &amp; collect orders nobody collects: the customer is reminded as the pickup days near their end, and
+/// once they ended what waits at the store is cancelled, back on its shelf or booked into its stock, charging nothing.</summary>
+[Collection(ClusterCollection.Name)]
+public class PickupExpiryTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task The_customer_is_reminded_two_days_before_the_end_and_then_the_store_s_own_units_go_back_on_its_shelf()
+    {
+        var (sku, store) = (await _world.ArticleAsync("a"), await StoreAsync());
+        await _world.StockAsync(sku, store, 5);
+        var id = await PickupOrderAsync(sku, store, 2);
+        var ready = (await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null))).Order!;
+        var armed = await Reminders.ReadRow(Order(id).GetGrainId(), "pickup");
+        var readyDay = ready.Outbox.Single(n => n.Type == "readyForPickup").At.UtcDateTime.Date;
+
+        // Ready on day 0: the last day to collect it is day 7, the reminder comes at the start of day 6.
+        await TickAsync(id);
+        var early = (await Order(id).GetAsync())!;
+        ClusterFixture.Time.Advance(new DateTimeOffset(readyDay.AddDays(6), TimeSpan.Zero) - ClusterFixture.Time.GetUtcNow());
+        await TickAsync(id);
+        await TickAsync(id);
+        var reminded = (await Order(id).GetAsync())!;
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(2));
+        await TickAsync(id);
+        await TickAsync(id);
+        var expired = (await Order(id).GetAsync())!;
+        var slot = (await _world.Slot(sku, store).GetAsync())!;
+        var messages = (await Order(id).MessagesAsync())!;
+
+        Assert.NotNull(armed);
+        Assert.DoesNotContain(early.Outbox, n => n.Type == "pickupReminder");
+        Assert.Single(reminded.Outbox, n => n.Type == "pickupReminder");
+        Assert.Equal(
+            $"Your order {id} is still waiting for you at {store}. Please collect it by {readyDay.AddDays(7):yyyy-MM-dd}; after that day it goes back on the shelf.",
+            messages.Single(m => m.Type == "pickupReminder").Text);
+        Assert.Equal((OrderStatus.Cancelled, 2), (expired.Status, expired.Lines.Single().CancelledQuantity));
+        Assert.Equal([(2, (CancelReason?)CancelReason.NotCollected)], expired.Cancellations!.Select(c => (c.Quantity, c.Reason)));
+        Assert.Single(expired.Outbox, n => n.Type == "notCollected");
+        Assert.Empty(expired.Invoices);
+        Assert.Equal((5, 0), (slot.OnHand, slot.Allocated));
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "pickup"));
+    }
+
+    [Fact]
+    public async Task Units_sent_to_the_store_from_a_warehouse_and_not_collected_are_booked_into_the_store_s_stock_once()
+    {
+        var (sku, store, warehouse) = (await _world.ArticleAsync("a"), await StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = await PickupOrderAsync(sku, store, 2);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(9));
+        await TickAsync(id);
+        await TickAsync(id);
+        var expired = (await Order(id).GetAsync())!;
+        var (atStore, atWarehouse) = ((await _world.Slot(sku, store).GetAsync())!, (await _world.Slot(sku, warehouse).GetAsync())!);
+
+        Assert.Equal((OrderStatus.Cancelled, AllocationStatus.Cancelled), (expired.Status, expired.Lines.Single().Allocations.Single().Status));
+        Assert.Equal((2, 0), (atStore.OnHand, atStore.Allocated));
+        Assert.Equal((3, 0), (atWarehouse.OnHand, atWarehouse.Allocated));
+    }
+
+    [Fact]
+    public async Task What_was_collected_stays_charged_and_only_the_rest_is_cancelled()
+    {
+        var (a, b, store) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await StoreAsync());
+        await _world.StockAsync(a, store, 5);
+        await _world.StockAsync(b, store, 5);
+        var id = _world.Id("o");
+        var request = Request(id, a, 1, store);
+        await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)], Payments = [new Payment("card", "tok", 20m)] });
+        await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("r2", "l2", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("p1", "l1", store, FulfilmentEventType.PickedUp, null, null, null));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(9));
+        await TickAsync(id);
+        var expired = (await Order(id).GetAsync())!;
+
+        Assert.Equal([LineStatus.Delivered, LineStatus.Cancelled], expired.Lines.Select(l => l.Status));
+        Assert.Equal(OrderStatus.Delivered, expired.Status);
+        Assert.Equal(["l1"], expired.Invoices.SelectMany(i => i.Lines).Select(l => l.LineId));
+        Assert.Equal((5, 0), ((await _world.Slot(b, store).GetAsync())!.OnHand, (await _world.Slot(b, store).GetAsync())!.Allocated));
+    }
+
+    [Fact]
+    public async Task An_order_collected_in_time_stops_its_reminder_and_keeps_everything()
+    {
+        var (sku, store) = (await _world.ArticleAsync("a"), await StoreAsync());
+        await _world.StockAsync(sku, store, 5);
+        var id = await PickupOrderAsync(sku, store, 1);
+        await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("p", "l1", store, FulfilmentEventType.PickedUp, null, null, null));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(9));
+        await TickAsync(id);
+        var order = (await Order(id).GetAsync())!;
+
+        Assert.Equal((OrderStatus.Delivered, 0), (order.Status, order.Lines.Single().CancelledQuantity));
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "pickup"));
+    }
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+    /// <summary>What order <paramref name="id"/>'s pickup reminder does on its tick.</summary>
+    private Task TickAsync(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("pickup", default);
+
+    /// <summary>A store that offers click &amp; collect.</summary>
+    private async Task<string> StoreAsync()
+    {
+        var store = _world.Id("store");
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        return store;
+    }
+
+    /// <summary>A click &amp; collect order at <paramref name="store"/> of <paramref name="quantity"/> units of
+    /// <paramref name="sku"/>.</summary>
+    private async Task<string> PickupOrderAsync(string sku, string store, int quantity)
+    {
+        var id = _world.Id("o");
+        var created = await Order(id).CreateAsync(Request(id, sku, quantity, store));
+        Assert.Equal(OrderOutcome.Created, created.Outcome);
+        return id;
+    }
+
+    /// <summary>A click &amp; collect order at <paramref name="store"/>, paid by card.</summary>
+    private static CreateOrderRequest Request(string id, string sku, int quantity, string store) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, 10m)],
+        new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
+        null, null, [new Payment("card", "tok", 10m * quantity)], "EUR", false, null, null);
+}
