@@ -37,6 +37,8 @@ public class PickupExpiryTests(ClusterFixture fixture)
         var messages = (await Order(id).MessagesAsync())!;
 
         Assert.NotNull(armed);
+        Assert.Equal(DateOnly.FromDateTime(readyDay).AddDays(7), ready.CollectBy);
+        Assert.Null(expired.CollectBy);
         Assert.DoesNotContain(early.Outbox, n => n.Type == "pickupReminder");
         Assert.Single(reminded.Outbox, n => n.Type == "pickupReminder");
         Assert.Equal(

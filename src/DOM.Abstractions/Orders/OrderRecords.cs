@@ -357,7 +357,9 @@ public sealed record Parcel(
 /// returns refunded to them); <paramref name="ChargedBack"/>: what chargebacks took back and were not reversed.
 /// <paramref name="Cancellations"/>: the units cancelled, line by line, and why, oldest first (null: none, or cancelled
 /// by an earlier build). <paramref name="Credits"/>: money given back without goods coming back (appeasements), oldest
-/// first, in <paramref name="Refunded"/> too (null: none, or an order of an earlier build).</summary>
+/// first, in <paramref name="Refunded"/> too (null: none, or an order of an earlier build). <paramref name="CollectBy"/>:
+/// the last day (UTC) to collect a click &amp; collect order waiting at its store, after which what is not collected is
+/// cancelled (null: not waiting there, or no pickup days).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.view")]
 public sealed record OrderView(
     [property: Id(0)] string OrderId,
@@ -387,7 +389,8 @@ public sealed record OrderView(
     [property: Id(24)] decimal ChargedBack = 0m,
     [property: Id(25)] decimal DeliveryCharge = 0m,
     [property: Id(26)] IReadOnlyList<Cancellation>? Cancellations = null,
-    [property: Id(27)] IReadOnlyList<CreditNote>? Credits = null);
+    [property: Id(27)] IReadOnlyList<CreditNote>? Credits = null,
+    [property: Id(28)] DateOnly? CollectBy = null);
 
 /// <summary>How a create request ended.</summary>
 public enum OrderOutcome

@@ -2455,6 +2455,7 @@ internal sealed class OrderGrain(
             Total = OrderRules.TotalOf(lines, view.Currency, state.Request!.DeliveryCharge),
             DeliveryCharge = state.Request.DeliveryCharge,
         };
+        view = view with { CollectBy = PickupEnds(view) is { } ends ? DateOnly.FromDateTime(ends.UtcDateTime).AddDays(-1) : null };
         view = Settled(view, state.Request!.Payments.Count);
         if (!view.Late && State.View is { } was && OrderIndexGrain.OwesPromise(was.Status, OrderRules.ReadyAtStore(was))
             && !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) && clock.UtcNow > view.PromisedBy)

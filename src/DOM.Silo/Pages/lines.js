@@ -145,7 +145,8 @@ export function lineBoard(table, location, events) {
       el("td", { class: "number" }, allocation.quantity),
       el("td", { class: "status" }, status, allocation.locationId !== location ? ` (from ${allocation.locationId})` : ""),
       el("td", {}, delivery),
-      el("td", {}, dateTime(order.promisedBy)),
+      // Units waiting for their customer: the last day they may collect them, after which they go back on the shelf.
+      el("td", {}, allocation.status === "readyForPickup" && order.collectBy ? `collect by ${order.collectBy}` : dateTime(order.promisedBy)),
       el("td", { class: "actions" },
         allowed.map(type => el("button", {
           type: "button", "data-event": type,

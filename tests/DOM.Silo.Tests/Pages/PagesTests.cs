@@ -347,6 +347,7 @@ public class PagesTests(PagesFixture fixture)
         Browser.Find($"#lines tr[data-order='{id}'] button[data-event='readyForPickup']").Click();
         Browser.TextOf($"#lines tr[data-order='{id}'] .status", "readyForPickup");
         var ready = await OrderAsync(id);
+        var collectBy = Browser.TextOf($"#lines tr[data-order='{id}']", "collect by");
         Browser.Find($"#lines tr[data-order='{id}'] button[data-event='pickedUp']").Click();
         Browser.Gone($"#lines tr[data-order='{id}']");
         var collected = await OrderAsync(id);
@@ -357,7 +358,11 @@ public class PagesTests(PagesFixture fixture)
         Assert.Equal(["accepted", "picked", "packed", "readyForPickup", "rejected"], buttons);
         Assert.Equal(AllocationStatus.ReadyForPickup, ready.Lines[0].Allocations[0].Status);
         Assert.Contains(ready.Outbox, n => n.Type == "readyForPickup");
+        // Seven days from the day it was ready (the default pickup days).
+        Assert.Equal(DateOnly.FromDateTime(ready.Outbox.Single(n => n.Type == "readyForPickup").At.UtcDateTime).AddDays(7), ready.CollectBy);
+        Assert.Contains($"collect by {ready.CollectBy:yyyy-MM-dd}", collectBy, StringComparison.Ordinal);
         Assert.Equal(OrderStatus.Delivered, collected.Status);
+        Assert.Null(collected.CollectBy);
         Assert.Empty(Browser.Errors());
     }
 
