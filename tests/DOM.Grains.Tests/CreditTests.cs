@@ -60,6 +60,21 @@ public class CreditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_credit_on_a_line_after_one_on_the_order_gives_back_no_more_than_the_invoices_charged()
+    {
+        // One line of 2 × 10.00, paid and charged 20.00: 15.00 went back on the order, 5.00 is left for its line.
+        var (id, warehouse) = await OrderAsync(2, 10m, 0m, [new Payment("card", "tok", 20m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        await Order(id).CreditAsync(new CreditRequest("k1", null, 15m, CreditReason.LateDelivery));
+
+        var tooMuch = await Order(id).CreditAsync(new CreditRequest("k2", "l1", 10m, CreditReason.Damaged));
+        var rest = await Order(id).CreditAsync(new CreditRequest("k3", "l1", 5m, CreditReason.Damaged));
+
+        Assert.Equal((OrderCommandStatus.NotAllowed, 15m), (tooMuch.Status, tooMuch.Order!.Refunded));
+        Assert.Equal((OrderCommandStatus.Done, 20m, 20m), (rest.Status, rest.Order!.Refunded, rest.Order.Credits!.Sum(c => c.Tenders.Sum(t => t.Amount))));
+    }
+
+    [Fact]
     public async Task Goods_returned_after_a_credit_on_their_line_refund_what_the_credit_left_of_it()
     {
         // Two lines of 2 × 10.00: the credit of 15.00 on l1 leaves l2's 20.00 to its own units.

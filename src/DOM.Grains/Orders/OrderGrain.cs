@@ -1371,10 +1371,12 @@ internal sealed class OrderGrain(
         }
 
         // Money moves in the currency's minor units; a credit gives back what was charged (an invoice), no more than is left
-        // of it after returns and earlier credits: of the line's goods for a line's credit, of the order for the order's.
-        var (creditable, of) = request.LineId is { } creditedLine
-            ? (LineCreditable(view, creditedLine), $"line {creditedLine}'s goods")
-            : (Math.Min(view.Captured - view.Refunded, Math.Max(0m, Refundable(view))), "the order");
+        // of it after returns and earlier credits: of the order, and of the line's goods for a line's credit (a credit on
+        // the order took from every line's).
+        var orderLeft = Math.Min(view.Captured - view.Refunded, Math.Max(0m, Refundable(view)));
+        var (creditable, of) = request.LineId is { } creditedLine && LineCreditable(view, creditedLine) is var lineLeft && lineLeft <= orderLeft
+            ? (lineLeft, $"line {creditedLine}'s goods")
+            : (orderLeft, "the order");
         var problem = request.Amount switch
         {
             <= 0 => "An amount must be more than 0.",
