@@ -626,8 +626,9 @@ public static class OrdersApi
             Total = own.Sum(l => Currency.Round(l.NetUnitPrice * l.AllocatedQuantity, view.Currency)),
             ReservationId = null,
             Replacements = [],
+            // A credit on its line is money, as the invoices are: not the store's (it neither gives nor sees credits).
             History = view.History
-                .Where(h => h.LineId is { } lineId && lineIds.Contains(lineId) && (h.Detail is null || !others.Any(other => h.Detail.Contains(other, StringComparison.Ordinal))))
+                .Where(h => h.LineId is { } lineId && lineIds.Contains(lineId) && h.Event != "credited" && (h.Detail is null || !others.Any(other => h.Detail.Contains(other, StringComparison.Ordinal))))
                 .ToList(),
             Outbox = [],
             Returns = returns,

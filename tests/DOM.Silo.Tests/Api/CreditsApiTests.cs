@@ -44,6 +44,20 @@ public class CreditsApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_store_does_not_see_a_credit_on_its_line_in_the_history()
+    {
+        var (id, store) = await ShippedAsync();
+        var shop = Host.Client("dev-channel-webshop-key");
+        using var credited = await shop.PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k", lineId = "l1", amount = 5, reason = "damaged", note = "scratched" }, SiloHost.Json);
+
+        var seenByStore = (await (await Host.ClientForAsync("store", store)).GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
+
+        Assert.Equal(HttpStatusCode.OK, credited.StatusCode);
+        Assert.Contains((await shop.GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!.History, h => h.Event == "credited");
+        Assert.Equal([], seenByStore.History.Where(h => h.Event == "credited").Select(h => h.Detail));
+    }
+
+    [Fact]
     public async Task Bad_credits_are_400s_naming_the_field_and_change_nothing()
     {
         var (id, _) = await ShippedAsync();
