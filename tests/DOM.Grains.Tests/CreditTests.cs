@@ -95,6 +95,21 @@ public class CreditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_unit_returned_after_a_credit_on_the_order_refunds_what_the_credit_left_though_the_rest_is_kept()
+    {
+        // 2 × 10.00 with 4.95 delivery, charged 24.95; 12.00 went back on the order, 12.95 is left: one unit sent back
+        // (the other and the delivery kept) brings back its 10.00.
+        var (id, warehouse) = await OrderAsync(2, 10m, 4.95m, [new Payment("card", "tok", 24.95m)]);
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T"));
+        await Order(id).CreditAsync(new CreditRequest("k", null, 12m, CreditReason.LateDelivery));
+        await Order(id).AnnounceReturnAsync(new ReturnRequest("r", warehouse, [new ReturnLineRequest("l1", null, 1, "changedMind")]));
+
+        var received = (await Order(id).ReceiveReturnAsync(new ReturnReceipt("r", null, [new ReceiptLine("l1", 1, 0)]))).Order!;
+
+        Assert.Equal((10m, 0m, 22m), (received.Returns.Single().Refund, received.Returns.Single().DeliveryRefund, received.Refunded));
+    }
+
+    [Fact]
     public async Task After_a_credit_on_the_order_a_withdrawal_refunds_what_is_left_delivery_charge_included()
     {
         // An order that reported no payments: nothing but the invoices bounds what goes back.

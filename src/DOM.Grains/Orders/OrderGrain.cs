@@ -1155,6 +1155,13 @@ internal sealed class OrderGrain(
         // The payments paid the delivery charge before the goods: what of it was captured and is not refunded yet is no
         // line's to refund (else a line rounded up at a paid share under 1 takes a minor unit of the charge's refund).
         var (deliveryLeft, deliveryVatRate) = DeliveryCharged(view);
+        // Once credits gave money back, what is left to give is what the invoices charged less every refund, whatever of it
+        // was the charge's: a receipt that leaves goods with the customer (who keeps the delivery) refunds its units from
+        // all of it; only the one that completes the withdrawal keeps the charge's part for the charge.
+        var reserved = view.Credits is { Count: > 0 } && !WithdrewFromWholeOrder(known.Lines.Aggregate(view, (v, a) => Replace(v, a.LineId,
+            l => l with { ReturnedQuantity = l.ReturnedQuantity + (received.TryGetValue(a.LineId, out var units) ? units.Restock + units.WriteOff : 0) })))
+            ? 0m
+            : deliveryLeft;
         var vat = 0m;
         foreach (var announced in known.Lines)
         {
@@ -1165,7 +1172,7 @@ internal sealed class OrderGrain(
             var paid = OrderRules.WithCustomer(line, view.Delivery) - State.Replaced.GetValueOrDefault(line.LineId);
             var refundedBefore = OrderRules.RefundedUnits(view, line.LineId);
             var refunded = Math.Clamp(paid - refundedBefore, 0, restock + writeOff);
-            var amount = Math.Min(LineAmounts.ForUnits(line.NetUnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable - deliveryLeft));
+            var amount = Math.Min(LineAmounts.ForUnits(line.NetUnitPrice * share, refundedBefore, refunded, view.Currency), Math.Max(0m, refundable - reserved));
             if ((view.Credits ?? []).Any(c => c.LineId == line.LineId))
             {
                 // A credit gave back part of the line's price already: its units come back for what is left of it.
