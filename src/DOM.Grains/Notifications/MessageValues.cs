@@ -51,7 +51,7 @@ internal static class MessageValues
             ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",
             ["address"] = string.Join(", ", new[] { to.Street, $"{to.PostalCode} {to.City}".Trim(), to.Country }.Where(part => !string.IsNullOrWhiteSpace(part))),
             ["total"] = Money(order.Total),
-            ["refund"] = credit is not null ? Money(credit.Amount) : refund is null ? "" : Money(refund.Refund),
+            ["refund"] = credit is not null ? Money(credit.Amount) : refund is null || notification.Type == "credited" ? "" : Money(refund.Refund),
             ["returnId"] = refund?.ReturnId ?? "",
             ["promisedBy"] = order.PromisedBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["collectBy"] = notification.Until?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "",
