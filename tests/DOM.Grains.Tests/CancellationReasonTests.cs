@@ -35,8 +35,9 @@ public class CancellationReasonTests(ClusterFixture fixture)
         Assert.Equal(("cancelled", "priceError"), (order.History.Last().Event, order.History.Last().Detail));
         Assert.Equal([(CancelReason?)CancelReason.Fraud], (await Order(held).GetAsync())!.Cancellations!.Select(c => c.Reason));
         Assert.Equal([(CancelReason?)null], (await Order(unsaid).GetAsync())!.Cancellations!.Select(c => c.Reason));
-        // Unspecified 1, customerRequest 2, outOfStock 0, fraud 1, duplicate 0, priceError 3, paymentFailed 0, other 0.
-        Assert.Equal([1, 2, 0, 1, 0, 3, 0, 0], stats.CancelledByReason);
+        // Unspecified 1, customerRequest 2, outOfStock 0, fraud 1, duplicate 0, priceError 3, paymentFailed 0, other 0,
+        // notCollected 0.
+        Assert.Equal([1, 2, 0, 1, 0, 3, 0, 0, 0], stats.CancelledByReason);
     }
 
     [Fact]

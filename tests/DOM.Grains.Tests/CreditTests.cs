@@ -169,15 +169,56 @@ public class CreditTests(ClusterFixture fixture)
         Assert.Equal(-0.80m, entries.Sum(e => e.Vat));
     }
 
+    [Fact]
+    public async Task The_KPIs_count_credit_notes_by_reason_and_units_received_back_by_the_reason_their_return_gave()
+    {
+        var channel = _world.Id("web");
+        var (first, warehouse) = await OrderAsync(3, 10m, 0m, [new Payment("card", "tok", 30m)], channel: channel);
+        var (second, other) = await OrderAsync(1, 10m, 0m, [new Payment("card", "tok", 10m)], channel: channel, name: "o2");
+        await Order(first).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T1"));
+        await Order(second).ReportAsync(new FulfilmentEvent("s", "l1", other, FulfilmentEventType.Shipped, null, "DHL", "T2"));
+        await Order(first).CreditAsync(new CreditRequest("k1", null, 2m, CreditReason.LateDelivery));
+        await Order(first).CreditAsync(new CreditRequest("k2", "l1", 3m, CreditReason.Damaged));
+        await Order(second).CreditAsync(new CreditRequest("k1", null, 1m, CreditReason.LateDelivery));
+        await Order(first).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 2, "tooSmall")]));
+        await Order(first).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 1, 1)]));
+        await Order(second).AnnounceReturnAsync(new ReturnRequest("r1", other, [new ReturnLineRequest("l1", null, 1, "damaged")]));
+        // Announced, not received: nothing came back yet.
+        await Order(first).AnnounceReturnAsync(new ReturnRequest("r2", warehouse, [new ReturnLineRequest("l1", null, 1, "damaged")]));
+        await Order(second).ReceiveReturnAsync(new ReturnReceipt("r1", null, [new ReceiptLine("l1", 0, 1)]));
+
+        var stats = OrderStats.Sum(await Task.WhenAll(Enumerable.Range(0, Orders.OrderIndexGrain.Buckets)
+            .Select(b => fixture.Grains.GetGrain<IOrderIndexGrain>(b).StatsAsync(channel))));
+
+        // lateDelivery 2, damaged 1, priceAdjustment 0, serviceIssue 0, other 0.
+        Assert.Equal([2, 1, 0, 0, 0], stats.CreditsByReason);
+        Assert.Equal([("damaged", 1), ("tooSmall", 2)], stats.ReturnedByReason!.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Value)));
+    }
+
+    [Fact]
+    public void The_KPIs_keep_the_twenty_return_reasons_with_most_units_and_count_the_rest_as_other()
+    {
+        var byReason = Enumerable.Range(1, 23).ToDictionary(i => $"reason-{i:00}", i => i);
+
+        var top = OrderStats.TopReturnReasons(byReason);
+
+        Assert.Equal(21, top.Count);
+        Assert.Equal(1 + 2 + 3, top[OrderStats.OtherReturnReasons]);
+        Assert.Equal(23, top["reason-23"]);
+        Assert.False(top.ContainsKey("reason-03"));
+        Assert.Equal(byReason.Values.Sum(), top.Values.Sum());
+    }
+
     /// <summary>An order of <paramref name="quantity"/> units of a fresh article at <paramref name="unitPrice"/> from a
     /// fresh warehouse, delivered to Germany for <paramref name="deliveryCharge"/>, with <paramref name="payments"/> (and as
-    /// many of another on line l2 when <paramref name="secondLine"/>).</summary>
-    private async Task<(string Id, string Warehouse)> OrderAsync(int quantity, decimal unitPrice, decimal deliveryCharge, IReadOnlyList<Payment> payments, bool secondLine = false)
+    /// many of another on line l2 when <paramref name="secondLine"/>), of <paramref name="channel"/>; a second order of a
+    /// test takes another <paramref name="name"/>.</summary>
+    private async Task<(string Id, string Warehouse)> OrderAsync(int quantity, decimal unitPrice, decimal deliveryCharge, IReadOnlyList<Payment> payments, bool secondLine = false, string channel = "web", string name = "o")
     {
-        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        var (sku, warehouse) = (await _world.ArticleAsync(name + "a"), await _world.LocationAsync(name + "w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
-        var id = _world.Id("o");
-        var request = Request(id, sku, quantity, unitPrice);
+        var id = _world.Id(name);
+        var request = Request(id, sku, quantity, unitPrice) with { Channel = channel };
         if (secondLine)
         {
             var other = await _world.ArticleAsync("b");

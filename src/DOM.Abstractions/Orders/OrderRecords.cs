@@ -501,7 +501,8 @@ public sealed record ReviewDecision([property: Id(0)] bool Release, [property: I
 /// payments settled later and taken back by chargebacks (0 in a store's or partner's list). <c>Skus</c>: the articles
 /// of its lines and the bundles they are parts of, to filter by (not sent; null in entries of earlier builds until they
 /// are listed again). <c>CancelledByReason</c>: its units cancelled, by reason (see <see cref="OrderStats.ReasonBuckets"/>;
-/// not sent).</summary>
+/// not sent). <c>CreditsByReason</c>: its credit notes, one count per <see cref="CreditReason"/> (null: none); <c>ReturnedByReason</c>:
+/// its units received back in returns, by the reason the return gave for them (null: none); neither is sent.</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.summary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,
@@ -523,7 +524,9 @@ public sealed record OrderSummary(
     [property: Id(16)] decimal Outstanding = 0m,
     [property: Id(17)] decimal ChargedBack = 0m,
     [property: Id(18), JsonIgnore] IReadOnlyList<string>? Skus = null,
-    [property: Id(19), JsonIgnore] IReadOnlyList<int>? CancelledByReason = null);
+    [property: Id(19), JsonIgnore] IReadOnlyList<int>? CancelledByReason = null,
+    [property: Id(20), JsonIgnore] IReadOnlyList<int>? CreditsByReason = null,
+    [property: Id(21), JsonIgnore] IReadOnlyDictionary<string, int>? ReturnedByReason = null);
 
 /// <summary>A filter over the order list (newest first, then by order id); null members do not filter. A page goes on
 /// from the previous one's last order: created before <c>CreatedBefore</c>, or at that time with an id after
@@ -565,7 +568,9 @@ public sealed record OrderQuery(
 /// reported not there (inventory accuracy); and of the units that reached customers, how many came back (the return
 /// rate); how many orders have money due on payments settled later, and how many had a chargeback; and the units
 /// cancelled by reason (<paramref name="CancelledByReason"/>: those cancelled without one, then one count per
-/// <see cref="CancelReason"/>, see <see cref="ReasonBucket"/>; null from a bucket of an earlier build).
+/// <see cref="CancelReason"/>, see <see cref="ReasonBucket"/>; null from a bucket of an earlier build); the credit notes
+/// given, one count per <see cref="CreditReason"/> (<paramref name="CreditsByReason"/>); and the units received back in
+/// returns by the reason given (<paramref name="ReturnedByReason"/>, at most <see cref="ReturnReasonsKept"/> of them).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.stats")]
 public sealed record OrderStats(
@@ -583,8 +588,32 @@ public sealed record OrderStats(
     [property: Id(11)] int ReturnedUnits = 0,
     [property: Id(12)] int OutstandingOrders = 0,
     [property: Id(13)] int ChargedBackOrders = 0,
-    [property: Id(14)] IReadOnlyList<int>? CancelledByReason = null)
+    [property: Id(14)] IReadOnlyList<int>? CancelledByReason = null,
+    [property: Id(15)] IReadOnlyList<int>? CreditsByReason = null,
+    [property: Id(16)] IReadOnlyDictionary<string, int>? ReturnedByReason = null)
 {
+    /// <summary>The most return reasons the stats keep apart (a reason is the channel's or the store's own word): the
+    /// units of those after them, by units, count under <see cref="OtherReturnReasons"/>.</summary>
+    public const int ReturnReasonsKept = 20;
+
+    /// <summary>The key the units of the return reasons past <see cref="ReturnReasonsKept"/> count under.</summary>
+    public const string OtherReturnReasons = "~other";
+
+    /// <summary><paramref name="byReason"/> with no more than <see cref="ReturnReasonsKept"/> reasons (most units first,
+    /// then by name): the units of the rest under <see cref="OtherReturnReasons"/>.</summary>
+    public static IReadOnlyDictionary<string, int> TopReturnReasons(IReadOnlyDictionary<string, int> byReason)
+    {
+        var ranked = byReason.Where(r => r.Key != OtherReturnReasons).OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
+        var top = ranked.Take(ReturnReasonsKept).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        var rest = ranked.Skip(ReturnReasonsKept).Sum(r => r.Value) + byReason.GetValueOrDefault(OtherReturnReasons);
+        if (rest > 0)
+        {
+            top[OtherReturnReasons] = rest;
+        }
+
+        return top;
+    }
+
     /// <summary>The buckets of <see cref="CancelledByReason"/>: units cancelled without a reason said, then one per
     /// <see cref="CancelReason"/> (see <see cref="ReasonBucket"/>).</summary>
     public static int ReasonBuckets => Enum.GetValues<CancelReason>().Length + 1;
@@ -616,7 +645,10 @@ public sealed record OrderStats(
         parts.Sum(p => p.ReturnedUnits),
         parts.Sum(p => p.OutstandingOrders),
         parts.Sum(p => p.ChargedBackOrders),
-        Enumerable.Range(0, ReasonBuckets).Select(i => parts.Sum(p => p.CancelledByReason?.ElementAtOrDefault(i) ?? 0)).ToList());
+        Enumerable.Range(0, ReasonBuckets).Select(i => parts.Sum(p => p.CancelledByReason?.ElementAtOrDefault(i) ?? 0)).ToList(),
+        Enumerable.Range(0, Enum.GetValues<CreditReason>().Length).Select(i => parts.Sum(p => p.CreditsByReason?.ElementAtOrDefault(i) ?? 0)).ToList(),
+        TopReturnReasons(parts.SelectMany(p => p.ReturnedByReason ?? new Dictionary<string, int>())
+            .GroupBy(r => r.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(r => r.Value), StringComparer.Ordinal)));
 
     /// <summary>The bucket of <paramref name="span"/> among <paramref name="bounds"/> (upper bounds, ascending): the
     /// first bound it is under, or past the last one.</summary>

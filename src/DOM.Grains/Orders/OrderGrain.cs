@@ -2584,7 +2584,9 @@ internal sealed class OrderGrain(
                 view.Outstanding,
                 view.ChargedBack,
                 [.. view.Lines.Select(l => l.Sku).Concat(view.Lines.Select(l => l.Bundle?.Sku).OfType<string>()).Distinct(StringComparer.Ordinal)],
-                OrderRules.CancelledByReason(view)));
+                OrderRules.CancelledByReason(view),
+                OrderRules.CreditsByReason(view),
+                OrderRules.ReturnedByReason(view)));
         }
         catch (Exception exception)
         {

@@ -49,11 +49,23 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
     }
 
     private static bool Same(OrderSummary listed, OrderSummary summary) =>
-        listed with { Locations = summary.Locations, ReturnsAt = summary.ReturnsAt, Skus = summary.Skus } == summary
+        listed with
+        {
+            Locations = summary.Locations, ReturnsAt = summary.ReturnsAt, Skus = summary.Skus,
+            CancelledByReason = summary.CancelledByReason, CreditsByReason = summary.CreditsByReason, ReturnedByReason = summary.ReturnedByReason,
+        } == summary
+        && SameCounts(listed.CancelledByReason, summary.CancelledByReason)
+        && SameCounts(listed.CreditsByReason, summary.CreditsByReason)
+        && listed.ReturnedByReason is null == summary.ReturnedByReason is null
+        && (listed.ReturnedByReason ?? new Dictionary<string, int>()).OrderBy(r => r.Key, StringComparer.Ordinal)
+            .SequenceEqual((summary.ReturnedByReason ?? new Dictionary<string, int>()).OrderBy(r => r.Key, StringComparer.Ordinal))
         && listed.Locations.SequenceEqual(summary.Locations, StringComparer.Ordinal)
         && (listed.ReturnsAt ?? []).SequenceEqual(summary.ReturnsAt ?? [], StringComparer.Ordinal)
         && listed.Skus is null == summary.Skus is null
         && (listed.Skus ?? []).SequenceEqual(summary.Skus ?? [], StringComparer.Ordinal);
+
+    private static bool SameCounts(IReadOnlyList<int>? listed, IReadOnlyList<int>? summary) =>
+        listed is null == summary is null && (listed ?? []).SequenceEqual(summary ?? []);
 
     public Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query)
     {
@@ -91,6 +103,8 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
         var byAge = new int[OrderStats.AgeBounds.Count + 1];
         var byCycleTime = new int[OrderStats.CycleTimeBounds.Count + 1];
         var cancelled = new int[OrderStats.ReasonBuckets];
+        var credits = new int[Enum.GetValues<CreditReason>().Length];
+        var returnedByReason = new Dictionary<string, int>(StringComparer.Ordinal);
         int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0, shipped = 0, returned = 0, outstanding = 0, chargedBack = 0;
         foreach (var order in State.Orders.Values)
         {
@@ -109,6 +123,16 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             for (var i = 0; i < (order.CancelledByReason?.Count ?? 0) && i < cancelled.Length; i++)
             {
                 cancelled[i] += order.CancelledByReason![i];
+            }
+
+            for (var i = 0; i < (order.CreditsByReason?.Count ?? 0) && i < credits.Length; i++)
+            {
+                credits[i] += order.CreditsByReason![i];
+            }
+
+            foreach (var (reason, units) in order.ReturnedByReason ?? new Dictionary<string, int>())
+            {
+                returnedByReason[reason] = returnedByReason.GetValueOrDefault(reason) + units;
             }
 
             var isLate = IsLate(order, now);
@@ -130,7 +154,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             }
         }
 
-        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned, outstanding, chargedBack, cancelled));
+        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned, outstanding, chargedBack, cancelled, credits, OrderStats.TopReturnReasons(returnedByReason)));
     }
 
     /// <summary>True when <paramref name="order"/> is late at <paramref name="now"/>: recorded late, or still owing its

@@ -52,6 +52,33 @@ public static class OrderRules
         return byReason;
     }
 
+    /// <summary>The order's credit notes, one count per <see cref="CreditReason"/>; null when it has none.</summary>
+    public static IReadOnlyList<int>? CreditsByReason(OrderView view)
+    {
+        if (view.Credits is not { Count: > 0 } credits)
+        {
+            return null;
+        }
+
+        var byReason = new int[Enum.GetValues<CreditReason>().Length];
+        foreach (var credit in credits)
+        {
+            byReason[(int)credit.Reason]++;
+        }
+
+        return byReason;
+    }
+
+    /// <summary>The order's units received back in returns, by the reason the return gave for them; null when none came.</summary>
+    public static IReadOnlyDictionary<string, int>? ReturnedByReason(OrderView view)
+    {
+        var byReason = view.Returns.Where(r => r.Status == ReturnStatus.Received).SelectMany(r => r.Lines)
+            .Where(l => l.Restocked + l.WrittenOff > 0)
+            .GroupBy(l => l.Reason, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(l => l.Restocked + l.WrittenOff), StringComparer.Ordinal);
+        return byReason.Count == 0 ? null : byReason;
+    }
+
     /// <summary>Units of the line that can still be cancelled: those waiting for supply and those allocated but not shipped
     /// or handed over.</summary>
     public static int Cancellable(OrderLine line) => line.OpenQuantity + line.Allocations.Sum(Unshipped);

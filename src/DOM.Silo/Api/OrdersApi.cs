@@ -69,7 +69,9 @@ public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, DateTimeOffset
 /// locations (cancelled ones not counted), how many a location reported not there; and the return rate: of the units
 /// that reached customers (shipped to them, or picked up), how many came back in returns received; and the units
 /// cancelled by reason (<paramref name="CancelledUnitsByReason"/>: each reason by name, and <c>unspecified</c> for those
-/// cancelled without one).</summary>
+/// cancelled without one); the credit notes given by reason (<paramref name="CreditsByReason"/>); and the units received
+/// back by the reason their return gave (<paramref name="ReturnedUnitsByReason"/>: the 20 with most units, the rest under
+/// <c>~other</c>).</summary>
 public sealed record OrderStatsView(
     DateTimeOffset At,
     IReadOnlyDictionary<string, int> ByStatus,
@@ -85,7 +87,9 @@ public sealed record OrderStatsView(
     int ReturnedUnits,
     int OutstandingOrders,
     int ChargedBackOrders,
-    IReadOnlyDictionary<string, int> CancelledUnitsByReason);
+    IReadOnlyDictionary<string, int> CancelledUnitsByReason,
+    IReadOnlyDictionary<string, int> CreditsByReason,
+    IReadOnlyDictionary<string, int> ReturnedUnitsByReason);
 
 /// <summary>Where a relist goes on from (an order id; null: the first) and how many orders it takes (1 to 1,000; 500).</summary>
 public sealed record RelistBody(string? After = null, int? Limit = null);
@@ -176,7 +180,9 @@ public static class OrdersApi
             stats.ChargedBackOrders,
             Enum.GetValues<CancelReason>().Select(r => (CancelReason?)r).Append(null).ToDictionary(
                 r => r is { } reason ? JsonNamingPolicy.CamelCase.ConvertName(reason.ToString()) : "unspecified",
-                r => stats.CancelledByReason?.ElementAtOrDefault(OrderStats.ReasonBucket(r)) ?? 0)));
+                r => stats.CancelledByReason?.ElementAtOrDefault(OrderStats.ReasonBucket(r)) ?? 0),
+            Enum.GetValues<CreditReason>().ToDictionary(r => JsonNamingPolicy.CamelCase.ConvertName(r.ToString()), r => stats.CreditsByReason?.ElementAtOrDefault((int)r) ?? 0),
+            stats.ReturnedByReason ?? new Dictionary<string, int>()));
     }
 
     private static async Task<Results<Created<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(OrderBody body, ClaimsPrincipal user, IGrainFactory grains, DomClock clock)

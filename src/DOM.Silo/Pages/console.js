@@ -88,7 +88,10 @@ async function loadStats() {
     barChart("Open orders by age", ageBuckets.map((label, i) => ({ label, value: stats.openByAge[i] }))),
     barChart("Order cycle time (delivered orders)", cycleTimeBuckets.map((label, i) => ({ label, value: stats.deliveredByCycleTime[i] }))),
     // Absent from a silo of the build before (a rolling update): no chart rather than no KPIs.
-    ...(stats.cancelledUnitsByReason ? [barChart("Units cancelled by reason", Object.entries(stats.cancelledUnitsByReason).map(([label, value]) => ({ label, value })))] : []));
+    ...(stats.cancelledUnitsByReason ? [barChart("Units cancelled by reason", Object.entries(stats.cancelledUnitsByReason).map(([label, value]) => ({ label, value })))] : []),
+    ...(stats.returnedUnitsByReason && Object.keys(stats.returnedUnitsByReason).length
+      ? [barChart("Units returned by reason", Object.entries(stats.returnedUnitsByReason).map(([label, value]) => ({ label: label === "~other" ? "other reasons" : label, value })))] : []),
+    ...(stats.creditsByReason ? [barChart("Credits by reason", Object.entries(stats.creditsByReason).map(([label, value]) => ({ label, value })))] : []));
 }
 
 async function loadHeld() {

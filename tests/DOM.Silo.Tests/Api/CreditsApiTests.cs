@@ -18,8 +18,9 @@ public class CreditsApiTests(ApiFixture fixture)
     [Fact]
     public async Task The_channel_and_an_operator_credit_a_shipped_order_once_and_its_store_neither_credits_nor_sees_it()
     {
-        var (id, store) = await ShippedAsync();
-        var shop = Host.Client("dev-channel-webshop-key");
+        var channel = _catalog.Id("shop");
+        var shop = await Host.ClientForAsync("channel", channel);
+        var (id, store) = await ShippedAsync(shop);
         var storeClient = await Host.ClientForAsync("store", store);
 
         using var byChannel = await shop.PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k1", lineId = "l1", amount = 5, reason = "damaged", note = "scratched" }, SiloHost.Json);
@@ -28,7 +29,7 @@ public class CreditsApiTests(ApiFixture fixture)
         using var byOperator = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k2", amount = 3, reason = "lateDelivery" }, SiloHost.Json);
         using var tooMuch = await Host.Operator().PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k3", amount = 36.01, reason = "other" }, SiloHost.Json);
         using var byStore = await storeClient.PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k4", amount = 1, reason = "other" }, SiloHost.Json);
-        using var byOtherChannel = await (await Host.ClientForAsync("channel", _catalog.Id("shop"))).PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k5", amount = 1, reason = "other" }, SiloHost.Json);
+        using var byOtherChannel = await Host.Client("dev-channel-webshop-key").PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k5", amount = 1, reason = "other" }, SiloHost.Json);
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict, HttpStatusCode.OK), (byChannel.StatusCode, retried.StatusCode, conflicting.StatusCode, byOperator.StatusCode));
         Assert.Equal((HttpStatusCode.UnprocessableEntity, HttpStatusCode.Forbidden, HttpStatusCode.NotFound), (tooMuch.StatusCode, byStore.StatusCode, byOtherChannel.StatusCode));
@@ -41,13 +42,16 @@ public class CreditsApiTests(ApiFixture fixture)
         Assert.Equal((null, 0m), (seenByStore.Credits, seenByStore.Refunded));
         var messages = (await shop.GetFromJsonAsync<CustomerMessages>($"/api/v1/orders/{id}/messages", SiloHost.Json))!;
         Assert.Equal(2, messages.Items.Count(m => m.Type == "credited"));
+        var stats = (await Host.Operator().GetFromJsonAsync<OrderStatsView>($"/api/v1/order-stats?channel={channel}", SiloHost.Json))!;
+        Assert.Equal((1, 1, 0), (stats.CreditsByReason["damaged"], stats.CreditsByReason["lateDelivery"], stats.CreditsByReason["other"]));
+        Assert.Empty(stats.ReturnedUnitsByReason);
     }
 
     [Fact]
     public async Task A_store_does_not_see_a_credit_on_its_line_in_the_history()
     {
-        var (id, store) = await ShippedAsync();
         var shop = Host.Client("dev-channel-webshop-key");
+        var (id, store) = await ShippedAsync(shop);
         using var credited = await shop.PostAsJsonAsync($"/api/v1/orders/{id}/credits", new { creditId = "k", lineId = "l1", amount = 5, reason = "damaged", note = "scratched" }, SiloHost.Json);
 
         var seenByStore = (await (await Host.ClientForAsync("store", store)).GetFromJsonAsync<OrderView>($"/api/v1/orders/{id}", SiloHost.Json))!;
@@ -60,8 +64,8 @@ public class CreditsApiTests(ApiFixture fixture)
     [Fact]
     public async Task Bad_credits_are_400s_naming_the_field_and_change_nothing()
     {
-        var (id, _) = await ShippedAsync();
         var shop = Host.Client("dev-channel-webshop-key");
+        var (id, _) = await ShippedAsync(shop);
         var bodies = new (object Body, string Field)[]
         {
             (new { amount = 1, reason = "other" }, "creditId"),
@@ -90,15 +94,15 @@ public class CreditsApiTests(ApiFixture fixture)
         Assert.Equal((0m, null), (order.Refunded, order.Credits));
     }
 
-    /// <summary>An order of the webshop channel for 2 × 20.00 (and 4.00 delivery), paid by card and shipped from a fresh
-    /// store: 44.00 charged.</summary>
-    private async Task<(string Id, string Store)> ShippedAsync()
+    /// <summary>An order of the channel <paramref name="shop"/> signs in for, 2 × 20.00 (and 4.00 delivery), paid by card
+    /// and shipped from a fresh store: 44.00 charged.</summary>
+    private async Task<(string Id, string Store)> ShippedAsync(HttpClient shop)
     {
         var sku = await _catalog.ArticleAsync("a");
         var store = await _catalog.LocationAsync("store", 52.5, 13.4, type: "store");
         await _catalog.StockAsync(sku, store, 10);
         var id = _catalog.Id("o");
-        using var placed = await Host.Client("dev-channel-webshop-key").PostAsJsonAsync("/api/v1/orders", new OrderBody(
+        using var placed = await shop.PostAsJsonAsync("/api/v1/orders", new OrderBody(
             id, "c-" + id, [new OrderLineBody("l1", sku, 2, 20m)],
             new DeliveryBody(DeliveryMethod.Ship, new AddressBody("DE", 52.52, 13.405)),
             Payments: [new PaymentBody("card", 44m)], Currency: "EUR", DeliveryCharge: 4m), SiloHost.Json);

@@ -1023,6 +1023,8 @@ public class PagesTests(PagesFixture fixture)
         Assert.Contains($"2 × {sku}; delivery EUR 4.95", Browser.Find("#detail #invoices").Text, StringComparison.Ordinal);
         Assert.Contains("EUR 44.95 (card EUR 44.95)", Browser.Find("#detail #invoices").Text, StringComparison.Ordinal);
         Assert.Contains($"({stats.ReturnedUnits} of {stats.ShippedUnits} units came back)", returnRate, StringComparison.Ordinal);
+        Assert.Contains($"damaged {stats.ReturnedUnitsByReason["damaged"]}", Browser.Find("#charts svg[aria-label^='Units returned by reason']").GetDomAttribute("aria-label"), StringComparison.Ordinal);
+        Assert.True(stats.ReturnedUnitsByReason["damaged"] >= 2);
         Assert.True(stats.ReturnedUnits >= 2 && stats.ShippedUnits >= stats.ReturnedUnits);
         Assert.Empty(Browser.Errors());
     }
