@@ -275,6 +275,34 @@ public class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task A_store_that_becomes_the_pickup_store_hears_of_every_unit_coming_and_the_one_it_no_longer_is_of_none()
+    {
+        var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(sku, warehouse, 5);
+        var other = _world.Id("store");
+        foreach (var store in new[] { WebhookFixture.HookedStore, other })
+        {
+            await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(store).PutAsync(
+                new Dom.Locations.LocationInfo(store, store, Dom.Locations.LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        }
+
+        var (away, toward) = (_world.Id("o1"), _world.Id("o2"));
+        await Order(away).CreateAsync(Request(away, sku, 2, 10m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), WebhookFixture.HookedStore) });
+        await Order(toward).CreateAsync(Request(toward, sku, 1, 10m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), other) });
+        await WebhookFixture.Endpoint.TakenAsync(away, "incoming");
+
+        Assert.Equal(OrderCommandStatus.Done, (await Order(away).ChangePickupStoreAsync("c", other)).Status);
+        Assert.Equal(OrderCommandStatus.Done, (await Order(toward).ChangePickupStoreAsync("c", WebhookFixture.HookedStore)).Status);
+        await WebhookFixture.Endpoint.TakenAsync(away, "incomingCancelled");
+        await WebhookFixture.Endpoint.TakenAsync(toward, "incoming");
+
+        List<(string, int)> ToStore(string id) => WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).Select(e => (e.Type, e.Quantity)).ToList();
+        Assert.Equal([("incoming", 2), ("incomingCancelled", 2)], ToStore(away));
+        Assert.Equal([("incoming", 1)], ToStore(toward));
+    }
+
+    [Fact]
     public async Task A_channel_with_an_endpoint_of_its_own_is_told_there_signed_with_its_own_secret()
     {
         var (web, marketplace) = (_world.Id("w"), _world.Id("m"));

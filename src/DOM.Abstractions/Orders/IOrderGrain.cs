@@ -34,6 +34,13 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("change-address")]
     Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched);
 
+    /// <summary>Has a click &amp; collect order collected at store <paramref name="storeId"/> instead, while none of it is at
+    /// (or on its way to) the old one: units allocated at the old store are sent from there to the new one as units from
+    /// any other location are, and units waiting for supply are routed to the new store. <paramref name="changeId"/> is
+    /// the idempotency key.</summary>
+    [Alias("change-pickup-store")]
+    Task<OrderCommandResult> ChangePickupStoreAsync(string changeId, string storeId);
+
     /// <summary>Gives money back without goods coming back (an appeasement: a late delivery, a damaged item the customer
     /// keeps, a price adjusted afterwards), as a credit note refunded to the order's payments: against one line, up to
     /// what its goods were charged less what returns and credits gave back of it, or against the order, up to what the

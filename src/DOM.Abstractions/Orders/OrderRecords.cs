@@ -310,7 +310,8 @@ public sealed record OrderHistoryEntry(
 /// (internal too); <paramref name="Address"/>: the address an <c>addressChanged</c> message names (internal too: the order
 /// may have changed it again before the message is read); <paramref name="CreditId"/>: the credit note a <c>credited</c>
 /// message is about (internal too); <paramref name="Until"/>: the day a <c>pickupReminder</c> message names as the last to
-/// collect the order (internal too).</summary>
+/// collect the order (internal too); <paramref name="Store"/>: the pickup store a <c>pickupStoreChanged</c> message names
+/// (internal too: the order may have changed it again before the message is read).</summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.notification")]
 public sealed record Notification(
     [property: Id(0)] string NotificationId,
@@ -322,7 +323,8 @@ public sealed record Notification(
     [property: Id(6), JsonIgnore] int? Quantity = null,
     [property: Id(7), JsonIgnore] Address? Address = null,
     [property: Id(8), JsonIgnore] string? CreditId = null,
-    [property: Id(9), JsonIgnore] DateTimeOffset? Until = null);
+    [property: Id(9), JsonIgnore] DateTimeOffset? Until = null,
+    [property: Id(10), JsonIgnore] string? Store = null);
 
 /// <summary>A notification of the order's outbox as the customer reads it: in their <paramref name="Language"/>, with its
 /// <paramref name="Subject"/> and <paramref name="Text"/> (null for a type without a template), to

@@ -34,6 +34,9 @@ public static class MessageTemplates
             ["readyForPickup"] = Texts(
                 ("Your order {orderId} is ready for pickup", "Your order {orderId} is waiting for you at {pickupLocation}."),
                 ("Ihre Bestellung {orderId} liegt zur Abholung bereit", "Ihre Bestellung {orderId} liegt in {pickupLocation} für Sie bereit.")),
+            ["pickupStoreChanged"] = Texts(
+                ("Your order {orderId} is collected at another store", "Your order {orderId} will wait for you at {pickupLocation}; we tell you when it is ready there."),
+                ("Ihre Bestellung {orderId} holen Sie in einer anderen Filiale ab", "Ihre Bestellung {orderId} wartet in {pickupLocation} auf Sie; wir sagen Ihnen Bescheid, sobald sie dort abholbereit ist.")),
             ["pickupReminder"] = Texts(
                 ("Your order {orderId} is waiting for you", "Your order {orderId} is still waiting for you at {pickupLocation}. Please collect it by {collectBy}; after that day it goes back on the shelf."),
                 ("Ihre Bestellung {orderId} wartet auf Sie", "Ihre Bestellung {orderId} liegt noch in {pickupLocation} für Sie bereit. Bitte holen Sie sie bis {collectBy} ab; danach geht sie zurück ins Regal.")),

@@ -48,7 +48,7 @@ internal static class MessageValues
             ["quantity"] = (notification.Quantity ?? parcel?.Quantity ?? line?.Quantity ?? part?.Bundle!.Bundles(part.Quantity) ?? order.Lines.Sum(l => l.Quantity)).ToString(CultureInfo.InvariantCulture),
             ["carrier"] = parcel?.Carrier ?? "",
             ["trackingNumber"] = parcel?.TrackingNumber ?? "",
-            ["pickupLocation"] = order.Delivery.PickupLocationId ?? "",
+            ["pickupLocation"] = notification.Store ?? order.Delivery.PickupLocationId ?? "",
             ["address"] = string.Join(", ", new[] { to.Street, $"{to.PostalCode} {to.City}".Trim(), to.Country }.Where(part => !string.IsNullOrWhiteSpace(part))),
             ["total"] = Money(order.Total),
             ["refund"] = credit is not null ? Money(credit.Amount) : refund is null || notification.Type == "credited" ? "" : Money(refund.Refund),

@@ -696,6 +696,62 @@ internal sealed class OrderGrain(
         return Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + units });
     }
 
+    public async Task<OrderCommandResult> ChangePickupStoreAsync(string changeId, string storeId)
+    {
+        EnsureUsable();
+        await FinishIntakeAsync();
+        if (State.View is null)
+        {
+            return Result(OrderCommandStatus.NotFound, "Order not found.");
+        }
+
+        await FinishPendingAsync();
+        var (key, fingerprint) = ($"pickup/{changeId}", storeId);
+        if (State.Events.TryGetValue(key, out var seen))
+        {
+            return seen == fingerprint
+                ? Result(OrderCommandStatus.AlreadyDone)
+                : Result(OrderCommandStatus.IdempotencyConflict, $"Pickup store change {changeId} was to another store; a change is made once.");
+        }
+
+        if (View.Delivery is not { Method: DeliveryMethod.Pickup, PickupLocationId: { } old })
+        {
+            return Result(OrderCommandStatus.NotAllowed, "The order ships to an address; it has no pickup store to change (change its address instead).");
+        }
+
+        // What is not handed over yet: at a location, on its way to the store, or on its shelf.
+        var live = View.Lines.SelectMany(l => l.Allocations.Where(a => OrderRules.IsActive(a) && a.Status != AllocationStatus.PickedUp).Select(a => (Line: l, Allocation: a))).ToList();
+        if (View.Status is OrderStatus.Rejected or OrderStatus.Cancelled || (live.Count == 0 && !View.Lines.Any(OrderRules.WaitsForSupply)))
+        {
+            return Result(OrderCommandStatus.NotAllowed, $"Nothing of the order is left to collect (it is {View.Status}).");
+        }
+
+        // Units on the old store's pickup shelf, or on their way to it, stay where the customer was told to come.
+        if (live.FirstOrDefault(x => x.Allocation.Status == AllocationStatus.ReadyForPickup || (x.Allocation.LocationId != old && x.Allocation.Shipped > 0)) is { Line: { } there, Allocation: { } at })
+        {
+            return Result(OrderCommandStatus.NotAllowed, at.Status == AllocationStatus.ReadyForPickup
+                ? $"Units of line {there.LineId} are ready for pickup at {old}."
+                : $"Units of line {there.LineId} are on their way from {at.LocationId} to {old}.");
+        }
+
+        if (storeId == old)
+        {
+            return Result(OrderCommandStatus.Done);
+        }
+
+        if (LocationInfo.PickupProblem(storeId, await GrainFactory.Get<ILocationGrain>(storeId).GetAsync()) is { } problem)
+        {
+            return Result(OrderCommandStatus.NotAllowed, problem);
+        }
+
+        // Every allocation stays: the old store's own units become units sent to the new one (the old store ships them
+        // there), units from elsewhere go to the new store instead; those still waiting are routed to it when supply comes.
+        var view = View with { Delivery = View.Delivery with { PickupLocationId = storeId } };
+        view = Notify(Note(view, "pickup store changed", null, $"{old} → {storeId} ({changeId})"), "pickupStoreChanged", null, store: storeId);
+        await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint) });
+        return Result(OrderCommandStatus.Done);
+    }
+
     public async Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched)
     {
         EnsureUsable();
@@ -2530,22 +2586,34 @@ internal sealed class OrderGrain(
             }
         }
 
-        // A location that keeps units of an order whose delivery address changed is told of the units it still has to
-        // send (the order has the address); one whose units all left has nothing to send there.
+        // A location that keeps units of an order whose delivery address (or pickup store) changed is told of the units it
+        // still has to send (the order has where they go); one whose units all left has nothing to send there.
         if (State.View is { } earlier && earlier.Delivery != view.Delivery)
         {
+            var type = view.Delivery.Method == DeliveryMethod.Pickup ? "pickupStoreChanged" : "addressChanged";
             foreach (var (key, (line, allocation)) in after.Where(a => before.ContainsKey(a.Key) && OrderRules.Unshipped(a.Value.Allocation) > 0))
             {
-                added.Add(Notice("addressChanged", key, line, allocation.LocationId, OrderRules.Unshipped(allocation)));
+                added.Add(Notice(type, key, line, allocation.LocationId, OrderRules.Unshipped(allocation)));
+            }
+        }
+
+        // A store that is no longer the order's pickup store hears that nothing comes to it any more.
+        if (State.View?.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } former } && former != view.Delivery.PickupLocationId
+            && webhooks.Options.EndpointForLocation(former) is not null)
+        {
+            foreach (var (key, (line, allocation)) in Active(State.View, State.ReviewPending || State.Rejected, locationId => locationId != former))
+            {
+                added.Add(Notice("incomingCancelled", key, line, former, allocation.Quantity));
             }
         }
 
         // A click & collect order's pickup store with an endpoint of its own is told of the units coming to it from other
-        // locations (incoming) and of those that no longer come (cancelled, or rejected where they were).
+        // locations (incoming) and of those that no longer come (cancelled, or rejected where they were); a store that just
+        // became the pickup store, of all of them.
         if (view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } && webhooks.Options.EndpointForLocation(store) is not null)
         {
             bool Elsewhere(string locationId) => locationId != store;
-            var was = Active(State.View, State.ReviewPending || State.Rejected, Elsewhere);
+            var was = State.View?.Delivery.PickupLocationId == store ? Active(State.View, State.ReviewPending || State.Rejected, Elsewhere) : [];
             var now = Active(view, state.ReviewPending || state.Rejected, Elsewhere);
             foreach (var key in was.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
             {
@@ -2753,8 +2821,8 @@ internal sealed class OrderGrain(
     private OrderView Note(OrderView view, string @event, string? lineId, string? detail) =>
         view with { History = [.. view.History, new OrderHistoryEntry(clock.UtcNow, @event, lineId, string.IsNullOrEmpty(detail) ? null : detail)] };
 
-    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null, Address? address = null, string? creditId = null, DateTimeOffset? until = null) =>
-        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity, address, creditId, until)] };
+    private OrderView Notify(OrderView view, string type, string? lineId, Parcel? parcel = null, string? returnId = null, int? quantity = null, Address? address = null, string? creditId = null, DateTimeOffset? until = null, string? store = null) =>
+        view with { Outbox = [.. view.Outbox, new Notification($"{OrderId}-n{view.Outbox.Count + 1}", type, clock.UtcNow, lineId, parcel, returnId, quantity, address, creditId, until, store)] };
 
     /// <summary>Where an event comes from as the history shows it: the location, and the parcel's carrier and tracking
     /// number when it has one.</summary>

@@ -45,6 +45,9 @@ public sealed record CancelBody(string? LineId = null, int? Quantity = null, str
 /// <summary>Where what is left of an order goes from now on (<c>address</c>), once per <c>changeId</c>.</summary>
 public sealed record AddressChangeBody(string? ChangeId, AddressBody? Address);
 
+/// <summary>The store a click &amp; collect order is collected at from now on (<c>locationId</c>), once per <c>changeId</c>.</summary>
+public sealed record PickupStoreChangeBody(string? ChangeId, string? LocationId);
+
 /// <summary>An order's customer messages, oldest first.</summary>
 public sealed record CustomerMessages(IReadOnlyList<CustomerMessage> Items);
 
@@ -135,6 +138,7 @@ public static class OrdersApi
             api.MapPost("/{orderId}/lines/{lineId}/events", ReportAsync).RequireAuthorization(Policies.Fulfilment),
             api.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/address", ChangeAddressAsync).RequireAuthorization(Policies.ChannelOrOperator),
+            api.MapPost("/{orderId}/pickup-store", ChangePickupStoreAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/payment-events", RecordPaymentAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapPost("/{orderId}/credits", CreditAsync).RequireAuthorization(Policies.ChannelOrOperator),
             api.MapGet("/{orderId}/messages", MessagesAsync).RequireAuthorization(Policies.ChannelOrOperator),
@@ -453,6 +457,25 @@ public static class OrdersApi
         }
 
         return Answer(await order.ChangeAddressAsync(body.ChangeId!, ToAddress(body.Address!), vouched: user.IsOperator()), user);
+    }
+
+    /// <summary>Has a click &amp; collect order collected at another store (see <see cref="IOrderGrain.ChangePickupStoreAsync"/>).</summary>
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> ChangePickupStoreAsync(
+        string orderId, PickupStoreChangeBody body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var validation = new Validation().Id("orderId", orderId).Id("changeId", body.ChangeId).Id("locationId", body.LocationId);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var order = grains.Get<IOrderGrain>(orderId);
+        if (VisibleTo(user, await order.GetAsync()) is null)
+        {
+            return Answers.NotFound($"Order {orderId}");
+        }
+
+        return Answer(await order.ChangePickupStoreAsync(body.ChangeId!, body.LocationId!), user);
     }
 
     /// <summary>The order's customer messages written out in the customer's language (the channel's own orders, or an

@@ -362,6 +362,25 @@ async function showOrder(orderId) {
       });
     });
   }
+  // A click & collect order's store, while nothing of it is on the old store's shelf or on its way there (as
+  // OrderGrain.ChangePickupStoreAsync has it): its change id kept until the engine took it.
+  const atOldStore = order.lines.some(line => line.allocations.some(a => a.status === "readyForPickup"
+    || (a.locationId !== order.delivery.pickupLocationId && a.shipped > 0 && !["cancelled", "rejected", "pickedUp"].includes(a.status))));
+  const pickupForm = order.delivery.method !== "pickup" || !open || atOldStore ? "" : el("form", { id: "pickup-form", "data-change": newEventId() },
+    el("label", {}, "Pickup store ", el("input", { name: "locationId", size: "16", required: "", value: order.delivery.pickupLocationId })),
+    el("button", { type: "submit" }, "Change pickup store"));
+  if (pickupForm) {
+    pickupForm.addEventListener("submit", event => {
+      event.preventDefault();
+      act(pickupForm.querySelector("button"), async () => {
+        const store = pickupForm.elements.locationId.value.trim();
+        await api("POST", `/api/v1/orders/${encodeURIComponent(order.orderId)}/pickup-store`, { changeId: pickupForm.dataset.change, locationId: store });
+        showDone(`${order.orderId} is collected at ${store}.`);
+        await loadAll();
+        await showOrder(order.orderId);
+      });
+    });
+  }
   const actions = el("p", { class: "actions" },
     open ? cancelReason : "",
     open ? command("cancel", "cancel", "cancelled") : "",
@@ -378,6 +397,7 @@ async function showOrder(orderId) {
       order.chargedBack > 0 ? el("span", { class: "badge late" }, `charged back ${money(order.chargedBack, order.currency)}`) : ""),
     el("p", { id: "delivery" }, where),
     addressForm,
+    pickupForm,
     actions,
     el("table", { id: "lines" }, el("thead", {}, el("tr", {}, ["Line", "Article", "Units", "Price", "Promotions", "Status", "Where", "Cancel"].map(h => el("th", {}, h)))), el("tbody", {}, lines)),
     ...(invoices.length ? [el("h3", {}, "Invoices"), el("table", { id: "invoices" },

@@ -284,6 +284,33 @@ public class OrdersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_channel_has_a_click_and_collect_order_collected_at_another_store_once_per_change_id_and_a_store_may_not()
+    {
+        var (sku, near, far) = await StockAsync(5);
+        var other = await _catalog.LocationAsync("other", 52.5, 13.4, type: "store");
+        var id = _catalog.Id("o");
+        await PlaceAsync(Webshop, Order(id, (sku, 1)) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 52.5, 13.4), near) });
+        async Task<HttpResponseMessage> Change(HttpClient caller, object body) => await caller.PostAsJsonAsync($"/api/v1/orders/{id}/pickup-store", body, SiloHost.Json);
+
+        using var noId = await Change(Webshop, new { locationId = other });
+        using var noStore = await Change(Webshop, new { changeId = "p1" });
+        using var byStore = await Change(await Host.ClientForAsync("store", near), new { changeId = "p1", locationId = other });
+        using var otherChannel = await Change(Host.Client("dev-channel-marketplace-key"), new { changeId = "p1", locationId = other });
+        using var warehouse = await Change(Webshop, new { changeId = "p1", locationId = far });
+        var untouched = await GetAsync(id);
+        using var changed = await Change(Webshop, new { changeId = "p1", locationId = other });
+        using var again = await Change(Webshop, new { changeId = "p1", locationId = other });
+        using var reused = await Change(Webshop, new { changeId = "p1", locationId = near });
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (noId.StatusCode, noStore.StatusCode));
+        Assert.Contains("\"locationId\"", await noStore.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.NotFound, HttpStatusCode.UnprocessableEntity), (byStore.StatusCode, otherChannel.StatusCode, warehouse.StatusCode));
+        Assert.Equal(near, untouched.Delivery.PickupLocationId);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict), (changed.StatusCode, again.StatusCode, reused.StatusCode));
+        Assert.Equal(other, (await GetAsync(id)).Delivery.PickupLocationId);
+    }
+
+    [Fact]
     public async Task A_cancellation_says_why_and_the_KPIs_count_its_units_by_reason()
     {
         var (sku, _, _) = await StockAsync(5);

@@ -280,6 +280,34 @@ public class PagesTests(PagesFixture fixture)
     }
 
     [Fact]
+    public async Task The_console_has_a_click_and_collect_order_collected_at_another_store_until_it_is_ready()
+    {
+        var (sku, store) = await StockedAsync("store", 10);
+        var other = await _catalog.LocationAsync("other", 52.5, 13.4, type: "store");
+        var id = _catalog.Id("cc");
+        await PlaceAsync(Order(id, sku, 1) with { Delivery = new DeliveryBody(DeliveryMethod.Pickup, new AddressBody("DE", 52.5, 13.4), store) });
+
+        Browser.OpenAs("/console.html", SiloHost.OperatorKey);
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        var input = Browser.Find("#detail #pickup-form input[name='locationId']");
+        input.Clear();
+        input.SendKeys(other);
+        Browser.Find("#detail #pickup-form button").Click();
+        Browser.TextOf("#message", $"{id} is collected at {other}");
+        Browser.TextOf("#detail #delivery", $"Collected at {other}");
+        var order = await OrderAsync(id);
+        // The old store sends its unit on; once ready at the new store, the store is the customer's to come to.
+        await ReportAsync(id, store, "shipped");
+        await ReportAsync(id, other, "readyForPickup");
+        Browser.Find($"#orders a[data-open='{id}']").Click();
+        Browser.TextOf("#detail", "readyForPickup");
+
+        Assert.Equal(other, order.Delivery.PickupLocationId);
+        Assert.Empty(Browser.Driver.FindElements(By.CssSelector("#detail #pickup-form")));
+        Assert.Empty(Browser.Errors());
+    }
+
+    [Fact]
     public async Task After_an_action_in_an_orders_panel_the_list_stays_under_the_filter_it_was_shown_with()
     {
         var (sku, _) = await StockedAsync("store", 10);

@@ -1,0 +1,122 @@
+using Dom.Locations;
+using Dom.Orders;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>A click &amp; collect customer who will collect at another store: while nothing is at the old one or on its
+/// way there, every unit goes to the new store (the old store's own units by transfer), and the customer is told.</summary>
+[Collection(ClusterCollection.Name)]
+public class PickupStoreChangeTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task The_old_store_s_own_units_are_sent_to_the_new_store_and_handed_over_there_once_per_change()
+    {
+        var (sku, old, store) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"));
+        await _world.StockAsync(sku, old, 5);
+        var id = await PickupOrderAsync(sku, old, 2);
+
+        var changed = await Order(id).ChangePickupStoreAsync("c1", store);
+        var retried = await Order(id).ChangePickupStoreAsync("c1", store);
+        var elsewhere = await Order(id).ChangePickupStoreAsync("c1", old);
+        var readyAtOld = await Order(id).ReportAsync(Event("r0", old, FulfilmentEventType.ReadyForPickup));
+        var shipped = await Order(id).ReportAsync(Event("s", old, FulfilmentEventType.Shipped));
+        var ready = await Order(id).ReportAsync(Event("r", store, FulfilmentEventType.ReadyForPickup));
+        var pickedUp = (await Order(id).ReportAsync(Event("p", store, FulfilmentEventType.PickedUp))).Order!;
+        var messages = (await Order(id).MessagesAsync())!;
+
+        Assert.Equal((OrderCommandStatus.Done, store), (changed.Status, changed.Order!.Delivery.PickupLocationId));
+        Assert.Equal((OrderCommandStatus.AlreadyDone, OrderCommandStatus.IdempotencyConflict), (retried.Status, elsewhere.Status));
+        // At the old store the units are no longer the customer's to collect: it sends them on.
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.Done, OrderCommandStatus.Done), (readyAtOld.Status, shipped.Status, ready.Status));
+        Assert.Equal(OrderStatus.Delivered, pickedUp.Status);
+        Assert.Equal(2, pickedUp.Invoices.Sum(i => i.Lines.Sum(l => l.Quantity)));
+        Assert.Equal((3, 0), ((await _world.Slot(sku, old).GetAsync())!.OnHand, (await _world.Slot(sku, old).GetAsync())!.Allocated));
+        Assert.Equal($"Your order {id} will wait for you at {store}; we tell you when it is ready there.", messages.Single(m => m.Type == "pickupStoreChanged").Text);
+        Assert.Equal($"Your order {id} is waiting for you at {store}.", messages.Single(m => m.Type == "readyForPickup").Text);
+    }
+
+    [Fact]
+    public async Task Units_ready_at_the_old_store_or_on_their_way_to_it_keep_the_store_and_a_store_without_click_and_collect_is_refused()
+    {
+        var (sku, old, store, warehouse) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"), await _world.LocationAsync("w", 52.6, 13.5));
+        await _world.StockAsync(sku, old, 5);
+        await _world.StockAsync(sku, warehouse, 5);
+        var ready = await PickupOrderAsync(sku, old, 1, "o1");
+        await Order(ready).ReportAsync(Event("r", old, FulfilmentEventType.ReadyForPickup));
+        var sent = await PickupOrderAsync(sku, old, 1, "o2");
+        // The old store rejects its unit: it comes from the warehouse, which sends it.
+        await Order(sent).ReportAsync(Event("x", old, FulfilmentEventType.Rejected));
+        await Order(sent).ReportAsync(Event("s", warehouse, FulfilmentEventType.Shipped));
+        var open = await PickupOrderAsync(sku, old, 1, "o3");
+
+        var fromShelf = await Order(ready).ChangePickupStoreAsync("c", store);
+        var onTheirWay = await Order(sent).ChangePickupStoreAsync("c", store);
+        var toWarehouse = await Order(open).ChangePickupStoreAsync("c1", warehouse);
+        var toNowhere = await Order(open).ChangePickupStoreAsync("c2", _world.Id("nowhere"));
+
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (fromShelf.Status, onTheirWay.Status));
+        Assert.Contains("ready for pickup", fromShelf.Problem);
+        Assert.Contains($"on their way from {warehouse}", onTheirWay.Problem);
+        Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (toWarehouse.Status, toNowhere.Status));
+        Assert.Contains("offers no click & collect", toWarehouse.Problem);
+        Assert.Equal(old, (await Order(open).GetAsync())!.Delivery.PickupLocationId);
+    }
+
+    [Fact]
+    public async Task Units_waiting_for_supply_are_routed_to_the_new_store()
+    {
+        var (sku, old, store) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"));
+        var id = await PickupOrderAsync(sku, old, 1);
+
+        var changed = await Order(id).ChangePickupStoreAsync("c", store);
+        await _world.StockAsync(sku, store, 1);
+        var routed = (await Order(id).RetryBackordersAsync()).Order!;
+
+        Assert.Equal(OrderStatus.Backordered, changed.Order!.Status);
+        Assert.Equal([(store, AllocationStatus.Allocated)], routed.Lines.Single().Allocations.Select(a => (a.LocationId, a.Status)));
+        Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(Event("r", store, FulfilmentEventType.ReadyForPickup))).Status);
+    }
+
+    [Fact]
+    public async Task An_order_shipped_to_an_address_has_no_pickup_store_to_change()
+    {
+        var (sku, warehouse, store) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.6, 13.5), await StoreAsync("new"));
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = _world.Id("o");
+        await Order(id).CreateAsync(Request(id, sku, 1, store) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null) });
+
+        var changed = await Order(id).ChangePickupStoreAsync("c", store);
+
+        Assert.Equal(OrderCommandStatus.NotAllowed, changed.Status);
+        Assert.Contains("ships to an address", changed.Problem);
+    }
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private static FulfilmentEvent Event(string eventId, string at, FulfilmentEventType type) => new(eventId, "l1", at, type, null, null, null);
+
+    /// <summary>A store that offers click &amp; collect.</summary>
+    private async Task<string> StoreAsync(string name)
+    {
+        var store = _world.Id(name);
+        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, name, LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        return store;
+    }
+
+    /// <summary>A click &amp; collect order at <paramref name="store"/> of <paramref name="quantity"/> units of
+    /// <paramref name="sku"/>, paid by card.</summary>
+    private async Task<string> PickupOrderAsync(string sku, string store, int quantity, string name = "o")
+    {
+        var id = _world.Id(name);
+        Assert.Equal(OrderOutcome.Created, (await Order(id).CreateAsync(Request(id, sku, quantity, store))).Outcome);
+        return id;
+    }
+
+    private static CreateOrderRequest Request(string id, string sku, int quantity, string store) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, 10m)],
+        new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
+        null, null, [new Payment("card", "tok", 10m * quantity)], "EUR", false, null, null);
+}
