@@ -54,7 +54,12 @@ public sealed class ClusterFixture : IAsyncLifetime
                 GrainCalls.Sending(context.SourceId, context.TargetId, context.MethodName);
                 return context.Invoke();
             });
-            silo.Services.Configure<Orders.OrderOptions>(orders => orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel });
+            silo.Services.Configure<Orders.OrderOptions>(orders =>
+            {
+                orders.Channels["marketplace"] = new Orders.ChannelOrderOptions { Unavailable = Orders.UnavailableLinePolicy.Cancel };
+                // An outlet cancels what waited two weeks for supply.
+                orders.Channels["outlet"] = new Orders.ChannelOrderOptions { BackorderDays = 14 };
+            });
             // German VAT, and an Austrian rate that ended long ago (Austria has none here).
             silo.Services.Configure<Dom.Domain.Money.TaxRates>(tax => tax.Rates =
             [

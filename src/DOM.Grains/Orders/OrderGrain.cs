@@ -2000,7 +2000,51 @@ internal sealed class OrderGrain(
         }
 
         await FinishPendingAsync();
+        await CancelLongBackordersAsync();
         await SettleBackorderRetryAsync(rejoin: true);
+    }
+
+    /// <summary>Cancels, for want of stock, the units of lines that waited for supply longer than the channel's backorder
+    /// days (<see cref="OrderOptions.BackorderDays"/>) since they last began to wait (their last "backordered" entry):
+    /// those still waiting only, allocated ones go on. Not a replacement's (owed to the customer), nor an order held for
+    /// review (the operator decides) or rejected. The customer is told which line or units, or that the order is.</summary>
+    private async Task CancelLongBackordersAsync()
+    {
+        var days = options.Value.BackorderDaysFor(View.Channel);
+        if (days <= 0 || View.ReplacementFor is not null || State.ReviewPending || State.Rejected)
+        {
+            return;
+        }
+
+        var expired = View.Lines.Where(OrderRules.WaitsForSupply)
+            .Where(l => View.History.LastOrDefault(h => h.Event == "backordered" && h.LineId == l.LineId) is { } since && clock.UtcNow >= since.At.AddDays(days))
+            .ToList();
+        if (expired.Count == 0)
+        {
+            return;
+        }
+
+        var view = View;
+        foreach (var line in expired)
+        {
+            view = Note(Replace(view, line.LineId, l => l with { CancelledQuantity = l.CancelledQuantity + l.OpenQuantity }), "backorder expired", line.LineId, $"{line.OpenQuantity} units waited {days} days");
+        }
+
+        if (view.Lines.All(l => l.CancelledQuantity == l.Quantity))
+        {
+            view = Notify(view, "cancelled", null);
+        }
+        else
+        {
+            foreach (var line in expired)
+            {
+                view = line.CancelledQuantity + line.OpenQuantity == line.Quantity
+                    ? Notify(view, "lineCancelled", line.LineId)
+                    : Notify(view, "unitsCancelled", line.LineId, quantity: line.OpenQuantity);
+            }
+        }
+
+        await SaveAsync(State with { View = WithWithdrawalRefund(Recorded(View, view, CancelReason.OutOfStock)) });
     }
 
     /// <summary>Joins the backorder queue of each SKU a line waits for (all of them again when <paramref name="rejoin"/>,

@@ -26,6 +26,11 @@ public sealed class OrderOptions
     /// later (a goodwill return).</summary>
     public int ReturnDays { get; set; } = 30;
 
+    /// <summary>Days a line waits for supply (backordered, from when it last began to wait) before its units still waiting
+    /// are cancelled for want of stock (the customer told, nothing charged for them); 0: it waits until supplied. A
+    /// replacement's line, owed to the customer, always waits.</summary>
+    public int BackorderDays { get; set; }
+
     /// <summary>Days a click &amp; collect order waits at its pickup store, from the customer's "ready for pickup" message,
     /// before what is not collected is cancelled (the store's own units back on its shelf, units sent to it from elsewhere
     /// booked into its stock); 0: it waits until collected.</summary>
@@ -60,6 +65,9 @@ public sealed class OrderOptions
     public int ReturnDaysFor(string channel) =>
         Channels.TryGetValue(channel, out var options) && options.ReturnDays is { } days ? days : ReturnDays;
 
+    public int BackorderDaysFor(string channel) =>
+        Channels.TryGetValue(channel, out var options) && options.BackorderDays is { } days ? days : BackorderDays;
+
     public int PickupDaysFor(string channel) =>
         Channels.TryGetValue(channel, out var options) && options.PickupDays is { } days ? days : PickupDays;
 }
@@ -71,4 +79,6 @@ public sealed class ChannelOrderOptions
     public int? ReturnDays { get; set; }
 
     public int? PickupDays { get; set; }
+
+    public int? BackorderDays { get; set; }
 }

@@ -1,0 +1,73 @@
+using Dom.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Dom.Grains.Tests;
+
+/// <summary>A channel's backorder days: units that waited for supply that long are cancelled for want of stock, the
+/// customer told, what was allocated going on; a channel without them waits until supplied.</summary>
+[Collection(ClusterCollection.Name)]
+public class BackorderExpiryTests(ClusterFixture fixture)
+{
+    private readonly World _world = new(fixture.Grains);
+
+    [Fact]
+    public async Task A_line_that_waited_the_channel_s_backorder_days_is_cancelled_out_of_stock_and_the_allocated_one_goes_on()
+    {
+        var (stocked, missing, warehouse) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(stocked, warehouse, 1);
+        var id = await PlaceAsync("outlet", [new OrderLineRequest("l1", stocked, 1, 10m), new OrderLineRequest("l2", missing, 2, 10m)]);
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(14) - TimeSpan.FromMinutes(1));
+        await TickAsync(id);
+        var waiting = (await Order(id).GetAsync())!;
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await TickAsync(id);
+        await TickAsync(id);
+        var expired = (await Order(id).GetAsync())!;
+        var messages = (await Order(id).MessagesAsync())!;
+
+        Assert.Equal((2, 0), (waiting.Lines[1].OpenQuantity, waiting.Lines[1].CancelledQuantity));
+        Assert.Equal([(LineStatus.Open, 0), (LineStatus.Cancelled, 2)], expired.Lines.Select(l => (l.Status, l.CancelledQuantity)));
+        Assert.Equal(OrderStatus.Released, expired.Status);
+        Assert.Equal([("l2", 2, (CancelReason?)CancelReason.OutOfStock)], expired.Cancellations!.Select(c => (c.LineId, c.Quantity, c.Reason)));
+        Assert.Equal($"{missing} of your order {id} is cancelled.", messages.Single(m => m.Type == "lineCancelled").Text);
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "backorders"));
+        Assert.DoesNotContain(id, (await fixture.Grains.GetGrain<IBackorderQueueGrain>(missing).GetAsync()).Select(e => e.OrderId));
+    }
+
+    [Fact]
+    public async Task An_order_nothing_of_which_came_is_cancelled_whole_and_a_channel_without_backorder_days_waits()
+    {
+        var sku = await _world.ArticleAsync("a");
+        var (outlet, web) = (await PlaceAsync("outlet", [new OrderLineRequest("l1", sku, 2, 10m)], "o1"), await PlaceAsync("web", [new OrderLineRequest("l1", sku, 2, 10m)], "o2"));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(30));
+        await TickAsync(outlet);
+        await TickAsync(web);
+        var (cancelled, waiting) = ((await Order(outlet).GetAsync())!, (await Order(web).GetAsync())!);
+
+        Assert.Equal((OrderStatus.Cancelled, OrderStatus.Backordered), (cancelled.Status, waiting.Status));
+        Assert.Contains(cancelled.Outbox, n => n.Type == "cancelled");
+        Assert.Equal(2, waiting.Lines.Single().OpenQuantity);
+    }
+
+    private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
+
+    private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+    /// <summary>What order <paramref name="id"/>'s backorder reminder does on its tick.</summary>
+    private Task TickAsync(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("backorders", default);
+
+    private async Task<string> PlaceAsync(string channel, IReadOnlyList<OrderLineRequest> lines, string name = "o")
+    {
+        var id = _world.Id(name);
+        var created = await Order(id).CreateAsync(new CreateOrderRequest(
+            id, channel, "c-" + id, null,
+            lines,
+            new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+            null, null, [], "EUR", false, null, null));
+        Assert.Equal(OrderOutcome.Created, created.Outcome);
+        return id;
+    }
+}
