@@ -1,6 +1,8 @@
+using Dom.Grains.Orders;
 using Dom.Locations;
 using Dom.Orders;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
 
 namespace Dom.Grains.Tests;
@@ -93,6 +95,29 @@ public class PickupExpiryTests(ClusterFixture fixture)
         Assert.Equal(OrderStatus.Delivered, expired.Status);
         Assert.Equal(["l1"], expired.Invoices.SelectMany(i => i.Lines).Select(l => l.LineId));
         Assert.Equal((5, 0), ((await _world.Slot(b, store).GetAsync())!.OnHand, (await _world.Slot(b, store).GetAsync())!.Allocated));
+    }
+
+    [Fact]
+    public async Task An_order_given_no_pickup_days_when_it_came_to_wait_names_no_last_day_to_collect_it()
+    {
+        // Its channel had no pickup days when the order came to wait at the store (as an order ready before the upgrade to
+        // this build had none): no reminder was armed, so it waits until collected, and says no day after which it does not.
+        var (a, b, store, channel) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await StoreAsync(), _world.Id("channel"));
+        await _world.StockAsync(a, store, 5);
+        await _world.StockAsync(b, store, 5);
+        var orders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IOptions<OrderOptions>>().Value;
+        orders.Channels[channel] = new ChannelOrderOptions { PickupDays = 0 };
+        var id = _world.Id("o");
+        var request = Request(id, a, 1, store);
+        await Order(id).CreateAsync(request with { Channel = channel, Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)], Payments = [new Payment("card", "tok", 20m)] });
+        await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        var ready = (await Order(id).ReportAsync(new FulfilmentEvent("r2", "l2", store, FulfilmentEventType.ReadyForPickup, null, null, null))).Order!;
+        orders.Channels[channel] = new ChannelOrderOptions { PickupDays = 7 };
+        var partly = (await Order(id).ReportAsync(new FulfilmentEvent("p1", "l1", store, FulfilmentEventType.PickedUp, null, null, null))).Order!;
+
+        Assert.Null(ready.CollectBy);
+        Assert.Null(await Reminders.ReadRow(Order(id).GetGrainId(), "pickup"));
+        Assert.Equal((LineStatus.Shipped, (DateOnly?)null), (partly.Lines[1].Status, partly.CollectBy));
     }
 
     [Fact]

@@ -2564,7 +2564,15 @@ internal sealed class OrderGrain(
             Total = OrderRules.TotalOf(lines, view.Currency, state.Request!.DeliveryCharge),
             DeliveryCharge = state.Request.DeliveryCharge,
         };
-        view = view with { CollectBy = PickupEnds(view) is { } ends ? DateOnly.FromDateTime(ends.UtcDateTime).AddDays(-1) : null };
+        // The last day to collect it, while it waits with its pickup days: given as it comes to wait (when StoreCompletedAsync
+        // arms the reminder that ends them), not to an order that came to wait without (ready before this build, or while
+        // its channel had none): that one waits until collected.
+        view = view with
+        {
+            CollectBy = PickupEnds(view) is { } ends && (PickupEnds(State.View) is null || State.View!.CollectBy is not null)
+                ? DateOnly.FromDateTime(ends.UtcDateTime).AddDays(-1)
+                : null,
+        };
         view = Settled(view, state.Request!.Payments.Count);
         if (!view.Late && State.View is { } was && OrderIndexGrain.OwesPromise(was.Status, OrderRules.ReadyAtStore(was))
             && !OrderIndexGrain.OwesPromise(view.Status, OrderRules.ReadyAtStore(view)) && clock.UtcNow > view.PromisedBy)
