@@ -1755,7 +1755,7 @@ internal sealed class OrderGrain(
             view = Replace(view, line.LineId, l => l with { Allocations = allocations, CancelledQuantity = l.CancelledQuantity + sent });
         }
 
-        view = Recorded(View, Notify(Note(view, "not collected", null, $"at {store} by {ends.AddDays(-1):yyyy-MM-dd}"), "notCollected", null), CancelReason.NotCollected);
+        view = Recorded(View, Notify(Note(view, "not collected", null, $"at {store} by {ends.AddDays(-1):yyyy-MM-dd}"), "notCollected", null, until: ends.AddDays(-1)), CancelReason.NotCollected);
         await SaveAsync(State with { View = WithWithdrawalRefund(view) }, new OrderEffects(endings, IdleBookings(view), restocks));
     }
 
