@@ -303,6 +303,46 @@ public class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task After_a_pickup_store_change_units_already_collected_are_neither_incoming_to_the_new_store_nor_cancelled_to_the_old_one()
+    {
+        var (a, b, warehouse) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(a, warehouse, 5);
+        await _world.StockAsync(b, warehouse, 5);
+        var other = _world.Id("store");
+        foreach (var store in new[] { WebhookFixture.HookedStore, other })
+        {
+            await fixture.Grains.GetGrain<Dom.Locations.ILocationGrain>(store).PutAsync(
+                new Dom.Locations.LocationInfo(store, store, Dom.Locations.LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        }
+
+        // Line l1 of each order came and was collected; l2 is still at the warehouse.
+        var (away, toward) = (_world.Id("o1"), _world.Id("o2"));
+        foreach (var (id, store) in new[] { (away, WebhookFixture.HookedStore), (toward, other) })
+        {
+            await Order(id).CreateAsync(Request(id, a, 1, 10m) with
+            {
+                Lines = [new OrderLineRequest("l1", a, 1, 10m), new OrderLineRequest("l2", b, 1, 10m)],
+                Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
+            });
+            await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+            await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+            Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportAsync(new FulfilmentEvent("p", "l1", store, FulfilmentEventType.PickedUp, null, null, null))).Status);
+        }
+
+        Assert.Equal(OrderCommandStatus.Done, (await Order(away).ChangePickupStoreAsync("c", other)).Status);
+        Assert.Equal(OrderCommandStatus.Done, (await Order(toward).ChangePickupStoreAsync("c", WebhookFixture.HookedStore)).Status);
+        await WebhookFixture.Endpoint.TakenAsync(away, "incomingCancelled");
+        await WebhookFixture.Endpoint.TakenAsync(toward, "incoming");
+        await SettledAsync(away);
+        await SettledAsync(toward);
+
+        List<(string, string, int)> ToStore(string id, string type) => WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).Where(e => e.Type == type).Select(e => (e.Type, e.LineId, e.Quantity)).ToList();
+        Assert.Equal([("incomingCancelled", "l2", 1)], ToStore(away, "incomingCancelled"));
+        Assert.Equal([("incoming", "l2", 1)], ToStore(toward, "incoming"));
+    }
+
+    [Fact]
     public async Task A_channel_with_an_endpoint_of_its_own_is_told_there_signed_with_its_own_secret()
     {
         var (web, marketplace) = (_world.Id("w"), _world.Id("m"));

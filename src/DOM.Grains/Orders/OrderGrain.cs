@@ -2649,11 +2649,13 @@ internal sealed class OrderGrain(
             }
         }
 
-        // A store that is no longer the order's pickup store hears that nothing comes to it any more.
+        // A store that is no longer the order's pickup store hears that nothing comes to it any more (of what it did not
+        // hand over already).
         if (State.View?.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } former } && former != view.Delivery.PickupLocationId
             && webhooks.Options.EndpointForLocation(former) is not null)
         {
-            foreach (var (key, (line, allocation)) in Active(State.View, State.ReviewPending || State.Rejected, locationId => locationId != former))
+            foreach (var (key, (line, allocation)) in Active(State.View, State.ReviewPending || State.Rejected, locationId => locationId != former)
+                .Where(a => a.Value.Allocation.Status != AllocationStatus.PickedUp))
             {
                 added.Add(Notice("incomingCancelled", key, line, former, allocation.Quantity));
             }
@@ -2665,8 +2667,12 @@ internal sealed class OrderGrain(
         if (view.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } store } && webhooks.Options.EndpointForLocation(store) is not null)
         {
             bool Elsewhere(string locationId) => locationId != store;
-            var was = State.View?.Delivery.PickupLocationId == store ? Active(State.View, State.ReviewPending || State.Rejected, Elsewhere) : [];
-            var now = Active(view, state.ReviewPending || state.Rejected, Elsewhere);
+            var became = State.View?.Delivery.PickupLocationId != store;
+            var was = became ? [] : Active(State.View, State.ReviewPending || State.Rejected, Elsewhere);
+            // Units the customer collected at the store before it (a change after part of the order was picked up) come
+            // to it no more.
+            var now = Active(view, state.ReviewPending || state.Rejected, Elsewhere)
+                .Where(a => !became || a.Value.Allocation.Status != AllocationStatus.PickedUp).ToDictionary(StringComparer.Ordinal);
             foreach (var key in was.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
             {
                 var change = (now.TryGetValue(key, out var coming) ? coming.Allocation.Quantity : 0) - (was.TryGetValue(key, out var came) ? came.Allocation.Quantity : 0);
