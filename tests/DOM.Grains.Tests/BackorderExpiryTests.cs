@@ -52,6 +52,24 @@ public class BackorderExpiryTests(ClusterFixture fixture)
         Assert.Equal(2, waiting.Lines.Single().OpenQuantity);
     }
 
+    [Fact]
+    public async Task A_bundle_that_waited_too_long_is_one_message_about_the_bundle_not_one_per_part()
+    {
+        var (a, b, single, warehouse) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await _world.ArticleAsync("single"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(a, warehouse, 10);
+        await _world.StockAsync(single, warehouse, 10);
+        var kit = _world.Id("kit");
+        await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(kit).PutAsync(new Dom.Articles.ArticleInfo(kit, "kit", Dom.Articles.ArticleKind.Physical, null, [new(a, 1), new(b, 1)], false));
+        var id = await PlaceAsync("outlet", [new OrderLineRequest("l1", kit, 2, 20m), new OrderLineRequest("l2", single, 1, 5m)]);
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(14));
+        await TickAsync(id);
+        var messages = (await Order(id).MessagesAsync())!;
+
+        Assert.Equal([("l1.1", LineStatus.Cancelled), ("l1.2", LineStatus.Cancelled), ("l2", LineStatus.Open)], (await Order(id).GetAsync())!.Lines.Select(l => (l.LineId, l.Status)));
+        Assert.Equal([$"{kit} of your order {id} is cancelled."], messages.Where(m => m.Type is "lineCancelled" or "unitsCancelled").Select(m => m.Text));
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();

@@ -2036,11 +2036,17 @@ internal sealed class OrderGrain(
         }
         else
         {
-            foreach (var line in expired)
+            // A bundle whose parts all expired is told of once, as the bundle ordered (as it was when it began to wait).
+            var expiredIds = expired.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal);
+            var about = expired.GroupBy(
+                l => l.Bundle is { } bundle && View.Lines.Where(p => p.Bundle?.LineId == bundle.LineId).All(p => expiredIds.Contains(p.LineId)) ? bundle.LineId : l.LineId,
+                StringComparer.Ordinal);
+            foreach (var told in about)
             {
-                view = line.CancelledQuantity + line.OpenQuantity == line.Quantity
-                    ? Notify(view, "lineCancelled", line.LineId)
-                    : Notify(view, "unitsCancelled", line.LineId, quantity: line.OpenQuantity);
+                var line = told.First();
+                view = view.Lines.Where(l => OrderRules.IsOrPartOf(l, told.Key)).All(l => l.CancelledQuantity == l.Quantity)
+                    ? Notify(view, "lineCancelled", told.Key)
+                    : Notify(view, "unitsCancelled", told.Key, quantity: line.Bundle is { } part && part.LineId == told.Key ? part.Bundles(line.OpenQuantity) : line.OpenQuantity);
             }
         }
 
