@@ -572,7 +572,8 @@ public sealed record OrderQuery(
 /// cancelled by reason (<paramref name="CancelledByReason"/>: those cancelled without one, then one count per
 /// <see cref="CancelReason"/>, see <see cref="ReasonBucket"/>; null from a bucket of an earlier build); the credit notes
 /// given, one count per <see cref="CreditReason"/> (<paramref name="CreditsByReason"/>); and the units received back in
-/// returns by the reason given (<paramref name="ReturnedByReason"/>, at most <see cref="ReturnReasonsKept"/> of them).
+/// returns by the reason given (<paramref name="ReturnedByReason"/>: a list bucket's, every reason; their <see cref="Sum"/>, at
+/// most <see cref="ReturnReasonsKept"/> of them).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("dom.orders.stats")]
 public sealed record OrderStats(

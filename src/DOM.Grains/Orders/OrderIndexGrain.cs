@@ -104,6 +104,8 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
         var byCycleTime = new int[OrderStats.CycleTimeBounds.Count + 1];
         var cancelled = new int[OrderStats.ReasonBuckets];
         var credits = new int[Enum.GetValues<CreditReason>().Length];
+        // Every reason of the bucket: only the sum of the buckets keeps the top ones (kept bucket by bucket, a reason past
+        // the top of one bucket would lose its units there to ~other however many it has in all).
         var returnedByReason = new Dictionary<string, int>(StringComparer.Ordinal);
         int open = 0, late = 0, delivered = 0, onTime = 0, allocated = 0, rejected = 0, shipped = 0, returned = 0, outstanding = 0, chargedBack = 0;
         foreach (var order in State.Orders.Values)
@@ -154,7 +156,7 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
             }
         }
 
-        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned, outstanding, chargedBack, cancelled, credits, OrderStats.TopReturnReasons(returnedByReason)));
+        return Task.FromResult(new OrderStats(now, byStatus, open, late, byAge, delivered, onTime, byCycleTime, allocated, rejected, shipped, returned, outstanding, chargedBack, cancelled, credits, returnedByReason));
     }
 
     /// <summary>True when <paramref name="order"/> is late at <paramref name="now"/>: recorded late, or still owing its
