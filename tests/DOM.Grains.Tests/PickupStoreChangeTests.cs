@@ -80,6 +80,22 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_change_to_the_store_it_already_has_is_answered_as_first_when_retried_after_another_change()
+    {
+        var (sku, old, store) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"));
+        await _world.StockAsync(sku, old, 5);
+        var id = await PickupOrderAsync(sku, old, 1);
+
+        var same = await Order(id).ChangePickupStoreAsync("c1", old);
+        await Order(id).ChangePickupStoreAsync("c2", store);
+        // The answer to c1 was lost: the channel sends it again.
+        var retried = await Order(id).ChangePickupStoreAsync("c1", old);
+
+        Assert.Equal(OrderCommandStatus.Done, same.Status);
+        Assert.Equal((OrderCommandStatus.AlreadyDone, store), (retried.Status, (await Order(id).GetAsync())!.Delivery.PickupLocationId));
+    }
+
+    [Fact]
     public async Task An_order_shipped_to_an_address_has_no_pickup_store_to_change()
     {
         var (sku, warehouse, store) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.6, 13.5), await StoreAsync("new"));

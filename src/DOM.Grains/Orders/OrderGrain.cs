@@ -736,6 +736,9 @@ internal sealed class OrderGrain(
 
         if (storeId == old)
         {
+            // Kept under its id all the same: retried after a change to another store, it is answered as the first was,
+            // not made again (which would take the order back).
+            await SaveAsync(State with { Events = State.Events.SetItem(key, fingerprint) });
             return Result(OrderCommandStatus.Done);
         }
 
