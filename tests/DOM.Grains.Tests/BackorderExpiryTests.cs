@@ -70,6 +70,26 @@ public class BackorderExpiryTests(ClusterFixture fixture)
         Assert.Equal([$"{kit} of your order {id} is cancelled."], messages.Where(m => m.Type is "lineCancelled" or "unitsCancelled").Select(m => m.Text));
     }
 
+    [Fact]
+    public async Task Time_held_for_review_is_not_time_waited()
+    {
+        var sku = await _world.ArticleAsync("a");
+        // Worth more than the review threshold: held, and waiting for supply.
+        var id = await PlaceAsync("outlet", [new OrderLineRequest("l1", sku, 1, 1_500m)]);
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(20));
+        await TickAsync(id);
+        await Order(id).ReviewAsync(new ReviewDecision(true, "known customer"));
+        await TickAsync(id);
+        var released = (await Order(id).GetAsync())!;
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(14));
+        await TickAsync(id);
+        var expired = (await Order(id).GetAsync())!;
+
+        Assert.Equal((OrderStatus.Backordered, 0), (released.Status, released.Lines.Single().CancelledQuantity));
+        Assert.Equal(OrderStatus.Cancelled, expired.Status);
+    }
+
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private IReminderTable Reminders => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();

@@ -2007,8 +2007,17 @@ internal sealed class OrderGrain(
         await SettleBackorderRetryAsync(rejoin: true);
     }
 
+    /// <summary>When <paramref name="line"/> (waiting for supply) last began to wait, as far as the backorder days count: its
+    /// last "backordered" entry, or the location's rejection that sent it back to wait (a re-route retried after a failed
+    /// store notes none), and not before an operator released the order from review (time held is not time waited).</summary>
+    private DateTimeOffset? WaitingSince(OrderLine line)
+    {
+        var since = View.History.LastOrDefault(h => h.LineId == line.LineId && h.Event is "backordered" or "rejected")?.At;
+        return since is { } at && View.History.LastOrDefault(h => h.Event == "review released")?.At is { } released && released > at ? released : since;
+    }
+
     /// <summary>Cancels, for want of stock, the units of lines that waited for supply longer than the channel's backorder
-    /// days (<see cref="OrderOptions.BackorderDays"/>) since they last began to wait (their last "backordered" entry):
+    /// days (<see cref="OrderOptions.BackorderDays"/>) since they last began to wait (<see cref="WaitingSince"/>):
     /// those still waiting only, allocated ones go on. Not a replacement's (owed to the customer), nor an order held for
     /// review (the operator decides) or rejected. The customer is told which line or units, or that the order is.</summary>
     private async Task CancelLongBackordersAsync()
@@ -2020,7 +2029,7 @@ internal sealed class OrderGrain(
         }
 
         var expired = View.Lines.Where(OrderRules.WaitsForSupply)
-            .Where(l => View.History.LastOrDefault(h => h.Event == "backordered" && h.LineId == l.LineId) is { } since && clock.UtcNow >= since.At.AddDays(days))
+            .Where(l => WaitingSince(l) is { } since && clock.UtcNow >= since.AddDays(days))
             .ToList();
         if (expired.Count == 0)
         {
