@@ -2,6 +2,7 @@ using Dom.Articles;
 using Dom.Grains.Hosting;
 using Dom.Grains.Journal;
 using Dom.Locations;
+using Dom.Orders;
 using Dom.Stock;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -200,6 +201,22 @@ public sealed class World(IGrainFactory grains)
     private readonly string _prefix = Guid.NewGuid().ToString("N")[..10];
 
     public string Id(string name) => $"{name}-{_prefix}";
+
+    /// <summary>A store that offers click &amp; collect, in Berlin.</summary>
+    public async Task<string> StoreAsync(string name = "store")
+    {
+        var id = Id(name);
+        await grains.GetGrain<ILocationGrain>(id).PutAsync(new LocationInfo(id, name, LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        return id;
+    }
+
+    /// <summary>An order of the web channel: <paramref name="quantity"/> units of <paramref name="sku"/> on line l1 at
+    /// <paramref name="unitPrice"/>, shipped to Berlin, in euros, with no payments reported.</summary>
+    public static CreateOrderRequest ShippedOrder(string id, string sku, int quantity, decimal unitPrice) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, unitPrice)],
+        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
+        null, null, [], "EUR", false, null, null);
 
     public async Task<string> LocationAsync(string name, double latitude, double longitude, int capacityPerDay = 1_000)
     {

@@ -203,7 +203,7 @@ public class CreditTests(ClusterFixture fixture)
         await _world.StockAsync(sku, warehouse, 50);
         async Task<string> ShippedAsync(string id, int quantity)
         {
-            Assert.Equal(OrderOutcome.Created, (await Order(id).CreateAsync(Request(id, sku, quantity, 10m) with { Channel = channel })).Outcome);
+            Assert.Equal(OrderOutcome.Created, (await Order(id).CreateAsync(World.ShippedOrder(id, sku, quantity, 10m) with { Channel = channel })).Outcome);
             await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, "DHL", "T-" + id));
             return id;
         }
@@ -256,7 +256,7 @@ public class CreditTests(ClusterFixture fixture)
         var (sku, warehouse) = (await _world.ArticleAsync(name + "a"), await _world.LocationAsync(name + "w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id(name);
-        var request = Request(id, sku, quantity, unitPrice) with { Channel = channel };
+        var request = World.ShippedOrder(id, sku, quantity, unitPrice) with { Channel = channel };
         if (secondLine)
         {
             var other = await _world.ArticleAsync("b");
@@ -271,9 +271,4 @@ public class CreditTests(ClusterFixture fixture)
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
-    private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(
-        id, "web", "c-" + id, null,
-        [new OrderLineRequest("l1", sku, quantity, unitPrice)],
-        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
-        null, null, [], "EUR", false, null, null);
 }

@@ -136,7 +136,7 @@ public class DeliveryChargeTests(ClusterFixture fixture)
         }
 
         var id = _world.Id("o");
-        var created = await Order(id).CreateAsync(Request(id, skus[0], 1, 1m) with
+        var created = await Order(id).CreateAsync(World.ShippedOrder(id, skus[0], 1, 1m) with
         {
             Lines = [.. skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, 1m))],
             DeliveryCharge = 1m,
@@ -180,9 +180,9 @@ public class DeliveryChargeTests(ClusterFixture fixture)
         var (id, _) = await OrderAsync(1, 10m, 4.95m, []);
         var request = (await Order(id).GetAsync())!;
 
-        var again = await Order(id).CreateAsync(Request(id, request.Lines.Single().Sku, 1, 10m) with { DeliveryCharge = 4.950m });
-        var other = await Order(id).CreateAsync(Request(id, request.Lines.Single().Sku, 1, 10m) with { DeliveryCharge = 5.95m });
-        var none = await Order(id).CreateAsync(Request(id, request.Lines.Single().Sku, 1, 10m));
+        var again = await Order(id).CreateAsync(World.ShippedOrder(id, request.Lines.Single().Sku, 1, 10m) with { DeliveryCharge = 4.950m });
+        var other = await Order(id).CreateAsync(World.ShippedOrder(id, request.Lines.Single().Sku, 1, 10m) with { DeliveryCharge = 5.95m });
+        var none = await Order(id).CreateAsync(World.ShippedOrder(id, request.Lines.Single().Sku, 1, 10m));
 
         Assert.Equal((OrderOutcome.Replayed, OrderOutcome.IdempotencyConflict, OrderOutcome.IdempotencyConflict), (again.Outcome, other.Outcome, none.Outcome));
     }
@@ -194,16 +194,11 @@ public class DeliveryChargeTests(ClusterFixture fixture)
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
-        var created = await Order(id).CreateAsync(Request(id, sku, quantity, unitPrice) with { DeliveryCharge = deliveryCharge, Payments = payments });
+        var created = await Order(id).CreateAsync(World.ShippedOrder(id, sku, quantity, unitPrice) with { DeliveryCharge = deliveryCharge, Payments = payments });
         Assert.Equal(OrderOutcome.Created, created.Outcome);
         return (id, warehouse);
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
-    private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(
-        id, "web", "c-" + id, null,
-        [new OrderLineRequest("l1", sku, quantity, unitPrice)],
-        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
-        null, null, [], "EUR", false, null, null);
 }

@@ -16,7 +16,7 @@ public class InvoiceTests(ClusterFixture fixture)
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
         // Three units at 0.3333 paid by card and gift card, three to one.
-        await Order(id).CreateAsync(Request(id, sku, 3, 0.3333m) with { Payments = [new Payment("card", "tok", 0.75m), new Payment("giftCard", "gc", 0.25m)] });
+        await Order(id).CreateAsync(World.ShippedOrder(id, sku, 3, 0.3333m) with { Payments = [new Payment("card", "tok", 0.75m), new Payment("giftCard", "gc", 0.25m)] });
 
         var views = new List<OrderView>();
         for (var parcel = 1; parcel <= 3; parcel++)
@@ -45,7 +45,7 @@ public class InvoiceTests(ClusterFixture fixture)
         var store = _world.Id("store");
         await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
         var id = _world.Id("o");
-        await Order(id).CreateAsync(Request(id, sku, 2, 20m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store) });
+        await Order(id).CreateAsync(World.ShippedOrder(id, sku, 2, 20m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store) });
 
         var sent = await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
         await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
@@ -63,7 +63,7 @@ public class InvoiceTests(ClusterFixture fixture)
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
-        await Order(id).CreateAsync(Request(id, sku, 1, 20m));
+        await Order(id).CreateAsync(World.ShippedOrder(id, sku, 1, 20m));
         await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
         await Order(id).ReportAsync(new FulfilmentEvent("d", "l1", warehouse, FulfilmentEventType.Delivered, null, null, null));
         var replacementId = Assert.Single((await Order(id).ReportWrongItemAsync("l1")).Order!.Replacements);
@@ -82,7 +82,7 @@ public class InvoiceTests(ClusterFixture fixture)
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
         // 30.00 paid by card and gift card, two to one: each parcel of one unit captures 6.67 and 3.33.
-        await Order(id).CreateAsync(Request(id, sku, 3, 10m) with { Payments = [new Payment("card", "tok", 20m), new Payment("giftCard", "gc", 10m)] });
+        await Order(id).CreateAsync(World.ShippedOrder(id, sku, 3, 10m) with { Payments = [new Payment("card", "tok", 20m), new Payment("giftCard", "gc", 10m)] });
         await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T1"));
         await Order(id).ReportAsync(new FulfilmentEvent("s2", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T2"));
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", warehouse, [new ReturnLineRequest("l1", null, 2, "tooSmall")]));
@@ -128,8 +128,8 @@ public class InvoiceTests(ClusterFixture fixture)
         await _world.StockAsync(standard, warehouse, 5);
         await _world.StockAsync(book, warehouse, 5);
         var (german, austrian) = (_world.Id("de"), _world.Id("at"));
-        await Order(german).CreateAsync(Request(german, standard, 1, 119m) with { Lines = [new OrderLineRequest("l1", standard, 1, 119m), new OrderLineRequest("l2", book, 1, 10.70m)] });
-        await Order(austrian).CreateAsync(Request(austrian, standard, 1, 120m) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("AT", 48.2, 16.4, null, null, null), null) });
+        await Order(german).CreateAsync(World.ShippedOrder(german, standard, 1, 119m) with { Lines = [new OrderLineRequest("l1", standard, 1, 119m), new OrderLineRequest("l2", book, 1, 10.70m)] });
+        await Order(austrian).CreateAsync(World.ShippedOrder(austrian, standard, 1, 120m) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("AT", 48.2, 16.4, null, null, null), null) });
 
         await Order(german).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
         var shipped = (await Order(german).ReportAsync(new FulfilmentEvent("s2", "l2", warehouse, FulfilmentEventType.Shipped, null, null, null))).Order!;
@@ -161,7 +161,7 @@ public class InvoiceTests(ClusterFixture fixture)
         await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
         var id = _world.Id("o");
         // An Austrian customer collects at a German store: the goods are handed over in Germany.
-        await Order(id).CreateAsync(Request(id, sku, 1, 119m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("AT", 48.2, 16.4, null, null, null), store) });
+        await Order(id).CreateAsync(World.ShippedOrder(id, sku, 1, 119m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("AT", 48.2, 16.4, null, null, null), store) });
         await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
         await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
 
@@ -179,7 +179,7 @@ public class InvoiceTests(ClusterFixture fixture)
         await fixture.Grains.GetGrain<Dom.Articles.IArticleGrain>(book).PutAsync(new Dom.Articles.ArticleInfo(book, "book", Dom.Articles.ArticleKind.Physical, null, TaxClass: "reduced"));
         await _world.StockAsync(book, warehouse, 5);
         var id = _world.Id("o");
-        await Order(id).CreateAsync(Request(id, book, 3, 1m));
+        await Order(id).CreateAsync(World.ShippedOrder(id, book, 3, 1m));
         for (var parcel = 1; parcel <= 3; parcel++)
         {
             await Order(id).ReportAsync(new FulfilmentEvent($"s{parcel}", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", $"T{parcel}"));
@@ -205,7 +205,7 @@ public class InvoiceTests(ClusterFixture fixture)
         }
 
         var id = _world.Id("o");
-        await Order(id).CreateAsync(Request(id, skus[0], 1, unitPrice) with
+        await Order(id).CreateAsync(World.ShippedOrder(id, skus[0], 1, unitPrice) with
         {
             Lines = skus.Select((sku, i) => new OrderLineRequest($"l{i + 1}", sku, 1, unitPrice)).ToList(),
             Payments = [new Payment("card", "tok", paid)],
@@ -220,9 +220,4 @@ public class InvoiceTests(ClusterFixture fixture)
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
-    private static CreateOrderRequest Request(string id, string sku, int quantity, decimal unitPrice) => new(
-        id, "web", "c-" + id, null,
-        [new OrderLineRequest("l1", sku, quantity, unitPrice)],
-        new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
-        null, null, [], "EUR", false, null, null);
 }

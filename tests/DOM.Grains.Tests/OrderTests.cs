@@ -115,7 +115,7 @@ public class OrderTests(ClusterFixture fixture)
     public async Task Click_and_collect_from_a_warehouse_is_shipped_to_the_store_made_ready_there_and_picked_up()
     {
         var sku = await _world.ArticleAsync("a");
-        var (store, warehouse) = (await StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
+        var (store, warehouse) = (await _world.StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, null, quantity: 2) with { Delivery = PickupAt(store) });
@@ -140,7 +140,7 @@ public class OrderTests(ClusterFixture fixture)
     public async Task A_line_the_pickup_store_rejects_comes_from_a_warehouse_by_transfer()
     {
         var sku = await _world.ArticleAsync("a");
-        var (store, warehouse) = (await StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
+        var (store, warehouse) = (await _world.StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
         // More at the store than it rejects: the re-route must leave its stock out, not find it empty.
         await _world.StockAsync(sku, store, 5);
         await _world.StockAsync(sku, warehouse, 5);
@@ -964,13 +964,6 @@ public class OrderTests(ClusterFixture fixture)
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
-    /// <summary>A store that offers click &amp; collect.</summary>
-    private async Task<string> StoreAsync()
-    {
-        var store = _world.Id("store");
-        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
-        return store;
-    }
 
     private static Delivery PickupAt(string store) => new(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store);
 
@@ -978,7 +971,7 @@ public class OrderTests(ClusterFixture fixture)
     private async Task<(string Id, string Store)> PickupOrderOfTwoLinesAsync(DateTimeOffset? promisedBy)
     {
         var (a, b) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"));
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         await _world.StockAsync(a, store, 5);
         await _world.StockAsync(b, store, 5);
         var id = _world.Id("o");

@@ -1,5 +1,4 @@
 using Dom.Grains.Orders;
-using Dom.Locations;
 using Dom.Orders;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -17,7 +16,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     [Fact]
     public async Task The_customer_is_reminded_two_days_before_the_end_and_then_the_store_s_own_units_go_back_on_its_shelf()
     {
-        var (sku, store) = (await _world.ArticleAsync("a"), await StoreAsync());
+        var (sku, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync());
         await _world.StockAsync(sku, store, 5);
         var id = await PickupOrderAsync(sku, store, 2);
         var ready = (await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null))).Order!;
@@ -58,7 +57,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     [Fact]
     public async Task Units_sent_to_the_store_from_a_warehouse_and_not_collected_are_booked_into_the_store_s_stock_once()
     {
-        var (sku, store, warehouse) = (await _world.ArticleAsync("a"), await StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
+        var (sku, store, warehouse) = (await _world.ArticleAsync("a"), await _world.StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
         await _world.StockAsync(sku, warehouse, 5);
         var id = await PickupOrderAsync(sku, store, 2);
         await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
@@ -78,7 +77,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     [Fact]
     public async Task What_was_collected_stays_charged_and_only_the_rest_is_cancelled()
     {
-        var (a, b, store) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await StoreAsync());
+        var (a, b, store) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await _world.StoreAsync());
         await _world.StockAsync(a, store, 5);
         await _world.StockAsync(b, store, 5);
         var id = _world.Id("o");
@@ -103,7 +102,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     {
         // Its channel had no pickup days when the order came to wait at the store (as an order ready before the upgrade to
         // this build had none): no reminder was armed, so it waits until collected, and says no day after which it does not.
-        var (a, b, store, channel) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await StoreAsync(), _world.Id("channel"));
+        var (a, b, store, channel) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await _world.StoreAsync(), _world.Id("channel"));
         await _world.StockAsync(a, store, 5);
         await _world.StockAsync(b, store, 5);
         var orders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IOptions<OrderOptions>>().Value;
@@ -124,7 +123,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     [Fact]
     public async Task An_order_collected_in_time_stops_its_reminder_and_keeps_everything()
     {
-        var (sku, store) = (await _world.ArticleAsync("a"), await StoreAsync());
+        var (sku, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync());
         await _world.StockAsync(sku, store, 5);
         var id = await PickupOrderAsync(sku, store, 1);
         await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
@@ -145,13 +144,6 @@ public class PickupExpiryTests(ClusterFixture fixture)
     /// <summary>What order <paramref name="id"/>'s pickup reminder does on its tick.</summary>
     private Task TickAsync(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("pickup", default);
 
-    /// <summary>A store that offers click &amp; collect.</summary>
-    private async Task<string> StoreAsync()
-    {
-        var store = _world.Id("store");
-        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
-        return store;
-    }
 
     /// <summary>A click &amp; collect order at <paramref name="store"/> of <paramref name="quantity"/> units of
     /// <paramref name="sku"/>.</summary>

@@ -1,4 +1,3 @@
-using Dom.Locations;
 using Dom.Orders;
 
 namespace Dom.Grains.Tests;
@@ -13,7 +12,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task The_old_store_s_own_units_are_sent_to_the_new_store_and_handed_over_there_once_per_change()
     {
-        var (sku, old, store) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"));
+        var (sku, old, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"));
         await _world.StockAsync(sku, old, 5);
         var id = await PickupOrderAsync(sku, old, 2);
 
@@ -40,7 +39,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task Units_ready_at_the_old_store_or_on_their_way_to_it_keep_the_store_and_a_store_without_click_and_collect_is_refused()
     {
-        var (sku, old, store, warehouse) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"), await _world.LocationAsync("w", 52.6, 13.5));
+        var (sku, old, store, warehouse) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"), await _world.LocationAsync("w", 52.6, 13.5));
         await _world.StockAsync(sku, old, 5);
         await _world.StockAsync(sku, warehouse, 5);
         var ready = await PickupOrderAsync(sku, old, 1, "o1");
@@ -67,7 +66,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task Units_waiting_for_supply_are_routed_to_the_new_store()
     {
-        var (sku, old, store) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"));
+        var (sku, old, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"));
         var id = await PickupOrderAsync(sku, old, 1);
 
         var changed = await Order(id).ChangePickupStoreAsync("c", store);
@@ -82,7 +81,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task A_change_to_the_store_it_already_has_is_answered_as_first_when_retried_after_another_change()
     {
-        var (sku, old, store) = (await _world.ArticleAsync("a"), await StoreAsync("old"), await StoreAsync("new"));
+        var (sku, old, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"));
         await _world.StockAsync(sku, old, 5);
         var id = await PickupOrderAsync(sku, old, 1);
 
@@ -98,7 +97,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     [Fact]
     public async Task An_order_shipped_to_an_address_has_no_pickup_store_to_change()
     {
-        var (sku, warehouse, store) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.6, 13.5), await StoreAsync("new"));
+        var (sku, warehouse, store) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.6, 13.5), await _world.StoreAsync("new"));
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
         await Order(id).CreateAsync(Request(id, sku, 1, store) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null) });
@@ -113,13 +112,6 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
 
     private static FulfilmentEvent Event(string eventId, string at, FulfilmentEventType type) => new(eventId, "l1", at, type, null, null, null);
 
-    /// <summary>A store that offers click &amp; collect.</summary>
-    private async Task<string> StoreAsync(string name)
-    {
-        var store = _world.Id(name);
-        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, name, LocationType.Store, 52.5, 13.4, 1_000, "DE"));
-        return store;
-    }
 
     /// <summary>A click &amp; collect order at <paramref name="store"/> of <paramref name="quantity"/> units of
     /// <paramref name="sku"/>, paid by card.</summary>

@@ -19,7 +19,7 @@ public class ReturnTests(ClusterFixture fixture)
     {
         var channel = _world.Id("ch");
         var (id, sku, warehouse) = await DeliveredAsync(quantity: 2, unitPrice: 19.99m, channel: channel);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
 
         var announced = await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest(null, sku, 2, "tooSmall")]));
         var received = await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", store, [new ReceiptLine("l1", 2, 0)]));
@@ -49,7 +49,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_partial_return_keeps_the_order_delivered_and_only_units_not_yet_returned_can_be_announced()
     {
         var (id, sku, _) = await DeliveredAsync(quantity: 3);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
 
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "damaged")]));
         var tooMany = await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", store, [new ReturnLineRequest("l1", null, 3, "damaged")]));
@@ -72,7 +72,7 @@ public class ReturnTests(ClusterFixture fixture)
         var (sku, warehouse) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.5, 13.4));
         await _world.StockAsync(sku, warehouse, 5);
         var (released, transferred) = (_world.Id("o"), _world.Id("p"));
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         await Order(released).CreateAsync(Request(released, sku, 1, 10m));
         // Click & collect from the warehouse: shipped to the pickup store, ready there, but not picked up.
         await Order(transferred).CreateAsync(Request(transferred, sku, 1, 10m) with { Delivery = new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store) });
@@ -92,7 +92,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_retried_return_and_receipt_answer_as_the_first_restock_once_and_other_bodies_are_conflicts()
     {
         var (id, sku, _) = await DeliveredAsync(quantity: 2);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         var request = new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 2, "tooBig")]);
         var receipt = new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 1)]);
 
@@ -131,7 +131,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_cancelled_return_frees_its_units_for_another_and_cannot_be_received()
     {
         var (id, _, _) = await DeliveredAsync(quantity: 1);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
 
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
         var blocked = await Order(id).AnnounceReturnAsync(new ReturnRequest("r2", store, [new ReturnLineRequest("l1", null, 1, "x")]));
@@ -150,7 +150,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task Returns_are_taken_at_stores_and_warehouses_and_received_only_where_they_were_sent()
     {
         var (id, _, warehouse) = await DeliveredAsync(quantity: 1);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         var dropShipper = _world.Id("ds");
         await fixture.Grains.GetGrain<ILocationGrain>(dropShipper).PutAsync(new LocationInfo(dropShipper, "ds", LocationType.DropShipper, 52.5, 13.4, 1_000, "DE"));
 
@@ -171,7 +171,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_unit_replaced_after_a_wrong_item_is_not_refunded_when_it_comes_back()
     {
         var (id, _, _) = await DeliveredAsync(quantity: 2);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         // Both units were the wrong item: the customer gets two replacements, then sends the wrong ones back.
         Assert.Equal(OrderCommandStatus.Done, (await Order(id).ReportWrongItemAsync("l1")).Status);
 
@@ -186,7 +186,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task Refunds_of_a_line_returned_unit_by_unit_add_up_to_what_its_units_cost()
     {
         var (id, _, _) = await DeliveredAsync(quantity: 3, unitPrice: 0.3333m);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
 
         var refunds = new List<decimal>();
         for (var i = 1; i <= 3; i++)
@@ -203,7 +203,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_receipt_whose_write_fails_is_not_acknowledged_restocks_nothing_and_its_retry_is_done_once()
     {
         var (id, sku, _) = await DeliveredAsync(quantity: 1);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
         var receipt = new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 0)]);
         ClusterFixture.Journal.FailNext($"order/{id}");
@@ -242,7 +242,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task An_order_last_snapshotted_by_a_build_before_returns_loads_with_none_and_takes_one()
     {
         var (id, _, _) = await DeliveredAsync(quantity: 1);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         // The order's latest snapshot as a build before returns wrote it (its view had no returns), with no event after it.
         var stream = $"order/{id}";
         var serializer = fixture.Cluster.ServiceProvider.GetRequiredService<Serializer>();
@@ -262,7 +262,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_unit_returned_and_refunded_is_not_replaced_when_it_is_reported_as_the_wrong_item_afterwards()
     {
         var (id, _, _) = await DeliveredAsync(quantity: 1);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
         var received = await Order(id).ReceiveReturnAsync(new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 0)]));
 
@@ -278,7 +278,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_receipt_stored_though_its_write_was_reported_failed_is_restocked_when_it_is_retried()
     {
         var (id, sku, _) = await DeliveredAsync(quantity: 1);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
         var receipt = new ReturnReceipt("r1", store, [new ReceiptLine("l1", 1, 0)]);
 
@@ -298,7 +298,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task A_receipt_stored_though_its_write_was_reported_failed_is_restocked_by_the_order_s_reminder_if_no_retry_comes()
     {
         var (id, sku, _) = await DeliveredAsync(quantity: 1);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
         await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
 
         var late = ClusterFixture.Journal.LandLate($"order/{id}");
@@ -320,7 +320,7 @@ public class ReturnTests(ClusterFixture fixture)
     public async Task Past_the_return_window_only_an_operator_s_goodwill_return_is_taken_and_a_cancelled_return_is_told()
     {
         var (id, _, _) = await DeliveredAsync(quantity: 3);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
 
         ClusterFixture.Time.Advance(TimeSpan.FromDays(30));
         var lastDay = await Order(id).AnnounceReturnAsync(new ReturnRequest("r1", store, [new ReturnLineRequest("l1", null, 1, "x")]));
@@ -340,7 +340,7 @@ public class ReturnTests(ClusterFixture fixture)
     {
         // Two units at 50, paid 60 by card and 20 by gift card: a coupon took 20 off the whole order.
         var (id, sku, _) = await DeliveredAsync(quantity: 2, unitPrice: 50m, payments: [new Payment("card", "tok_1", 60m), new Payment("giftCard", "gc-9", 20m)]);
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
 
         var refunds = new List<OrderReturn>();
         foreach (var returnId in new[] { "r1", "r2" })
@@ -363,7 +363,7 @@ public class ReturnTests(ClusterFixture fixture)
         await Order(id).CreateAsync(Request(id, sku, 2, 10m));
         await Order(id).ReportAsync(new FulfilmentEvent("s1", "l1", warehouse, FulfilmentEventType.Shipped, 1, "DHL", "T1"));
         await Order(id).ReportAsync(new FulfilmentEvent("d1", "l1", warehouse, FulfilmentEventType.Delivered, 1, null, null));
-        var store = await StoreAsync();
+        var store = await _world.StoreAsync();
 
         // The second unit leaves five weeks later, and its delivery is not reported: it reached the customer days ago.
         ClusterFixture.Time.Advance(TimeSpan.FromDays(35));
@@ -394,13 +394,6 @@ public class ReturnTests(ClusterFixture fixture)
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
-
-    private async Task<string> StoreAsync()
-    {
-        var store = _world.Id("store");
-        await fixture.Grains.GetGrain<ILocationGrain>(store).PutAsync(new LocationInfo(store, "store", LocationType.Store, 52.5, 13.4, 1_000, "DE"));
-        return store;
-    }
 
     /// <summary>An order of <paramref name="quantity"/> units of a fresh article (line l1), from a fresh warehouse
     /// stocked with 5, shipped and delivered.</summary>

@@ -624,11 +624,9 @@ internal sealed class OrderGrain(
         // reason is part of it: a retry for another reason is not the cancel recorded (answered as done, it would be
         // counted under the first reason). None said leaves it as earlier builds stored it, so their retries still match.
         var (key, fingerprint) = ($"cancel-units/{cancelId}", $"{lineId}*{quantity}{(reason is { } why ? $"*{why}" : "")}");
-        if (State.Events.TryGetValue(key, out var seen))
+        if (Repeated(key, fingerprint, $"Cancellation {cancelId} was of other units or for another reason; a cancellation is made once.") is { } repeated)
         {
-            return seen == fingerprint
-                ? Result(OrderCommandStatus.AlreadyDone)
-                : Result(OrderCommandStatus.IdempotencyConflict, $"Cancellation {cancelId} was of other units or for another reason; a cancellation is made once.");
+            return repeated;
         }
 
         await FinishPendingAsync();
@@ -707,11 +705,9 @@ internal sealed class OrderGrain(
 
         await FinishPendingAsync();
         var (key, fingerprint) = ($"pickup/{changeId}", storeId);
-        if (State.Events.TryGetValue(key, out var seen))
+        if (Repeated(key, fingerprint, $"Pickup store change {changeId} was to another store; a change is made once.") is { } repeated)
         {
-            return seen == fingerprint
-                ? Result(OrderCommandStatus.AlreadyDone)
-                : Result(OrderCommandStatus.IdempotencyConflict, $"Pickup store change {changeId} was to another store; a change is made once.");
+            return repeated;
         }
 
         if (View.Delivery is not { Method: DeliveryMethod.Pickup, PickupLocationId: { } old })
@@ -769,11 +765,9 @@ internal sealed class OrderGrain(
         // is answered with the units where the plan put them, not with them released and allocated nowhere.
         await FinishPendingAsync();
         var (key, fingerprint) = ($"address/{changeId}", $"{address}");
-        if (State.Events.TryGetValue(key, out var seen))
+        if (Repeated(key, fingerprint, $"Address change {changeId} was to another address; a change is made once.") is { } repeated)
         {
-            return seen == fingerprint
-                ? Result(OrderCommandStatus.AlreadyDone)
-                : Result(OrderCommandStatus.IdempotencyConflict, $"Address change {changeId} was to another address; a change is made once.");
+            return repeated;
         }
 
         if (View.Delivery.Method != DeliveryMethod.Ship)
@@ -1345,10 +1339,9 @@ internal sealed class OrderGrain(
 
         var key = $"payment|{payment.EventId}";
         var fingerprint = string.Join('|', payment.Type, payment.Tender, ByValue(payment.Amount), payment.InvoiceId, payment.Reference);
-        if (State.Events.TryGetValue(key, out var seen))
+        if (Repeated(key, fingerprint, $"Payment event {payment.EventId} was recorded with another body.") is { } repeated)
         {
-            return Result(seen == fingerprint ? OrderCommandStatus.AlreadyDone : OrderCommandStatus.IdempotencyConflict,
-                seen == fingerprint ? null : $"Payment event {payment.EventId} was recorded with another body.");
+            return repeated;
         }
 
         if (payment.Tender < 0 || payment.Tender >= Request.Payments.Count)
@@ -1423,10 +1416,9 @@ internal sealed class OrderGrain(
 
         var key = $"credit|{request.CreditId}";
         var fingerprint = string.Join('|', request.LineId, ByValue(request.Amount), request.Reason, request.Note);
-        if (State.Events.TryGetValue(key, out var seen))
+        if (Repeated(key, fingerprint, $"Credit {request.CreditId} was given with another body; a credit is given once.") is { } repeated)
         {
-            return Result(seen == fingerprint ? OrderCommandStatus.AlreadyDone : OrderCommandStatus.IdempotencyConflict,
-                seen == fingerprint ? null : $"Credit {request.CreditId} was given with another body; a credit is given once.");
+            return repeated;
         }
 
         await FinishPendingAsync();
@@ -2907,6 +2899,14 @@ internal sealed class OrderGrain(
 
     private static OrderView Replace(OrderView view, string lineId, Func<OrderLine, OrderLine> change) =>
         view with { Lines = view.Lines.Select(l => l.LineId == lineId ? change(l) : l).ToList() };
+
+    /// <summary>The answer to a command recorded before under <paramref name="key"/>: as the first when its body
+    /// (<paramref name="fingerprint"/>) is the same, a conflict saying <paramref name="conflict"/> when not; null for a
+    /// command not seen yet.</summary>
+    private OrderCommandResult? Repeated(string key, string fingerprint, string conflict) =>
+        !State.Events.TryGetValue(key, out var seen) ? null
+        : seen == fingerprint ? Result(OrderCommandStatus.AlreadyDone)
+        : Result(OrderCommandStatus.IdempotencyConflict, conflict);
 
     private OrderCommandResult Result(OrderCommandStatus status, string? problem = null) =>
         new(status, State.View is { } view ? Current(view) : null, problem);
