@@ -202,11 +202,11 @@ public sealed class World(IGrainFactory grains)
 
     public string Id(string name) => $"{name}-{_prefix}";
 
-    /// <summary>A store that offers click &amp; collect, in Berlin.</summary>
-    public async Task<string> StoreAsync(string name = "store")
+    /// <summary>A store that offers click &amp; collect (in Berlin unless placed elsewhere).</summary>
+    public async Task<string> StoreAsync(string name = "store", double latitude = 52.5, double longitude = 13.4)
     {
         var id = Id(name);
-        await grains.GetGrain<ILocationGrain>(id).PutAsync(new LocationInfo(id, name, LocationType.Store, 52.5, 13.4, 1_000, "DE"));
+        await grains.GetGrain<ILocationGrain>(id).PutAsync(new LocationInfo(id, name, LocationType.Store, latitude, longitude, 1_000, "DE"));
         return id;
     }
 

@@ -1,4 +1,5 @@
 using Dom.Orders;
+using Dom.Sourcing;
 
 namespace Dom.Grains.Tests;
 
@@ -106,6 +107,34 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
 
         Assert.Equal(OrderCommandStatus.NotAllowed, changed.Status);
         Assert.Contains("ships to an address", changed.Problem);
+    }
+
+    [Fact]
+    public async Task Units_at_a_location_out_of_the_new_store_s_reach_are_routed_again_first_or_the_store_stays()
+    {
+        // The channel ships no further than 300 km: Berlin's warehouse does not reach a store in Munich.
+        var channel = _world.Id("web");
+        var profile = fixture.Grains.GetGrain<ISourcingProfileGrain>(channel);
+        var version = await profile.CreateDraftAsync(new SourcingProfileDraft { MaxDistanceKm = 300 });
+        Assert.Equal(ProfileChangeStatus.Activated, (await profile.ActivateAsync(new ActivateProfileRequest(version.Version))).Status);
+        var (sku, berlin, munich) = (await _world.ArticleAsync("a"), await _world.LocationAsync("berlin", 52.52, 13.40), await _world.LocationAsync("munich", 48.14, 11.58));
+        var (old, there) = (await _world.StoreAsync("old"), await _world.StoreAsync("there", 48.14, 11.57));
+        await _world.StockAsync(sku, berlin, 2);
+        var (moved, stuck) = (_world.Id("o1"), _world.Id("o2"));
+        await Order(moved).CreateAsync(Request(moved, sku, 1, old) with { Channel = channel });
+        await Order(stuck).CreateAsync(Request(stuck, sku, 1, old) with { Channel = channel });
+
+        var refused = await Order(stuck).ChangePickupStoreAsync("c", there);
+        await _world.StockAsync(sku, munich, 1);
+        var changed = await Order(moved).ChangePickupStoreAsync("c", there);
+
+        Assert.Equal(OrderCommandStatus.NotAllowed, refused.Status);
+        Assert.Equal($"No location that reaches the new store can take over line l1 now; the pickup store is unchanged.", refused.Problem);
+        Assert.Equal(old, refused.Order!.Delivery.PickupLocationId);
+        Assert.Equal(OrderCommandStatus.Done, changed.Status);
+        Assert.Equal([(berlin, AllocationStatus.Cancelled), (munich, AllocationStatus.Allocated)], changed.Order!.Lines.Single().Allocations.Select(a => (a.LocationId, a.Status)));
+        // Berlin keeps the other order's unit, and has this one back.
+        Assert.Equal((1, 1), ((await _world.Slot(sku, berlin).GetAsync())!.Allocated, await _world.AvailableAsync(sku, berlin)));
     }
 
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);

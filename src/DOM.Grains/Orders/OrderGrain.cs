@@ -743,12 +743,13 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, problem);
         }
 
-        // Every allocation stays: the old store's own units become units sent to the new one (the old store ships them
-        // there), units from elsewhere go to the new store instead; those still waiting are routed to it when supply comes.
+        // Allocations in reach of the new store stay: the old store's own units become units sent to the new one (the old
+        // store ships them there), units from elsewhere go to the new store instead; those still waiting are routed to it
+        // when supply comes. Units at a location out of the new store's reach are routed again first, as for an address.
         var view = View with { Delivery = View.Delivery with { PickupLocationId = storeId } };
         view = Notify(Note(view, "pickup store changed", null, $"{old} → {storeId} ({changeId})"), "pickupStoreChanged", null, store: storeId);
-        await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint) });
-        return Result(OrderCommandStatus.Done);
+        return await MovedOutOfReachAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint) },
+            [.. live.Where(x => OrderRules.Unshipped(x.Allocation) > 0)], "the new store", "the pickup store");
     }
 
     public async Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched)
@@ -796,12 +797,23 @@ internal sealed class OrderGrain(
         // the save that records it, the plan is finished without this call, and a retry is answered as done.
         var view = Notify(Note(View with { Delivery = delivery }, "address changed", null, $"{RiskKeys.Of(address)} ({changeId})"), "addressChanged", null, address: address);
         var state = State with { View = view, Events = State.Events.SetItem(key, fingerprint) };
-        // Units at a location the new address puts out of reach (beyond the profile's distance, no zone rate to its
-        // country) are routed again before they are released there: if they cannot go elsewhere, nothing changes.
+        return await MovedOutOfReachAsync(state, live, "the new address", "the address");
+    }
+
+    /// <summary>Stores <paramref name="state"/> (an order whose delivery just changed, to a new address or pickup store)
+    /// after routing again, for where the order goes now, the <paramref name="live"/> units at a location that no longer
+    /// reaches it (beyond the channel's profile's distance, no zone rate to its country); they are released where they were
+    /// once the plan is stored. When no location in reach can take them, nothing is stored (a 422 naming
+    /// <paramref name="where"/> and <paramref name="what"/> is unchanged). Units at locations still in reach stay.</summary>
+    private async Task<OrderCommandResult> MovedOutOfReachAsync(OrderState state, List<(OrderLine Line, OrderAllocation Allocation)> live, string where, string what)
+    {
+        var view = state.View!;
+        var delivery = view.Delivery;
         var shipTo = await ShipToAsync(delivery);
         var skus = live.Select(x => x.Line.Sku).Distinct(StringComparer.Ordinal).Select(sku => new LineRequest(sku, 1, [])).ToList();
-        var outOfReach = skus.Count == 0 ? [] : (await sourcer.ExplainAsync(new SourcingRequest($"{OrderId}~address", view.Channel, shipTo, skus, clock.UtcNow)))
-            .Candidates.Where(c => c.OutOfReach).Select(c => c.LocationId).ToHashSet(StringComparer.Ordinal);
+        var pickup = delivery.Method == DeliveryMethod.Pickup ? delivery.PickupLocationId : null;
+        var outOfReach = skus.Count == 0 ? [] : (await sourcer.ExplainAsync(new SourcingRequest($"{OrderId}~address", view.Channel, shipTo, skus, clock.UtcNow, PickupLocationId: pickup)))
+            .Candidates.Where(c => c.OutOfReach && c.LocationId != pickup).Select(c => c.LocationId).ToHashSet(StringComparer.Ordinal);
         var moving = live.Where(x => outOfReach.Contains(x.Allocation.LocationId)).ToList();
         if (moving.Count == 0)
         {
@@ -830,7 +842,7 @@ internal sealed class OrderGrain(
         if (routed is null)
         {
             var lines = string.Join(", ", open.Select(OrderRules.OrderedLineId).Distinct(StringComparer.Ordinal));
-            return Result(OrderCommandStatus.NotAllowed, $"No location that reaches the new address can take over line {lines} now; the address is unchanged.");
+            return Result(OrderCommandStatus.NotAllowed, $"No location that reaches {where} can take over line {lines} now; {what} is unchanged.");
         }
 
         // Routed and stored with the releases at the old locations, which follow now (or, after a failure, with the
@@ -842,7 +854,7 @@ internal sealed class OrderGrain(
         }
         catch (Exception exception)
         {
-            logger.LogWarning(exception, "{OrderId} is routed to its new address but its units at the old locations are not released yet; the backorder reminder retries", OrderId);
+            logger.LogWarning(exception, "{OrderId} is routed to where it goes now but its units at the old locations are not released yet; the backorder reminder retries", OrderId);
             await ArmBackorderRetryAsync();
         }
 
