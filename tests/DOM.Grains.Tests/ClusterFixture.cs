@@ -218,6 +218,22 @@ public sealed class World(IGrainFactory grains)
         new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null),
         null, null, [], "EUR", false, null, null);
 
+    /// <summary>A click &amp; collect order of the web channel at <paramref name="store"/>: <paramref name="quantity"/> units
+    /// of <paramref name="sku"/> on line l1 at 10 each, in euros, paid by card.</summary>
+    public static CreateOrderRequest PickupOrder(string id, string sku, int quantity, string store) => new(
+        id, "web", "c-" + id, null,
+        [new OrderLineRequest("l1", sku, quantity, 10m)],
+        new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
+        null, null, [new Payment("card", "tok", 10m * quantity)], "EUR", false, null, null);
+
+    /// <summary>Places <see cref="PickupOrder"/> under the id of <paramref name="name"/> and returns that id.</summary>
+    public async Task<string> PickupOrderAsync(string sku, string store, int quantity, string name = "o")
+    {
+        var id = Id(name);
+        Assert.Equal(OrderOutcome.Created, (await grains.GetGrain<IOrderGrain>(id).CreateAsync(PickupOrder(id, sku, quantity, store))).Outcome);
+        return id;
+    }
+
     public async Task<string> LocationAsync(string name, double latitude, double longitude, int capacityPerDay = 1_000)
     {
         var id = Id(name);

@@ -18,7 +18,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     {
         var (sku, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync());
         await _world.StockAsync(sku, store, 5);
-        var id = await PickupOrderAsync(sku, store, 2);
+        var id = await _world.PickupOrderAsync(sku, store, 2);
         var ready = (await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null))).Order!;
         var armed = await Reminders.ReadRow(Order(id).GetGrainId(), "pickup");
         var readyDay = ready.Outbox.Single(n => n.Type == "readyForPickup").At.UtcDateTime.Date;
@@ -59,7 +59,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     {
         var (sku, store, warehouse) = (await _world.ArticleAsync("a"), await _world.StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
         await _world.StockAsync(sku, warehouse, 5);
-        var id = await PickupOrderAsync(sku, store, 2);
+        var id = await _world.PickupOrderAsync(sku, store, 2);
         await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
         await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
 
@@ -81,7 +81,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
         await _world.StockAsync(a, store, 5);
         await _world.StockAsync(b, store, 5);
         var id = _world.Id("o");
-        var request = Request(id, a, 1, store);
+        var request = World.PickupOrder(id, a, 1, store);
         await Order(id).CreateAsync(request with { Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)], Payments = [new Payment("card", "tok", 20m)] });
         await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
         await Order(id).ReportAsync(new FulfilmentEvent("r2", "l2", store, FulfilmentEventType.ReadyForPickup, null, null, null));
@@ -108,7 +108,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
         var orders = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<IOptions<OrderOptions>>().Value;
         orders.Channels[channel] = new ChannelOrderOptions { PickupDays = 0 };
         var id = _world.Id("o");
-        var request = Request(id, a, 1, store);
+        var request = World.PickupOrder(id, a, 1, store);
         await Order(id).CreateAsync(request with { Channel = channel, Lines = [request.Lines[0], new OrderLineRequest("l2", b, 1, 10m)], Payments = [new Payment("card", "tok", 20m)] });
         await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
         var ready = (await Order(id).ReportAsync(new FulfilmentEvent("r2", "l2", store, FulfilmentEventType.ReadyForPickup, null, null, null))).Order!;
@@ -125,7 +125,7 @@ public class PickupExpiryTests(ClusterFixture fixture)
     {
         var (sku, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync());
         await _world.StockAsync(sku, store, 5);
-        var id = await PickupOrderAsync(sku, store, 1);
+        var id = await _world.PickupOrderAsync(sku, store, 1);
         await Order(id).ReportAsync(new FulfilmentEvent("r", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
         await Order(id).ReportAsync(new FulfilmentEvent("p", "l1", store, FulfilmentEventType.PickedUp, null, null, null));
 
@@ -143,22 +143,4 @@ public class PickupExpiryTests(ClusterFixture fixture)
 
     /// <summary>What order <paramref name="id"/>'s pickup reminder does on its tick.</summary>
     private Task TickAsync(string id) => fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("pickup", default);
-
-
-    /// <summary>A click &amp; collect order at <paramref name="store"/> of <paramref name="quantity"/> units of
-    /// <paramref name="sku"/>.</summary>
-    private async Task<string> PickupOrderAsync(string sku, string store, int quantity)
-    {
-        var id = _world.Id("o");
-        var created = await Order(id).CreateAsync(Request(id, sku, quantity, store));
-        Assert.Equal(OrderOutcome.Created, created.Outcome);
-        return id;
-    }
-
-    /// <summary>A click &amp; collect order at <paramref name="store"/>, paid by card.</summary>
-    private static CreateOrderRequest Request(string id, string sku, int quantity, string store) => new(
-        id, "web", "c-" + id, null,
-        [new OrderLineRequest("l1", sku, quantity, 10m)],
-        new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
-        null, null, [new Payment("card", "tok", 10m * quantity)], "EUR", false, null, null);
 }

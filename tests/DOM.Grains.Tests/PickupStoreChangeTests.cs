@@ -3,8 +3,9 @@ using Dom.Sourcing;
 
 namespace Dom.Grains.Tests;
 
-/// <summary>A click &amp; collect customer who will collect at another store: while nothing is at the old one or on its
-/// way there, every unit goes to the new store (the old store's own units by transfer), and the customer is told.</summary>
+/// <summary>A click &amp; collect customer who will collect at another store: while nothing is ready at the old one or on
+/// its way there, every unit goes to the new store (the old store's own units by transfer, units out of the new store's
+/// reach routed again first), and the customer is told.</summary>
 [Collection(ClusterCollection.Name)]
 public class PickupStoreChangeTests(ClusterFixture fixture)
 {
@@ -15,7 +16,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     {
         var (sku, old, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"));
         await _world.StockAsync(sku, old, 5);
-        var id = await PickupOrderAsync(sku, old, 2);
+        var id = await _world.PickupOrderAsync(sku, old, 2);
 
         var changed = await Order(id).ChangePickupStoreAsync("c1", store);
         var retried = await Order(id).ChangePickupStoreAsync("c1", store);
@@ -43,13 +44,13 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
         var (sku, old, store, warehouse) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"), await _world.LocationAsync("w", 52.6, 13.5));
         await _world.StockAsync(sku, old, 5);
         await _world.StockAsync(sku, warehouse, 5);
-        var ready = await PickupOrderAsync(sku, old, 1, "o1");
+        var ready = await _world.PickupOrderAsync(sku, old, 1, "o1");
         await Order(ready).ReportAsync(Event("r", old, FulfilmentEventType.ReadyForPickup));
-        var sent = await PickupOrderAsync(sku, old, 1, "o2");
+        var sent = await _world.PickupOrderAsync(sku, old, 1, "o2");
         // The old store rejects its unit: it comes from the warehouse, which sends it.
         await Order(sent).ReportAsync(Event("x", old, FulfilmentEventType.Rejected));
         await Order(sent).ReportAsync(Event("s", warehouse, FulfilmentEventType.Shipped));
-        var open = await PickupOrderAsync(sku, old, 1, "o3");
+        var open = await _world.PickupOrderAsync(sku, old, 1, "o3");
 
         var fromShelf = await Order(ready).ChangePickupStoreAsync("c", store);
         var onTheirWay = await Order(sent).ChangePickupStoreAsync("c", store);
@@ -68,7 +69,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     public async Task Units_waiting_for_supply_are_routed_to_the_new_store()
     {
         var (sku, old, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"));
-        var id = await PickupOrderAsync(sku, old, 1);
+        var id = await _world.PickupOrderAsync(sku, old, 1);
 
         var changed = await Order(id).ChangePickupStoreAsync("c", store);
         await _world.StockAsync(sku, store, 1);
@@ -84,7 +85,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     {
         var (sku, old, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"));
         await _world.StockAsync(sku, old, 5);
-        var id = await PickupOrderAsync(sku, old, 1);
+        var id = await _world.PickupOrderAsync(sku, old, 1);
 
         var same = await Order(id).ChangePickupStoreAsync("c1", old);
         await Order(id).ChangePickupStoreAsync("c2", store);
@@ -101,7 +102,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
         var (sku, warehouse, store) = (await _world.ArticleAsync("a"), await _world.LocationAsync("w", 52.6, 13.5), await _world.StoreAsync("new"));
         await _world.StockAsync(sku, warehouse, 5);
         var id = _world.Id("o");
-        await Order(id).CreateAsync(Request(id, sku, 1, store) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null) });
+        await Order(id).CreateAsync(World.PickupOrder(id, sku, 1, store) with { Delivery = new Delivery(DeliveryMethod.Ship, new Address("DE", 52.5, 13.4, null, null, null), null) });
 
         var changed = await Order(id).ChangePickupStoreAsync("c", store);
 
@@ -121,8 +122,8 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
         var (old, there) = (await _world.StoreAsync("old"), await _world.StoreAsync("there", 48.14, 11.57));
         await _world.StockAsync(sku, berlin, 2);
         var (moved, stuck) = (_world.Id("o1"), _world.Id("o2"));
-        await Order(moved).CreateAsync(Request(moved, sku, 1, old) with { Channel = channel });
-        await Order(stuck).CreateAsync(Request(stuck, sku, 1, old) with { Channel = channel });
+        await Order(moved).CreateAsync(World.PickupOrder(moved, sku, 1, old) with { Channel = channel });
+        await Order(stuck).CreateAsync(World.PickupOrder(stuck, sku, 1, old) with { Channel = channel });
 
         var refused = await Order(stuck).ChangePickupStoreAsync("c", there);
         await _world.StockAsync(sku, munich, 1);
@@ -140,20 +141,4 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     private IOrderGrain Order(string id) => fixture.Grains.GetGrain<IOrderGrain>(id);
 
     private static FulfilmentEvent Event(string eventId, string at, FulfilmentEventType type) => new(eventId, "l1", at, type, null, null, null);
-
-
-    /// <summary>A click &amp; collect order at <paramref name="store"/> of <paramref name="quantity"/> units of
-    /// <paramref name="sku"/>, paid by card.</summary>
-    private async Task<string> PickupOrderAsync(string sku, string store, int quantity, string name = "o")
-    {
-        var id = _world.Id(name);
-        Assert.Equal(OrderOutcome.Created, (await Order(id).CreateAsync(Request(id, sku, quantity, store))).Outcome);
-        return id;
-    }
-
-    private static CreateOrderRequest Request(string id, string sku, int quantity, string store) => new(
-        id, "web", "c-" + id, null,
-        [new OrderLineRequest("l1", sku, quantity, 10m)],
-        new Delivery(DeliveryMethod.Pickup, new Address("DE", 52.5, 13.4, null, null, null), store),
-        null, null, [new Payment("card", "tok", 10m * quantity)], "EUR", false, null, null);
 }
