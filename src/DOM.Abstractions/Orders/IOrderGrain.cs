@@ -44,8 +44,8 @@ public interface IOrderGrain : IGrainWithStringKey
 
     /// <summary>Gives money back without goods coming back (an appeasement: a late delivery, a damaged item the customer
     /// keeps, a price adjusted afterwards), as a credit note refunded to the order's payments: against one line, up to
-    /// what its goods were charged less what returns and credits gave back of it, or against the order, up to what the
-    /// invoices charged less every refund. <c>CreditId</c> is the idempotency key.</summary>
+    /// what its goods were charged less what returns and credits gave back of it (and no more than the order has left),
+    /// or against the order, up to what the invoices charged less every refund. <c>CreditId</c> is the idempotency key.</summary>
     [Alias("credit")]
     Task<OrderCommandResult> CreditAsync(CreditRequest request);
 
