@@ -39,7 +39,7 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Units_ready_at_the_old_store_or_on_their_way_to_it_keep_the_store_and_a_store_without_click_and_collect_is_refused()
+    public async Task Units_ready_at_the_old_store_on_their_way_to_it_or_packed_for_it_keep_the_store_and_a_store_without_click_and_collect_is_refused()
     {
         var (sku, old, store, warehouse) = (await _world.ArticleAsync("a"), await _world.StoreAsync("old"), await _world.StoreAsync("new"), await _world.LocationAsync("w", 52.6, 13.5));
         await _world.StockAsync(sku, old, 5);
@@ -51,15 +51,21 @@ public class PickupStoreChangeTests(ClusterFixture fixture)
         await Order(sent).ReportAsync(Event("x", old, FulfilmentEventType.Rejected));
         await Order(sent).ReportAsync(Event("s", warehouse, FulfilmentEventType.Shipped));
         var open = await _world.PickupOrderAsync(sku, old, 1, "o3");
+        // Packed at the warehouse for the old store: its parcel is labelled for it.
+        var packed = await _world.PickupOrderAsync(sku, old, 1, "o4");
+        await Order(packed).ReportAsync(Event("x", old, FulfilmentEventType.Rejected));
+        await Order(packed).ReportAsync(Event("p", warehouse, FulfilmentEventType.Packed));
 
         var fromShelf = await Order(ready).ChangePickupStoreAsync("c", store);
         var onTheirWay = await Order(sent).ChangePickupStoreAsync("c", store);
+        var labelled = await Order(packed).ChangePickupStoreAsync("c", store);
         var toWarehouse = await Order(open).ChangePickupStoreAsync("c1", warehouse);
         var toNowhere = await Order(open).ChangePickupStoreAsync("c2", _world.Id("nowhere"));
 
         Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (fromShelf.Status, onTheirWay.Status));
         Assert.Contains("ready for pickup", fromShelf.Problem);
         Assert.Contains($"on their way from {warehouse}", onTheirWay.Problem);
+        Assert.Equal((OrderCommandStatus.NotAllowed, $"Units of line l1 are packed for {old} at {warehouse}."), (labelled.Status, labelled.Problem));
         Assert.Equal((OrderCommandStatus.NotAllowed, OrderCommandStatus.NotAllowed), (toWarehouse.Status, toNowhere.Status));
         Assert.Contains("offers no click & collect", toWarehouse.Problem);
         Assert.Equal(old, (await Order(open).GetAsync())!.Delivery.PickupLocationId);

@@ -35,7 +35,7 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<OrderCommandResult> ChangeAddressAsync(string changeId, Address address, bool vouched);
 
     /// <summary>Has a click &amp; collect order collected at store <paramref name="storeId"/> instead, while none of it is
-    /// ready at (or on its way to) the old one: units allocated at the old store are sent from there to the new one as units
+    /// ready at the old one, on its way to it or packed for it elsewhere: units allocated at the old store are sent from there to the new one as units
     /// from any other location are, and units waiting for supply are routed to the new store. Units allocated at locations
     /// the new store puts out of reach are routed again first and released where they were after; when they cannot be,
     /// nothing changes. <paramref name="changeId"/> is the idempotency key.</summary>

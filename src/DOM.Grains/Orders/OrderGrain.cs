@@ -722,12 +722,17 @@ internal sealed class OrderGrain(
             return Result(OrderCommandStatus.NotAllowed, $"Nothing of the order is left to collect (it is {View.Status}).");
         }
 
-        // Units on the old store's pickup shelf, or on their way to it, stay where the customer was told to come.
-        if (live.FirstOrDefault(x => x.Allocation.Status == AllocationStatus.ReadyForPickup || (x.Allocation.LocationId != old && x.Allocation.Shipped > 0)) is { Line: { } there, Allocation: { } at })
+        // Units on the old store's pickup shelf, on their way to it, or packed for it elsewhere (a parcel labelled for the
+        // old store, as for an address) stay where the customer was told to come.
+        if (live.FirstOrDefault(x => x.Allocation.Status == AllocationStatus.ReadyForPickup
+                || (x.Allocation.LocationId != old && (x.Allocation.Shipped > 0 || x.Allocation.Status == AllocationStatus.Packed))) is { Line: { } there, Allocation: { } at })
         {
-            return Result(OrderCommandStatus.NotAllowed, at.Status == AllocationStatus.ReadyForPickup
-                ? $"Units of line {there.LineId} are ready for pickup at {old}."
-                : $"Units of line {there.LineId} are on their way from {at.LocationId} to {old}.");
+            return Result(OrderCommandStatus.NotAllowed, at.Status switch
+            {
+                AllocationStatus.ReadyForPickup => $"Units of line {there.LineId} are ready for pickup at {old}.",
+                AllocationStatus.Packed => $"Units of line {there.LineId} are packed for {old} at {at.LocationId}.",
+                _ => $"Units of line {there.LineId} are on their way from {at.LocationId} to {old}.",
+            });
         }
 
         if (storeId == old)
@@ -812,8 +817,9 @@ internal sealed class OrderGrain(
         var shipTo = await ShipToAsync(delivery);
         var skus = live.Select(x => x.Line.Sku).Distinct(StringComparer.Ordinal).Select(sku => new LineRequest(sku, 1, [])).ToList();
         var pickup = delivery.Method == DeliveryMethod.Pickup ? delivery.PickupLocationId : null;
-        var outOfReach = skus.Count == 0 ? [] : (await sourcer.ExplainAsync(new SourcingRequest($"{OrderId}~address", view.Channel, shipTo, skus, clock.UtcNow, PickupLocationId: pickup)))
-            .Candidates.Where(c => c.OutOfReach && c.LocationId != pickup).Select(c => c.LocationId).ToHashSet(StringComparer.Ordinal);
+        // The optimiser measures reach from the pickup store when there is one (which is never out of its own reach).
+        var outOfReach = skus.Count == 0 ? [] : (await sourcer.ExplainAsync(new SourcingRequest($"{OrderId}~reach", view.Channel, shipTo, skus, clock.UtcNow, PickupLocationId: pickup)))
+            .Candidates.Where(c => c.OutOfReach).Select(c => c.LocationId).ToHashSet(StringComparer.Ordinal);
         var moving = live.Where(x => outOfReach.Contains(x.Allocation.LocationId)).ToList();
         if (moving.Count == 0)
         {

@@ -362,10 +362,10 @@ async function showOrder(orderId) {
       });
     });
   }
-  // A click & collect order's store, while nothing of it is on the old store's shelf or on its way there (as
+  // A click & collect order's store, while nothing of it is on the old store's shelf, on its way there or packed for it (as
   // OrderGrain.ChangePickupStoreAsync has it): its change id kept until the engine took it.
   const atOldStore = order.lines.some(line => line.allocations.some(a => a.status === "readyForPickup"
-    || (a.locationId !== order.delivery.pickupLocationId && a.shipped > 0 && !["cancelled", "rejected", "pickedUp"].includes(a.status))));
+    || (a.locationId !== order.delivery.pickupLocationId && (a.shipped > 0 || a.status === "packed") && !["cancelled", "rejected", "pickedUp"].includes(a.status))));
   const pickupForm = order.delivery.method !== "pickup" || !open || atOldStore ? "" : el("form", { id: "pickup-form", "data-change": newEventId() },
     el("label", {}, "Pickup store ", el("input", { name: "locationId", size: "16", required: "", value: order.delivery.pickupLocationId })),
     el("button", { type: "submit" }, "Change pickup store"));
