@@ -2634,9 +2634,12 @@ internal sealed class OrderGrain(
                 .GroupBy(x => NoticeKey(x.Line, x.Allocation), StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => (g.First().Line, g.First().Allocation with { Quantity = g.Sum(x => x.Allocation.Quantity) }), StringComparer.Ordinal);
 
+        // The active allocations before the change and after it, at the locations wanted.
+        Dictionary<string, (OrderLine Line, OrderAllocation Allocation)> Was(Func<string, bool> at) => Active(State.View, State.ReviewPending || State.Rejected, at);
+        Dictionary<string, (OrderLine Line, OrderAllocation Allocation)> Is(Func<string, bool> at) => Active(view, state.ReviewPending || state.Rejected, at);
         bool Hooked(string locationId) => webhooks.Options.EndpointForLocation(locationId) is not null;
-        var before = Active(State.View, State.ReviewPending || State.Rejected, Hooked);
-        var after = Active(view, state.ReviewPending || state.Rejected, Hooked);
+        var before = Was(Hooked);
+        var after = Is(Hooked);
         var added = new List<LocationNotice>();
         LocationNotice Notice(string type, string key, OrderLine line, string locationId, int quantity) =>
             new($"{OrderId}-l{notices.Count + added.Count + 1}", type, clock.UtcNow, locationId, line.LineId, line.Sku, quantity, key);
@@ -2682,7 +2685,7 @@ internal sealed class OrderGrain(
         if (State.View?.Delivery is { Method: DeliveryMethod.Pickup, PickupLocationId: { } former } && former != view.Delivery.PickupLocationId
             && webhooks.Options.EndpointForLocation(former) is not null)
         {
-            foreach (var (key, (line, allocation)) in Active(State.View, State.ReviewPending || State.Rejected, locationId => locationId != former)
+            foreach (var (key, (line, allocation)) in Was(locationId => locationId != former)
                 .Where(a => a.Value.Allocation.Status != AllocationStatus.PickedUp))
             {
                 added.Add(Notice("incomingCancelled", key, line, former, allocation.Quantity));
@@ -2696,10 +2699,10 @@ internal sealed class OrderGrain(
         {
             bool Elsewhere(string locationId) => locationId != store;
             var became = State.View?.Delivery.PickupLocationId != store;
-            var was = became ? [] : Active(State.View, State.ReviewPending || State.Rejected, Elsewhere);
+            var was = became ? [] : Was(Elsewhere);
             // Units the customer collected at the store before it (a change after part of the order was picked up) come
             // to it no more.
-            var now = Active(view, state.ReviewPending || state.Rejected, Elsewhere)
+            var now = Is(Elsewhere)
                 .Where(a => !became || a.Value.Allocation.Status != AllocationStatus.PickedUp).ToDictionary(StringComparer.Ordinal);
             foreach (var key in was.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
             {

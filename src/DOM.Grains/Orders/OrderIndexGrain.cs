@@ -56,16 +56,21 @@ internal sealed class OrderIndexGrain(IGrainJournal journal, Serializer serializ
         } == summary
         && SameCounts(listed.CancelledByReason, summary.CancelledByReason)
         && SameCounts(listed.CreditsByReason, summary.CreditsByReason)
-        && listed.ReturnedByReason is null == summary.ReturnedByReason is null
-        && (listed.ReturnedByReason ?? new Dictionary<string, int>()).OrderBy(r => r.Key, StringComparer.Ordinal)
-            .SequenceEqual((summary.ReturnedByReason ?? new Dictionary<string, int>()).OrderBy(r => r.Key, StringComparer.Ordinal))
+        && SameCounts(listed.ReturnedByReason, summary.ReturnedByReason)
         && listed.Locations.SequenceEqual(summary.Locations, StringComparer.Ordinal)
         && (listed.ReturnsAt ?? []).SequenceEqual(summary.ReturnsAt ?? [], StringComparer.Ordinal)
         && listed.Skus is null == summary.Skus is null
         && (listed.Skus ?? []).SequenceEqual(summary.Skus ?? [], StringComparer.Ordinal);
 
+    /// <summary>Whether two lists of counts (or both none) are the same, count by count.</summary>
     private static bool SameCounts(IReadOnlyList<int>? listed, IReadOnlyList<int>? summary) =>
         listed is null == summary is null && (listed ?? []).SequenceEqual(summary ?? []);
+
+    /// <summary>Whether two counts by name (or both none) are the same, name by name.</summary>
+    private static bool SameCounts(IReadOnlyDictionary<string, int>? listed, IReadOnlyDictionary<string, int>? summary) =>
+        listed is null == summary is null
+        && (listed ?? new Dictionary<string, int>()).OrderBy(r => r.Key, StringComparer.Ordinal)
+            .SequenceEqual((summary ?? new Dictionary<string, int>()).OrderBy(r => r.Key, StringComparer.Ordinal));
 
     public Task<IReadOnlyList<OrderSummary>> QueryAsync(OrderQuery query)
     {
