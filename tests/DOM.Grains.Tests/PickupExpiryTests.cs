@@ -121,6 +121,32 @@ public class PickupExpiryTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task One_picked_up_hands_over_the_line_s_own_units_and_those_sent_to_the_store_so_none_is_left_to_expire()
+    {
+        // Two units: one from the store's shelf, one sent from a warehouse (the store could not find the second).
+        var (sku, store, warehouse) = (await _world.ArticleAsync("a"), await _world.StoreAsync(), await _world.LocationAsync("w", 52.6, 13.5));
+        await _world.StockAsync(sku, store, 2);
+        await _world.StockAsync(sku, warehouse, 5);
+        var id = await _world.PickupOrderAsync(sku, store, 2);
+        await Order(id).ReportAsync(new FulfilmentEvent("x", "l1", store, FulfilmentEventType.Rejected, 1, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("s", "l1", warehouse, FulfilmentEventType.Shipped, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("r1", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+        await Order(id).ReportAsync(new FulfilmentEvent("r2", "l1", store, FulfilmentEventType.ReadyForPickup, null, null, null));
+
+        var collected = (await Order(id).ReportAsync(new FulfilmentEvent("p", "l1", store, FulfilmentEventType.PickedUp, null, null, null))).Order!;
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(9));
+        await TickAsync(id);
+        var later = (await Order(id).GetAsync())!;
+        var atStore = (await _world.Slot(sku, store).GetAsync())!;
+
+        Assert.Equal([AllocationStatus.PickedUp, AllocationStatus.Rejected, AllocationStatus.PickedUp], collected.Lines.Single().Allocations.Select(a => a.Status));
+        Assert.Equal((OrderStatus.Delivered, 2), (collected.Status, collected.Invoices.Sum(i => i.Lines.Sum(l => l.Quantity))));
+        Assert.Equal((OrderStatus.Delivered, 0), (later.Status, later.Lines.Single().CancelledQuantity));
+        // The store's shelf unit left with the customer, the one it could not find was written off: nothing booked back.
+        Assert.Equal((0, 0), (atStore.OnHand, atStore.Allocated));
+    }
+
+    [Fact]
     public async Task An_order_collected_in_time_stops_its_reminder_and_keeps_everything()
     {
         var (sku, store) = (await _world.ArticleAsync("a"), await _world.StoreAsync());

@@ -535,21 +535,42 @@ internal sealed class OrderGrain(
         // Units that left for the customer (shipped to the address, or handed over at the pickup store) are invoiced and
         // captured from the payments, with the event that stores them: a retried event invoices nothing twice.
         var handedOver = OrderRules.WithCustomer(allocation, View.Delivery) - OrderRules.WithCustomer(line.Allocations[index], View.Delivery);
+        // The VAT is the delivery country's (the pickup store's for click & collect: the goods are handed over there, as
+        // routing has it) and the article's tax class's as it is when the goods leave (an article of an earlier build:
+        // standard).
+        async Task<OrderView> InvoicedAsync(OrderView of, string locationId, int units) =>
+            WithInvoice(of, line, locationId, units, (await ShipToAsync(View.Delivery)).Country, (await GrainFactory.Get<IArticleGrain>(line.Sku).GetAsync())?.TaxClass);
         if (handedOver > 0)
         {
-            // The VAT is the delivery country's (the pickup store's for click & collect: the goods are handed over
-            // there, as routing has it) and the article's tax class's as it is when the goods leave (an article of an
-            // earlier build: standard).
-            var country = (await ShipToAsync(View.Delivery)).Country;
-            var taxClass = (await GrainFactory.Get<IArticleGrain>(line.Sku).GetAsync())?.TaxClass;
-            view = WithInvoice(view, line, allocation.LocationId, handedOver, country, taxClass);
+            view = await InvoicedAsync(view, allocation.LocationId, handedOver);
+        }
+
+        // The customer collects the line: its other units waiting on the store's shelf (its own, or sent to it from
+        // elsewhere) are handed over with the same event, each invoiced as it leaves, so none is left to look uncollected.
+        var endings = ending is null ? new List<AllocationEnding>() : [ending];
+        if (fulfilment.Type == FulfilmentEventType.PickedUp)
+        {
+            var waiting = view.Lines.Single(l => l.LineId == line.LineId).Allocations;
+            for (var other = 0; other < waiting.Count; other++)
+            {
+                if (other == index || waiting[other].Status != AllocationStatus.ReadyForPickup
+                    || !OrderRules.Allows(FulfilmentEventType.PickedUp, waiting[other], View.Delivery, fulfilment.LocationId))
+                {
+                    continue;
+                }
+
+                var (at, collected) = (other, waiting[other] with { Status = AllocationStatus.PickedUp, Shipped = waiting[other].Quantity });
+                endings.Add(new AllocationEnding(line.Sku, collected.LocationId, SlotAllocationId(line, collected), 0, AllocationEnd.Shipped));
+                view = Replace(view, line.LineId, l => l with { Allocations = [.. l.Allocations.Select((a, i) => i == at ? collected : a)] });
+                view = await InvoicedAsync(view, collected.LocationId, collected.Quantity);
+            }
         }
 
         // Under the bare id as well while it is free, so a silo of the build before (a rolling update, a rollback)
         // still finds the event and answers its retry as the first.
         var events = State.Events.SetItem(eventKey, fingerprint);
         var state = State with { View = view, Events = events.ContainsKey(fulfilment.EventId) ? events : events.SetItem(fulfilment.EventId, fingerprint) };
-        var effects = new OrderEffects(ending is null ? [] : [ending], fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
+        var effects = new OrderEffects(endings, fulfilment.Type == FulfilmentEventType.Rejected ? IdleBookings(view) : []);
         // A rejected line is routed again once its units are written off (if that has to wait, its SKU's backorder
         // queue routes it).
         if (fulfilment.Type == FulfilmentEventType.Rejected)
