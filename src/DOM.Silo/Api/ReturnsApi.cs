@@ -60,9 +60,10 @@ public static class ReturnsApi
             validation.Id($"lines[{i}].lineId", line.LineId, required: false).Id($"lines[{i}].sku", line.Sku, required: false)
                 .Int($"lines[{i}].quantity", line.Quantity, 1, Validation.MaxQuantity)
                 .Text($"lines[{i}].reason", line.Reason, MaxReason);
-            if (line.Reason?.StartsWith('~') == true)
+            if (line.Reason?.TrimStart().StartsWith('~') == true)
             {
-                // The KPIs count the reasons past the twenty with most units under "~other".
+                // The KPIs count the reasons past the twenty with most units under "~other" (the reason as it is stored:
+                // trimmed).
                 validation.Add($"lines[{i}].reason", "May not begin with '~'.");
             }
         });

@@ -83,6 +83,8 @@ public class ReturnsApiTests(ApiFixture fixture)
             (Return(new { lineId = "l1", quantity = 1, reason = " " }), "lines[0].reason"),
             (Return(new { lineId = "l1", quantity = 1, reason = new string('x', ReturnsApi.MaxReason + 1) }), "lines[0].reason"),
             (Return(new { lineId = "l1", quantity = 1, reason = "~other" }), "lines[0].reason"),
+            // Stored trimmed: a blank before the '~' does not get it past.
+            (Return(new { lineId = "l1", quantity = 1, reason = " ~other" }), "lines[0].reason"),
             (new { returnId = "r 1", locationId = near, lines = new[] { new { lineId = "l1", quantity = 1, reason = "x" } } }, "returnId"),
             (new { returnId = "r1", locationId = near, lines = new[] { new { lineId = "l1", quantity = 1, reason = "x" }, new { lineId = "l1", quantity = 1, reason = "y" } } }, "lines[1]"),
             (new { returnId = "r1", locationId = near, lines = Array.Empty<object>() }, "lines"),
