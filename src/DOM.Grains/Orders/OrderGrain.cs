@@ -443,6 +443,13 @@ internal sealed class OrderGrain(
         }
 
         var allocation = line.Allocations[index];
+        if (fulfilment.Type == FulfilmentEventType.PickedUp && allocation.Status == AllocationStatus.PickedUp)
+        {
+            // One "picked up" hands over the whole line: a store's system that reports the line's rows one by one (as
+            // earlier builds took them) finds the later ones done with the first.
+            return Result(OrderCommandStatus.Done);
+        }
+
         if (!OrderRules.Allows(fulfilment.Type, allocation, View.Delivery, fulfilment.LocationId))
         {
             return Result(OrderCommandStatus.NotAllowed, $"{fulfilment.Type} from {fulfilment.LocationId} does not follow {allocation.Status} at {allocation.LocationId} for a {View.Delivery.Method} order.");
