@@ -18,7 +18,14 @@ public class BackorderExpiryTests(ClusterFixture fixture)
         await _world.StockAsync(stocked, warehouse, 1);
         var id = await PlaceAsync("outlet", [new OrderLineRequest("l1", stocked, 1, 10m), new OrderLineRequest("l2", missing, 2, 10m)]);
 
-        ClusterFixture.Time.Advance(TimeSpan.FromDays(14) - TimeSpan.FromMinutes(1));
+        var placed = (await Order(id).GetAsync())!;
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(11) - TimeSpan.FromMinutes(1));
+        await TickAsync(id);
+        var notYet = (await Order(id).GetAsync())!;
+        ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
+        await TickAsync(id);
+        await TickAsync(id);
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(3) - TimeSpan.FromMinutes(1));
         await TickAsync(id);
         var waiting = (await Order(id).GetAsync())!;
         ClusterFixture.Time.Advance(TimeSpan.FromMinutes(1));
@@ -28,6 +35,11 @@ public class BackorderExpiryTests(ClusterFixture fixture)
         var messages = (await Order(id).MessagesAsync())!;
 
         Assert.Equal((2, 0), (waiting.Lines[1].OpenQuantity, waiting.Lines[1].CancelledQuantity));
+        // Three days before the end, once: the customer may still wait or cancel.
+        Assert.DoesNotContain(notYet.Outbox, n => n.Type == "backorderExpiring");
+        var cancelBy = placed.History.Last(h => h.Event == "backordered").At.AddDays(14);
+        Assert.Equal($"{missing} of your order {id} is still not available. Unless it arrives by {cancelBy:yyyy-MM-dd}, we cancel it; nothing is charged for it.",
+            Assert.Single(messages, m => m.Type == "backorderExpiring").Text);
         Assert.Equal([(LineStatus.Open, 0), (LineStatus.Cancelled, 2)], expired.Lines.Select(l => (l.Status, l.CancelledQuantity)));
         Assert.Equal(OrderStatus.Released, expired.Status);
         Assert.Equal([("l2", 2, (CancelReason?)CancelReason.OutOfStock)], expired.Cancellations!.Select(c => (c.LineId, c.Quantity, c.Reason)));

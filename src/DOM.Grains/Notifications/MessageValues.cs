@@ -55,6 +55,7 @@ internal static class MessageValues
             ["returnId"] = refund?.ReturnId ?? "",
             ["promisedBy"] = order.PromisedBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["collectBy"] = notification.Until?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "",
+            ["cancelBy"] = notification.Until?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "",
             ["replacementId"] = order.Replacements.ElementAtOrDefault(replacement) ?? order.Replacements.LastOrDefault() ?? "",
         };
     }

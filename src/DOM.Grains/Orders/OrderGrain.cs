@@ -2071,6 +2071,7 @@ internal sealed class OrderGrain(
             .ToList();
         if (expired.Count == 0)
         {
+            await WarnOfBackorderEndAsync(days);
             return;
         }
 
@@ -2101,6 +2102,34 @@ internal sealed class OrderGrain(
         }
 
         await SaveAsync(State with { View = WithWithdrawalRefund(Recorded(View, view, CancelReason.OutOfStock)) });
+    }
+
+    /// <summary>Tells the customer, once per time a line waits, that it will be cancelled unless supply comes by the day its
+    /// backorder days (<paramref name="days"/>) end, when <see cref="OrderOptions.BackorderWarningDays"/> are left of them
+    /// (<c>backorderExpiring</c>, naming the line and the day).</summary>
+    private async Task WarnOfBackorderEndAsync(int days)
+    {
+        var warning = options.Value.BackorderWarningDays;
+        if (warning <= 0 || warning >= days)
+        {
+            return;
+        }
+
+        var view = View;
+        foreach (var line in View.Lines.Where(OrderRules.WaitsForSupply))
+        {
+            if (WaitingSince(line) is { } since && clock.UtcNow >= since.AddDays(days - warning)
+                && !view.Outbox.Any(n => n.Type == "backorderExpiring" && n.LineId == line.LineId && n.At >= since))
+            {
+                view = Notify(Note(view, "backorder expiring", line.LineId, $"cancelled at {since.AddDays(days):u} unless supplied"),
+                    "backorderExpiring", line.LineId, until: since.AddDays(days));
+            }
+        }
+
+        if (view != View)
+        {
+            await SaveAsync(State with { View = view });
+        }
     }
 
     /// <summary>Joins the backorder queue of each SKU a line waits for (all of them again when <paramref name="rejoin"/>,

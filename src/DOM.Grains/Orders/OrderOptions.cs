@@ -31,6 +31,10 @@ public sealed class OrderOptions
     /// replacement's line, owed to the customer, always waits.</summary>
     public int BackorderDays { get; set; }
 
+    /// <summary>Days before the end of a line's <see cref="BackorderDays"/> at which the customer is told it will be
+    /// cancelled unless supply comes (<c>backorderExpiring</c>); 0, or not less than the backorder days: no warning.</summary>
+    public int BackorderWarningDays { get; set; } = 3;
+
     /// <summary>Days a click &amp; collect order waits at its pickup store, from the customer's "ready for pickup" message,
     /// before what is not collected is cancelled (the store's own units back on its shelf, units sent to it from elsewhere
     /// booked into its stock); 0: it waits until collected.</summary>

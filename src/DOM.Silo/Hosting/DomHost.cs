@@ -50,6 +50,7 @@ public static class DomHost
             .Validate(o => o.PickupReminderDays is >= 0 and <= 365, "Orders:PickupReminderDays must be 0 (no reminder) to 365.")
             .Validate(o => o.BackorderDays is >= 0 and <= 3650 && o.Channels.Values.All(c => c.BackorderDays is null or (>= 0 and <= 3650)),
                 "Orders:BackorderDays (and each channel's) must be 0 (a line waits until supplied) to 3650.")
+            .Validate(o => o.BackorderWarningDays is >= 0 and <= 3650, "Orders:BackorderWarningDays must be 0 (no warning) to 3650.")
             .ValidateOnStart();
         builder.Services.AddOptions<Dom.Domain.Money.TaxRates>().BindConfiguration("Tax")
             .Validate(t => t.Problem() is null, "Tax:Rates: a rate is not valid (a fraction from 0 to 1, an ISO country code, a class, a window that ends after it starts, no two of a country and class starting on the same day), or Tax:DeliveryClass is empty.")

@@ -44,6 +44,7 @@ public class StartupTests
     [InlineData("Orders:PickupDays", "100000000", "Orders:PickupDays (and each channel's) must be 0 (an order waits until collected) to 365.")]
     [InlineData("Orders:Channels:webshop:PickupDays", "-1", "Orders:PickupDays (and each channel's) must be 0 (an order waits until collected) to 365.")]
     [InlineData("Orders:BackorderDays", "-1", "Orders:BackorderDays (and each channel's) must be 0 (a line waits until supplied) to 3650.")]
+    [InlineData("Orders:BackorderWarningDays", "-1", "Orders:BackorderWarningDays must be 0 (no warning) to 3650.")]
     [InlineData("Orders:Channels:webshop:BackorderDays", "100000000", "Orders:BackorderDays (and each channel's) must be 0 (a line waits until supplied) to 3650.")]
     [InlineData("Orders:PickupReminderDays", "-2", "Orders:PickupReminderDays must be 0 (no reminder) to 365.")]
     [InlineData("Webhooks:Url", "hooks.example.com/dom", "Webhooks:Url (and each channel's) must be an absolute http or https URL.")]
