@@ -38,7 +38,7 @@ public class BackorderExpiryTests(ClusterFixture fixture)
         // Three days before the end, once: the customer may still wait or cancel.
         Assert.DoesNotContain(notYet.Outbox, n => n.Type == "backorderExpiring");
         var cancelBy = placed.History.Last(h => h.Event == "backordered").At.AddDays(14);
-        Assert.Equal($"{missing} of your order {id} is still not available. Unless it arrives by {cancelBy:yyyy-MM-dd}, we cancel it; nothing is charged for it.",
+        Assert.Equal($"{missing} of your order {id} is still not available. Unless it arrives before {cancelBy:yyyy-MM-dd}, we cancel it that day; nothing is charged for it.",
             Assert.Single(messages, m => m.Type == "backorderExpiring").Text);
         Assert.Equal([(LineStatus.Open, 0), (LineStatus.Cancelled, 2)], expired.Lines.Select(l => (l.Status, l.CancelledQuantity)));
         Assert.Equal(OrderStatus.Released, expired.Status);
@@ -80,6 +80,24 @@ public class BackorderExpiryTests(ClusterFixture fixture)
 
         Assert.Equal([("l1.1", LineStatus.Cancelled), ("l1.2", LineStatus.Cancelled), ("l2", LineStatus.Open)], (await Order(id).GetAsync())!.Lines.Select(l => (l.LineId, l.Status)));
         Assert.Equal([$"{kit} of your order {id} is cancelled."], messages.Where(m => m.Type is "lineCancelled" or "unitsCancelled").Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task A_line_that_comes_to_its_warning_days_in_the_tick_another_expires_is_warned_in_that_tick()
+    {
+        var (missing, stocked, warehouse) = (await _world.ArticleAsync("a"), await _world.ArticleAsync("b"), await _world.LocationAsync("w", 52.5, 13.4));
+        await _world.StockAsync(stocked, warehouse, 1);
+        var id = await PlaceAsync("outlet", [new OrderLineRequest("l1", missing, 1, 10m), new OrderLineRequest("l2", stocked, 1, 10m)]);
+        // Two days later the warehouse cannot find l2's unit: l2 waits from then on.
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(2));
+        await Order(id).ReportAsync(new FulfilmentEvent("x", "l2", warehouse, FulfilmentEventType.Rejected, null, null, null));
+
+        ClusterFixture.Time.Advance(TimeSpan.FromDays(12));
+        await TickAsync(id);
+        var order = (await Order(id).GetAsync())!;
+
+        Assert.Equal([LineStatus.Cancelled, LineStatus.Backordered], order.Lines.Select(l => l.Status));
+        Assert.Equal(["l2"], order.Outbox.Where(n => n.Type == "backorderExpiring").Select(n => n.LineId));
     }
 
     [Fact]

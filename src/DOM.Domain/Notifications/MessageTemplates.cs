@@ -35,8 +35,8 @@ public static class MessageTemplates
                 ("Your order {orderId} is ready for pickup", "Your order {orderId} is waiting for you at {pickupLocation}."),
                 ("Ihre Bestellung {orderId} liegt zur Abholung bereit", "Ihre Bestellung {orderId} liegt in {pickupLocation} für Sie bereit.")),
             ["backorderExpiring"] = Texts(
-                ("Part of your order {orderId} is still not available", "{sku} of your order {orderId} is still not available. Unless it arrives by {cancelBy}, we cancel it; nothing is charged for it."),
-                ("Ein Teil Ihrer Bestellung {orderId} ist noch nicht lieferbar", "{sku} aus Ihrer Bestellung {orderId} ist noch nicht lieferbar. Trifft es nicht bis {cancelBy} ein, stornieren wir es; es wird nichts dafür berechnet.")),
+                ("Part of your order {orderId} is still not available", "{sku} of your order {orderId} is still not available. Unless it arrives before {cancelBy}, we cancel it that day; nothing is charged for it."),
+                ("Ein Teil Ihrer Bestellung {orderId} ist noch nicht lieferbar", "{sku} aus Ihrer Bestellung {orderId} ist noch nicht lieferbar. Trifft es nicht vor dem {cancelBy} ein, stornieren wir es an diesem Tag; es wird nichts dafür berechnet.")),
             ["pickupStoreChanged"] = Texts(
                 ("Your order {orderId} is collected at another store", "Your order {orderId} will wait for you at {pickupLocation}; we tell you when it is ready there."),
                 ("Ihre Bestellung {orderId} holen Sie in einer anderen Filiale ab", "Ihre Bestellung {orderId} wartet in {pickupLocation} auf Sie; wir sagen Ihnen Bescheid, sobald sie dort abholbereit ist.")),

@@ -2102,6 +2102,8 @@ internal sealed class OrderGrain(
         }
 
         await SaveAsync(State with { View = WithWithdrawalRefund(Recorded(View, view, CancelReason.OutOfStock)) });
+        // Lines still waiting that came to their warning days in the same tick are told now, not a tick later.
+        await WarnOfBackorderEndAsync(days);
     }
 
     /// <summary>Tells the customer, once per time a line waits, that it will be cancelled unless supply comes by the day its
