@@ -247,8 +247,7 @@ public class WebhookTests(WebhookFixture fixture)
         await Order(id).CancelAsync(null);
         await WebhookFixture.Endpoint.TakenAsync(id, "incomingCancelled");
 
-        var toStore = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
-            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+        var toStore = ToStore(id);
         Assert.Equal([("incoming", 2), ("incomingCancelled", 2)], toStore.Select(e => (e.Type, e.Quantity)));
         Assert.All(toStore, e => Assert.Equal((WebhookFixture.HookedStore, "l1"), (e.LocationId, e.LineId)));
     }
@@ -268,8 +267,7 @@ public class WebhookTests(WebhookFixture fixture)
         await fixture.Grains.GetGrain<IRemindable>(Order(id).GetGrainId()).ReceiveReminder("pickup", default);
         await WebhookFixture.Endpoint.TakenAsync(id, "incomingCancelled");
 
-        var toStore = WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
-            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
+        var toStore = ToStore(id);
         Assert.Equal([("incoming", 2), ("incomingCancelled", 2)], toStore.Select(e => (e.Type, e.Quantity)));
         Assert.Equal([("allocated", 2)], ToPartner(id).Select(e => (e.Type, e.Quantity)));
     }
@@ -296,10 +294,8 @@ public class WebhookTests(WebhookFixture fixture)
         await WebhookFixture.Endpoint.TakenAsync(away, "incomingCancelled");
         await WebhookFixture.Endpoint.TakenAsync(toward, "incoming");
 
-        List<(string, int)> ToStore(string id) => WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
-            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).Select(e => (e.Type, e.Quantity)).ToList();
-        Assert.Equal([("incoming", 2), ("incomingCancelled", 2)], ToStore(away));
-        Assert.Equal([("incoming", 1)], ToStore(toward));
+        Assert.Equal([("incoming", 2), ("incomingCancelled", 2)], ToStore(away).Select(e => (e.Type, e.Quantity)));
+        Assert.Equal([("incoming", 1)], ToStore(toward).Select(e => (e.Type, e.Quantity)));
     }
 
     [Fact]
@@ -336,10 +332,8 @@ public class WebhookTests(WebhookFixture fixture)
         await SettledAsync(away);
         await SettledAsync(toward);
 
-        List<(string, string, int)> ToStore(string id, string type) => WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
-            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).Where(e => e.Type == type).Select(e => (e.Type, e.LineId, e.Quantity)).ToList();
-        Assert.Equal([("incomingCancelled", "l2", 1)], ToStore(away, "incomingCancelled"));
-        Assert.Equal([("incoming", "l2", 1)], ToStore(toward, "incoming"));
+        Assert.Equal([("incomingCancelled", "l2", 1)], ToStore(away).Where(e => e.Type == "incomingCancelled").Select(e => (e.Type, e.LineId, e.Quantity)));
+        Assert.Equal([("incoming", "l2", 1)], ToStore(toward).Where(e => e.Type == "incoming").Select(e => (e.Type, e.LineId, e.Quantity)));
     }
 
     [Fact]
@@ -514,6 +508,10 @@ public class WebhookTests(WebhookFixture fixture)
         await _world.StockAsync(sku, WebhookFixture.HookedPartner, units);
         return sku;
     }
+
+    /// <summary>The notices the hooked click &amp; collect store took for order <paramref name="id"/>, in order.</summary>
+    private static List<LocationWebhookEvent> ToStore(string id) => WebhookFixture.Endpoint.Received.Where(r => r.Event.OrderId == id && r.Target!.Host == "store.test")
+            .Select(r => JsonSerializer.Deserialize<LocationWebhookEvent>(r.Body, WebhookSender.Json)!).ToList();
 
     private static List<LocationWebhookEvent> ToPartner(string id) => WebhookFixture.Endpoint.Received
         .Where(r => r.Target!.Host == "partner.test" && r.Event.OrderId == id)

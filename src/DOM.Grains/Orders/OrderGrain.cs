@@ -545,8 +545,12 @@ internal sealed class OrderGrain(
         // The VAT is the delivery country's (the pickup store's for click & collect: the goods are handed over there, as
         // routing has it) and the article's tax class's as it is when the goods leave (an article of an earlier build:
         // standard).
-        async Task<OrderView> InvoicedAsync(OrderView of, string locationId, int units) =>
-            WithInvoice(of, line, locationId, units, (await ShipToAsync(View.Delivery)).Country, (await GrainFactory.Get<IArticleGrain>(line.Sku).GetAsync())?.TaxClass);
+        (string Country, string? TaxClass)? leaving = null;
+        async Task<OrderView> InvoicedAsync(OrderView of, string locationId, int units)
+        {
+            leaving ??= ((await ShipToAsync(View.Delivery)).Country, (await GrainFactory.Get<IArticleGrain>(line.Sku).GetAsync())?.TaxClass);
+            return WithInvoice(of, line, locationId, units, leaving.Value.Country, leaving.Value.TaxClass);
+        }
         if (handedOver > 0)
         {
             view = await InvoicedAsync(view, allocation.LocationId, handedOver);
@@ -694,7 +698,10 @@ internal sealed class OrderGrain(
     }
 
     /// <summary>A reason as the history shows it (null: none said).</summary>
-    private static string? ReasonText(CancelReason? reason) => reason is { } said ? JsonNamingPolicy.CamelCase.ConvertName(said.ToString()) : null;
+    private static string? ReasonText(CancelReason? reason) => reason is { } said ? Named(said) : null;
+
+    /// <summary>An enum member as the API writes it (camelCase).</summary>
+    private static string Named(Enum value) => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     /// <summary><paramref name="view"/> with <paramref name="units"/> units of <paramref name="line"/> cancelled: those
     /// waiting for supply first, then allocated ones where the work is least far along (the route made last first among
@@ -1507,7 +1514,7 @@ internal sealed class OrderGrain(
         var credit = new CreditNote(request.CreditId, clock.UtcNow, request.Reason, request.LineId, request.Amount, CreditVat(view, request.LineId, request.Amount), tenders, request.Note);
         view = view with { Credits = [.. view.Credits ?? [], credit], Refunded = view.Refunded + credit.Amount };
         view = Notify(Note(view, "credited", request.LineId,
-            $"{Currency.Format(credit.Amount, view.Currency)} {view.Currency}: {JsonNamingPolicy.CamelCase.ConvertName(request.Reason.ToString())} ({request.CreditId})"),
+            $"{Currency.Format(credit.Amount, view.Currency)} {view.Currency}: {Named(request.Reason)} ({request.CreditId})"),
             "credited", request.LineId, creditId: request.CreditId);
         await SaveAsync(State with { View = view, Events = State.Events.SetItem(key, fingerprint) });
         return Result(OrderCommandStatus.Done);
@@ -1734,9 +1741,12 @@ internal sealed class OrderGrain(
     /// <summary>When the pickup reminder should come next for an order whose pickup days end at <paramref name="ends"/>:
     /// when the customer is to be reminded (unless they were), else when the days end.</summary>
     private DateTimeOffset NextPickupStep(OrderView view, DateTimeOffset ends) =>
-        options.Value.PickupReminderDays is > 0 and var before && view.Outbox.All(n => n.Type != "pickupReminder") && ends.AddDays(-before) > clock.UtcNow
-            ? ends.AddDays(-before)
-            : ends;
+        PickupRemindAt(view, ends) is { } remind && remind > clock.UtcNow ? remind : ends;
+
+    /// <summary>When the customer of an order whose pickup days end at <paramref name="ends"/> is to be reminded; null
+    /// without reminder days, or once they were.</summary>
+    private DateTimeOffset? PickupRemindAt(OrderView view, DateTimeOffset ends) =>
+        options.Value.PickupReminderDays is > 0 and var before && view.Outbox.All(n => n.Type != "pickupReminder") ? ends.AddDays(-before) : null;
 
     /// <summary>The pickup reminder: reminds the customer of an order waiting at its store as the pickup days near their
     /// end, and once they ended, cancels what was not collected (<see cref="NotCollectedAsync"/>); it stops once nothing waits.</summary>
@@ -1755,7 +1765,7 @@ internal sealed class OrderGrain(
             return;
         }
 
-        if (options.Value.PickupReminderDays is > 0 and var before && clock.UtcNow >= ends.AddDays(-before) && View.Outbox.All(n => n.Type != "pickupReminder"))
+        if (PickupRemindAt(View, ends) is { } remind && clock.UtcNow >= remind)
         {
             var view = Notify(Note(View, "pickup reminder", null, $"collect by {ends.AddDays(-1):yyyy-MM-dd}"), "pickupReminder", null, until: ends.AddDays(-1));
             await SaveAsync(State with { View = view });
@@ -2057,7 +2067,8 @@ internal sealed class OrderGrain(
     /// <summary>Cancels, for want of stock, the units of lines that waited for supply longer than the channel's backorder
     /// days (<see cref="OrderOptions.BackorderDays"/>) since they last began to wait (<see cref="WaitingSince"/>):
     /// those still waiting only, allocated ones go on. Not a replacement's (owed to the customer), nor an order held for
-    /// review (the operator decides) or rejected. The customer is told which line or units, or that the order is.</summary>
+    /// review (the operator decides) or rejected. The customer is told which line or units, or that the order is; lines
+    /// that came to their warning days are warned (<see cref="WarnOfBackorderEndAsync"/>).</summary>
     private async Task CancelLongBackordersAsync()
     {
         var days = options.Value.BackorderDaysFor(View.Channel);
@@ -2069,12 +2080,19 @@ internal sealed class OrderGrain(
         var expired = View.Lines.Where(OrderRules.WaitsForSupply)
             .Where(l => WaitingSince(l) is { } since && clock.UtcNow >= since.AddDays(days))
             .ToList();
-        if (expired.Count == 0)
+        if (expired.Count > 0)
         {
-            await WarnOfBackorderEndAsync(days);
-            return;
+            await CancelExpiredAsync(expired, days);
         }
 
+        // Lines still waiting that came to their warning days are told now (in the tick another expired, too).
+        await WarnOfBackorderEndAsync(days);
+    }
+
+    /// <summary>Cancels the units still waiting of the <paramref name="expired"/> lines, for want of stock, and tells the
+    /// customer which line, units or bundle (or that the order is) cancelled.</summary>
+    private async Task CancelExpiredAsync(List<OrderLine> expired, int days)
+    {
         var view = View;
         foreach (var line in expired)
         {
@@ -2102,8 +2120,6 @@ internal sealed class OrderGrain(
         }
 
         await SaveAsync(State with { View = WithWithdrawalRefund(Recorded(View, view, CancelReason.OutOfStock)) });
-        // Lines still waiting that came to their warning days in the same tick are told now, not a tick later.
-        await WarnOfBackorderEndAsync(days);
     }
 
     /// <summary>Tells the customer, once per time a line waits, that it will be cancelled unless supply comes by the day its
